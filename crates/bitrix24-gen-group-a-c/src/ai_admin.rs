@@ -3,724 +3,665 @@
 //! Methods of the scope folder `ai_admin` (3 methods); cargo feature `ai_admin`.
 /// Methods under `ai`.
 pub mod ai {
-    /// Methods under `ai::engine`.
-    pub mod engine {
-        /// `ai.engine.list`: REST 2, scope `ai_admin`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
-        ///
-        /// Required: none. Optional: `filter`, `limit`.
-        ///
-        /// Result: `array` ([`list::Output`]). Errors: none documented ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<list::Filter>,
-            /// `limit`: `integer`, optional.
-            pub limit: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    filter: ::std::default::Default::default(),
-                    limit: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `filter`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<list::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `limit`.
-            pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.limit = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("filter")?,
-                    limit: object.field("limit")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `ai.engine.register`: REST 2, scope `ai_admin`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
-        ///
-        /// Required: `name`, `code`, `category`, `completions_url`. Optional: `settings`.
-        ///
-        /// Result: `integer` ([`register::Output`]). Errors: `ENGINE_REGISTER_ERROR_NAME`, `ENGINE_REGISTER_ERROR_CODE`, `ENGINE_REGISTER_ERROR_CODE_FORMAT`, `ENGINE_REGISTER_ERROR_CODE_UNIQUE`, `ENGINE_REGISTER_ERROR_CATEGORY`, `ENGINE_REGISTER_ERROR_CATEGORY_FORMAT`, `ENGINE_REGISTER_ERROR_COMPLETIONS_URL`, `ENGINE_REGISTER_ERROR_COMPLETIONS_URL_FAIL`, `ENGINE_REGISTER_ERROR_SETTINGS_FORMAT` ([`register::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Register {
-            /// `name`: `string`, required.
-            pub name: ::std::string::String,
-            /// `code`: `string`, required.
-            pub code: ::std::string::String,
-            /// `category`: `string`, required.
-            ///
-            /// Values: `text`, `image`, `audio`, `call`.
-            pub category: register::Category,
-            /// `completions_url`: `string`, required.
-            pub completions_url: ::std::string::String,
-            /// `settings`: `object`, optional.
-            pub settings: ::std::option::Option<register::Settings>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Register {
-            /// The call with its required parameters: `name`, `code`, `category`, `completions_url`.
-            pub fn new(
-                name: impl ::std::convert::Into<::std::string::String>,
-                code: impl ::std::convert::Into<::std::string::String>,
-                category: impl ::std::convert::Into<register::Category>,
-                completions_url: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    code: code.into(),
-                    category: category.into(),
-                    completions_url: completions_url.into(),
-                    settings: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<register::Settings>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Register {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("name", &self.name)?;
-                map.serialize_entry("code", &self.code)?;
-                map.serialize_entry("category", &self.category)?;
-                map.serialize_entry("completions_url", &self.completions_url)?;
-                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Register {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    category: object.field("category")?,
-                    completions_url: object.field("completions_url")?,
-                    settings: object.field("settings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Register);
-        /// `ai.engine.unregister`: REST 2, scope `ai_admin`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
-        ///
-        /// Required: none. Optional: `code`.
-        ///
-        /// Result: `boolean` ([`unregister::Output`]). Errors: none documented ([`unregister::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Unregister {
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Unregister {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    code: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `code`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Unregister {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Unregister {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    code: object.exact_str("code")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Unregister);
-        /// Types of `ai.engine.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
-        pub mod list {
-            /// Error codes of `ai.engine.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The object `params.filter` of `ai.engine.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `APP_CODE`: `string`, optional.
-                pub app_code: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `CODE`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `CATEGORY`: `string`, optional.
-                pub category: ::std::option::Option<::std::string::String>,
-                /// `COMPLETIONS_URL`: `string`, optional.
-                pub completions_url: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        app_code: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        code: ::std::default::Default::default(),
-                        category: ::std::default::Default::default(),
-                        completions_url: ::std::default::Default::default(),
-                        date_create: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `APP_CODE`.
-                pub fn app_code(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.app_code = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CODE`.
-                pub fn code(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.code = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CATEGORY`.
-                pub fn category(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.category = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `COMPLETIONS_URL`.
-                pub fn completions_url(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.completions_url = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_CREATE`.
-                pub fn date_create(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_create = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                    crate::support::opt_entry(&mut map, "CATEGORY", &self.category)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "COMPLETIONS_URL",
-                        &self.completions_url,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        app_code: object.exact_str("APP_CODE")?,
-                        name: object.exact_str("NAME")?,
-                        code: object.exact_str("CODE")?,
-                        category: object.exact_str("CATEGORY")?,
-                        completions_url: object.exact_str("COMPLETIONS_URL")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// The object `result` of `ai.engine.list`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `app_code`: `string`, optional.
-                pub app_code: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `code`: `string`, optional.
-                pub code: ::std::option::Option<::std::string::String>,
-                /// `category`: `string`, optional.
-                pub category: ::std::option::Option<::std::string::String>,
-                /// `completions_url`: `string`, optional.
-                pub completions_url: ::std::option::Option<::std::string::String>,
-                /// `settings`: `object`, optional.
-                pub settings: ::serde_json::Value,
-                /// `date_create`: `integer`, optional.
-                pub date_create: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "app_code",
-                                "name",
-                                "code",
-                                "category",
-                                "completions_url",
-                                "settings",
-                                "date_create",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        app_code: object.field("app_code")?,
-                        name: object.field("name")?,
-                        code: object.field("code")?,
-                        category: object.field("category")?,
-                        completions_url: object.field("completions_url")?,
-                        settings: object.field("settings")?,
-                        date_create: object.field("date_create")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "code", &self.code)?;
-                    crate::support::opt_entry(&mut map, "category", &self.category)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "completions_url",
-                        &self.completions_url,
-                    )?;
-                    map.serialize_entry("settings", &self.settings)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "date_create",
-                        &self.date_create,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "ai.engine.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `ai.engine.register`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
-        pub mod register {
-            /// Error codes of `ai.engine.register`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ENGINE_REGISTER_ERROR_NAME`
-                EngineRegisterErrorName,
-                /// `ENGINE_REGISTER_ERROR_CODE`
-                EngineRegisterErrorCode,
-                /// `ENGINE_REGISTER_ERROR_CODE_FORMAT`
-                EngineRegisterErrorCodeFormat,
-                /// `ENGINE_REGISTER_ERROR_CODE_UNIQUE`
-                EngineRegisterErrorCodeUnique,
-                /// `ENGINE_REGISTER_ERROR_CATEGORY`
-                EngineRegisterErrorCategory,
-                /// `ENGINE_REGISTER_ERROR_CATEGORY_FORMAT`
-                EngineRegisterErrorCategoryFormat,
-                /// `ENGINE_REGISTER_ERROR_COMPLETIONS_URL`
-                EngineRegisterErrorCompletionsUrl,
-                /// `ENGINE_REGISTER_ERROR_COMPLETIONS_URL_FAIL`
-                EngineRegisterErrorCompletionsUrlFail,
-                /// `ENGINE_REGISTER_ERROR_SETTINGS_FORMAT`
-                EngineRegisterErrorSettingsFormat,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { EngineRegisterErrorName = "ENGINE_REGISTER_ERROR_NAME",
-                EngineRegisterErrorCode = "ENGINE_REGISTER_ERROR_CODE",
-                EngineRegisterErrorCodeFormat = "ENGINE_REGISTER_ERROR_CODE_FORMAT",
-                EngineRegisterErrorCodeUnique = "ENGINE_REGISTER_ERROR_CODE_UNIQUE",
-                EngineRegisterErrorCategory = "ENGINE_REGISTER_ERROR_CATEGORY",
-                EngineRegisterErrorCategoryFormat =
-                "ENGINE_REGISTER_ERROR_CATEGORY_FORMAT",
-                EngineRegisterErrorCompletionsUrl =
-                "ENGINE_REGISTER_ERROR_COMPLETIONS_URL",
-                EngineRegisterErrorCompletionsUrlFail =
-                "ENGINE_REGISTER_ERROR_COMPLETIONS_URL_FAIL",
-                EngineRegisterErrorSettingsFormat =
-                "ENGINE_REGISTER_ERROR_SETTINGS_FORMAT" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.category` in `ai.engine.register`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Category {
-                /// `text`
-                Text,
-                /// `image`
-                Image,
-                /// `audio`
-                Audio,
-                /// `call`
-                Call,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Category { Text = "text", Image = "image", Audio = "audio", Call = "call"
-                }
-            );
-            /// Allowed values of `params.settings.model_context_type` in `ai.engine.register`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsModelContextType {
-                /// `token`
-                Token,
-                /// `symbol`
-                Symbol,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                SettingsModelContextType { Token = "token", Symbol = "symbol" }
-            );
-            /// The object `params.settings` of `ai.engine.register`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Settings {
-                /// `code_alias`: `string`, optional.
-                pub code_alias: ::std::option::Option<::std::string::String>,
-                /// `model_context_type`: `string`, optional.
-                ///
-                /// Values: `token`, `symbol`.
-                pub model_context_type: ::std::option::Option<SettingsModelContextType>,
-                /// `model_context_limit`: `integer`, optional.
-                pub model_context_limit: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Settings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        code_alias: ::std::default::Default::default(),
-                        model_context_type: ::std::default::Default::default(),
-                        model_context_limit: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `code_alias`.
-                pub fn code_alias(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.code_alias = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `model_context_type`.
-                pub fn model_context_type(
-                    mut self,
-                    value: impl ::std::convert::Into<SettingsModelContextType>,
-                ) -> Self {
-                    self.model_context_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `model_context_limit`.
-                pub fn model_context_limit(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.model_context_limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Settings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "code_alias", &self.code_alias)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "model_context_type",
-                        &self.model_context_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "model_context_limit",
-                        &self.model_context_limit,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Settings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        code_alias: object.exact_str("code_alias")?,
-                        model_context_type: object.field("model_context_type")?,
-                        model_context_limit: object.field("model_context_limit")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Settings);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Register {
-                const NAME: &'static str = "ai.engine.register";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `ai.engine.unregister`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
-        pub mod unregister {
-            /// Error codes of `ai.engine.unregister`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Unregister {
-                const NAME: &'static str = "ai.engine.unregister";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `ai::engine`.
+	pub mod engine {
+		/// `ai.engine.list`: REST 2, scope `ai_admin`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+		///
+		/// Required: none. Optional: `filter`, `limit`.
+		///
+		/// Result: `array` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `filter`: `object`, optional.
+			pub filter: Option<list::Filter>,
+			/// `limit`: `integer`, optional.
+			pub limit: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					filter: Default::default(),
+					limit: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `filter`.
+			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `limit`.
+			pub fn limit(mut self, value: impl Into<i64>) -> Self {
+				self.limit = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("filter")?,
+					limit: object.field("limit")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `ai.engine.register`: REST 2, scope `ai_admin`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
+		///
+		/// Required: `name`, `code`, `category`, `completions_url`. Optional: `settings`.
+		///
+		/// Result: `integer` ([`register::Output`]). Errors: `ENGINE_REGISTER_ERROR_NAME`, `ENGINE_REGISTER_ERROR_CODE`, `ENGINE_REGISTER_ERROR_CODE_FORMAT`, `ENGINE_REGISTER_ERROR_CODE_UNIQUE`, `ENGINE_REGISTER_ERROR_CATEGORY`, `ENGINE_REGISTER_ERROR_CATEGORY_FORMAT`, `ENGINE_REGISTER_ERROR_COMPLETIONS_URL`, `ENGINE_REGISTER_ERROR_COMPLETIONS_URL_FAIL`, `ENGINE_REGISTER_ERROR_SETTINGS_FORMAT` ([`register::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Register {
+			/// `name`: `string`, required.
+			pub name: String,
+			/// `code`: `string`, required.
+			pub code: String,
+			/// `category`: `string`, required.
+			///
+			/// Values: `text`, `image`, `audio`, `call`.
+			pub category: register::Category,
+			/// `completions_url`: `string`, required.
+			pub completions_url: String,
+			/// `settings`: `object`, optional.
+			pub settings: Option<register::Settings>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Register {
+			/// The call with its required parameters: `name`, `code`, `category`, `completions_url`.
+			pub fn new(
+				name: impl Into<String>,
+				code: impl Into<String>,
+				category: impl Into<register::Category>,
+				completions_url: impl Into<String>,
+			) -> Self {
+				Self {
+					name: name.into(),
+					code: code.into(),
+					category: category.into(),
+					completions_url: completions_url.into(),
+					settings: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `settings`.
+			pub fn settings(mut self, value: impl Into<register::Settings>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Register {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("name", &self.name)?;
+				map.serialize_entry("code", &self.code)?;
+				map.serialize_entry("category", &self.category)?;
+				map.serialize_entry("completions_url", &self.completions_url)?;
+				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Register {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					code: object.field("code")?,
+					category: object.field("category")?,
+					completions_url: object.field("completions_url")?,
+					settings: object.field("settings")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Register);
+		/// `ai.engine.unregister`: REST 2, scope `ai_admin`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
+		///
+		/// Required: none. Optional: `code`.
+		///
+		/// Result: `boolean` ([`unregister::Output`]). Errors: none documented ([`unregister::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Unregister {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Unregister {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					code: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `code`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Unregister {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "code", &self.code)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Unregister {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					code: object.exact_str("code")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Unregister);
+		/// Types of `ai.engine.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+		pub mod list {
+			/// Error codes of `ai.engine.list`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The object `params.filter` of `ai.engine.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `APP_CODE`: `string`, optional.
+				pub app_code: Option<String>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `CODE`: `string`, optional.
+				pub code: Option<String>,
+				/// `CATEGORY`: `string`, optional.
+				pub category: Option<String>,
+				/// `COMPLETIONS_URL`: `string`, optional.
+				pub completions_url: Option<String>,
+				/// `DATE_CREATE`: `datetime`, optional.
+				pub date_create: Option<::bitrix24_runtime::DateTime>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						app_code: Default::default(),
+						name: Default::default(),
+						code: Default::default(),
+						category: Default::default(),
+						completions_url: Default::default(),
+						date_create: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `APP_CODE`.
+				pub fn app_code(mut self, value: impl Into<String>) -> Self {
+					self.app_code = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `CODE`.
+				pub fn code(mut self, value: impl Into<String>) -> Self {
+					self.code = Some(value.into());
+					self
+				}
+				/// Sets `CATEGORY`.
+				pub fn category(mut self, value: impl Into<String>) -> Self {
+					self.category = Some(value.into());
+					self
+				}
+				/// Sets `COMPLETIONS_URL`.
+				pub fn completions_url(mut self, value: impl Into<String>) -> Self {
+					self.completions_url = Some(value.into());
+					self
+				}
+				/// Sets `DATE_CREATE`.
+				pub fn date_create(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_create = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+					crate::support::opt_entry(&mut map, "CATEGORY", &self.category)?;
+					crate::support::opt_entry(
+						&mut map,
+						"COMPLETIONS_URL",
+						&self.completions_url,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						app_code: object.exact_str("APP_CODE")?,
+						name: object.exact_str("NAME")?,
+						code: object.exact_str("CODE")?,
+						category: object.exact_str("CATEGORY")?,
+						completions_url: object.exact_str("COMPLETIONS_URL")?,
+						date_create: object.field("DATE_CREATE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// The object `result` of `ai.engine.list`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `app_code`: `string`, optional.
+				pub app_code: Option<String>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `code`: `string`, optional.
+				pub code: Option<String>,
+				/// `category`: `string`, optional.
+				pub category: Option<String>,
+				/// `completions_url`: `string`, optional.
+				pub completions_url: Option<String>,
+				/// `settings`: `object`, optional.
+				pub settings: ::serde_json::Value,
+				/// `date_create`: `integer`, optional.
+				pub date_create: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"id",
+								"app_code",
+								"name",
+								"code",
+								"category",
+								"completions_url",
+								"settings",
+								"date_create",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("id")?,
+						app_code: object.field("app_code")?,
+						name: object.field("name")?,
+						code: object.field("code")?,
+						category: object.field("category")?,
+						completions_url: object.field("completions_url")?,
+						settings: object.field("settings")?,
+						date_create: object.field("date_create")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "code", &self.code)?;
+					crate::support::opt_entry(&mut map, "category", &self.category)?;
+					crate::support::opt_entry(
+						&mut map,
+						"completions_url",
+						&self.completions_url,
+					)?;
+					map.serialize_entry("settings", &self.settings)?;
+					crate::support::opt_entry(
+						&mut map,
+						"date_create",
+						&self.date_create,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "ai.engine.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `ai.engine.register`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
+		pub mod register {
+			/// Error codes of `ai.engine.register`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ENGINE_REGISTER_ERROR_NAME`
+				EngineRegisterErrorName,
+				/// `ENGINE_REGISTER_ERROR_CODE`
+				EngineRegisterErrorCode,
+				/// `ENGINE_REGISTER_ERROR_CODE_FORMAT`
+				EngineRegisterErrorCodeFormat,
+				/// `ENGINE_REGISTER_ERROR_CODE_UNIQUE`
+				EngineRegisterErrorCodeUnique,
+				/// `ENGINE_REGISTER_ERROR_CATEGORY`
+				EngineRegisterErrorCategory,
+				/// `ENGINE_REGISTER_ERROR_CATEGORY_FORMAT`
+				EngineRegisterErrorCategoryFormat,
+				/// `ENGINE_REGISTER_ERROR_COMPLETIONS_URL`
+				EngineRegisterErrorCompletionsUrl,
+				/// `ENGINE_REGISTER_ERROR_COMPLETIONS_URL_FAIL`
+				EngineRegisterErrorCompletionsUrlFail,
+				/// `ENGINE_REGISTER_ERROR_SETTINGS_FORMAT`
+				EngineRegisterErrorSettingsFormat,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { EngineRegisterErrorName = "ENGINE_REGISTER_ERROR_NAME",
+				EngineRegisterErrorCode = "ENGINE_REGISTER_ERROR_CODE",
+				EngineRegisterErrorCodeFormat = "ENGINE_REGISTER_ERROR_CODE_FORMAT",
+				EngineRegisterErrorCodeUnique = "ENGINE_REGISTER_ERROR_CODE_UNIQUE",
+				EngineRegisterErrorCategory = "ENGINE_REGISTER_ERROR_CATEGORY",
+				EngineRegisterErrorCategoryFormat =
+				"ENGINE_REGISTER_ERROR_CATEGORY_FORMAT",
+				EngineRegisterErrorCompletionsUrl =
+				"ENGINE_REGISTER_ERROR_COMPLETIONS_URL",
+				EngineRegisterErrorCompletionsUrlFail =
+				"ENGINE_REGISTER_ERROR_COMPLETIONS_URL_FAIL",
+				EngineRegisterErrorSettingsFormat =
+				"ENGINE_REGISTER_ERROR_SETTINGS_FORMAT" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.category` in `ai.engine.register`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Category {
+				/// `text`
+				Text,
+				/// `image`
+				Image,
+				/// `audio`
+				Audio,
+				/// `call`
+				Call,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Category { Text = "text", Image = "image", Audio = "audio", Call = "call"
+				}
+			);
+			/// Allowed values of `params.settings.model_context_type` in `ai.engine.register`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum SettingsModelContextType {
+				/// `token`
+				Token,
+				/// `symbol`
+				Symbol,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				SettingsModelContextType { Token = "token", Symbol = "symbol" }
+			);
+			/// The object `params.settings` of `ai.engine.register`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Settings {
+				/// `code_alias`: `string`, optional.
+				pub code_alias: Option<String>,
+				/// `model_context_type`: `string`, optional.
+				///
+				/// Values: `token`, `symbol`.
+				pub model_context_type: Option<SettingsModelContextType>,
+				/// `model_context_limit`: `integer`, optional.
+				pub model_context_limit: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Settings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						code_alias: Default::default(),
+						model_context_type: Default::default(),
+						model_context_limit: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `code_alias`.
+				pub fn code_alias(mut self, value: impl Into<String>) -> Self {
+					self.code_alias = Some(value.into());
+					self
+				}
+				/// Sets `model_context_type`.
+				pub fn model_context_type(
+					mut self,
+					value: impl Into<SettingsModelContextType>,
+				) -> Self {
+					self.model_context_type = Some(value.into());
+					self
+				}
+				/// Sets `model_context_limit`.
+				pub fn model_context_limit(mut self, value: impl Into<i64>) -> Self {
+					self.model_context_limit = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Settings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "code_alias", &self.code_alias)?;
+					crate::support::opt_entry(
+						&mut map,
+						"model_context_type",
+						&self.model_context_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"model_context_limit",
+						&self.model_context_limit,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Settings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						code_alias: object.exact_str("code_alias")?,
+						model_context_type: object.field("model_context_type")?,
+						model_context_limit: object.field("model_context_limit")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Settings);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Register {
+				const NAME: &'static str = "ai.engine.register";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `ai.engine.unregister`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/ai/ai-engine-unregister.html>
+		pub mod unregister {
+			/// Error codes of `ai.engine.unregister`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Unregister {
+				const NAME: &'static str = "ai.engine.unregister";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

@@ -11,64 +11,60 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Batch {
-    /// `cmd`: `object`, required.
-    pub cmd: ::serde_json::Value,
-    /// `halt`: `boolean`, optional.
-    pub halt: ::std::option::Option<bool>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `cmd`: `object`, required.
+	pub cmd: ::serde_json::Value,
+	/// `halt`: `boolean`, optional.
+	pub halt: Option<bool>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Batch {
-    /// The call with its required parameters: `cmd`.
-    pub fn new(cmd: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-        Self {
-            cmd: cmd.into(),
-            halt: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `halt`.
-    pub fn halt(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.halt = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `cmd`.
+	pub fn new(cmd: impl Into<::serde_json::Value>) -> Self {
+		Self {
+			cmd: cmd.into(),
+			halt: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `halt`.
+	pub fn halt(mut self, value: impl Into<bool>) -> Self {
+		self.halt = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Batch {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("cmd", &self.cmd)?;
-        crate::support::opt_entry(&mut map, "halt", &self.halt)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("cmd", &self.cmd)?;
+		crate::support::opt_entry(&mut map, "halt", &self.halt)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Batch {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            cmd: object.field("cmd")?,
-            halt: object.field("halt")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			cmd: object.field("cmd")?,
+			halt: object.field("halt")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Batch);
@@ -84,72 +80,65 @@ deserialize_via_from_value!(Batch);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Methods {
-    /// `full`: `boolean`, optional.
-    pub full: ::std::option::Option<bool>,
-    /// `scope`: `string`, optional.
-    pub scope: ::std::option::Option<::std::string::String>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `full`: `boolean`, optional.
+	pub full: Option<bool>,
+	/// `scope`: `string`, optional.
+	pub scope: Option<String>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Methods {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            full: ::std::default::Default::default(),
-            scope: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `full`.
-    pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.full = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `scope`.
-    pub fn scope(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.scope = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			full: Default::default(),
+			scope: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `full`.
+	pub fn full(mut self, value: impl Into<bool>) -> Self {
+		self.full = Some(value.into());
+		self
+	}
+	/// Sets `scope`.
+	pub fn scope(mut self, value: impl Into<String>) -> Self {
+		self.scope = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Methods {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "full", &self.full)?;
-        crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "full", &self.full)?;
+		crate::support::opt_entry(&mut map, "scope", &self.scope)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Methods {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            full: object.field("full")?,
-            scope: object.exact_str("scope")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			full: object.field("full")?,
+			scope: object.exact_str("scope")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Methods);
@@ -163,47 +152,41 @@ deserialize_via_from_value!(Methods);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Profile {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Profile {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Profile {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Profile {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Profile);
@@ -217,1978 +200,1816 @@ deserialize_via_from_value!(Profile);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Scope {
-    /// `full`: `boolean`, optional.
-    pub full: ::std::option::Option<bool>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `full`: `boolean`, optional.
+	pub full: Option<bool>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Scope {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            full: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `full`.
-    pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.full = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			full: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `full`.
+	pub fn full(mut self, value: impl Into<bool>) -> Self {
+		self.full = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Scope {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "full", &self.full)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "full", &self.full)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Scope {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            full: object.field("full")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			full: object.field("full")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Scope);
 /// Methods under `access`.
 pub mod access {
-    /// `access.name`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
-    ///
-    /// Required: `ACCESS`. Optional: none.
-    ///
-    /// Result: `object` ([`name::Output`]). Errors: none documented ([`name::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Name {
-        /// `ACCESS`: `array`, required.
-        pub access: ::serde_json::Value,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Name {
-        /// The call with its required parameters: `ACCESS`.
-        pub fn new(access: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-            Self {
-                access: access.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Name {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ACCESS", &self.access)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Name {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                access: object.field("ACCESS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Name);
-    /// Types of `access.name`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
-    pub mod name {
-        /// Error codes of `access.name`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result.<key>` of `access.name`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputKey {
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `provider`: `string`, optional.
-            pub provider: ::std::option::Option<::std::string::String>,
-            /// `provider_id`: `string`, optional.
-            pub provider_id: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    provider: object.field("provider")?,
-                    provider_id: object.field("provider_id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-                crate::support::opt_entry(&mut map, "provider_id", &self.provider_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `access.name`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub key: ::std::collections::BTreeMap<::std::string::String, OutputKey>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Name {
-            const NAME: &'static str = "access.name";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `access.name`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
+	///
+	/// Required: `ACCESS`. Optional: none.
+	///
+	/// Result: `object` ([`name::Output`]). Errors: none documented ([`name::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Name {
+		/// `ACCESS`: `array`, required.
+		pub access: ::serde_json::Value,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Name {
+		/// The call with its required parameters: `ACCESS`.
+		pub fn new(access: impl Into<::serde_json::Value>) -> Self {
+			Self {
+				access: access.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Name {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ACCESS", &self.access)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Name {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				access: object.field("ACCESS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Name);
+	/// Types of `access.name`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
+	pub mod name {
+		/// Error codes of `access.name`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result.<key>` of `access.name`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputKey {
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `provider`: `string`, optional.
+			pub provider: Option<String>,
+			/// `provider_id`: `string`, optional.
+			pub provider_id: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					provider: object.field("provider")?,
+					provider_id: object.field("provider_id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
+				crate::support::opt_entry(&mut map, "provider_id", &self.provider_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `access.name`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub key: ::std::collections::BTreeMap<String, OutputKey>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Name {
+			const NAME: &'static str = "access.name";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `app`.
 pub mod app {
-    /// `app.info`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object` ([`info::Output`]). Errors: `ACCESS_DENIED` ([`info::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Info {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Info {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Info {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Info {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Info);
-    /// Types of `app.info`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
-    pub mod info {
-        /// Error codes of `app.info`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The object `result` of `app.info`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `CODE`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `VERSION`: `integer`, optional.
-            pub version: ::std::option::Option<i64>,
-            /// `STATUS`: `string`, optional.
-            pub status: ::std::option::Option<::std::string::String>,
-            /// `INSTALLED`: `boolean`, optional.
-            pub installed: ::std::option::Option<bool>,
-            /// `PAYMENT_EXPIRED`: `string`, optional.
-            pub payment_expired: ::std::option::Option<::std::string::String>,
-            /// `DAYS`: `any`, optional.
-            pub days: ::serde_json::Value,
-            /// `LANGUAGE_ID`: `string`, optional.
-            pub language_id: ::std::option::Option<::std::string::String>,
-            /// `LICENSE`: `string`, optional.
-            pub license: ::std::option::Option<::std::string::String>,
-            /// `LICENSE_TYPE`: `string`, optional.
-            pub license_type: ::std::option::Option<::std::string::String>,
-            /// `LICENSE_FAMILY`: `string`, optional.
-            pub license_family: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "CODE",
-                            "VERSION",
-                            "STATUS",
-                            "INSTALLED",
-                            "PAYMENT_EXPIRED",
-                            "DAYS",
-                            "LANGUAGE_ID",
-                            "LICENSE",
-                            "LICENSE_TYPE",
-                            "LICENSE_FAMILY",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    code: object.field("CODE")?,
-                    version: object.field("VERSION")?,
-                    status: object.field("STATUS")?,
-                    installed: object.field("INSTALLED")?,
-                    payment_expired: object.field("PAYMENT_EXPIRED")?,
-                    days: object.field("DAYS")?,
-                    language_id: object.field("LANGUAGE_ID")?,
-                    license: object.field("LICENSE")?,
-                    license_type: object.field("LICENSE_TYPE")?,
-                    license_family: object.field("LICENSE_FAMILY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                crate::support::opt_entry(&mut map, "INSTALLED", &self.installed)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PAYMENT_EXPIRED",
-                    &self.payment_expired,
-                )?;
-                map.serialize_entry("DAYS", &self.days)?;
-                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-                crate::support::opt_entry(&mut map, "LICENSE", &self.license)?;
-                crate::support::opt_entry(&mut map, "LICENSE_TYPE", &self.license_type)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "LICENSE_FAMILY",
-                    &self.license_family,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Info {
-            const NAME: &'static str = "app.info";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Methods under `app::option`.
-    pub mod option {
-        /// `app.option.get`: REST 2, scope `basic`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
-        ///
-        /// Required: none. Optional: `option`.
-        ///
-        /// Result: `object | string | null` ([`get::Output`]). Errors: `AccessException` ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `option`: `string`, optional.
-            pub option: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    option: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `option`.
-            pub fn option(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.option = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "option", &self.option)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    option: object.exact_str("option")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `app.option.set`: REST 2, scope `basic`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
-        ///
-        /// Required: `options`. Optional: none.
-        ///
-        /// Result: `boolean` ([`set::Output`]). Errors: `ArgumentNullException`, `AccessException` ([`set::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Set {
-            /// `options`: `object`, required.
-            pub options: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Set {
-            /// The call with its required parameters: `options`.
-            pub fn new(options: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-                Self {
-                    options: options.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Set {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("options", &self.options)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Set {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    options: object.field("options")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Set);
-        /// Types of `app.option.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
-        pub mod get {
-            /// Error codes of `app.option.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `AccessException`
-                AccessException,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessException = "AccessException" });
-            error_code!(Error);
-            /// The `result` of the call: `object | string | null`.
-            pub type Output = ::std::option::Option<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "app.option.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `app.option.set`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
-        pub mod set {
-            /// Error codes of `app.option.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ArgumentNullException`
-                ArgumentNullException,
-                /// `AccessException`
-                AccessException,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ArgumentNullException = "ArgumentNullException", AccessException
-                = "AccessException" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Set {
-                const NAME: &'static str = "app.option.set";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// `app.info`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object` ([`info::Output`]). Errors: `ACCESS_DENIED` ([`info::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Info {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Info {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Info {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Info {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Info);
+	/// Types of `app.info`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
+	pub mod info {
+		/// Error codes of `app.info`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The object `result` of `app.info`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/app-info.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `CODE`: `string`, optional.
+			pub code: Option<String>,
+			/// `VERSION`: `integer`, optional.
+			pub version: Option<i64>,
+			/// `STATUS`: `string`, optional.
+			pub status: Option<String>,
+			/// `INSTALLED`: `boolean`, optional.
+			pub installed: Option<bool>,
+			/// `PAYMENT_EXPIRED`: `string`, optional.
+			pub payment_expired: Option<String>,
+			/// `DAYS`: `any`, optional.
+			pub days: ::serde_json::Value,
+			/// `LANGUAGE_ID`: `string`, optional.
+			pub language_id: Option<String>,
+			/// `LICENSE`: `string`, optional.
+			pub license: Option<String>,
+			/// `LICENSE_TYPE`: `string`, optional.
+			pub license_type: Option<String>,
+			/// `LICENSE_FAMILY`: `string`, optional.
+			pub license_family: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"CODE",
+							"VERSION",
+							"STATUS",
+							"INSTALLED",
+							"PAYMENT_EXPIRED",
+							"DAYS",
+							"LANGUAGE_ID",
+							"LICENSE",
+							"LICENSE_TYPE",
+							"LICENSE_FAMILY",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					code: object.field("CODE")?,
+					version: object.field("VERSION")?,
+					status: object.field("STATUS")?,
+					installed: object.field("INSTALLED")?,
+					payment_expired: object.field("PAYMENT_EXPIRED")?,
+					days: object.field("DAYS")?,
+					language_id: object.field("LANGUAGE_ID")?,
+					license: object.field("LICENSE")?,
+					license_type: object.field("LICENSE_TYPE")?,
+					license_family: object.field("LICENSE_FAMILY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+				crate::support::opt_entry(&mut map, "INSTALLED", &self.installed)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PAYMENT_EXPIRED",
+					&self.payment_expired,
+				)?;
+				map.serialize_entry("DAYS", &self.days)?;
+				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+				crate::support::opt_entry(&mut map, "LICENSE", &self.license)?;
+				crate::support::opt_entry(&mut map, "LICENSE_TYPE", &self.license_type)?;
+				crate::support::opt_entry(
+					&mut map,
+					"LICENSE_FAMILY",
+					&self.license_family,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Info {
+			const NAME: &'static str = "app.info";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Methods under `app::option`.
+	pub mod option {
+		/// `app.option.get`: REST 2, scope `basic`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
+		///
+		/// Required: none. Optional: `option`.
+		///
+		/// Result: `object | string | null` ([`get::Output`]). Errors: `AccessException` ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `option`: `string`, optional.
+			pub option: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					option: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `option`.
+			pub fn option(mut self, value: impl Into<String>) -> Self {
+				self.option = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "option", &self.option)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					option: object.exact_str("option")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `app.option.set`: REST 2, scope `basic`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
+		///
+		/// Required: `options`. Optional: none.
+		///
+		/// Result: `boolean` ([`set::Output`]). Errors: `ArgumentNullException`, `AccessException` ([`set::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Set {
+			/// `options`: `object`, required.
+			pub options: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Set {
+			/// The call with its required parameters: `options`.
+			pub fn new(options: impl Into<::serde_json::Value>) -> Self {
+				Self {
+					options: options.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Set {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("options", &self.options)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Set {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					options: object.field("options")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Set);
+		/// Types of `app.option.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-get.html>
+		pub mod get {
+			/// Error codes of `app.option.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `AccessException`
+				AccessException,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessException = "AccessException" });
+			error_code!(Error);
+			/// The `result` of the call: `object | string | null`.
+			pub type Output = Option<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "app.option.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `app.option.set`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/app-option-set.html>
+		pub mod set {
+			/// Error codes of `app.option.set`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ArgumentNullException`
+				ArgumentNullException,
+				/// `AccessException`
+				AccessException,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ArgumentNullException = "ArgumentNullException", AccessException
+				= "AccessException" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Set {
+				const NAME: &'static str = "app.option.set";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }
 /// Types of `batch`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
 pub mod batch {
-    /// Error codes of `batch`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_BATCH_METHOD_NOT_ALLOWED` (HTTP 405)
-        ErrorBatchMethodNotAllowed,
-        /// `ERROR_BATCH_LENGTH_EXCEEDED` (HTTP 400)
-        ErrorBatchLengthExceeded,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorBatchMethodNotAllowed = "ERROR_BATCH_METHOD_NOT_ALLOWED",
-        ErrorBatchLengthExceeded = "ERROR_BATCH_LENGTH_EXCEEDED" }
-    );
-    error_code!(Error);
-    /// The object `result.result.get_user` of `batch`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResultGetUser {
-        /// `ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub active: ::std::option::Option<bool>,
-        /// `NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `LAST_NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub last_name: ::std::option::Option<::std::string::String>,
-        /// `EMAIL`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub email: ::std::option::Option<::std::string::String>,
-        /// `LAST_LOGIN`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub last_login: ::std::option::Option<::std::string::String>,
-        /// `DATE_REGISTER`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub date_register: ::std::option::Option<::std::string::String>,
-        /// `IS_ONLINE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub is_online: ::std::option::Option<::std::string::String>,
-        /// `TIMESTAMP_X`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
-        /// `LAST_ACTIVITY_DATE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub last_activity_date: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_GENDER`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub personal_gender: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_BIRTHDAY`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub personal_birthday: ::std::option::Option<::std::string::String>,
-        /// `UF_EMPLOYMENT_DATE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub uf_employment_date: ::std::option::Option<::std::string::String>,
-        /// `UF_DEPARTMENT`: `integer[]`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub uf_department: ::std::vec::Vec<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResultGetUser {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("ID"),
-                active: object.soft("ACTIVE"),
-                name: object.soft("NAME"),
-                last_name: object.soft("LAST_NAME"),
-                email: object.soft("EMAIL"),
-                last_login: object.soft("LAST_LOGIN"),
-                date_register: object.soft("DATE_REGISTER"),
-                is_online: object.soft("IS_ONLINE"),
-                timestamp_x: object.soft("TIMESTAMP_X"),
-                last_activity_date: object.soft("LAST_ACTIVITY_DATE"),
-                personal_gender: object.soft("PERSONAL_GENDER"),
-                personal_birthday: object.soft("PERSONAL_BIRTHDAY"),
-                uf_employment_date: object.soft("UF_EMPLOYMENT_DATE"),
-                uf_department: object.soft("UF_DEPARTMENT"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResultGetUser {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-            crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-            crate::support::opt_entry(
-                &mut map,
-                "LAST_ACTIVITY_DATE",
-                &self.last_activity_date,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_GENDER",
-                &self.personal_gender,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_BIRTHDAY",
-                &self.personal_birthday,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_EMPLOYMENT_DATE",
-                &self.uf_employment_date,
-            )?;
-            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.result.get_department` of `batch`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResultGetDepartment {
-        /// `ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `integer`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub sort: ::std::option::Option<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResultGetDepartment {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("ID"),
-                name: object.soft("NAME"),
-                sort: object.soft("SORT"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResultGetDepartment {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.result` of `batch`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResult {
-        /// `get_user`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub get_user: ::std::option::Option<OutputResultGetUser>,
-        /// `get_department`: `object[]`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub get_department: ::std::vec::Vec<OutputResultGetDepartment>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResult {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                get_user: object.soft("get_user"),
-                get_department: object.soft("get_department"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResult {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
-            map.serialize_entry("get_department", &self.get_department)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.result_total` of `batch`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResultTotal {
-        /// `get_department`: `integer`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub get_department: ::std::option::Option<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResultTotal {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                get_department: object.soft("get_department"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResultTotal {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.result_time.get_user` of `batch`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResultTimeGetUser {
-        /// `start`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `finish`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `duration`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `processing`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `date_start`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub date_start: ::std::option::Option<::std::string::String>,
-        /// `date_finish`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub date_finish: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResultTimeGetUser {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                start: object.soft("start"),
-                finish: object.soft("finish"),
-                duration: object.soft("duration"),
-                processing: object.soft("processing"),
-                date_start: object.soft("date_start"),
-                date_finish: object.soft("date_finish"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResultTimeGetUser {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-            crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-            crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-            crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-            crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.result_time.get_department` of `batch`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResultTimeGetDepartment {
-        /// `start`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `finish`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `duration`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `processing`: `double`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `date_start`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub date_start: ::std::option::Option<::std::string::String>,
-        /// `date_finish`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub date_finish: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResultTimeGetDepartment {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                start: object.soft("start"),
-                finish: object.soft("finish"),
-                duration: object.soft("duration"),
-                processing: object.soft("processing"),
-                date_start: object.soft("date_start"),
-                date_finish: object.soft("date_finish"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResultTimeGetDepartment {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-            crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-            crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-            crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-            crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.result_time` of `batch`: `time`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputResultTime {
-        /// `get_user`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub get_user: ::std::option::Option<OutputResultTimeGetUser>,
-        /// `get_department`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub get_department: ::std::option::Option<OutputResultTimeGetDepartment>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputResultTime {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                get_user: object.soft("get_user"),
-                get_department: object.soft("get_department"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputResultTime {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
-            crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `batch`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `result`: `object`, optional.
-        pub result: ::std::option::Option<OutputResult>,
-        /// `result_error`: `object`, optional.
-        pub result_error: ::serde_json::Value,
-        /// `result_total`: `object`, optional.
-        pub result_total: ::std::option::Option<OutputResultTotal>,
-        /// `result_next`: `object`, optional.
-        pub result_next: ::serde_json::Value,
-        /// `result_time`: `time`, optional.
-        pub result_time: ::std::option::Option<OutputResultTime>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "result",
-                        "result_error",
-                        "result_total",
-                        "result_next",
-                        "result_time",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                result: object.field("result")?,
-                result_error: object.field("result_error")?,
-                result_total: object.field("result_total")?,
-                result_next: object.field("result_next")?,
-                result_time: object.field("result_time")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "result", &self.result)?;
-            map.serialize_entry("result_error", &self.result_error)?;
-            crate::support::opt_entry(&mut map, "result_total", &self.result_total)?;
-            map.serialize_entry("result_next", &self.result_next)?;
-            crate::support::opt_entry(&mut map, "result_time", &self.result_time)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Batch {
-        const NAME: &'static str = "batch";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `batch`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_BATCH_METHOD_NOT_ALLOWED` (HTTP 405)
+		ErrorBatchMethodNotAllowed,
+		/// `ERROR_BATCH_LENGTH_EXCEEDED` (HTTP 400)
+		ErrorBatchLengthExceeded,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorBatchMethodNotAllowed = "ERROR_BATCH_METHOD_NOT_ALLOWED",
+		ErrorBatchLengthExceeded = "ERROR_BATCH_LENGTH_EXCEEDED" }
+	);
+	error_code!(Error);
+	/// The object `result.result.get_user` of `batch`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResultGetUser {
+		/// `ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub active: Option<bool>,
+		/// `NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub name: Option<String>,
+		/// `LAST_NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub last_name: Option<String>,
+		/// `EMAIL`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub email: Option<String>,
+		/// `LAST_LOGIN`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub last_login: Option<String>,
+		/// `DATE_REGISTER`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub date_register: Option<String>,
+		/// `IS_ONLINE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub is_online: Option<String>,
+		/// `TIMESTAMP_X`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub timestamp_x: Option<String>,
+		/// `LAST_ACTIVITY_DATE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub last_activity_date: Option<String>,
+		/// `PERSONAL_GENDER`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub personal_gender: Option<String>,
+		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub personal_birthday: Option<String>,
+		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub uf_employment_date: Option<String>,
+		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub uf_department: Vec<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResultGetUser {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("ID"),
+				active: object.soft("ACTIVE"),
+				name: object.soft("NAME"),
+				last_name: object.soft("LAST_NAME"),
+				email: object.soft("EMAIL"),
+				last_login: object.soft("LAST_LOGIN"),
+				date_register: object.soft("DATE_REGISTER"),
+				is_online: object.soft("IS_ONLINE"),
+				timestamp_x: object.soft("TIMESTAMP_X"),
+				last_activity_date: object.soft("LAST_ACTIVITY_DATE"),
+				personal_gender: object.soft("PERSONAL_GENDER"),
+				personal_birthday: object.soft("PERSONAL_BIRTHDAY"),
+				uf_employment_date: object.soft("UF_EMPLOYMENT_DATE"),
+				uf_department: object.soft("UF_DEPARTMENT"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResultGetUser {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+			crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+			crate::support::opt_entry(
+				&mut map,
+				"LAST_ACTIVITY_DATE",
+				&self.last_activity_date,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_GENDER",
+				&self.personal_gender,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_BIRTHDAY",
+				&self.personal_birthday,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_EMPLOYMENT_DATE",
+				&self.uf_employment_date,
+			)?;
+			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.result.get_department` of `batch`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResultGetDepartment {
+		/// `ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub name: Option<String>,
+		/// `SORT`: `integer`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub sort: Option<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResultGetDepartment {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("ID"),
+				name: object.soft("NAME"),
+				sort: object.soft("SORT"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResultGetDepartment {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.result` of `batch`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResult {
+		/// `get_user`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub get_user: Option<OutputResultGetUser>,
+		/// `get_department`: `object[]`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub get_department: Vec<OutputResultGetDepartment>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResult {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				get_user: object.soft("get_user"),
+				get_department: object.soft("get_department"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResult {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
+			map.serialize_entry("get_department", &self.get_department)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.result_total` of `batch`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResultTotal {
+		/// `get_department`: `integer`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub get_department: Option<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResultTotal {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				get_department: object.soft("get_department"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResultTotal {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.result_time.get_user` of `batch`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResultTimeGetUser {
+		/// `start`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub start: Option<::bitrix24_runtime::Decimal>,
+		/// `finish`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub finish: Option<::bitrix24_runtime::Decimal>,
+		/// `duration`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub duration: Option<::bitrix24_runtime::Decimal>,
+		/// `processing`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub processing: Option<::bitrix24_runtime::Decimal>,
+		/// `date_start`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub date_start: Option<String>,
+		/// `date_finish`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub date_finish: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResultTimeGetUser {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				start: object.soft("start"),
+				finish: object.soft("finish"),
+				duration: object.soft("duration"),
+				processing: object.soft("processing"),
+				date_start: object.soft("date_start"),
+				date_finish: object.soft("date_finish"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResultTimeGetUser {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+			crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+			crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+			crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+			crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.result_time.get_department` of `batch`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResultTimeGetDepartment {
+		/// `start`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub start: Option<::bitrix24_runtime::Decimal>,
+		/// `finish`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub finish: Option<::bitrix24_runtime::Decimal>,
+		/// `duration`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub duration: Option<::bitrix24_runtime::Decimal>,
+		/// `processing`: `double`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub processing: Option<::bitrix24_runtime::Decimal>,
+		/// `date_start`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub date_start: Option<String>,
+		/// `date_finish`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub date_finish: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResultTimeGetDepartment {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				start: object.soft("start"),
+				finish: object.soft("finish"),
+				duration: object.soft("duration"),
+				processing: object.soft("processing"),
+				date_start: object.soft("date_start"),
+				date_finish: object.soft("date_finish"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResultTimeGetDepartment {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::opt_entry(&mut map, "finish", &self.finish)?;
+			crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+			crate::support::opt_entry(&mut map, "processing", &self.processing)?;
+			crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+			crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.result_time` of `batch`: `time`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputResultTime {
+		/// `get_user`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub get_user: Option<OutputResultTimeGetUser>,
+		/// `get_department`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub get_department: Option<OutputResultTimeGetDepartment>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputResultTime {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				get_user: object.soft("get_user"),
+				get_department: object.soft("get_department"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputResultTime {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
+			crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result` of `batch`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `result`: `object`, optional.
+		pub result: Option<OutputResult>,
+		/// `result_error`: `object`, optional.
+		pub result_error: ::serde_json::Value,
+		/// `result_total`: `object`, optional.
+		pub result_total: Option<OutputResultTotal>,
+		/// `result_next`: `object`, optional.
+		pub result_next: ::serde_json::Value,
+		/// `result_time`: `time`, optional.
+		pub result_time: Option<OutputResultTime>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"result",
+						"result_error",
+						"result_total",
+						"result_next",
+						"result_time",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				result: object.field("result")?,
+				result_error: object.field("result_error")?,
+				result_total: object.field("result_total")?,
+				result_next: object.field("result_next")?,
+				result_time: object.field("result_time")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "result", &self.result)?;
+			map.serialize_entry("result_error", &self.result_error)?;
+			crate::support::opt_entry(&mut map, "result_total", &self.result_total)?;
+			map.serialize_entry("result_next", &self.result_next)?;
+			crate::support::opt_entry(&mut map, "result_time", &self.result_time)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Batch {
+		const NAME: &'static str = "batch";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `feature`.
 pub mod feature {
-    /// `feature.get`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
-    ///
-    /// Required: `CODE`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `CODE_EMPTY` ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `CODE`.
-        pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                code: code.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// Types of `feature.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
-    pub mod get {
-        /// Error codes of `feature.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `CODE_EMPTY`
-            CodeEmpty,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { CodeEmpty = "CODE_EMPTY" });
-        error_code!(Error);
-        /// The object `result` of `feature.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `value`: `string`, optional.
-            pub value: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["value"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    value: object.field("value")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "value", &self.value)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "feature.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `feature.get`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
+	///
+	/// Required: `CODE`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `CODE_EMPTY` ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `CODE`.
+		pub fn new(code: impl Into<String>) -> Self {
+			Self {
+				code: code.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// Types of `feature.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
+	pub mod get {
+		/// Error codes of `feature.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `CODE_EMPTY`
+			CodeEmpty,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { CodeEmpty = "CODE_EMPTY" });
+		error_code!(Error);
+		/// The object `result` of `feature.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/feature-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `value`: `string`, optional.
+			pub value: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["value"], &[])?;
+				Ok(Self {
+					value: object.field("value")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "value", &self.value)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "feature.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `method`.
 pub mod method {
-    /// `method.get`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
-    ///
-    /// Required: none. Optional: `name`.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `name`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                name: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `name`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "name", &self.name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                name: object.exact_str("name")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// Types of `method.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
-    pub mod get {
-        /// Error codes of `method.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `method.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `isExisting`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_existing: ::std::option::Option<bool>,
-            /// `isAvailable`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_available: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    is_existing: object.soft("isExisting"),
-                    is_available: object.soft("isAvailable"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "isExisting", &self.is_existing)?;
-                crate::support::opt_entry(&mut map, "isAvailable", &self.is_available)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "method.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `method.get`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
+	///
+	/// Required: none. Optional: `name`.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `name`: `string`, optional.
+		pub name: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				name: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `name`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "name", &self.name)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				name: object.exact_str("name")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// Types of `method.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
+	pub mod get {
+		/// Error codes of `method.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `method.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/method-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `isExisting`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_existing: Option<bool>,
+			/// `isAvailable`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_available: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					is_existing: object.soft("isExisting"),
+					is_available: object.soft("isAvailable"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "isExisting", &self.is_existing)?;
+				crate::support::opt_entry(&mut map, "isAvailable", &self.is_available)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "method.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Types of `methods`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/methods.html>
 pub mod methods {
-    /// Error codes of `methods`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The `result` of the call: `array`.
-    pub type Output = crate::List<::serde_json::Value>;
-    impl ::bitrix24_runtime::Method for super::Methods {
-        const NAME: &'static str = "methods";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `methods`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The `result` of the call: `array`.
+	pub type Output = crate::List<::serde_json::Value>;
+	impl ::bitrix24_runtime::Method for super::Methods {
+		const NAME: &'static str = "methods";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `profile`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/profile.html>
 pub mod profile {
-    /// Error codes of `profile`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The object `result` of `profile`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/profile.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `ADMIN`: `boolean`, optional.
-        pub admin: ::std::option::Option<bool>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `LAST_NAME`: `string`, optional.
-        pub last_name: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_GENDER`: `string`, optional.
-        pub personal_gender: ::std::option::Option<::std::string::String>,
-        /// `TIME_ZONE`: `string`, optional.
-        pub time_zone: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_PHOTO`: `string`, optional.
-        pub personal_photo: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "ADMIN",
-                        "NAME",
-                        "LAST_NAME",
-                        "PERSONAL_GENDER",
-                        "TIME_ZONE",
-                        "PERSONAL_PHOTO",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                admin: object.field("ADMIN")?,
-                name: object.field("NAME")?,
-                last_name: object.field("LAST_NAME")?,
-                personal_gender: object.field("PERSONAL_GENDER")?,
-                time_zone: object.field("TIME_ZONE")?,
-                personal_photo: object.field("PERSONAL_PHOTO")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_GENDER",
-                &self.personal_gender,
-            )?;
-            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-            crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Profile {
-        const NAME: &'static str = "profile";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `profile`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The object `result` of `profile`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/profile.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `ID`: `string`, optional.
+		pub id: Option<String>,
+		/// `ADMIN`: `boolean`, optional.
+		pub admin: Option<bool>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `LAST_NAME`: `string`, optional.
+		pub last_name: Option<String>,
+		/// `PERSONAL_GENDER`: `string`, optional.
+		pub personal_gender: Option<String>,
+		/// `TIME_ZONE`: `string`, optional.
+		pub time_zone: Option<String>,
+		/// `PERSONAL_PHOTO`: `string`, optional.
+		pub personal_photo: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"ID",
+						"ADMIN",
+						"NAME",
+						"LAST_NAME",
+						"PERSONAL_GENDER",
+						"TIME_ZONE",
+						"PERSONAL_PHOTO",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				admin: object.field("ADMIN")?,
+				name: object.field("NAME")?,
+				last_name: object.field("LAST_NAME")?,
+				personal_gender: object.field("PERSONAL_GENDER")?,
+				time_zone: object.field("TIME_ZONE")?,
+				personal_photo: object.field("PERSONAL_PHOTO")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_GENDER",
+				&self.personal_gender,
+			)?;
+			crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
+			crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Profile {
+		const NAME: &'static str = "profile";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `scope`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/scope.html>
 pub mod scope {
-    /// Error codes of `scope`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The `result` of the call: `array`.
-    pub type Output = crate::List<::serde_json::Value>;
-    impl ::bitrix24_runtime::Method for super::Scope {
-        const NAME: &'static str = "scope";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `scope`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The `result` of the call: `array`.
+	pub type Output = crate::List<::serde_json::Value>;
+	impl ::bitrix24_runtime::Method for super::Scope {
+		const NAME: &'static str = "scope";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Methods under `server`.
 pub mod server {
-    /// `server.time`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/server-time.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `string` ([`time::Output`]). Errors: none documented ([`time::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Time {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Time {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Time {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Time {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Time);
-    /// Types of `server.time`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/server-time.html>
-    pub mod time {
-        /// Error codes of `server.time`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `string`.
-        pub type Output = ::bitrix24_runtime::lenient::Str;
-        impl ::bitrix24_runtime::Method for super::Time {
-            const NAME: &'static str = "server.time";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `server.time`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/server-time.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `string` ([`time::Output`]). Errors: none documented ([`time::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Time {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Time {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Time {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Time {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Time);
+	/// Types of `server.time`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/server-time.html>
+	pub mod time {
+		/// Error codes of `server.time`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `string`.
+		pub type Output = ::bitrix24_runtime::lenient::Str;
+		impl ::bitrix24_runtime::Method for super::Time {
+			const NAME: &'static str = "server.time";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `user`.
 pub mod user {
-    /// `user.access`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-access.html>
-    ///
-    /// Required: `ACCESS`. Optional: none.
-    ///
-    /// Result: `boolean` ([`access::Output`]). Errors: none documented ([`access::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Access {
-        /// `ACCESS`: `array`, required.
-        pub access: ::serde_json::Value,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Access {
-        /// The call with its required parameters: `ACCESS`.
-        pub fn new(access: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-            Self {
-                access: access.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Access {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ACCESS", &self.access)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Access {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                access: object.field("ACCESS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Access);
-    /// `user.admin`: REST 2, scope `basic`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `boolean` ([`admin::Output`]). Errors: none documented ([`admin::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Admin {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Admin {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Admin {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Admin {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Admin);
-    /// Types of `user.access`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-access.html>
-    pub mod access {
-        /// Error codes of `user.access`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Access {
-            const NAME: &'static str = "user.access";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `user.admin`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
-    pub mod admin {
-        /// Error codes of `user.admin`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Admin {
-            const NAME: &'static str = "user.admin";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Methods under `user::option`.
-    pub mod option {
-        /// `user.option.get`: REST 2, scope `basic`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
-        ///
-        /// Required: none. Optional: `option`.
-        ///
-        /// Result: `object | string | null` ([`get::Output`]). Errors: `AccessException` ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `option`: `string`, optional.
-            pub option: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    option: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `option`.
-            pub fn option(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.option = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "option", &self.option)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    option: object.exact_str("option")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `user.option.set`: REST 2, scope `basic`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
-        ///
-        /// Required: `options`. Optional: none.
-        ///
-        /// Result: `boolean` ([`set::Output`]). Errors: `ArgumentNullException`, `AccessException` ([`set::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Set {
-            /// `options`: `object`, required.
-            pub options: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Set {
-            /// The call with its required parameters: `options`.
-            pub fn new(options: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-                Self {
-                    options: options.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Set {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("options", &self.options)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Set {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    options: object.field("options")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Set);
-        /// Types of `user.option.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
-        pub mod get {
-            /// Error codes of `user.option.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `AccessException`
-                AccessException,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessException = "AccessException" });
-            error_code!(Error);
-            /// The `result` of the call: `object | string | null`.
-            pub type Output = ::std::option::Option<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "user.option.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `user.option.set`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
-        pub mod set {
-            /// Error codes of `user.option.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ArgumentNullException`
-                ArgumentNullException,
-                /// `AccessException`
-                AccessException,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ArgumentNullException = "ArgumentNullException", AccessException
-                = "AccessException" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Set {
-                const NAME: &'static str = "user.option.set";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// `user.access`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-access.html>
+	///
+	/// Required: `ACCESS`. Optional: none.
+	///
+	/// Result: `boolean` ([`access::Output`]). Errors: none documented ([`access::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Access {
+		/// `ACCESS`: `array`, required.
+		pub access: ::serde_json::Value,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Access {
+		/// The call with its required parameters: `ACCESS`.
+		pub fn new(access: impl Into<::serde_json::Value>) -> Self {
+			Self {
+				access: access.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Access {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ACCESS", &self.access)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Access {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				access: object.field("ACCESS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Access);
+	/// `user.admin`: REST 2, scope `basic`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `boolean` ([`admin::Output`]). Errors: none documented ([`admin::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Admin {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Admin {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Admin {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Admin {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Admin);
+	/// Types of `user.access`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-access.html>
+	pub mod access {
+		/// Error codes of `user.access`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Access {
+			const NAME: &'static str = "user.access";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `user.admin`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/common/users/user-admin.html>
+	pub mod admin {
+		/// Error codes of `user.admin`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Admin {
+			const NAME: &'static str = "user.admin";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Methods under `user::option`.
+	pub mod option {
+		/// `user.option.get`: REST 2, scope `basic`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
+		///
+		/// Required: none. Optional: `option`.
+		///
+		/// Result: `object | string | null` ([`get::Output`]). Errors: `AccessException` ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `option`: `string`, optional.
+			pub option: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					option: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `option`.
+			pub fn option(mut self, value: impl Into<String>) -> Self {
+				self.option = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "option", &self.option)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					option: object.exact_str("option")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `user.option.set`: REST 2, scope `basic`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
+		///
+		/// Required: `options`. Optional: none.
+		///
+		/// Result: `boolean` ([`set::Output`]). Errors: `ArgumentNullException`, `AccessException` ([`set::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Set {
+			/// `options`: `object`, required.
+			pub options: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Set {
+			/// The call with its required parameters: `options`.
+			pub fn new(options: impl Into<::serde_json::Value>) -> Self {
+				Self {
+					options: options.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Set {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("options", &self.options)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Set {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					options: object.field("options")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Set);
+		/// Types of `user.option.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-get.html>
+		pub mod get {
+			/// Error codes of `user.option.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `AccessException`
+				AccessException,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessException = "AccessException" });
+			error_code!(Error);
+			/// The `result` of the call: `object | string | null`.
+			pub type Output = Option<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "user.option.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `user.option.set`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html>
+		pub mod set {
+			/// Error codes of `user.option.set`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ArgumentNullException`
+				ArgumentNullException,
+				/// `AccessException`
+				AccessException,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ArgumentNullException = "ArgumentNullException", AccessException
+				= "AccessException" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Set {
+				const NAME: &'static str = "user.option.set";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

@@ -3,4553 +3,4163 @@
 //! Methods of the scope folder `biconnector` (19 methods); cargo feature `biconnector`.
 /// Methods under `connector`.
 pub mod connector {
-    /// `biconnector.connector.add`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
-    ///
-    /// Required: `fields`. Optional: none.
-    ///
-    /// Result: `object` ([`add::Output`]). Errors: `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`, `VALIDATION_SETTINGS_NAME_TOO_LONG`, `VALIDATION_SETTINGS_CODE_TOO_LONG`, `VALIDATION_SETTINGS_INVALID_TYPE` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `fields`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `fields`.
-        pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self {
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `biconnector.connector.delete`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `CONNECTOR_NOT_FOUND`, `CONNECTOR_DELETE_RESTRICTED` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `biconnector.connector.fields`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Fields {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Fields {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Fields {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Fields {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Fields);
-    /// `biconnector.connector.get`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `CONNECTOR_NOT_FOUND` ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `biconnector.connector.list`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
-    ///
-    /// Required: none. Optional: `select`, `filter`, `order`, `page`.
-    ///
-    /// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`, `VALIDATION_INVALID_FILTER_LOGIC` ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `select`: `string[]`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `order`: `object`, optional.
-        pub order: ::std::option::Option<list::Order>,
-        /// `page`: `integer`, optional.
-        pub page: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                select: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                page: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `select`.
-        pub fn select(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::std::string::String>,
-            >,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `page`.
-        pub fn page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.page = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "select", &self.select)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "page", &self.page)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                select: object.field("select")?,
-                filter: object.field("filter")?,
-                order: object.field("order")?,
-                page: object.field("page")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `biconnector.connector.update`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
-    ///
-    /// Required: `id`, `fields`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `CONNECTOR_NOT_FOUND`, `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`, `VALIDATION_SETTINGS_INVALID_TYPE`, `VALIDATION_SETTINGS_NAME_TOO_LONG`, `VALIDATION_SETTINGS_CODE_TOO_LONG` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// `fields`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `id`, `fields`.
-        pub fn new(
-            id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                id: id.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `biconnector.connector.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
-    pub mod add {
-        /// Error codes of `biconnector.connector.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_FIELDS_NOT_PROVIDED`
-            ValidationFieldsNotProvided,
-            /// `VALIDATION_UNKNOWN_PARAMETERS`
-            ValidationUnknownParameters,
-            /// `VALIDATION_REQUIRED_FIELD_MISSING`
-            ValidationRequiredFieldMissing,
-            /// `VALIDATION_READ_ONLY_FIELD`
-            ValidationReadOnlyField,
-            /// `VALIDATION_IMMUTABLE_FIELD`
-            ValidationImmutableField,
-            /// `VALIDATION_INVALID_FIELD_TYPE`
-            ValidationInvalidFieldType,
-            /// `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`
-            ValidationSettingsMissingRequiredFields,
-            /// `VALIDATION_SETTINGS_NAME_TOO_LONG`
-            ValidationSettingsNameTooLong,
-            /// `VALIDATION_SETTINGS_CODE_TOO_LONG`
-            ValidationSettingsCodeTooLong,
-            /// `VALIDATION_SETTINGS_INVALID_TYPE`
-            ValidationSettingsInvalidType,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
-            ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
-            ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
-            ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
-            ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
-            ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE",
-            ValidationSettingsMissingRequiredFields =
-            "VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS", ValidationSettingsNameTooLong
-            = "VALIDATION_SETTINGS_NAME_TOO_LONG", ValidationSettingsCodeTooLong =
-            "VALIDATION_SETTINGS_CODE_TOO_LONG", ValidationSettingsInvalidType =
-            "VALIDATION_SETTINGS_INVALID_TYPE" }
-        );
-        error_code!(Error);
-        /// The object `params.fields` of `biconnector.connector.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, required.
-            pub title: ::std::string::String,
-            /// `logo`: `string`, required.
-            pub logo: ::std::string::String,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `urlCheck`: `string`, required.
-            pub url_check: ::std::string::String,
-            /// `urlTableList`: `string`, required.
-            pub url_table_list: ::std::string::String,
-            /// `urlTableDescription`: `string`, required.
-            pub url_table_description: ::std::string::String,
-            /// `urlData`: `string`, required.
-            pub url_data: ::std::string::String,
-            /// `settings`: `array`, required.
-            pub settings: ::serde_json::Value,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `title`, `logo`, `urlCheck`, `urlTableList`, `urlTableDescription`, `urlData`, `settings`.
-            pub fn new(
-                title: impl ::std::convert::Into<::std::string::String>,
-                logo: impl ::std::convert::Into<::std::string::String>,
-                url_check: impl ::std::convert::Into<::std::string::String>,
-                url_table_list: impl ::std::convert::Into<::std::string::String>,
-                url_table_description: impl ::std::convert::Into<::std::string::String>,
-                url_data: impl ::std::convert::Into<::std::string::String>,
-                settings: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    title: title.into(),
-                    logo: logo.into(),
-                    description: ::std::default::Default::default(),
-                    url_check: url_check.into(),
-                    url_table_list: url_table_list.into(),
-                    url_table_description: url_table_description.into(),
-                    url_data: url_data.into(),
-                    settings: settings.into(),
-                    sort: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `sort`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("title", &self.title)?;
-                map.serialize_entry("logo", &self.logo)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                map.serialize_entry("urlCheck", &self.url_check)?;
-                map.serialize_entry("urlTableList", &self.url_table_list)?;
-                map.serialize_entry("urlTableDescription", &self.url_table_description)?;
-                map.serialize_entry("urlData", &self.url_data)?;
-                map.serialize_entry("settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    logo: object.field("logo")?,
-                    description: object.exact_str("description")?,
-                    url_check: object.field("urlCheck")?,
-                    url_table_list: object.field("urlTableList")?,
-                    url_table_description: object.field("urlTableDescription")?,
-                    url_data: object.field("urlData")?,
-                    settings: object.field("settings")?,
-                    sort: object.field("sort")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The object `result` of `biconnector.connector.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "biconnector.connector.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.connector.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
-    pub mod delete {
-        /// Error codes of `biconnector.connector.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `CONNECTOR_NOT_FOUND`
-            ConnectorNotFound,
-            /// `CONNECTOR_DELETE_RESTRICTED`
-            ConnectorDeleteRestricted,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", ConnectorNotFound
-            = "CONNECTOR_NOT_FOUND", ConnectorDeleteRestricted =
-            "CONNECTOR_DELETE_RESTRICTED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "biconnector.connector.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `biconnector.connector.fields`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
-    pub mod fields {
-        /// Error codes of `biconnector.connector.fields`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result.<field>` of `biconnector.connector.fields`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputField {
-            /// `title`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `isReadOnly`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_read_only: ::std::option::Option<bool>,
-            /// `isImmutable`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_immutable: ::std::option::Option<bool>,
-            /// `isMultiple`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_multiple: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputField {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.soft("title"),
-                    type_: object.soft("type"),
-                    is_required: object.soft("isRequired"),
-                    is_read_only: object.soft("isReadOnly"),
-                    is_immutable: object.soft("isImmutable"),
-                    is_multiple: object.soft("isMultiple"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputField {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `biconnector.connector.fields`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `<field>`: `object[]`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::vec::Vec<OutputField>,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Fields {
-            const NAME: &'static str = "biconnector.connector.fields";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.connector.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-    pub mod get {
-        /// Error codes of `biconnector.connector.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `CONNECTOR_NOT_FOUND`
-            ConnectorNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", ConnectorNotFound
-            = "CONNECTOR_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The object `result.item.settings` of `biconnector.connector.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemSettings {
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemSettings {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    type_: object.field("type")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemSettings {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.item` of `biconnector.connector.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItem {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `string`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `logo`: `string`, optional.
-            pub logo: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `urlCheck`: `string`, optional.
-            pub url_check: ::std::option::Option<::std::string::String>,
-            /// `settings`: `object[]`, optional.
-            pub settings: ::std::vec::Vec<OutputItemSettings>,
-            /// `urlData`: `string`, optional.
-            pub url_data: ::std::option::Option<::std::string::String>,
-            /// `urlTableList`: `string`, optional.
-            pub url_table_list: ::std::option::Option<::std::string::String>,
-            /// `urlTableDescription`: `string`, optional.
-            pub url_table_description: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItem {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    title: object.field("title")?,
-                    date_create: object.field("dateCreate")?,
-                    logo: object.field("logo")?,
-                    description: object.field("description")?,
-                    sort: object.field("sort")?,
-                    url_check: object.field("urlCheck")?,
-                    settings: object.field("settings")?,
-                    url_data: object.field("urlData")?,
-                    url_table_list: object.field("urlTableList")?,
-                    url_table_description: object.field("urlTableDescription")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItem {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "logo", &self.logo)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
-                map.serialize_entry("settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "urlTableList",
-                    &self.url_table_list,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "urlTableDescription",
-                    &self.url_table_description,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `biconnector.connector.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `item`: `object`, optional.
-            pub item: ::std::option::Option<OutputItem>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["item"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    item: object.field("item")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "item", &self.item)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "biconnector.connector.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.connector.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
-    pub mod list {
-        /// Error codes of `biconnector.connector.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_SELECT_TYPE`
-            ValidationSelectType,
-            /// `VALIDATION_FILTER_TYPE`
-            ValidationFilterType,
-            /// `VALIDATION_ORDER_TYPE`
-            ValidationOrderType,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`
-            ValidationFieldNotAllowedInSelect,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`
-            ValidationFieldNotAllowedInFilter,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`
-            ValidationFieldNotAllowedInOrder,
-            /// `VALIDATION_INVALID_FILTER_LOGIC`
-            ValidationInvalidFilterLogic,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationSelectType = "VALIDATION_SELECT_TYPE", ValidationFilterType
-            = "VALIDATION_FILTER_TYPE", ValidationOrderType = "VALIDATION_ORDER_TYPE",
-            ValidationFieldNotAllowedInSelect = "VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT",
-            ValidationFieldNotAllowedInFilter = "VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER",
-            ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER",
-            ValidationInvalidFilterLogic = "VALIDATION_INVALID_FILTER_LOGIC" }
-        );
-        error_code!(Error);
-        /// The object `params.filter` of `biconnector.connector.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `params.order` of `biconnector.connector.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `result` of `biconnector.connector.list`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `id`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `urlCheck`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub url_check: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("id"),
-                    title: object.soft("title"),
-                    url_check: object.soft("urlCheck"),
-                    date_create: object.soft("dateCreate"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "biconnector.connector.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `biconnector.connector.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
-    pub mod update {
-        /// Error codes of `biconnector.connector.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `VALIDATION_FIELDS_NOT_PROVIDED`
-            ValidationFieldsNotProvided,
-            /// `VALIDATION_UNKNOWN_PARAMETERS`
-            ValidationUnknownParameters,
-            /// `VALIDATION_READ_ONLY_FIELD`
-            ValidationReadOnlyField,
-            /// `VALIDATION_IMMUTABLE_FIELD`
-            ValidationImmutableField,
-            /// `VALIDATION_INVALID_FIELD_TYPE`
-            ValidationInvalidFieldType,
-            /// `CONNECTOR_NOT_FOUND`
-            ConnectorNotFound,
-            /// `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`
-            ValidationSettingsMissingRequiredFields,
-            /// `VALIDATION_SETTINGS_INVALID_TYPE`
-            ValidationSettingsInvalidType,
-            /// `VALIDATION_SETTINGS_NAME_TOO_LONG`
-            ValidationSettingsNameTooLong,
-            /// `VALIDATION_SETTINGS_CODE_TOO_LONG`
-            ValidationSettingsCodeTooLong,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
-            ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
-            ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
-            ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
-            ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
-            ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE",
-            ConnectorNotFound = "CONNECTOR_NOT_FOUND",
-            ValidationSettingsMissingRequiredFields =
-            "VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS", ValidationSettingsInvalidType
-            = "VALIDATION_SETTINGS_INVALID_TYPE", ValidationSettingsNameTooLong =
-            "VALIDATION_SETTINGS_NAME_TOO_LONG", ValidationSettingsCodeTooLong =
-            "VALIDATION_SETTINGS_CODE_TOO_LONG" }
-        );
-        error_code!(Error);
-        /// The object `params.fields` of `biconnector.connector.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `logo`: `string`, optional.
-            pub logo: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `urlCheck`: `string`, optional.
-            pub url_check: ::std::option::Option<::std::string::String>,
-            /// `urlTableList`: `string`, optional.
-            pub url_table_list: ::std::option::Option<::std::string::String>,
-            /// `urlTableDescription`: `string`, optional.
-            pub url_table_description: ::std::option::Option<::std::string::String>,
-            /// `urlData`: `string`, optional.
-            pub url_data: ::std::option::Option<::std::string::String>,
-            /// `settings`: `array`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `sort`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    title: ::std::default::Default::default(),
-                    logo: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    url_check: ::std::default::Default::default(),
-                    url_table_list: ::std::default::Default::default(),
-                    url_table_description: ::std::default::Default::default(),
-                    url_data: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `title`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `logo`.
-            pub fn logo(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.logo = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `urlCheck`.
-            pub fn url_check(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.url_check = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `urlTableList`.
-            pub fn url_table_list(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.url_table_list = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `urlTableDescription`.
-            pub fn url_table_description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.url_table_description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `urlData`.
-            pub fn url_data(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.url_data = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `sort`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "logo", &self.logo)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "urlTableList",
-                    &self.url_table_list,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "urlTableDescription",
-                    &self.url_table_description,
-                )?;
-                crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
-                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.exact_str("title")?,
-                    logo: object.exact_str("logo")?,
-                    description: object.exact_str("description")?,
-                    url_check: object.exact_str("urlCheck")?,
-                    url_table_list: object.exact_str("urlTableList")?,
-                    url_table_description: object.exact_str("urlTableDescription")?,
-                    url_data: object.exact_str("urlData")?,
-                    settings: object.field("settings")?,
-                    sort: object.field("sort")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "biconnector.connector.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `biconnector.connector.add`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
+	///
+	/// Required: `fields`. Optional: none.
+	///
+	/// Result: `object` ([`add::Output`]). Errors: `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`, `VALIDATION_SETTINGS_NAME_TOO_LONG`, `VALIDATION_SETTINGS_CODE_TOO_LONG`, `VALIDATION_SETTINGS_INVALID_TYPE` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `fields`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `fields`.
+		pub fn new(fields: impl Into<add::Fields>) -> Self {
+			Self {
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `biconnector.connector.delete`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `CONNECTOR_NOT_FOUND`, `CONNECTOR_DELETE_RESTRICTED` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `biconnector.connector.fields`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Fields {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Fields {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Fields {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Fields {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Fields);
+	/// `biconnector.connector.get`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `CONNECTOR_NOT_FOUND` ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `biconnector.connector.list`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+	///
+	/// Required: none. Optional: `select`, `filter`, `order`, `page`.
+	///
+	/// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`, `VALIDATION_INVALID_FILTER_LOGIC` ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `select`: `string[]`, optional.
+		pub select: Option<Vec<String>>,
+		/// `filter`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `order`: `object`, optional.
+		pub order: Option<list::Order>,
+		/// `page`: `integer`, optional.
+		pub page: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				select: Default::default(),
+				filter: Default::default(),
+				order: Default::default(),
+				page: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `select`.
+		pub fn select(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<String>>,
+		) -> Self {
+			self.select = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `page`.
+		pub fn page(mut self, value: impl Into<i64>) -> Self {
+			self.page = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "select", &self.select)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "page", &self.page)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				select: object.field("select")?,
+				filter: object.field("filter")?,
+				order: object.field("order")?,
+				page: object.field("page")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `biconnector.connector.update`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
+	///
+	/// Required: `id`, `fields`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `CONNECTOR_NOT_FOUND`, `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`, `VALIDATION_SETTINGS_INVALID_TYPE`, `VALIDATION_SETTINGS_NAME_TOO_LONG`, `VALIDATION_SETTINGS_CODE_TOO_LONG` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// `fields`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `id`, `fields`.
+		pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
+			Self {
+				id: id.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `biconnector.connector.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
+	pub mod add {
+		/// Error codes of `biconnector.connector.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_FIELDS_NOT_PROVIDED`
+			ValidationFieldsNotProvided,
+			/// `VALIDATION_UNKNOWN_PARAMETERS`
+			ValidationUnknownParameters,
+			/// `VALIDATION_REQUIRED_FIELD_MISSING`
+			ValidationRequiredFieldMissing,
+			/// `VALIDATION_READ_ONLY_FIELD`
+			ValidationReadOnlyField,
+			/// `VALIDATION_IMMUTABLE_FIELD`
+			ValidationImmutableField,
+			/// `VALIDATION_INVALID_FIELD_TYPE`
+			ValidationInvalidFieldType,
+			/// `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`
+			ValidationSettingsMissingRequiredFields,
+			/// `VALIDATION_SETTINGS_NAME_TOO_LONG`
+			ValidationSettingsNameTooLong,
+			/// `VALIDATION_SETTINGS_CODE_TOO_LONG`
+			ValidationSettingsCodeTooLong,
+			/// `VALIDATION_SETTINGS_INVALID_TYPE`
+			ValidationSettingsInvalidType,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
+			ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
+			ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
+			ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
+			ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
+			ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE",
+			ValidationSettingsMissingRequiredFields =
+			"VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS", ValidationSettingsNameTooLong
+			= "VALIDATION_SETTINGS_NAME_TOO_LONG", ValidationSettingsCodeTooLong =
+			"VALIDATION_SETTINGS_CODE_TOO_LONG", ValidationSettingsInvalidType =
+			"VALIDATION_SETTINGS_INVALID_TYPE" }
+		);
+		error_code!(Error);
+		/// The object `params.fields` of `biconnector.connector.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, required.
+			pub title: String,
+			/// `logo`: `string`, required.
+			pub logo: String,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `urlCheck`: `string`, required.
+			pub url_check: String,
+			/// `urlTableList`: `string`, required.
+			pub url_table_list: String,
+			/// `urlTableDescription`: `string`, required.
+			pub url_table_description: String,
+			/// `urlData`: `string`, required.
+			pub url_data: String,
+			/// `settings`: `array`, required.
+			pub settings: ::serde_json::Value,
+			/// `sort`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `title`, `logo`, `urlCheck`, `urlTableList`, `urlTableDescription`, `urlData`, `settings`.
+			pub fn new(
+				title: impl Into<String>,
+				logo: impl Into<String>,
+				url_check: impl Into<String>,
+				url_table_list: impl Into<String>,
+				url_table_description: impl Into<String>,
+				url_data: impl Into<String>,
+				settings: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					title: title.into(),
+					logo: logo.into(),
+					description: Default::default(),
+					url_check: url_check.into(),
+					url_table_list: url_table_list.into(),
+					url_table_description: url_table_description.into(),
+					url_data: url_data.into(),
+					settings: settings.into(),
+					sort: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `sort`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("title", &self.title)?;
+				map.serialize_entry("logo", &self.logo)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				map.serialize_entry("urlCheck", &self.url_check)?;
+				map.serialize_entry("urlTableList", &self.url_table_list)?;
+				map.serialize_entry("urlTableDescription", &self.url_table_description)?;
+				map.serialize_entry("urlData", &self.url_data)?;
+				map.serialize_entry("settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.field("title")?,
+					logo: object.field("logo")?,
+					description: object.exact_str("description")?,
+					url_check: object.field("urlCheck")?,
+					url_table_list: object.field("urlTableList")?,
+					url_table_description: object.field("urlTableDescription")?,
+					url_data: object.field("urlData")?,
+					settings: object.field("settings")?,
+					sort: object.field("sort")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The object `result` of `biconnector.connector.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["id"], &[])?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "biconnector.connector.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.connector.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-delete.html>
+	pub mod delete {
+		/// Error codes of `biconnector.connector.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `CONNECTOR_NOT_FOUND`
+			ConnectorNotFound,
+			/// `CONNECTOR_DELETE_RESTRICTED`
+			ConnectorDeleteRestricted,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", ConnectorNotFound
+			= "CONNECTOR_NOT_FOUND", ConnectorDeleteRestricted =
+			"CONNECTOR_DELETE_RESTRICTED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "biconnector.connector.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `biconnector.connector.fields`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+	pub mod fields {
+		/// Error codes of `biconnector.connector.fields`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result.<field>` of `biconnector.connector.fields`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputField {
+			/// `title`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub title: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `isRequired`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_required: Option<bool>,
+			/// `isReadOnly`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_read_only: Option<bool>,
+			/// `isImmutable`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_immutable: Option<bool>,
+			/// `isMultiple`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_multiple: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputField {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.soft("title"),
+					type_: object.soft("type"),
+					is_required: object.soft("isRequired"),
+					is_read_only: object.soft("isReadOnly"),
+					is_immutable: object.soft("isImmutable"),
+					is_multiple: object.soft("isMultiple"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputField {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+				crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `biconnector.connector.fields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `<field>`: `object[]`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, Vec<OutputField>>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Fields {
+			const NAME: &'static str = "biconnector.connector.fields";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.connector.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+	pub mod get {
+		/// Error codes of `biconnector.connector.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `CONNECTOR_NOT_FOUND`
+			ConnectorNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", ConnectorNotFound
+			= "CONNECTOR_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The object `result.item.settings` of `biconnector.connector.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemSettings {
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemSettings {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					code: object.field("code")?,
+					type_: object.field("type")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemSettings {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "code", &self.code)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.item` of `biconnector.connector.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItem {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `dateCreate`: `string`, optional.
+			pub date_create: Option<String>,
+			/// `logo`: `string`, optional.
+			pub logo: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `sort`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `urlCheck`: `string`, optional.
+			pub url_check: Option<String>,
+			/// `settings`: `object[]`, optional.
+			pub settings: Vec<OutputItemSettings>,
+			/// `urlData`: `string`, optional.
+			pub url_data: Option<String>,
+			/// `urlTableList`: `string`, optional.
+			pub url_table_list: Option<String>,
+			/// `urlTableDescription`: `string`, optional.
+			pub url_table_description: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItem {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					title: object.field("title")?,
+					date_create: object.field("dateCreate")?,
+					logo: object.field("logo")?,
+					description: object.field("description")?,
+					sort: object.field("sort")?,
+					url_check: object.field("urlCheck")?,
+					settings: object.field("settings")?,
+					url_data: object.field("urlData")?,
+					url_table_list: object.field("urlTableList")?,
+					url_table_description: object.field("urlTableDescription")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItem {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "logo", &self.logo)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+				crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
+				map.serialize_entry("settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
+				crate::support::opt_entry(
+					&mut map,
+					"urlTableList",
+					&self.url_table_list,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"urlTableDescription",
+					&self.url_table_description,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `biconnector.connector.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `item`: `object`, optional.
+			pub item: Option<OutputItem>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["item"], &[])?;
+				Ok(Self {
+					item: object.field("item")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "item", &self.item)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "biconnector.connector.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.connector.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+	pub mod list {
+		/// Error codes of `biconnector.connector.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_SELECT_TYPE`
+			ValidationSelectType,
+			/// `VALIDATION_FILTER_TYPE`
+			ValidationFilterType,
+			/// `VALIDATION_ORDER_TYPE`
+			ValidationOrderType,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`
+			ValidationFieldNotAllowedInSelect,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`
+			ValidationFieldNotAllowedInFilter,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`
+			ValidationFieldNotAllowedInOrder,
+			/// `VALIDATION_INVALID_FILTER_LOGIC`
+			ValidationInvalidFilterLogic,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationSelectType = "VALIDATION_SELECT_TYPE", ValidationFilterType
+			= "VALIDATION_FILTER_TYPE", ValidationOrderType = "VALIDATION_ORDER_TYPE",
+			ValidationFieldNotAllowedInSelect = "VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT",
+			ValidationFieldNotAllowedInFilter = "VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER",
+			ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER",
+			ValidationInvalidFilterLogic = "VALIDATION_INVALID_FILTER_LOGIC" }
+		);
+		error_code!(Error);
+		/// The object `params.filter` of `biconnector.connector.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `params.order` of `biconnector.connector.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `result` of `biconnector.connector.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `id`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `title`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub title: Option<String>,
+			/// `urlCheck`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub url_check: Option<String>,
+			/// `dateCreate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date_create: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("id"),
+					title: object.soft("title"),
+					url_check: object.soft("urlCheck"),
+					date_create: object.soft("dateCreate"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
+				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "biconnector.connector.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `biconnector.connector.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
+	pub mod update {
+		/// Error codes of `biconnector.connector.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `VALIDATION_FIELDS_NOT_PROVIDED`
+			ValidationFieldsNotProvided,
+			/// `VALIDATION_UNKNOWN_PARAMETERS`
+			ValidationUnknownParameters,
+			/// `VALIDATION_READ_ONLY_FIELD`
+			ValidationReadOnlyField,
+			/// `VALIDATION_IMMUTABLE_FIELD`
+			ValidationImmutableField,
+			/// `VALIDATION_INVALID_FIELD_TYPE`
+			ValidationInvalidFieldType,
+			/// `CONNECTOR_NOT_FOUND`
+			ConnectorNotFound,
+			/// `VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS`
+			ValidationSettingsMissingRequiredFields,
+			/// `VALIDATION_SETTINGS_INVALID_TYPE`
+			ValidationSettingsInvalidType,
+			/// `VALIDATION_SETTINGS_NAME_TOO_LONG`
+			ValidationSettingsNameTooLong,
+			/// `VALIDATION_SETTINGS_CODE_TOO_LONG`
+			ValidationSettingsCodeTooLong,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
+			ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
+			ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
+			ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
+			ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
+			ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE",
+			ConnectorNotFound = "CONNECTOR_NOT_FOUND",
+			ValidationSettingsMissingRequiredFields =
+			"VALIDATION_SETTINGS_MISSING_REQUIRED_FIELDS", ValidationSettingsInvalidType
+			= "VALIDATION_SETTINGS_INVALID_TYPE", ValidationSettingsNameTooLong =
+			"VALIDATION_SETTINGS_NAME_TOO_LONG", ValidationSettingsCodeTooLong =
+			"VALIDATION_SETTINGS_CODE_TOO_LONG" }
+		);
+		error_code!(Error);
+		/// The object `params.fields` of `biconnector.connector.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `logo`: `string`, optional.
+			pub logo: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `urlCheck`: `string`, optional.
+			pub url_check: Option<String>,
+			/// `urlTableList`: `string`, optional.
+			pub url_table_list: Option<String>,
+			/// `urlTableDescription`: `string`, optional.
+			pub url_table_description: Option<String>,
+			/// `urlData`: `string`, optional.
+			pub url_data: Option<String>,
+			/// `settings`: `array`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// `sort`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					title: Default::default(),
+					logo: Default::default(),
+					description: Default::default(),
+					url_check: Default::default(),
+					url_table_list: Default::default(),
+					url_table_description: Default::default(),
+					url_data: Default::default(),
+					settings: Default::default(),
+					sort: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `title`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Sets `logo`.
+			pub fn logo(mut self, value: impl Into<String>) -> Self {
+				self.logo = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `urlCheck`.
+			pub fn url_check(mut self, value: impl Into<String>) -> Self {
+				self.url_check = Some(value.into());
+				self
+			}
+			/// Sets `urlTableList`.
+			pub fn url_table_list(mut self, value: impl Into<String>) -> Self {
+				self.url_table_list = Some(value.into());
+				self
+			}
+			/// Sets `urlTableDescription`.
+			pub fn url_table_description(mut self, value: impl Into<String>) -> Self {
+				self.url_table_description = Some(value.into());
+				self
+			}
+			/// Sets `urlData`.
+			pub fn url_data(mut self, value: impl Into<String>) -> Self {
+				self.url_data = Some(value.into());
+				self
+			}
+			/// Sets `settings`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `sort`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "logo", &self.logo)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
+				crate::support::opt_entry(
+					&mut map,
+					"urlTableList",
+					&self.url_table_list,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"urlTableDescription",
+					&self.url_table_description,
+				)?;
+				crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
+				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.exact_str("title")?,
+					logo: object.exact_str("logo")?,
+					description: object.exact_str("description")?,
+					url_check: object.exact_str("urlCheck")?,
+					url_table_list: object.exact_str("urlTableList")?,
+					url_table_description: object.exact_str("urlTableDescription")?,
+					url_data: object.exact_str("urlData")?,
+					settings: object.field("settings")?,
+					sort: object.field("sort")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "biconnector.connector.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `dataset`.
 pub mod dataset {
-    /// `biconnector.dataset.add`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
-    ///
-    /// Required: `fields`. Optional: none.
-    ///
-    /// Result: `object` ([`add::Output`]). Errors: `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `SOURCE_NOT_FOUND`, `DATASET_ALREADY_EXIST`, `VALIDATION_DATASET_NAME_INVALID`, `VALIDATION_DATASET_NAME_TOO_LONG`, `VALIDATION_DUPLICATE_FIELD_CODE`, `VALIDATION_DUPLICATE_FIELD_NAME`, `VALIDATION_FIELD_MISSING_REQUIRED_PARAMETERS`, `VALIDATION_FIELD_NAME_INVALID_FORMAT`, `VALIDATION_FIELD_NAME_TOO_LONG`, `VALIDATION_FIELD_INVALID_TYPE`, `INTERNAL_SERVER_ERROR`, `ERROR_UNEXPECTED_ANSWER`, `QUERY_LIMIT_EXCEEDED`, `ERROR_BATCH_METHOD_NOT_ALLOWED`, `ERROR_BATCH_LENGTH_EXCEEDED`, `NO_AUTH_FOUND`, `INVALID_REQUEST`, `OVERLOAD_LIMIT`, `ACCESS_DENIED`, `INVALID_CREDENTIALS`, `ERROR_MANIFEST_IS_NOT_AVAILABLE`, `insufficient_scope`, `expired_token`, `user_access_error`, `PORTAL_DELETED`; one error without a code ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `fields`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `fields`.
-        pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self {
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `biconnector.dataset.delete`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `DATASET_NOT_FOUND`; one error without a code ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `biconnector.dataset.fields`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Fields {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Fields {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Fields {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Fields {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Fields);
-    /// `biconnector.dataset.get`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `DATASET_NOT_FOUND` ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `biconnector.dataset.list`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
-    ///
-    /// Required: none. Optional: `select`, `filter`, `order`, `page`.
-    ///
-    /// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `select`: `string[]`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `order`: `object`, optional.
-        pub order: ::std::option::Option<list::Order>,
-        /// `page`: `integer`, optional.
-        pub page: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                select: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                page: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `select`.
-        pub fn select(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::std::string::String>,
-            >,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `page`.
-        pub fn page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.page = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "select", &self.select)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "page", &self.page)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                select: object.field("select")?,
-                filter: object.field("filter")?,
-                order: object.field("order")?,
-                page: object.field("page")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `biconnector.dataset.update`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
-    ///
-    /// Required: `id`, `fields`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `DATASET_NOT_FOUND`, `INVALID_METHOD`; one error without a code ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// `fields`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `id`, `fields`.
-        pub fn new(
-            id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                id: id.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `biconnector.dataset.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
-    pub mod add {
-        /// Error codes of `biconnector.dataset.add`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_FIELDS_NOT_PROVIDED`
-            ValidationFieldsNotProvided,
-            /// `VALIDATION_UNKNOWN_PARAMETERS`
-            ValidationUnknownParameters,
-            /// `VALIDATION_REQUIRED_FIELD_MISSING`
-            ValidationRequiredFieldMissing,
-            /// `VALIDATION_READ_ONLY_FIELD`
-            ValidationReadOnlyField,
-            /// `VALIDATION_IMMUTABLE_FIELD`
-            ValidationImmutableField,
-            /// `VALIDATION_INVALID_FIELD_TYPE`
-            ValidationInvalidFieldType,
-            /// `SOURCE_NOT_FOUND`
-            SourceNotFound,
-            /// `DATASET_ALREADY_EXIST`
-            DatasetAlreadyExist,
-            /// `VALIDATION_DATASET_NAME_INVALID`
-            ValidationDatasetNameInvalid,
-            /// `VALIDATION_DATASET_NAME_TOO_LONG`
-            ValidationDatasetNameTooLong,
-            /// `VALIDATION_DUPLICATE_FIELD_CODE`
-            ValidationDuplicateFieldCode,
-            /// `VALIDATION_DUPLICATE_FIELD_NAME`
-            ValidationDuplicateFieldName,
-            /// `VALIDATION_FIELD_MISSING_REQUIRED_PARAMETERS`
-            ValidationFieldMissingRequiredParameters,
-            /// `VALIDATION_FIELD_NAME_INVALID_FORMAT`
-            ValidationFieldNameInvalidFormat,
-            /// `VALIDATION_FIELD_NAME_TOO_LONG`
-            ValidationFieldNameTooLong,
-            /// `VALIDATION_FIELD_INVALID_TYPE`
-            ValidationFieldInvalidType,
-            /// `INTERNAL_SERVER_ERROR` (HTTP 500)
-            InternalServerError,
-            /// `ERROR_UNEXPECTED_ANSWER` (HTTP 500)
-            ErrorUnexpectedAnswer,
-            /// `QUERY_LIMIT_EXCEEDED` (HTTP 503)
-            QueryLimitExceeded,
-            /// `ERROR_BATCH_METHOD_NOT_ALLOWED` (HTTP 405)
-            ErrorBatchMethodNotAllowed,
-            /// `ERROR_BATCH_LENGTH_EXCEEDED` (HTTP 400)
-            ErrorBatchLengthExceeded,
-            /// `NO_AUTH_FOUND` (HTTP 401)
-            NoAuthFound,
-            /// `INVALID_REQUEST` (HTTP 400)
-            InvalidRequest,
-            /// `OVERLOAD_LIMIT` (HTTP 503)
-            OverloadLimit,
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// `INVALID_CREDENTIALS` (HTTP 403)
-            InvalidCredentials,
-            /// `ERROR_MANIFEST_IS_NOT_AVAILABLE` (HTTP 404)
-            ErrorManifestIsNotAvailable,
-            /// `insufficient_scope` (HTTP 403)
-            InsufficientScope,
-            /// `expired_token` (HTTP 401)
-            ExpiredToken,
-            /// `user_access_error` (HTTP 403)
-            UserAccessError,
-            /// `PORTAL_DELETED` (HTTP 500)
-            PortalDeleted,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
-            ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
-            ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
-            ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
-            ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
-            ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE", SourceNotFound
-            = "SOURCE_NOT_FOUND", DatasetAlreadyExist = "DATASET_ALREADY_EXIST",
-            ValidationDatasetNameInvalid = "VALIDATION_DATASET_NAME_INVALID",
-            ValidationDatasetNameTooLong = "VALIDATION_DATASET_NAME_TOO_LONG",
-            ValidationDuplicateFieldCode = "VALIDATION_DUPLICATE_FIELD_CODE",
-            ValidationDuplicateFieldName = "VALIDATION_DUPLICATE_FIELD_NAME",
-            ValidationFieldMissingRequiredParameters =
-            "VALIDATION_FIELD_MISSING_REQUIRED_PARAMETERS",
-            ValidationFieldNameInvalidFormat = "VALIDATION_FIELD_NAME_INVALID_FORMAT",
-            ValidationFieldNameTooLong = "VALIDATION_FIELD_NAME_TOO_LONG",
-            ValidationFieldInvalidType = "VALIDATION_FIELD_INVALID_TYPE",
-            InternalServerError = "INTERNAL_SERVER_ERROR", ErrorUnexpectedAnswer =
-            "ERROR_UNEXPECTED_ANSWER", QueryLimitExceeded = "QUERY_LIMIT_EXCEEDED",
-            ErrorBatchMethodNotAllowed = "ERROR_BATCH_METHOD_NOT_ALLOWED",
-            ErrorBatchLengthExceeded = "ERROR_BATCH_LENGTH_EXCEEDED", NoAuthFound =
-            "NO_AUTH_FOUND", InvalidRequest = "INVALID_REQUEST", OverloadLimit =
-            "OVERLOAD_LIMIT", AccessDenied = "ACCESS_DENIED", InvalidCredentials =
-            "INVALID_CREDENTIALS", ErrorManifestIsNotAvailable =
-            "ERROR_MANIFEST_IS_NOT_AVAILABLE", InsufficientScope = "insufficient_scope",
-            ExpiredToken = "expired_token", UserAccessError = "user_access_error",
-            PortalDeleted = "PORTAL_DELETED" }
-        );
-        error_code!(Error);
-        /// The object `params.fields` of `biconnector.dataset.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `name`: `string`, required.
-            pub name: ::std::string::String,
-            /// `externalName`: `string`, required.
-            pub external_name: ::std::string::String,
-            /// `externalCode`: `string`, required.
-            pub external_code: ::std::string::String,
-            /// `sourceId`: `integer`, required.
-            pub source_id: i64,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `fields`: `array`, required.
-            pub fields: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `name`, `externalName`, `externalCode`, `sourceId`, `fields`.
-            pub fn new(
-                name: impl ::std::convert::Into<::std::string::String>,
-                external_name: impl ::std::convert::Into<::std::string::String>,
-                external_code: impl ::std::convert::Into<::std::string::String>,
-                source_id: impl ::std::convert::Into<i64>,
-                fields: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    external_name: external_name.into(),
-                    external_code: external_code.into(),
-                    source_id: source_id.into(),
-                    description: ::std::default::Default::default(),
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("name", &self.name)?;
-                map.serialize_entry("externalName", &self.external_name)?;
-                map.serialize_entry("externalCode", &self.external_code)?;
-                map.serialize_entry("sourceId", &self.source_id)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    external_name: object.field("externalName")?,
-                    external_code: object.field("externalCode")?,
-                    source_id: object.field("sourceId")?,
-                    description: object.exact_str("description")?,
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The object `result` of `biconnector.dataset.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "biconnector.dataset.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.dataset.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
-    pub mod delete {
-        /// Error codes of `biconnector.dataset.delete`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `DATASET_NOT_FOUND`
-            DatasetNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", DatasetNotFound =
-            "DATASET_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "biconnector.dataset.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `biconnector.dataset.fields`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
-    pub mod fields {
-        /// Error codes of `biconnector.dataset.fields`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result.<field>` of `biconnector.dataset.fields`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputField {
-            /// `title`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `isReadOnly`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_read_only: ::std::option::Option<bool>,
-            /// `isImmutable`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_immutable: ::std::option::Option<bool>,
-            /// `isMultiple`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_multiple: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputField {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.soft("title"),
-                    type_: object.soft("type"),
-                    is_required: object.soft("isRequired"),
-                    is_read_only: object.soft("isReadOnly"),
-                    is_immutable: object.soft("isImmutable"),
-                    is_multiple: object.soft("isMultiple"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputField {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `biconnector.dataset.fields`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `<field>`: `object[]`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::vec::Vec<OutputField>,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Fields {
-            const NAME: &'static str = "biconnector.dataset.fields";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-        /// `biconnector.dataset.fields.update`: REST 2, scope `biconnector`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
-        ///
-        /// Required: `id`. Optional: `add`, `update`, `delete`.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `DATASET_NOT_FOUND`, `DATASET_UPDATE_ERROR`, `VALIDATION_DUPLICATE_FIELD_CODE`, `VALIDATION_DUPLICATE_FIELD_NAME`, `VALIDATION_FIELD_NAME_INVALID_FORMAT`, `VALIDATION_FIELD_NAME_TOO_LONG`, `VALIDATION_FIELD_INVALID_TYPE`, `VALIDATION_DUPLICATE_EXIST_CODE`, `VALIDATION_DUPLICATE_EXIST_NAME`, `VALIDATION_FIELD_ADD_MISSING_REQUIRED_FIELDS`, `VALIDATION_FIELD_UPDATE_MISSING_REQUIRED_FIELDS`, `VALIDATION_FIELD_DELETE_INVALID_ID` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `add`: `object[]`, optional.
-            pub add: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            /// `update`: `object[]`, optional.
-            pub update: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-            /// `delete`: `integer[]`, optional.
-            pub delete: ::std::option::Option<::std::vec::Vec<i64>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    add: ::std::default::Default::default(),
-                    update: ::std::default::Default::default(),
-                    delete: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `add`.
-            pub fn add(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
-                self.add = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `update`.
-            pub fn update(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::serde_json::Value>,
-                >,
-            ) -> Self {
-                self.update = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `delete`.
-            pub fn delete(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<i64>,
-                >,
-            ) -> Self {
-                self.delete = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "add", &self.add)?;
-                crate::support::opt_entry(&mut map, "update", &self.update)?;
-                crate::support::opt_entry(&mut map, "delete", &self.delete)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    add: object.field("add")?,
-                    update: object.field("update")?,
-                    delete: object.field("delete")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `biconnector.dataset.fields.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
-        pub mod update {
-            /// Error codes of `biconnector.dataset.fields.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `VALIDATION_ID_NOT_PROVIDED`
-                ValidationIdNotProvided,
-                /// `VALIDATION_INVALID_ID_FORMAT`
-                ValidationInvalidIdFormat,
-                /// `DATASET_NOT_FOUND`
-                DatasetNotFound,
-                /// `DATASET_UPDATE_ERROR`
-                DatasetUpdateError,
-                /// `VALIDATION_DUPLICATE_FIELD_CODE`
-                ValidationDuplicateFieldCode,
-                /// `VALIDATION_DUPLICATE_FIELD_NAME`
-                ValidationDuplicateFieldName,
-                /// `VALIDATION_FIELD_NAME_INVALID_FORMAT`
-                ValidationFieldNameInvalidFormat,
-                /// `VALIDATION_FIELD_NAME_TOO_LONG`
-                ValidationFieldNameTooLong,
-                /// `VALIDATION_FIELD_INVALID_TYPE`
-                ValidationFieldInvalidType,
-                /// `VALIDATION_DUPLICATE_EXIST_CODE`
-                ValidationDuplicateExistCode,
-                /// `VALIDATION_DUPLICATE_EXIST_NAME`
-                ValidationDuplicateExistName,
-                /// `VALIDATION_FIELD_ADD_MISSING_REQUIRED_FIELDS`
-                ValidationFieldAddMissingRequiredFields,
-                /// `VALIDATION_FIELD_UPDATE_MISSING_REQUIRED_FIELDS`
-                ValidationFieldUpdateMissingRequiredFields,
-                /// `VALIDATION_FIELD_DELETE_INVALID_ID`
-                ValidationFieldDeleteInvalidId,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-                ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
-                DatasetNotFound = "DATASET_NOT_FOUND", DatasetUpdateError =
-                "DATASET_UPDATE_ERROR", ValidationDuplicateFieldCode =
-                "VALIDATION_DUPLICATE_FIELD_CODE", ValidationDuplicateFieldName =
-                "VALIDATION_DUPLICATE_FIELD_NAME", ValidationFieldNameInvalidFormat =
-                "VALIDATION_FIELD_NAME_INVALID_FORMAT", ValidationFieldNameTooLong =
-                "VALIDATION_FIELD_NAME_TOO_LONG", ValidationFieldInvalidType =
-                "VALIDATION_FIELD_INVALID_TYPE", ValidationDuplicateExistCode =
-                "VALIDATION_DUPLICATE_EXIST_CODE", ValidationDuplicateExistName =
-                "VALIDATION_DUPLICATE_EXIST_NAME",
-                ValidationFieldAddMissingRequiredFields =
-                "VALIDATION_FIELD_ADD_MISSING_REQUIRED_FIELDS",
-                ValidationFieldUpdateMissingRequiredFields =
-                "VALIDATION_FIELD_UPDATE_MISSING_REQUIRED_FIELDS",
-                ValidationFieldDeleteInvalidId = "VALIDATION_FIELD_DELETE_INVALID_ID" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "biconnector.dataset.fields.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Types of `biconnector.dataset.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-    pub mod get {
-        /// Error codes of `biconnector.dataset.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `DATASET_NOT_FOUND`
-            DatasetNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", DatasetNotFound =
-            "DATASET_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The object `result.item.fields` of `biconnector.dataset.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemFields {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `datasetId`: `integer`, optional.
-            pub dataset_id: ::std::option::Option<i64>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `externalCode`: `string`, optional.
-            pub external_code: ::std::option::Option<::std::string::String>,
-            /// `visible`: `boolean`, optional.
-            pub visible: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    dataset_id: object.field("datasetId")?,
-                    type_: object.field("type")?,
-                    name: object.field("name")?,
-                    external_code: object.field("externalCode")?,
-                    visible: object.field("visible")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "datasetId", &self.dataset_id)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "externalCode",
-                    &self.external_code,
-                )?;
-                crate::support::opt_entry(&mut map, "visible", &self.visible)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.item` of `biconnector.dataset.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItem {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `externalCode`: `string`, optional.
-            pub external_code: ::std::option::Option<::std::string::String>,
-            /// `externalName`: `string`, optional.
-            pub external_name: ::std::option::Option<::std::string::String>,
-            /// `dateCreate`: `string`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateUpdate`: `string`, optional.
-            pub date_update: ::std::option::Option<::std::string::String>,
-            /// `createdById`: `integer`, optional.
-            pub created_by_id: ::std::option::Option<i64>,
-            /// `updatedById`: `integer`, optional.
-            pub updated_by_id: ::std::option::Option<i64>,
-            /// `externalId`: `integer`, optional.
-            pub external_id: ::std::option::Option<i64>,
-            /// `fields`: `object[]`, optional.
-            pub fields: ::std::vec::Vec<OutputItemFields>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItem {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    type_: object.field("type")?,
-                    name: object.field("name")?,
-                    description: object.field("description")?,
-                    external_code: object.field("externalCode")?,
-                    external_name: object.field("externalName")?,
-                    date_create: object.field("dateCreate")?,
-                    date_update: object.field("dateUpdate")?,
-                    created_by_id: object.field("createdById")?,
-                    updated_by_id: object.field("updatedById")?,
-                    external_id: object.field("externalId")?,
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItem {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "externalCode",
-                    &self.external_code,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "externalName",
-                    &self.external_name,
-                )?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-                crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
-                crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
-                crate::support::opt_entry(&mut map, "externalId", &self.external_id)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `biconnector.dataset.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `item`: `object`, optional.
-            pub item: ::std::option::Option<OutputItem>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["item"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    item: object.field("item")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "item", &self.item)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "biconnector.dataset.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.dataset.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
-    pub mod list {
-        /// Error codes of `biconnector.dataset.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_SELECT_TYPE`
-            ValidationSelectType,
-            /// `VALIDATION_FILTER_TYPE`
-            ValidationFilterType,
-            /// `VALIDATION_ORDER_TYPE`
-            ValidationOrderType,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`
-            ValidationFieldNotAllowedInSelect,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`
-            ValidationFieldNotAllowedInFilter,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`
-            ValidationFieldNotAllowedInOrder,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationSelectType = "VALIDATION_SELECT_TYPE", ValidationFilterType
-            = "VALIDATION_FILTER_TYPE", ValidationOrderType = "VALIDATION_ORDER_TYPE",
-            ValidationFieldNotAllowedInSelect = "VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT",
-            ValidationFieldNotAllowedInFilter = "VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER",
-            ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER" }
-        );
-        error_code!(Error);
-        /// The object `params.filter` of `biconnector.dataset.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `params.order` of `biconnector.dataset.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `result` of `biconnector.dataset.list`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `id`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("id"),
-                    name: object.soft("name"),
-                    description: object.soft("description"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "biconnector.dataset.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `biconnector.dataset.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
-    pub mod update {
-        /// Error codes of `biconnector.dataset.update`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `VALIDATION_FIELDS_NOT_PROVIDED`
-            ValidationFieldsNotProvided,
-            /// `VALIDATION_UNKNOWN_PARAMETERS`
-            ValidationUnknownParameters,
-            /// `VALIDATION_REQUIRED_FIELD_MISSING`
-            ValidationRequiredFieldMissing,
-            /// `VALIDATION_READ_ONLY_FIELD`
-            ValidationReadOnlyField,
-            /// `VALIDATION_IMMUTABLE_FIELD`
-            ValidationImmutableField,
-            /// `VALIDATION_INVALID_FIELD_TYPE`
-            ValidationInvalidFieldType,
-            /// `DATASET_NOT_FOUND`
-            DatasetNotFound,
-            /// `INVALID_METHOD`
-            InvalidMethod,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
-            ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
-            ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
-            ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
-            ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
-            ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
-            ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE", DatasetNotFound
-            = "DATASET_NOT_FOUND", InvalidMethod = "INVALID_METHOD" }
-        );
-        error_code!(Error);
-        /// The object `params.fields` of `biconnector.dataset.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    description: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    description: object.exact_str("description")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "biconnector.dataset.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `biconnector.dataset.add`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
+	///
+	/// Required: `fields`. Optional: none.
+	///
+	/// Result: `object` ([`add::Output`]). Errors: `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `SOURCE_NOT_FOUND`, `DATASET_ALREADY_EXIST`, `VALIDATION_DATASET_NAME_INVALID`, `VALIDATION_DATASET_NAME_TOO_LONG`, `VALIDATION_DUPLICATE_FIELD_CODE`, `VALIDATION_DUPLICATE_FIELD_NAME`, `VALIDATION_FIELD_MISSING_REQUIRED_PARAMETERS`, `VALIDATION_FIELD_NAME_INVALID_FORMAT`, `VALIDATION_FIELD_NAME_TOO_LONG`, `VALIDATION_FIELD_INVALID_TYPE`, `INTERNAL_SERVER_ERROR`, `ERROR_UNEXPECTED_ANSWER`, `QUERY_LIMIT_EXCEEDED`, `ERROR_BATCH_METHOD_NOT_ALLOWED`, `ERROR_BATCH_LENGTH_EXCEEDED`, `NO_AUTH_FOUND`, `INVALID_REQUEST`, `OVERLOAD_LIMIT`, `ACCESS_DENIED`, `INVALID_CREDENTIALS`, `ERROR_MANIFEST_IS_NOT_AVAILABLE`, `insufficient_scope`, `expired_token`, `user_access_error`, `PORTAL_DELETED`; one error without a code ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `fields`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `fields`.
+		pub fn new(fields: impl Into<add::Fields>) -> Self {
+			Self {
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `biconnector.dataset.delete`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `DATASET_NOT_FOUND`; one error without a code ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `biconnector.dataset.fields`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Fields {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Fields {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Fields {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Fields {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Fields);
+	/// `biconnector.dataset.get`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `DATASET_NOT_FOUND` ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `biconnector.dataset.list`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+	///
+	/// Required: none. Optional: `select`, `filter`, `order`, `page`.
+	///
+	/// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `select`: `string[]`, optional.
+		pub select: Option<Vec<String>>,
+		/// `filter`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `order`: `object`, optional.
+		pub order: Option<list::Order>,
+		/// `page`: `integer`, optional.
+		pub page: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				select: Default::default(),
+				filter: Default::default(),
+				order: Default::default(),
+				page: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `select`.
+		pub fn select(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<String>>,
+		) -> Self {
+			self.select = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `page`.
+		pub fn page(mut self, value: impl Into<i64>) -> Self {
+			self.page = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "select", &self.select)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "page", &self.page)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				select: object.field("select")?,
+				filter: object.field("filter")?,
+				order: object.field("order")?,
+				page: object.field("page")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `biconnector.dataset.update`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
+	///
+	/// Required: `id`, `fields`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `DATASET_NOT_FOUND`, `INVALID_METHOD`; one error without a code ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// `fields`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `id`, `fields`.
+		pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
+			Self {
+				id: id.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `biconnector.dataset.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
+	pub mod add {
+		/// Error codes of `biconnector.dataset.add`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_FIELDS_NOT_PROVIDED`
+			ValidationFieldsNotProvided,
+			/// `VALIDATION_UNKNOWN_PARAMETERS`
+			ValidationUnknownParameters,
+			/// `VALIDATION_REQUIRED_FIELD_MISSING`
+			ValidationRequiredFieldMissing,
+			/// `VALIDATION_READ_ONLY_FIELD`
+			ValidationReadOnlyField,
+			/// `VALIDATION_IMMUTABLE_FIELD`
+			ValidationImmutableField,
+			/// `VALIDATION_INVALID_FIELD_TYPE`
+			ValidationInvalidFieldType,
+			/// `SOURCE_NOT_FOUND`
+			SourceNotFound,
+			/// `DATASET_ALREADY_EXIST`
+			DatasetAlreadyExist,
+			/// `VALIDATION_DATASET_NAME_INVALID`
+			ValidationDatasetNameInvalid,
+			/// `VALIDATION_DATASET_NAME_TOO_LONG`
+			ValidationDatasetNameTooLong,
+			/// `VALIDATION_DUPLICATE_FIELD_CODE`
+			ValidationDuplicateFieldCode,
+			/// `VALIDATION_DUPLICATE_FIELD_NAME`
+			ValidationDuplicateFieldName,
+			/// `VALIDATION_FIELD_MISSING_REQUIRED_PARAMETERS`
+			ValidationFieldMissingRequiredParameters,
+			/// `VALIDATION_FIELD_NAME_INVALID_FORMAT`
+			ValidationFieldNameInvalidFormat,
+			/// `VALIDATION_FIELD_NAME_TOO_LONG`
+			ValidationFieldNameTooLong,
+			/// `VALIDATION_FIELD_INVALID_TYPE`
+			ValidationFieldInvalidType,
+			/// `INTERNAL_SERVER_ERROR` (HTTP 500)
+			InternalServerError,
+			/// `ERROR_UNEXPECTED_ANSWER` (HTTP 500)
+			ErrorUnexpectedAnswer,
+			/// `QUERY_LIMIT_EXCEEDED` (HTTP 503)
+			QueryLimitExceeded,
+			/// `ERROR_BATCH_METHOD_NOT_ALLOWED` (HTTP 405)
+			ErrorBatchMethodNotAllowed,
+			/// `ERROR_BATCH_LENGTH_EXCEEDED` (HTTP 400)
+			ErrorBatchLengthExceeded,
+			/// `NO_AUTH_FOUND` (HTTP 401)
+			NoAuthFound,
+			/// `INVALID_REQUEST` (HTTP 400)
+			InvalidRequest,
+			/// `OVERLOAD_LIMIT` (HTTP 503)
+			OverloadLimit,
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// `INVALID_CREDENTIALS` (HTTP 403)
+			InvalidCredentials,
+			/// `ERROR_MANIFEST_IS_NOT_AVAILABLE` (HTTP 404)
+			ErrorManifestIsNotAvailable,
+			/// `insufficient_scope` (HTTP 403)
+			InsufficientScope,
+			/// `expired_token` (HTTP 401)
+			ExpiredToken,
+			/// `user_access_error` (HTTP 403)
+			UserAccessError,
+			/// `PORTAL_DELETED` (HTTP 500)
+			PortalDeleted,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
+			ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
+			ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
+			ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
+			ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
+			ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE", SourceNotFound
+			= "SOURCE_NOT_FOUND", DatasetAlreadyExist = "DATASET_ALREADY_EXIST",
+			ValidationDatasetNameInvalid = "VALIDATION_DATASET_NAME_INVALID",
+			ValidationDatasetNameTooLong = "VALIDATION_DATASET_NAME_TOO_LONG",
+			ValidationDuplicateFieldCode = "VALIDATION_DUPLICATE_FIELD_CODE",
+			ValidationDuplicateFieldName = "VALIDATION_DUPLICATE_FIELD_NAME",
+			ValidationFieldMissingRequiredParameters =
+			"VALIDATION_FIELD_MISSING_REQUIRED_PARAMETERS",
+			ValidationFieldNameInvalidFormat = "VALIDATION_FIELD_NAME_INVALID_FORMAT",
+			ValidationFieldNameTooLong = "VALIDATION_FIELD_NAME_TOO_LONG",
+			ValidationFieldInvalidType = "VALIDATION_FIELD_INVALID_TYPE",
+			InternalServerError = "INTERNAL_SERVER_ERROR", ErrorUnexpectedAnswer =
+			"ERROR_UNEXPECTED_ANSWER", QueryLimitExceeded = "QUERY_LIMIT_EXCEEDED",
+			ErrorBatchMethodNotAllowed = "ERROR_BATCH_METHOD_NOT_ALLOWED",
+			ErrorBatchLengthExceeded = "ERROR_BATCH_LENGTH_EXCEEDED", NoAuthFound =
+			"NO_AUTH_FOUND", InvalidRequest = "INVALID_REQUEST", OverloadLimit =
+			"OVERLOAD_LIMIT", AccessDenied = "ACCESS_DENIED", InvalidCredentials =
+			"INVALID_CREDENTIALS", ErrorManifestIsNotAvailable =
+			"ERROR_MANIFEST_IS_NOT_AVAILABLE", InsufficientScope = "insufficient_scope",
+			ExpiredToken = "expired_token", UserAccessError = "user_access_error",
+			PortalDeleted = "PORTAL_DELETED" }
+		);
+		error_code!(Error);
+		/// The object `params.fields` of `biconnector.dataset.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `name`: `string`, required.
+			pub name: String,
+			/// `externalName`: `string`, required.
+			pub external_name: String,
+			/// `externalCode`: `string`, required.
+			pub external_code: String,
+			/// `sourceId`: `integer`, required.
+			pub source_id: i64,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `fields`: `array`, required.
+			pub fields: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `name`, `externalName`, `externalCode`, `sourceId`, `fields`.
+			pub fn new(
+				name: impl Into<String>,
+				external_name: impl Into<String>,
+				external_code: impl Into<String>,
+				source_id: impl Into<i64>,
+				fields: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					name: name.into(),
+					external_name: external_name.into(),
+					external_code: external_code.into(),
+					source_id: source_id.into(),
+					description: Default::default(),
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("name", &self.name)?;
+				map.serialize_entry("externalName", &self.external_name)?;
+				map.serialize_entry("externalCode", &self.external_code)?;
+				map.serialize_entry("sourceId", &self.source_id)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					external_name: object.field("externalName")?,
+					external_code: object.field("externalCode")?,
+					source_id: object.field("sourceId")?,
+					description: object.exact_str("description")?,
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The object `result` of `biconnector.dataset.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["id"], &[])?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "biconnector.dataset.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.dataset.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-delete.html>
+	pub mod delete {
+		/// Error codes of `biconnector.dataset.delete`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `DATASET_NOT_FOUND`
+			DatasetNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", DatasetNotFound =
+			"DATASET_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "biconnector.dataset.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `biconnector.dataset.fields`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+	pub mod fields {
+		/// Error codes of `biconnector.dataset.fields`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result.<field>` of `biconnector.dataset.fields`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputField {
+			/// `title`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub title: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `isRequired`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_required: Option<bool>,
+			/// `isReadOnly`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_read_only: Option<bool>,
+			/// `isImmutable`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_immutable: Option<bool>,
+			/// `isMultiple`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_multiple: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputField {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.soft("title"),
+					type_: object.soft("type"),
+					is_required: object.soft("isRequired"),
+					is_read_only: object.soft("isReadOnly"),
+					is_immutable: object.soft("isImmutable"),
+					is_multiple: object.soft("isMultiple"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputField {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+				crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `biconnector.dataset.fields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `<field>`: `object[]`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, Vec<OutputField>>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Fields {
+			const NAME: &'static str = "biconnector.dataset.fields";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+		/// `biconnector.dataset.fields.update`: REST 2, scope `biconnector`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
+		///
+		/// Required: `id`. Optional: `add`, `update`, `delete`.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `DATASET_NOT_FOUND`, `DATASET_UPDATE_ERROR`, `VALIDATION_DUPLICATE_FIELD_CODE`, `VALIDATION_DUPLICATE_FIELD_NAME`, `VALIDATION_FIELD_NAME_INVALID_FORMAT`, `VALIDATION_FIELD_NAME_TOO_LONG`, `VALIDATION_FIELD_INVALID_TYPE`, `VALIDATION_DUPLICATE_EXIST_CODE`, `VALIDATION_DUPLICATE_EXIST_NAME`, `VALIDATION_FIELD_ADD_MISSING_REQUIRED_FIELDS`, `VALIDATION_FIELD_UPDATE_MISSING_REQUIRED_FIELDS`, `VALIDATION_FIELD_DELETE_INVALID_ID` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `add`: `object[]`, optional.
+			pub add: Option<Vec<::serde_json::Value>>,
+			/// `update`: `object[]`, optional.
+			pub update: Option<Vec<::serde_json::Value>>,
+			/// `delete`: `integer[]`, optional.
+			pub delete: Option<Vec<i64>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					add: Default::default(),
+					update: Default::default(),
+					delete: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `add`.
+			pub fn add(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<::serde_json::Value>>,
+			) -> Self {
+				self.add = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `update`.
+			pub fn update(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<::serde_json::Value>>,
+			) -> Self {
+				self.update = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `delete`.
+			pub fn delete(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<i64>>,
+			) -> Self {
+				self.delete = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "add", &self.add)?;
+				crate::support::opt_entry(&mut map, "update", &self.update)?;
+				crate::support::opt_entry(&mut map, "delete", &self.delete)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					add: object.field("add")?,
+					update: object.field("update")?,
+					delete: object.field("delete")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `biconnector.dataset.fields.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields-update.html>
+		pub mod update {
+			/// Error codes of `biconnector.dataset.fields.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `VALIDATION_ID_NOT_PROVIDED`
+				ValidationIdNotProvided,
+				/// `VALIDATION_INVALID_ID_FORMAT`
+				ValidationInvalidIdFormat,
+				/// `DATASET_NOT_FOUND`
+				DatasetNotFound,
+				/// `DATASET_UPDATE_ERROR`
+				DatasetUpdateError,
+				/// `VALIDATION_DUPLICATE_FIELD_CODE`
+				ValidationDuplicateFieldCode,
+				/// `VALIDATION_DUPLICATE_FIELD_NAME`
+				ValidationDuplicateFieldName,
+				/// `VALIDATION_FIELD_NAME_INVALID_FORMAT`
+				ValidationFieldNameInvalidFormat,
+				/// `VALIDATION_FIELD_NAME_TOO_LONG`
+				ValidationFieldNameTooLong,
+				/// `VALIDATION_FIELD_INVALID_TYPE`
+				ValidationFieldInvalidType,
+				/// `VALIDATION_DUPLICATE_EXIST_CODE`
+				ValidationDuplicateExistCode,
+				/// `VALIDATION_DUPLICATE_EXIST_NAME`
+				ValidationDuplicateExistName,
+				/// `VALIDATION_FIELD_ADD_MISSING_REQUIRED_FIELDS`
+				ValidationFieldAddMissingRequiredFields,
+				/// `VALIDATION_FIELD_UPDATE_MISSING_REQUIRED_FIELDS`
+				ValidationFieldUpdateMissingRequiredFields,
+				/// `VALIDATION_FIELD_DELETE_INVALID_ID`
+				ValidationFieldDeleteInvalidId,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+				ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
+				DatasetNotFound = "DATASET_NOT_FOUND", DatasetUpdateError =
+				"DATASET_UPDATE_ERROR", ValidationDuplicateFieldCode =
+				"VALIDATION_DUPLICATE_FIELD_CODE", ValidationDuplicateFieldName =
+				"VALIDATION_DUPLICATE_FIELD_NAME", ValidationFieldNameInvalidFormat =
+				"VALIDATION_FIELD_NAME_INVALID_FORMAT", ValidationFieldNameTooLong =
+				"VALIDATION_FIELD_NAME_TOO_LONG", ValidationFieldInvalidType =
+				"VALIDATION_FIELD_INVALID_TYPE", ValidationDuplicateExistCode =
+				"VALIDATION_DUPLICATE_EXIST_CODE", ValidationDuplicateExistName =
+				"VALIDATION_DUPLICATE_EXIST_NAME",
+				ValidationFieldAddMissingRequiredFields =
+				"VALIDATION_FIELD_ADD_MISSING_REQUIRED_FIELDS",
+				ValidationFieldUpdateMissingRequiredFields =
+				"VALIDATION_FIELD_UPDATE_MISSING_REQUIRED_FIELDS",
+				ValidationFieldDeleteInvalidId = "VALIDATION_FIELD_DELETE_INVALID_ID" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "biconnector.dataset.fields.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Types of `biconnector.dataset.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+	pub mod get {
+		/// Error codes of `biconnector.dataset.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `DATASET_NOT_FOUND`
+			DatasetNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", DatasetNotFound =
+			"DATASET_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The object `result.item.fields` of `biconnector.dataset.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemFields {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `datasetId`: `integer`, optional.
+			pub dataset_id: Option<i64>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `externalCode`: `string`, optional.
+			pub external_code: Option<String>,
+			/// `visible`: `boolean`, optional.
+			pub visible: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemFields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					dataset_id: object.field("datasetId")?,
+					type_: object.field("type")?,
+					name: object.field("name")?,
+					external_code: object.field("externalCode")?,
+					visible: object.field("visible")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemFields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "datasetId", &self.dataset_id)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"externalCode",
+					&self.external_code,
+				)?;
+				crate::support::opt_entry(&mut map, "visible", &self.visible)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.item` of `biconnector.dataset.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItem {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `externalCode`: `string`, optional.
+			pub external_code: Option<String>,
+			/// `externalName`: `string`, optional.
+			pub external_name: Option<String>,
+			/// `dateCreate`: `string`, optional.
+			pub date_create: Option<String>,
+			/// `dateUpdate`: `string`, optional.
+			pub date_update: Option<String>,
+			/// `createdById`: `integer`, optional.
+			pub created_by_id: Option<i64>,
+			/// `updatedById`: `integer`, optional.
+			pub updated_by_id: Option<i64>,
+			/// `externalId`: `integer`, optional.
+			pub external_id: Option<i64>,
+			/// `fields`: `object[]`, optional.
+			pub fields: Vec<OutputItemFields>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItem {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					type_: object.field("type")?,
+					name: object.field("name")?,
+					description: object.field("description")?,
+					external_code: object.field("externalCode")?,
+					external_name: object.field("externalName")?,
+					date_create: object.field("dateCreate")?,
+					date_update: object.field("dateUpdate")?,
+					created_by_id: object.field("createdById")?,
+					updated_by_id: object.field("updatedById")?,
+					external_id: object.field("externalId")?,
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItem {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(
+					&mut map,
+					"externalCode",
+					&self.external_code,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"externalName",
+					&self.external_name,
+				)?;
+				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
+				crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
+				crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
+				crate::support::opt_entry(&mut map, "externalId", &self.external_id)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `biconnector.dataset.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `item`: `object`, optional.
+			pub item: Option<OutputItem>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["item"], &[])?;
+				Ok(Self {
+					item: object.field("item")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "item", &self.item)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "biconnector.dataset.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.dataset.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+	pub mod list {
+		/// Error codes of `biconnector.dataset.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_SELECT_TYPE`
+			ValidationSelectType,
+			/// `VALIDATION_FILTER_TYPE`
+			ValidationFilterType,
+			/// `VALIDATION_ORDER_TYPE`
+			ValidationOrderType,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`
+			ValidationFieldNotAllowedInSelect,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`
+			ValidationFieldNotAllowedInFilter,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`
+			ValidationFieldNotAllowedInOrder,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationSelectType = "VALIDATION_SELECT_TYPE", ValidationFilterType
+			= "VALIDATION_FILTER_TYPE", ValidationOrderType = "VALIDATION_ORDER_TYPE",
+			ValidationFieldNotAllowedInSelect = "VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT",
+			ValidationFieldNotAllowedInFilter = "VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER",
+			ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER" }
+		);
+		error_code!(Error);
+		/// The object `params.filter` of `biconnector.dataset.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `params.order` of `biconnector.dataset.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `result` of `biconnector.dataset.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `id`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub description: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("id"),
+					name: object.soft("name"),
+					description: object.soft("description"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "biconnector.dataset.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `biconnector.dataset.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
+	pub mod update {
+		/// Error codes of `biconnector.dataset.update`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `VALIDATION_FIELDS_NOT_PROVIDED`
+			ValidationFieldsNotProvided,
+			/// `VALIDATION_UNKNOWN_PARAMETERS`
+			ValidationUnknownParameters,
+			/// `VALIDATION_REQUIRED_FIELD_MISSING`
+			ValidationRequiredFieldMissing,
+			/// `VALIDATION_READ_ONLY_FIELD`
+			ValidationReadOnlyField,
+			/// `VALIDATION_IMMUTABLE_FIELD`
+			ValidationImmutableField,
+			/// `VALIDATION_INVALID_FIELD_TYPE`
+			ValidationInvalidFieldType,
+			/// `DATASET_NOT_FOUND`
+			DatasetNotFound,
+			/// `INVALID_METHOD`
+			InvalidMethod,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
+			ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
+			ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
+			ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
+			ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
+			ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
+			ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE", DatasetNotFound
+			= "DATASET_NOT_FOUND", InvalidMethod = "INVALID_METHOD" }
+		);
+		error_code!(Error);
+		/// The object `params.fields` of `biconnector.dataset.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					description: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					description: object.exact_str("description")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "biconnector.dataset.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `source`.
 pub mod source {
-    /// `biconnector.source.add`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
-    ///
-    /// Required: `fields`. Optional: none.
-    ///
-    /// Result: `object` ([`add::Output`]). Errors: `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `CONNECTOR_NOT_FOUND`, `SOURCE_CREATE_CONNECTION_ERROR`, `SOURCE_UPDATE_CONNECTION_ERROR`, `BX_ERROR` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `fields`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `fields`.
-        pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self {
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `biconnector.source.delete`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `SOURCE_NOT_FOUND`, `BX_ERROR` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `biconnector.source.fields`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Fields {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Fields {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Fields {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Fields {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Fields);
-    /// `biconnector.source.get`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `SOURCE_NOT_FOUND` ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `biconnector.source.list`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
-    ///
-    /// Required: none. Optional: `select`, `filter`, `order`, `page`.
-    ///
-    /// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `select`: `string[]`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `order`: `object`, optional.
-        pub order: ::std::option::Option<list::Order>,
-        /// `page`: `integer`, optional.
-        pub page: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                select: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                page: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `select`.
-        pub fn select(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::std::string::String>,
-            >,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `page`.
-        pub fn page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.page = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "select", &self.select)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "page", &self.page)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                select: object.field("select")?,
-                filter: object.field("filter")?,
-                order: object.field("order")?,
-                page: object.field("page")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `biconnector.source.update`: REST 2, scope `biconnector`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
-    ///
-    /// Required: `id`, `fields`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `SOURCE_NOT_FOUND`, `SOURCE_CREATE_CONNECTION_ERROR`, `SOURCE_UPDATE_CONNECTION_ERROR`, `BX_ERROR` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// `fields`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `id`, `fields`.
-        pub fn new(
-            id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                id: id.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `biconnector.source.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
-    pub mod add {
-        /// Error codes of `biconnector.source.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_FIELDS_NOT_PROVIDED`
-            ValidationFieldsNotProvided,
-            /// `VALIDATION_UNKNOWN_PARAMETERS`
-            ValidationUnknownParameters,
-            /// `VALIDATION_REQUIRED_FIELD_MISSING`
-            ValidationRequiredFieldMissing,
-            /// `VALIDATION_READ_ONLY_FIELD`
-            ValidationReadOnlyField,
-            /// `VALIDATION_IMMUTABLE_FIELD`
-            ValidationImmutableField,
-            /// `VALIDATION_INVALID_FIELD_TYPE`
-            ValidationInvalidFieldType,
-            /// `CONNECTOR_NOT_FOUND`
-            ConnectorNotFound,
-            /// `SOURCE_CREATE_CONNECTION_ERROR`
-            SourceCreateConnectionError,
-            /// `SOURCE_UPDATE_CONNECTION_ERROR`
-            SourceUpdateConnectionError,
-            /// `BX_ERROR`
-            BxError,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
-            ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
-            ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
-            ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
-            ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
-            ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE",
-            ConnectorNotFound = "CONNECTOR_NOT_FOUND", SourceCreateConnectionError =
-            "SOURCE_CREATE_CONNECTION_ERROR", SourceUpdateConnectionError =
-            "SOURCE_UPDATE_CONNECTION_ERROR", BxError = "BX_ERROR" }
-        );
-        error_code!(Error);
-        /// The object `params.fields` of `biconnector.source.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, required.
-            pub title: ::std::string::String,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            pub active: ::std::option::Option<bool>,
-            /// `connectorId`: `integer`, required.
-            pub connector_id: i64,
-            /// `settings`: `object`, required.
-            pub settings: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `title`, `connectorId`, `settings`.
-            pub fn new(
-                title: impl ::std::convert::Into<::std::string::String>,
-                connector_id: impl ::std::convert::Into<i64>,
-                settings: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    title: title.into(),
-                    description: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    connector_id: connector_id.into(),
-                    settings: settings.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `active`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("title", &self.title)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                map.serialize_entry("connectorId", &self.connector_id)?;
-                map.serialize_entry("settings", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    description: object.exact_str("description")?,
-                    active: object.field("active")?,
-                    connector_id: object.field("connectorId")?,
-                    settings: object.field("settings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The object `result` of `biconnector.source.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["id"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "biconnector.source.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.source.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
-    pub mod delete {
-        /// Error codes of `biconnector.source.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `SOURCE_NOT_FOUND`
-            SourceNotFound,
-            /// `BX_ERROR`
-            BxError,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", SourceNotFound =
-            "SOURCE_NOT_FOUND", BxError = "BX_ERROR" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "biconnector.source.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `biconnector.source.fields`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
-    pub mod fields {
-        /// Error codes of `biconnector.source.fields`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result.<field>` of `biconnector.source.fields`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputField {
-            /// `title`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `isRequired`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `isReadOnly`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_read_only: ::std::option::Option<bool>,
-            /// `isImmutable`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_immutable: ::std::option::Option<bool>,
-            /// `isMultiple`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_multiple: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputField {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.soft("title"),
-                    type_: object.soft("type"),
-                    is_required: object.soft("isRequired"),
-                    is_read_only: object.soft("isReadOnly"),
-                    is_immutable: object.soft("isImmutable"),
-                    is_multiple: object.soft("isMultiple"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputField {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-                crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-                crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `biconnector.source.fields`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `<field>`: `object[]`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::vec::Vec<OutputField>,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Fields {
-            const NAME: &'static str = "biconnector.source.fields";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.source.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-    pub mod get {
-        /// Error codes of `biconnector.source.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `SOURCE_NOT_FOUND`
-            SourceNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", SourceNotFound =
-            "SOURCE_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The object `result.item.connection` of `biconnector.source.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemConnection {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            pub active: ::std::option::Option<bool>,
-            /// `dateCreate`: `string`, optional.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `dateUpdate`: `string`, optional.
-            pub date_update: ::std::option::Option<::std::string::String>,
-            /// `createdById`: `integer`, optional.
-            pub created_by_id: ::std::option::Option<i64>,
-            /// `updatedById`: `integer`, optional.
-            pub updated_by_id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemConnection {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    type_: object.field("type")?,
-                    code: object.field("code")?,
-                    title: object.field("title")?,
-                    description: object.field("description")?,
-                    active: object.field("active")?,
-                    date_create: object.field("dateCreate")?,
-                    date_update: object.field("dateUpdate")?,
-                    created_by_id: object.field("createdById")?,
-                    updated_by_id: object.field("updatedById")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemConnection {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-                crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
-                crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemSettings {
-            /// `code`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `value`: `string`, optional.
-            pub value: ::std::option::Option<::std::string::String>,
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemSettings {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    code: object.field("code")?,
-                    name: object.field("name")?,
-                    type_: object.field("type")?,
-                    value: object.field("value")?,
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemSettings {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "value", &self.value)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.item` of `biconnector.source.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItem {
-            /// `connection`: `object`, optional.
-            pub connection: ::std::option::Option<OutputItemConnection>,
-            /// `connectorId`: `integer`, optional.
-            pub connector_id: ::std::option::Option<i64>,
-            /// `settings`: `object[]`, optional.
-            pub settings: ::std::vec::Vec<OutputItemSettings>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItem {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    connection: object.field("connection")?,
-                    connector_id: object.field("connectorId")?,
-                    settings: object.field("settings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItem {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "connection", &self.connection)?;
-                crate::support::opt_entry(&mut map, "connectorId", &self.connector_id)?;
-                map.serialize_entry("settings", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `biconnector.source.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `item`: `object`, optional.
-            pub item: ::std::option::Option<OutputItem>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["item"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    item: object.field("item")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "item", &self.item)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "biconnector.source.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `biconnector.source.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
-    pub mod list {
-        /// Error codes of `biconnector.source.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_SELECT_TYPE`
-            ValidationSelectType,
-            /// `VALIDATION_FILTER_TYPE`
-            ValidationFilterType,
-            /// `VALIDATION_ORDER_TYPE`
-            ValidationOrderType,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`
-            ValidationFieldNotAllowedInSelect,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`
-            ValidationFieldNotAllowedInFilter,
-            /// `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`
-            ValidationFieldNotAllowedInOrder,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationSelectType = "VALIDATION_SELECT_TYPE", ValidationFilterType
-            = "VALIDATION_FILTER_TYPE", ValidationOrderType = "VALIDATION_ORDER_TYPE",
-            ValidationFieldNotAllowedInSelect = "VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT",
-            ValidationFieldNotAllowedInFilter = "VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER",
-            ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER" }
-        );
-        error_code!(Error);
-        /// The object `params.filter` of `biconnector.source.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `params.order` of `biconnector.source.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `result` of `biconnector.source.list`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `id`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `title`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<bool>,
-            /// `dateCreate`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("id"),
-                    title: object.soft("title"),
-                    active: object.soft("active"),
-                    date_create: object.soft("dateCreate"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "biconnector.source.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `biconnector.source.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
-    pub mod update {
-        /// Error codes of `biconnector.source.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `VALIDATION_ID_NOT_PROVIDED`
-            ValidationIdNotProvided,
-            /// `VALIDATION_INVALID_ID_FORMAT`
-            ValidationInvalidIdFormat,
-            /// `VALIDATION_FIELDS_NOT_PROVIDED`
-            ValidationFieldsNotProvided,
-            /// `VALIDATION_UNKNOWN_PARAMETERS`
-            ValidationUnknownParameters,
-            /// `VALIDATION_REQUIRED_FIELD_MISSING`
-            ValidationRequiredFieldMissing,
-            /// `VALIDATION_READ_ONLY_FIELD`
-            ValidationReadOnlyField,
-            /// `VALIDATION_IMMUTABLE_FIELD`
-            ValidationImmutableField,
-            /// `VALIDATION_INVALID_FIELD_TYPE`
-            ValidationInvalidFieldType,
-            /// `SOURCE_NOT_FOUND`
-            SourceNotFound,
-            /// `SOURCE_CREATE_CONNECTION_ERROR`
-            SourceCreateConnectionError,
-            /// `SOURCE_UPDATE_CONNECTION_ERROR`
-            SourceUpdateConnectionError,
-            /// `BX_ERROR`
-            BxError,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
-            ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
-            ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
-            ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
-            ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
-            ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
-            ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
-            ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE", SourceNotFound
-            = "SOURCE_NOT_FOUND", SourceCreateConnectionError =
-            "SOURCE_CREATE_CONNECTION_ERROR", SourceUpdateConnectionError =
-            "SOURCE_UPDATE_CONNECTION_ERROR", BxError = "BX_ERROR" }
-        );
-        error_code!(Error);
-        /// The object `params.fields` of `biconnector.source.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `active`: `boolean`, optional.
-            pub active: ::std::option::Option<bool>,
-            /// `settings`: `object`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    title: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `title`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `active`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "active", &self.active)?;
-                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.exact_str("title")?,
-                    description: object.exact_str("description")?,
-                    active: object.field("active")?,
-                    settings: object.field("settings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "biconnector.source.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `biconnector.source.add`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
+	///
+	/// Required: `fields`. Optional: none.
+	///
+	/// Result: `object` ([`add::Output`]). Errors: `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `CONNECTOR_NOT_FOUND`, `SOURCE_CREATE_CONNECTION_ERROR`, `SOURCE_UPDATE_CONNECTION_ERROR`, `BX_ERROR` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `fields`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `fields`.
+		pub fn new(fields: impl Into<add::Fields>) -> Self {
+			Self {
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `biconnector.source.delete`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `SOURCE_NOT_FOUND`, `BX_ERROR` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `biconnector.source.fields`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object` ([`fields::Output`]). Errors: none documented ([`fields::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Fields {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Fields {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Fields {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Fields {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Fields);
+	/// `biconnector.source.get`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `SOURCE_NOT_FOUND` ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `biconnector.source.list`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+	///
+	/// Required: none. Optional: `select`, `filter`, `order`, `page`.
+	///
+	/// Result: `object[]` ([`list::Output`]). Errors: `VALIDATION_SELECT_TYPE`, `VALIDATION_FILTER_TYPE`, `VALIDATION_ORDER_TYPE`, `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`, `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`, `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER` ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `select`: `string[]`, optional.
+		pub select: Option<Vec<String>>,
+		/// `filter`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `order`: `object`, optional.
+		pub order: Option<list::Order>,
+		/// `page`: `integer`, optional.
+		pub page: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				select: Default::default(),
+				filter: Default::default(),
+				order: Default::default(),
+				page: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `select`.
+		pub fn select(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<String>>,
+		) -> Self {
+			self.select = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `page`.
+		pub fn page(mut self, value: impl Into<i64>) -> Self {
+			self.page = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "select", &self.select)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "page", &self.page)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				select: object.field("select")?,
+				filter: object.field("filter")?,
+				order: object.field("order")?,
+				page: object.field("page")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `biconnector.source.update`: REST 2, scope `biconnector`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
+	///
+	/// Required: `id`, `fields`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `VALIDATION_ID_NOT_PROVIDED`, `VALIDATION_INVALID_ID_FORMAT`, `VALIDATION_FIELDS_NOT_PROVIDED`, `VALIDATION_UNKNOWN_PARAMETERS`, `VALIDATION_REQUIRED_FIELD_MISSING`, `VALIDATION_READ_ONLY_FIELD`, `VALIDATION_IMMUTABLE_FIELD`, `VALIDATION_INVALID_FIELD_TYPE`, `SOURCE_NOT_FOUND`, `SOURCE_CREATE_CONNECTION_ERROR`, `SOURCE_UPDATE_CONNECTION_ERROR`, `BX_ERROR` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// `fields`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `id`, `fields`.
+		pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
+			Self {
+				id: id.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `biconnector.source.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
+	pub mod add {
+		/// Error codes of `biconnector.source.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_FIELDS_NOT_PROVIDED`
+			ValidationFieldsNotProvided,
+			/// `VALIDATION_UNKNOWN_PARAMETERS`
+			ValidationUnknownParameters,
+			/// `VALIDATION_REQUIRED_FIELD_MISSING`
+			ValidationRequiredFieldMissing,
+			/// `VALIDATION_READ_ONLY_FIELD`
+			ValidationReadOnlyField,
+			/// `VALIDATION_IMMUTABLE_FIELD`
+			ValidationImmutableField,
+			/// `VALIDATION_INVALID_FIELD_TYPE`
+			ValidationInvalidFieldType,
+			/// `CONNECTOR_NOT_FOUND`
+			ConnectorNotFound,
+			/// `SOURCE_CREATE_CONNECTION_ERROR`
+			SourceCreateConnectionError,
+			/// `SOURCE_UPDATE_CONNECTION_ERROR`
+			SourceUpdateConnectionError,
+			/// `BX_ERROR`
+			BxError,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
+			ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
+			ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
+			ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
+			ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
+			ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE",
+			ConnectorNotFound = "CONNECTOR_NOT_FOUND", SourceCreateConnectionError =
+			"SOURCE_CREATE_CONNECTION_ERROR", SourceUpdateConnectionError =
+			"SOURCE_UPDATE_CONNECTION_ERROR", BxError = "BX_ERROR" }
+		);
+		error_code!(Error);
+		/// The object `params.fields` of `biconnector.source.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, required.
+			pub title: String,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `active`: `boolean`, optional.
+			pub active: Option<bool>,
+			/// `connectorId`: `integer`, required.
+			pub connector_id: i64,
+			/// `settings`: `object`, required.
+			pub settings: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `title`, `connectorId`, `settings`.
+			pub fn new(
+				title: impl Into<String>,
+				connector_id: impl Into<i64>,
+				settings: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					title: title.into(),
+					description: Default::default(),
+					active: Default::default(),
+					connector_id: connector_id.into(),
+					settings: settings.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `active`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("title", &self.title)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "active", &self.active)?;
+				map.serialize_entry("connectorId", &self.connector_id)?;
+				map.serialize_entry("settings", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.field("title")?,
+					description: object.exact_str("description")?,
+					active: object.field("active")?,
+					connector_id: object.field("connectorId")?,
+					settings: object.field("settings")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The object `result` of `biconnector.source.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["id"], &[])?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "biconnector.source.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.source.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-delete.html>
+	pub mod delete {
+		/// Error codes of `biconnector.source.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `SOURCE_NOT_FOUND`
+			SourceNotFound,
+			/// `BX_ERROR`
+			BxError,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", SourceNotFound =
+			"SOURCE_NOT_FOUND", BxError = "BX_ERROR" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "biconnector.source.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `biconnector.source.fields`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+	pub mod fields {
+		/// Error codes of `biconnector.source.fields`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result.<field>` of `biconnector.source.fields`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputField {
+			/// `title`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub title: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `isRequired`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_required: Option<bool>,
+			/// `isReadOnly`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_read_only: Option<bool>,
+			/// `isImmutable`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_immutable: Option<bool>,
+			/// `isMultiple`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_multiple: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputField {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.soft("title"),
+					type_: object.soft("type"),
+					is_required: object.soft("isRequired"),
+					is_read_only: object.soft("isReadOnly"),
+					is_immutable: object.soft("isImmutable"),
+					is_multiple: object.soft("isMultiple"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputField {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
+				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
+				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
+				crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `biconnector.source.fields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `<field>`: `object[]`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, Vec<OutputField>>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Fields {
+			const NAME: &'static str = "biconnector.source.fields";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.source.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+	pub mod get {
+		/// Error codes of `biconnector.source.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `SOURCE_NOT_FOUND`
+			SourceNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT", SourceNotFound =
+			"SOURCE_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The object `result.item.connection` of `biconnector.source.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemConnection {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `active`: `boolean`, optional.
+			pub active: Option<bool>,
+			/// `dateCreate`: `string`, optional.
+			pub date_create: Option<String>,
+			/// `dateUpdate`: `string`, optional.
+			pub date_update: Option<String>,
+			/// `createdById`: `integer`, optional.
+			pub created_by_id: Option<i64>,
+			/// `updatedById`: `integer`, optional.
+			pub updated_by_id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemConnection {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					type_: object.field("type")?,
+					code: object.field("code")?,
+					title: object.field("title")?,
+					description: object.field("description")?,
+					active: object.field("active")?,
+					date_create: object.field("dateCreate")?,
+					date_update: object.field("dateUpdate")?,
+					created_by_id: object.field("createdById")?,
+					updated_by_id: object.field("updatedById")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemConnection {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "code", &self.code)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "active", &self.active)?;
+				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
+				crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
+				crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemSettings {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `value`: `string`, optional.
+			pub value: Option<String>,
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemSettings {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					code: object.field("code")?,
+					name: object.field("name")?,
+					type_: object.field("type")?,
+					value: object.field("value")?,
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemSettings {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "code", &self.code)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "value", &self.value)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.item` of `biconnector.source.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItem {
+			/// `connection`: `object`, optional.
+			pub connection: Option<OutputItemConnection>,
+			/// `connectorId`: `integer`, optional.
+			pub connector_id: Option<i64>,
+			/// `settings`: `object[]`, optional.
+			pub settings: Vec<OutputItemSettings>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItem {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					connection: object.field("connection")?,
+					connector_id: object.field("connectorId")?,
+					settings: object.field("settings")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItem {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "connection", &self.connection)?;
+				crate::support::opt_entry(&mut map, "connectorId", &self.connector_id)?;
+				map.serialize_entry("settings", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `biconnector.source.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `item`: `object`, optional.
+			pub item: Option<OutputItem>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["item"], &[])?;
+				Ok(Self {
+					item: object.field("item")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "item", &self.item)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "biconnector.source.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `biconnector.source.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+	pub mod list {
+		/// Error codes of `biconnector.source.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_SELECT_TYPE`
+			ValidationSelectType,
+			/// `VALIDATION_FILTER_TYPE`
+			ValidationFilterType,
+			/// `VALIDATION_ORDER_TYPE`
+			ValidationOrderType,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT`
+			ValidationFieldNotAllowedInSelect,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER`
+			ValidationFieldNotAllowedInFilter,
+			/// `VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER`
+			ValidationFieldNotAllowedInOrder,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationSelectType = "VALIDATION_SELECT_TYPE", ValidationFilterType
+			= "VALIDATION_FILTER_TYPE", ValidationOrderType = "VALIDATION_ORDER_TYPE",
+			ValidationFieldNotAllowedInSelect = "VALIDATION_FIELD_NOT_ALLOWED_IN_SELECT",
+			ValidationFieldNotAllowedInFilter = "VALIDATION_FIELD_NOT_ALLOWED_IN_FILTER",
+			ValidationFieldNotAllowedInOrder = "VALIDATION_FIELD_NOT_ALLOWED_IN_ORDER" }
+		);
+		error_code!(Error);
+		/// The object `params.filter` of `biconnector.source.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `params.order` of `biconnector.source.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `result` of `biconnector.source.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `id`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `title`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub title: Option<String>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `dateCreate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date_create: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("id"),
+					title: object.soft("title"),
+					active: object.soft("active"),
+					date_create: object.soft("dateCreate"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "active", &self.active)?;
+				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "biconnector.source.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `biconnector.source.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
+	pub mod update {
+		/// Error codes of `biconnector.source.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `VALIDATION_ID_NOT_PROVIDED`
+			ValidationIdNotProvided,
+			/// `VALIDATION_INVALID_ID_FORMAT`
+			ValidationInvalidIdFormat,
+			/// `VALIDATION_FIELDS_NOT_PROVIDED`
+			ValidationFieldsNotProvided,
+			/// `VALIDATION_UNKNOWN_PARAMETERS`
+			ValidationUnknownParameters,
+			/// `VALIDATION_REQUIRED_FIELD_MISSING`
+			ValidationRequiredFieldMissing,
+			/// `VALIDATION_READ_ONLY_FIELD`
+			ValidationReadOnlyField,
+			/// `VALIDATION_IMMUTABLE_FIELD`
+			ValidationImmutableField,
+			/// `VALIDATION_INVALID_FIELD_TYPE`
+			ValidationInvalidFieldType,
+			/// `SOURCE_NOT_FOUND`
+			SourceNotFound,
+			/// `SOURCE_CREATE_CONNECTION_ERROR`
+			SourceCreateConnectionError,
+			/// `SOURCE_UPDATE_CONNECTION_ERROR`
+			SourceUpdateConnectionError,
+			/// `BX_ERROR`
+			BxError,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ValidationIdNotProvided = "VALIDATION_ID_NOT_PROVIDED",
+			ValidationInvalidIdFormat = "VALIDATION_INVALID_ID_FORMAT",
+			ValidationFieldsNotProvided = "VALIDATION_FIELDS_NOT_PROVIDED",
+			ValidationUnknownParameters = "VALIDATION_UNKNOWN_PARAMETERS",
+			ValidationRequiredFieldMissing = "VALIDATION_REQUIRED_FIELD_MISSING",
+			ValidationReadOnlyField = "VALIDATION_READ_ONLY_FIELD",
+			ValidationImmutableField = "VALIDATION_IMMUTABLE_FIELD",
+			ValidationInvalidFieldType = "VALIDATION_INVALID_FIELD_TYPE", SourceNotFound
+			= "SOURCE_NOT_FOUND", SourceCreateConnectionError =
+			"SOURCE_CREATE_CONNECTION_ERROR", SourceUpdateConnectionError =
+			"SOURCE_UPDATE_CONNECTION_ERROR", BxError = "BX_ERROR" }
+		);
+		error_code!(Error);
+		/// The object `params.fields` of `biconnector.source.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `active`: `boolean`, optional.
+			pub active: Option<bool>,
+			/// `settings`: `object`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					title: Default::default(),
+					description: Default::default(),
+					active: Default::default(),
+					settings: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `title`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `active`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `settings`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "active", &self.active)?;
+				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.exact_str("title")?,
+					description: object.exact_str("description")?,
+					active: object.field("active")?,
+					settings: object.field("settings")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "biconnector.source.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

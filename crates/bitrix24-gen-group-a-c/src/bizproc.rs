@@ -3,8041 +3,7185 @@
 //! Methods of the scope folder `bizproc` (21 methods); cargo feature `bizproc`.
 /// Methods under `activity`.
 pub mod activity {
-    /// `bizproc.activity.add`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
-    ///
-    /// Required: `CODE`, `HANDLER`, `NAME`. Optional: `AUTH_USER_ID`, `USE_SUBSCRIPTION`, `DESCRIPTION`, `PROPERTIES`, `RETURN_PROPERTIES`, `DOCUMENT_TYPE`, `FILTER`, `USE_PLACEMENT`, `PLACEMENT_HANDLER`.
-    ///
-    /// Result: `boolean` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL`, `ERROR_ACTIVITY_ALREADY_INSTALLED`, `ERROR_ACTIVITY_ADD_FAILURE` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// `HANDLER`: `string`, required.
-        pub handler: ::std::string::String,
-        /// `AUTH_USER_ID`: `integer`, optional.
-        pub auth_user_id: ::std::option::Option<i64>,
-        /// `USE_SUBSCRIPTION`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub use_subscription: ::std::option::Option<bool>,
-        /// `NAME`: `string | object`, required.
-        pub name: ::serde_json::Value,
-        /// `DESCRIPTION`: `string | object`, optional.
-        pub description: ::std::option::Option<::serde_json::Value>,
-        /// `PROPERTIES`: `object`, optional.
-        pub properties: ::std::option::Option<add::Properties>,
-        /// `RETURN_PROPERTIES`: `object`, optional.
-        pub return_properties: ::std::option::Option<add::ReturnProperties>,
-        /// `DOCUMENT_TYPE`: `array`, optional.
-        pub document_type: ::std::option::Option<::serde_json::Value>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
-        /// `USE_PLACEMENT`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub use_placement: ::std::option::Option<bool>,
-        /// `PLACEMENT_HANDLER`: `string`, optional.
-        pub placement_handler: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
-        pub fn new(
-            code: impl ::std::convert::Into<::std::string::String>,
-            handler: impl ::std::convert::Into<::std::string::String>,
-            name: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                code: code.into(),
-                handler: handler.into(),
-                auth_user_id: ::std::default::Default::default(),
-                use_subscription: ::std::default::Default::default(),
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                properties: ::std::default::Default::default(),
-                return_properties: ::std::default::Default::default(),
-                document_type: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                use_placement: ::std::default::Default::default(),
-                placement_handler: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `AUTH_USER_ID`.
-        pub fn auth_user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.auth_user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USE_SUBSCRIPTION`.
-        pub fn use_subscription(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.use_subscription = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROPERTIES`.
-        pub fn properties(
-            mut self,
-            value: impl ::std::convert::Into<add::Properties>,
-        ) -> Self {
-            self.properties = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `RETURN_PROPERTIES`.
-        pub fn return_properties(
-            mut self,
-            value: impl ::std::convert::Into<add::ReturnProperties>,
-        ) -> Self {
-            self.return_properties = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DOCUMENT_TYPE`.
-        pub fn document_type(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.document_type = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USE_PLACEMENT`.
-        pub fn use_placement(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.use_placement = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PLACEMENT_HANDLER`.
-        pub fn placement_handler(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.placement_handler = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            map.serialize_entry("HANDLER", &self.handler)?;
-            crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "USE_SUBSCRIPTION",
-                &self.use_subscription.map(crate::support::yes_no),
-            )?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-            crate::support::opt_entry(
-                &mut map,
-                "RETURN_PROPERTIES",
-                &self.return_properties,
-            )?;
-            crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(
-                &mut map,
-                "USE_PLACEMENT",
-                &self.use_placement.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PLACEMENT_HANDLER",
-                &self.placement_handler,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                handler: object.field("HANDLER")?,
-                auth_user_id: object.field("AUTH_USER_ID")?,
-                use_subscription: object.field("USE_SUBSCRIPTION")?,
-                name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
-                properties: object.field("PROPERTIES")?,
-                return_properties: object.field("RETURN_PROPERTIES")?,
-                document_type: object.field("DOCUMENT_TYPE")?,
-                filter: object.field("FILTER")?,
-                use_placement: object.field("USE_PLACEMENT")?,
-                placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `bizproc.activity.delete`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
-    ///
-    /// Required: `CODE`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `CODE`.
-        pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                code: code.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `bizproc.activity.list`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `bizproc.activity.log`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
-    ///
-    /// Required: `EVENT_TOKEN`, `LOG_MESSAGE`. Optional: none.
-    ///
-    /// Result: `boolean` ([`log::Output`]). Errors: `ERROR_EMPTY_LOG_MESSAGE`, `ACCESS_DENIED`; one error without a code ([`log::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Log {
-        /// `EVENT_TOKEN`: `string`, required.
-        pub event_token: ::std::string::String,
-        /// `LOG_MESSAGE`: `string`, required.
-        pub log_message: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Log {
-        /// The call with its required parameters: `EVENT_TOKEN`, `LOG_MESSAGE`.
-        pub fn new(
-            event_token: impl ::std::convert::Into<::std::string::String>,
-            log_message: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                event_token: event_token.into(),
-                log_message: log_message.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Log {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
-            map.serialize_entry("LOG_MESSAGE", &self.log_message)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Log {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                event_token: object.field("EVENT_TOKEN")?,
-                log_message: object.field("LOG_MESSAGE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Log);
-    /// `bizproc.activity.update`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
-    ///
-    /// Required: `CODE`, `FIELDS`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `CODE`, `FIELDS`.
-        pub fn new(
-            code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                code: code.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `bizproc.activity.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
-    pub mod add {
-        /// Error codes of `bizproc.activity.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_ACTIVITY_VALIDATION_FAILURE`
-            ErrorActivityValidationFailure,
-            /// `ERROR_UNSUPPORTED_PROTOCOL`
-            ErrorUnsupportedProtocol,
-            /// `ERROR_WRONG_HANDLER_URL`
-            ErrorWrongHandlerUrl,
-            /// `ERROR_ACTIVITY_ALREADY_INSTALLED`
-            ErrorActivityAlreadyInstalled,
-            /// `ERROR_ACTIVITY_ADD_FAILURE`
-            ErrorActivityAddFailure,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
-            "ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorUnsupportedProtocol =
-            "ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
-            "ERROR_WRONG_HANDLER_URL", ErrorActivityAlreadyInstalled =
-            "ERROR_ACTIVITY_ALREADY_INSTALLED", ErrorActivityAddFailure =
-            "ERROR_ACTIVITY_ADD_FAILURE" }
-        );
-        error_code!(Error);
-        /// The object `params.PROPERTIES` of `bizproc.activity.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Properties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Properties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Properties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Properties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Properties);
-        /// The object `params.RETURN_PROPERTIES` of `bizproc.activity.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct ReturnProperties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl ReturnProperties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for ReturnProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for ReturnProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(ReturnProperties);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "bizproc.activity.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.activity.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
-    pub mod delete {
-        /// Error codes of `bizproc.activity.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_ACTIVITY_VALIDATION_FAILURE`
-            ErrorActivityValidationFailure,
-            /// `ERROR_ACTIVITY_NOT_FOUND`
-            ErrorActivityNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
-            "ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
-            "ERROR_ACTIVITY_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "bizproc.activity.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.activity.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
-    pub mod list {
-        /// Error codes of `bizproc.activity.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "bizproc.activity.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.activity.log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
-    pub mod log {
-        /// Error codes of `bizproc.activity.log`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `Depends on the business process error` (no status).
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_EMPTY_LOG_MESSAGE`
-            ErrorEmptyLogMessage,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorEmptyLogMessage = "ERROR_EMPTY_LOG_MESSAGE", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Log {
-            const NAME: &'static str = "bizproc.activity.log";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.activity.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
-    pub mod update {
-        /// Error codes of `bizproc.activity.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_ACTIVITY_VALIDATION_FAILURE`
-            ErrorActivityValidationFailure,
-            /// `ERROR_ACTIVITY_NOT_FOUND`
-            ErrorActivityNotFound,
-            /// `ERROR_UNSUPPORTED_PROTOCOL`
-            ErrorUnsupportedProtocol,
-            /// `ERROR_WRONG_HANDLER_URL`
-            ErrorWrongHandlerUrl,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
-            "ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
-            "ERROR_ACTIVITY_NOT_FOUND", ErrorUnsupportedProtocol =
-            "ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
-            "ERROR_WRONG_HANDLER_URL" }
-        );
-        error_code!(Error);
-        /// The object `params.FIELDS.PROPERTIES` of `bizproc.activity.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct FieldsProperties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl FieldsProperties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for FieldsProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for FieldsProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(FieldsProperties);
-        /// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.activity.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct FieldsReturnProperties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl FieldsReturnProperties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for FieldsReturnProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for FieldsReturnProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(FieldsReturnProperties);
-        /// The object `params.FIELDS` of `bizproc.activity.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `HANDLER`: `string`, optional.
-            pub handler: ::std::option::Option<::std::string::String>,
-            /// `AUTH_USER_ID`: `integer`, optional.
-            pub auth_user_id: ::std::option::Option<i64>,
-            /// `USE_SUBSCRIPTION`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub use_subscription: ::std::option::Option<bool>,
-            /// `NAME`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `DESCRIPTION`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `PROPERTIES`: `object`, optional.
-            pub properties: ::std::option::Option<FieldsProperties>,
-            /// `RETURN_PROPERTIES`: `object`, optional.
-            pub return_properties: ::std::option::Option<FieldsReturnProperties>,
-            /// `DOCUMENT_TYPE`: `array`, optional.
-            pub document_type: ::std::option::Option<::serde_json::Value>,
-            /// `FILTER`: `object`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
-            /// `USE_PLACEMENT`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub use_placement: ::std::option::Option<bool>,
-            /// `PLACEMENT_HANDLER`: `string`, optional.
-            pub placement_handler: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    handler: ::std::default::Default::default(),
-                    auth_user_id: ::std::default::Default::default(),
-                    use_subscription: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    properties: ::std::default::Default::default(),
-                    return_properties: ::std::default::Default::default(),
-                    document_type: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    use_placement: ::std::default::Default::default(),
-                    placement_handler: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `HANDLER`.
-            pub fn handler(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.handler = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `AUTH_USER_ID`.
-            pub fn auth_user_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.auth_user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USE_SUBSCRIPTION`.
-            pub fn use_subscription(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.use_subscription = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PROPERTIES`.
-            pub fn properties(
-                mut self,
-                value: impl ::std::convert::Into<FieldsProperties>,
-            ) -> Self {
-                self.properties = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `RETURN_PROPERTIES`.
-            pub fn return_properties(
-                mut self,
-                value: impl ::std::convert::Into<FieldsReturnProperties>,
-            ) -> Self {
-                self.return_properties = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_TYPE`.
-            pub fn document_type(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.document_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USE_PLACEMENT`.
-            pub fn use_placement(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.use_placement = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PLACEMENT_HANDLER`.
-            pub fn placement_handler(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.placement_handler = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-                crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USE_SUBSCRIPTION",
-                    &self.use_subscription.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RETURN_PROPERTIES",
-                    &self.return_properties,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DOCUMENT_TYPE",
-                    &self.document_type,
-                )?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USE_PLACEMENT",
-                    &self.use_placement.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PLACEMENT_HANDLER",
-                    &self.placement_handler,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    handler: object.exact_str("HANDLER")?,
-                    auth_user_id: object.field("AUTH_USER_ID")?,
-                    use_subscription: object.field("USE_SUBSCRIPTION")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    properties: object.field("PROPERTIES")?,
-                    return_properties: object.field("RETURN_PROPERTIES")?,
-                    document_type: object.field("DOCUMENT_TYPE")?,
-                    filter: object.field("FILTER")?,
-                    use_placement: object.field("USE_PLACEMENT")?,
-                    placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "bizproc.activity.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `bizproc.activity.add`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
+	///
+	/// Required: `CODE`, `HANDLER`, `NAME`. Optional: `AUTH_USER_ID`, `USE_SUBSCRIPTION`, `DESCRIPTION`, `PROPERTIES`, `RETURN_PROPERTIES`, `DOCUMENT_TYPE`, `FILTER`, `USE_PLACEMENT`, `PLACEMENT_HANDLER`.
+	///
+	/// Result: `boolean` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL`, `ERROR_ACTIVITY_ALREADY_INSTALLED`, `ERROR_ACTIVITY_ADD_FAILURE` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// `HANDLER`: `string`, required.
+		pub handler: String,
+		/// `AUTH_USER_ID`: `integer`, optional.
+		pub auth_user_id: Option<i64>,
+		/// `USE_SUBSCRIPTION`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub use_subscription: Option<bool>,
+		/// `NAME`: `string | object`, required.
+		pub name: ::serde_json::Value,
+		/// `DESCRIPTION`: `string | object`, optional.
+		pub description: Option<::serde_json::Value>,
+		/// `PROPERTIES`: `object`, optional.
+		pub properties: Option<add::Properties>,
+		/// `RETURN_PROPERTIES`: `object`, optional.
+		pub return_properties: Option<add::ReturnProperties>,
+		/// `DOCUMENT_TYPE`: `array`, optional.
+		pub document_type: Option<::serde_json::Value>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<::serde_json::Value>,
+		/// `USE_PLACEMENT`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub use_placement: Option<bool>,
+		/// `PLACEMENT_HANDLER`: `string`, optional.
+		pub placement_handler: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
+		pub fn new(
+			code: impl Into<String>,
+			handler: impl Into<String>,
+			name: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				code: code.into(),
+				handler: handler.into(),
+				auth_user_id: Default::default(),
+				use_subscription: Default::default(),
+				name: name.into(),
+				description: Default::default(),
+				properties: Default::default(),
+				return_properties: Default::default(),
+				document_type: Default::default(),
+				filter: Default::default(),
+				use_placement: Default::default(),
+				placement_handler: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `AUTH_USER_ID`.
+		pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
+			self.auth_user_id = Some(value.into());
+			self
+		}
+		/// Sets `USE_SUBSCRIPTION`.
+		pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
+			self.use_subscription = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `PROPERTIES`.
+		pub fn properties(mut self, value: impl Into<add::Properties>) -> Self {
+			self.properties = Some(value.into());
+			self
+		}
+		/// Sets `RETURN_PROPERTIES`.
+		pub fn return_properties(
+			mut self,
+			value: impl Into<add::ReturnProperties>,
+		) -> Self {
+			self.return_properties = Some(value.into());
+			self
+		}
+		/// Sets `DOCUMENT_TYPE`.
+		pub fn document_type(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.document_type = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `USE_PLACEMENT`.
+		pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
+			self.use_placement = Some(value.into());
+			self
+		}
+		/// Sets `PLACEMENT_HANDLER`.
+		pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
+			self.placement_handler = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			map.serialize_entry("HANDLER", &self.handler)?;
+			crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"USE_SUBSCRIPTION",
+				&self.use_subscription.map(crate::support::yes_no),
+			)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
+			crate::support::opt_entry(
+				&mut map,
+				"RETURN_PROPERTIES",
+				&self.return_properties,
+			)?;
+			crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(
+				&mut map,
+				"USE_PLACEMENT",
+				&self.use_placement.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PLACEMENT_HANDLER",
+				&self.placement_handler,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				handler: object.field("HANDLER")?,
+				auth_user_id: object.field("AUTH_USER_ID")?,
+				use_subscription: object.field("USE_SUBSCRIPTION")?,
+				name: object.field("NAME")?,
+				description: object.field("DESCRIPTION")?,
+				properties: object.field("PROPERTIES")?,
+				return_properties: object.field("RETURN_PROPERTIES")?,
+				document_type: object.field("DOCUMENT_TYPE")?,
+				filter: object.field("FILTER")?,
+				use_placement: object.field("USE_PLACEMENT")?,
+				placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `bizproc.activity.delete`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
+	///
+	/// Required: `CODE`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `CODE`.
+		pub fn new(code: impl Into<String>) -> Self {
+			Self {
+				code: code.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `bizproc.activity.list`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `bizproc.activity.log`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
+	///
+	/// Required: `EVENT_TOKEN`, `LOG_MESSAGE`. Optional: none.
+	///
+	/// Result: `boolean` ([`log::Output`]). Errors: `ERROR_EMPTY_LOG_MESSAGE`, `ACCESS_DENIED`; one error without a code ([`log::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Log {
+		/// `EVENT_TOKEN`: `string`, required.
+		pub event_token: String,
+		/// `LOG_MESSAGE`: `string`, required.
+		pub log_message: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Log {
+		/// The call with its required parameters: `EVENT_TOKEN`, `LOG_MESSAGE`.
+		pub fn new(
+			event_token: impl Into<String>,
+			log_message: impl Into<String>,
+		) -> Self {
+			Self {
+				event_token: event_token.into(),
+				log_message: log_message.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Log {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
+			map.serialize_entry("LOG_MESSAGE", &self.log_message)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Log {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				event_token: object.field("EVENT_TOKEN")?,
+				log_message: object.field("LOG_MESSAGE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Log);
+	/// `bizproc.activity.update`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
+	///
+	/// Required: `CODE`, `FIELDS`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `CODE`, `FIELDS`.
+		pub fn new(code: impl Into<String>, fields: impl Into<update::Fields>) -> Self {
+			Self {
+				code: code.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `bizproc.activity.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
+	pub mod add {
+		/// Error codes of `bizproc.activity.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_ACTIVITY_VALIDATION_FAILURE`
+			ErrorActivityValidationFailure,
+			/// `ERROR_UNSUPPORTED_PROTOCOL`
+			ErrorUnsupportedProtocol,
+			/// `ERROR_WRONG_HANDLER_URL`
+			ErrorWrongHandlerUrl,
+			/// `ERROR_ACTIVITY_ALREADY_INSTALLED`
+			ErrorActivityAlreadyInstalled,
+			/// `ERROR_ACTIVITY_ADD_FAILURE`
+			ErrorActivityAddFailure,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
+			"ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorUnsupportedProtocol =
+			"ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
+			"ERROR_WRONG_HANDLER_URL", ErrorActivityAlreadyInstalled =
+			"ERROR_ACTIVITY_ALREADY_INSTALLED", ErrorActivityAddFailure =
+			"ERROR_ACTIVITY_ADD_FAILURE" }
+		);
+		error_code!(Error);
+		/// The object `params.PROPERTIES` of `bizproc.activity.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Properties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Properties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Properties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Properties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Properties);
+		/// The object `params.RETURN_PROPERTIES` of `bizproc.activity.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct ReturnProperties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl ReturnProperties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for ReturnProperties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for ReturnProperties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(ReturnProperties);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "bizproc.activity.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.activity.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html>
+	pub mod delete {
+		/// Error codes of `bizproc.activity.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_ACTIVITY_VALIDATION_FAILURE`
+			ErrorActivityValidationFailure,
+			/// `ERROR_ACTIVITY_NOT_FOUND`
+			ErrorActivityNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
+			"ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
+			"ERROR_ACTIVITY_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "bizproc.activity.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.activity.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-list.html>
+	pub mod list {
+		/// Error codes of `bizproc.activity.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "bizproc.activity.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.activity.log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-log.html>
+	pub mod log {
+		/// Error codes of `bizproc.activity.log`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `Depends on the business process error` (no status).
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_EMPTY_LOG_MESSAGE`
+			ErrorEmptyLogMessage,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorEmptyLogMessage = "ERROR_EMPTY_LOG_MESSAGE", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Log {
+			const NAME: &'static str = "bizproc.activity.log";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.activity.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
+	pub mod update {
+		/// Error codes of `bizproc.activity.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_ACTIVITY_VALIDATION_FAILURE`
+			ErrorActivityValidationFailure,
+			/// `ERROR_ACTIVITY_NOT_FOUND`
+			ErrorActivityNotFound,
+			/// `ERROR_UNSUPPORTED_PROTOCOL`
+			ErrorUnsupportedProtocol,
+			/// `ERROR_WRONG_HANDLER_URL`
+			ErrorWrongHandlerUrl,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
+			"ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
+			"ERROR_ACTIVITY_NOT_FOUND", ErrorUnsupportedProtocol =
+			"ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
+			"ERROR_WRONG_HANDLER_URL" }
+		);
+		error_code!(Error);
+		/// The object `params.FIELDS.PROPERTIES` of `bizproc.activity.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FieldsProperties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl FieldsProperties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for FieldsProperties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for FieldsProperties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(FieldsProperties);
+		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.activity.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FieldsReturnProperties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl FieldsReturnProperties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for FieldsReturnProperties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for FieldsReturnProperties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(FieldsReturnProperties);
+		/// The object `params.FIELDS` of `bizproc.activity.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `HANDLER`: `string`, optional.
+			pub handler: Option<String>,
+			/// `AUTH_USER_ID`: `integer`, optional.
+			pub auth_user_id: Option<i64>,
+			/// `USE_SUBSCRIPTION`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub use_subscription: Option<bool>,
+			/// `NAME`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `DESCRIPTION`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `PROPERTIES`: `object`, optional.
+			pub properties: Option<FieldsProperties>,
+			/// `RETURN_PROPERTIES`: `object`, optional.
+			pub return_properties: Option<FieldsReturnProperties>,
+			/// `DOCUMENT_TYPE`: `array`, optional.
+			pub document_type: Option<::serde_json::Value>,
+			/// `FILTER`: `object`, optional.
+			pub filter: Option<::serde_json::Value>,
+			/// `USE_PLACEMENT`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub use_placement: Option<bool>,
+			/// `PLACEMENT_HANDLER`: `string`, optional.
+			pub placement_handler: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					handler: Default::default(),
+					auth_user_id: Default::default(),
+					use_subscription: Default::default(),
+					name: Default::default(),
+					description: Default::default(),
+					properties: Default::default(),
+					return_properties: Default::default(),
+					document_type: Default::default(),
+					filter: Default::default(),
+					use_placement: Default::default(),
+					placement_handler: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `HANDLER`.
+			pub fn handler(mut self, value: impl Into<String>) -> Self {
+				self.handler = Some(value.into());
+				self
+			}
+			/// Sets `AUTH_USER_ID`.
+			pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
+				self.auth_user_id = Some(value.into());
+				self
+			}
+			/// Sets `USE_SUBSCRIPTION`.
+			pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
+				self.use_subscription = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `PROPERTIES`.
+			pub fn properties(mut self, value: impl Into<FieldsProperties>) -> Self {
+				self.properties = Some(value.into());
+				self
+			}
+			/// Sets `RETURN_PROPERTIES`.
+			pub fn return_properties(
+				mut self,
+				value: impl Into<FieldsReturnProperties>,
+			) -> Self {
+				self.return_properties = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_TYPE`.
+			pub fn document_type(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.document_type = Some(value.into());
+				self
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `USE_PLACEMENT`.
+			pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
+				self.use_placement = Some(value.into());
+				self
+			}
+			/// Sets `PLACEMENT_HANDLER`.
+			pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
+				self.placement_handler = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
+				crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USE_SUBSCRIPTION",
+					&self.use_subscription.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RETURN_PROPERTIES",
+					&self.return_properties,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DOCUMENT_TYPE",
+					&self.document_type,
+				)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USE_PLACEMENT",
+					&self.use_placement.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PLACEMENT_HANDLER",
+					&self.placement_handler,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					handler: object.exact_str("HANDLER")?,
+					auth_user_id: object.field("AUTH_USER_ID")?,
+					use_subscription: object.field("USE_SUBSCRIPTION")?,
+					name: object.field("NAME")?,
+					description: object.field("DESCRIPTION")?,
+					properties: object.field("PROPERTIES")?,
+					return_properties: object.field("RETURN_PROPERTIES")?,
+					document_type: object.field("DOCUMENT_TYPE")?,
+					filter: object.field("FILTER")?,
+					use_placement: object.field("USE_PLACEMENT")?,
+					placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "bizproc.activity.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `event`.
 pub mod event {
-    /// `bizproc.event.send`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
-    ///
-    /// Required: `EVENT_TOKEN`. Optional: `RETURN_VALUES`, `LOG_MESSAGE`.
-    ///
-    /// Result: `boolean` ([`send::Output`]). Errors: `ACCESS_DENIED` ([`send::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Send {
-        /// `EVENT_TOKEN`: `string`, required.
-        pub event_token: ::std::string::String,
-        /// `RETURN_VALUES`: `object`, optional.
-        pub return_values: ::std::option::Option<::serde_json::Value>,
-        /// `LOG_MESSAGE`: `string`, optional.
-        pub log_message: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Send {
-        /// The call with its required parameters: `EVENT_TOKEN`.
-        pub fn new(
-            event_token: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                event_token: event_token.into(),
-                return_values: ::std::default::Default::default(),
-                log_message: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `RETURN_VALUES`.
-        pub fn return_values(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.return_values = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LOG_MESSAGE`.
-        pub fn log_message(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.log_message = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Send {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
-            crate::support::opt_entry(&mut map, "RETURN_VALUES", &self.return_values)?;
-            crate::support::opt_entry(&mut map, "LOG_MESSAGE", &self.log_message)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Send {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                event_token: object.field("EVENT_TOKEN")?,
-                return_values: object.field("RETURN_VALUES")?,
-                log_message: object.exact_str("LOG_MESSAGE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Send);
-    /// Types of `bizproc.event.send`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
-    pub mod send {
-        /// Error codes of `bizproc.event.send`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Send {
-            const NAME: &'static str = "bizproc.event.send";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `bizproc.event.send`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
+	///
+	/// Required: `EVENT_TOKEN`. Optional: `RETURN_VALUES`, `LOG_MESSAGE`.
+	///
+	/// Result: `boolean` ([`send::Output`]). Errors: `ACCESS_DENIED` ([`send::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Send {
+		/// `EVENT_TOKEN`: `string`, required.
+		pub event_token: String,
+		/// `RETURN_VALUES`: `object`, optional.
+		pub return_values: Option<::serde_json::Value>,
+		/// `LOG_MESSAGE`: `string`, optional.
+		pub log_message: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Send {
+		/// The call with its required parameters: `EVENT_TOKEN`.
+		pub fn new(event_token: impl Into<String>) -> Self {
+			Self {
+				event_token: event_token.into(),
+				return_values: Default::default(),
+				log_message: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `RETURN_VALUES`.
+		pub fn return_values(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.return_values = Some(value.into());
+			self
+		}
+		/// Sets `LOG_MESSAGE`.
+		pub fn log_message(mut self, value: impl Into<String>) -> Self {
+			self.log_message = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Send {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
+			crate::support::opt_entry(&mut map, "RETURN_VALUES", &self.return_values)?;
+			crate::support::opt_entry(&mut map, "LOG_MESSAGE", &self.log_message)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Send {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				event_token: object.field("EVENT_TOKEN")?,
+				return_values: object.field("RETURN_VALUES")?,
+				log_message: object.exact_str("LOG_MESSAGE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Send);
+	/// Types of `bizproc.event.send`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html>
+	pub mod send {
+		/// Error codes of `bizproc.event.send`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Send {
+			const NAME: &'static str = "bizproc.event.send";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `robot`.
 pub mod robot {
-    /// `bizproc.robot.add`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
-    ///
-    /// Required: `CODE`, `HANDLER`, `NAME`. Optional: `AUTH_USER_ID`, `USE_SUBSCRIPTION`, `DESCRIPTION`, `PROPERTIES`, `RETURN_PROPERTIES`, `DOCUMENT_TYPE`, `FILTER`, `USE_PLACEMENT`, `PLACEMENT_HANDLER`.
-    ///
-    /// Result: `boolean` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL`, `ERROR_ACTIVITY_ALREADY_INSTALLED`, `ERROR_ACTIVITY_ADD_FAILURE` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// `HANDLER`: `string`, required.
-        pub handler: ::std::string::String,
-        /// `AUTH_USER_ID`: `integer`, optional.
-        pub auth_user_id: ::std::option::Option<i64>,
-        /// `USE_SUBSCRIPTION`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub use_subscription: ::std::option::Option<bool>,
-        /// `NAME`: `string | object`, required.
-        pub name: ::serde_json::Value,
-        /// `DESCRIPTION`: `string | object`, optional.
-        pub description: ::std::option::Option<::serde_json::Value>,
-        /// `PROPERTIES`: `object`, optional.
-        pub properties: ::std::option::Option<add::Properties>,
-        /// `RETURN_PROPERTIES`: `object`, optional.
-        pub return_properties: ::std::option::Option<add::ReturnProperties>,
-        /// `DOCUMENT_TYPE`: `array`, optional.
-        pub document_type: ::std::option::Option<::serde_json::Value>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
-        /// `USE_PLACEMENT`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub use_placement: ::std::option::Option<bool>,
-        /// `PLACEMENT_HANDLER`: `string`, optional.
-        pub placement_handler: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
-        pub fn new(
-            code: impl ::std::convert::Into<::std::string::String>,
-            handler: impl ::std::convert::Into<::std::string::String>,
-            name: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                code: code.into(),
-                handler: handler.into(),
-                auth_user_id: ::std::default::Default::default(),
-                use_subscription: ::std::default::Default::default(),
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                properties: ::std::default::Default::default(),
-                return_properties: ::std::default::Default::default(),
-                document_type: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                use_placement: ::std::default::Default::default(),
-                placement_handler: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `AUTH_USER_ID`.
-        pub fn auth_user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.auth_user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USE_SUBSCRIPTION`.
-        pub fn use_subscription(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.use_subscription = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROPERTIES`.
-        pub fn properties(
-            mut self,
-            value: impl ::std::convert::Into<add::Properties>,
-        ) -> Self {
-            self.properties = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `RETURN_PROPERTIES`.
-        pub fn return_properties(
-            mut self,
-            value: impl ::std::convert::Into<add::ReturnProperties>,
-        ) -> Self {
-            self.return_properties = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DOCUMENT_TYPE`.
-        pub fn document_type(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.document_type = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USE_PLACEMENT`.
-        pub fn use_placement(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.use_placement = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PLACEMENT_HANDLER`.
-        pub fn placement_handler(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.placement_handler = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            map.serialize_entry("HANDLER", &self.handler)?;
-            crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "USE_SUBSCRIPTION",
-                &self.use_subscription.map(crate::support::yes_no),
-            )?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-            crate::support::opt_entry(
-                &mut map,
-                "RETURN_PROPERTIES",
-                &self.return_properties,
-            )?;
-            crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(
-                &mut map,
-                "USE_PLACEMENT",
-                &self.use_placement.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PLACEMENT_HANDLER",
-                &self.placement_handler,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                handler: object.field("HANDLER")?,
-                auth_user_id: object.field("AUTH_USER_ID")?,
-                use_subscription: object.field("USE_SUBSCRIPTION")?,
-                name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
-                properties: object.field("PROPERTIES")?,
-                return_properties: object.field("RETURN_PROPERTIES")?,
-                document_type: object.field("DOCUMENT_TYPE")?,
-                filter: object.field("FILTER")?,
-                use_placement: object.field("USE_PLACEMENT")?,
-                placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `bizproc.robot.delete`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
-    ///
-    /// Required: `CODE`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `CODE`.
-        pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                code: code.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `bizproc.robot.list`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `bizproc.robot.update`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
-    ///
-    /// Required: `CODE`, `FIELDS`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `CODE`, `FIELDS`.
-        pub fn new(
-            code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                code: code.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `bizproc.robot.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
-    pub mod add {
-        /// Error codes of `bizproc.robot.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_ACTIVITY_VALIDATION_FAILURE`
-            ErrorActivityValidationFailure,
-            /// `ERROR_UNSUPPORTED_PROTOCOL`
-            ErrorUnsupportedProtocol,
-            /// `ERROR_WRONG_HANDLER_URL`
-            ErrorWrongHandlerUrl,
-            /// `ERROR_ACTIVITY_ALREADY_INSTALLED`
-            ErrorActivityAlreadyInstalled,
-            /// `ERROR_ACTIVITY_ADD_FAILURE`
-            ErrorActivityAddFailure,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
-            "ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorUnsupportedProtocol =
-            "ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
-            "ERROR_WRONG_HANDLER_URL", ErrorActivityAlreadyInstalled =
-            "ERROR_ACTIVITY_ALREADY_INSTALLED", ErrorActivityAddFailure =
-            "ERROR_ACTIVITY_ADD_FAILURE" }
-        );
-        error_code!(Error);
-        /// The object `params.PROPERTIES` of `bizproc.robot.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Properties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Properties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Properties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Properties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Properties);
-        /// The object `params.RETURN_PROPERTIES` of `bizproc.robot.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct ReturnProperties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl ReturnProperties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for ReturnProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for ReturnProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(ReturnProperties);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "bizproc.robot.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.robot.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
-    pub mod delete {
-        /// Error codes of `bizproc.robot.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_ACTIVITY_VALIDATION_FAILURE`
-            ErrorActivityValidationFailure,
-            /// `ERROR_ACTIVITY_NOT_FOUND`
-            ErrorActivityNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
-            "ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
-            "ERROR_ACTIVITY_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "bizproc.robot.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.robot.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
-    pub mod list {
-        /// Error codes of `bizproc.robot.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "bizproc.robot.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.robot.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
-    pub mod update {
-        /// Error codes of `bizproc.robot.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_ACTIVITY_VALIDATION_FAILURE`
-            ErrorActivityValidationFailure,
-            /// `ERROR_ACTIVITY_NOT_FOUND`
-            ErrorActivityNotFound,
-            /// `ERROR_UNSUPPORTED_PROTOCOL`
-            ErrorUnsupportedProtocol,
-            /// `ERROR_WRONG_HANDLER_URL`
-            ErrorWrongHandlerUrl,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
-            "ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
-            "ERROR_ACTIVITY_NOT_FOUND", ErrorUnsupportedProtocol =
-            "ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
-            "ERROR_WRONG_HANDLER_URL" }
-        );
-        error_code!(Error);
-        /// The object `params.FIELDS.PROPERTIES` of `bizproc.robot.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct FieldsProperties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl FieldsProperties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for FieldsProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for FieldsProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(FieldsProperties);
-        /// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.robot.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct FieldsReturnProperties {
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Options`: `array`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Required`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub required: ::std::option::Option<bool>,
-            /// `Multiple`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl FieldsReturnProperties {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for FieldsReturnProperties {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Required",
-                    &self.required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "Multiple",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for FieldsReturnProperties {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    type_: object.exact_str("Type")?,
-                    options: object.field("Options")?,
-                    required: object.field("Required")?,
-                    multiple: object.field("Multiple")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(FieldsReturnProperties);
-        /// The object `params.FIELDS` of `bizproc.robot.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `HANDLER`: `string`, optional.
-            pub handler: ::std::option::Option<::std::string::String>,
-            /// `AUTH_USER_ID`: `integer`, optional.
-            pub auth_user_id: ::std::option::Option<i64>,
-            /// `USE_SUBSCRIPTION`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub use_subscription: ::std::option::Option<bool>,
-            /// `NAME`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `DESCRIPTION`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `PROPERTIES`: `object`, optional.
-            pub properties: ::std::option::Option<FieldsProperties>,
-            /// `RETURN_PROPERTIES`: `object`, optional.
-            pub return_properties: ::std::option::Option<FieldsReturnProperties>,
-            /// `DOCUMENT_TYPE`: `array`, optional.
-            pub document_type: ::std::option::Option<::serde_json::Value>,
-            /// `FILTER`: `object`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
-            /// `USE_PLACEMENT`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub use_placement: ::std::option::Option<bool>,
-            /// `PLACEMENT_HANDLER`: `string`, optional.
-            pub placement_handler: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    handler: ::std::default::Default::default(),
-                    auth_user_id: ::std::default::Default::default(),
-                    use_subscription: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    properties: ::std::default::Default::default(),
-                    return_properties: ::std::default::Default::default(),
-                    document_type: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    use_placement: ::std::default::Default::default(),
-                    placement_handler: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `HANDLER`.
-            pub fn handler(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.handler = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `AUTH_USER_ID`.
-            pub fn auth_user_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.auth_user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USE_SUBSCRIPTION`.
-            pub fn use_subscription(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.use_subscription = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PROPERTIES`.
-            pub fn properties(
-                mut self,
-                value: impl ::std::convert::Into<FieldsProperties>,
-            ) -> Self {
-                self.properties = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `RETURN_PROPERTIES`.
-            pub fn return_properties(
-                mut self,
-                value: impl ::std::convert::Into<FieldsReturnProperties>,
-            ) -> Self {
-                self.return_properties = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_TYPE`.
-            pub fn document_type(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.document_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USE_PLACEMENT`.
-            pub fn use_placement(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.use_placement = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PLACEMENT_HANDLER`.
-            pub fn placement_handler(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.placement_handler = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-                crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USE_SUBSCRIPTION",
-                    &self.use_subscription.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RETURN_PROPERTIES",
-                    &self.return_properties,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DOCUMENT_TYPE",
-                    &self.document_type,
-                )?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USE_PLACEMENT",
-                    &self.use_placement.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PLACEMENT_HANDLER",
-                    &self.placement_handler,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    handler: object.exact_str("HANDLER")?,
-                    auth_user_id: object.field("AUTH_USER_ID")?,
-                    use_subscription: object.field("USE_SUBSCRIPTION")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    properties: object.field("PROPERTIES")?,
-                    return_properties: object.field("RETURN_PROPERTIES")?,
-                    document_type: object.field("DOCUMENT_TYPE")?,
-                    filter: object.field("FILTER")?,
-                    use_placement: object.field("USE_PLACEMENT")?,
-                    placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "bizproc.robot.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `bizproc.robot.add`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
+	///
+	/// Required: `CODE`, `HANDLER`, `NAME`. Optional: `AUTH_USER_ID`, `USE_SUBSCRIPTION`, `DESCRIPTION`, `PROPERTIES`, `RETURN_PROPERTIES`, `DOCUMENT_TYPE`, `FILTER`, `USE_PLACEMENT`, `PLACEMENT_HANDLER`.
+	///
+	/// Result: `boolean` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL`, `ERROR_ACTIVITY_ALREADY_INSTALLED`, `ERROR_ACTIVITY_ADD_FAILURE` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// `HANDLER`: `string`, required.
+		pub handler: String,
+		/// `AUTH_USER_ID`: `integer`, optional.
+		pub auth_user_id: Option<i64>,
+		/// `USE_SUBSCRIPTION`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub use_subscription: Option<bool>,
+		/// `NAME`: `string | object`, required.
+		pub name: ::serde_json::Value,
+		/// `DESCRIPTION`: `string | object`, optional.
+		pub description: Option<::serde_json::Value>,
+		/// `PROPERTIES`: `object`, optional.
+		pub properties: Option<add::Properties>,
+		/// `RETURN_PROPERTIES`: `object`, optional.
+		pub return_properties: Option<add::ReturnProperties>,
+		/// `DOCUMENT_TYPE`: `array`, optional.
+		pub document_type: Option<::serde_json::Value>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<::serde_json::Value>,
+		/// `USE_PLACEMENT`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub use_placement: Option<bool>,
+		/// `PLACEMENT_HANDLER`: `string`, optional.
+		pub placement_handler: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `CODE`, `HANDLER`, `NAME`.
+		pub fn new(
+			code: impl Into<String>,
+			handler: impl Into<String>,
+			name: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				code: code.into(),
+				handler: handler.into(),
+				auth_user_id: Default::default(),
+				use_subscription: Default::default(),
+				name: name.into(),
+				description: Default::default(),
+				properties: Default::default(),
+				return_properties: Default::default(),
+				document_type: Default::default(),
+				filter: Default::default(),
+				use_placement: Default::default(),
+				placement_handler: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `AUTH_USER_ID`.
+		pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
+			self.auth_user_id = Some(value.into());
+			self
+		}
+		/// Sets `USE_SUBSCRIPTION`.
+		pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
+			self.use_subscription = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `PROPERTIES`.
+		pub fn properties(mut self, value: impl Into<add::Properties>) -> Self {
+			self.properties = Some(value.into());
+			self
+		}
+		/// Sets `RETURN_PROPERTIES`.
+		pub fn return_properties(
+			mut self,
+			value: impl Into<add::ReturnProperties>,
+		) -> Self {
+			self.return_properties = Some(value.into());
+			self
+		}
+		/// Sets `DOCUMENT_TYPE`.
+		pub fn document_type(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.document_type = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `USE_PLACEMENT`.
+		pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
+			self.use_placement = Some(value.into());
+			self
+		}
+		/// Sets `PLACEMENT_HANDLER`.
+		pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
+			self.placement_handler = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			map.serialize_entry("HANDLER", &self.handler)?;
+			crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"USE_SUBSCRIPTION",
+				&self.use_subscription.map(crate::support::yes_no),
+			)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
+			crate::support::opt_entry(
+				&mut map,
+				"RETURN_PROPERTIES",
+				&self.return_properties,
+			)?;
+			crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(
+				&mut map,
+				"USE_PLACEMENT",
+				&self.use_placement.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PLACEMENT_HANDLER",
+				&self.placement_handler,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				handler: object.field("HANDLER")?,
+				auth_user_id: object.field("AUTH_USER_ID")?,
+				use_subscription: object.field("USE_SUBSCRIPTION")?,
+				name: object.field("NAME")?,
+				description: object.field("DESCRIPTION")?,
+				properties: object.field("PROPERTIES")?,
+				return_properties: object.field("RETURN_PROPERTIES")?,
+				document_type: object.field("DOCUMENT_TYPE")?,
+				filter: object.field("FILTER")?,
+				use_placement: object.field("USE_PLACEMENT")?,
+				placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `bizproc.robot.delete`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
+	///
+	/// Required: `CODE`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `CODE`.
+		pub fn new(code: impl Into<String>) -> Self {
+			Self {
+				code: code.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `bizproc.robot.list`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `bizproc.robot.update`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
+	///
+	/// Required: `CODE`, `FIELDS`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_ACTIVITY_VALIDATION_FAILURE`, `ERROR_ACTIVITY_NOT_FOUND`, `ERROR_UNSUPPORTED_PROTOCOL`, `ERROR_WRONG_HANDLER_URL` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `CODE`, `FIELDS`.
+		pub fn new(code: impl Into<String>, fields: impl Into<update::Fields>) -> Self {
+			Self {
+				code: code.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `bizproc.robot.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
+	pub mod add {
+		/// Error codes of `bizproc.robot.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_ACTIVITY_VALIDATION_FAILURE`
+			ErrorActivityValidationFailure,
+			/// `ERROR_UNSUPPORTED_PROTOCOL`
+			ErrorUnsupportedProtocol,
+			/// `ERROR_WRONG_HANDLER_URL`
+			ErrorWrongHandlerUrl,
+			/// `ERROR_ACTIVITY_ALREADY_INSTALLED`
+			ErrorActivityAlreadyInstalled,
+			/// `ERROR_ACTIVITY_ADD_FAILURE`
+			ErrorActivityAddFailure,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
+			"ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorUnsupportedProtocol =
+			"ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
+			"ERROR_WRONG_HANDLER_URL", ErrorActivityAlreadyInstalled =
+			"ERROR_ACTIVITY_ALREADY_INSTALLED", ErrorActivityAddFailure =
+			"ERROR_ACTIVITY_ADD_FAILURE" }
+		);
+		error_code!(Error);
+		/// The object `params.PROPERTIES` of `bizproc.robot.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Properties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Properties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Properties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Properties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Properties);
+		/// The object `params.RETURN_PROPERTIES` of `bizproc.robot.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct ReturnProperties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl ReturnProperties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for ReturnProperties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for ReturnProperties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(ReturnProperties);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "bizproc.robot.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.robot.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-delete.html>
+	pub mod delete {
+		/// Error codes of `bizproc.robot.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_ACTIVITY_VALIDATION_FAILURE`
+			ErrorActivityValidationFailure,
+			/// `ERROR_ACTIVITY_NOT_FOUND`
+			ErrorActivityNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
+			"ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
+			"ERROR_ACTIVITY_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "bizproc.robot.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.robot.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html>
+	pub mod list {
+		/// Error codes of `bizproc.robot.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "bizproc.robot.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.robot.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
+	pub mod update {
+		/// Error codes of `bizproc.robot.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_ACTIVITY_VALIDATION_FAILURE`
+			ErrorActivityValidationFailure,
+			/// `ERROR_ACTIVITY_NOT_FOUND`
+			ErrorActivityNotFound,
+			/// `ERROR_UNSUPPORTED_PROTOCOL`
+			ErrorUnsupportedProtocol,
+			/// `ERROR_WRONG_HANDLER_URL`
+			ErrorWrongHandlerUrl,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorActivityValidationFailure =
+			"ERROR_ACTIVITY_VALIDATION_FAILURE", ErrorActivityNotFound =
+			"ERROR_ACTIVITY_NOT_FOUND", ErrorUnsupportedProtocol =
+			"ERROR_UNSUPPORTED_PROTOCOL", ErrorWrongHandlerUrl =
+			"ERROR_WRONG_HANDLER_URL" }
+		);
+		error_code!(Error);
+		/// The object `params.FIELDS.PROPERTIES` of `bizproc.robot.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FieldsProperties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl FieldsProperties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for FieldsProperties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for FieldsProperties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(FieldsProperties);
+		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.robot.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FieldsReturnProperties {
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Options`: `array`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Required`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub required: Option<bool>,
+			/// `Multiple`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl FieldsReturnProperties {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					description: Default::default(),
+					type_: Default::default(),
+					options: Default::default(),
+					required: Default::default(),
+					multiple: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for FieldsReturnProperties {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Required",
+					&self.required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"Multiple",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for FieldsReturnProperties {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					type_: object.exact_str("Type")?,
+					options: object.field("Options")?,
+					required: object.field("Required")?,
+					multiple: object.field("Multiple")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(FieldsReturnProperties);
+		/// The object `params.FIELDS` of `bizproc.robot.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `HANDLER`: `string`, optional.
+			pub handler: Option<String>,
+			/// `AUTH_USER_ID`: `integer`, optional.
+			pub auth_user_id: Option<i64>,
+			/// `USE_SUBSCRIPTION`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub use_subscription: Option<bool>,
+			/// `NAME`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `DESCRIPTION`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `PROPERTIES`: `object`, optional.
+			pub properties: Option<FieldsProperties>,
+			/// `RETURN_PROPERTIES`: `object`, optional.
+			pub return_properties: Option<FieldsReturnProperties>,
+			/// `DOCUMENT_TYPE`: `array`, optional.
+			pub document_type: Option<::serde_json::Value>,
+			/// `FILTER`: `object`, optional.
+			pub filter: Option<::serde_json::Value>,
+			/// `USE_PLACEMENT`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub use_placement: Option<bool>,
+			/// `PLACEMENT_HANDLER`: `string`, optional.
+			pub placement_handler: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					handler: Default::default(),
+					auth_user_id: Default::default(),
+					use_subscription: Default::default(),
+					name: Default::default(),
+					description: Default::default(),
+					properties: Default::default(),
+					return_properties: Default::default(),
+					document_type: Default::default(),
+					filter: Default::default(),
+					use_placement: Default::default(),
+					placement_handler: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `HANDLER`.
+			pub fn handler(mut self, value: impl Into<String>) -> Self {
+				self.handler = Some(value.into());
+				self
+			}
+			/// Sets `AUTH_USER_ID`.
+			pub fn auth_user_id(mut self, value: impl Into<i64>) -> Self {
+				self.auth_user_id = Some(value.into());
+				self
+			}
+			/// Sets `USE_SUBSCRIPTION`.
+			pub fn use_subscription(mut self, value: impl Into<bool>) -> Self {
+				self.use_subscription = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `PROPERTIES`.
+			pub fn properties(mut self, value: impl Into<FieldsProperties>) -> Self {
+				self.properties = Some(value.into());
+				self
+			}
+			/// Sets `RETURN_PROPERTIES`.
+			pub fn return_properties(
+				mut self,
+				value: impl Into<FieldsReturnProperties>,
+			) -> Self {
+				self.return_properties = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_TYPE`.
+			pub fn document_type(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.document_type = Some(value.into());
+				self
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `USE_PLACEMENT`.
+			pub fn use_placement(mut self, value: impl Into<bool>) -> Self {
+				self.use_placement = Some(value.into());
+				self
+			}
+			/// Sets `PLACEMENT_HANDLER`.
+			pub fn placement_handler(mut self, value: impl Into<String>) -> Self {
+				self.placement_handler = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
+				crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USE_SUBSCRIPTION",
+					&self.use_subscription.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RETURN_PROPERTIES",
+					&self.return_properties,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DOCUMENT_TYPE",
+					&self.document_type,
+				)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USE_PLACEMENT",
+					&self.use_placement.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PLACEMENT_HANDLER",
+					&self.placement_handler,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					handler: object.exact_str("HANDLER")?,
+					auth_user_id: object.field("AUTH_USER_ID")?,
+					use_subscription: object.field("USE_SUBSCRIPTION")?,
+					name: object.field("NAME")?,
+					description: object.field("DESCRIPTION")?,
+					properties: object.field("PROPERTIES")?,
+					return_properties: object.field("RETURN_PROPERTIES")?,
+					document_type: object.field("DOCUMENT_TYPE")?,
+					filter: object.field("FILTER")?,
+					use_placement: object.field("USE_PLACEMENT")?,
+					placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "bizproc.robot.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `task`.
 pub mod task {
-    /// `bizproc.task.complete`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
-    ///
-    /// Required: `TASK_ID`, `STATUS`. Optional: `COMMENT`, `FIELDS`.
-    ///
-    /// Result: `boolean` ([`complete::Output`]). Errors: `ERROR_TASK_VALIDATION`, `ERROR_TASK_NOT_FOUND`, `ERROR_TASK_COMPLETED`, `ERROR_TASK_TYPE`, `ERROR_TASK_EXECUTION` ([`complete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Complete {
-        /// `TASK_ID`: `integer`, required.
-        pub task_id: i64,
-        /// `STATUS`: `integer | string`, required.
-        ///
-        /// Values: `1`, `2`, `3`, `4`.
-        pub status: ::std::string::String,
-        /// `COMMENT`: `string`, optional.
-        pub comment: ::std::option::Option<::std::string::String>,
-        /// `FIELDS`: `object`, optional.
-        pub fields: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Complete {
-        /// The call with its required parameters: `TASK_ID`, `STATUS`.
-        pub fn new(
-            task_id: impl ::std::convert::Into<i64>,
-            status: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                task_id: task_id.into(),
-                status: status.into(),
-                comment: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `COMMENT`.
-        pub fn comment(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.comment = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FIELDS`.
-        pub fn fields(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Complete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("TASK_ID", &self.task_id)?;
-            map.serialize_entry("STATUS", &self.status)?;
-            crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-            crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Complete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                task_id: object.field("TASK_ID")?,
-                status: object.field("STATUS")?,
-                comment: object.exact_str("COMMENT")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Complete);
-    /// `bizproc.task.delegate`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
-    ///
-    /// Required: `TASK_IDS`, `FROM_USER_ID`, `TO_USER_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delegate::Output`]). Errors: `ERROR_TASK_VALIDATION`, `ERROR_INVALID_USER_ID`, `ERROR_DELEGATION_NOT_ALLOWED` ([`delegate::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delegate {
-        /// `TASK_IDS`: `array`, required.
-        pub task_ids: ::serde_json::Value,
-        /// `FROM_USER_ID`: `integer`, required.
-        pub from_user_id: i64,
-        /// `TO_USER_ID`: `integer`, required.
-        pub to_user_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delegate {
-        /// The call with its required parameters: `TASK_IDS`, `FROM_USER_ID`, `TO_USER_ID`.
-        pub fn new(
-            task_ids: impl ::std::convert::Into<::serde_json::Value>,
-            from_user_id: impl ::std::convert::Into<i64>,
-            to_user_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                task_ids: task_ids.into(),
-                from_user_id: from_user_id.into(),
-                to_user_id: to_user_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delegate {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("TASK_IDS", &self.task_ids)?;
-            map.serialize_entry("FROM_USER_ID", &self.from_user_id)?;
-            map.serialize_entry("TO_USER_ID", &self.to_user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delegate {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                task_ids: object.field("TASK_IDS")?,
-                from_user_id: object.field("FROM_USER_ID")?,
-                to_user_id: object.field("TO_USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delegate);
-    /// `bizproc.task.list`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-    ///
-    /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `START`.
-    ///
-    /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `ERROR_SELECT_VALIDATION_FAILURE` ([`list::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `SELECT`: `object`, optional.
-        pub select: ::std::option::Option<list::Select>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `ORDER`: `object`, optional.
-        pub order: ::std::option::Option<list::Order>,
-        /// `START`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                select: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `SELECT`.
-        pub fn select(mut self, value: impl ::std::convert::Into<list::Select>) -> Self {
-            self.select = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ORDER`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `START`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-            crate::support::opt_entry(&mut map, "START", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                select: object.field("SELECT")?,
-                filter: object.field("FILTER")?,
-                order: object.field("ORDER")?,
-                start: object.field("START")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// Types of `bizproc.task.complete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
-    pub mod complete {
-        /// Error codes of `bizproc.task.complete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_TASK_VALIDATION`
-            ErrorTaskValidation,
-            /// `ERROR_TASK_NOT_FOUND`
-            ErrorTaskNotFound,
-            /// `ERROR_TASK_COMPLETED`
-            ErrorTaskCompleted,
-            /// `ERROR_TASK_TYPE`
-            ErrorTaskType,
-            /// `ERROR_TASK_EXECUTION`
-            ErrorTaskExecution,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorTaskValidation = "ERROR_TASK_VALIDATION", ErrorTaskNotFound =
-            "ERROR_TASK_NOT_FOUND", ErrorTaskCompleted = "ERROR_TASK_COMPLETED",
-            ErrorTaskType = "ERROR_TASK_TYPE", ErrorTaskExecution =
-            "ERROR_TASK_EXECUTION" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Complete {
-            const NAME: &'static str = "bizproc.task.complete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.task.delegate`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
-    pub mod delegate {
-        /// Error codes of `bizproc.task.delegate`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_TASK_VALIDATION`
-            ErrorTaskValidation,
-            /// `ERROR_INVALID_USER_ID`
-            ErrorInvalidUserId,
-            /// `ERROR_DELEGATION_NOT_ALLOWED`
-            ErrorDelegationNotAllowed,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorTaskValidation = "ERROR_TASK_VALIDATION", ErrorInvalidUserId =
-            "ERROR_INVALID_USER_ID", ErrorDelegationNotAllowed =
-            "ERROR_DELEGATION_NOT_ALLOWED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delegate {
-            const NAME: &'static str = "bizproc.task.delegate";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.task.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-    pub mod list {
-        /// Error codes of `bizproc.task.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_SELECT_VALIDATION_FAILURE`
-            ErrorSelectValidationFailure,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorSelectValidationFailure =
-            "ERROR_SELECT_VALIDATION_FAILURE" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.SELECT.ACTIVITY` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectActivity {
-            /// `ApproveActivity`
-            ApproveActivity,
-            /// `ReviewActivity`
-            ReviewActivity,
-            /// `RequestInformationActivity`
-            RequestInformationActivity,
-            /// `RequestInformationOptionalActivity`
-            RequestInformationOptionalActivity,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            SelectActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
-            "ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
-            RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
-        );
-        /// Allowed values of `params.SELECT.PARAMETERS.CommentRequired` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum SelectParametersCommentRequired {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// `YA`
-            Ya,
-            /// `YR`
-            Yr,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            SelectParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
-        );
-        /// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct SelectParametersFields {
-            /// `Id`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Multiple`: `boolean`, optional.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Required`: `boolean`, optional.
-            pub required: ::std::option::Option<bool>,
-            /// `Options`: `object`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Settings`: `object`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl SelectParametersFields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Id`.
-            pub fn id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for SelectParametersFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Id", &self.id)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for SelectParametersFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.exact_str("Id")?,
-                    type_: object.exact_str("Type")?,
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    multiple: object.field("Multiple")?,
-                    required: object.field("Required")?,
-                    options: object.field("Options")?,
-                    settings: object.field("Settings")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(SelectParametersFields);
-        /// The object `params.SELECT.PARAMETERS` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct SelectParameters {
-            /// `CommentLabel`: `string`, optional.
-            pub comment_label: ::std::option::Option<::std::string::String>,
-            /// `CommentRequired`: `string`, optional.
-            ///
-            /// Values: `N`, `Y`, `YA`, `YR`.
-            pub comment_required: ::std::option::Option<SelectParametersCommentRequired>,
-            /// `ShowComment`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub show_comment: ::std::option::Option<bool>,
-            /// `StatusOkLabel`: `string`, optional.
-            pub status_ok_label: ::std::option::Option<::std::string::String>,
-            /// `StatusYesLabel`: `string`, optional.
-            pub status_yes_label: ::std::option::Option<::std::string::String>,
-            /// `StatusNoLabel`: `string`, optional.
-            pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `object`, optional.
-            pub fields: ::std::option::Option<SelectParametersFields>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl SelectParameters {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    comment_label: ::std::default::Default::default(),
-                    comment_required: ::std::default::Default::default(),
-                    show_comment: ::std::default::Default::default(),
-                    status_ok_label: ::std::default::Default::default(),
-                    status_yes_label: ::std::default::Default::default(),
-                    status_no_label: ::std::default::Default::default(),
-                    fields: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `CommentLabel`.
-            pub fn comment_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.comment_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CommentRequired`.
-            pub fn comment_required(
-                mut self,
-                value: impl ::std::convert::Into<SelectParametersCommentRequired>,
-            ) -> Self {
-                self.comment_required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ShowComment`.
-            pub fn show_comment(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.show_comment = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusOkLabel`.
-            pub fn status_ok_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_ok_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusYesLabel`.
-            pub fn status_yes_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_yes_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusNoLabel`.
-            pub fn status_no_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_no_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Fields`.
-            pub fn fields(
-                mut self,
-                value: impl ::std::convert::Into<SelectParametersFields>,
-            ) -> Self {
-                self.fields = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for SelectParameters {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentLabel",
-                    &self.comment_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentRequired",
-                    &self.comment_required,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ShowComment",
-                    &self.show_comment.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusOkLabel",
-                    &self.status_ok_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusYesLabel",
-                    &self.status_yes_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusNoLabel",
-                    &self.status_no_label,
-                )?;
-                crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for SelectParameters {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    comment_label: object.exact_str("CommentLabel")?,
-                    comment_required: object.field("CommentRequired")?,
-                    show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.exact_str("StatusOkLabel")?,
-                    status_yes_label: object.exact_str("StatusYesLabel")?,
-                    status_no_label: object.exact_str("StatusNoLabel")?,
-                    fields: object.field("Fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(SelectParameters);
-        /// The object `params.SELECT` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Select {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `WORKFLOW_ID`: `string`, optional.
-            pub workflow_id: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_NAME`: `string`, optional.
-            pub document_name: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED_BY`: `user`, optional.
-            pub workflow_started_by: ::std::option::Option<i64>,
-            /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
-            pub workflow_template_id: ::std::option::Option<i64>,
-            /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
-            pub workflow_template_name: ::std::option::Option<::std::string::String>,
-            /// `WORKFLOW_STATE`: `string`, optional.
-            pub workflow_state: ::std::option::Option<::std::string::String>,
-            /// `STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`, `4`.
-            pub status: ::std::option::Option<i64>,
-            /// `USER_ID`: `user`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `USER_STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`.
-            pub user_status: ::std::option::Option<i64>,
-            /// `MODULE_ID`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_ID`: `integer`, optional.
-            pub document_id: ::std::option::Option<i64>,
-            /// `ACTIVITY`: `string`, optional.
-            ///
-            /// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
-            pub activity: ::std::option::Option<SelectActivity>,
-            /// `ACTIVITY_NAME`: `string`, optional.
-            pub activity_name: ::std::option::Option<::std::string::String>,
-            /// `PARAMETERS`: `object`, optional.
-            pub parameters: ::std::option::Option<SelectParameters>,
-            /// `DOCUMENT_URL`: `string`, optional.
-            pub document_url: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Select {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    workflow_id: ::std::default::Default::default(),
-                    document_name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    modified: ::std::default::Default::default(),
-                    workflow_started: ::std::default::Default::default(),
-                    workflow_started_by: ::std::default::Default::default(),
-                    overdue_date: ::std::default::Default::default(),
-                    workflow_template_id: ::std::default::Default::default(),
-                    workflow_template_name: ::std::default::Default::default(),
-                    workflow_state: ::std::default::Default::default(),
-                    status: ::std::default::Default::default(),
-                    user_id: ::std::default::Default::default(),
-                    user_status: ::std::default::Default::default(),
-                    module_id: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    document_id: ::std::default::Default::default(),
-                    activity: ::std::default::Default::default(),
-                    activity_name: ::std::default::Default::default(),
-                    parameters: ::std::default::Default::default(),
-                    document_url: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_ID`.
-            pub fn workflow_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_NAME`.
-            pub fn document_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.document_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED`.
-            pub fn modified(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.modified = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STARTED`.
-            pub fn workflow_started(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.workflow_started = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STARTED_BY`.
-            pub fn workflow_started_by(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workflow_started_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `OVERDUE_DATE`.
-            pub fn overdue_date(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.overdue_date = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_TEMPLATE_ID`.
-            pub fn workflow_template_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workflow_template_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_TEMPLATE_NAME`.
-            pub fn workflow_template_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_template_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STATE`.
-            pub fn workflow_state(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_state = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `STATUS`.
-            pub fn status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.status = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_STATUS`.
-            pub fn user_status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_status = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODULE_ID`.
-            pub fn module_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.module_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_ID`.
-            pub fn document_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.document_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVITY`.
-            pub fn activity(
-                mut self,
-                value: impl ::std::convert::Into<SelectActivity>,
-            ) -> Self {
-                self.activity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVITY_NAME`.
-            pub fn activity_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.activity_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PARAMETERS`.
-            pub fn parameters(
-                mut self,
-                value: impl ::std::convert::Into<SelectParameters>,
-            ) -> Self {
-                self.parameters = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_URL`.
-            pub fn document_url(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.document_url = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Select {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DOCUMENT_NAME",
-                    &self.document_name,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED",
-                    &self.workflow_started,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED_BY",
-                    &self.workflow_started_by,
-                )?;
-                crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_ID",
-                    &self.workflow_template_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_NAME",
-                    &self.workflow_template_name,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STATE",
-                    &self.workflow_state,
-                )?;
-                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVITY_NAME",
-                    &self.activity_name,
-                )?;
-                crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Select {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    workflow_id: object.exact_str("WORKFLOW_ID")?,
-                    document_name: object.exact_str("DOCUMENT_NAME")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    name: object.exact_str("NAME")?,
-                    modified: object.field("MODIFIED")?,
-                    workflow_started: object.field("WORKFLOW_STARTED")?,
-                    workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-                    overdue_date: object.field("OVERDUE_DATE")?,
-                    workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.exact_str("WORKFLOW_STATE")?,
-                    status: object.field("STATUS")?,
-                    user_id: object.field("USER_ID")?,
-                    user_status: object.field("USER_STATUS")?,
-                    module_id: object.exact_str("MODULE_ID")?,
-                    entity: object.exact_str("ENTITY")?,
-                    document_id: object.field("DOCUMENT_ID")?,
-                    activity: object.field("ACTIVITY")?,
-                    activity_name: object.exact_str("ACTIVITY_NAME")?,
-                    parameters: object.field("PARAMETERS")?,
-                    document_url: object.exact_str("DOCUMENT_URL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Select);
-        /// Allowed values of `params.FILTER.ACTIVITY` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterActivity {
-            /// `ApproveActivity`
-            ApproveActivity,
-            /// `ReviewActivity`
-            ReviewActivity,
-            /// `RequestInformationActivity`
-            RequestInformationActivity,
-            /// `RequestInformationOptionalActivity`
-            RequestInformationOptionalActivity,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            FilterActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
-            "ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
-            RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
-        );
-        /// Allowed values of `params.FILTER.PARAMETERS.CommentRequired` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FilterParametersCommentRequired {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// `YA`
-            Ya,
-            /// `YR`
-            Yr,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            FilterParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
-        );
-        /// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct FilterParametersFields {
-            /// `Id`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Multiple`: `boolean`, optional.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Required`: `boolean`, optional.
-            pub required: ::std::option::Option<bool>,
-            /// `Options`: `object`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Settings`: `object`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl FilterParametersFields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Id`.
-            pub fn id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for FilterParametersFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Id", &self.id)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for FilterParametersFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.exact_str("Id")?,
-                    type_: object.exact_str("Type")?,
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    multiple: object.field("Multiple")?,
-                    required: object.field("Required")?,
-                    options: object.field("Options")?,
-                    settings: object.field("Settings")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(FilterParametersFields);
-        /// The object `params.FILTER.PARAMETERS` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct FilterParameters {
-            /// `CommentLabel`: `string`, optional.
-            pub comment_label: ::std::option::Option<::std::string::String>,
-            /// `CommentRequired`: `string`, optional.
-            ///
-            /// Values: `N`, `Y`, `YA`, `YR`.
-            pub comment_required: ::std::option::Option<FilterParametersCommentRequired>,
-            /// `ShowComment`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub show_comment: ::std::option::Option<bool>,
-            /// `StatusOkLabel`: `string`, optional.
-            pub status_ok_label: ::std::option::Option<::std::string::String>,
-            /// `StatusYesLabel`: `string`, optional.
-            pub status_yes_label: ::std::option::Option<::std::string::String>,
-            /// `StatusNoLabel`: `string`, optional.
-            pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `object`, optional.
-            pub fields: ::std::option::Option<FilterParametersFields>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl FilterParameters {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    comment_label: ::std::default::Default::default(),
-                    comment_required: ::std::default::Default::default(),
-                    show_comment: ::std::default::Default::default(),
-                    status_ok_label: ::std::default::Default::default(),
-                    status_yes_label: ::std::default::Default::default(),
-                    status_no_label: ::std::default::Default::default(),
-                    fields: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `CommentLabel`.
-            pub fn comment_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.comment_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CommentRequired`.
-            pub fn comment_required(
-                mut self,
-                value: impl ::std::convert::Into<FilterParametersCommentRequired>,
-            ) -> Self {
-                self.comment_required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ShowComment`.
-            pub fn show_comment(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.show_comment = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusOkLabel`.
-            pub fn status_ok_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_ok_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusYesLabel`.
-            pub fn status_yes_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_yes_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusNoLabel`.
-            pub fn status_no_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_no_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Fields`.
-            pub fn fields(
-                mut self,
-                value: impl ::std::convert::Into<FilterParametersFields>,
-            ) -> Self {
-                self.fields = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for FilterParameters {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentLabel",
-                    &self.comment_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentRequired",
-                    &self.comment_required,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ShowComment",
-                    &self.show_comment.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusOkLabel",
-                    &self.status_ok_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusYesLabel",
-                    &self.status_yes_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusNoLabel",
-                    &self.status_no_label,
-                )?;
-                crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for FilterParameters {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    comment_label: object.exact_str("CommentLabel")?,
-                    comment_required: object.field("CommentRequired")?,
-                    show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.exact_str("StatusOkLabel")?,
-                    status_yes_label: object.exact_str("StatusYesLabel")?,
-                    status_no_label: object.exact_str("StatusNoLabel")?,
-                    fields: object.field("Fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(FilterParameters);
-        /// The object `params.FILTER` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `WORKFLOW_ID`: `string`, optional.
-            pub workflow_id: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_NAME`: `string`, optional.
-            pub document_name: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED_BY`: `user`, optional.
-            pub workflow_started_by: ::std::option::Option<i64>,
-            /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
-            pub workflow_template_id: ::std::option::Option<i64>,
-            /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
-            pub workflow_template_name: ::std::option::Option<::std::string::String>,
-            /// `WORKFLOW_STATE`: `string`, optional.
-            pub workflow_state: ::std::option::Option<::std::string::String>,
-            /// `STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`, `4`.
-            pub status: ::std::option::Option<i64>,
-            /// `USER_ID`: `user`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `USER_STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`.
-            pub user_status: ::std::option::Option<i64>,
-            /// `MODULE_ID`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_ID`: `integer`, optional.
-            pub document_id: ::std::option::Option<i64>,
-            /// `ACTIVITY`: `string`, optional.
-            ///
-            /// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
-            pub activity: ::std::option::Option<FilterActivity>,
-            /// `ACTIVITY_NAME`: `string`, optional.
-            pub activity_name: ::std::option::Option<::std::string::String>,
-            /// `PARAMETERS`: `object`, optional.
-            pub parameters: ::std::option::Option<FilterParameters>,
-            /// `DOCUMENT_URL`: `string`, optional.
-            pub document_url: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    workflow_id: ::std::default::Default::default(),
-                    document_name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    modified: ::std::default::Default::default(),
-                    workflow_started: ::std::default::Default::default(),
-                    workflow_started_by: ::std::default::Default::default(),
-                    overdue_date: ::std::default::Default::default(),
-                    workflow_template_id: ::std::default::Default::default(),
-                    workflow_template_name: ::std::default::Default::default(),
-                    workflow_state: ::std::default::Default::default(),
-                    status: ::std::default::Default::default(),
-                    user_id: ::std::default::Default::default(),
-                    user_status: ::std::default::Default::default(),
-                    module_id: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    document_id: ::std::default::Default::default(),
-                    activity: ::std::default::Default::default(),
-                    activity_name: ::std::default::Default::default(),
-                    parameters: ::std::default::Default::default(),
-                    document_url: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_ID`.
-            pub fn workflow_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_NAME`.
-            pub fn document_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.document_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED`.
-            pub fn modified(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.modified = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STARTED`.
-            pub fn workflow_started(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.workflow_started = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STARTED_BY`.
-            pub fn workflow_started_by(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workflow_started_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `OVERDUE_DATE`.
-            pub fn overdue_date(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.overdue_date = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_TEMPLATE_ID`.
-            pub fn workflow_template_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workflow_template_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_TEMPLATE_NAME`.
-            pub fn workflow_template_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_template_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STATE`.
-            pub fn workflow_state(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_state = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `STATUS`.
-            pub fn status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.status = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_STATUS`.
-            pub fn user_status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_status = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODULE_ID`.
-            pub fn module_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.module_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_ID`.
-            pub fn document_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.document_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVITY`.
-            pub fn activity(
-                mut self,
-                value: impl ::std::convert::Into<FilterActivity>,
-            ) -> Self {
-                self.activity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVITY_NAME`.
-            pub fn activity_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.activity_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PARAMETERS`.
-            pub fn parameters(
-                mut self,
-                value: impl ::std::convert::Into<FilterParameters>,
-            ) -> Self {
-                self.parameters = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_URL`.
-            pub fn document_url(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.document_url = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DOCUMENT_NAME",
-                    &self.document_name,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED",
-                    &self.workflow_started,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED_BY",
-                    &self.workflow_started_by,
-                )?;
-                crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_ID",
-                    &self.workflow_template_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_NAME",
-                    &self.workflow_template_name,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STATE",
-                    &self.workflow_state,
-                )?;
-                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVITY_NAME",
-                    &self.activity_name,
-                )?;
-                crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    workflow_id: object.exact_str("WORKFLOW_ID")?,
-                    document_name: object.exact_str("DOCUMENT_NAME")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    name: object.exact_str("NAME")?,
-                    modified: object.field("MODIFIED")?,
-                    workflow_started: object.field("WORKFLOW_STARTED")?,
-                    workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-                    overdue_date: object.field("OVERDUE_DATE")?,
-                    workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.exact_str("WORKFLOW_STATE")?,
-                    status: object.field("STATUS")?,
-                    user_id: object.field("USER_ID")?,
-                    user_status: object.field("USER_STATUS")?,
-                    module_id: object.exact_str("MODULE_ID")?,
-                    entity: object.exact_str("ENTITY")?,
-                    document_id: object.field("DOCUMENT_ID")?,
-                    activity: object.field("ACTIVITY")?,
-                    activity_name: object.exact_str("ACTIVITY_NAME")?,
-                    parameters: object.field("PARAMETERS")?,
-                    document_url: object.exact_str("DOCUMENT_URL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// Allowed values of `params.ORDER.ACTIVITY` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderActivity {
-            /// `ApproveActivity`
-            ApproveActivity,
-            /// `ReviewActivity`
-            ReviewActivity,
-            /// `RequestInformationActivity`
-            RequestInformationActivity,
-            /// `RequestInformationOptionalActivity`
-            RequestInformationOptionalActivity,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OrderActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
-            "ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
-            RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
-        );
-        /// Allowed values of `params.ORDER.PARAMETERS.CommentRequired` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OrderParametersCommentRequired {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// `YA`
-            Ya,
-            /// `YR`
-            Yr,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OrderParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
-        );
-        /// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct OrderParametersFields {
-            /// `Id`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Name`: `string | object`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `Description`: `string | object`, optional.
-            pub description: ::std::option::Option<::serde_json::Value>,
-            /// `Multiple`: `boolean`, optional.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Required`: `boolean`, optional.
-            pub required: ::std::option::Option<bool>,
-            /// `Options`: `object`, optional.
-            pub options: ::std::option::Option<::serde_json::Value>,
-            /// `Settings`: `object`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `Default`: `any`, optional.
-            pub default: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl OrderParametersFields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    required: ::std::default::Default::default(),
-                    options: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    default: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `Id`.
-            pub fn id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Multiple`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Required`.
-            pub fn required(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Options`.
-            pub fn options(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.options = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Default`.
-            pub fn default(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for OrderParametersFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Id", &self.id)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "Name", &self.name)?;
-                crate::support::opt_entry(&mut map, "Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                crate::support::opt_entry(&mut map, "Options", &self.options)?;
-                crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for OrderParametersFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.exact_str("Id")?,
-                    type_: object.exact_str("Type")?,
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    multiple: object.field("Multiple")?,
-                    required: object.field("Required")?,
-                    options: object.field("Options")?,
-                    settings: object.field("Settings")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(OrderParametersFields);
-        /// The object `params.ORDER.PARAMETERS` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct OrderParameters {
-            /// `CommentLabel`: `string`, optional.
-            pub comment_label: ::std::option::Option<::std::string::String>,
-            /// `CommentRequired`: `string`, optional.
-            ///
-            /// Values: `N`, `Y`, `YA`, `YR`.
-            pub comment_required: ::std::option::Option<OrderParametersCommentRequired>,
-            /// `ShowComment`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub show_comment: ::std::option::Option<bool>,
-            /// `StatusOkLabel`: `string`, optional.
-            pub status_ok_label: ::std::option::Option<::std::string::String>,
-            /// `StatusYesLabel`: `string`, optional.
-            pub status_yes_label: ::std::option::Option<::std::string::String>,
-            /// `StatusNoLabel`: `string`, optional.
-            pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `object`, optional.
-            pub fields: ::std::option::Option<OrderParametersFields>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl OrderParameters {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    comment_label: ::std::default::Default::default(),
-                    comment_required: ::std::default::Default::default(),
-                    show_comment: ::std::default::Default::default(),
-                    status_ok_label: ::std::default::Default::default(),
-                    status_yes_label: ::std::default::Default::default(),
-                    status_no_label: ::std::default::Default::default(),
-                    fields: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `CommentLabel`.
-            pub fn comment_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.comment_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CommentRequired`.
-            pub fn comment_required(
-                mut self,
-                value: impl ::std::convert::Into<OrderParametersCommentRequired>,
-            ) -> Self {
-                self.comment_required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ShowComment`.
-            pub fn show_comment(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.show_comment = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusOkLabel`.
-            pub fn status_ok_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_ok_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusYesLabel`.
-            pub fn status_yes_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_yes_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `StatusNoLabel`.
-            pub fn status_no_label(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.status_no_label = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `Fields`.
-            pub fn fields(
-                mut self,
-                value: impl ::std::convert::Into<OrderParametersFields>,
-            ) -> Self {
-                self.fields = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for OrderParameters {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentLabel",
-                    &self.comment_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentRequired",
-                    &self.comment_required,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ShowComment",
-                    &self.show_comment.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusOkLabel",
-                    &self.status_ok_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusYesLabel",
-                    &self.status_yes_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusNoLabel",
-                    &self.status_no_label,
-                )?;
-                crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for OrderParameters {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    comment_label: object.exact_str("CommentLabel")?,
-                    comment_required: object.field("CommentRequired")?,
-                    show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.exact_str("StatusOkLabel")?,
-                    status_yes_label: object.exact_str("StatusYesLabel")?,
-                    status_no_label: object.exact_str("StatusNoLabel")?,
-                    fields: object.field("Fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(OrderParameters);
-        /// The object `params.ORDER` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `WORKFLOW_ID`: `string`, optional.
-            pub workflow_id: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_NAME`: `string`, optional.
-            pub document_name: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED_BY`: `user`, optional.
-            pub workflow_started_by: ::std::option::Option<i64>,
-            /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
-            pub workflow_template_id: ::std::option::Option<i64>,
-            /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
-            pub workflow_template_name: ::std::option::Option<::std::string::String>,
-            /// `WORKFLOW_STATE`: `string`, optional.
-            pub workflow_state: ::std::option::Option<::std::string::String>,
-            /// `STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`, `4`.
-            pub status: ::std::option::Option<i64>,
-            /// `USER_ID`: `user`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `USER_STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`.
-            pub user_status: ::std::option::Option<i64>,
-            /// `MODULE_ID`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_ID`: `integer`, optional.
-            pub document_id: ::std::option::Option<i64>,
-            /// `ACTIVITY`: `string`, optional.
-            ///
-            /// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
-            pub activity: ::std::option::Option<OrderActivity>,
-            /// `ACTIVITY_NAME`: `string`, optional.
-            pub activity_name: ::std::option::Option<::std::string::String>,
-            /// `PARAMETERS`: `object`, optional.
-            pub parameters: ::std::option::Option<OrderParameters>,
-            /// `DOCUMENT_URL`: `string`, optional.
-            pub document_url: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    workflow_id: ::std::default::Default::default(),
-                    document_name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    modified: ::std::default::Default::default(),
-                    workflow_started: ::std::default::Default::default(),
-                    workflow_started_by: ::std::default::Default::default(),
-                    overdue_date: ::std::default::Default::default(),
-                    workflow_template_id: ::std::default::Default::default(),
-                    workflow_template_name: ::std::default::Default::default(),
-                    workflow_state: ::std::default::Default::default(),
-                    status: ::std::default::Default::default(),
-                    user_id: ::std::default::Default::default(),
-                    user_status: ::std::default::Default::default(),
-                    module_id: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    document_id: ::std::default::Default::default(),
-                    activity: ::std::default::Default::default(),
-                    activity_name: ::std::default::Default::default(),
-                    parameters: ::std::default::Default::default(),
-                    document_url: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_ID`.
-            pub fn workflow_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_NAME`.
-            pub fn document_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.document_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED`.
-            pub fn modified(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.modified = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STARTED`.
-            pub fn workflow_started(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.workflow_started = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STARTED_BY`.
-            pub fn workflow_started_by(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workflow_started_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `OVERDUE_DATE`.
-            pub fn overdue_date(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.overdue_date = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_TEMPLATE_ID`.
-            pub fn workflow_template_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workflow_template_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_TEMPLATE_NAME`.
-            pub fn workflow_template_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_template_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKFLOW_STATE`.
-            pub fn workflow_state(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.workflow_state = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `STATUS`.
-            pub fn status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.status = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_STATUS`.
-            pub fn user_status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_status = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODULE_ID`.
-            pub fn module_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.module_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_ID`.
-            pub fn document_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.document_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVITY`.
-            pub fn activity(
-                mut self,
-                value: impl ::std::convert::Into<OrderActivity>,
-            ) -> Self {
-                self.activity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVITY_NAME`.
-            pub fn activity_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.activity_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PARAMETERS`.
-            pub fn parameters(
-                mut self,
-                value: impl ::std::convert::Into<OrderParameters>,
-            ) -> Self {
-                self.parameters = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DOCUMENT_URL`.
-            pub fn document_url(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.document_url = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DOCUMENT_NAME",
-                    &self.document_name,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED",
-                    &self.workflow_started,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED_BY",
-                    &self.workflow_started_by,
-                )?;
-                crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_ID",
-                    &self.workflow_template_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_NAME",
-                    &self.workflow_template_name,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STATE",
-                    &self.workflow_state,
-                )?;
-                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVITY_NAME",
-                    &self.activity_name,
-                )?;
-                crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    workflow_id: object.exact_str("WORKFLOW_ID")?,
-                    document_name: object.exact_str("DOCUMENT_NAME")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    name: object.exact_str("NAME")?,
-                    modified: object.field("MODIFIED")?,
-                    workflow_started: object.field("WORKFLOW_STARTED")?,
-                    workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-                    overdue_date: object.field("OVERDUE_DATE")?,
-                    workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.exact_str("WORKFLOW_STATE")?,
-                    status: object.field("STATUS")?,
-                    user_id: object.field("USER_ID")?,
-                    user_status: object.field("USER_STATUS")?,
-                    module_id: object.exact_str("MODULE_ID")?,
-                    entity: object.exact_str("ENTITY")?,
-                    document_id: object.field("DOCUMENT_ID")?,
-                    activity: object.field("ACTIVITY")?,
-                    activity_name: object.exact_str("ACTIVITY_NAME")?,
-                    parameters: object.field("PARAMETERS")?,
-                    document_url: object.exact_str("DOCUMENT_URL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// Allowed values of `result.ACTIVITY` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ItemActivity {
-            /// `ApproveActivity`
-            ApproveActivity,
-            /// `ReviewActivity`
-            ReviewActivity,
-            /// `RequestInformationActivity`
-            RequestInformationActivity,
-            /// `RequestInformationOptionalActivity`
-            RequestInformationOptionalActivity,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            ItemActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
-            "ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
-            RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
-        );
-        /// Allowed values of `result.PARAMETERS.CommentRequired` in `bizproc.task.list`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ItemParametersCommentRequired {
-            /// `N`
-            N,
-            /// `Y`
-            Y,
-            /// `YA`
-            Ya,
-            /// `YR`
-            Yr,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            ItemParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
-        );
-        /// The object `result.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct ItemParametersFields {
-            /// `Id`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `Type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `Name`: `string | object`, optional.
-            pub name: ::serde_json::Value,
-            /// `Description`: `string | object`, optional.
-            pub description: ::serde_json::Value,
-            /// `Multiple`: `boolean`, optional.
-            pub multiple: ::std::option::Option<bool>,
-            /// `Required`: `boolean`, optional.
-            pub required: ::std::option::Option<bool>,
-            /// `Options`: `object`, optional.
-            pub options: ::serde_json::Value,
-            /// `Settings`: `object`, optional.
-            pub settings: ::serde_json::Value,
-            /// `Default`: `any`, optional.
-            pub default: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for ItemParametersFields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("Id")?,
-                    type_: object.field("Type")?,
-                    name: object.field("Name")?,
-                    description: object.field("Description")?,
-                    multiple: object.field("Multiple")?,
-                    required: object.field("Required")?,
-                    options: object.field("Options")?,
-                    settings: object.field("Settings")?,
-                    default: object.field("Default")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for ItemParametersFields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "Id", &self.id)?;
-                crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-                map.serialize_entry("Name", &self.name)?;
-                map.serialize_entry("Description", &self.description)?;
-                crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-                crate::support::opt_entry(&mut map, "Required", &self.required)?;
-                map.serialize_entry("Options", &self.options)?;
-                map.serialize_entry("Settings", &self.settings)?;
-                map.serialize_entry("Default", &self.default)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.PARAMETERS` of `bizproc.task.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct ItemParameters {
-            /// `CommentLabel`: `string`, optional.
-            pub comment_label: ::std::option::Option<::std::string::String>,
-            /// `CommentRequired`: `string`, optional.
-            ///
-            /// Values: `N`, `Y`, `YA`, `YR`.
-            pub comment_required: ::std::option::Option<ItemParametersCommentRequired>,
-            /// `ShowComment`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub show_comment: ::std::option::Option<bool>,
-            /// `StatusOkLabel`: `string`, optional.
-            pub status_ok_label: ::std::option::Option<::std::string::String>,
-            /// `StatusYesLabel`: `string`, optional.
-            pub status_yes_label: ::std::option::Option<::std::string::String>,
-            /// `StatusNoLabel`: `string`, optional.
-            pub status_no_label: ::std::option::Option<::std::string::String>,
-            /// `Fields`: `array`, optional.
-            pub fields: ::std::vec::Vec<ItemParametersFields>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for ItemParameters {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    comment_label: object.field("CommentLabel")?,
-                    comment_required: object.field("CommentRequired")?,
-                    show_comment: object.field("ShowComment")?,
-                    status_ok_label: object.field("StatusOkLabel")?,
-                    status_yes_label: object.field("StatusYesLabel")?,
-                    status_no_label: object.field("StatusNoLabel")?,
-                    fields: object.field("Fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for ItemParameters {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentLabel",
-                    &self.comment_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CommentRequired",
-                    &self.comment_required,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ShowComment",
-                    &self.show_comment.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusOkLabel",
-                    &self.status_ok_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusYesLabel",
-                    &self.status_yes_label,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "StatusNoLabel",
-                    &self.status_no_label,
-                )?;
-                map.serialize_entry("Fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `bizproc.task.list`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `WORKFLOW_ID`: `string`, optional.
-            pub workflow_id: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_NAME`: `string`, optional.
-            pub document_name: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `MODIFIED`: `datetime`, optional.
-            pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED`: `datetime`, optional.
-            pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_STARTED_BY`: `user`, optional.
-            pub workflow_started_by: ::std::option::Option<i64>,
-            /// `OVERDUE_DATE`: `datetime`, optional.
-            pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
-            pub workflow_template_id: ::std::option::Option<i64>,
-            /// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
-            pub workflow_template_name: ::std::option::Option<::std::string::String>,
-            /// `WORKFLOW_STATE`: `string`, optional.
-            pub workflow_state: ::std::option::Option<::std::string::String>,
-            /// `STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`, `4`.
-            pub status: ::std::option::Option<i64>,
-            /// `USER_ID`: `user`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `USER_STATUS`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`.
-            pub user_status: ::std::option::Option<i64>,
-            /// `MODULE_ID`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `DOCUMENT_ID`: `integer`, optional.
-            pub document_id: ::std::option::Option<i64>,
-            /// `ACTIVITY`: `string`, optional.
-            ///
-            /// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
-            pub activity: ::std::option::Option<ItemActivity>,
-            /// `ACTIVITY_NAME`: `string`, optional.
-            pub activity_name: ::std::option::Option<::std::string::String>,
-            /// `PARAMETERS`: `object`, optional.
-            pub parameters: ::std::option::Option<ItemParameters>,
-            /// `DOCUMENT_URL`: `string`, optional.
-            pub document_url: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "WORKFLOW_ID",
-                            "DOCUMENT_NAME",
-                            "DESCRIPTION",
-                            "NAME",
-                            "MODIFIED",
-                            "WORKFLOW_STARTED",
-                            "WORKFLOW_STARTED_BY",
-                            "OVERDUE_DATE",
-                            "WORKFLOW_TEMPLATE_ID",
-                            "WORKFLOW_TEMPLATE_NAME",
-                            "WORKFLOW_STATE",
-                            "STATUS",
-                            "USER_ID",
-                            "USER_STATUS",
-                            "MODULE_ID",
-                            "ENTITY",
-                            "DOCUMENT_ID",
-                            "ACTIVITY",
-                            "ACTIVITY_NAME",
-                            "PARAMETERS",
-                            "DOCUMENT_URL",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    workflow_id: object.field("WORKFLOW_ID")?,
-                    document_name: object.field("DOCUMENT_NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    name: object.field("NAME")?,
-                    modified: object.field("MODIFIED")?,
-                    workflow_started: object.field("WORKFLOW_STARTED")?,
-                    workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-                    overdue_date: object.field("OVERDUE_DATE")?,
-                    workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-                    workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
-                    workflow_state: object.field("WORKFLOW_STATE")?,
-                    status: object.field("STATUS")?,
-                    user_id: object.field("USER_ID")?,
-                    user_status: object.field("USER_STATUS")?,
-                    module_id: object.field("MODULE_ID")?,
-                    entity: object.field("ENTITY")?,
-                    document_id: object.field("DOCUMENT_ID")?,
-                    activity: object.field("ACTIVITY")?,
-                    activity_name: object.field("ACTIVITY_NAME")?,
-                    parameters: object.field("PARAMETERS")?,
-                    document_url: object.field("DOCUMENT_URL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DOCUMENT_NAME",
-                    &self.document_name,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED",
-                    &self.workflow_started,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STARTED_BY",
-                    &self.workflow_started_by,
-                )?;
-                crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_ID",
-                    &self.workflow_template_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_TEMPLATE_NAME",
-                    &self.workflow_template_name,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKFLOW_STATE",
-                    &self.workflow_state,
-                )?;
-                crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-                crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVITY_NAME",
-                    &self.activity_name,
-                )?;
-                crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "bizproc.task.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::List {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
+	/// `bizproc.task.complete`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
+	///
+	/// Required: `TASK_ID`, `STATUS`. Optional: `COMMENT`, `FIELDS`.
+	///
+	/// Result: `boolean` ([`complete::Output`]). Errors: `ERROR_TASK_VALIDATION`, `ERROR_TASK_NOT_FOUND`, `ERROR_TASK_COMPLETED`, `ERROR_TASK_TYPE`, `ERROR_TASK_EXECUTION` ([`complete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Complete {
+		/// `TASK_ID`: `integer`, required.
+		pub task_id: i64,
+		/// `STATUS`: `integer | string`, required.
+		///
+		/// Values: `1`, `2`, `3`, `4`.
+		pub status: String,
+		/// `COMMENT`: `string`, optional.
+		pub comment: Option<String>,
+		/// `FIELDS`: `object`, optional.
+		pub fields: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Complete {
+		/// The call with its required parameters: `TASK_ID`, `STATUS`.
+		pub fn new(task_id: impl Into<i64>, status: impl Into<String>) -> Self {
+			Self {
+				task_id: task_id.into(),
+				status: status.into(),
+				comment: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `COMMENT`.
+		pub fn comment(mut self, value: impl Into<String>) -> Self {
+			self.comment = Some(value.into());
+			self
+		}
+		/// Sets `FIELDS`.
+		pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Complete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("TASK_ID", &self.task_id)?;
+			map.serialize_entry("STATUS", &self.status)?;
+			crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
+			crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Complete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				task_id: object.field("TASK_ID")?,
+				status: object.field("STATUS")?,
+				comment: object.exact_str("COMMENT")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Complete);
+	/// `bizproc.task.delegate`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
+	///
+	/// Required: `TASK_IDS`, `FROM_USER_ID`, `TO_USER_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delegate::Output`]). Errors: `ERROR_TASK_VALIDATION`, `ERROR_INVALID_USER_ID`, `ERROR_DELEGATION_NOT_ALLOWED` ([`delegate::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delegate {
+		/// `TASK_IDS`: `array`, required.
+		pub task_ids: ::serde_json::Value,
+		/// `FROM_USER_ID`: `integer`, required.
+		pub from_user_id: i64,
+		/// `TO_USER_ID`: `integer`, required.
+		pub to_user_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delegate {
+		/// The call with its required parameters: `TASK_IDS`, `FROM_USER_ID`, `TO_USER_ID`.
+		pub fn new(
+			task_ids: impl Into<::serde_json::Value>,
+			from_user_id: impl Into<i64>,
+			to_user_id: impl Into<i64>,
+		) -> Self {
+			Self {
+				task_ids: task_ids.into(),
+				from_user_id: from_user_id.into(),
+				to_user_id: to_user_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delegate {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("TASK_IDS", &self.task_ids)?;
+			map.serialize_entry("FROM_USER_ID", &self.from_user_id)?;
+			map.serialize_entry("TO_USER_ID", &self.to_user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delegate {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				task_ids: object.field("TASK_IDS")?,
+				from_user_id: object.field("FROM_USER_ID")?,
+				to_user_id: object.field("TO_USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delegate);
+	/// `bizproc.task.list`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+	///
+	/// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `START`.
+	///
+	/// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `ERROR_SELECT_VALIDATION_FAILURE` ([`list::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `SELECT`: `object`, optional.
+		pub select: Option<list::Select>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `ORDER`: `object`, optional.
+		pub order: Option<list::Order>,
+		/// `START`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				select: Default::default(),
+				filter: Default::default(),
+				order: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `SELECT`.
+		pub fn select(mut self, value: impl Into<list::Select>) -> Self {
+			self.select = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `ORDER`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `START`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+			crate::support::opt_entry(&mut map, "START", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				select: object.field("SELECT")?,
+				filter: object.field("FILTER")?,
+				order: object.field("ORDER")?,
+				start: object.field("START")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// Types of `bizproc.task.complete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html>
+	pub mod complete {
+		/// Error codes of `bizproc.task.complete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_TASK_VALIDATION`
+			ErrorTaskValidation,
+			/// `ERROR_TASK_NOT_FOUND`
+			ErrorTaskNotFound,
+			/// `ERROR_TASK_COMPLETED`
+			ErrorTaskCompleted,
+			/// `ERROR_TASK_TYPE`
+			ErrorTaskType,
+			/// `ERROR_TASK_EXECUTION`
+			ErrorTaskExecution,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorTaskValidation = "ERROR_TASK_VALIDATION", ErrorTaskNotFound =
+			"ERROR_TASK_NOT_FOUND", ErrorTaskCompleted = "ERROR_TASK_COMPLETED",
+			ErrorTaskType = "ERROR_TASK_TYPE", ErrorTaskExecution =
+			"ERROR_TASK_EXECUTION" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Complete {
+			const NAME: &'static str = "bizproc.task.complete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.task.delegate`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-delegate.html>
+	pub mod delegate {
+		/// Error codes of `bizproc.task.delegate`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_TASK_VALIDATION`
+			ErrorTaskValidation,
+			/// `ERROR_INVALID_USER_ID`
+			ErrorInvalidUserId,
+			/// `ERROR_DELEGATION_NOT_ALLOWED`
+			ErrorDelegationNotAllowed,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorTaskValidation = "ERROR_TASK_VALIDATION", ErrorInvalidUserId =
+			"ERROR_INVALID_USER_ID", ErrorDelegationNotAllowed =
+			"ERROR_DELEGATION_NOT_ALLOWED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delegate {
+			const NAME: &'static str = "bizproc.task.delegate";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.task.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+	pub mod list {
+		/// Error codes of `bizproc.task.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_SELECT_VALIDATION_FAILURE`
+			ErrorSelectValidationFailure,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorSelectValidationFailure =
+			"ERROR_SELECT_VALIDATION_FAILURE" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.SELECT.ACTIVITY` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum SelectActivity {
+			/// `ApproveActivity`
+			ApproveActivity,
+			/// `ReviewActivity`
+			ReviewActivity,
+			/// `RequestInformationActivity`
+			RequestInformationActivity,
+			/// `RequestInformationOptionalActivity`
+			RequestInformationOptionalActivity,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			SelectActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
+			"ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
+			RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
+		);
+		/// Allowed values of `params.SELECT.PARAMETERS.CommentRequired` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum SelectParametersCommentRequired {
+			/// `N`
+			N,
+			/// `Y`
+			Y,
+			/// `YA`
+			Ya,
+			/// `YR`
+			Yr,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			SelectParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
+		);
+		/// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct SelectParametersFields {
+			/// `Id`: `string`, optional.
+			pub id: Option<String>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Multiple`: `boolean`, optional.
+			pub multiple: Option<bool>,
+			/// `Required`: `boolean`, optional.
+			pub required: Option<bool>,
+			/// `Options`: `object`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Settings`: `object`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl SelectParametersFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					type_: Default::default(),
+					name: Default::default(),
+					description: Default::default(),
+					multiple: Default::default(),
+					required: Default::default(),
+					options: Default::default(),
+					settings: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Id`.
+			pub fn id(mut self, value: impl Into<String>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Settings`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for SelectParametersFields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Id", &self.id)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+				crate::support::opt_entry(&mut map, "Required", &self.required)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for SelectParametersFields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.exact_str("Id")?,
+					type_: object.exact_str("Type")?,
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					multiple: object.field("Multiple")?,
+					required: object.field("Required")?,
+					options: object.field("Options")?,
+					settings: object.field("Settings")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(SelectParametersFields);
+		/// The object `params.SELECT.PARAMETERS` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct SelectParameters {
+			/// `CommentLabel`: `string`, optional.
+			pub comment_label: Option<String>,
+			/// `CommentRequired`: `string`, optional.
+			///
+			/// Values: `N`, `Y`, `YA`, `YR`.
+			pub comment_required: Option<SelectParametersCommentRequired>,
+			/// `ShowComment`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub show_comment: Option<bool>,
+			/// `StatusOkLabel`: `string`, optional.
+			pub status_ok_label: Option<String>,
+			/// `StatusYesLabel`: `string`, optional.
+			pub status_yes_label: Option<String>,
+			/// `StatusNoLabel`: `string`, optional.
+			pub status_no_label: Option<String>,
+			/// `Fields`: `object`, optional.
+			pub fields: Option<SelectParametersFields>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl SelectParameters {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					comment_label: Default::default(),
+					comment_required: Default::default(),
+					show_comment: Default::default(),
+					status_ok_label: Default::default(),
+					status_yes_label: Default::default(),
+					status_no_label: Default::default(),
+					fields: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `CommentLabel`.
+			pub fn comment_label(mut self, value: impl Into<String>) -> Self {
+				self.comment_label = Some(value.into());
+				self
+			}
+			/// Sets `CommentRequired`.
+			pub fn comment_required(
+				mut self,
+				value: impl Into<SelectParametersCommentRequired>,
+			) -> Self {
+				self.comment_required = Some(value.into());
+				self
+			}
+			/// Sets `ShowComment`.
+			pub fn show_comment(mut self, value: impl Into<bool>) -> Self {
+				self.show_comment = Some(value.into());
+				self
+			}
+			/// Sets `StatusOkLabel`.
+			pub fn status_ok_label(mut self, value: impl Into<String>) -> Self {
+				self.status_ok_label = Some(value.into());
+				self
+			}
+			/// Sets `StatusYesLabel`.
+			pub fn status_yes_label(mut self, value: impl Into<String>) -> Self {
+				self.status_yes_label = Some(value.into());
+				self
+			}
+			/// Sets `StatusNoLabel`.
+			pub fn status_no_label(mut self, value: impl Into<String>) -> Self {
+				self.status_no_label = Some(value.into());
+				self
+			}
+			/// Sets `Fields`.
+			pub fn fields(mut self, value: impl Into<SelectParametersFields>) -> Self {
+				self.fields = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for SelectParameters {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentLabel",
+					&self.comment_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentRequired",
+					&self.comment_required,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ShowComment",
+					&self.show_comment.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusOkLabel",
+					&self.status_ok_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusYesLabel",
+					&self.status_yes_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusNoLabel",
+					&self.status_no_label,
+				)?;
+				crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for SelectParameters {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					comment_label: object.exact_str("CommentLabel")?,
+					comment_required: object.field("CommentRequired")?,
+					show_comment: object.field("ShowComment")?,
+					status_ok_label: object.exact_str("StatusOkLabel")?,
+					status_yes_label: object.exact_str("StatusYesLabel")?,
+					status_no_label: object.exact_str("StatusNoLabel")?,
+					fields: object.field("Fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(SelectParameters);
+		/// The object `params.SELECT` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Select {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `WORKFLOW_ID`: `string`, optional.
+			pub workflow_id: Option<String>,
+			/// `DOCUMENT_NAME`: `string`, optional.
+			pub document_name: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `MODIFIED`: `datetime`, optional.
+			pub modified: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED`: `datetime`, optional.
+			pub workflow_started: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED_BY`: `user`, optional.
+			pub workflow_started_by: Option<i64>,
+			/// `OVERDUE_DATE`: `datetime`, optional.
+			pub overdue_date: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+			pub workflow_template_id: Option<i64>,
+			/// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+			pub workflow_template_name: Option<String>,
+			/// `WORKFLOW_STATE`: `string`, optional.
+			pub workflow_state: Option<String>,
+			/// `STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`, `4`.
+			pub status: Option<i64>,
+			/// `USER_ID`: `user`, optional.
+			pub user_id: Option<i64>,
+			/// `USER_STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`.
+			pub user_status: Option<i64>,
+			/// `MODULE_ID`: `string`, optional.
+			pub module_id: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `DOCUMENT_ID`: `integer`, optional.
+			pub document_id: Option<i64>,
+			/// `ACTIVITY`: `string`, optional.
+			///
+			/// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
+			pub activity: Option<SelectActivity>,
+			/// `ACTIVITY_NAME`: `string`, optional.
+			pub activity_name: Option<String>,
+			/// `PARAMETERS`: `object`, optional.
+			pub parameters: Option<SelectParameters>,
+			/// `DOCUMENT_URL`: `string`, optional.
+			pub document_url: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Select {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					workflow_id: Default::default(),
+					document_name: Default::default(),
+					description: Default::default(),
+					name: Default::default(),
+					modified: Default::default(),
+					workflow_started: Default::default(),
+					workflow_started_by: Default::default(),
+					overdue_date: Default::default(),
+					workflow_template_id: Default::default(),
+					workflow_template_name: Default::default(),
+					workflow_state: Default::default(),
+					status: Default::default(),
+					user_id: Default::default(),
+					user_status: Default::default(),
+					module_id: Default::default(),
+					entity: Default::default(),
+					document_id: Default::default(),
+					activity: Default::default(),
+					activity_name: Default::default(),
+					parameters: Default::default(),
+					document_url: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_ID`.
+			pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
+				self.workflow_id = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_NAME`.
+			pub fn document_name(mut self, value: impl Into<String>) -> Self {
+				self.document_name = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED`.
+			pub fn modified(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.modified = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STARTED`.
+			pub fn workflow_started(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.workflow_started = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STARTED_BY`.
+			pub fn workflow_started_by(mut self, value: impl Into<i64>) -> Self {
+				self.workflow_started_by = Some(value.into());
+				self
+			}
+			/// Sets `OVERDUE_DATE`.
+			pub fn overdue_date(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.overdue_date = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_TEMPLATE_ID`.
+			pub fn workflow_template_id(mut self, value: impl Into<i64>) -> Self {
+				self.workflow_template_id = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_TEMPLATE_NAME`.
+			pub fn workflow_template_name(mut self, value: impl Into<String>) -> Self {
+				self.workflow_template_name = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STATE`.
+			pub fn workflow_state(mut self, value: impl Into<String>) -> Self {
+				self.workflow_state = Some(value.into());
+				self
+			}
+			/// Sets `STATUS`.
+			pub fn status(mut self, value: impl Into<i64>) -> Self {
+				self.status = Some(value.into());
+				self
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Sets `USER_STATUS`.
+			pub fn user_status(mut self, value: impl Into<i64>) -> Self {
+				self.user_status = Some(value.into());
+				self
+			}
+			/// Sets `MODULE_ID`.
+			pub fn module_id(mut self, value: impl Into<String>) -> Self {
+				self.module_id = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_ID`.
+			pub fn document_id(mut self, value: impl Into<i64>) -> Self {
+				self.document_id = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVITY`.
+			pub fn activity(mut self, value: impl Into<SelectActivity>) -> Self {
+				self.activity = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVITY_NAME`.
+			pub fn activity_name(mut self, value: impl Into<String>) -> Self {
+				self.activity_name = Some(value.into());
+				self
+			}
+			/// Sets `PARAMETERS`.
+			pub fn parameters(mut self, value: impl Into<SelectParameters>) -> Self {
+				self.parameters = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_URL`.
+			pub fn document_url(mut self, value: impl Into<String>) -> Self {
+				self.document_url = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Select {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DOCUMENT_NAME",
+					&self.document_name,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED",
+					&self.workflow_started,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED_BY",
+					&self.workflow_started_by,
+				)?;
+				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_ID",
+					&self.workflow_template_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_NAME",
+					&self.workflow_template_name,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STATE",
+					&self.workflow_state,
+				)?;
+				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
+				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVITY_NAME",
+					&self.activity_name,
+				)?;
+				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Select {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					workflow_id: object.exact_str("WORKFLOW_ID")?,
+					document_name: object.exact_str("DOCUMENT_NAME")?,
+					description: object.exact_str("DESCRIPTION")?,
+					name: object.exact_str("NAME")?,
+					modified: object.field("MODIFIED")?,
+					workflow_started: object.field("WORKFLOW_STARTED")?,
+					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
+					overdue_date: object.field("OVERDUE_DATE")?,
+					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
+					workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
+					workflow_state: object.exact_str("WORKFLOW_STATE")?,
+					status: object.field("STATUS")?,
+					user_id: object.field("USER_ID")?,
+					user_status: object.field("USER_STATUS")?,
+					module_id: object.exact_str("MODULE_ID")?,
+					entity: object.exact_str("ENTITY")?,
+					document_id: object.field("DOCUMENT_ID")?,
+					activity: object.field("ACTIVITY")?,
+					activity_name: object.exact_str("ACTIVITY_NAME")?,
+					parameters: object.field("PARAMETERS")?,
+					document_url: object.exact_str("DOCUMENT_URL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Select);
+		/// Allowed values of `params.FILTER.ACTIVITY` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FilterActivity {
+			/// `ApproveActivity`
+			ApproveActivity,
+			/// `ReviewActivity`
+			ReviewActivity,
+			/// `RequestInformationActivity`
+			RequestInformationActivity,
+			/// `RequestInformationOptionalActivity`
+			RequestInformationOptionalActivity,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FilterActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
+			"ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
+			RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
+		);
+		/// Allowed values of `params.FILTER.PARAMETERS.CommentRequired` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FilterParametersCommentRequired {
+			/// `N`
+			N,
+			/// `Y`
+			Y,
+			/// `YA`
+			Ya,
+			/// `YR`
+			Yr,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FilterParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
+		);
+		/// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FilterParametersFields {
+			/// `Id`: `string`, optional.
+			pub id: Option<String>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Multiple`: `boolean`, optional.
+			pub multiple: Option<bool>,
+			/// `Required`: `boolean`, optional.
+			pub required: Option<bool>,
+			/// `Options`: `object`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Settings`: `object`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl FilterParametersFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					type_: Default::default(),
+					name: Default::default(),
+					description: Default::default(),
+					multiple: Default::default(),
+					required: Default::default(),
+					options: Default::default(),
+					settings: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Id`.
+			pub fn id(mut self, value: impl Into<String>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Settings`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for FilterParametersFields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Id", &self.id)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+				crate::support::opt_entry(&mut map, "Required", &self.required)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for FilterParametersFields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.exact_str("Id")?,
+					type_: object.exact_str("Type")?,
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					multiple: object.field("Multiple")?,
+					required: object.field("Required")?,
+					options: object.field("Options")?,
+					settings: object.field("Settings")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(FilterParametersFields);
+		/// The object `params.FILTER.PARAMETERS` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FilterParameters {
+			/// `CommentLabel`: `string`, optional.
+			pub comment_label: Option<String>,
+			/// `CommentRequired`: `string`, optional.
+			///
+			/// Values: `N`, `Y`, `YA`, `YR`.
+			pub comment_required: Option<FilterParametersCommentRequired>,
+			/// `ShowComment`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub show_comment: Option<bool>,
+			/// `StatusOkLabel`: `string`, optional.
+			pub status_ok_label: Option<String>,
+			/// `StatusYesLabel`: `string`, optional.
+			pub status_yes_label: Option<String>,
+			/// `StatusNoLabel`: `string`, optional.
+			pub status_no_label: Option<String>,
+			/// `Fields`: `object`, optional.
+			pub fields: Option<FilterParametersFields>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl FilterParameters {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					comment_label: Default::default(),
+					comment_required: Default::default(),
+					show_comment: Default::default(),
+					status_ok_label: Default::default(),
+					status_yes_label: Default::default(),
+					status_no_label: Default::default(),
+					fields: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `CommentLabel`.
+			pub fn comment_label(mut self, value: impl Into<String>) -> Self {
+				self.comment_label = Some(value.into());
+				self
+			}
+			/// Sets `CommentRequired`.
+			pub fn comment_required(
+				mut self,
+				value: impl Into<FilterParametersCommentRequired>,
+			) -> Self {
+				self.comment_required = Some(value.into());
+				self
+			}
+			/// Sets `ShowComment`.
+			pub fn show_comment(mut self, value: impl Into<bool>) -> Self {
+				self.show_comment = Some(value.into());
+				self
+			}
+			/// Sets `StatusOkLabel`.
+			pub fn status_ok_label(mut self, value: impl Into<String>) -> Self {
+				self.status_ok_label = Some(value.into());
+				self
+			}
+			/// Sets `StatusYesLabel`.
+			pub fn status_yes_label(mut self, value: impl Into<String>) -> Self {
+				self.status_yes_label = Some(value.into());
+				self
+			}
+			/// Sets `StatusNoLabel`.
+			pub fn status_no_label(mut self, value: impl Into<String>) -> Self {
+				self.status_no_label = Some(value.into());
+				self
+			}
+			/// Sets `Fields`.
+			pub fn fields(mut self, value: impl Into<FilterParametersFields>) -> Self {
+				self.fields = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for FilterParameters {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentLabel",
+					&self.comment_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentRequired",
+					&self.comment_required,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ShowComment",
+					&self.show_comment.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusOkLabel",
+					&self.status_ok_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusYesLabel",
+					&self.status_yes_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusNoLabel",
+					&self.status_no_label,
+				)?;
+				crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for FilterParameters {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					comment_label: object.exact_str("CommentLabel")?,
+					comment_required: object.field("CommentRequired")?,
+					show_comment: object.field("ShowComment")?,
+					status_ok_label: object.exact_str("StatusOkLabel")?,
+					status_yes_label: object.exact_str("StatusYesLabel")?,
+					status_no_label: object.exact_str("StatusNoLabel")?,
+					fields: object.field("Fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(FilterParameters);
+		/// The object `params.FILTER` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `WORKFLOW_ID`: `string`, optional.
+			pub workflow_id: Option<String>,
+			/// `DOCUMENT_NAME`: `string`, optional.
+			pub document_name: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `MODIFIED`: `datetime`, optional.
+			pub modified: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED`: `datetime`, optional.
+			pub workflow_started: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED_BY`: `user`, optional.
+			pub workflow_started_by: Option<i64>,
+			/// `OVERDUE_DATE`: `datetime`, optional.
+			pub overdue_date: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+			pub workflow_template_id: Option<i64>,
+			/// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+			pub workflow_template_name: Option<String>,
+			/// `WORKFLOW_STATE`: `string`, optional.
+			pub workflow_state: Option<String>,
+			/// `STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`, `4`.
+			pub status: Option<i64>,
+			/// `USER_ID`: `user`, optional.
+			pub user_id: Option<i64>,
+			/// `USER_STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`.
+			pub user_status: Option<i64>,
+			/// `MODULE_ID`: `string`, optional.
+			pub module_id: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `DOCUMENT_ID`: `integer`, optional.
+			pub document_id: Option<i64>,
+			/// `ACTIVITY`: `string`, optional.
+			///
+			/// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
+			pub activity: Option<FilterActivity>,
+			/// `ACTIVITY_NAME`: `string`, optional.
+			pub activity_name: Option<String>,
+			/// `PARAMETERS`: `object`, optional.
+			pub parameters: Option<FilterParameters>,
+			/// `DOCUMENT_URL`: `string`, optional.
+			pub document_url: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					workflow_id: Default::default(),
+					document_name: Default::default(),
+					description: Default::default(),
+					name: Default::default(),
+					modified: Default::default(),
+					workflow_started: Default::default(),
+					workflow_started_by: Default::default(),
+					overdue_date: Default::default(),
+					workflow_template_id: Default::default(),
+					workflow_template_name: Default::default(),
+					workflow_state: Default::default(),
+					status: Default::default(),
+					user_id: Default::default(),
+					user_status: Default::default(),
+					module_id: Default::default(),
+					entity: Default::default(),
+					document_id: Default::default(),
+					activity: Default::default(),
+					activity_name: Default::default(),
+					parameters: Default::default(),
+					document_url: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_ID`.
+			pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
+				self.workflow_id = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_NAME`.
+			pub fn document_name(mut self, value: impl Into<String>) -> Self {
+				self.document_name = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED`.
+			pub fn modified(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.modified = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STARTED`.
+			pub fn workflow_started(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.workflow_started = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STARTED_BY`.
+			pub fn workflow_started_by(mut self, value: impl Into<i64>) -> Self {
+				self.workflow_started_by = Some(value.into());
+				self
+			}
+			/// Sets `OVERDUE_DATE`.
+			pub fn overdue_date(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.overdue_date = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_TEMPLATE_ID`.
+			pub fn workflow_template_id(mut self, value: impl Into<i64>) -> Self {
+				self.workflow_template_id = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_TEMPLATE_NAME`.
+			pub fn workflow_template_name(mut self, value: impl Into<String>) -> Self {
+				self.workflow_template_name = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STATE`.
+			pub fn workflow_state(mut self, value: impl Into<String>) -> Self {
+				self.workflow_state = Some(value.into());
+				self
+			}
+			/// Sets `STATUS`.
+			pub fn status(mut self, value: impl Into<i64>) -> Self {
+				self.status = Some(value.into());
+				self
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Sets `USER_STATUS`.
+			pub fn user_status(mut self, value: impl Into<i64>) -> Self {
+				self.user_status = Some(value.into());
+				self
+			}
+			/// Sets `MODULE_ID`.
+			pub fn module_id(mut self, value: impl Into<String>) -> Self {
+				self.module_id = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_ID`.
+			pub fn document_id(mut self, value: impl Into<i64>) -> Self {
+				self.document_id = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVITY`.
+			pub fn activity(mut self, value: impl Into<FilterActivity>) -> Self {
+				self.activity = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVITY_NAME`.
+			pub fn activity_name(mut self, value: impl Into<String>) -> Self {
+				self.activity_name = Some(value.into());
+				self
+			}
+			/// Sets `PARAMETERS`.
+			pub fn parameters(mut self, value: impl Into<FilterParameters>) -> Self {
+				self.parameters = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_URL`.
+			pub fn document_url(mut self, value: impl Into<String>) -> Self {
+				self.document_url = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DOCUMENT_NAME",
+					&self.document_name,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED",
+					&self.workflow_started,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED_BY",
+					&self.workflow_started_by,
+				)?;
+				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_ID",
+					&self.workflow_template_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_NAME",
+					&self.workflow_template_name,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STATE",
+					&self.workflow_state,
+				)?;
+				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
+				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVITY_NAME",
+					&self.activity_name,
+				)?;
+				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					workflow_id: object.exact_str("WORKFLOW_ID")?,
+					document_name: object.exact_str("DOCUMENT_NAME")?,
+					description: object.exact_str("DESCRIPTION")?,
+					name: object.exact_str("NAME")?,
+					modified: object.field("MODIFIED")?,
+					workflow_started: object.field("WORKFLOW_STARTED")?,
+					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
+					overdue_date: object.field("OVERDUE_DATE")?,
+					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
+					workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
+					workflow_state: object.exact_str("WORKFLOW_STATE")?,
+					status: object.field("STATUS")?,
+					user_id: object.field("USER_ID")?,
+					user_status: object.field("USER_STATUS")?,
+					module_id: object.exact_str("MODULE_ID")?,
+					entity: object.exact_str("ENTITY")?,
+					document_id: object.field("DOCUMENT_ID")?,
+					activity: object.field("ACTIVITY")?,
+					activity_name: object.exact_str("ACTIVITY_NAME")?,
+					parameters: object.field("PARAMETERS")?,
+					document_url: object.exact_str("DOCUMENT_URL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// Allowed values of `params.ORDER.ACTIVITY` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderActivity {
+			/// `ApproveActivity`
+			ApproveActivity,
+			/// `ReviewActivity`
+			ReviewActivity,
+			/// `RequestInformationActivity`
+			RequestInformationActivity,
+			/// `RequestInformationOptionalActivity`
+			RequestInformationOptionalActivity,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OrderActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
+			"ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
+			RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
+		);
+		/// Allowed values of `params.ORDER.PARAMETERS.CommentRequired` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderParametersCommentRequired {
+			/// `N`
+			N,
+			/// `Y`
+			Y,
+			/// `YA`
+			Ya,
+			/// `YR`
+			Yr,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OrderParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
+		);
+		/// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct OrderParametersFields {
+			/// `Id`: `string`, optional.
+			pub id: Option<String>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Name`: `string | object`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `Description`: `string | object`, optional.
+			pub description: Option<::serde_json::Value>,
+			/// `Multiple`: `boolean`, optional.
+			pub multiple: Option<bool>,
+			/// `Required`: `boolean`, optional.
+			pub required: Option<bool>,
+			/// `Options`: `object`, optional.
+			pub options: Option<::serde_json::Value>,
+			/// `Settings`: `object`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// `Default`: `any`, optional.
+			pub default: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl OrderParametersFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					type_: Default::default(),
+					name: Default::default(),
+					description: Default::default(),
+					multiple: Default::default(),
+					required: Default::default(),
+					options: Default::default(),
+					settings: Default::default(),
+					default: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `Id`.
+			pub fn id(mut self, value: impl Into<String>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `Type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `Name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `Description`.
+			pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `Multiple`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `Required`.
+			pub fn required(mut self, value: impl Into<bool>) -> Self {
+				self.required = Some(value.into());
+				self
+			}
+			/// Sets `Options`.
+			pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.options = Some(value.into());
+				self
+			}
+			/// Sets `Settings`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `Default`.
+			pub fn default(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.default = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for OrderParametersFields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Id", &self.id)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "Name", &self.name)?;
+				crate::support::opt_entry(&mut map, "Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+				crate::support::opt_entry(&mut map, "Required", &self.required)?;
+				crate::support::opt_entry(&mut map, "Options", &self.options)?;
+				crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for OrderParametersFields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.exact_str("Id")?,
+					type_: object.exact_str("Type")?,
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					multiple: object.field("Multiple")?,
+					required: object.field("Required")?,
+					options: object.field("Options")?,
+					settings: object.field("Settings")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(OrderParametersFields);
+		/// The object `params.ORDER.PARAMETERS` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct OrderParameters {
+			/// `CommentLabel`: `string`, optional.
+			pub comment_label: Option<String>,
+			/// `CommentRequired`: `string`, optional.
+			///
+			/// Values: `N`, `Y`, `YA`, `YR`.
+			pub comment_required: Option<OrderParametersCommentRequired>,
+			/// `ShowComment`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub show_comment: Option<bool>,
+			/// `StatusOkLabel`: `string`, optional.
+			pub status_ok_label: Option<String>,
+			/// `StatusYesLabel`: `string`, optional.
+			pub status_yes_label: Option<String>,
+			/// `StatusNoLabel`: `string`, optional.
+			pub status_no_label: Option<String>,
+			/// `Fields`: `object`, optional.
+			pub fields: Option<OrderParametersFields>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl OrderParameters {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					comment_label: Default::default(),
+					comment_required: Default::default(),
+					show_comment: Default::default(),
+					status_ok_label: Default::default(),
+					status_yes_label: Default::default(),
+					status_no_label: Default::default(),
+					fields: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `CommentLabel`.
+			pub fn comment_label(mut self, value: impl Into<String>) -> Self {
+				self.comment_label = Some(value.into());
+				self
+			}
+			/// Sets `CommentRequired`.
+			pub fn comment_required(
+				mut self,
+				value: impl Into<OrderParametersCommentRequired>,
+			) -> Self {
+				self.comment_required = Some(value.into());
+				self
+			}
+			/// Sets `ShowComment`.
+			pub fn show_comment(mut self, value: impl Into<bool>) -> Self {
+				self.show_comment = Some(value.into());
+				self
+			}
+			/// Sets `StatusOkLabel`.
+			pub fn status_ok_label(mut self, value: impl Into<String>) -> Self {
+				self.status_ok_label = Some(value.into());
+				self
+			}
+			/// Sets `StatusYesLabel`.
+			pub fn status_yes_label(mut self, value: impl Into<String>) -> Self {
+				self.status_yes_label = Some(value.into());
+				self
+			}
+			/// Sets `StatusNoLabel`.
+			pub fn status_no_label(mut self, value: impl Into<String>) -> Self {
+				self.status_no_label = Some(value.into());
+				self
+			}
+			/// Sets `Fields`.
+			pub fn fields(mut self, value: impl Into<OrderParametersFields>) -> Self {
+				self.fields = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for OrderParameters {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentLabel",
+					&self.comment_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentRequired",
+					&self.comment_required,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ShowComment",
+					&self.show_comment.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusOkLabel",
+					&self.status_ok_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusYesLabel",
+					&self.status_yes_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusNoLabel",
+					&self.status_no_label,
+				)?;
+				crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for OrderParameters {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					comment_label: object.exact_str("CommentLabel")?,
+					comment_required: object.field("CommentRequired")?,
+					show_comment: object.field("ShowComment")?,
+					status_ok_label: object.exact_str("StatusOkLabel")?,
+					status_yes_label: object.exact_str("StatusYesLabel")?,
+					status_no_label: object.exact_str("StatusNoLabel")?,
+					fields: object.field("Fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(OrderParameters);
+		/// The object `params.ORDER` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `WORKFLOW_ID`: `string`, optional.
+			pub workflow_id: Option<String>,
+			/// `DOCUMENT_NAME`: `string`, optional.
+			pub document_name: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `MODIFIED`: `datetime`, optional.
+			pub modified: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED`: `datetime`, optional.
+			pub workflow_started: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED_BY`: `user`, optional.
+			pub workflow_started_by: Option<i64>,
+			/// `OVERDUE_DATE`: `datetime`, optional.
+			pub overdue_date: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+			pub workflow_template_id: Option<i64>,
+			/// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+			pub workflow_template_name: Option<String>,
+			/// `WORKFLOW_STATE`: `string`, optional.
+			pub workflow_state: Option<String>,
+			/// `STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`, `4`.
+			pub status: Option<i64>,
+			/// `USER_ID`: `user`, optional.
+			pub user_id: Option<i64>,
+			/// `USER_STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`.
+			pub user_status: Option<i64>,
+			/// `MODULE_ID`: `string`, optional.
+			pub module_id: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `DOCUMENT_ID`: `integer`, optional.
+			pub document_id: Option<i64>,
+			/// `ACTIVITY`: `string`, optional.
+			///
+			/// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
+			pub activity: Option<OrderActivity>,
+			/// `ACTIVITY_NAME`: `string`, optional.
+			pub activity_name: Option<String>,
+			/// `PARAMETERS`: `object`, optional.
+			pub parameters: Option<OrderParameters>,
+			/// `DOCUMENT_URL`: `string`, optional.
+			pub document_url: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					workflow_id: Default::default(),
+					document_name: Default::default(),
+					description: Default::default(),
+					name: Default::default(),
+					modified: Default::default(),
+					workflow_started: Default::default(),
+					workflow_started_by: Default::default(),
+					overdue_date: Default::default(),
+					workflow_template_id: Default::default(),
+					workflow_template_name: Default::default(),
+					workflow_state: Default::default(),
+					status: Default::default(),
+					user_id: Default::default(),
+					user_status: Default::default(),
+					module_id: Default::default(),
+					entity: Default::default(),
+					document_id: Default::default(),
+					activity: Default::default(),
+					activity_name: Default::default(),
+					parameters: Default::default(),
+					document_url: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_ID`.
+			pub fn workflow_id(mut self, value: impl Into<String>) -> Self {
+				self.workflow_id = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_NAME`.
+			pub fn document_name(mut self, value: impl Into<String>) -> Self {
+				self.document_name = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED`.
+			pub fn modified(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.modified = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STARTED`.
+			pub fn workflow_started(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.workflow_started = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STARTED_BY`.
+			pub fn workflow_started_by(mut self, value: impl Into<i64>) -> Self {
+				self.workflow_started_by = Some(value.into());
+				self
+			}
+			/// Sets `OVERDUE_DATE`.
+			pub fn overdue_date(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.overdue_date = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_TEMPLATE_ID`.
+			pub fn workflow_template_id(mut self, value: impl Into<i64>) -> Self {
+				self.workflow_template_id = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_TEMPLATE_NAME`.
+			pub fn workflow_template_name(mut self, value: impl Into<String>) -> Self {
+				self.workflow_template_name = Some(value.into());
+				self
+			}
+			/// Sets `WORKFLOW_STATE`.
+			pub fn workflow_state(mut self, value: impl Into<String>) -> Self {
+				self.workflow_state = Some(value.into());
+				self
+			}
+			/// Sets `STATUS`.
+			pub fn status(mut self, value: impl Into<i64>) -> Self {
+				self.status = Some(value.into());
+				self
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Sets `USER_STATUS`.
+			pub fn user_status(mut self, value: impl Into<i64>) -> Self {
+				self.user_status = Some(value.into());
+				self
+			}
+			/// Sets `MODULE_ID`.
+			pub fn module_id(mut self, value: impl Into<String>) -> Self {
+				self.module_id = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_ID`.
+			pub fn document_id(mut self, value: impl Into<i64>) -> Self {
+				self.document_id = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVITY`.
+			pub fn activity(mut self, value: impl Into<OrderActivity>) -> Self {
+				self.activity = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVITY_NAME`.
+			pub fn activity_name(mut self, value: impl Into<String>) -> Self {
+				self.activity_name = Some(value.into());
+				self
+			}
+			/// Sets `PARAMETERS`.
+			pub fn parameters(mut self, value: impl Into<OrderParameters>) -> Self {
+				self.parameters = Some(value.into());
+				self
+			}
+			/// Sets `DOCUMENT_URL`.
+			pub fn document_url(mut self, value: impl Into<String>) -> Self {
+				self.document_url = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DOCUMENT_NAME",
+					&self.document_name,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED",
+					&self.workflow_started,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED_BY",
+					&self.workflow_started_by,
+				)?;
+				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_ID",
+					&self.workflow_template_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_NAME",
+					&self.workflow_template_name,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STATE",
+					&self.workflow_state,
+				)?;
+				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
+				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVITY_NAME",
+					&self.activity_name,
+				)?;
+				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					workflow_id: object.exact_str("WORKFLOW_ID")?,
+					document_name: object.exact_str("DOCUMENT_NAME")?,
+					description: object.exact_str("DESCRIPTION")?,
+					name: object.exact_str("NAME")?,
+					modified: object.field("MODIFIED")?,
+					workflow_started: object.field("WORKFLOW_STARTED")?,
+					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
+					overdue_date: object.field("OVERDUE_DATE")?,
+					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
+					workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
+					workflow_state: object.exact_str("WORKFLOW_STATE")?,
+					status: object.field("STATUS")?,
+					user_id: object.field("USER_ID")?,
+					user_status: object.field("USER_STATUS")?,
+					module_id: object.exact_str("MODULE_ID")?,
+					entity: object.exact_str("ENTITY")?,
+					document_id: object.field("DOCUMENT_ID")?,
+					activity: object.field("ACTIVITY")?,
+					activity_name: object.exact_str("ACTIVITY_NAME")?,
+					parameters: object.field("PARAMETERS")?,
+					document_url: object.exact_str("DOCUMENT_URL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// Allowed values of `result.ACTIVITY` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ItemActivity {
+			/// `ApproveActivity`
+			ApproveActivity,
+			/// `ReviewActivity`
+			ReviewActivity,
+			/// `RequestInformationActivity`
+			RequestInformationActivity,
+			/// `RequestInformationOptionalActivity`
+			RequestInformationOptionalActivity,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ItemActivity { ApproveActivity = "ApproveActivity", ReviewActivity =
+			"ReviewActivity", RequestInformationActivity = "RequestInformationActivity",
+			RequestInformationOptionalActivity = "RequestInformationOptionalActivity" }
+		);
+		/// Allowed values of `result.PARAMETERS.CommentRequired` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ItemParametersCommentRequired {
+			/// `N`
+			N,
+			/// `Y`
+			Y,
+			/// `YA`
+			Ya,
+			/// `YR`
+			Yr,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ItemParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
+		);
+		/// The object `result.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemParametersFields {
+			/// `Id`: `string`, optional.
+			pub id: Option<String>,
+			/// `Type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `Name`: `string | object`, optional.
+			pub name: ::serde_json::Value,
+			/// `Description`: `string | object`, optional.
+			pub description: ::serde_json::Value,
+			/// `Multiple`: `boolean`, optional.
+			pub multiple: Option<bool>,
+			/// `Required`: `boolean`, optional.
+			pub required: Option<bool>,
+			/// `Options`: `object`, optional.
+			pub options: ::serde_json::Value,
+			/// `Settings`: `object`, optional.
+			pub settings: ::serde_json::Value,
+			/// `Default`: `any`, optional.
+			pub default: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for ItemParametersFields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("Id")?,
+					type_: object.field("Type")?,
+					name: object.field("Name")?,
+					description: object.field("Description")?,
+					multiple: object.field("Multiple")?,
+					required: object.field("Required")?,
+					options: object.field("Options")?,
+					settings: object.field("Settings")?,
+					default: object.field("Default")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for ItemParametersFields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "Id", &self.id)?;
+				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
+				map.serialize_entry("Name", &self.name)?;
+				map.serialize_entry("Description", &self.description)?;
+				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
+				crate::support::opt_entry(&mut map, "Required", &self.required)?;
+				map.serialize_entry("Options", &self.options)?;
+				map.serialize_entry("Settings", &self.settings)?;
+				map.serialize_entry("Default", &self.default)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.PARAMETERS` of `bizproc.task.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemParameters {
+			/// `CommentLabel`: `string`, optional.
+			pub comment_label: Option<String>,
+			/// `CommentRequired`: `string`, optional.
+			///
+			/// Values: `N`, `Y`, `YA`, `YR`.
+			pub comment_required: Option<ItemParametersCommentRequired>,
+			/// `ShowComment`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub show_comment: Option<bool>,
+			/// `StatusOkLabel`: `string`, optional.
+			pub status_ok_label: Option<String>,
+			/// `StatusYesLabel`: `string`, optional.
+			pub status_yes_label: Option<String>,
+			/// `StatusNoLabel`: `string`, optional.
+			pub status_no_label: Option<String>,
+			/// `Fields`: `array`, optional.
+			pub fields: Vec<ItemParametersFields>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for ItemParameters {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					comment_label: object.field("CommentLabel")?,
+					comment_required: object.field("CommentRequired")?,
+					show_comment: object.field("ShowComment")?,
+					status_ok_label: object.field("StatusOkLabel")?,
+					status_yes_label: object.field("StatusYesLabel")?,
+					status_no_label: object.field("StatusNoLabel")?,
+					fields: object.field("Fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for ItemParameters {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentLabel",
+					&self.comment_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CommentRequired",
+					&self.comment_required,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ShowComment",
+					&self.show_comment.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusOkLabel",
+					&self.status_ok_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusYesLabel",
+					&self.status_yes_label,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"StatusNoLabel",
+					&self.status_no_label,
+				)?;
+				map.serialize_entry("Fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `bizproc.task.list`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `WORKFLOW_ID`: `string`, optional.
+			pub workflow_id: Option<String>,
+			/// `DOCUMENT_NAME`: `string`, optional.
+			pub document_name: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `MODIFIED`: `datetime`, optional.
+			pub modified: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED`: `datetime`, optional.
+			pub workflow_started: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_STARTED_BY`: `user`, optional.
+			pub workflow_started_by: Option<i64>,
+			/// `OVERDUE_DATE`: `datetime`, optional.
+			pub overdue_date: Option<::bitrix24_runtime::DateTime>,
+			/// `WORKFLOW_TEMPLATE_ID`: `integer`, optional.
+			pub workflow_template_id: Option<i64>,
+			/// `WORKFLOW_TEMPLATE_NAME`: `string`, optional.
+			pub workflow_template_name: Option<String>,
+			/// `WORKFLOW_STATE`: `string`, optional.
+			pub workflow_state: Option<String>,
+			/// `STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`, `4`.
+			pub status: Option<i64>,
+			/// `USER_ID`: `user`, optional.
+			pub user_id: Option<i64>,
+			/// `USER_STATUS`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`.
+			pub user_status: Option<i64>,
+			/// `MODULE_ID`: `string`, optional.
+			pub module_id: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `DOCUMENT_ID`: `integer`, optional.
+			pub document_id: Option<i64>,
+			/// `ACTIVITY`: `string`, optional.
+			///
+			/// Values: `ApproveActivity`, `ReviewActivity`, `RequestInformationActivity`, `RequestInformationOptionalActivity`.
+			pub activity: Option<ItemActivity>,
+			/// `ACTIVITY_NAME`: `string`, optional.
+			pub activity_name: Option<String>,
+			/// `PARAMETERS`: `object`, optional.
+			pub parameters: Option<ItemParameters>,
+			/// `DOCUMENT_URL`: `string`, optional.
+			pub document_url: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"WORKFLOW_ID",
+							"DOCUMENT_NAME",
+							"DESCRIPTION",
+							"NAME",
+							"MODIFIED",
+							"WORKFLOW_STARTED",
+							"WORKFLOW_STARTED_BY",
+							"OVERDUE_DATE",
+							"WORKFLOW_TEMPLATE_ID",
+							"WORKFLOW_TEMPLATE_NAME",
+							"WORKFLOW_STATE",
+							"STATUS",
+							"USER_ID",
+							"USER_STATUS",
+							"MODULE_ID",
+							"ENTITY",
+							"DOCUMENT_ID",
+							"ACTIVITY",
+							"ACTIVITY_NAME",
+							"PARAMETERS",
+							"DOCUMENT_URL",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					workflow_id: object.field("WORKFLOW_ID")?,
+					document_name: object.field("DOCUMENT_NAME")?,
+					description: object.field("DESCRIPTION")?,
+					name: object.field("NAME")?,
+					modified: object.field("MODIFIED")?,
+					workflow_started: object.field("WORKFLOW_STARTED")?,
+					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
+					overdue_date: object.field("OVERDUE_DATE")?,
+					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
+					workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
+					workflow_state: object.field("WORKFLOW_STATE")?,
+					status: object.field("STATUS")?,
+					user_id: object.field("USER_ID")?,
+					user_status: object.field("USER_STATUS")?,
+					module_id: object.field("MODULE_ID")?,
+					entity: object.field("ENTITY")?,
+					document_id: object.field("DOCUMENT_ID")?,
+					activity: object.field("ACTIVITY")?,
+					activity_name: object.field("ACTIVITY_NAME")?,
+					parameters: object.field("PARAMETERS")?,
+					document_url: object.field("DOCUMENT_URL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DOCUMENT_NAME",
+					&self.document_name,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED",
+					&self.workflow_started,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STARTED_BY",
+					&self.workflow_started_by,
+				)?;
+				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_ID",
+					&self.workflow_template_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_TEMPLATE_NAME",
+					&self.workflow_template_name,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKFLOW_STATE",
+					&self.workflow_state,
+				)?;
+				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
+				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVITY_NAME",
+					&self.activity_name,
+				)?;
+				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "bizproc.task.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::List {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
 }
 /// Methods under `workflow`.
 pub mod workflow {
-    /// `bizproc.workflow.instances`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
-    ///
-    /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `start`.
-    ///
-    /// Result: `object[]` ([`instances::Output`]). Errors: `ACCESS_DENIED` ([`instances::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Instances {
-        /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::serde_json::Value>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
-        /// `ORDER`: `object`, optional.
-        pub order: ::std::option::Option<::serde_json::Value>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Instances {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                select: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `SELECT`.
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ORDER`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Instances {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Instances {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                select: object.field("SELECT")?,
-                filter: object.field("FILTER")?,
-                order: object.field("ORDER")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Instances);
-    /// `bizproc.workflow.kill`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
-    ///
-    /// Required: `ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`kill::Output`]). Errors: `ACCESS_DENIED`, `ERROR_WRONG_WORKFLOW_ID` ([`kill::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Kill {
-        /// `ID`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Kill {
-        /// The call with its required parameters: `ID`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Kill {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ID", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Kill {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Kill);
-    /// `bizproc.workflow.start`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
-    ///
-    /// Required: `TEMPLATE_ID`, `DOCUMENT_ID`. Optional: `PARAMETERS`.
-    ///
-    /// Result: `string` ([`start::Output`]). Errors: `ERROR_WRONG_WORKFLOW_ID`, `ACCESS_DENIED`; one error without a code ([`start::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Start {
-        /// `TEMPLATE_ID`: `integer`, required.
-        pub template_id: i64,
-        /// `DOCUMENT_ID`: `array`, required.
-        pub document_id: ::serde_json::Value,
-        /// `PARAMETERS`: `object`, optional.
-        pub parameters: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Start {
-        /// The call with its required parameters: `TEMPLATE_ID`, `DOCUMENT_ID`.
-        pub fn new(
-            template_id: impl ::std::convert::Into<i64>,
-            document_id: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                template_id: template_id.into(),
-                document_id: document_id.into(),
-                parameters: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `PARAMETERS`.
-        pub fn parameters(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.parameters = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Start {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("TEMPLATE_ID", &self.template_id)?;
-            map.serialize_entry("DOCUMENT_ID", &self.document_id)?;
-            crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Start {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                template_id: object.field("TEMPLATE_ID")?,
-                document_id: object.field("DOCUMENT_ID")?,
-                parameters: object.field("PARAMETERS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Start);
-    /// `bizproc.workflow.terminate`: REST 2, scope `bizproc`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
-    ///
-    /// Required: `ID`. Optional: `STATUS`.
-    ///
-    /// Result: `boolean` ([`terminate::Output`]). Errors: `ACCESS_DENIED`, `ERROR_WRONG_WORKFLOW_ID` ([`terminate::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Terminate {
-        /// `ID`: `string`, required.
-        pub id: ::std::string::String,
-        /// `STATUS`: `string`, optional.
-        pub status: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Terminate {
-        /// The call with its required parameters: `ID`.
-        pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                id: id.into(),
-                status: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `STATUS`.
-        pub fn status(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.status = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Terminate {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Terminate {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                status: object.exact_str("STATUS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Terminate);
-    /// Types of `bizproc.workflow.instances`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
-    pub mod instances {
-        /// Error codes of `bizproc.workflow.instances`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The object `result` of `bizproc.workflow.instances`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `DOCUMENT_ID`: `string`, optional.
-            pub document_id: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `STARTED`: `string`, optional.
-            pub started: ::std::option::Option<::std::string::String>,
-            /// `MODULE_ID`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `OWNED_UNTIL`: `any`, optional.
-            pub owned_until: ::serde_json::Value,
-            /// `TEMPLATE_ID`: `string`, optional.
-            pub template_id: ::std::option::Option<::std::string::String>,
-            /// `STARTED_BY`: `string`, optional.
-            pub started_by: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "DOCUMENT_ID",
-                            "ENTITY",
-                            "ID",
-                            "STARTED",
-                            "MODULE_ID",
-                            "OWNED_UNTIL",
-                            "TEMPLATE_ID",
-                            "STARTED_BY",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    document_id: object.field("DOCUMENT_ID")?,
-                    entity: object.field("ENTITY")?,
-                    id: object.field("ID")?,
-                    started: object.field("STARTED")?,
-                    module_id: object.field("MODULE_ID")?,
-                    owned_until: object.field("OWNED_UNTIL")?,
-                    template_id: object.field("TEMPLATE_ID")?,
-                    started_by: object.field("STARTED_BY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "STARTED", &self.started)?;
-                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                map.serialize_entry("OWNED_UNTIL", &self.owned_until)?;
-                crate::support::opt_entry(&mut map, "TEMPLATE_ID", &self.template_id)?;
-                crate::support::opt_entry(&mut map, "STARTED_BY", &self.started_by)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Instances {
-            const NAME: &'static str = "bizproc.workflow.instances";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Instances {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `bizproc.workflow.kill`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
-    pub mod kill {
-        /// Error codes of `bizproc.workflow.kill`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
-            ErrorWrongWorkflowId,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorWrongWorkflowId =
-            "ERROR_WRONG_WORKFLOW_ID" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Kill {
-            const NAME: &'static str = "bizproc.workflow.kill";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `bizproc.workflow.start`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
-    pub mod start {
-        /// Error codes of `bizproc.workflow.start`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: HTTP 400.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
-            ErrorWrongWorkflowId,
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorWrongWorkflowId = "ERROR_WRONG_WORKFLOW_ID", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `string`.
-        pub type Output = ::bitrix24_runtime::lenient::Str;
-        impl ::bitrix24_runtime::Method for super::Start {
-            const NAME: &'static str = "bizproc.workflow.start";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Methods under `workflow::template`.
-    pub mod template {
-        /// `bizproc.workflow.template.add`: REST 2, scope `bizproc`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
-        ///
-        /// Required: `DOCUMENT_TYPE`, `NAME`, `TEMPLATE_DATA`. Optional: `DESCRIPTION`, `AUTO_EXECUTE`.
-        ///
-        /// Result: `integer` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_TEMPLATE_VALIDATION_FAILURE` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `DOCUMENT_TYPE`: `array`, required.
-            pub document_type: ::serde_json::Value,
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `TEMPLATE_DATA`: `file`, required.
-            pub template_data: ::serde_json::Value,
-            /// `AUTO_EXECUTE`: `integer`, optional.
-            pub auto_execute: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `DOCUMENT_TYPE`, `NAME`, `TEMPLATE_DATA`.
-            pub fn new(
-                document_type: impl ::std::convert::Into<::serde_json::Value>,
-                name: impl ::std::convert::Into<::std::string::String>,
-                template_data: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    document_type: document_type.into(),
-                    name: name.into(),
-                    description: ::std::default::Default::default(),
-                    template_data: template_data.into(),
-                    auto_execute: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `AUTO_EXECUTE`.
-            pub fn auto_execute(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.auto_execute = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("DOCUMENT_TYPE", &self.document_type)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                map.serialize_entry("TEMPLATE_DATA", &self.template_data)?;
-                crate::support::opt_entry(&mut map, "AUTO_EXECUTE", &self.auto_execute)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    document_type: object.field("DOCUMENT_TYPE")?,
-                    name: object.field("NAME")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    template_data: object.field("TEMPLATE_DATA")?,
-                    auto_execute: object.field("AUTO_EXECUTE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `bizproc.workflow.template.delete`: REST 2, scope `bizproc`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
-        ///
-        /// Required: `ID`. Optional: none.
-        ///
-        /// Result: `null` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_TEMPLATE_NOT_FOUND` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `ID`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `bizproc.workflow.template.list`: REST 2, scope `bizproc`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
-        ///
-        /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `start`.
-        ///
-        /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `SELECT`: `object`, optional.
-            pub select: ::std::option::Option<list::Select>,
-            /// `FILTER`: `object`, optional.
-            pub filter: ::std::option::Option<list::Filter>,
-            /// `ORDER`: `object`, optional.
-            pub order: ::std::option::Option<list::Order>,
-            /// `start`: `integer`, optional.
-            pub start: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    select: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    start: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `SELECT`.
-            pub fn select(
-                mut self,
-                value: impl ::std::convert::Into<list::Select>,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<list::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ORDER`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `start`.
-            pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.start = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-                crate::support::opt_entry(&mut map, "start", &self.start)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    select: object.field("SELECT")?,
-                    filter: object.field("FILTER")?,
-                    order: object.field("ORDER")?,
-                    start: object.field("start")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `bizproc.workflow.template.update`: REST 2, scope `bizproc`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
-        ///
-        /// Required: `ID`, `FIELDS`. Optional: none.
-        ///
-        /// Result: `integer` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_TEMPLATE_VALIDATION_FAILURE`, `ERROR_TEMPLATE_NOT_FOUND`, `ERROR_TEMPLATE_NOT_OWNER` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `ID`: `string`, required.
-            pub id: ::std::string::String,
-            /// `FIELDS`: `object`, required.
-            pub fields: update::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `ID`, `FIELDS`.
-            pub fn new(
-                id: impl ::std::convert::Into<::std::string::String>,
-                fields: impl ::std::convert::Into<update::Fields>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                map.serialize_entry("FIELDS", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    fields: object.field("FIELDS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `bizproc.workflow.template.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
-        pub mod add {
-            /// Error codes of `bizproc.workflow.template.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// `ERROR_TEMPLATE_VALIDATION_FAILURE`
-                ErrorTemplateValidationFailure,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorTemplateValidationFailure =
-                "ERROR_TEMPLATE_VALIDATION_FAILURE" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "bizproc.workflow.template.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `bizproc.workflow.template.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
-        pub mod delete {
-            /// Error codes of `bizproc.workflow.template.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// `ERROR_TEMPLATE_NOT_FOUND`
-                ErrorTemplateNotFound,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorTemplateNotFound =
-                "ERROR_TEMPLATE_NOT_FOUND" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `null`.
-            pub type Output = ::serde_json::Value;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "bizproc.workflow.template.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `bizproc.workflow.template.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
-        pub mod list {
-            /// Error codes of `bizproc.workflow.template.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-            error_code!(Error);
-            /// Allowed values of `params.SELECT.MODULE_ID` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SelectModuleId {
-                /// `crm`
-                Crm,
-                /// `lists`
-                Lists,
-                /// `disk`
-                Disk,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(SelectModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// The object `params.SELECT` of `bizproc.workflow.template.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Select {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `MODULE_ID`: `string`, optional.
-                ///
-                /// Values: `crm`, `lists`, `disk`.
-                pub module_id: ::std::option::Option<SelectModuleId>,
-                /// `ENTITY`: `string`, optional.
-                pub entity: ::std::option::Option<::std::string::String>,
-                /// `DOCUMENT_TYPE`: `string`, optional.
-                pub document_type: ::std::option::Option<::std::string::String>,
-                /// `AUTO_EXECUTE`: `integer`, optional.
-                pub auto_execute: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::option::Option<::serde_json::Value>,
-                /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::option::Option<::serde_json::Value>,
-                /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::option::Option<::serde_json::Value>,
-                /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::option::Option<::serde_json::Value>,
-                /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `IS_MODIFIED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<bool>,
-                /// `USER_ID`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `SYSTEM_CODE`: `string`, optional.
-                pub system_code: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Select {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        module_id: ::std::default::Default::default(),
-                        entity: ::std::default::Default::default(),
-                        document_type: ::std::default::Default::default(),
-                        auto_execute: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        template: ::std::default::Default::default(),
-                        parameters: ::std::default::Default::default(),
-                        variables: ::std::default::Default::default(),
-                        constants: ::std::default::Default::default(),
-                        modified: ::std::default::Default::default(),
-                        is_modified: ::std::default::Default::default(),
-                        user_id: ::std::default::Default::default(),
-                        system_code: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MODULE_ID`.
-                pub fn module_id(
-                    mut self,
-                    value: impl ::std::convert::Into<SelectModuleId>,
-                ) -> Self {
-                    self.module_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ENTITY`.
-                pub fn entity(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.entity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DOCUMENT_TYPE`.
-                pub fn document_type(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.document_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AUTO_EXECUTE`.
-                pub fn auto_execute(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.auto_execute = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TEMPLATE`.
-                pub fn template(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.template = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PARAMETERS`.
-                pub fn parameters(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.parameters = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `VARIABLES`.
-                pub fn variables(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.variables = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CONSTANTS`.
-                pub fn constants(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.constants = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MODIFIED`.
-                pub fn modified(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.modified = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `IS_MODIFIED`.
-                pub fn is_modified(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.is_modified = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `USER_ID`.
-                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.user_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SYSTEM_CODE`.
-                pub fn system_code(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.system_code = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Select {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DOCUMENT_TYPE",
-                        &self.document_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AUTO_EXECUTE",
-                        &self.auto_execute,
-                    )?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
-                    crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                    crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
-                    crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
-                    crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_MODIFIED",
-                        &self.is_modified.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SYSTEM_CODE",
-                        &self.system_code,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Select {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        module_id: object.field("MODULE_ID")?,
-                        entity: object.exact_str("ENTITY")?,
-                        document_type: object.exact_str("DOCUMENT_TYPE")?,
-                        auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.exact_str("NAME")?,
-                        template: object.field("TEMPLATE")?,
-                        parameters: object.field("PARAMETERS")?,
-                        variables: object.field("VARIABLES")?,
-                        constants: object.field("CONSTANTS")?,
-                        modified: object.field("MODIFIED")?,
-                        is_modified: object.field("IS_MODIFIED")?,
-                        user_id: object.field("USER_ID")?,
-                        system_code: object.exact_str("SYSTEM_CODE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Select);
-            /// Allowed values of `params.FILTER.MODULE_ID` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterModuleId {
-                /// `crm`
-                Crm,
-                /// `lists`
-                Lists,
-                /// `disk`
-                Disk,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FilterModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// The object `params.FILTER` of `bizproc.workflow.template.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `MODULE_ID`: `string`, optional.
-                ///
-                /// Values: `crm`, `lists`, `disk`.
-                pub module_id: ::std::option::Option<FilterModuleId>,
-                /// `ENTITY`: `string`, optional.
-                pub entity: ::std::option::Option<::std::string::String>,
-                /// `DOCUMENT_TYPE`: `string`, optional.
-                pub document_type: ::std::option::Option<::std::string::String>,
-                /// `AUTO_EXECUTE`: `integer`, optional.
-                pub auto_execute: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::option::Option<::serde_json::Value>,
-                /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::option::Option<::serde_json::Value>,
-                /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::option::Option<::serde_json::Value>,
-                /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::option::Option<::serde_json::Value>,
-                /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `IS_MODIFIED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<bool>,
-                /// `USER_ID`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `SYSTEM_CODE`: `string`, optional.
-                pub system_code: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        module_id: ::std::default::Default::default(),
-                        entity: ::std::default::Default::default(),
-                        document_type: ::std::default::Default::default(),
-                        auto_execute: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        template: ::std::default::Default::default(),
-                        parameters: ::std::default::Default::default(),
-                        variables: ::std::default::Default::default(),
-                        constants: ::std::default::Default::default(),
-                        modified: ::std::default::Default::default(),
-                        is_modified: ::std::default::Default::default(),
-                        user_id: ::std::default::Default::default(),
-                        system_code: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MODULE_ID`.
-                pub fn module_id(
-                    mut self,
-                    value: impl ::std::convert::Into<FilterModuleId>,
-                ) -> Self {
-                    self.module_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ENTITY`.
-                pub fn entity(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.entity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DOCUMENT_TYPE`.
-                pub fn document_type(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.document_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AUTO_EXECUTE`.
-                pub fn auto_execute(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.auto_execute = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TEMPLATE`.
-                pub fn template(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.template = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PARAMETERS`.
-                pub fn parameters(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.parameters = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `VARIABLES`.
-                pub fn variables(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.variables = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CONSTANTS`.
-                pub fn constants(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.constants = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MODIFIED`.
-                pub fn modified(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.modified = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `IS_MODIFIED`.
-                pub fn is_modified(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.is_modified = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `USER_ID`.
-                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.user_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SYSTEM_CODE`.
-                pub fn system_code(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.system_code = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DOCUMENT_TYPE",
-                        &self.document_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AUTO_EXECUTE",
-                        &self.auto_execute,
-                    )?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
-                    crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                    crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
-                    crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
-                    crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_MODIFIED",
-                        &self.is_modified.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SYSTEM_CODE",
-                        &self.system_code,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        module_id: object.field("MODULE_ID")?,
-                        entity: object.exact_str("ENTITY")?,
-                        document_type: object.exact_str("DOCUMENT_TYPE")?,
-                        auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.exact_str("NAME")?,
-                        template: object.field("TEMPLATE")?,
-                        parameters: object.field("PARAMETERS")?,
-                        variables: object.field("VARIABLES")?,
-                        constants: object.field("CONSTANTS")?,
-                        modified: object.field("MODIFIED")?,
-                        is_modified: object.field("IS_MODIFIED")?,
-                        user_id: object.field("USER_ID")?,
-                        system_code: object.exact_str("SYSTEM_CODE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// Allowed values of `params.ORDER.MODULE_ID` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OrderModuleId {
-                /// `crm`
-                Crm,
-                /// `lists`
-                Lists,
-                /// `disk`
-                Disk,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OrderModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// The object `params.ORDER` of `bizproc.workflow.template.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `MODULE_ID`: `string`, optional.
-                ///
-                /// Values: `crm`, `lists`, `disk`.
-                pub module_id: ::std::option::Option<OrderModuleId>,
-                /// `ENTITY`: `string`, optional.
-                pub entity: ::std::option::Option<::std::string::String>,
-                /// `DOCUMENT_TYPE`: `string`, optional.
-                pub document_type: ::std::option::Option<::std::string::String>,
-                /// `AUTO_EXECUTE`: `integer`, optional.
-                pub auto_execute: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::option::Option<::serde_json::Value>,
-                /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::option::Option<::serde_json::Value>,
-                /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::option::Option<::serde_json::Value>,
-                /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::option::Option<::serde_json::Value>,
-                /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `IS_MODIFIED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<bool>,
-                /// `USER_ID`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `SYSTEM_CODE`: `string`, optional.
-                pub system_code: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        module_id: ::std::default::Default::default(),
-                        entity: ::std::default::Default::default(),
-                        document_type: ::std::default::Default::default(),
-                        auto_execute: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        template: ::std::default::Default::default(),
-                        parameters: ::std::default::Default::default(),
-                        variables: ::std::default::Default::default(),
-                        constants: ::std::default::Default::default(),
-                        modified: ::std::default::Default::default(),
-                        is_modified: ::std::default::Default::default(),
-                        user_id: ::std::default::Default::default(),
-                        system_code: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MODULE_ID`.
-                pub fn module_id(
-                    mut self,
-                    value: impl ::std::convert::Into<OrderModuleId>,
-                ) -> Self {
-                    self.module_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ENTITY`.
-                pub fn entity(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.entity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DOCUMENT_TYPE`.
-                pub fn document_type(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.document_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AUTO_EXECUTE`.
-                pub fn auto_execute(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.auto_execute = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TEMPLATE`.
-                pub fn template(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.template = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PARAMETERS`.
-                pub fn parameters(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.parameters = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `VARIABLES`.
-                pub fn variables(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.variables = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CONSTANTS`.
-                pub fn constants(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.constants = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MODIFIED`.
-                pub fn modified(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.modified = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `IS_MODIFIED`.
-                pub fn is_modified(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.is_modified = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `USER_ID`.
-                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.user_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SYSTEM_CODE`.
-                pub fn system_code(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.system_code = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DOCUMENT_TYPE",
-                        &self.document_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AUTO_EXECUTE",
-                        &self.auto_execute,
-                    )?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
-                    crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-                    crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
-                    crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
-                    crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_MODIFIED",
-                        &self.is_modified.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SYSTEM_CODE",
-                        &self.system_code,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        module_id: object.field("MODULE_ID")?,
-                        entity: object.exact_str("ENTITY")?,
-                        document_type: object.exact_str("DOCUMENT_TYPE")?,
-                        auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.exact_str("NAME")?,
-                        template: object.field("TEMPLATE")?,
-                        parameters: object.field("PARAMETERS")?,
-                        variables: object.field("VARIABLES")?,
-                        constants: object.field("CONSTANTS")?,
-                        modified: object.field("MODIFIED")?,
-                        is_modified: object.field("IS_MODIFIED")?,
-                        user_id: object.field("USER_ID")?,
-                        system_code: object.exact_str("SYSTEM_CODE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// Allowed values of `result.MODULE_ID` in `bizproc.workflow.template.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ItemModuleId {
-                /// `crm`
-                Crm,
-                /// `lists`
-                Lists,
-                /// `disk`
-                Disk,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ItemModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
-            /// The object `result` of `bizproc.workflow.template.list`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `MODULE_ID`: `string`, optional.
-                ///
-                /// Values: `crm`, `lists`, `disk`.
-                pub module_id: ::std::option::Option<ItemModuleId>,
-                /// `ENTITY`: `string`, optional.
-                pub entity: ::std::option::Option<::std::string::String>,
-                /// `DOCUMENT_TYPE`: `string`, optional.
-                pub document_type: ::std::option::Option<::std::string::String>,
-                /// `AUTO_EXECUTE`: `integer`, optional.
-                pub auto_execute: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `TEMPLATE`: `array`, optional.
-                pub template: ::std::vec::Vec<::serde_json::Value>,
-                /// `PARAMETERS`: `array`, optional.
-                pub parameters: ::std::vec::Vec<::serde_json::Value>,
-                /// `VARIABLES`: `array`, optional.
-                pub variables: ::std::vec::Vec<::serde_json::Value>,
-                /// `CONSTANTS`: `array`, optional.
-                pub constants: ::std::vec::Vec<::serde_json::Value>,
-                /// `MODIFIED`: `datetime`, optional.
-                pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `IS_MODIFIED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_modified: ::std::option::Option<bool>,
-                /// `USER_ID`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `SYSTEM_CODE`: `string`, optional.
-                pub system_code: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "MODULE_ID",
-                                "ENTITY",
-                                "DOCUMENT_TYPE",
-                                "AUTO_EXECUTE",
-                                "NAME",
-                                "TEMPLATE",
-                                "PARAMETERS",
-                                "VARIABLES",
-                                "CONSTANTS",
-                                "MODIFIED",
-                                "IS_MODIFIED",
-                                "USER_ID",
-                                "SYSTEM_CODE",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        module_id: object.field("MODULE_ID")?,
-                        entity: object.field("ENTITY")?,
-                        document_type: object.field("DOCUMENT_TYPE")?,
-                        auto_execute: object.field("AUTO_EXECUTE")?,
-                        name: object.field("NAME")?,
-                        template: object.field("TEMPLATE")?,
-                        parameters: object.field("PARAMETERS")?,
-                        variables: object.field("VARIABLES")?,
-                        constants: object.field("CONSTANTS")?,
-                        modified: object.field("MODIFIED")?,
-                        is_modified: object.field("IS_MODIFIED")?,
-                        user_id: object.field("USER_ID")?,
-                        system_code: object.field("SYSTEM_CODE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DOCUMENT_TYPE",
-                        &self.document_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AUTO_EXECUTE",
-                        &self.auto_execute,
-                    )?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    map.serialize_entry("TEMPLATE", &self.template)?;
-                    map.serialize_entry("PARAMETERS", &self.parameters)?;
-                    map.serialize_entry("VARIABLES", &self.variables)?;
-                    map.serialize_entry("CONSTANTS", &self.constants)?;
-                    crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_MODIFIED",
-                        &self.is_modified.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SYSTEM_CODE",
-                        &self.system_code,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "bizproc.workflow.template.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::List {
-                type Item = Item;
-                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output.0
-                }
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `bizproc.workflow.template.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
-        pub mod update {
-            /// Error codes of `bizproc.workflow.template.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// `ERROR_TEMPLATE_VALIDATION_FAILURE`
-                ErrorTemplateValidationFailure,
-                /// `ERROR_TEMPLATE_NOT_FOUND`
-                ErrorTemplateNotFound,
-                /// `ERROR_TEMPLATE_NOT_OWNER`
-                ErrorTemplateNotOwner,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorTemplateValidationFailure =
-                "ERROR_TEMPLATE_VALIDATION_FAILURE", ErrorTemplateNotFound =
-                "ERROR_TEMPLATE_NOT_FOUND", ErrorTemplateNotOwner =
-                "ERROR_TEMPLATE_NOT_OWNER" }
-            );
-            error_code!(Error);
-            /// The object `params.FIELDS` of `bizproc.workflow.template.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DESCRIPTION`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `TEMPLATE_DATA`: `file`, optional.
-                pub template_data: ::std::option::Option<::serde_json::Value>,
-                /// `AUTO_EXECUTE`: `integer`, optional.
-                pub auto_execute: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        name: ::std::default::Default::default(),
-                        description: ::std::default::Default::default(),
-                        template_data: ::std::default::Default::default(),
-                        auto_execute: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DESCRIPTION`.
-                pub fn description(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.description = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TEMPLATE_DATA`.
-                pub fn template_data(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.template_data = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AUTO_EXECUTE`.
-                pub fn auto_execute(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.auto_execute = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TEMPLATE_DATA",
-                        &self.template_data,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AUTO_EXECUTE",
-                        &self.auto_execute,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.exact_str("NAME")?,
-                        description: object.exact_str("DESCRIPTION")?,
-                        template_data: object.field("TEMPLATE_DATA")?,
-                        auto_execute: object.field("AUTO_EXECUTE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "bizproc.workflow.template.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Types of `bizproc.workflow.terminate`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
-    pub mod terminate {
-        /// Error codes of `bizproc.workflow.terminate`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
-            ErrorWrongWorkflowId,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessDenied = "ACCESS_DENIED", ErrorWrongWorkflowId =
-            "ERROR_WRONG_WORKFLOW_ID" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Terminate {
-            const NAME: &'static str = "bizproc.workflow.terminate";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `bizproc.workflow.instances`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
+	///
+	/// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `start`.
+	///
+	/// Result: `object[]` ([`instances::Output`]). Errors: `ACCESS_DENIED` ([`instances::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Instances {
+		/// `SELECT`: `array`, optional.
+		pub select: Option<::serde_json::Value>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<::serde_json::Value>,
+		/// `ORDER`: `object`, optional.
+		pub order: Option<::serde_json::Value>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Instances {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				select: Default::default(),
+				filter: Default::default(),
+				order: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `SELECT`.
+		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.select = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `ORDER`.
+		pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Instances {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Instances {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				select: object.field("SELECT")?,
+				filter: object.field("FILTER")?,
+				order: object.field("ORDER")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Instances);
+	/// `bizproc.workflow.kill`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
+	///
+	/// Required: `ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`kill::Output`]). Errors: `ACCESS_DENIED`, `ERROR_WRONG_WORKFLOW_ID` ([`kill::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Kill {
+		/// `ID`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Kill {
+		/// The call with its required parameters: `ID`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Kill {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ID", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Kill {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Kill);
+	/// `bizproc.workflow.start`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
+	///
+	/// Required: `TEMPLATE_ID`, `DOCUMENT_ID`. Optional: `PARAMETERS`.
+	///
+	/// Result: `string` ([`start::Output`]). Errors: `ERROR_WRONG_WORKFLOW_ID`, `ACCESS_DENIED`; one error without a code ([`start::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Start {
+		/// `TEMPLATE_ID`: `integer`, required.
+		pub template_id: i64,
+		/// `DOCUMENT_ID`: `array`, required.
+		pub document_id: ::serde_json::Value,
+		/// `PARAMETERS`: `object`, optional.
+		pub parameters: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Start {
+		/// The call with its required parameters: `TEMPLATE_ID`, `DOCUMENT_ID`.
+		pub fn new(
+			template_id: impl Into<i64>,
+			document_id: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				template_id: template_id.into(),
+				document_id: document_id.into(),
+				parameters: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `PARAMETERS`.
+		pub fn parameters(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.parameters = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Start {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("TEMPLATE_ID", &self.template_id)?;
+			map.serialize_entry("DOCUMENT_ID", &self.document_id)?;
+			crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Start {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				template_id: object.field("TEMPLATE_ID")?,
+				document_id: object.field("DOCUMENT_ID")?,
+				parameters: object.field("PARAMETERS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Start);
+	/// `bizproc.workflow.terminate`: REST 2, scope `bizproc`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
+	///
+	/// Required: `ID`. Optional: `STATUS`.
+	///
+	/// Result: `boolean` ([`terminate::Output`]). Errors: `ACCESS_DENIED`, `ERROR_WRONG_WORKFLOW_ID` ([`terminate::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Terminate {
+		/// `ID`: `string`, required.
+		pub id: String,
+		/// `STATUS`: `string`, optional.
+		pub status: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Terminate {
+		/// The call with its required parameters: `ID`.
+		pub fn new(id: impl Into<String>) -> Self {
+			Self {
+				id: id.into(),
+				status: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `STATUS`.
+		pub fn status(mut self, value: impl Into<String>) -> Self {
+			self.status = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Terminate {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Terminate {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				status: object.exact_str("STATUS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Terminate);
+	/// Types of `bizproc.workflow.instances`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
+	pub mod instances {
+		/// Error codes of `bizproc.workflow.instances`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The object `result` of `bizproc.workflow.instances`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `DOCUMENT_ID`: `string`, optional.
+			pub document_id: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `STARTED`: `string`, optional.
+			pub started: Option<String>,
+			/// `MODULE_ID`: `string`, optional.
+			pub module_id: Option<String>,
+			/// `OWNED_UNTIL`: `any`, optional.
+			pub owned_until: ::serde_json::Value,
+			/// `TEMPLATE_ID`: `string`, optional.
+			pub template_id: Option<String>,
+			/// `STARTED_BY`: `string`, optional.
+			pub started_by: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"DOCUMENT_ID",
+							"ENTITY",
+							"ID",
+							"STARTED",
+							"MODULE_ID",
+							"OWNED_UNTIL",
+							"TEMPLATE_ID",
+							"STARTED_BY",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					document_id: object.field("DOCUMENT_ID")?,
+					entity: object.field("ENTITY")?,
+					id: object.field("ID")?,
+					started: object.field("STARTED")?,
+					module_id: object.field("MODULE_ID")?,
+					owned_until: object.field("OWNED_UNTIL")?,
+					template_id: object.field("TEMPLATE_ID")?,
+					started_by: object.field("STARTED_BY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "STARTED", &self.started)?;
+				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+				map.serialize_entry("OWNED_UNTIL", &self.owned_until)?;
+				crate::support::opt_entry(&mut map, "TEMPLATE_ID", &self.template_id)?;
+				crate::support::opt_entry(&mut map, "STARTED_BY", &self.started_by)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Instances {
+			const NAME: &'static str = "bizproc.workflow.instances";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Instances {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `bizproc.workflow.kill`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-kill.html>
+	pub mod kill {
+		/// Error codes of `bizproc.workflow.kill`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
+			ErrorWrongWorkflowId,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorWrongWorkflowId =
+			"ERROR_WRONG_WORKFLOW_ID" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Kill {
+			const NAME: &'static str = "bizproc.workflow.kill";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `bizproc.workflow.start`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-start.html>
+	pub mod start {
+		/// Error codes of `bizproc.workflow.start`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: HTTP 400.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
+			ErrorWrongWorkflowId,
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorWrongWorkflowId = "ERROR_WRONG_WORKFLOW_ID", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `string`.
+		pub type Output = ::bitrix24_runtime::lenient::Str;
+		impl ::bitrix24_runtime::Method for super::Start {
+			const NAME: &'static str = "bizproc.workflow.start";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Methods under `workflow::template`.
+	pub mod template {
+		/// `bizproc.workflow.template.add`: REST 2, scope `bizproc`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
+		///
+		/// Required: `DOCUMENT_TYPE`, `NAME`, `TEMPLATE_DATA`. Optional: `DESCRIPTION`, `AUTO_EXECUTE`.
+		///
+		/// Result: `integer` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_TEMPLATE_VALIDATION_FAILURE` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `DOCUMENT_TYPE`: `array`, required.
+			pub document_type: ::serde_json::Value,
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `TEMPLATE_DATA`: `file`, required.
+			pub template_data: ::serde_json::Value,
+			/// `AUTO_EXECUTE`: `integer`, optional.
+			pub auto_execute: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `DOCUMENT_TYPE`, `NAME`, `TEMPLATE_DATA`.
+			pub fn new(
+				document_type: impl Into<::serde_json::Value>,
+				name: impl Into<String>,
+				template_data: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					document_type: document_type.into(),
+					name: name.into(),
+					description: Default::default(),
+					template_data: template_data.into(),
+					auto_execute: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `AUTO_EXECUTE`.
+			pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
+				self.auto_execute = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("DOCUMENT_TYPE", &self.document_type)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				map.serialize_entry("TEMPLATE_DATA", &self.template_data)?;
+				crate::support::opt_entry(&mut map, "AUTO_EXECUTE", &self.auto_execute)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					document_type: object.field("DOCUMENT_TYPE")?,
+					name: object.field("NAME")?,
+					description: object.exact_str("DESCRIPTION")?,
+					template_data: object.field("TEMPLATE_DATA")?,
+					auto_execute: object.field("AUTO_EXECUTE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `bizproc.workflow.template.delete`: REST 2, scope `bizproc`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
+		///
+		/// Required: `ID`. Optional: none.
+		///
+		/// Result: `null` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_TEMPLATE_NOT_FOUND` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `ID`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `ID`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `bizproc.workflow.template.list`: REST 2, scope `bizproc`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+		///
+		/// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`, `start`.
+		///
+		/// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `SELECT`: `object`, optional.
+			pub select: Option<list::Select>,
+			/// `FILTER`: `object`, optional.
+			pub filter: Option<list::Filter>,
+			/// `ORDER`: `object`, optional.
+			pub order: Option<list::Order>,
+			/// `start`: `integer`, optional.
+			pub start: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					select: Default::default(),
+					filter: Default::default(),
+					order: Default::default(),
+					start: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `SELECT`.
+			pub fn select(mut self, value: impl Into<list::Select>) -> Self {
+				self.select = Some(value.into());
+				self
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `ORDER`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `start`.
+			pub fn start(mut self, value: impl Into<i64>) -> Self {
+				self.start = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+				crate::support::opt_entry(&mut map, "start", &self.start)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					select: object.field("SELECT")?,
+					filter: object.field("FILTER")?,
+					order: object.field("ORDER")?,
+					start: object.field("start")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `bizproc.workflow.template.update`: REST 2, scope `bizproc`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
+		///
+		/// Required: `ID`, `FIELDS`. Optional: none.
+		///
+		/// Result: `integer` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_TEMPLATE_VALIDATION_FAILURE`, `ERROR_TEMPLATE_NOT_FOUND`, `ERROR_TEMPLATE_NOT_OWNER` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `ID`: `string`, required.
+			pub id: String,
+			/// `FIELDS`: `object`, required.
+			pub fields: update::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `ID`, `FIELDS`.
+			pub fn new(
+				id: impl Into<String>,
+				fields: impl Into<update::Fields>,
+			) -> Self {
+				Self {
+					id: id.into(),
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				map.serialize_entry("FIELDS", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					fields: object.field("FIELDS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `bizproc.workflow.template.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-add.html>
+		pub mod add {
+			/// Error codes of `bizproc.workflow.template.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// `ERROR_TEMPLATE_VALIDATION_FAILURE`
+				ErrorTemplateValidationFailure,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorTemplateValidationFailure =
+				"ERROR_TEMPLATE_VALIDATION_FAILURE" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "bizproc.workflow.template.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `bizproc.workflow.template.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-delete.html>
+		pub mod delete {
+			/// Error codes of `bizproc.workflow.template.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// `ERROR_TEMPLATE_NOT_FOUND`
+				ErrorTemplateNotFound,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorTemplateNotFound =
+				"ERROR_TEMPLATE_NOT_FOUND" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `null`.
+			pub type Output = ::serde_json::Value;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "bizproc.workflow.template.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `bizproc.workflow.template.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+		pub mod list {
+			/// Error codes of `bizproc.workflow.template.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+			error_code!(Error);
+			/// Allowed values of `params.SELECT.MODULE_ID` in `bizproc.workflow.template.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum SelectModuleId {
+				/// `crm`
+				Crm,
+				/// `lists`
+				Lists,
+				/// `disk`
+				Disk,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(SelectModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
+			/// The object `params.SELECT` of `bizproc.workflow.template.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Select {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `MODULE_ID`: `string`, optional.
+				///
+				/// Values: `crm`, `lists`, `disk`.
+				pub module_id: Option<SelectModuleId>,
+				/// `ENTITY`: `string`, optional.
+				pub entity: Option<String>,
+				/// `DOCUMENT_TYPE`: `string`, optional.
+				pub document_type: Option<String>,
+				/// `AUTO_EXECUTE`: `integer`, optional.
+				pub auto_execute: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `TEMPLATE`: `array`, optional.
+				pub template: Option<::serde_json::Value>,
+				/// `PARAMETERS`: `array`, optional.
+				pub parameters: Option<::serde_json::Value>,
+				/// `VARIABLES`: `array`, optional.
+				pub variables: Option<::serde_json::Value>,
+				/// `CONSTANTS`: `array`, optional.
+				pub constants: Option<::serde_json::Value>,
+				/// `MODIFIED`: `datetime`, optional.
+				pub modified: Option<::bitrix24_runtime::DateTime>,
+				/// `IS_MODIFIED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_modified: Option<bool>,
+				/// `USER_ID`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `SYSTEM_CODE`: `string`, optional.
+				pub system_code: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Select {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						module_id: Default::default(),
+						entity: Default::default(),
+						document_type: Default::default(),
+						auto_execute: Default::default(),
+						name: Default::default(),
+						template: Default::default(),
+						parameters: Default::default(),
+						variables: Default::default(),
+						constants: Default::default(),
+						modified: Default::default(),
+						is_modified: Default::default(),
+						user_id: Default::default(),
+						system_code: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `MODULE_ID`.
+				pub fn module_id(mut self, value: impl Into<SelectModuleId>) -> Self {
+					self.module_id = Some(value.into());
+					self
+				}
+				/// Sets `ENTITY`.
+				pub fn entity(mut self, value: impl Into<String>) -> Self {
+					self.entity = Some(value.into());
+					self
+				}
+				/// Sets `DOCUMENT_TYPE`.
+				pub fn document_type(mut self, value: impl Into<String>) -> Self {
+					self.document_type = Some(value.into());
+					self
+				}
+				/// Sets `AUTO_EXECUTE`.
+				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
+					self.auto_execute = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `TEMPLATE`.
+				pub fn template(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.template = Some(value.into());
+					self
+				}
+				/// Sets `PARAMETERS`.
+				pub fn parameters(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.parameters = Some(value.into());
+					self
+				}
+				/// Sets `VARIABLES`.
+				pub fn variables(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.variables = Some(value.into());
+					self
+				}
+				/// Sets `CONSTANTS`.
+				pub fn constants(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.constants = Some(value.into());
+					self
+				}
+				/// Sets `MODIFIED`.
+				pub fn modified(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.modified = Some(value.into());
+					self
+				}
+				/// Sets `IS_MODIFIED`.
+				pub fn is_modified(mut self, value: impl Into<bool>) -> Self {
+					self.is_modified = Some(value.into());
+					self
+				}
+				/// Sets `USER_ID`.
+				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+					self.user_id = Some(value.into());
+					self
+				}
+				/// Sets `SYSTEM_CODE`.
+				pub fn system_code(mut self, value: impl Into<String>) -> Self {
+					self.system_code = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Select {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DOCUMENT_TYPE",
+						&self.document_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AUTO_EXECUTE",
+						&self.auto_execute,
+					)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
+					crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+					crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
+					crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
+					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_MODIFIED",
+						&self.is_modified.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SYSTEM_CODE",
+						&self.system_code,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Select {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						module_id: object.field("MODULE_ID")?,
+						entity: object.exact_str("ENTITY")?,
+						document_type: object.exact_str("DOCUMENT_TYPE")?,
+						auto_execute: object.field("AUTO_EXECUTE")?,
+						name: object.exact_str("NAME")?,
+						template: object.field("TEMPLATE")?,
+						parameters: object.field("PARAMETERS")?,
+						variables: object.field("VARIABLES")?,
+						constants: object.field("CONSTANTS")?,
+						modified: object.field("MODIFIED")?,
+						is_modified: object.field("IS_MODIFIED")?,
+						user_id: object.field("USER_ID")?,
+						system_code: object.exact_str("SYSTEM_CODE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Select);
+			/// Allowed values of `params.FILTER.MODULE_ID` in `bizproc.workflow.template.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FilterModuleId {
+				/// `crm`
+				Crm,
+				/// `lists`
+				Lists,
+				/// `disk`
+				Disk,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(FilterModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
+			/// The object `params.FILTER` of `bizproc.workflow.template.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `MODULE_ID`: `string`, optional.
+				///
+				/// Values: `crm`, `lists`, `disk`.
+				pub module_id: Option<FilterModuleId>,
+				/// `ENTITY`: `string`, optional.
+				pub entity: Option<String>,
+				/// `DOCUMENT_TYPE`: `string`, optional.
+				pub document_type: Option<String>,
+				/// `AUTO_EXECUTE`: `integer`, optional.
+				pub auto_execute: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `TEMPLATE`: `array`, optional.
+				pub template: Option<::serde_json::Value>,
+				/// `PARAMETERS`: `array`, optional.
+				pub parameters: Option<::serde_json::Value>,
+				/// `VARIABLES`: `array`, optional.
+				pub variables: Option<::serde_json::Value>,
+				/// `CONSTANTS`: `array`, optional.
+				pub constants: Option<::serde_json::Value>,
+				/// `MODIFIED`: `datetime`, optional.
+				pub modified: Option<::bitrix24_runtime::DateTime>,
+				/// `IS_MODIFIED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_modified: Option<bool>,
+				/// `USER_ID`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `SYSTEM_CODE`: `string`, optional.
+				pub system_code: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						module_id: Default::default(),
+						entity: Default::default(),
+						document_type: Default::default(),
+						auto_execute: Default::default(),
+						name: Default::default(),
+						template: Default::default(),
+						parameters: Default::default(),
+						variables: Default::default(),
+						constants: Default::default(),
+						modified: Default::default(),
+						is_modified: Default::default(),
+						user_id: Default::default(),
+						system_code: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `MODULE_ID`.
+				pub fn module_id(mut self, value: impl Into<FilterModuleId>) -> Self {
+					self.module_id = Some(value.into());
+					self
+				}
+				/// Sets `ENTITY`.
+				pub fn entity(mut self, value: impl Into<String>) -> Self {
+					self.entity = Some(value.into());
+					self
+				}
+				/// Sets `DOCUMENT_TYPE`.
+				pub fn document_type(mut self, value: impl Into<String>) -> Self {
+					self.document_type = Some(value.into());
+					self
+				}
+				/// Sets `AUTO_EXECUTE`.
+				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
+					self.auto_execute = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `TEMPLATE`.
+				pub fn template(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.template = Some(value.into());
+					self
+				}
+				/// Sets `PARAMETERS`.
+				pub fn parameters(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.parameters = Some(value.into());
+					self
+				}
+				/// Sets `VARIABLES`.
+				pub fn variables(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.variables = Some(value.into());
+					self
+				}
+				/// Sets `CONSTANTS`.
+				pub fn constants(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.constants = Some(value.into());
+					self
+				}
+				/// Sets `MODIFIED`.
+				pub fn modified(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.modified = Some(value.into());
+					self
+				}
+				/// Sets `IS_MODIFIED`.
+				pub fn is_modified(mut self, value: impl Into<bool>) -> Self {
+					self.is_modified = Some(value.into());
+					self
+				}
+				/// Sets `USER_ID`.
+				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+					self.user_id = Some(value.into());
+					self
+				}
+				/// Sets `SYSTEM_CODE`.
+				pub fn system_code(mut self, value: impl Into<String>) -> Self {
+					self.system_code = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DOCUMENT_TYPE",
+						&self.document_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AUTO_EXECUTE",
+						&self.auto_execute,
+					)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
+					crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+					crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
+					crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
+					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_MODIFIED",
+						&self.is_modified.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SYSTEM_CODE",
+						&self.system_code,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						module_id: object.field("MODULE_ID")?,
+						entity: object.exact_str("ENTITY")?,
+						document_type: object.exact_str("DOCUMENT_TYPE")?,
+						auto_execute: object.field("AUTO_EXECUTE")?,
+						name: object.exact_str("NAME")?,
+						template: object.field("TEMPLATE")?,
+						parameters: object.field("PARAMETERS")?,
+						variables: object.field("VARIABLES")?,
+						constants: object.field("CONSTANTS")?,
+						modified: object.field("MODIFIED")?,
+						is_modified: object.field("IS_MODIFIED")?,
+						user_id: object.field("USER_ID")?,
+						system_code: object.exact_str("SYSTEM_CODE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// Allowed values of `params.ORDER.MODULE_ID` in `bizproc.workflow.template.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderModuleId {
+				/// `crm`
+				Crm,
+				/// `lists`
+				Lists,
+				/// `disk`
+				Disk,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
+			/// The object `params.ORDER` of `bizproc.workflow.template.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `MODULE_ID`: `string`, optional.
+				///
+				/// Values: `crm`, `lists`, `disk`.
+				pub module_id: Option<OrderModuleId>,
+				/// `ENTITY`: `string`, optional.
+				pub entity: Option<String>,
+				/// `DOCUMENT_TYPE`: `string`, optional.
+				pub document_type: Option<String>,
+				/// `AUTO_EXECUTE`: `integer`, optional.
+				pub auto_execute: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `TEMPLATE`: `array`, optional.
+				pub template: Option<::serde_json::Value>,
+				/// `PARAMETERS`: `array`, optional.
+				pub parameters: Option<::serde_json::Value>,
+				/// `VARIABLES`: `array`, optional.
+				pub variables: Option<::serde_json::Value>,
+				/// `CONSTANTS`: `array`, optional.
+				pub constants: Option<::serde_json::Value>,
+				/// `MODIFIED`: `datetime`, optional.
+				pub modified: Option<::bitrix24_runtime::DateTime>,
+				/// `IS_MODIFIED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_modified: Option<bool>,
+				/// `USER_ID`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `SYSTEM_CODE`: `string`, optional.
+				pub system_code: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						module_id: Default::default(),
+						entity: Default::default(),
+						document_type: Default::default(),
+						auto_execute: Default::default(),
+						name: Default::default(),
+						template: Default::default(),
+						parameters: Default::default(),
+						variables: Default::default(),
+						constants: Default::default(),
+						modified: Default::default(),
+						is_modified: Default::default(),
+						user_id: Default::default(),
+						system_code: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `MODULE_ID`.
+				pub fn module_id(mut self, value: impl Into<OrderModuleId>) -> Self {
+					self.module_id = Some(value.into());
+					self
+				}
+				/// Sets `ENTITY`.
+				pub fn entity(mut self, value: impl Into<String>) -> Self {
+					self.entity = Some(value.into());
+					self
+				}
+				/// Sets `DOCUMENT_TYPE`.
+				pub fn document_type(mut self, value: impl Into<String>) -> Self {
+					self.document_type = Some(value.into());
+					self
+				}
+				/// Sets `AUTO_EXECUTE`.
+				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
+					self.auto_execute = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `TEMPLATE`.
+				pub fn template(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.template = Some(value.into());
+					self
+				}
+				/// Sets `PARAMETERS`.
+				pub fn parameters(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.parameters = Some(value.into());
+					self
+				}
+				/// Sets `VARIABLES`.
+				pub fn variables(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.variables = Some(value.into());
+					self
+				}
+				/// Sets `CONSTANTS`.
+				pub fn constants(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.constants = Some(value.into());
+					self
+				}
+				/// Sets `MODIFIED`.
+				pub fn modified(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.modified = Some(value.into());
+					self
+				}
+				/// Sets `IS_MODIFIED`.
+				pub fn is_modified(mut self, value: impl Into<bool>) -> Self {
+					self.is_modified = Some(value.into());
+					self
+				}
+				/// Sets `USER_ID`.
+				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+					self.user_id = Some(value.into());
+					self
+				}
+				/// Sets `SYSTEM_CODE`.
+				pub fn system_code(mut self, value: impl Into<String>) -> Self {
+					self.system_code = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DOCUMENT_TYPE",
+						&self.document_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AUTO_EXECUTE",
+						&self.auto_execute,
+					)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
+					crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
+					crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
+					crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
+					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_MODIFIED",
+						&self.is_modified.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SYSTEM_CODE",
+						&self.system_code,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						module_id: object.field("MODULE_ID")?,
+						entity: object.exact_str("ENTITY")?,
+						document_type: object.exact_str("DOCUMENT_TYPE")?,
+						auto_execute: object.field("AUTO_EXECUTE")?,
+						name: object.exact_str("NAME")?,
+						template: object.field("TEMPLATE")?,
+						parameters: object.field("PARAMETERS")?,
+						variables: object.field("VARIABLES")?,
+						constants: object.field("CONSTANTS")?,
+						modified: object.field("MODIFIED")?,
+						is_modified: object.field("IS_MODIFIED")?,
+						user_id: object.field("USER_ID")?,
+						system_code: object.exact_str("SYSTEM_CODE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// Allowed values of `result.MODULE_ID` in `bizproc.workflow.template.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ItemModuleId {
+				/// `crm`
+				Crm,
+				/// `lists`
+				Lists,
+				/// `disk`
+				Disk,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(ItemModuleId { Crm = "crm", Lists = "lists", Disk = "disk" });
+			/// The object `result` of `bizproc.workflow.template.list`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `MODULE_ID`: `string`, optional.
+				///
+				/// Values: `crm`, `lists`, `disk`.
+				pub module_id: Option<ItemModuleId>,
+				/// `ENTITY`: `string`, optional.
+				pub entity: Option<String>,
+				/// `DOCUMENT_TYPE`: `string`, optional.
+				pub document_type: Option<String>,
+				/// `AUTO_EXECUTE`: `integer`, optional.
+				pub auto_execute: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `TEMPLATE`: `array`, optional.
+				pub template: Vec<::serde_json::Value>,
+				/// `PARAMETERS`: `array`, optional.
+				pub parameters: Vec<::serde_json::Value>,
+				/// `VARIABLES`: `array`, optional.
+				pub variables: Vec<::serde_json::Value>,
+				/// `CONSTANTS`: `array`, optional.
+				pub constants: Vec<::serde_json::Value>,
+				/// `MODIFIED`: `datetime`, optional.
+				pub modified: Option<::bitrix24_runtime::DateTime>,
+				/// `IS_MODIFIED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_modified: Option<bool>,
+				/// `USER_ID`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `SYSTEM_CODE`: `string`, optional.
+				pub system_code: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"MODULE_ID",
+								"ENTITY",
+								"DOCUMENT_TYPE",
+								"AUTO_EXECUTE",
+								"NAME",
+								"TEMPLATE",
+								"PARAMETERS",
+								"VARIABLES",
+								"CONSTANTS",
+								"MODIFIED",
+								"IS_MODIFIED",
+								"USER_ID",
+								"SYSTEM_CODE",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						module_id: object.field("MODULE_ID")?,
+						entity: object.field("ENTITY")?,
+						document_type: object.field("DOCUMENT_TYPE")?,
+						auto_execute: object.field("AUTO_EXECUTE")?,
+						name: object.field("NAME")?,
+						template: object.field("TEMPLATE")?,
+						parameters: object.field("PARAMETERS")?,
+						variables: object.field("VARIABLES")?,
+						constants: object.field("CONSTANTS")?,
+						modified: object.field("MODIFIED")?,
+						is_modified: object.field("IS_MODIFIED")?,
+						user_id: object.field("USER_ID")?,
+						system_code: object.field("SYSTEM_CODE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DOCUMENT_TYPE",
+						&self.document_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AUTO_EXECUTE",
+						&self.auto_execute,
+					)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					map.serialize_entry("TEMPLATE", &self.template)?;
+					map.serialize_entry("PARAMETERS", &self.parameters)?;
+					map.serialize_entry("VARIABLES", &self.variables)?;
+					map.serialize_entry("CONSTANTS", &self.constants)?;
+					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_MODIFIED",
+						&self.is_modified.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SYSTEM_CODE",
+						&self.system_code,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "bizproc.workflow.template.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			impl ::bitrix24_runtime::Paged for super::List {
+				type Item = Item;
+				fn into_items(output: Output) -> Vec<Item> {
+					output.0
+				}
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `bizproc.workflow.template.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
+		pub mod update {
+			/// Error codes of `bizproc.workflow.template.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// `ERROR_TEMPLATE_VALIDATION_FAILURE`
+				ErrorTemplateValidationFailure,
+				/// `ERROR_TEMPLATE_NOT_FOUND`
+				ErrorTemplateNotFound,
+				/// `ERROR_TEMPLATE_NOT_OWNER`
+				ErrorTemplateNotOwner,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorTemplateValidationFailure =
+				"ERROR_TEMPLATE_VALIDATION_FAILURE", ErrorTemplateNotFound =
+				"ERROR_TEMPLATE_NOT_FOUND", ErrorTemplateNotOwner =
+				"ERROR_TEMPLATE_NOT_OWNER" }
+			);
+			error_code!(Error);
+			/// The object `params.FIELDS` of `bizproc.workflow.template.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `DESCRIPTION`: `string`, optional.
+				pub description: Option<String>,
+				/// `TEMPLATE_DATA`: `file`, optional.
+				pub template_data: Option<::serde_json::Value>,
+				/// `AUTO_EXECUTE`: `integer`, optional.
+				pub auto_execute: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						name: Default::default(),
+						description: Default::default(),
+						template_data: Default::default(),
+						auto_execute: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `DESCRIPTION`.
+				pub fn description(mut self, value: impl Into<String>) -> Self {
+					self.description = Some(value.into());
+					self
+				}
+				/// Sets `TEMPLATE_DATA`.
+				pub fn template_data(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.template_data = Some(value.into());
+					self
+				}
+				/// Sets `AUTO_EXECUTE`.
+				pub fn auto_execute(mut self, value: impl Into<i64>) -> Self {
+					self.auto_execute = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DESCRIPTION",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TEMPLATE_DATA",
+						&self.template_data,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AUTO_EXECUTE",
+						&self.auto_execute,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.exact_str("NAME")?,
+						description: object.exact_str("DESCRIPTION")?,
+						template_data: object.field("TEMPLATE_DATA")?,
+						auto_execute: object.field("AUTO_EXECUTE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "bizproc.workflow.template.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Types of `bizproc.workflow.terminate`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-terminate.html>
+	pub mod terminate {
+		/// Error codes of `bizproc.workflow.terminate`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// `ERROR_WRONG_WORKFLOW_ID` (HTTP 400)
+			ErrorWrongWorkflowId,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessDenied = "ACCESS_DENIED", ErrorWrongWorkflowId =
+			"ERROR_WRONG_WORKFLOW_ID" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Terminate {
+			const NAME: &'static str = "bizproc.workflow.terminate";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

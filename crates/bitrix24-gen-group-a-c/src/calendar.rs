@@ -3,7749 +3,7182 @@
 //! Methods of the scope folder `calendar` (21 methods); cargo feature `calendar`.
 /// Methods under `accessibility`.
 pub mod accessibility {
-    /// `calendar.accessibility.get`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
-    ///
-    /// Required: `users`, `from`, `to`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: 4 errors without a code ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `users`: `array`, required.
-        pub users: ::serde_json::Value,
-        /// `from`: `date`, required.
-        pub from: ::bitrix24_runtime::DateTime,
-        /// `to`: `date`, required.
-        pub to: ::bitrix24_runtime::DateTime,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `users`, `from`, `to`.
-        pub fn new(
-            users: impl ::std::convert::Into<::serde_json::Value>,
-            from: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            to: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            Self {
-                users: users.into(),
-                from: from.into(),
-                to: to.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("users", &self.users)?;
-            map.serialize_entry("from", &self.from)?;
-            map.serialize_entry("to", &self.to)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                users: object.field("users")?,
-                from: object.field("from")?,
-                to: object.field("to")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// Types of `calendar.accessibility.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
-    pub mod get {
-        /// Error codes of `calendar.accessibility.get`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "from" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "to" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "users" for the method "calendar.accessibility.get" is not set.` (no status), `Access denied` (no status).
-        pub type Error = crate::SystemError;
-        /// Allowed values of `result.IMPORTANCE` in `calendar.accessibility.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputImportance {
-            /// `high`
-            High,
-            /// `normal`
-            Normal,
-            /// `low`
-            Low,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputImportance { High = "high", Normal = "normal", Low = "low" });
-        /// The object `result` of `calendar.accessibility.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_FROM_TS_UTC`: `string`, optional.
-            pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `DATE_TO_TS_UTC`: `string`, optional.
-            pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `~USER_OFFSET_FROM`: `integer`, optional.
-            pub tilde_user_offset_from: ::std::option::Option<i64>,
-            /// `~USER_OFFSET_TO`: `integer`, optional.
-            pub tilde_user_offset_to: ::std::option::Option<i64>,
-            /// `DT_SKIP_TIME`: `integer`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub dt_skip_time: ::std::option::Option<i64>,
-            /// `TZ_FROM`: `integer`, optional.
-            pub tz_from: ::std::option::Option<i64>,
-            /// `TZ_TO`: `integer`, optional.
-            pub tz_to: ::std::option::Option<i64>,
-            /// `ACCESSIBILITY`: `integer`, optional.
-            ///
-            /// Values: `busy`, `absent`, `quest`, `free`.
-            pub accessibility: ::std::option::Option<i64>,
-            /// `IMPORTANCE`: `string`, optional.
-            ///
-            /// Values: `high`, `normal`, `low`.
-            pub importance: ::std::option::Option<OutputImportance>,
-            /// `EVENT_TYPE`: `string`, optional.
-            pub event_type: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "NAME",
-                            "DATE_FROM",
-                            "DATE_TO",
-                            "DATE_FROM_TS_UTC",
-                            "DATE_TO_TS_UTC",
-                            "~USER_OFFSET_FROM",
-                            "~USER_OFFSET_TO",
-                            "DT_SKIP_TIME",
-                            "TZ_FROM",
-                            "TZ_TO",
-                            "ACCESSIBILITY",
-                            "IMPORTANCE",
-                            "EVENT_TYPE",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    date_from: object.field("DATE_FROM")?,
-                    date_to: object.field("DATE_TO")?,
-                    date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-                    date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-                    tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-                    tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-                    dt_skip_time: object.field("DT_SKIP_TIME")?,
-                    tz_from: object.field("TZ_FROM")?,
-                    tz_to: object.field("TZ_TO")?,
-                    accessibility: object.field("ACCESSIBILITY")?,
-                    importance: object.field("IMPORTANCE")?,
-                    event_type: object.field("EVENT_TYPE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-                crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_FROM_TS_UTC",
-                    &self.date_from_ts_utc,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_TO_TS_UTC",
-                    &self.date_to_ts_utc,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~USER_OFFSET_FROM",
-                    &self.tilde_user_offset_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~USER_OFFSET_TO",
-                    &self.tilde_user_offset_to,
-                )?;
-                crate::support::opt_entry(&mut map, "DT_SKIP_TIME", &self.dt_skip_time)?;
-                crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-                crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACCESSIBILITY",
-                    &self.accessibility,
-                )?;
-                crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-                crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "calendar.accessibility.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `calendar.accessibility.get`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
+	///
+	/// Required: `users`, `from`, `to`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: 4 errors without a code ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `users`: `array`, required.
+		pub users: ::serde_json::Value,
+		/// `from`: `date`, required.
+		pub from: ::bitrix24_runtime::DateTime,
+		/// `to`: `date`, required.
+		pub to: ::bitrix24_runtime::DateTime,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `users`, `from`, `to`.
+		pub fn new(
+			users: impl Into<::serde_json::Value>,
+			from: impl Into<::bitrix24_runtime::DateTime>,
+			to: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			Self {
+				users: users.into(),
+				from: from.into(),
+				to: to.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("users", &self.users)?;
+			map.serialize_entry("from", &self.from)?;
+			map.serialize_entry("to", &self.to)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				users: object.field("users")?,
+				from: object.field("from")?,
+				to: object.field("to")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// Types of `calendar.accessibility.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
+	pub mod get {
+		/// Error codes of `calendar.accessibility.get`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "from" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "to" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "users" for the method "calendar.accessibility.get" is not set.` (no status), `Access denied` (no status).
+		pub type Error = crate::SystemError;
+		/// Allowed values of `result.IMPORTANCE` in `calendar.accessibility.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputImportance {
+			/// `high`
+			High,
+			/// `normal`
+			Normal,
+			/// `low`
+			Low,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OutputImportance { High = "high", Normal = "normal", Low = "low" });
+		/// The object `result` of `calendar.accessibility.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `DATE_FROM`: `datetime`, optional.
+			pub date_from: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_TO`: `datetime`, optional.
+			pub date_to: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_FROM_TS_UTC`: `string`, optional.
+			pub date_from_ts_utc: Option<String>,
+			/// `DATE_TO_TS_UTC`: `string`, optional.
+			pub date_to_ts_utc: Option<String>,
+			/// `~USER_OFFSET_FROM`: `integer`, optional.
+			pub tilde_user_offset_from: Option<i64>,
+			/// `~USER_OFFSET_TO`: `integer`, optional.
+			pub tilde_user_offset_to: Option<i64>,
+			/// `DT_SKIP_TIME`: `integer`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub dt_skip_time: Option<i64>,
+			/// `TZ_FROM`: `integer`, optional.
+			pub tz_from: Option<i64>,
+			/// `TZ_TO`: `integer`, optional.
+			pub tz_to: Option<i64>,
+			/// `ACCESSIBILITY`: `integer`, optional.
+			///
+			/// Values: `busy`, `absent`, `quest`, `free`.
+			pub accessibility: Option<i64>,
+			/// `IMPORTANCE`: `string`, optional.
+			///
+			/// Values: `high`, `normal`, `low`.
+			pub importance: Option<OutputImportance>,
+			/// `EVENT_TYPE`: `string`, optional.
+			pub event_type: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"NAME",
+							"DATE_FROM",
+							"DATE_TO",
+							"DATE_FROM_TS_UTC",
+							"DATE_TO_TS_UTC",
+							"~USER_OFFSET_FROM",
+							"~USER_OFFSET_TO",
+							"DT_SKIP_TIME",
+							"TZ_FROM",
+							"TZ_TO",
+							"ACCESSIBILITY",
+							"IMPORTANCE",
+							"EVENT_TYPE",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					date_from: object.field("DATE_FROM")?,
+					date_to: object.field("DATE_TO")?,
+					date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+					date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+					tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
+					tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+					dt_skip_time: object.field("DT_SKIP_TIME")?,
+					tz_from: object.field("TZ_FROM")?,
+					tz_to: object.field("TZ_TO")?,
+					accessibility: object.field("ACCESSIBILITY")?,
+					importance: object.field("IMPORTANCE")?,
+					event_type: object.field("EVENT_TYPE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_FROM_TS_UTC",
+					&self.date_from_ts_utc,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_TO_TS_UTC",
+					&self.date_to_ts_utc,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~USER_OFFSET_FROM",
+					&self.tilde_user_offset_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~USER_OFFSET_TO",
+					&self.tilde_user_offset_to,
+				)?;
+				crate::support::opt_entry(&mut map, "DT_SKIP_TIME", &self.dt_skip_time)?;
+				crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+				crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACCESSIBILITY",
+					&self.accessibility,
+				)?;
+				crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+				crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "calendar.accessibility.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `event`.
 pub mod event {
-    /// `calendar.event.add`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
-    ///
-    /// Required: `type`, `ownerId`, `from`, `to`, `section`, `name`. Optional: `from_ts`, `to_ts`, `auto_detect_section`, `skip_time`, `timezone_from`, `timezone_to`, `description`, `color`, `text_color`, `accessibility`, `importance`, `private_event`, `rrule`, `is_meeting`, `location`, `remind`, `attendees`, `meeting`, `crm_fields`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: 11 errors without a code ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `type`: `string`, required.
-        pub type_: ::std::string::String,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// `from`: `datetime | date`, required.
-        pub from: ::bitrix24_runtime::DateTime,
-        /// `to`: `datetime | date`, required.
-        pub to: ::bitrix24_runtime::DateTime,
-        /// `from_ts`: `integer`, optional.
-        pub from_ts: ::std::option::Option<i64>,
-        /// `to_ts`: `integer`, optional.
-        pub to_ts: ::std::option::Option<i64>,
-        /// `section`: `integer`, required.
-        pub section: i64,
-        /// `auto_detect_section`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub auto_detect_section: ::std::option::Option<bool>,
-        /// `name`: `string`, required.
-        pub name: ::std::string::String,
-        /// `skip_time`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub skip_time: ::std::option::Option<bool>,
-        /// `timezone_from`: `string`, optional.
-        pub timezone_from: ::std::option::Option<::std::string::String>,
-        /// `timezone_to`: `string`, optional.
-        pub timezone_to: ::std::option::Option<::std::string::String>,
-        /// `description`: `text`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `color`: `string`, optional.
-        pub color: ::std::option::Option<::std::string::String>,
-        /// `text_color`: `string`, optional.
-        pub text_color: ::std::option::Option<::std::string::String>,
-        /// `accessibility`: `string`, optional.
-        pub accessibility: ::std::option::Option<::std::string::String>,
-        /// `importance`: `string`, optional.
-        pub importance: ::std::option::Option<::std::string::String>,
-        /// `private_event`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub private_event: ::std::option::Option<bool>,
-        /// `rrule`: `object`, optional.
-        pub rrule: ::std::option::Option<add::Rrule>,
-        /// `is_meeting`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_meeting: ::std::option::Option<bool>,
-        /// `location`: `string`, optional.
-        pub location: ::std::option::Option<::std::string::String>,
-        /// `remind`: `array`, optional.
-        pub remind: ::std::option::Option<::std::vec::Vec<add::Remind>>,
-        /// `attendees`: `array`, optional.
-        pub attendees: ::std::option::Option<::serde_json::Value>,
-        /// `meeting`: `object`, optional.
-        pub meeting: ::std::option::Option<add::Meeting>,
-        /// `crm_fields`: `array`, optional.
-        pub crm_fields: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `type`, `ownerId`, `from`, `to`, `section`, `name`.
-        pub fn new(
-            type_: impl ::std::convert::Into<::std::string::String>,
-            owner_id: impl ::std::convert::Into<i64>,
-            from: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            to: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            section: impl ::std::convert::Into<i64>,
-            name: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                from: from.into(),
-                to: to.into(),
-                from_ts: ::std::default::Default::default(),
-                to_ts: ::std::default::Default::default(),
-                section: section.into(),
-                auto_detect_section: ::std::default::Default::default(),
-                name: name.into(),
-                skip_time: ::std::default::Default::default(),
-                timezone_from: ::std::default::Default::default(),
-                timezone_to: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                color: ::std::default::Default::default(),
-                text_color: ::std::default::Default::default(),
-                accessibility: ::std::default::Default::default(),
-                importance: ::std::default::Default::default(),
-                private_event: ::std::default::Default::default(),
-                rrule: ::std::default::Default::default(),
-                is_meeting: ::std::default::Default::default(),
-                location: ::std::default::Default::default(),
-                remind: ::std::default::Default::default(),
-                attendees: ::std::default::Default::default(),
-                meeting: ::std::default::Default::default(),
-                crm_fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `from_ts`.
-        pub fn from_ts(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.from_ts = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `to_ts`.
-        pub fn to_ts(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.to_ts = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `auto_detect_section`.
-        pub fn auto_detect_section(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.auto_detect_section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `skip_time`.
-        pub fn skip_time(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.skip_time = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `timezone_from`.
-        pub fn timezone_from(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.timezone_from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `timezone_to`.
-        pub fn timezone_to(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.timezone_to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `description`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `color`.
-        pub fn color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `text_color`.
-        pub fn text_color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.text_color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `accessibility`.
-        pub fn accessibility(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.accessibility = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `importance`.
-        pub fn importance(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.importance = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `private_event`.
-        pub fn private_event(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.private_event = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `rrule`.
-        pub fn rrule(mut self, value: impl ::std::convert::Into<add::Rrule>) -> Self {
-            self.rrule = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `is_meeting`.
-        pub fn is_meeting(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_meeting = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `location`.
-        pub fn location(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.location = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `remind`.
-        pub fn remind(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<add::Remind>,
-            >,
-        ) -> Self {
-            self.remind = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `attendees`.
-        pub fn attendees(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.attendees = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `meeting`.
-        pub fn meeting(
-            mut self,
-            value: impl ::std::convert::Into<add::Meeting>,
-        ) -> Self {
-            self.meeting = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `crm_fields`.
-        pub fn crm_fields(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.crm_fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            map.serialize_entry("from", &self.from)?;
-            map.serialize_entry("to", &self.to)?;
-            crate::support::opt_entry(&mut map, "from_ts", &self.from_ts)?;
-            crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
-            map.serialize_entry("section", &self.section)?;
-            crate::support::opt_entry(
-                &mut map,
-                "auto_detect_section",
-                &self.auto_detect_section.map(crate::support::yes_no),
-            )?;
-            map.serialize_entry("name", &self.name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "skip_time",
-                &self.skip_time.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
-            crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::opt_entry(&mut map, "color", &self.color)?;
-            crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-            crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
-            crate::support::opt_entry(&mut map, "importance", &self.importance)?;
-            crate::support::opt_entry(
-                &mut map,
-                "private_event",
-                &self.private_event.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
-            crate::support::opt_entry(
-                &mut map,
-                "is_meeting",
-                &self.is_meeting.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "location", &self.location)?;
-            crate::support::opt_entry(&mut map, "remind", &self.remind)?;
-            crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
-            crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
-            crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                from: object.field("from")?,
-                to: object.field("to")?,
-                from_ts: object.field("from_ts")?,
-                to_ts: object.field("to_ts")?,
-                section: object.field("section")?,
-                auto_detect_section: object.field("auto_detect_section")?,
-                name: object.field("name")?,
-                skip_time: object.field("skip_time")?,
-                timezone_from: object.exact_str("timezone_from")?,
-                timezone_to: object.exact_str("timezone_to")?,
-                description: object.exact_str("description")?,
-                color: object.exact_str("color")?,
-                text_color: object.exact_str("text_color")?,
-                accessibility: object.exact_str("accessibility")?,
-                importance: object.exact_str("importance")?,
-                private_event: object.field("private_event")?,
-                rrule: object.field("rrule")?,
-                is_meeting: object.field("is_meeting")?,
-                location: object.exact_str("location")?,
-                remind: object.field("remind")?,
-                attendees: object.field("attendees")?,
-                meeting: object.field("meeting")?,
-                crm_fields: object.field("crm_fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `calendar.event.delete`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: 2 errors without a code ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `calendar.event.get`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-    ///
-    /// Required: `type`, `ownerId`. Optional: `from`, `to`, `section`.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `type`: `string`, required.
-        pub type_: ::std::string::String,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// `from`: `date`, optional.
-        pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `to`: `date`, optional.
-        pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `section`: `array`, optional.
-        pub section: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `type`, `ownerId`.
-        pub fn new(
-            type_: impl ::std::convert::Into<::std::string::String>,
-            owner_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                from: ::std::default::Default::default(),
-                to: ::std::default::Default::default(),
-                section: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `from`.
-        pub fn from(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `to`.
-        pub fn to(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `section`.
-        pub fn section(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            crate::support::opt_entry(&mut map, "from", &self.from)?;
-            crate::support::opt_entry(&mut map, "to", &self.to)?;
-            crate::support::opt_entry(&mut map, "section", &self.section)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                from: object.field("from")?,
-                to: object.field("to")?,
-                section: object.field("section")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `calendar.event.getbyid`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `object` ([`getbyid::Output`]). Errors: 2 errors without a code ([`getbyid::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Getbyid {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Getbyid {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Getbyid {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Getbyid {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Getbyid);
-    /// `calendar.event.update`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
-    ///
-    /// Required: `id`, `type`, `ownerId`. Optional: `from`, `to`, `from_ts`, `to_ts`, `section`, `name`, `skip_time`, `timezone_from`, `timezone_to`, `description`, `color`, `text_color`, `accessibility`, `importance`, `private_event`, `recurrence_mode`, `current_date_from`, `rrule`, `is_meeting`, `location`, `remind`, `attendees`, `host`, `meeting`, `crm_fields`.
-    ///
-    /// Result: `integer` ([`update::Output`]). Errors: 10 errors without a code ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// `type`: `string`, required.
-        pub type_: ::std::string::String,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// `from`: `datetime | date`, optional.
-        pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `to`: `datetime | date`, optional.
-        pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `from_ts`: `integer`, optional.
-        pub from_ts: ::std::option::Option<i64>,
-        /// `to_ts`: `integer`, optional.
-        pub to_ts: ::std::option::Option<i64>,
-        /// `section`: `integer`, optional.
-        pub section: ::std::option::Option<i64>,
-        /// `name`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `skip_time`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub skip_time: ::std::option::Option<bool>,
-        /// `timezone_from`: `string`, optional.
-        pub timezone_from: ::std::option::Option<::std::string::String>,
-        /// `timezone_to`: `string`, optional.
-        pub timezone_to: ::std::option::Option<::std::string::String>,
-        /// `description`: `text`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `color`: `string`, optional.
-        pub color: ::std::option::Option<::std::string::String>,
-        /// `text_color`: `string`, optional.
-        pub text_color: ::std::option::Option<::std::string::String>,
-        /// `accessibility`: `string`, optional.
-        pub accessibility: ::std::option::Option<::std::string::String>,
-        /// `importance`: `string`, optional.
-        pub importance: ::std::option::Option<::std::string::String>,
-        /// `private_event`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub private_event: ::std::option::Option<bool>,
-        /// `recurrence_mode`: `string`, optional.
-        ///
-        /// Values: `this`, `next`, `all`.
-        pub recurrence_mode: ::std::option::Option<update::RecurrenceMode>,
-        /// `current_date_from`: `date`, optional.
-        pub current_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `rrule`: `object`, optional.
-        pub rrule: ::std::option::Option<update::Rrule>,
-        /// `is_meeting`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_meeting: ::std::option::Option<bool>,
-        /// `location`: `string`, optional.
-        pub location: ::std::option::Option<::std::string::String>,
-        /// `remind`: `array`, optional.
-        pub remind: ::std::option::Option<::std::vec::Vec<update::Remind>>,
-        /// `attendees`: `array`, optional.
-        pub attendees: ::std::option::Option<::serde_json::Value>,
-        /// `host`: `integer`, optional.
-        pub host: ::std::option::Option<i64>,
-        /// `meeting`: `object`, optional.
-        pub meeting: ::std::option::Option<update::Meeting>,
-        /// `crm_fields`: `array`, optional.
-        pub crm_fields: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `id`, `type`, `ownerId`.
-        pub fn new(
-            id: impl ::std::convert::Into<i64>,
-            type_: impl ::std::convert::Into<::std::string::String>,
-            owner_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                id: id.into(),
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                from: ::std::default::Default::default(),
-                to: ::std::default::Default::default(),
-                from_ts: ::std::default::Default::default(),
-                to_ts: ::std::default::Default::default(),
-                section: ::std::default::Default::default(),
-                name: ::std::default::Default::default(),
-                skip_time: ::std::default::Default::default(),
-                timezone_from: ::std::default::Default::default(),
-                timezone_to: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                color: ::std::default::Default::default(),
-                text_color: ::std::default::Default::default(),
-                accessibility: ::std::default::Default::default(),
-                importance: ::std::default::Default::default(),
-                private_event: ::std::default::Default::default(),
-                recurrence_mode: ::std::default::Default::default(),
-                current_date_from: ::std::default::Default::default(),
-                rrule: ::std::default::Default::default(),
-                is_meeting: ::std::default::Default::default(),
-                location: ::std::default::Default::default(),
-                remind: ::std::default::Default::default(),
-                attendees: ::std::default::Default::default(),
-                host: ::std::default::Default::default(),
-                meeting: ::std::default::Default::default(),
-                crm_fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `from`.
-        pub fn from(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `to`.
-        pub fn to(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `from_ts`.
-        pub fn from_ts(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.from_ts = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `to_ts`.
-        pub fn to_ts(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.to_ts = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `section`.
-        pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `name`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `skip_time`.
-        pub fn skip_time(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.skip_time = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `timezone_from`.
-        pub fn timezone_from(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.timezone_from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `timezone_to`.
-        pub fn timezone_to(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.timezone_to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `description`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `color`.
-        pub fn color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `text_color`.
-        pub fn text_color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.text_color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `accessibility`.
-        pub fn accessibility(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.accessibility = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `importance`.
-        pub fn importance(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.importance = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `private_event`.
-        pub fn private_event(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.private_event = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `recurrence_mode`.
-        pub fn recurrence_mode(
-            mut self,
-            value: impl ::std::convert::Into<update::RecurrenceMode>,
-        ) -> Self {
-            self.recurrence_mode = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `current_date_from`.
-        pub fn current_date_from(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.current_date_from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `rrule`.
-        pub fn rrule(mut self, value: impl ::std::convert::Into<update::Rrule>) -> Self {
-            self.rrule = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `is_meeting`.
-        pub fn is_meeting(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_meeting = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `location`.
-        pub fn location(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.location = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `remind`.
-        pub fn remind(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Remind>,
-            >,
-        ) -> Self {
-            self.remind = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `attendees`.
-        pub fn attendees(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.attendees = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `host`.
-        pub fn host(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.host = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `meeting`.
-        pub fn meeting(
-            mut self,
-            value: impl ::std::convert::Into<update::Meeting>,
-        ) -> Self {
-            self.meeting = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `crm_fields`.
-        pub fn crm_fields(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.crm_fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            crate::support::opt_entry(&mut map, "from", &self.from)?;
-            crate::support::opt_entry(&mut map, "to", &self.to)?;
-            crate::support::opt_entry(&mut map, "from_ts", &self.from_ts)?;
-            crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
-            crate::support::opt_entry(&mut map, "section", &self.section)?;
-            crate::support::opt_entry(&mut map, "name", &self.name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "skip_time",
-                &self.skip_time.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
-            crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::opt_entry(&mut map, "color", &self.color)?;
-            crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-            crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
-            crate::support::opt_entry(&mut map, "importance", &self.importance)?;
-            crate::support::opt_entry(
-                &mut map,
-                "private_event",
-                &self.private_event.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "recurrence_mode",
-                &self.recurrence_mode,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "current_date_from",
-                &self.current_date_from,
-            )?;
-            crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
-            crate::support::opt_entry(
-                &mut map,
-                "is_meeting",
-                &self.is_meeting.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "location", &self.location)?;
-            crate::support::opt_entry(&mut map, "remind", &self.remind)?;
-            crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
-            crate::support::opt_entry(&mut map, "host", &self.host)?;
-            crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
-            crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                from: object.field("from")?,
-                to: object.field("to")?,
-                from_ts: object.field("from_ts")?,
-                to_ts: object.field("to_ts")?,
-                section: object.field("section")?,
-                name: object.exact_str("name")?,
-                skip_time: object.field("skip_time")?,
-                timezone_from: object.exact_str("timezone_from")?,
-                timezone_to: object.exact_str("timezone_to")?,
-                description: object.exact_str("description")?,
-                color: object.exact_str("color")?,
-                text_color: object.exact_str("text_color")?,
-                accessibility: object.exact_str("accessibility")?,
-                importance: object.exact_str("importance")?,
-                private_event: object.field("private_event")?,
-                recurrence_mode: object.field("recurrence_mode")?,
-                current_date_from: object.field("current_date_from")?,
-                rrule: object.field("rrule")?,
-                is_meeting: object.field("is_meeting")?,
-                location: object.exact_str("location")?,
-                remind: object.field("remind")?,
-                attendees: object.field("attendees")?,
-                host: object.field("host")?,
-                meeting: object.field("meeting")?,
-                crm_fields: object.field("crm_fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `calendar.event.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
-    pub mod add {
-        /// Error codes of `calendar.event.add`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name` (no status), `Invalid value for the parameter "description` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
-        pub type Error = crate::SystemError;
-        /// The object `params.rrule` of `calendar.event.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Rrule {
-            /// `FREQ`: `string`, optional.
-            pub freq: ::std::option::Option<::std::string::String>,
-            /// `COUNT`: `integer`, optional.
-            pub count: ::std::option::Option<i64>,
-            /// `INTERVAL`: `integer`, optional.
-            pub interval: ::std::option::Option<i64>,
-            /// `BYDAY`: `array`, optional.
-            pub byday: ::std::option::Option<::serde_json::Value>,
-            /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Rrule {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    freq: ::std::default::Default::default(),
-                    count: ::std::default::Default::default(),
-                    interval: ::std::default::Default::default(),
-                    byday: ::std::default::Default::default(),
-                    until: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `FREQ`.
-            pub fn freq(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.freq = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `COUNT`.
-            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `INTERVAL`.
-            pub fn interval(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.interval = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `BYDAY`.
-            pub fn byday(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.byday = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `UNTIL`.
-            pub fn until(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.until = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Rrule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                crate::support::opt_entry(&mut map, "COUNT", &self.count)?;
-                crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-                crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
-                crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Rrule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    freq: object.exact_str("FREQ")?,
-                    count: object.field("COUNT")?,
-                    interval: object.field("INTERVAL")?,
-                    byday: object.field("BYDAY")?,
-                    until: object.field("UNTIL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Rrule);
-        /// The object `params.remind` of `calendar.event.add`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Remind {
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `count`: `integer`, optional.
-            pub count: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Remind {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    type_: ::std::default::Default::default(),
-                    count: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `count`.
-            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Remind {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "count", &self.count)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Remind {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.exact_str("type")?,
-                    count: object.field("count")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Remind);
-        /// The object `params.meeting` of `calendar.event.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Meeting {
-            /// `notify`: `boolean`, optional.
-            pub notify: ::std::option::Option<bool>,
-            /// `reinvite`: `boolean`, optional.
-            pub reinvite: ::std::option::Option<bool>,
-            /// `allow_invite`: `boolean`, optional.
-            pub allow_invite: ::std::option::Option<bool>,
-            /// `hide_guests`: `boolean`, optional.
-            pub hide_guests: ::std::option::Option<bool>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Meeting {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    notify: ::std::default::Default::default(),
-                    reinvite: ::std::default::Default::default(),
-                    allow_invite: ::std::default::Default::default(),
-                    hide_guests: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `notify`.
-            pub fn notify(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.notify = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `reinvite`.
-            pub fn reinvite(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.reinvite = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `allow_invite`.
-            pub fn allow_invite(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.allow_invite = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `hide_guests`.
-            pub fn hide_guests(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.hide_guests = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Meeting {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "notify", &self.notify)?;
-                crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
-                crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
-                crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Meeting {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    notify: object.field("notify")?,
-                    reinvite: object.field("reinvite")?,
-                    allow_invite: object.field("allow_invite")?,
-                    hide_guests: object.field("hide_guests")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Meeting);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "calendar.event.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `calendar.event.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
-    pub mod delete {
-        /// Error codes of `calendar.event.delete`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `Event id not specified` (no status), `An error occurred while deleting the event` (no status).
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "calendar.event.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `calendar.event.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-    pub mod get {
-        /// Error codes of `calendar.event.get`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get` (no status), `Access denied` (no status).
-        pub type Error = crate::SystemError;
-        /// Allowed values of `result.MEETING_STATUS` in `calendar.event.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputMeetingStatus {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `Q`
-            Q,
-            /// `H`
-            H,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-        /// The object `result.MEETING` of `calendar.event.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputMeeting {
-            /// `HOST_NAME`: `string`, optional.
-            pub host_name: ::std::option::Option<::std::string::String>,
-            /// `NOTIFY`: `boolean`, optional.
-            pub notify: ::std::option::Option<bool>,
-            /// `REINVITE`: `boolean`, optional.
-            pub reinvite: ::std::option::Option<bool>,
-            /// `ALLOW_INVITE`: `boolean`, optional.
-            pub allow_invite: ::std::option::Option<bool>,
-            /// `HIDE_GUESTS`: `boolean`, optional.
-            pub hide_guests: ::std::option::Option<bool>,
-            /// `MEETING_CREATOR`: `integer`, optional.
-            pub meeting_creator: ::std::option::Option<i64>,
-            /// `LANGUAGE_ID`: `string`, optional.
-            pub language_id: ::std::option::Option<::std::string::String>,
-            /// `MAIL_FROM`: `string`, optional.
-            pub mail_from: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputMeeting {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    host_name: object.field("HOST_NAME")?,
-                    notify: object.field("NOTIFY")?,
-                    reinvite: object.field("REINVITE")?,
-                    allow_invite: object.field("ALLOW_INVITE")?,
-                    hide_guests: object.field("HIDE_GUESTS")?,
-                    meeting_creator: object.field("MEETING_CREATOR")?,
-                    language_id: object.field("LANGUAGE_ID")?,
-                    mail_from: object.field("MAIL_FROM")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputMeeting {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
-                crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-                crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
-                crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
-                crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MEETING_CREATOR",
-                    &self.meeting_creator,
-                )?;
-                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-                crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.REMIND` of `calendar.event.get`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRemind {
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `count`: `integer`, optional.
-            pub count: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRemind {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
-                    count: object.field("count")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRemind {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "count", &self.count)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.RRULE` of `calendar.event.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRrule {
-            /// `FREQ`: `string`, optional.
-            pub freq: ::std::option::Option<::std::string::String>,
-            /// `BYDAY`: `object`, optional.
-            pub byday: ::serde_json::Value,
-            /// `INTERVAL`: `integer`, optional.
-            pub interval: ::std::option::Option<i64>,
-            /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `~UNTIL`: `date`, optional.
-            pub tilde_until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `UNTIL_TS`: `integer`, optional.
-            pub until_ts: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRrule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    freq: object.field("FREQ")?,
-                    byday: object.field("BYDAY")?,
-                    interval: object.field("INTERVAL")?,
-                    until: object.field("UNTIL")?,
-                    tilde_until: object.field("~UNTIL")?,
-                    until_ts: object.field("UNTIL_TS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRrule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                map.serialize_entry("BYDAY", &self.byday)?;
-                crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-                crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-                crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
-                crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.RELATIONS` of `calendar.event.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRelations {
-            /// `ORIGINAL_RECURSION_ID`: `integer`, optional.
-            pub original_recursion_id: ::std::option::Option<i64>,
-            /// `COMMENT_XML_ID`: `string`, optional.
-            pub comment_xml_id: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRelations {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
-                    comment_xml_id: object.field("COMMENT_XML_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRelations {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ORIGINAL_RECURSION_ID",
-                    &self.original_recursion_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "COMMENT_XML_ID",
-                    &self.comment_xml_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputAttendeeListStatus {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `Q`
-            Q,
-            /// `H`
-            H,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-        /// The object `result.ATTENDEE_LIST` of `calendar.event.get`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttendeeList {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `entryId`: `string`, optional.
-            pub entry_id: ::std::option::Option<::std::string::String>,
-            /// `status`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `Q`, `H`.
-            pub status: ::std::option::Option<OutputAttendeeListStatus>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttendeeList {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    entry_id: object.field("entryId")?,
-                    status: object.field("status")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttendeeList {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
-                crate::support::opt_entry(&mut map, "status", &self.status)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attendeesEntityList` of `calendar.event.get`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttendeesEntityList {
-            /// `entityId`: `string`, optional.
-            pub entity_id: ::std::option::Option<::std::string::String>,
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttendeesEntityList {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity_id: object.field("entityId")?,
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttendeesEntityList {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `calendar.event.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `PARENT_ID`: `string`, optional.
-            pub parent_id: ::std::option::Option<::std::string::String>,
-            /// `DELETED`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub deleted: ::std::option::Option<bool>,
-            /// `CAL_TYPE`: `string`, optional.
-            pub cal_type: ::std::option::Option<::std::string::String>,
-            /// `OWNER_ID`: `string`, optional.
-            pub owner_id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
-            pub original_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `TZ_FROM`: `string`, optional.
-            pub tz_from: ::std::option::Option<::std::string::String>,
-            /// `TZ_TO`: `string`, optional.
-            pub tz_to: ::std::option::Option<::std::string::String>,
-            /// `TZ_OFFSET_FROM`: `string`, optional.
-            pub tz_offset_from: ::std::option::Option<::std::string::String>,
-            /// `TZ_OFFSET_TO`: `string`, optional.
-            pub tz_offset_to: ::std::option::Option<::std::string::String>,
-            /// `DATE_FROM_TS_UTC`: `string`, optional.
-            pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `DATE_TO_TS_UTC`: `string`, optional.
-            pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `DT_SKIP_TIME`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub dt_skip_time: ::std::option::Option<bool>,
-            /// `DT_LENGTH`: `integer`, optional.
-            pub dt_length: ::std::option::Option<i64>,
-            /// `EVENT_TYPE`: `string`, optional.
-            pub event_type: ::std::option::Option<::std::string::String>,
-            /// `CREATED_BY`: `string`, optional.
-            pub created_by: ::std::option::Option<::std::string::String>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `PRIVATE_EVENT`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub private_event: ::std::option::Option<bool>,
-            /// `ACCESSIBILITY`: `string`, optional.
-            pub accessibility: ::std::option::Option<::std::string::String>,
-            /// `IMPORTANCE`: `string`, optional.
-            pub importance: ::std::option::Option<::std::string::String>,
-            /// `IS_MEETING`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_meeting: ::std::option::Option<bool>,
-            /// `MEETING_STATUS`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `Q`, `H`.
-            pub meeting_status: ::std::option::Option<OutputMeetingStatus>,
-            /// `MEETING_HOST`: `string`, optional.
-            pub meeting_host: ::std::option::Option<::std::string::String>,
-            /// `MEETING`: `object`, optional.
-            pub meeting: ::std::option::Option<OutputMeeting>,
-            /// `LOCATION`: `string`, optional.
-            pub location: ::std::option::Option<::std::string::String>,
-            /// `REMIND`: `array`, optional.
-            pub remind: ::std::vec::Vec<OutputRemind>,
-            /// `COLOR`: `string`, optional.
-            pub color: ::std::option::Option<::std::string::String>,
-            /// `RRULE`: `object`, optional.
-            pub rrule: ::std::option::Option<OutputRrule>,
-            /// `EXDATE`: `string`, optional.
-            pub exdate: ::std::option::Option<::std::string::String>,
-            /// `DAV_XML_ID`: `string`, optional.
-            pub dav_xml_id: ::std::option::Option<::std::string::String>,
-            /// `G_EVENT_ID`: `string`, optional.
-            pub g_event_id: ::std::option::Option<::std::string::String>,
-            /// `CAL_DAV_LABEL`: `string`, optional.
-            pub cal_dav_label: ::std::option::Option<::std::string::String>,
-            /// `VERSION`: `string`, optional.
-            pub version: ::std::option::Option<::std::string::String>,
-            /// `ATTENDEES_CODES`: `array`, optional.
-            pub attendees_codes: ::std::vec::Vec<::serde_json::Value>,
-            /// `RECURRENCE_ID`: `string`, optional.
-            pub recurrence_id: ::std::option::Option<::std::string::String>,
-            /// `RELATIONS`: `object`, optional.
-            pub relations: ::std::option::Option<OutputRelations>,
-            /// `SECTION_ID`: `string`, optional.
-            pub section_id: ::std::option::Option<::std::string::String>,
-            /// `SYNC_STATUS`: `string`, optional.
-            pub sync_status: ::std::option::Option<::std::string::String>,
-            /// `UF_CRM_CAL_EVENT`: `array`, optional.
-            pub uf_crm_cal_event: ::std::vec::Vec<::serde_json::Value>,
-            /// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
-            pub uf_webdav_cal_event: ::std::vec::Vec<::serde_json::Value>,
-            /// `SECTION_DAV_XML_ID`: `array`, optional.
-            pub section_dav_xml_id: ::std::vec::Vec<::serde_json::Value>,
-            /// `DATE_FROM_FORMATTED`: `string`, optional.
-            pub date_from_formatted: ::std::option::Option<::std::string::String>,
-            /// `DATE_TO_FORMATTED`: `string`, optional.
-            pub date_to_formatted: ::std::option::Option<::std::string::String>,
-            /// `SECT_ID`: `string`, optional.
-            pub sect_id: ::std::option::Option<::std::string::String>,
-            /// `ATTENDEE_LIST`: `array`, optional.
-            pub attendee_list: ::std::vec::Vec<OutputAttendeeList>,
-            /// `COLLAB_ID`: `integer`, optional.
-            pub collab_id: ::std::option::Option<i64>,
-            /// `~RRULE_DESCRIPTION`: `string`, optional.
-            pub tilde_rrule_description: ::std::option::Option<::std::string::String>,
-            /// `attendeesEntityList`: `array`, optional.
-            pub attendees_entity_list: ::std::vec::Vec<OutputAttendeesEntityList>,
-            /// `~DESCRIPTION`: `string`, optional.
-            pub tilde_description: ::std::option::Option<::std::string::String>,
-            /// `~USER_OFFSET_FROM`: `integer`, optional.
-            pub tilde_user_offset_from: ::std::option::Option<i64>,
-            /// `~USER_OFFSET_TO`: `integer`, optional.
-            pub tilde_user_offset_to: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "PARENT_ID",
-                            "DELETED",
-                            "CAL_TYPE",
-                            "OWNER_ID",
-                            "NAME",
-                            "DATE_FROM",
-                            "DATE_TO",
-                            "ORIGINAL_DATE_FROM",
-                            "TZ_FROM",
-                            "TZ_TO",
-                            "TZ_OFFSET_FROM",
-                            "TZ_OFFSET_TO",
-                            "DATE_FROM_TS_UTC",
-                            "DATE_TO_TS_UTC",
-                            "DT_SKIP_TIME",
-                            "DT_LENGTH",
-                            "EVENT_TYPE",
-                            "CREATED_BY",
-                            "DATE_CREATE",
-                            "TIMESTAMP_X",
-                            "DESCRIPTION",
-                            "PRIVATE_EVENT",
-                            "ACCESSIBILITY",
-                            "IMPORTANCE",
-                            "IS_MEETING",
-                            "MEETING_STATUS",
-                            "MEETING_HOST",
-                            "MEETING",
-                            "LOCATION",
-                            "REMIND",
-                            "COLOR",
-                            "RRULE",
-                            "EXDATE",
-                            "DAV_XML_ID",
-                            "G_EVENT_ID",
-                            "CAL_DAV_LABEL",
-                            "VERSION",
-                            "ATTENDEES_CODES",
-                            "RECURRENCE_ID",
-                            "RELATIONS",
-                            "SECTION_ID",
-                            "SYNC_STATUS",
-                            "UF_CRM_CAL_EVENT",
-                            "UF_WEBDAV_CAL_EVENT",
-                            "SECTION_DAV_XML_ID",
-                            "DATE_FROM_FORMATTED",
-                            "DATE_TO_FORMATTED",
-                            "SECT_ID",
-                            "ATTENDEE_LIST",
-                            "COLLAB_ID",
-                            "~RRULE_DESCRIPTION",
-                            "attendeesEntityList",
-                            "~DESCRIPTION",
-                            "~USER_OFFSET_FROM",
-                            "~USER_OFFSET_TO",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    parent_id: object.field("PARENT_ID")?,
-                    deleted: object.field("DELETED")?,
-                    cal_type: object.field("CAL_TYPE")?,
-                    owner_id: object.field("OWNER_ID")?,
-                    name: object.field("NAME")?,
-                    date_from: object.field("DATE_FROM")?,
-                    date_to: object.field("DATE_TO")?,
-                    original_date_from: object.field("ORIGINAL_DATE_FROM")?,
-                    tz_from: object.field("TZ_FROM")?,
-                    tz_to: object.field("TZ_TO")?,
-                    tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-                    tz_offset_to: object.field("TZ_OFFSET_TO")?,
-                    date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-                    date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-                    dt_skip_time: object.field("DT_SKIP_TIME")?,
-                    dt_length: object.field("DT_LENGTH")?,
-                    event_type: object.field("EVENT_TYPE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    description: object.field("DESCRIPTION")?,
-                    private_event: object.field("PRIVATE_EVENT")?,
-                    accessibility: object.field("ACCESSIBILITY")?,
-                    importance: object.field("IMPORTANCE")?,
-                    is_meeting: object.field("IS_MEETING")?,
-                    meeting_status: object.field("MEETING_STATUS")?,
-                    meeting_host: object.field("MEETING_HOST")?,
-                    meeting: object.field("MEETING")?,
-                    location: object.field("LOCATION")?,
-                    remind: object.field("REMIND")?,
-                    color: object.field("COLOR")?,
-                    rrule: object.field("RRULE")?,
-                    exdate: object.field("EXDATE")?,
-                    dav_xml_id: object.field("DAV_XML_ID")?,
-                    g_event_id: object.field("G_EVENT_ID")?,
-                    cal_dav_label: object.field("CAL_DAV_LABEL")?,
-                    version: object.field("VERSION")?,
-                    attendees_codes: object.field("ATTENDEES_CODES")?,
-                    recurrence_id: object.field("RECURRENCE_ID")?,
-                    relations: object.field("RELATIONS")?,
-                    section_id: object.field("SECTION_ID")?,
-                    sync_status: object.field("SYNC_STATUS")?,
-                    uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
-                    uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
-                    section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
-                    date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-                    date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-                    sect_id: object.field("SECT_ID")?,
-                    attendee_list: object.field("ATTENDEE_LIST")?,
-                    collab_id: object.field("COLLAB_ID")?,
-                    tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
-                    attendees_entity_list: object.field("attendeesEntityList")?,
-                    tilde_description: object.field("~DESCRIPTION")?,
-                    tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-                    tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DELETED",
-                    &self.deleted.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-                crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ORIGINAL_DATE_FROM",
-                    &self.original_date_from,
-                )?;
-                crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-                crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "TZ_OFFSET_FROM",
-                    &self.tz_offset_from,
-                )?;
-                crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_FROM_TS_UTC",
-                    &self.date_from_ts_utc,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_TO_TS_UTC",
-                    &self.date_to_ts_utc,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DT_SKIP_TIME",
-                    &self.dt_skip_time.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-                crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PRIVATE_EVENT",
-                    &self.private_event.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACCESSIBILITY",
-                    &self.accessibility,
-                )?;
-                crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "IS_MEETING",
-                    &self.is_meeting.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MEETING_STATUS",
-                    &self.meeting_status,
-                )?;
-                crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
-                crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
-                crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-                map.serialize_entry("REMIND", &self.remind)?;
-                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
-                crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
-                crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
-                crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CAL_DAV_LABEL",
-                    &self.cal_dav_label,
-                )?;
-                crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-                map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RECURRENCE_ID",
-                    &self.recurrence_id,
-                )?;
-                crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
-                crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-                crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
-                map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-                map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
-                map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_FROM_FORMATTED",
-                    &self.date_from_formatted,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_TO_FORMATTED",
-                    &self.date_to_formatted,
-                )?;
-                crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-                map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-                crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~RRULE_DESCRIPTION",
-                    &self.tilde_rrule_description,
-                )?;
-                map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~DESCRIPTION",
-                    &self.tilde_description,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~USER_OFFSET_FROM",
-                    &self.tilde_user_offset_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~USER_OFFSET_TO",
-                    &self.tilde_user_offset_to,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "calendar.event.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-        /// `calendar.event.get.nearest`: REST 2, scope `calendar`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-        ///
-        /// Required: none. Optional: `type`, `ownerId`, `days`, `forCurrentUser`, `maxEventsCount`, `detailUrl`.
-        ///
-        /// Result: `object` ([`nearest::Output`]). Errors: one error without a code ([`nearest::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Nearest {
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `ownerId`: `integer`, optional.
-            pub owner_id: ::std::option::Option<i64>,
-            /// `days`: `integer`, optional.
-            pub days: ::std::option::Option<i64>,
-            /// `forCurrentUser`: `boolean`, optional.
-            pub for_current_user: ::std::option::Option<bool>,
-            /// `maxEventsCount`: `integer`, optional.
-            pub max_events_count: ::std::option::Option<i64>,
-            /// `detailUrl`: `string`, optional.
-            pub detail_url: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Nearest {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    type_: ::std::default::Default::default(),
-                    owner_id: ::std::default::Default::default(),
-                    days: ::std::default::Default::default(),
-                    for_current_user: ::std::default::Default::default(),
-                    max_events_count: ::std::default::Default::default(),
-                    detail_url: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ownerId`.
-            pub fn owner_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.owner_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `days`.
-            pub fn days(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.days = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `forCurrentUser`.
-            pub fn for_current_user(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.for_current_user = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `maxEventsCount`.
-            pub fn max_events_count(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.max_events_count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `detailUrl`.
-            pub fn detail_url(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_url = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Nearest {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-                crate::support::opt_entry(&mut map, "days", &self.days)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "forCurrentUser",
-                    &self.for_current_user,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "maxEventsCount",
-                    &self.max_events_count,
-                )?;
-                crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Nearest {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.exact_str("type")?,
-                    owner_id: object.field("ownerId")?,
-                    days: object.field("days")?,
-                    for_current_user: object.field("forCurrentUser")?,
-                    max_events_count: object.field("maxEventsCount")?,
-                    detail_url: object.exact_str("detailUrl")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Nearest);
-        /// Types of `calendar.event.get.nearest`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-        pub mod nearest {
-            /// Error codes of `calendar.event.get.nearest`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `Access denied` (no status).
-            pub type Error = crate::SystemError;
-            /// Allowed values of `result.MEETING_STATUS` in `calendar.event.get.nearest`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputMeetingStatus {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `Q`
-                Q,
-                /// `H`
-                H,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-            /// The object `result.MEETING` of `calendar.event.get.nearest`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputMeeting {
-                /// `HOST_NAME`: `string`, optional.
-                pub host_name: ::std::option::Option<::std::string::String>,
-                /// `NOTIFY`: `boolean`, optional.
-                pub notify: ::std::option::Option<bool>,
-                /// `REINVITE`: `boolean`, optional.
-                pub reinvite: ::std::option::Option<bool>,
-                /// `ALLOW_INVITE`: `boolean`, optional.
-                pub allow_invite: ::std::option::Option<bool>,
-                /// `HIDE_GUESTS`: `boolean`, optional.
-                pub hide_guests: ::std::option::Option<bool>,
-                /// `MEETING_CREATOR`: `integer`, optional.
-                pub meeting_creator: ::std::option::Option<i64>,
-                /// `LANGUAGE_ID`: `string`, optional.
-                pub language_id: ::std::option::Option<::std::string::String>,
-                /// `MAIL_FROM`: `string`, optional.
-                pub mail_from: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputMeeting {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        host_name: object.field("HOST_NAME")?,
-                        notify: object.field("NOTIFY")?,
-                        reinvite: object.field("REINVITE")?,
-                        allow_invite: object.field("ALLOW_INVITE")?,
-                        hide_guests: object.field("HIDE_GUESTS")?,
-                        meeting_creator: object.field("MEETING_CREATOR")?,
-                        language_id: object.field("LANGUAGE_ID")?,
-                        mail_from: object.field("MAIL_FROM")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputMeeting {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
-                    crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-                    crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ALLOW_INVITE",
-                        &self.allow_invite,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "HIDE_GUESTS",
-                        &self.hide_guests,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEETING_CREATOR",
-                        &self.meeting_creator,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LANGUAGE_ID",
-                        &self.language_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputRemind {
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `count`: `integer`, optional.
-                pub count: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputRemind {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("type")?,
-                        count: object.field("count")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputRemind {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "count", &self.count)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.RRULE` of `calendar.event.get.nearest`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputRrule {
-                /// `FREQ`: `string`, optional.
-                pub freq: ::std::option::Option<::std::string::String>,
-                /// `BYDAY`: `object`, optional.
-                pub byday: ::serde_json::Value,
-                /// `INTERVAL`: `integer`, optional.
-                pub interval: ::std::option::Option<i64>,
-                /// `UNTIL`: `date`, optional.
-                pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `~UNTIL`: `date`, optional.
-                pub tilde_until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `UNTIL_TS`: `integer`, optional.
-                pub until_ts: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputRrule {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        freq: object.field("FREQ")?,
-                        byday: object.field("BYDAY")?,
-                        interval: object.field("INTERVAL")?,
-                        until: object.field("UNTIL")?,
-                        tilde_until: object.field("~UNTIL")?,
-                        until_ts: object.field("UNTIL_TS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputRrule {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                    map.serialize_entry("BYDAY", &self.byday)?;
-                    crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-                    crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-                    crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
-                    crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.RELATIONS` of `calendar.event.get.nearest`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputRelations {
-                /// `ORIGINAL_RECURSION_ID`: `integer`, optional.
-                pub original_recursion_id: ::std::option::Option<i64>,
-                /// `COMMENT_XML_ID`: `string`, optional.
-                pub comment_xml_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputRelations {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
-                        comment_xml_id: object.field("COMMENT_XML_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputRelations {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ORIGINAL_RECURSION_ID",
-                        &self.original_recursion_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "COMMENT_XML_ID",
-                        &self.comment_xml_id,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get.nearest`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputAttendeeListStatus {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `Q`
-                Q,
-                /// `H`
-                H,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" }
-            );
-            /// The object `result.ATTENDEE_LIST` of `calendar.event.get.nearest`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputAttendeeList {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `entryId`: `string`, optional.
-                pub entry_id: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `Q`, `H`.
-                pub status: ::std::option::Option<OutputAttendeeListStatus>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputAttendeeList {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        entry_id: object.field("entryId")?,
-                        status: object.field("status")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputAttendeeList {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.attendeesEntityList` of `calendar.event.get.nearest`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputAttendeesEntityList {
-                /// `entityId`: `string`, optional.
-                pub entity_id: ::std::option::Option<::std::string::String>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputAttendeesEntityList {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        entity_id: object.field("entityId")?,
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputAttendeesEntityList {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `calendar.event.get.nearest`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `PARENT_ID`: `string`, optional.
-                pub parent_id: ::std::option::Option<::std::string::String>,
-                /// `DELETED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub deleted: ::std::option::Option<bool>,
-                /// `CAL_TYPE`: `string`, optional.
-                pub cal_type: ::std::option::Option<::std::string::String>,
-                /// `OWNER_ID`: `string`, optional.
-                pub owner_id: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DATE_FROM`: `datetime`, optional.
-                pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_TO`: `datetime`, optional.
-                pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
-                pub original_date_from: ::std::option::Option<
-                    ::bitrix24_runtime::DateTime,
-                >,
-                /// `TZ_FROM`: `string`, optional.
-                pub tz_from: ::std::option::Option<::std::string::String>,
-                /// `TZ_TO`: `string`, optional.
-                pub tz_to: ::std::option::Option<::std::string::String>,
-                /// `TZ_OFFSET_FROM`: `string`, optional.
-                pub tz_offset_from: ::std::option::Option<::std::string::String>,
-                /// `TZ_OFFSET_TO`: `string`, optional.
-                pub tz_offset_to: ::std::option::Option<::std::string::String>,
-                /// `DATE_FROM_TS_UTC`: `string`, optional.
-                pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
-                /// `DATE_TO_TS_UTC`: `string`, optional.
-                pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-                /// `DT_SKIP_TIME`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub dt_skip_time: ::std::option::Option<bool>,
-                /// `DT_LENGTH`: `integer`, optional.
-                pub dt_length: ::std::option::Option<i64>,
-                /// `EVENT_TYPE`: `string`, optional.
-                pub event_type: ::std::option::Option<::std::string::String>,
-                /// `CREATED_BY`: `string`, optional.
-                pub created_by: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `TIMESTAMP_X`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DESCRIPTION`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `PRIVATE_EVENT`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub private_event: ::std::option::Option<bool>,
-                /// `ACCESSIBILITY`: `string`, optional.
-                pub accessibility: ::std::option::Option<::std::string::String>,
-                /// `IMPORTANCE`: `string`, optional.
-                pub importance: ::std::option::Option<::std::string::String>,
-                /// `IS_MEETING`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_meeting: ::std::option::Option<bool>,
-                /// `MEETING_STATUS`: `string`, optional.
-                ///
-                /// Values: `Y`, `N`, `Q`, `H`.
-                pub meeting_status: ::std::option::Option<OutputMeetingStatus>,
-                /// `MEETING_HOST`: `string`, optional.
-                pub meeting_host: ::std::option::Option<::std::string::String>,
-                /// `MEETING`: `object`, optional.
-                pub meeting: ::std::option::Option<OutputMeeting>,
-                /// `LOCATION`: `string`, optional.
-                pub location: ::std::option::Option<::std::string::String>,
-                /// `REMIND`: `array`, optional.
-                pub remind: ::std::vec::Vec<OutputRemind>,
-                /// `COLOR`: `string`, optional.
-                pub color: ::std::option::Option<::std::string::String>,
-                /// `RRULE`: `object`, optional.
-                pub rrule: ::std::option::Option<OutputRrule>,
-                /// `EXDATE`: `string`, optional.
-                pub exdate: ::std::option::Option<::std::string::String>,
-                /// `DAV_XML_ID`: `string`, optional.
-                pub dav_xml_id: ::std::option::Option<::std::string::String>,
-                /// `G_EVENT_ID`: `string`, optional.
-                pub g_event_id: ::std::option::Option<::std::string::String>,
-                /// `CAL_DAV_LABEL`: `string`, optional.
-                pub cal_dav_label: ::std::option::Option<::std::string::String>,
-                /// `VERSION`: `string`, optional.
-                pub version: ::std::option::Option<::std::string::String>,
-                /// `ATTENDEES_CODES`: `array`, optional.
-                pub attendees_codes: ::std::vec::Vec<::serde_json::Value>,
-                /// `RECURRENCE_ID`: `string`, optional.
-                pub recurrence_id: ::std::option::Option<::std::string::String>,
-                /// `RELATIONS`: `object`, optional.
-                pub relations: ::std::option::Option<OutputRelations>,
-                /// `SECTION_ID`: `string`, optional.
-                pub section_id: ::std::option::Option<::std::string::String>,
-                /// `SYNC_STATUS`: `string`, optional.
-                pub sync_status: ::std::option::Option<::std::string::String>,
-                /// `UF_CRM_CAL_EVENT`: `array`, optional.
-                pub uf_crm_cal_event: ::std::vec::Vec<::serde_json::Value>,
-                /// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
-                pub uf_webdav_cal_event: ::std::vec::Vec<::serde_json::Value>,
-                /// `SECTION_DAV_XML_ID`: `array`, optional.
-                pub section_dav_xml_id: ::std::vec::Vec<::serde_json::Value>,
-                /// `DATE_FROM_FORMATTED`: `string`, optional.
-                pub date_from_formatted: ::std::option::Option<::std::string::String>,
-                /// `DATE_TO_FORMATTED`: `string`, optional.
-                pub date_to_formatted: ::std::option::Option<::std::string::String>,
-                /// `SECT_ID`: `string`, optional.
-                pub sect_id: ::std::option::Option<::std::string::String>,
-                /// `ATTENDEE_LIST`: `array`, optional.
-                pub attendee_list: ::std::vec::Vec<OutputAttendeeList>,
-                /// `COLLAB_ID`: `integer`, optional.
-                pub collab_id: ::std::option::Option<i64>,
-                /// `~RRULE_DESCRIPTION`: `string`, optional.
-                pub tilde_rrule_description: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `attendeesEntityList`: `array`, optional.
-                pub attendees_entity_list: ::std::vec::Vec<OutputAttendeesEntityList>,
-                /// `~DESCRIPTION`: `string`, optional.
-                pub tilde_description: ::std::option::Option<::std::string::String>,
-                /// `~USER_OFFSET_FROM`: `integer`, optional.
-                pub tilde_user_offset_from: ::std::option::Option<i64>,
-                /// `~USER_OFFSET_TO`: `integer`, optional.
-                pub tilde_user_offset_to: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "PARENT_ID",
-                                "DELETED",
-                                "CAL_TYPE",
-                                "OWNER_ID",
-                                "NAME",
-                                "DATE_FROM",
-                                "DATE_TO",
-                                "ORIGINAL_DATE_FROM",
-                                "TZ_FROM",
-                                "TZ_TO",
-                                "TZ_OFFSET_FROM",
-                                "TZ_OFFSET_TO",
-                                "DATE_FROM_TS_UTC",
-                                "DATE_TO_TS_UTC",
-                                "DT_SKIP_TIME",
-                                "DT_LENGTH",
-                                "EVENT_TYPE",
-                                "CREATED_BY",
-                                "DATE_CREATE",
-                                "TIMESTAMP_X",
-                                "DESCRIPTION",
-                                "PRIVATE_EVENT",
-                                "ACCESSIBILITY",
-                                "IMPORTANCE",
-                                "IS_MEETING",
-                                "MEETING_STATUS",
-                                "MEETING_HOST",
-                                "MEETING",
-                                "LOCATION",
-                                "REMIND",
-                                "COLOR",
-                                "RRULE",
-                                "EXDATE",
-                                "DAV_XML_ID",
-                                "G_EVENT_ID",
-                                "CAL_DAV_LABEL",
-                                "VERSION",
-                                "ATTENDEES_CODES",
-                                "RECURRENCE_ID",
-                                "RELATIONS",
-                                "SECTION_ID",
-                                "SYNC_STATUS",
-                                "UF_CRM_CAL_EVENT",
-                                "UF_WEBDAV_CAL_EVENT",
-                                "SECTION_DAV_XML_ID",
-                                "DATE_FROM_FORMATTED",
-                                "DATE_TO_FORMATTED",
-                                "SECT_ID",
-                                "ATTENDEE_LIST",
-                                "COLLAB_ID",
-                                "~RRULE_DESCRIPTION",
-                                "attendeesEntityList",
-                                "~DESCRIPTION",
-                                "~USER_OFFSET_FROM",
-                                "~USER_OFFSET_TO",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        parent_id: object.field("PARENT_ID")?,
-                        deleted: object.field("DELETED")?,
-                        cal_type: object.field("CAL_TYPE")?,
-                        owner_id: object.field("OWNER_ID")?,
-                        name: object.field("NAME")?,
-                        date_from: object.field("DATE_FROM")?,
-                        date_to: object.field("DATE_TO")?,
-                        original_date_from: object.field("ORIGINAL_DATE_FROM")?,
-                        tz_from: object.field("TZ_FROM")?,
-                        tz_to: object.field("TZ_TO")?,
-                        tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-                        tz_offset_to: object.field("TZ_OFFSET_TO")?,
-                        date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-                        date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-                        dt_skip_time: object.field("DT_SKIP_TIME")?,
-                        dt_length: object.field("DT_LENGTH")?,
-                        event_type: object.field("EVENT_TYPE")?,
-                        created_by: object.field("CREATED_BY")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        timestamp_x: object.field("TIMESTAMP_X")?,
-                        description: object.field("DESCRIPTION")?,
-                        private_event: object.field("PRIVATE_EVENT")?,
-                        accessibility: object.field("ACCESSIBILITY")?,
-                        importance: object.field("IMPORTANCE")?,
-                        is_meeting: object.field("IS_MEETING")?,
-                        meeting_status: object.field("MEETING_STATUS")?,
-                        meeting_host: object.field("MEETING_HOST")?,
-                        meeting: object.field("MEETING")?,
-                        location: object.field("LOCATION")?,
-                        remind: object.field("REMIND")?,
-                        color: object.field("COLOR")?,
-                        rrule: object.field("RRULE")?,
-                        exdate: object.field("EXDATE")?,
-                        dav_xml_id: object.field("DAV_XML_ID")?,
-                        g_event_id: object.field("G_EVENT_ID")?,
-                        cal_dav_label: object.field("CAL_DAV_LABEL")?,
-                        version: object.field("VERSION")?,
-                        attendees_codes: object.field("ATTENDEES_CODES")?,
-                        recurrence_id: object.field("RECURRENCE_ID")?,
-                        relations: object.field("RELATIONS")?,
-                        section_id: object.field("SECTION_ID")?,
-                        sync_status: object.field("SYNC_STATUS")?,
-                        uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
-                        uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
-                        section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
-                        date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-                        date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-                        sect_id: object.field("SECT_ID")?,
-                        attendee_list: object.field("ATTENDEE_LIST")?,
-                        collab_id: object.field("COLLAB_ID")?,
-                        tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
-                        attendees_entity_list: object.field("attendeesEntityList")?,
-                        tilde_description: object.field("~DESCRIPTION")?,
-                        tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-                        tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DELETED",
-                        &self.deleted.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-                    crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ORIGINAL_DATE_FROM",
-                        &self.original_date_from,
-                    )?;
-                    crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-                    crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TZ_OFFSET_FROM",
-                        &self.tz_offset_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TZ_OFFSET_TO",
-                        &self.tz_offset_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_FROM_TS_UTC",
-                        &self.date_from_ts_utc,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_TO_TS_UTC",
-                        &self.date_to_ts_utc,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DT_SKIP_TIME",
-                        &self.dt_skip_time.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-                    crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-                    crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TIMESTAMP_X",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PRIVATE_EVENT",
-                        &self.private_event.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACCESSIBILITY",
-                        &self.accessibility,
-                    )?;
-                    crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_MEETING",
-                        &self.is_meeting.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEETING_STATUS",
-                        &self.meeting_status,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEETING_HOST",
-                        &self.meeting_host,
-                    )?;
-                    crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
-                    crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-                    map.serialize_entry("REMIND", &self.remind)?;
-                    crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                    crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
-                    crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
-                    crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
-                    crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CAL_DAV_LABEL",
-                        &self.cal_dav_label,
-                    )?;
-                    crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-                    map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "RECURRENCE_ID",
-                        &self.recurrence_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
-                    crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SYNC_STATUS",
-                        &self.sync_status,
-                    )?;
-                    map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-                    map.serialize_entry(
-                        "UF_WEBDAV_CAL_EVENT",
-                        &self.uf_webdav_cal_event,
-                    )?;
-                    map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_FROM_FORMATTED",
-                        &self.date_from_formatted,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_TO_FORMATTED",
-                        &self.date_to_formatted,
-                    )?;
-                    crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-                    map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-                    crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "~RRULE_DESCRIPTION",
-                        &self.tilde_rrule_description,
-                    )?;
-                    map.serialize_entry(
-                        "attendeesEntityList",
-                        &self.attendees_entity_list,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "~DESCRIPTION",
-                        &self.tilde_description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "~USER_OFFSET_FROM",
-                        &self.tilde_user_offset_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "~USER_OFFSET_TO",
-                        &self.tilde_user_offset_to,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Nearest {
-                const NAME: &'static str = "calendar.event.get.nearest";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Types of `calendar.event.getbyid`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-    pub mod getbyid {
-        /// Error codes of `calendar.event.getbyid`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.getbyid" is not set` (no status), `Access denied` (no status).
-        pub type Error = crate::SystemError;
-        /// Allowed values of `result.MEETING_STATUS` in `calendar.event.getbyid`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputMeetingStatus {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `Q`
-            Q,
-            /// `H`
-            H,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-        /// The object `result.MEETING` of `calendar.event.getbyid`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputMeeting {
-            /// `HOST_NAME`: `string`, optional.
-            pub host_name: ::std::option::Option<::std::string::String>,
-            /// `NOTIFY`: `boolean`, optional.
-            pub notify: ::std::option::Option<bool>,
-            /// `REINVITE`: `boolean`, optional.
-            pub reinvite: ::std::option::Option<bool>,
-            /// `ALLOW_INVITE`: `boolean`, optional.
-            pub allow_invite: ::std::option::Option<bool>,
-            /// `HIDE_GUESTS`: `boolean`, optional.
-            pub hide_guests: ::std::option::Option<bool>,
-            /// `MEETING_CREATOR`: `integer`, optional.
-            pub meeting_creator: ::std::option::Option<i64>,
-            /// `LANGUAGE_ID`: `string`, optional.
-            pub language_id: ::std::option::Option<::std::string::String>,
-            /// `MAIL_FROM`: `string`, optional.
-            pub mail_from: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputMeeting {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    host_name: object.field("HOST_NAME")?,
-                    notify: object.field("NOTIFY")?,
-                    reinvite: object.field("REINVITE")?,
-                    allow_invite: object.field("ALLOW_INVITE")?,
-                    hide_guests: object.field("HIDE_GUESTS")?,
-                    meeting_creator: object.field("MEETING_CREATOR")?,
-                    language_id: object.field("LANGUAGE_ID")?,
-                    mail_from: object.field("MAIL_FROM")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputMeeting {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
-                crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-                crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
-                crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
-                crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MEETING_CREATOR",
-                    &self.meeting_creator,
-                )?;
-                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-                crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.REMIND` of `calendar.event.getbyid`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRemind {
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `count`: `integer`, optional.
-            pub count: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRemind {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
-                    count: object.field("count")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRemind {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "count", &self.count)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRruleByday {
-            /// `MO`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub mo: ::std::option::Option<::std::string::String>,
-            /// `WE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub we: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRruleByday {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    mo: object.soft("MO"),
-                    we: object.soft("WE"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRruleByday {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "MO", &self.mo)?;
-                crate::support::opt_entry(&mut map, "WE", &self.we)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRrule {
-            /// `FREQ`: `string`, optional.
-            pub freq: ::std::option::Option<::std::string::String>,
-            /// `BYDAY`: `object`, optional.
-            pub byday: ::std::option::Option<OutputRruleByday>,
-            /// `INTERVAL`: `integer`, optional.
-            pub interval: ::std::option::Option<i64>,
-            /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `~UNTIL`: `date`, optional.
-            pub tilde_until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `UNTIL_TS`: `integer`, optional.
-            pub until_ts: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRrule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    freq: object.field("FREQ")?,
-                    byday: object.field("BYDAY")?,
-                    interval: object.field("INTERVAL")?,
-                    until: object.field("UNTIL")?,
-                    tilde_until: object.field("~UNTIL")?,
-                    until_ts: object.field("UNTIL_TS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRrule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
-                crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-                crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-                crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
-                crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.RELATIONS` of `calendar.event.getbyid`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputRelations {
-            /// `ORIGINAL_RECURSION_ID`: `integer`, optional.
-            pub original_recursion_id: ::std::option::Option<i64>,
-            /// `COMMENT_XML_ID`: `string`, optional.
-            pub comment_xml_id: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputRelations {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
-                    comment_xml_id: object.field("COMMENT_XML_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputRelations {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ORIGINAL_RECURSION_ID",
-                    &self.original_recursion_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "COMMENT_XML_ID",
-                    &self.comment_xml_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.getbyid`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputAttendeeListStatus {
-            /// `Y`
-            Y,
-            /// `N`
-            N,
-            /// `Q`
-            Q,
-            /// `H`
-            H,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-        /// The object `result.ATTENDEE_LIST` of `calendar.event.getbyid`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttendeeList {
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `entryId`: `string`, optional.
-            pub entry_id: ::std::option::Option<::std::string::String>,
-            /// `status`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `Q`, `H`.
-            pub status: ::std::option::Option<OutputAttendeeListStatus>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttendeeList {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    entry_id: object.field("entryId")?,
-                    status: object.field("status")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttendeeList {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
-                crate::support::opt_entry(&mut map, "status", &self.status)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttendeesEntityList {
-            /// `entityId`: `string`, optional.
-            pub entity_id: ::std::option::Option<::std::string::String>,
-            /// `id`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttendeesEntityList {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity_id: object.field("entityId")?,
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttendeesEntityList {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `calendar.event.getbyid`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `PARENT_ID`: `string`, optional.
-            pub parent_id: ::std::option::Option<::std::string::String>,
-            /// `DELETED`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub deleted: ::std::option::Option<bool>,
-            /// `CAL_TYPE`: `string`, optional.
-            pub cal_type: ::std::option::Option<::std::string::String>,
-            /// `OWNER_ID`: `string`, optional.
-            pub owner_id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `DATE_FROM`: `datetime`, optional.
-            pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_TO`: `datetime`, optional.
-            pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `ORIGINAL_DATE_FROM`: `datetime`, optional.
-            pub original_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `TZ_FROM`: `string`, optional.
-            pub tz_from: ::std::option::Option<::std::string::String>,
-            /// `TZ_TO`: `string`, optional.
-            pub tz_to: ::std::option::Option<::std::string::String>,
-            /// `TZ_OFFSET_FROM`: `string`, optional.
-            pub tz_offset_from: ::std::option::Option<::std::string::String>,
-            /// `TZ_OFFSET_TO`: `string`, optional.
-            pub tz_offset_to: ::std::option::Option<::std::string::String>,
-            /// `DATE_FROM_TS_UTC`: `string`, optional.
-            pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `DATE_TO_TS_UTC`: `string`, optional.
-            pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-            /// `DT_SKIP_TIME`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub dt_skip_time: ::std::option::Option<bool>,
-            /// `DT_LENGTH`: `integer`, optional.
-            pub dt_length: ::std::option::Option<i64>,
-            /// `EVENT_TYPE`: `string`, optional.
-            pub event_type: ::std::option::Option<::std::string::String>,
-            /// `CREATED_BY`: `string`, optional.
-            pub created_by: ::std::option::Option<::std::string::String>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `PRIVATE_EVENT`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub private_event: ::std::option::Option<bool>,
-            /// `ACCESSIBILITY`: `string`, optional.
-            pub accessibility: ::std::option::Option<::std::string::String>,
-            /// `IMPORTANCE`: `string`, optional.
-            pub importance: ::std::option::Option<::std::string::String>,
-            /// `IS_MEETING`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_meeting: ::std::option::Option<bool>,
-            /// `MEETING_STATUS`: `string`, optional.
-            ///
-            /// Values: `Y`, `N`, `Q`, `H`.
-            pub meeting_status: ::std::option::Option<OutputMeetingStatus>,
-            /// `MEETING_HOST`: `string`, optional.
-            pub meeting_host: ::std::option::Option<::std::string::String>,
-            /// `MEETING`: `object`, optional.
-            pub meeting: ::std::option::Option<OutputMeeting>,
-            /// `LOCATION`: `string`, optional.
-            pub location: ::std::option::Option<::std::string::String>,
-            /// `REMIND`: `array`, optional.
-            pub remind: ::std::vec::Vec<OutputRemind>,
-            /// `COLOR`: `string`, optional.
-            pub color: ::std::option::Option<::std::string::String>,
-            /// `RRULE`: `object`, optional.
-            pub rrule: ::std::option::Option<OutputRrule>,
-            /// `EXDATE`: `string`, optional.
-            pub exdate: ::std::option::Option<::std::string::String>,
-            /// `DAV_XML_ID`: `string`, optional.
-            pub dav_xml_id: ::std::option::Option<::std::string::String>,
-            /// `G_EVENT_ID`: `string`, optional.
-            pub g_event_id: ::std::option::Option<::std::string::String>,
-            /// `CAL_DAV_LABEL`: `string`, optional.
-            pub cal_dav_label: ::std::option::Option<::std::string::String>,
-            /// `VERSION`: `string`, optional.
-            pub version: ::std::option::Option<::std::string::String>,
-            /// `ATTENDEES_CODES`: `array`, optional.
-            pub attendees_codes: ::std::vec::Vec<::serde_json::Value>,
-            /// `RECURRENCE_ID`: `string`, optional.
-            pub recurrence_id: ::std::option::Option<::std::string::String>,
-            /// `RELATIONS`: `object`, optional.
-            pub relations: ::std::option::Option<OutputRelations>,
-            /// `SECTION_ID`: `string`, optional.
-            pub section_id: ::std::option::Option<::std::string::String>,
-            /// `SYNC_STATUS`: `string`, optional.
-            pub sync_status: ::std::option::Option<::std::string::String>,
-            /// `UF_CRM_CAL_EVENT`: `array`, optional.
-            pub uf_crm_cal_event: ::std::vec::Vec<::serde_json::Value>,
-            /// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
-            pub uf_webdav_cal_event: ::std::vec::Vec<::serde_json::Value>,
-            /// `SECTION_DAV_XML_ID`: `array`, optional.
-            pub section_dav_xml_id: ::std::vec::Vec<::serde_json::Value>,
-            /// `DATE_FROM_FORMATTED`: `string`, optional.
-            pub date_from_formatted: ::std::option::Option<::std::string::String>,
-            /// `DATE_TO_FORMATTED`: `string`, optional.
-            pub date_to_formatted: ::std::option::Option<::std::string::String>,
-            /// `SECT_ID`: `string`, optional.
-            pub sect_id: ::std::option::Option<::std::string::String>,
-            /// `ATTENDEE_LIST`: `array`, optional.
-            pub attendee_list: ::std::vec::Vec<OutputAttendeeList>,
-            /// `COLLAB_ID`: `integer`, optional.
-            pub collab_id: ::std::option::Option<i64>,
-            /// `~RRULE_DESCRIPTION`: `string`, optional.
-            pub tilde_rrule_description: ::std::option::Option<::std::string::String>,
-            /// `attendeesEntityList`: `array`, optional.
-            pub attendees_entity_list: ::std::vec::Vec<OutputAttendeesEntityList>,
-            /// `~DESCRIPTION`: `string`, optional.
-            pub tilde_description: ::std::option::Option<::std::string::String>,
-            /// `~USER_OFFSET_FROM`: `integer`, optional.
-            pub tilde_user_offset_from: ::std::option::Option<i64>,
-            /// `~USER_OFFSET_TO`: `integer`, optional.
-            pub tilde_user_offset_to: ::std::option::Option<i64>,
-            /// `DAV_EXCH_LABEL`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub dav_exch_label: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "PARENT_ID",
-                            "DELETED",
-                            "CAL_TYPE",
-                            "OWNER_ID",
-                            "NAME",
-                            "DATE_FROM",
-                            "DATE_TO",
-                            "ORIGINAL_DATE_FROM",
-                            "TZ_FROM",
-                            "TZ_TO",
-                            "TZ_OFFSET_FROM",
-                            "TZ_OFFSET_TO",
-                            "DATE_FROM_TS_UTC",
-                            "DATE_TO_TS_UTC",
-                            "DT_SKIP_TIME",
-                            "DT_LENGTH",
-                            "EVENT_TYPE",
-                            "CREATED_BY",
-                            "DATE_CREATE",
-                            "TIMESTAMP_X",
-                            "DESCRIPTION",
-                            "PRIVATE_EVENT",
-                            "ACCESSIBILITY",
-                            "IMPORTANCE",
-                            "IS_MEETING",
-                            "MEETING_STATUS",
-                            "MEETING_HOST",
-                            "MEETING",
-                            "LOCATION",
-                            "REMIND",
-                            "COLOR",
-                            "RRULE",
-                            "EXDATE",
-                            "DAV_XML_ID",
-                            "G_EVENT_ID",
-                            "CAL_DAV_LABEL",
-                            "VERSION",
-                            "ATTENDEES_CODES",
-                            "RECURRENCE_ID",
-                            "RELATIONS",
-                            "SECTION_ID",
-                            "SYNC_STATUS",
-                            "UF_CRM_CAL_EVENT",
-                            "UF_WEBDAV_CAL_EVENT",
-                            "SECTION_DAV_XML_ID",
-                            "DATE_FROM_FORMATTED",
-                            "DATE_TO_FORMATTED",
-                            "SECT_ID",
-                            "ATTENDEE_LIST",
-                            "COLLAB_ID",
-                            "~RRULE_DESCRIPTION",
-                            "attendeesEntityList",
-                            "~DESCRIPTION",
-                            "~USER_OFFSET_FROM",
-                            "~USER_OFFSET_TO",
-                            "DAV_EXCH_LABEL",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    parent_id: object.field("PARENT_ID")?,
-                    deleted: object.field("DELETED")?,
-                    cal_type: object.field("CAL_TYPE")?,
-                    owner_id: object.field("OWNER_ID")?,
-                    name: object.field("NAME")?,
-                    date_from: object.field("DATE_FROM")?,
-                    date_to: object.field("DATE_TO")?,
-                    original_date_from: object.field("ORIGINAL_DATE_FROM")?,
-                    tz_from: object.field("TZ_FROM")?,
-                    tz_to: object.field("TZ_TO")?,
-                    tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-                    tz_offset_to: object.field("TZ_OFFSET_TO")?,
-                    date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-                    date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-                    dt_skip_time: object.field("DT_SKIP_TIME")?,
-                    dt_length: object.field("DT_LENGTH")?,
-                    event_type: object.field("EVENT_TYPE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    description: object.field("DESCRIPTION")?,
-                    private_event: object.field("PRIVATE_EVENT")?,
-                    accessibility: object.field("ACCESSIBILITY")?,
-                    importance: object.field("IMPORTANCE")?,
-                    is_meeting: object.field("IS_MEETING")?,
-                    meeting_status: object.field("MEETING_STATUS")?,
-                    meeting_host: object.field("MEETING_HOST")?,
-                    meeting: object.field("MEETING")?,
-                    location: object.field("LOCATION")?,
-                    remind: object.field("REMIND")?,
-                    color: object.field("COLOR")?,
-                    rrule: object.field("RRULE")?,
-                    exdate: object.field("EXDATE")?,
-                    dav_xml_id: object.field("DAV_XML_ID")?,
-                    g_event_id: object.field("G_EVENT_ID")?,
-                    cal_dav_label: object.field("CAL_DAV_LABEL")?,
-                    version: object.field("VERSION")?,
-                    attendees_codes: object.field("ATTENDEES_CODES")?,
-                    recurrence_id: object.field("RECURRENCE_ID")?,
-                    relations: object.field("RELATIONS")?,
-                    section_id: object.field("SECTION_ID")?,
-                    sync_status: object.field("SYNC_STATUS")?,
-                    uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
-                    uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
-                    section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
-                    date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-                    date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-                    sect_id: object.field("SECT_ID")?,
-                    attendee_list: object.field("ATTENDEE_LIST")?,
-                    collab_id: object.field("COLLAB_ID")?,
-                    tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
-                    attendees_entity_list: object.field("attendeesEntityList")?,
-                    tilde_description: object.field("~DESCRIPTION")?,
-                    tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-                    tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-                    dav_exch_label: object.soft("DAV_EXCH_LABEL"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DELETED",
-                    &self.deleted.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-                crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ORIGINAL_DATE_FROM",
-                    &self.original_date_from,
-                )?;
-                crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-                crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "TZ_OFFSET_FROM",
-                    &self.tz_offset_from,
-                )?;
-                crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_FROM_TS_UTC",
-                    &self.date_from_ts_utc,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_TO_TS_UTC",
-                    &self.date_to_ts_utc,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DT_SKIP_TIME",
-                    &self.dt_skip_time.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-                crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PRIVATE_EVENT",
-                    &self.private_event.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACCESSIBILITY",
-                    &self.accessibility,
-                )?;
-                crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "IS_MEETING",
-                    &self.is_meeting.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MEETING_STATUS",
-                    &self.meeting_status,
-                )?;
-                crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
-                crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
-                crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-                map.serialize_entry("REMIND", &self.remind)?;
-                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
-                crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
-                crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
-                crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CAL_DAV_LABEL",
-                    &self.cal_dav_label,
-                )?;
-                crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-                map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RECURRENCE_ID",
-                    &self.recurrence_id,
-                )?;
-                crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
-                crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-                crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
-                map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-                map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
-                map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_FROM_FORMATTED",
-                    &self.date_from_formatted,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_TO_FORMATTED",
-                    &self.date_to_formatted,
-                )?;
-                crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-                map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-                crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~RRULE_DESCRIPTION",
-                    &self.tilde_rrule_description,
-                )?;
-                map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~DESCRIPTION",
-                    &self.tilde_description,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~USER_OFFSET_FROM",
-                    &self.tilde_user_offset_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~USER_OFFSET_TO",
-                    &self.tilde_user_offset_to,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DAV_EXCH_LABEL",
-                    &self.dav_exch_label,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Getbyid {
-            const NAME: &'static str = "calendar.event.getbyid";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `calendar.event.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
-    pub mod update {
-        /// Error codes of `calendar.event.update`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.update" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.event.update" is not set.` (no status), `The required parameter "type" for the method "calendar.event.update" is not set.` (no status), `Invalid value for the "name" parameter.` (no status), `Invalid value for the "description" parameter.` (no status), `Access denied.` (no status), `You specified an invalid calendar section ID or the user does not have access to it.` (no status), `An invalid editing type for the recurring event is specified.` (no status), `The event's CRM links list must be an array.` (no status), `An error occurred while changing the event.` (no status).
-        pub type Error = crate::SystemError;
-        /// Allowed values of `params.recurrence_mode` in `calendar.event.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum RecurrenceMode {
-            /// `this`
-            This,
-            /// `next`
-            Next,
-            /// `all`
-            All,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(RecurrenceMode { This = "this", Next = "next", All = "all" });
-        /// The object `params.rrule` of `calendar.event.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Rrule {
-            /// `FREQ`: `string`, optional.
-            pub freq: ::std::option::Option<::std::string::String>,
-            /// `COUNT`: `integer`, optional.
-            pub count: ::std::option::Option<i64>,
-            /// `INTERVAL`: `integer`, optional.
-            pub interval: ::std::option::Option<i64>,
-            /// `BYDAY`: `array`, optional.
-            pub byday: ::std::option::Option<::serde_json::Value>,
-            /// `UNTIL`: `date`, optional.
-            pub until: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Rrule {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    freq: ::std::default::Default::default(),
-                    count: ::std::default::Default::default(),
-                    interval: ::std::default::Default::default(),
-                    byday: ::std::default::Default::default(),
-                    until: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `FREQ`.
-            pub fn freq(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.freq = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `COUNT`.
-            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `INTERVAL`.
-            pub fn interval(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.interval = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `BYDAY`.
-            pub fn byday(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.byday = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `UNTIL`.
-            pub fn until(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.until = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Rrule {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-                crate::support::opt_entry(&mut map, "COUNT", &self.count)?;
-                crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-                crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
-                crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Rrule {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    freq: object.exact_str("FREQ")?,
-                    count: object.field("COUNT")?,
-                    interval: object.field("INTERVAL")?,
-                    byday: object.field("BYDAY")?,
-                    until: object.field("UNTIL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Rrule);
-        /// The object `params.remind` of `calendar.event.update`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Remind {
-            /// `type`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `count`: `integer`, optional.
-            pub count: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Remind {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    type_: ::std::default::Default::default(),
-                    count: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `type`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `count`.
-            pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Remind {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "count", &self.count)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Remind {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.exact_str("type")?,
-                    count: object.field("count")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Remind);
-        /// The object `params.meeting` of `calendar.event.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Meeting {
-            /// `notify`: `boolean`, optional.
-            pub notify: ::std::option::Option<bool>,
-            /// `reinvite`: `boolean`, optional.
-            pub reinvite: ::std::option::Option<bool>,
-            /// `allow_invite`: `boolean`, optional.
-            pub allow_invite: ::std::option::Option<bool>,
-            /// `hide_guests`: `boolean`, optional.
-            pub hide_guests: ::std::option::Option<bool>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Meeting {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    notify: ::std::default::Default::default(),
-                    reinvite: ::std::default::Default::default(),
-                    allow_invite: ::std::default::Default::default(),
-                    hide_guests: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `notify`.
-            pub fn notify(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.notify = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `reinvite`.
-            pub fn reinvite(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.reinvite = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `allow_invite`.
-            pub fn allow_invite(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.allow_invite = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `hide_guests`.
-            pub fn hide_guests(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.hide_guests = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Meeting {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "notify", &self.notify)?;
-                crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
-                crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
-                crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Meeting {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    notify: object.field("notify")?,
-                    reinvite: object.field("reinvite")?,
-                    allow_invite: object.field("allow_invite")?,
-                    hide_guests: object.field("hide_guests")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Meeting);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "calendar.event.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `calendar.event.add`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+	///
+	/// Required: `type`, `ownerId`, `from`, `to`, `section`, `name`. Optional: `from_ts`, `to_ts`, `auto_detect_section`, `skip_time`, `timezone_from`, `timezone_to`, `description`, `color`, `text_color`, `accessibility`, `importance`, `private_event`, `rrule`, `is_meeting`, `location`, `remind`, `attendees`, `meeting`, `crm_fields`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: 11 errors without a code ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `type`: `string`, required.
+		pub type_: String,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// `from`: `datetime | date`, required.
+		pub from: ::bitrix24_runtime::DateTime,
+		/// `to`: `datetime | date`, required.
+		pub to: ::bitrix24_runtime::DateTime,
+		/// `from_ts`: `integer`, optional.
+		pub from_ts: Option<i64>,
+		/// `to_ts`: `integer`, optional.
+		pub to_ts: Option<i64>,
+		/// `section`: `integer`, required.
+		pub section: i64,
+		/// `auto_detect_section`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub auto_detect_section: Option<bool>,
+		/// `name`: `string`, required.
+		pub name: String,
+		/// `skip_time`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub skip_time: Option<bool>,
+		/// `timezone_from`: `string`, optional.
+		pub timezone_from: Option<String>,
+		/// `timezone_to`: `string`, optional.
+		pub timezone_to: Option<String>,
+		/// `description`: `text`, optional.
+		pub description: Option<String>,
+		/// `color`: `string`, optional.
+		pub color: Option<String>,
+		/// `text_color`: `string`, optional.
+		pub text_color: Option<String>,
+		/// `accessibility`: `string`, optional.
+		pub accessibility: Option<String>,
+		/// `importance`: `string`, optional.
+		pub importance: Option<String>,
+		/// `private_event`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub private_event: Option<bool>,
+		/// `rrule`: `object`, optional.
+		pub rrule: Option<add::Rrule>,
+		/// `is_meeting`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_meeting: Option<bool>,
+		/// `location`: `string`, optional.
+		pub location: Option<String>,
+		/// `remind`: `array`, optional.
+		pub remind: Option<Vec<add::Remind>>,
+		/// `attendees`: `array`, optional.
+		pub attendees: Option<::serde_json::Value>,
+		/// `meeting`: `object`, optional.
+		pub meeting: Option<add::Meeting>,
+		/// `crm_fields`: `array`, optional.
+		pub crm_fields: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `type`, `ownerId`, `from`, `to`, `section`, `name`.
+		pub fn new(
+			type_: impl Into<String>,
+			owner_id: impl Into<i64>,
+			from: impl Into<::bitrix24_runtime::DateTime>,
+			to: impl Into<::bitrix24_runtime::DateTime>,
+			section: impl Into<i64>,
+			name: impl Into<String>,
+		) -> Self {
+			Self {
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				from: from.into(),
+				to: to.into(),
+				from_ts: Default::default(),
+				to_ts: Default::default(),
+				section: section.into(),
+				auto_detect_section: Default::default(),
+				name: name.into(),
+				skip_time: Default::default(),
+				timezone_from: Default::default(),
+				timezone_to: Default::default(),
+				description: Default::default(),
+				color: Default::default(),
+				text_color: Default::default(),
+				accessibility: Default::default(),
+				importance: Default::default(),
+				private_event: Default::default(),
+				rrule: Default::default(),
+				is_meeting: Default::default(),
+				location: Default::default(),
+				remind: Default::default(),
+				attendees: Default::default(),
+				meeting: Default::default(),
+				crm_fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `from_ts`.
+		pub fn from_ts(mut self, value: impl Into<i64>) -> Self {
+			self.from_ts = Some(value.into());
+			self
+		}
+		/// Sets `to_ts`.
+		pub fn to_ts(mut self, value: impl Into<i64>) -> Self {
+			self.to_ts = Some(value.into());
+			self
+		}
+		/// Sets `auto_detect_section`.
+		pub fn auto_detect_section(mut self, value: impl Into<bool>) -> Self {
+			self.auto_detect_section = Some(value.into());
+			self
+		}
+		/// Sets `skip_time`.
+		pub fn skip_time(mut self, value: impl Into<bool>) -> Self {
+			self.skip_time = Some(value.into());
+			self
+		}
+		/// Sets `timezone_from`.
+		pub fn timezone_from(mut self, value: impl Into<String>) -> Self {
+			self.timezone_from = Some(value.into());
+			self
+		}
+		/// Sets `timezone_to`.
+		pub fn timezone_to(mut self, value: impl Into<String>) -> Self {
+			self.timezone_to = Some(value.into());
+			self
+		}
+		/// Sets `description`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `color`.
+		pub fn color(mut self, value: impl Into<String>) -> Self {
+			self.color = Some(value.into());
+			self
+		}
+		/// Sets `text_color`.
+		pub fn text_color(mut self, value: impl Into<String>) -> Self {
+			self.text_color = Some(value.into());
+			self
+		}
+		/// Sets `accessibility`.
+		pub fn accessibility(mut self, value: impl Into<String>) -> Self {
+			self.accessibility = Some(value.into());
+			self
+		}
+		/// Sets `importance`.
+		pub fn importance(mut self, value: impl Into<String>) -> Self {
+			self.importance = Some(value.into());
+			self
+		}
+		/// Sets `private_event`.
+		pub fn private_event(mut self, value: impl Into<bool>) -> Self {
+			self.private_event = Some(value.into());
+			self
+		}
+		/// Sets `rrule`.
+		pub fn rrule(mut self, value: impl Into<add::Rrule>) -> Self {
+			self.rrule = Some(value.into());
+			self
+		}
+		/// Sets `is_meeting`.
+		pub fn is_meeting(mut self, value: impl Into<bool>) -> Self {
+			self.is_meeting = Some(value.into());
+			self
+		}
+		/// Sets `location`.
+		pub fn location(mut self, value: impl Into<String>) -> Self {
+			self.location = Some(value.into());
+			self
+		}
+		/// Sets `remind`.
+		pub fn remind(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<add::Remind>>,
+		) -> Self {
+			self.remind = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `attendees`.
+		pub fn attendees(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.attendees = Some(value.into());
+			self
+		}
+		/// Sets `meeting`.
+		pub fn meeting(mut self, value: impl Into<add::Meeting>) -> Self {
+			self.meeting = Some(value.into());
+			self
+		}
+		/// Sets `crm_fields`.
+		pub fn crm_fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.crm_fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			map.serialize_entry("from", &self.from)?;
+			map.serialize_entry("to", &self.to)?;
+			crate::support::opt_entry(&mut map, "from_ts", &self.from_ts)?;
+			crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
+			map.serialize_entry("section", &self.section)?;
+			crate::support::opt_entry(
+				&mut map,
+				"auto_detect_section",
+				&self.auto_detect_section.map(crate::support::yes_no),
+			)?;
+			map.serialize_entry("name", &self.name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"skip_time",
+				&self.skip_time.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
+			crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::opt_entry(&mut map, "color", &self.color)?;
+			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
+			crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
+			crate::support::opt_entry(&mut map, "importance", &self.importance)?;
+			crate::support::opt_entry(
+				&mut map,
+				"private_event",
+				&self.private_event.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
+			crate::support::opt_entry(
+				&mut map,
+				"is_meeting",
+				&self.is_meeting.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "location", &self.location)?;
+			crate::support::opt_entry(&mut map, "remind", &self.remind)?;
+			crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
+			crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
+			crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				from: object.field("from")?,
+				to: object.field("to")?,
+				from_ts: object.field("from_ts")?,
+				to_ts: object.field("to_ts")?,
+				section: object.field("section")?,
+				auto_detect_section: object.field("auto_detect_section")?,
+				name: object.field("name")?,
+				skip_time: object.field("skip_time")?,
+				timezone_from: object.exact_str("timezone_from")?,
+				timezone_to: object.exact_str("timezone_to")?,
+				description: object.exact_str("description")?,
+				color: object.exact_str("color")?,
+				text_color: object.exact_str("text_color")?,
+				accessibility: object.exact_str("accessibility")?,
+				importance: object.exact_str("importance")?,
+				private_event: object.field("private_event")?,
+				rrule: object.field("rrule")?,
+				is_meeting: object.field("is_meeting")?,
+				location: object.exact_str("location")?,
+				remind: object.field("remind")?,
+				attendees: object.field("attendees")?,
+				meeting: object.field("meeting")?,
+				crm_fields: object.field("crm_fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `calendar.event.delete`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: 2 errors without a code ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `calendar.event.get`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	///
+	/// Required: `type`, `ownerId`. Optional: `from`, `to`, `section`.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `type`: `string`, required.
+		pub type_: String,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// `from`: `date`, optional.
+		pub from: Option<::bitrix24_runtime::DateTime>,
+		/// `to`: `date`, optional.
+		pub to: Option<::bitrix24_runtime::DateTime>,
+		/// `section`: `array`, optional.
+		pub section: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `type`, `ownerId`.
+		pub fn new(type_: impl Into<String>, owner_id: impl Into<i64>) -> Self {
+			Self {
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				from: Default::default(),
+				to: Default::default(),
+				section: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `from`.
+		pub fn from(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
+			self.from = Some(value.into());
+			self
+		}
+		/// Sets `to`.
+		pub fn to(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
+			self.to = Some(value.into());
+			self
+		}
+		/// Sets `section`.
+		pub fn section(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.section = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			crate::support::opt_entry(&mut map, "from", &self.from)?;
+			crate::support::opt_entry(&mut map, "to", &self.to)?;
+			crate::support::opt_entry(&mut map, "section", &self.section)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				from: object.field("from")?,
+				to: object.field("to")?,
+				section: object.field("section")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `calendar.event.getbyid`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `object` ([`getbyid::Output`]). Errors: 2 errors without a code ([`getbyid::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Getbyid {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Getbyid {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Getbyid {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Getbyid {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Getbyid);
+	/// `calendar.event.update`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+	///
+	/// Required: `id`, `type`, `ownerId`. Optional: `from`, `to`, `from_ts`, `to_ts`, `section`, `name`, `skip_time`, `timezone_from`, `timezone_to`, `description`, `color`, `text_color`, `accessibility`, `importance`, `private_event`, `recurrence_mode`, `current_date_from`, `rrule`, `is_meeting`, `location`, `remind`, `attendees`, `host`, `meeting`, `crm_fields`.
+	///
+	/// Result: `integer` ([`update::Output`]). Errors: 10 errors without a code ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// `type`: `string`, required.
+		pub type_: String,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// `from`: `datetime | date`, optional.
+		pub from: Option<::bitrix24_runtime::DateTime>,
+		/// `to`: `datetime | date`, optional.
+		pub to: Option<::bitrix24_runtime::DateTime>,
+		/// `from_ts`: `integer`, optional.
+		pub from_ts: Option<i64>,
+		/// `to_ts`: `integer`, optional.
+		pub to_ts: Option<i64>,
+		/// `section`: `integer`, optional.
+		pub section: Option<i64>,
+		/// `name`: `string`, optional.
+		pub name: Option<String>,
+		/// `skip_time`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub skip_time: Option<bool>,
+		/// `timezone_from`: `string`, optional.
+		pub timezone_from: Option<String>,
+		/// `timezone_to`: `string`, optional.
+		pub timezone_to: Option<String>,
+		/// `description`: `text`, optional.
+		pub description: Option<String>,
+		/// `color`: `string`, optional.
+		pub color: Option<String>,
+		/// `text_color`: `string`, optional.
+		pub text_color: Option<String>,
+		/// `accessibility`: `string`, optional.
+		pub accessibility: Option<String>,
+		/// `importance`: `string`, optional.
+		pub importance: Option<String>,
+		/// `private_event`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub private_event: Option<bool>,
+		/// `recurrence_mode`: `string`, optional.
+		///
+		/// Values: `this`, `next`, `all`.
+		pub recurrence_mode: Option<update::RecurrenceMode>,
+		/// `current_date_from`: `date`, optional.
+		pub current_date_from: Option<::bitrix24_runtime::DateTime>,
+		/// `rrule`: `object`, optional.
+		pub rrule: Option<update::Rrule>,
+		/// `is_meeting`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_meeting: Option<bool>,
+		/// `location`: `string`, optional.
+		pub location: Option<String>,
+		/// `remind`: `array`, optional.
+		pub remind: Option<Vec<update::Remind>>,
+		/// `attendees`: `array`, optional.
+		pub attendees: Option<::serde_json::Value>,
+		/// `host`: `integer`, optional.
+		pub host: Option<i64>,
+		/// `meeting`: `object`, optional.
+		pub meeting: Option<update::Meeting>,
+		/// `crm_fields`: `array`, optional.
+		pub crm_fields: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `id`, `type`, `ownerId`.
+		pub fn new(
+			id: impl Into<i64>,
+			type_: impl Into<String>,
+			owner_id: impl Into<i64>,
+		) -> Self {
+			Self {
+				id: id.into(),
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				from: Default::default(),
+				to: Default::default(),
+				from_ts: Default::default(),
+				to_ts: Default::default(),
+				section: Default::default(),
+				name: Default::default(),
+				skip_time: Default::default(),
+				timezone_from: Default::default(),
+				timezone_to: Default::default(),
+				description: Default::default(),
+				color: Default::default(),
+				text_color: Default::default(),
+				accessibility: Default::default(),
+				importance: Default::default(),
+				private_event: Default::default(),
+				recurrence_mode: Default::default(),
+				current_date_from: Default::default(),
+				rrule: Default::default(),
+				is_meeting: Default::default(),
+				location: Default::default(),
+				remind: Default::default(),
+				attendees: Default::default(),
+				host: Default::default(),
+				meeting: Default::default(),
+				crm_fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `from`.
+		pub fn from(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
+			self.from = Some(value.into());
+			self
+		}
+		/// Sets `to`.
+		pub fn to(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
+			self.to = Some(value.into());
+			self
+		}
+		/// Sets `from_ts`.
+		pub fn from_ts(mut self, value: impl Into<i64>) -> Self {
+			self.from_ts = Some(value.into());
+			self
+		}
+		/// Sets `to_ts`.
+		pub fn to_ts(mut self, value: impl Into<i64>) -> Self {
+			self.to_ts = Some(value.into());
+			self
+		}
+		/// Sets `section`.
+		pub fn section(mut self, value: impl Into<i64>) -> Self {
+			self.section = Some(value.into());
+			self
+		}
+		/// Sets `name`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `skip_time`.
+		pub fn skip_time(mut self, value: impl Into<bool>) -> Self {
+			self.skip_time = Some(value.into());
+			self
+		}
+		/// Sets `timezone_from`.
+		pub fn timezone_from(mut self, value: impl Into<String>) -> Self {
+			self.timezone_from = Some(value.into());
+			self
+		}
+		/// Sets `timezone_to`.
+		pub fn timezone_to(mut self, value: impl Into<String>) -> Self {
+			self.timezone_to = Some(value.into());
+			self
+		}
+		/// Sets `description`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `color`.
+		pub fn color(mut self, value: impl Into<String>) -> Self {
+			self.color = Some(value.into());
+			self
+		}
+		/// Sets `text_color`.
+		pub fn text_color(mut self, value: impl Into<String>) -> Self {
+			self.text_color = Some(value.into());
+			self
+		}
+		/// Sets `accessibility`.
+		pub fn accessibility(mut self, value: impl Into<String>) -> Self {
+			self.accessibility = Some(value.into());
+			self
+		}
+		/// Sets `importance`.
+		pub fn importance(mut self, value: impl Into<String>) -> Self {
+			self.importance = Some(value.into());
+			self
+		}
+		/// Sets `private_event`.
+		pub fn private_event(mut self, value: impl Into<bool>) -> Self {
+			self.private_event = Some(value.into());
+			self
+		}
+		/// Sets `recurrence_mode`.
+		pub fn recurrence_mode(
+			mut self,
+			value: impl Into<update::RecurrenceMode>,
+		) -> Self {
+			self.recurrence_mode = Some(value.into());
+			self
+		}
+		/// Sets `current_date_from`.
+		pub fn current_date_from(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.current_date_from = Some(value.into());
+			self
+		}
+		/// Sets `rrule`.
+		pub fn rrule(mut self, value: impl Into<update::Rrule>) -> Self {
+			self.rrule = Some(value.into());
+			self
+		}
+		/// Sets `is_meeting`.
+		pub fn is_meeting(mut self, value: impl Into<bool>) -> Self {
+			self.is_meeting = Some(value.into());
+			self
+		}
+		/// Sets `location`.
+		pub fn location(mut self, value: impl Into<String>) -> Self {
+			self.location = Some(value.into());
+			self
+		}
+		/// Sets `remind`.
+		pub fn remind(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<update::Remind>>,
+		) -> Self {
+			self.remind = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `attendees`.
+		pub fn attendees(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.attendees = Some(value.into());
+			self
+		}
+		/// Sets `host`.
+		pub fn host(mut self, value: impl Into<i64>) -> Self {
+			self.host = Some(value.into());
+			self
+		}
+		/// Sets `meeting`.
+		pub fn meeting(mut self, value: impl Into<update::Meeting>) -> Self {
+			self.meeting = Some(value.into());
+			self
+		}
+		/// Sets `crm_fields`.
+		pub fn crm_fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.crm_fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			crate::support::opt_entry(&mut map, "from", &self.from)?;
+			crate::support::opt_entry(&mut map, "to", &self.to)?;
+			crate::support::opt_entry(&mut map, "from_ts", &self.from_ts)?;
+			crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
+			crate::support::opt_entry(&mut map, "section", &self.section)?;
+			crate::support::opt_entry(&mut map, "name", &self.name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"skip_time",
+				&self.skip_time.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
+			crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::opt_entry(&mut map, "color", &self.color)?;
+			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
+			crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
+			crate::support::opt_entry(&mut map, "importance", &self.importance)?;
+			crate::support::opt_entry(
+				&mut map,
+				"private_event",
+				&self.private_event.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"recurrence_mode",
+				&self.recurrence_mode,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"current_date_from",
+				&self.current_date_from,
+			)?;
+			crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
+			crate::support::opt_entry(
+				&mut map,
+				"is_meeting",
+				&self.is_meeting.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "location", &self.location)?;
+			crate::support::opt_entry(&mut map, "remind", &self.remind)?;
+			crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
+			crate::support::opt_entry(&mut map, "host", &self.host)?;
+			crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
+			crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				from: object.field("from")?,
+				to: object.field("to")?,
+				from_ts: object.field("from_ts")?,
+				to_ts: object.field("to_ts")?,
+				section: object.field("section")?,
+				name: object.exact_str("name")?,
+				skip_time: object.field("skip_time")?,
+				timezone_from: object.exact_str("timezone_from")?,
+				timezone_to: object.exact_str("timezone_to")?,
+				description: object.exact_str("description")?,
+				color: object.exact_str("color")?,
+				text_color: object.exact_str("text_color")?,
+				accessibility: object.exact_str("accessibility")?,
+				importance: object.exact_str("importance")?,
+				private_event: object.field("private_event")?,
+				recurrence_mode: object.field("recurrence_mode")?,
+				current_date_from: object.field("current_date_from")?,
+				rrule: object.field("rrule")?,
+				is_meeting: object.field("is_meeting")?,
+				location: object.exact_str("location")?,
+				remind: object.field("remind")?,
+				attendees: object.field("attendees")?,
+				host: object.field("host")?,
+				meeting: object.field("meeting")?,
+				crm_fields: object.field("crm_fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `calendar.event.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+	pub mod add {
+		/// Error codes of `calendar.event.add`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name` (no status), `Invalid value for the parameter "description` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
+		pub type Error = crate::SystemError;
+		/// The object `params.rrule` of `calendar.event.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Rrule {
+			/// `FREQ`: `string`, optional.
+			pub freq: Option<String>,
+			/// `COUNT`: `integer`, optional.
+			pub count: Option<i64>,
+			/// `INTERVAL`: `integer`, optional.
+			pub interval: Option<i64>,
+			/// `BYDAY`: `array`, optional.
+			pub byday: Option<::serde_json::Value>,
+			/// `UNTIL`: `date`, optional.
+			pub until: Option<::bitrix24_runtime::DateTime>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Rrule {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					freq: Default::default(),
+					count: Default::default(),
+					interval: Default::default(),
+					byday: Default::default(),
+					until: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `FREQ`.
+			pub fn freq(mut self, value: impl Into<String>) -> Self {
+				self.freq = Some(value.into());
+				self
+			}
+			/// Sets `COUNT`.
+			pub fn count(mut self, value: impl Into<i64>) -> Self {
+				self.count = Some(value.into());
+				self
+			}
+			/// Sets `INTERVAL`.
+			pub fn interval(mut self, value: impl Into<i64>) -> Self {
+				self.interval = Some(value.into());
+				self
+			}
+			/// Sets `BYDAY`.
+			pub fn byday(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.byday = Some(value.into());
+				self
+			}
+			/// Sets `UNTIL`.
+			pub fn until(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.until = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Rrule {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+				crate::support::opt_entry(&mut map, "COUNT", &self.count)?;
+				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+				crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
+				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Rrule {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					freq: object.exact_str("FREQ")?,
+					count: object.field("COUNT")?,
+					interval: object.field("INTERVAL")?,
+					byday: object.field("BYDAY")?,
+					until: object.field("UNTIL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Rrule);
+		/// The object `params.remind` of `calendar.event.add`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Remind {
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `count`: `integer`, optional.
+			pub count: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Remind {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					type_: Default::default(),
+					count: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `count`.
+			pub fn count(mut self, value: impl Into<i64>) -> Self {
+				self.count = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Remind {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "count", &self.count)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Remind {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.exact_str("type")?,
+					count: object.field("count")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Remind);
+		/// The object `params.meeting` of `calendar.event.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Meeting {
+			/// `notify`: `boolean`, optional.
+			pub notify: Option<bool>,
+			/// `reinvite`: `boolean`, optional.
+			pub reinvite: Option<bool>,
+			/// `allow_invite`: `boolean`, optional.
+			pub allow_invite: Option<bool>,
+			/// `hide_guests`: `boolean`, optional.
+			pub hide_guests: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Meeting {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					notify: Default::default(),
+					reinvite: Default::default(),
+					allow_invite: Default::default(),
+					hide_guests: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `notify`.
+			pub fn notify(mut self, value: impl Into<bool>) -> Self {
+				self.notify = Some(value.into());
+				self
+			}
+			/// Sets `reinvite`.
+			pub fn reinvite(mut self, value: impl Into<bool>) -> Self {
+				self.reinvite = Some(value.into());
+				self
+			}
+			/// Sets `allow_invite`.
+			pub fn allow_invite(mut self, value: impl Into<bool>) -> Self {
+				self.allow_invite = Some(value.into());
+				self
+			}
+			/// Sets `hide_guests`.
+			pub fn hide_guests(mut self, value: impl Into<bool>) -> Self {
+				self.hide_guests = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Meeting {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "notify", &self.notify)?;
+				crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
+				crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
+				crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Meeting {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					notify: object.field("notify")?,
+					reinvite: object.field("reinvite")?,
+					allow_invite: object.field("allow_invite")?,
+					hide_guests: object.field("hide_guests")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Meeting);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "calendar.event.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `calendar.event.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-delete.html>
+	pub mod delete {
+		/// Error codes of `calendar.event.delete`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `Event id not specified` (no status), `An error occurred while deleting the event` (no status).
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "calendar.event.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `calendar.event.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	pub mod get {
+		/// Error codes of `calendar.event.get`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get` (no status), `Access denied` (no status).
+		pub type Error = crate::SystemError;
+		/// Allowed values of `result.MEETING_STATUS` in `calendar.event.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputMeetingStatus {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `Q`
+			Q,
+			/// `H`
+			H,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+		/// The object `result.MEETING` of `calendar.event.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputMeeting {
+			/// `HOST_NAME`: `string`, optional.
+			pub host_name: Option<String>,
+			/// `NOTIFY`: `boolean`, optional.
+			pub notify: Option<bool>,
+			/// `REINVITE`: `boolean`, optional.
+			pub reinvite: Option<bool>,
+			/// `ALLOW_INVITE`: `boolean`, optional.
+			pub allow_invite: Option<bool>,
+			/// `HIDE_GUESTS`: `boolean`, optional.
+			pub hide_guests: Option<bool>,
+			/// `MEETING_CREATOR`: `integer`, optional.
+			pub meeting_creator: Option<i64>,
+			/// `LANGUAGE_ID`: `string`, optional.
+			pub language_id: Option<String>,
+			/// `MAIL_FROM`: `string`, optional.
+			pub mail_from: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputMeeting {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					host_name: object.field("HOST_NAME")?,
+					notify: object.field("NOTIFY")?,
+					reinvite: object.field("REINVITE")?,
+					allow_invite: object.field("ALLOW_INVITE")?,
+					hide_guests: object.field("HIDE_GUESTS")?,
+					meeting_creator: object.field("MEETING_CREATOR")?,
+					language_id: object.field("LANGUAGE_ID")?,
+					mail_from: object.field("MAIL_FROM")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputMeeting {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
+				crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
+				crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
+				crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
+				crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MEETING_CREATOR",
+					&self.meeting_creator,
+				)?;
+				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+				crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.REMIND` of `calendar.event.get`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRemind {
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `count`: `integer`, optional.
+			pub count: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRemind {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.field("type")?,
+					count: object.field("count")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRemind {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "count", &self.count)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.RRULE` of `calendar.event.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRrule {
+			/// `FREQ`: `string`, optional.
+			pub freq: Option<String>,
+			/// `BYDAY`: `object`, optional.
+			pub byday: ::serde_json::Value,
+			/// `INTERVAL`: `integer`, optional.
+			pub interval: Option<i64>,
+			/// `UNTIL`: `date`, optional.
+			pub until: Option<::bitrix24_runtime::DateTime>,
+			/// `~UNTIL`: `date`, optional.
+			pub tilde_until: Option<::bitrix24_runtime::DateTime>,
+			/// `UNTIL_TS`: `integer`, optional.
+			pub until_ts: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRrule {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					freq: object.field("FREQ")?,
+					byday: object.field("BYDAY")?,
+					interval: object.field("INTERVAL")?,
+					until: object.field("UNTIL")?,
+					tilde_until: object.field("~UNTIL")?,
+					until_ts: object.field("UNTIL_TS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRrule {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+				map.serialize_entry("BYDAY", &self.byday)?;
+				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+				crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
+				crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.RELATIONS` of `calendar.event.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRelations {
+			/// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+			pub original_recursion_id: Option<i64>,
+			/// `COMMENT_XML_ID`: `string`, optional.
+			pub comment_xml_id: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRelations {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
+					comment_xml_id: object.field("COMMENT_XML_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRelations {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ORIGINAL_RECURSION_ID",
+					&self.original_recursion_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"COMMENT_XML_ID",
+					&self.comment_xml_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputAttendeeListStatus {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `Q`
+			Q,
+			/// `H`
+			H,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+		/// The object `result.ATTENDEE_LIST` of `calendar.event.get`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttendeeList {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `entryId`: `string`, optional.
+			pub entry_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Values: `Y`, `N`, `Q`, `H`.
+			pub status: Option<OutputAttendeeListStatus>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttendeeList {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					entry_id: object.field("entryId")?,
+					status: object.field("status")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttendeeList {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
+				crate::support::opt_entry(&mut map, "status", &self.status)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attendeesEntityList` of `calendar.event.get`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttendeesEntityList {
+			/// `entityId`: `string`, optional.
+			pub entity_id: Option<String>,
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttendeesEntityList {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity_id: object.field("entityId")?,
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttendeesEntityList {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `calendar.event.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `PARENT_ID`: `string`, optional.
+			pub parent_id: Option<String>,
+			/// `DELETED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub deleted: Option<bool>,
+			/// `CAL_TYPE`: `string`, optional.
+			pub cal_type: Option<String>,
+			/// `OWNER_ID`: `string`, optional.
+			pub owner_id: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `DATE_FROM`: `datetime`, optional.
+			pub date_from: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_TO`: `datetime`, optional.
+			pub date_to: Option<::bitrix24_runtime::DateTime>,
+			/// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+			pub original_date_from: Option<::bitrix24_runtime::DateTime>,
+			/// `TZ_FROM`: `string`, optional.
+			pub tz_from: Option<String>,
+			/// `TZ_TO`: `string`, optional.
+			pub tz_to: Option<String>,
+			/// `TZ_OFFSET_FROM`: `string`, optional.
+			pub tz_offset_from: Option<String>,
+			/// `TZ_OFFSET_TO`: `string`, optional.
+			pub tz_offset_to: Option<String>,
+			/// `DATE_FROM_TS_UTC`: `string`, optional.
+			pub date_from_ts_utc: Option<String>,
+			/// `DATE_TO_TS_UTC`: `string`, optional.
+			pub date_to_ts_utc: Option<String>,
+			/// `DT_SKIP_TIME`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub dt_skip_time: Option<bool>,
+			/// `DT_LENGTH`: `integer`, optional.
+			pub dt_length: Option<i64>,
+			/// `EVENT_TYPE`: `string`, optional.
+			pub event_type: Option<String>,
+			/// `CREATED_BY`: `string`, optional.
+			pub created_by: Option<String>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `PRIVATE_EVENT`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub private_event: Option<bool>,
+			/// `ACCESSIBILITY`: `string`, optional.
+			pub accessibility: Option<String>,
+			/// `IMPORTANCE`: `string`, optional.
+			pub importance: Option<String>,
+			/// `IS_MEETING`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub is_meeting: Option<bool>,
+			/// `MEETING_STATUS`: `string`, optional.
+			///
+			/// Values: `Y`, `N`, `Q`, `H`.
+			pub meeting_status: Option<OutputMeetingStatus>,
+			/// `MEETING_HOST`: `string`, optional.
+			pub meeting_host: Option<String>,
+			/// `MEETING`: `object`, optional.
+			pub meeting: Option<OutputMeeting>,
+			/// `LOCATION`: `string`, optional.
+			pub location: Option<String>,
+			/// `REMIND`: `array`, optional.
+			pub remind: Vec<OutputRemind>,
+			/// `COLOR`: `string`, optional.
+			pub color: Option<String>,
+			/// `RRULE`: `object`, optional.
+			pub rrule: Option<OutputRrule>,
+			/// `EXDATE`: `string`, optional.
+			pub exdate: Option<String>,
+			/// `DAV_XML_ID`: `string`, optional.
+			pub dav_xml_id: Option<String>,
+			/// `G_EVENT_ID`: `string`, optional.
+			pub g_event_id: Option<String>,
+			/// `CAL_DAV_LABEL`: `string`, optional.
+			pub cal_dav_label: Option<String>,
+			/// `VERSION`: `string`, optional.
+			pub version: Option<String>,
+			/// `ATTENDEES_CODES`: `array`, optional.
+			pub attendees_codes: Vec<::serde_json::Value>,
+			/// `RECURRENCE_ID`: `string`, optional.
+			pub recurrence_id: Option<String>,
+			/// `RELATIONS`: `object`, optional.
+			pub relations: Option<OutputRelations>,
+			/// `SECTION_ID`: `string`, optional.
+			pub section_id: Option<String>,
+			/// `SYNC_STATUS`: `string`, optional.
+			pub sync_status: Option<String>,
+			/// `UF_CRM_CAL_EVENT`: `array`, optional.
+			pub uf_crm_cal_event: Vec<::serde_json::Value>,
+			/// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+			pub uf_webdav_cal_event: Vec<::serde_json::Value>,
+			/// `SECTION_DAV_XML_ID`: `array`, optional.
+			pub section_dav_xml_id: Vec<::serde_json::Value>,
+			/// `DATE_FROM_FORMATTED`: `string`, optional.
+			pub date_from_formatted: Option<String>,
+			/// `DATE_TO_FORMATTED`: `string`, optional.
+			pub date_to_formatted: Option<String>,
+			/// `SECT_ID`: `string`, optional.
+			pub sect_id: Option<String>,
+			/// `ATTENDEE_LIST`: `array`, optional.
+			pub attendee_list: Vec<OutputAttendeeList>,
+			/// `COLLAB_ID`: `integer`, optional.
+			pub collab_id: Option<i64>,
+			/// `~RRULE_DESCRIPTION`: `string`, optional.
+			pub tilde_rrule_description: Option<String>,
+			/// `attendeesEntityList`: `array`, optional.
+			pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
+			/// `~DESCRIPTION`: `string`, optional.
+			pub tilde_description: Option<String>,
+			/// `~USER_OFFSET_FROM`: `integer`, optional.
+			pub tilde_user_offset_from: Option<i64>,
+			/// `~USER_OFFSET_TO`: `integer`, optional.
+			pub tilde_user_offset_to: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"PARENT_ID",
+							"DELETED",
+							"CAL_TYPE",
+							"OWNER_ID",
+							"NAME",
+							"DATE_FROM",
+							"DATE_TO",
+							"ORIGINAL_DATE_FROM",
+							"TZ_FROM",
+							"TZ_TO",
+							"TZ_OFFSET_FROM",
+							"TZ_OFFSET_TO",
+							"DATE_FROM_TS_UTC",
+							"DATE_TO_TS_UTC",
+							"DT_SKIP_TIME",
+							"DT_LENGTH",
+							"EVENT_TYPE",
+							"CREATED_BY",
+							"DATE_CREATE",
+							"TIMESTAMP_X",
+							"DESCRIPTION",
+							"PRIVATE_EVENT",
+							"ACCESSIBILITY",
+							"IMPORTANCE",
+							"IS_MEETING",
+							"MEETING_STATUS",
+							"MEETING_HOST",
+							"MEETING",
+							"LOCATION",
+							"REMIND",
+							"COLOR",
+							"RRULE",
+							"EXDATE",
+							"DAV_XML_ID",
+							"G_EVENT_ID",
+							"CAL_DAV_LABEL",
+							"VERSION",
+							"ATTENDEES_CODES",
+							"RECURRENCE_ID",
+							"RELATIONS",
+							"SECTION_ID",
+							"SYNC_STATUS",
+							"UF_CRM_CAL_EVENT",
+							"UF_WEBDAV_CAL_EVENT",
+							"SECTION_DAV_XML_ID",
+							"DATE_FROM_FORMATTED",
+							"DATE_TO_FORMATTED",
+							"SECT_ID",
+							"ATTENDEE_LIST",
+							"COLLAB_ID",
+							"~RRULE_DESCRIPTION",
+							"attendeesEntityList",
+							"~DESCRIPTION",
+							"~USER_OFFSET_FROM",
+							"~USER_OFFSET_TO",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					parent_id: object.field("PARENT_ID")?,
+					deleted: object.field("DELETED")?,
+					cal_type: object.field("CAL_TYPE")?,
+					owner_id: object.field("OWNER_ID")?,
+					name: object.field("NAME")?,
+					date_from: object.field("DATE_FROM")?,
+					date_to: object.field("DATE_TO")?,
+					original_date_from: object.field("ORIGINAL_DATE_FROM")?,
+					tz_from: object.field("TZ_FROM")?,
+					tz_to: object.field("TZ_TO")?,
+					tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+					tz_offset_to: object.field("TZ_OFFSET_TO")?,
+					date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+					date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+					dt_skip_time: object.field("DT_SKIP_TIME")?,
+					dt_length: object.field("DT_LENGTH")?,
+					event_type: object.field("EVENT_TYPE")?,
+					created_by: object.field("CREATED_BY")?,
+					date_create: object.field("DATE_CREATE")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					description: object.field("DESCRIPTION")?,
+					private_event: object.field("PRIVATE_EVENT")?,
+					accessibility: object.field("ACCESSIBILITY")?,
+					importance: object.field("IMPORTANCE")?,
+					is_meeting: object.field("IS_MEETING")?,
+					meeting_status: object.field("MEETING_STATUS")?,
+					meeting_host: object.field("MEETING_HOST")?,
+					meeting: object.field("MEETING")?,
+					location: object.field("LOCATION")?,
+					remind: object.field("REMIND")?,
+					color: object.field("COLOR")?,
+					rrule: object.field("RRULE")?,
+					exdate: object.field("EXDATE")?,
+					dav_xml_id: object.field("DAV_XML_ID")?,
+					g_event_id: object.field("G_EVENT_ID")?,
+					cal_dav_label: object.field("CAL_DAV_LABEL")?,
+					version: object.field("VERSION")?,
+					attendees_codes: object.field("ATTENDEES_CODES")?,
+					recurrence_id: object.field("RECURRENCE_ID")?,
+					relations: object.field("RELATIONS")?,
+					section_id: object.field("SECTION_ID")?,
+					sync_status: object.field("SYNC_STATUS")?,
+					uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
+					uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
+					section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
+					date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+					date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+					sect_id: object.field("SECT_ID")?,
+					attendee_list: object.field("ATTENDEE_LIST")?,
+					collab_id: object.field("COLLAB_ID")?,
+					tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
+					attendees_entity_list: object.field("attendeesEntityList")?,
+					tilde_description: object.field("~DESCRIPTION")?,
+					tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
+					tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DELETED",
+					&self.deleted.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ORIGINAL_DATE_FROM",
+					&self.original_date_from,
+				)?;
+				crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+				crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"TZ_OFFSET_FROM",
+					&self.tz_offset_from,
+				)?;
+				crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_FROM_TS_UTC",
+					&self.date_from_ts_utc,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_TO_TS_UTC",
+					&self.date_to_ts_utc,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DT_SKIP_TIME",
+					&self.dt_skip_time.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+				crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PRIVATE_EVENT",
+					&self.private_event.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACCESSIBILITY",
+					&self.accessibility,
+				)?;
+				crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+				crate::support::opt_entry(
+					&mut map,
+					"IS_MEETING",
+					&self.is_meeting.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MEETING_STATUS",
+					&self.meeting_status,
+				)?;
+				crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
+				crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
+				crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+				map.serialize_entry("REMIND", &self.remind)?;
+				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+				crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
+				crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
+				crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
+				crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CAL_DAV_LABEL",
+					&self.cal_dav_label,
+				)?;
+				crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+				map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RECURRENCE_ID",
+					&self.recurrence_id,
+				)?;
+				crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
+				crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+				crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
+				map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
+				map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
+				map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_FROM_FORMATTED",
+					&self.date_from_formatted,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_TO_FORMATTED",
+					&self.date_to_formatted,
+				)?;
+				crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+				map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
+				crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~RRULE_DESCRIPTION",
+					&self.tilde_rrule_description,
+				)?;
+				map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~DESCRIPTION",
+					&self.tilde_description,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~USER_OFFSET_FROM",
+					&self.tilde_user_offset_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~USER_OFFSET_TO",
+					&self.tilde_user_offset_to,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "calendar.event.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+		/// `calendar.event.get.nearest`: REST 2, scope `calendar`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+		///
+		/// Required: none. Optional: `type`, `ownerId`, `days`, `forCurrentUser`, `maxEventsCount`, `detailUrl`.
+		///
+		/// Result: `object` ([`nearest::Output`]). Errors: one error without a code ([`nearest::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Nearest {
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `ownerId`: `integer`, optional.
+			pub owner_id: Option<i64>,
+			/// `days`: `integer`, optional.
+			pub days: Option<i64>,
+			/// `forCurrentUser`: `boolean`, optional.
+			pub for_current_user: Option<bool>,
+			/// `maxEventsCount`: `integer`, optional.
+			pub max_events_count: Option<i64>,
+			/// `detailUrl`: `string`, optional.
+			pub detail_url: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Nearest {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					type_: Default::default(),
+					owner_id: Default::default(),
+					days: Default::default(),
+					for_current_user: Default::default(),
+					max_events_count: Default::default(),
+					detail_url: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `ownerId`.
+			pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+				self.owner_id = Some(value.into());
+				self
+			}
+			/// Sets `days`.
+			pub fn days(mut self, value: impl Into<i64>) -> Self {
+				self.days = Some(value.into());
+				self
+			}
+			/// Sets `forCurrentUser`.
+			pub fn for_current_user(mut self, value: impl Into<bool>) -> Self {
+				self.for_current_user = Some(value.into());
+				self
+			}
+			/// Sets `maxEventsCount`.
+			pub fn max_events_count(mut self, value: impl Into<i64>) -> Self {
+				self.max_events_count = Some(value.into());
+				self
+			}
+			/// Sets `detailUrl`.
+			pub fn detail_url(mut self, value: impl Into<String>) -> Self {
+				self.detail_url = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Nearest {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
+				crate::support::opt_entry(&mut map, "days", &self.days)?;
+				crate::support::opt_entry(
+					&mut map,
+					"forCurrentUser",
+					&self.for_current_user,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"maxEventsCount",
+					&self.max_events_count,
+				)?;
+				crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Nearest {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.exact_str("type")?,
+					owner_id: object.field("ownerId")?,
+					days: object.field("days")?,
+					for_current_user: object.field("forCurrentUser")?,
+					max_events_count: object.field("maxEventsCount")?,
+					detail_url: object.exact_str("detailUrl")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Nearest);
+		/// Types of `calendar.event.get.nearest`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+		pub mod nearest {
+			/// Error codes of `calendar.event.get.nearest`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `Access denied` (no status).
+			pub type Error = crate::SystemError;
+			/// Allowed values of `result.MEETING_STATUS` in `calendar.event.get.nearest`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputMeetingStatus {
+				/// `Y`
+				Y,
+				/// `N`
+				N,
+				/// `Q`
+				Q,
+				/// `H`
+				H,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+			/// The object `result.MEETING` of `calendar.event.get.nearest`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputMeeting {
+				/// `HOST_NAME`: `string`, optional.
+				pub host_name: Option<String>,
+				/// `NOTIFY`: `boolean`, optional.
+				pub notify: Option<bool>,
+				/// `REINVITE`: `boolean`, optional.
+				pub reinvite: Option<bool>,
+				/// `ALLOW_INVITE`: `boolean`, optional.
+				pub allow_invite: Option<bool>,
+				/// `HIDE_GUESTS`: `boolean`, optional.
+				pub hide_guests: Option<bool>,
+				/// `MEETING_CREATOR`: `integer`, optional.
+				pub meeting_creator: Option<i64>,
+				/// `LANGUAGE_ID`: `string`, optional.
+				pub language_id: Option<String>,
+				/// `MAIL_FROM`: `string`, optional.
+				pub mail_from: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputMeeting {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						host_name: object.field("HOST_NAME")?,
+						notify: object.field("NOTIFY")?,
+						reinvite: object.field("REINVITE")?,
+						allow_invite: object.field("ALLOW_INVITE")?,
+						hide_guests: object.field("HIDE_GUESTS")?,
+						meeting_creator: object.field("MEETING_CREATOR")?,
+						language_id: object.field("LANGUAGE_ID")?,
+						mail_from: object.field("MAIL_FROM")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputMeeting {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
+					crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
+					crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ALLOW_INVITE",
+						&self.allow_invite,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"HIDE_GUESTS",
+						&self.hide_guests,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEETING_CREATOR",
+						&self.meeting_creator,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LANGUAGE_ID",
+						&self.language_id,
+					)?;
+					crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputRemind {
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// `count`: `integer`, optional.
+				pub count: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputRemind {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						type_: object.field("type")?,
+						count: object.field("count")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputRemind {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "count", &self.count)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.RRULE` of `calendar.event.get.nearest`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputRrule {
+				/// `FREQ`: `string`, optional.
+				pub freq: Option<String>,
+				/// `BYDAY`: `object`, optional.
+				pub byday: ::serde_json::Value,
+				/// `INTERVAL`: `integer`, optional.
+				pub interval: Option<i64>,
+				/// `UNTIL`: `date`, optional.
+				pub until: Option<::bitrix24_runtime::DateTime>,
+				/// `~UNTIL`: `date`, optional.
+				pub tilde_until: Option<::bitrix24_runtime::DateTime>,
+				/// `UNTIL_TS`: `integer`, optional.
+				pub until_ts: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputRrule {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						freq: object.field("FREQ")?,
+						byday: object.field("BYDAY")?,
+						interval: object.field("INTERVAL")?,
+						until: object.field("UNTIL")?,
+						tilde_until: object.field("~UNTIL")?,
+						until_ts: object.field("UNTIL_TS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputRrule {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+					map.serialize_entry("BYDAY", &self.byday)?;
+					crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+					crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+					crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
+					crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.RELATIONS` of `calendar.event.get.nearest`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputRelations {
+				/// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+				pub original_recursion_id: Option<i64>,
+				/// `COMMENT_XML_ID`: `string`, optional.
+				pub comment_xml_id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputRelations {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
+						comment_xml_id: object.field("COMMENT_XML_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputRelations {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ORIGINAL_RECURSION_ID",
+						&self.original_recursion_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"COMMENT_XML_ID",
+						&self.comment_xml_id,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get.nearest`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputAttendeeListStatus {
+				/// `Y`
+				Y,
+				/// `N`
+				N,
+				/// `Q`
+				Q,
+				/// `H`
+				H,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" }
+			);
+			/// The object `result.ATTENDEE_LIST` of `calendar.event.get.nearest`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputAttendeeList {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `entryId`: `string`, optional.
+				pub entry_id: Option<String>,
+				/// `status`: `string`, optional.
+				///
+				/// Values: `Y`, `N`, `Q`, `H`.
+				pub status: Option<OutputAttendeeListStatus>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputAttendeeList {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						entry_id: object.field("entryId")?,
+						status: object.field("status")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputAttendeeList {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
+					crate::support::opt_entry(&mut map, "status", &self.status)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.attendeesEntityList` of `calendar.event.get.nearest`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputAttendeesEntityList {
+				/// `entityId`: `string`, optional.
+				pub entity_id: Option<String>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputAttendeesEntityList {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						entity_id: object.field("entityId")?,
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputAttendeesEntityList {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `calendar.event.get.nearest`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `ID`: `string`, optional.
+				pub id: Option<String>,
+				/// `PARENT_ID`: `string`, optional.
+				pub parent_id: Option<String>,
+				/// `DELETED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub deleted: Option<bool>,
+				/// `CAL_TYPE`: `string`, optional.
+				pub cal_type: Option<String>,
+				/// `OWNER_ID`: `string`, optional.
+				pub owner_id: Option<String>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `DATE_FROM`: `datetime`, optional.
+				pub date_from: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_TO`: `datetime`, optional.
+				pub date_to: Option<::bitrix24_runtime::DateTime>,
+				/// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+				pub original_date_from: Option<::bitrix24_runtime::DateTime>,
+				/// `TZ_FROM`: `string`, optional.
+				pub tz_from: Option<String>,
+				/// `TZ_TO`: `string`, optional.
+				pub tz_to: Option<String>,
+				/// `TZ_OFFSET_FROM`: `string`, optional.
+				pub tz_offset_from: Option<String>,
+				/// `TZ_OFFSET_TO`: `string`, optional.
+				pub tz_offset_to: Option<String>,
+				/// `DATE_FROM_TS_UTC`: `string`, optional.
+				pub date_from_ts_utc: Option<String>,
+				/// `DATE_TO_TS_UTC`: `string`, optional.
+				pub date_to_ts_utc: Option<String>,
+				/// `DT_SKIP_TIME`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub dt_skip_time: Option<bool>,
+				/// `DT_LENGTH`: `integer`, optional.
+				pub dt_length: Option<i64>,
+				/// `EVENT_TYPE`: `string`, optional.
+				pub event_type: Option<String>,
+				/// `CREATED_BY`: `string`, optional.
+				pub created_by: Option<String>,
+				/// `DATE_CREATE`: `datetime`, optional.
+				pub date_create: Option<::bitrix24_runtime::DateTime>,
+				/// `TIMESTAMP_X`: `datetime`, optional.
+				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+				/// `DESCRIPTION`: `string`, optional.
+				pub description: Option<String>,
+				/// `PRIVATE_EVENT`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub private_event: Option<bool>,
+				/// `ACCESSIBILITY`: `string`, optional.
+				pub accessibility: Option<String>,
+				/// `IMPORTANCE`: `string`, optional.
+				pub importance: Option<String>,
+				/// `IS_MEETING`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_meeting: Option<bool>,
+				/// `MEETING_STATUS`: `string`, optional.
+				///
+				/// Values: `Y`, `N`, `Q`, `H`.
+				pub meeting_status: Option<OutputMeetingStatus>,
+				/// `MEETING_HOST`: `string`, optional.
+				pub meeting_host: Option<String>,
+				/// `MEETING`: `object`, optional.
+				pub meeting: Option<OutputMeeting>,
+				/// `LOCATION`: `string`, optional.
+				pub location: Option<String>,
+				/// `REMIND`: `array`, optional.
+				pub remind: Vec<OutputRemind>,
+				/// `COLOR`: `string`, optional.
+				pub color: Option<String>,
+				/// `RRULE`: `object`, optional.
+				pub rrule: Option<OutputRrule>,
+				/// `EXDATE`: `string`, optional.
+				pub exdate: Option<String>,
+				/// `DAV_XML_ID`: `string`, optional.
+				pub dav_xml_id: Option<String>,
+				/// `G_EVENT_ID`: `string`, optional.
+				pub g_event_id: Option<String>,
+				/// `CAL_DAV_LABEL`: `string`, optional.
+				pub cal_dav_label: Option<String>,
+				/// `VERSION`: `string`, optional.
+				pub version: Option<String>,
+				/// `ATTENDEES_CODES`: `array`, optional.
+				pub attendees_codes: Vec<::serde_json::Value>,
+				/// `RECURRENCE_ID`: `string`, optional.
+				pub recurrence_id: Option<String>,
+				/// `RELATIONS`: `object`, optional.
+				pub relations: Option<OutputRelations>,
+				/// `SECTION_ID`: `string`, optional.
+				pub section_id: Option<String>,
+				/// `SYNC_STATUS`: `string`, optional.
+				pub sync_status: Option<String>,
+				/// `UF_CRM_CAL_EVENT`: `array`, optional.
+				pub uf_crm_cal_event: Vec<::serde_json::Value>,
+				/// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+				pub uf_webdav_cal_event: Vec<::serde_json::Value>,
+				/// `SECTION_DAV_XML_ID`: `array`, optional.
+				pub section_dav_xml_id: Vec<::serde_json::Value>,
+				/// `DATE_FROM_FORMATTED`: `string`, optional.
+				pub date_from_formatted: Option<String>,
+				/// `DATE_TO_FORMATTED`: `string`, optional.
+				pub date_to_formatted: Option<String>,
+				/// `SECT_ID`: `string`, optional.
+				pub sect_id: Option<String>,
+				/// `ATTENDEE_LIST`: `array`, optional.
+				pub attendee_list: Vec<OutputAttendeeList>,
+				/// `COLLAB_ID`: `integer`, optional.
+				pub collab_id: Option<i64>,
+				/// `~RRULE_DESCRIPTION`: `string`, optional.
+				pub tilde_rrule_description: Option<String>,
+				/// `attendeesEntityList`: `array`, optional.
+				pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
+				/// `~DESCRIPTION`: `string`, optional.
+				pub tilde_description: Option<String>,
+				/// `~USER_OFFSET_FROM`: `integer`, optional.
+				pub tilde_user_offset_from: Option<i64>,
+				/// `~USER_OFFSET_TO`: `integer`, optional.
+				pub tilde_user_offset_to: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"PARENT_ID",
+								"DELETED",
+								"CAL_TYPE",
+								"OWNER_ID",
+								"NAME",
+								"DATE_FROM",
+								"DATE_TO",
+								"ORIGINAL_DATE_FROM",
+								"TZ_FROM",
+								"TZ_TO",
+								"TZ_OFFSET_FROM",
+								"TZ_OFFSET_TO",
+								"DATE_FROM_TS_UTC",
+								"DATE_TO_TS_UTC",
+								"DT_SKIP_TIME",
+								"DT_LENGTH",
+								"EVENT_TYPE",
+								"CREATED_BY",
+								"DATE_CREATE",
+								"TIMESTAMP_X",
+								"DESCRIPTION",
+								"PRIVATE_EVENT",
+								"ACCESSIBILITY",
+								"IMPORTANCE",
+								"IS_MEETING",
+								"MEETING_STATUS",
+								"MEETING_HOST",
+								"MEETING",
+								"LOCATION",
+								"REMIND",
+								"COLOR",
+								"RRULE",
+								"EXDATE",
+								"DAV_XML_ID",
+								"G_EVENT_ID",
+								"CAL_DAV_LABEL",
+								"VERSION",
+								"ATTENDEES_CODES",
+								"RECURRENCE_ID",
+								"RELATIONS",
+								"SECTION_ID",
+								"SYNC_STATUS",
+								"UF_CRM_CAL_EVENT",
+								"UF_WEBDAV_CAL_EVENT",
+								"SECTION_DAV_XML_ID",
+								"DATE_FROM_FORMATTED",
+								"DATE_TO_FORMATTED",
+								"SECT_ID",
+								"ATTENDEE_LIST",
+								"COLLAB_ID",
+								"~RRULE_DESCRIPTION",
+								"attendeesEntityList",
+								"~DESCRIPTION",
+								"~USER_OFFSET_FROM",
+								"~USER_OFFSET_TO",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						parent_id: object.field("PARENT_ID")?,
+						deleted: object.field("DELETED")?,
+						cal_type: object.field("CAL_TYPE")?,
+						owner_id: object.field("OWNER_ID")?,
+						name: object.field("NAME")?,
+						date_from: object.field("DATE_FROM")?,
+						date_to: object.field("DATE_TO")?,
+						original_date_from: object.field("ORIGINAL_DATE_FROM")?,
+						tz_from: object.field("TZ_FROM")?,
+						tz_to: object.field("TZ_TO")?,
+						tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+						tz_offset_to: object.field("TZ_OFFSET_TO")?,
+						date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+						date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+						dt_skip_time: object.field("DT_SKIP_TIME")?,
+						dt_length: object.field("DT_LENGTH")?,
+						event_type: object.field("EVENT_TYPE")?,
+						created_by: object.field("CREATED_BY")?,
+						date_create: object.field("DATE_CREATE")?,
+						timestamp_x: object.field("TIMESTAMP_X")?,
+						description: object.field("DESCRIPTION")?,
+						private_event: object.field("PRIVATE_EVENT")?,
+						accessibility: object.field("ACCESSIBILITY")?,
+						importance: object.field("IMPORTANCE")?,
+						is_meeting: object.field("IS_MEETING")?,
+						meeting_status: object.field("MEETING_STATUS")?,
+						meeting_host: object.field("MEETING_HOST")?,
+						meeting: object.field("MEETING")?,
+						location: object.field("LOCATION")?,
+						remind: object.field("REMIND")?,
+						color: object.field("COLOR")?,
+						rrule: object.field("RRULE")?,
+						exdate: object.field("EXDATE")?,
+						dav_xml_id: object.field("DAV_XML_ID")?,
+						g_event_id: object.field("G_EVENT_ID")?,
+						cal_dav_label: object.field("CAL_DAV_LABEL")?,
+						version: object.field("VERSION")?,
+						attendees_codes: object.field("ATTENDEES_CODES")?,
+						recurrence_id: object.field("RECURRENCE_ID")?,
+						relations: object.field("RELATIONS")?,
+						section_id: object.field("SECTION_ID")?,
+						sync_status: object.field("SYNC_STATUS")?,
+						uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
+						uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
+						section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
+						date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+						date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+						sect_id: object.field("SECT_ID")?,
+						attendee_list: object.field("ATTENDEE_LIST")?,
+						collab_id: object.field("COLLAB_ID")?,
+						tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
+						attendees_entity_list: object.field("attendeesEntityList")?,
+						tilde_description: object.field("~DESCRIPTION")?,
+						tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
+						tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DELETED",
+						&self.deleted.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+					crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ORIGINAL_DATE_FROM",
+						&self.original_date_from,
+					)?;
+					crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+					crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TZ_OFFSET_FROM",
+						&self.tz_offset_from,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TZ_OFFSET_TO",
+						&self.tz_offset_to,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_FROM_TS_UTC",
+						&self.date_from_ts_utc,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_TO_TS_UTC",
+						&self.date_to_ts_utc,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DT_SKIP_TIME",
+						&self.dt_skip_time.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+					crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TIMESTAMP_X",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DESCRIPTION",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PRIVATE_EVENT",
+						&self.private_event.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ACCESSIBILITY",
+						&self.accessibility,
+					)?;
+					crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_MEETING",
+						&self.is_meeting.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEETING_STATUS",
+						&self.meeting_status,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEETING_HOST",
+						&self.meeting_host,
+					)?;
+					crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
+					crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+					map.serialize_entry("REMIND", &self.remind)?;
+					crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+					crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
+					crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
+					crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
+					crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CAL_DAV_LABEL",
+						&self.cal_dav_label,
+					)?;
+					crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+					map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
+					crate::support::opt_entry(
+						&mut map,
+						"RECURRENCE_ID",
+						&self.recurrence_id,
+					)?;
+					crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
+					crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SYNC_STATUS",
+						&self.sync_status,
+					)?;
+					map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
+					map.serialize_entry(
+						"UF_WEBDAV_CAL_EVENT",
+						&self.uf_webdav_cal_event,
+					)?;
+					map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_FROM_FORMATTED",
+						&self.date_from_formatted,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_TO_FORMATTED",
+						&self.date_to_formatted,
+					)?;
+					crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+					map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
+					crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"~RRULE_DESCRIPTION",
+						&self.tilde_rrule_description,
+					)?;
+					map.serialize_entry(
+						"attendeesEntityList",
+						&self.attendees_entity_list,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"~DESCRIPTION",
+						&self.tilde_description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"~USER_OFFSET_FROM",
+						&self.tilde_user_offset_from,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"~USER_OFFSET_TO",
+						&self.tilde_user_offset_to,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Nearest {
+				const NAME: &'static str = "calendar.event.get.nearest";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Types of `calendar.event.getbyid`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+	pub mod getbyid {
+		/// Error codes of `calendar.event.getbyid`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.getbyid" is not set` (no status), `Access denied` (no status).
+		pub type Error = crate::SystemError;
+		/// Allowed values of `result.MEETING_STATUS` in `calendar.event.getbyid`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputMeetingStatus {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `Q`
+			Q,
+			/// `H`
+			H,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+		/// The object `result.MEETING` of `calendar.event.getbyid`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputMeeting {
+			/// `HOST_NAME`: `string`, optional.
+			pub host_name: Option<String>,
+			/// `NOTIFY`: `boolean`, optional.
+			pub notify: Option<bool>,
+			/// `REINVITE`: `boolean`, optional.
+			pub reinvite: Option<bool>,
+			/// `ALLOW_INVITE`: `boolean`, optional.
+			pub allow_invite: Option<bool>,
+			/// `HIDE_GUESTS`: `boolean`, optional.
+			pub hide_guests: Option<bool>,
+			/// `MEETING_CREATOR`: `integer`, optional.
+			pub meeting_creator: Option<i64>,
+			/// `LANGUAGE_ID`: `string`, optional.
+			pub language_id: Option<String>,
+			/// `MAIL_FROM`: `string`, optional.
+			pub mail_from: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputMeeting {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					host_name: object.field("HOST_NAME")?,
+					notify: object.field("NOTIFY")?,
+					reinvite: object.field("REINVITE")?,
+					allow_invite: object.field("ALLOW_INVITE")?,
+					hide_guests: object.field("HIDE_GUESTS")?,
+					meeting_creator: object.field("MEETING_CREATOR")?,
+					language_id: object.field("LANGUAGE_ID")?,
+					mail_from: object.field("MAIL_FROM")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputMeeting {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
+				crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
+				crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
+				crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
+				crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MEETING_CREATOR",
+					&self.meeting_creator,
+				)?;
+				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+				crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.REMIND` of `calendar.event.getbyid`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRemind {
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `count`: `integer`, optional.
+			pub count: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRemind {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.field("type")?,
+					count: object.field("count")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRemind {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "count", &self.count)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRruleByday {
+			/// `MO`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub mo: Option<String>,
+			/// `WE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub we: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRruleByday {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					mo: object.soft("MO"),
+					we: object.soft("WE"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRruleByday {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "MO", &self.mo)?;
+				crate::support::opt_entry(&mut map, "WE", &self.we)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRrule {
+			/// `FREQ`: `string`, optional.
+			pub freq: Option<String>,
+			/// `BYDAY`: `object`, optional.
+			pub byday: Option<OutputRruleByday>,
+			/// `INTERVAL`: `integer`, optional.
+			pub interval: Option<i64>,
+			/// `UNTIL`: `date`, optional.
+			pub until: Option<::bitrix24_runtime::DateTime>,
+			/// `~UNTIL`: `date`, optional.
+			pub tilde_until: Option<::bitrix24_runtime::DateTime>,
+			/// `UNTIL_TS`: `integer`, optional.
+			pub until_ts: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRrule {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					freq: object.field("FREQ")?,
+					byday: object.field("BYDAY")?,
+					interval: object.field("INTERVAL")?,
+					until: object.field("UNTIL")?,
+					tilde_until: object.field("~UNTIL")?,
+					until_ts: object.field("UNTIL_TS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRrule {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+				crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
+				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+				crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
+				crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.RELATIONS` of `calendar.event.getbyid`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputRelations {
+			/// `ORIGINAL_RECURSION_ID`: `integer`, optional.
+			pub original_recursion_id: Option<i64>,
+			/// `COMMENT_XML_ID`: `string`, optional.
+			pub comment_xml_id: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputRelations {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
+					comment_xml_id: object.field("COMMENT_XML_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputRelations {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ORIGINAL_RECURSION_ID",
+					&self.original_recursion_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"COMMENT_XML_ID",
+					&self.comment_xml_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.getbyid`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputAttendeeListStatus {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `Q`
+			Q,
+			/// `H`
+			H,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+		/// The object `result.ATTENDEE_LIST` of `calendar.event.getbyid`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttendeeList {
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `entryId`: `string`, optional.
+			pub entry_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Values: `Y`, `N`, `Q`, `H`.
+			pub status: Option<OutputAttendeeListStatus>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttendeeList {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					entry_id: object.field("entryId")?,
+					status: object.field("status")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttendeeList {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
+				crate::support::opt_entry(&mut map, "status", &self.status)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttendeesEntityList {
+			/// `entityId`: `string`, optional.
+			pub entity_id: Option<String>,
+			/// `id`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttendeesEntityList {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity_id: object.field("entityId")?,
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttendeesEntityList {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `calendar.event.getbyid`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `PARENT_ID`: `string`, optional.
+			pub parent_id: Option<String>,
+			/// `DELETED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub deleted: Option<bool>,
+			/// `CAL_TYPE`: `string`, optional.
+			pub cal_type: Option<String>,
+			/// `OWNER_ID`: `string`, optional.
+			pub owner_id: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `DATE_FROM`: `datetime`, optional.
+			pub date_from: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_TO`: `datetime`, optional.
+			pub date_to: Option<::bitrix24_runtime::DateTime>,
+			/// `ORIGINAL_DATE_FROM`: `datetime`, optional.
+			pub original_date_from: Option<::bitrix24_runtime::DateTime>,
+			/// `TZ_FROM`: `string`, optional.
+			pub tz_from: Option<String>,
+			/// `TZ_TO`: `string`, optional.
+			pub tz_to: Option<String>,
+			/// `TZ_OFFSET_FROM`: `string`, optional.
+			pub tz_offset_from: Option<String>,
+			/// `TZ_OFFSET_TO`: `string`, optional.
+			pub tz_offset_to: Option<String>,
+			/// `DATE_FROM_TS_UTC`: `string`, optional.
+			pub date_from_ts_utc: Option<String>,
+			/// `DATE_TO_TS_UTC`: `string`, optional.
+			pub date_to_ts_utc: Option<String>,
+			/// `DT_SKIP_TIME`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub dt_skip_time: Option<bool>,
+			/// `DT_LENGTH`: `integer`, optional.
+			pub dt_length: Option<i64>,
+			/// `EVENT_TYPE`: `string`, optional.
+			pub event_type: Option<String>,
+			/// `CREATED_BY`: `string`, optional.
+			pub created_by: Option<String>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `PRIVATE_EVENT`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub private_event: Option<bool>,
+			/// `ACCESSIBILITY`: `string`, optional.
+			pub accessibility: Option<String>,
+			/// `IMPORTANCE`: `string`, optional.
+			pub importance: Option<String>,
+			/// `IS_MEETING`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub is_meeting: Option<bool>,
+			/// `MEETING_STATUS`: `string`, optional.
+			///
+			/// Values: `Y`, `N`, `Q`, `H`.
+			pub meeting_status: Option<OutputMeetingStatus>,
+			/// `MEETING_HOST`: `string`, optional.
+			pub meeting_host: Option<String>,
+			/// `MEETING`: `object`, optional.
+			pub meeting: Option<OutputMeeting>,
+			/// `LOCATION`: `string`, optional.
+			pub location: Option<String>,
+			/// `REMIND`: `array`, optional.
+			pub remind: Vec<OutputRemind>,
+			/// `COLOR`: `string`, optional.
+			pub color: Option<String>,
+			/// `RRULE`: `object`, optional.
+			pub rrule: Option<OutputRrule>,
+			/// `EXDATE`: `string`, optional.
+			pub exdate: Option<String>,
+			/// `DAV_XML_ID`: `string`, optional.
+			pub dav_xml_id: Option<String>,
+			/// `G_EVENT_ID`: `string`, optional.
+			pub g_event_id: Option<String>,
+			/// `CAL_DAV_LABEL`: `string`, optional.
+			pub cal_dav_label: Option<String>,
+			/// `VERSION`: `string`, optional.
+			pub version: Option<String>,
+			/// `ATTENDEES_CODES`: `array`, optional.
+			pub attendees_codes: Vec<::serde_json::Value>,
+			/// `RECURRENCE_ID`: `string`, optional.
+			pub recurrence_id: Option<String>,
+			/// `RELATIONS`: `object`, optional.
+			pub relations: Option<OutputRelations>,
+			/// `SECTION_ID`: `string`, optional.
+			pub section_id: Option<String>,
+			/// `SYNC_STATUS`: `string`, optional.
+			pub sync_status: Option<String>,
+			/// `UF_CRM_CAL_EVENT`: `array`, optional.
+			pub uf_crm_cal_event: Vec<::serde_json::Value>,
+			/// `UF_WEBDAV_CAL_EVENT`: `array`, optional.
+			pub uf_webdav_cal_event: Vec<::serde_json::Value>,
+			/// `SECTION_DAV_XML_ID`: `array`, optional.
+			pub section_dav_xml_id: Vec<::serde_json::Value>,
+			/// `DATE_FROM_FORMATTED`: `string`, optional.
+			pub date_from_formatted: Option<String>,
+			/// `DATE_TO_FORMATTED`: `string`, optional.
+			pub date_to_formatted: Option<String>,
+			/// `SECT_ID`: `string`, optional.
+			pub sect_id: Option<String>,
+			/// `ATTENDEE_LIST`: `array`, optional.
+			pub attendee_list: Vec<OutputAttendeeList>,
+			/// `COLLAB_ID`: `integer`, optional.
+			pub collab_id: Option<i64>,
+			/// `~RRULE_DESCRIPTION`: `string`, optional.
+			pub tilde_rrule_description: Option<String>,
+			/// `attendeesEntityList`: `array`, optional.
+			pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
+			/// `~DESCRIPTION`: `string`, optional.
+			pub tilde_description: Option<String>,
+			/// `~USER_OFFSET_FROM`: `integer`, optional.
+			pub tilde_user_offset_from: Option<i64>,
+			/// `~USER_OFFSET_TO`: `integer`, optional.
+			pub tilde_user_offset_to: Option<i64>,
+			/// `DAV_EXCH_LABEL`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dav_exch_label: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"PARENT_ID",
+							"DELETED",
+							"CAL_TYPE",
+							"OWNER_ID",
+							"NAME",
+							"DATE_FROM",
+							"DATE_TO",
+							"ORIGINAL_DATE_FROM",
+							"TZ_FROM",
+							"TZ_TO",
+							"TZ_OFFSET_FROM",
+							"TZ_OFFSET_TO",
+							"DATE_FROM_TS_UTC",
+							"DATE_TO_TS_UTC",
+							"DT_SKIP_TIME",
+							"DT_LENGTH",
+							"EVENT_TYPE",
+							"CREATED_BY",
+							"DATE_CREATE",
+							"TIMESTAMP_X",
+							"DESCRIPTION",
+							"PRIVATE_EVENT",
+							"ACCESSIBILITY",
+							"IMPORTANCE",
+							"IS_MEETING",
+							"MEETING_STATUS",
+							"MEETING_HOST",
+							"MEETING",
+							"LOCATION",
+							"REMIND",
+							"COLOR",
+							"RRULE",
+							"EXDATE",
+							"DAV_XML_ID",
+							"G_EVENT_ID",
+							"CAL_DAV_LABEL",
+							"VERSION",
+							"ATTENDEES_CODES",
+							"RECURRENCE_ID",
+							"RELATIONS",
+							"SECTION_ID",
+							"SYNC_STATUS",
+							"UF_CRM_CAL_EVENT",
+							"UF_WEBDAV_CAL_EVENT",
+							"SECTION_DAV_XML_ID",
+							"DATE_FROM_FORMATTED",
+							"DATE_TO_FORMATTED",
+							"SECT_ID",
+							"ATTENDEE_LIST",
+							"COLLAB_ID",
+							"~RRULE_DESCRIPTION",
+							"attendeesEntityList",
+							"~DESCRIPTION",
+							"~USER_OFFSET_FROM",
+							"~USER_OFFSET_TO",
+							"DAV_EXCH_LABEL",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					parent_id: object.field("PARENT_ID")?,
+					deleted: object.field("DELETED")?,
+					cal_type: object.field("CAL_TYPE")?,
+					owner_id: object.field("OWNER_ID")?,
+					name: object.field("NAME")?,
+					date_from: object.field("DATE_FROM")?,
+					date_to: object.field("DATE_TO")?,
+					original_date_from: object.field("ORIGINAL_DATE_FROM")?,
+					tz_from: object.field("TZ_FROM")?,
+					tz_to: object.field("TZ_TO")?,
+					tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+					tz_offset_to: object.field("TZ_OFFSET_TO")?,
+					date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+					date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+					dt_skip_time: object.field("DT_SKIP_TIME")?,
+					dt_length: object.field("DT_LENGTH")?,
+					event_type: object.field("EVENT_TYPE")?,
+					created_by: object.field("CREATED_BY")?,
+					date_create: object.field("DATE_CREATE")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					description: object.field("DESCRIPTION")?,
+					private_event: object.field("PRIVATE_EVENT")?,
+					accessibility: object.field("ACCESSIBILITY")?,
+					importance: object.field("IMPORTANCE")?,
+					is_meeting: object.field("IS_MEETING")?,
+					meeting_status: object.field("MEETING_STATUS")?,
+					meeting_host: object.field("MEETING_HOST")?,
+					meeting: object.field("MEETING")?,
+					location: object.field("LOCATION")?,
+					remind: object.field("REMIND")?,
+					color: object.field("COLOR")?,
+					rrule: object.field("RRULE")?,
+					exdate: object.field("EXDATE")?,
+					dav_xml_id: object.field("DAV_XML_ID")?,
+					g_event_id: object.field("G_EVENT_ID")?,
+					cal_dav_label: object.field("CAL_DAV_LABEL")?,
+					version: object.field("VERSION")?,
+					attendees_codes: object.field("ATTENDEES_CODES")?,
+					recurrence_id: object.field("RECURRENCE_ID")?,
+					relations: object.field("RELATIONS")?,
+					section_id: object.field("SECTION_ID")?,
+					sync_status: object.field("SYNC_STATUS")?,
+					uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
+					uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
+					section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
+					date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+					date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+					sect_id: object.field("SECT_ID")?,
+					attendee_list: object.field("ATTENDEE_LIST")?,
+					collab_id: object.field("COLLAB_ID")?,
+					tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
+					attendees_entity_list: object.field("attendeesEntityList")?,
+					tilde_description: object.field("~DESCRIPTION")?,
+					tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
+					tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
+					dav_exch_label: object.soft("DAV_EXCH_LABEL"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DELETED",
+					&self.deleted.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ORIGINAL_DATE_FROM",
+					&self.original_date_from,
+				)?;
+				crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+				crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"TZ_OFFSET_FROM",
+					&self.tz_offset_from,
+				)?;
+				crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_FROM_TS_UTC",
+					&self.date_from_ts_utc,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_TO_TS_UTC",
+					&self.date_to_ts_utc,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DT_SKIP_TIME",
+					&self.dt_skip_time.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+				crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PRIVATE_EVENT",
+					&self.private_event.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACCESSIBILITY",
+					&self.accessibility,
+				)?;
+				crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
+				crate::support::opt_entry(
+					&mut map,
+					"IS_MEETING",
+					&self.is_meeting.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MEETING_STATUS",
+					&self.meeting_status,
+				)?;
+				crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
+				crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
+				crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
+				map.serialize_entry("REMIND", &self.remind)?;
+				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+				crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
+				crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
+				crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
+				crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CAL_DAV_LABEL",
+					&self.cal_dav_label,
+				)?;
+				crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+				map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RECURRENCE_ID",
+					&self.recurrence_id,
+				)?;
+				crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
+				crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+				crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
+				map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
+				map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
+				map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_FROM_FORMATTED",
+					&self.date_from_formatted,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_TO_FORMATTED",
+					&self.date_to_formatted,
+				)?;
+				crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+				map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
+				crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~RRULE_DESCRIPTION",
+					&self.tilde_rrule_description,
+				)?;
+				map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~DESCRIPTION",
+					&self.tilde_description,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~USER_OFFSET_FROM",
+					&self.tilde_user_offset_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~USER_OFFSET_TO",
+					&self.tilde_user_offset_to,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DAV_EXCH_LABEL",
+					&self.dav_exch_label,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Getbyid {
+			const NAME: &'static str = "calendar.event.getbyid";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `calendar.event.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+	pub mod update {
+		/// Error codes of `calendar.event.update`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.update" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.event.update" is not set.` (no status), `The required parameter "type" for the method "calendar.event.update" is not set.` (no status), `Invalid value for the "name" parameter.` (no status), `Invalid value for the "description" parameter.` (no status), `Access denied.` (no status), `You specified an invalid calendar section ID or the user does not have access to it.` (no status), `An invalid editing type for the recurring event is specified.` (no status), `The event's CRM links list must be an array.` (no status), `An error occurred while changing the event.` (no status).
+		pub type Error = crate::SystemError;
+		/// Allowed values of `params.recurrence_mode` in `calendar.event.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum RecurrenceMode {
+			/// `this`
+			This,
+			/// `next`
+			Next,
+			/// `all`
+			All,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(RecurrenceMode { This = "this", Next = "next", All = "all" });
+		/// The object `params.rrule` of `calendar.event.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Rrule {
+			/// `FREQ`: `string`, optional.
+			pub freq: Option<String>,
+			/// `COUNT`: `integer`, optional.
+			pub count: Option<i64>,
+			/// `INTERVAL`: `integer`, optional.
+			pub interval: Option<i64>,
+			/// `BYDAY`: `array`, optional.
+			pub byday: Option<::serde_json::Value>,
+			/// `UNTIL`: `date`, optional.
+			pub until: Option<::bitrix24_runtime::DateTime>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Rrule {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					freq: Default::default(),
+					count: Default::default(),
+					interval: Default::default(),
+					byday: Default::default(),
+					until: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `FREQ`.
+			pub fn freq(mut self, value: impl Into<String>) -> Self {
+				self.freq = Some(value.into());
+				self
+			}
+			/// Sets `COUNT`.
+			pub fn count(mut self, value: impl Into<i64>) -> Self {
+				self.count = Some(value.into());
+				self
+			}
+			/// Sets `INTERVAL`.
+			pub fn interval(mut self, value: impl Into<i64>) -> Self {
+				self.interval = Some(value.into());
+				self
+			}
+			/// Sets `BYDAY`.
+			pub fn byday(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.byday = Some(value.into());
+				self
+			}
+			/// Sets `UNTIL`.
+			pub fn until(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.until = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Rrule {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
+				crate::support::opt_entry(&mut map, "COUNT", &self.count)?;
+				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
+				crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
+				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Rrule {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					freq: object.exact_str("FREQ")?,
+					count: object.field("COUNT")?,
+					interval: object.field("INTERVAL")?,
+					byday: object.field("BYDAY")?,
+					until: object.field("UNTIL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Rrule);
+		/// The object `params.remind` of `calendar.event.update`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Remind {
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `count`: `integer`, optional.
+			pub count: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Remind {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					type_: Default::default(),
+					count: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `type`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `count`.
+			pub fn count(mut self, value: impl Into<i64>) -> Self {
+				self.count = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Remind {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "count", &self.count)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Remind {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.exact_str("type")?,
+					count: object.field("count")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Remind);
+		/// The object `params.meeting` of `calendar.event.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Meeting {
+			/// `notify`: `boolean`, optional.
+			pub notify: Option<bool>,
+			/// `reinvite`: `boolean`, optional.
+			pub reinvite: Option<bool>,
+			/// `allow_invite`: `boolean`, optional.
+			pub allow_invite: Option<bool>,
+			/// `hide_guests`: `boolean`, optional.
+			pub hide_guests: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Meeting {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					notify: Default::default(),
+					reinvite: Default::default(),
+					allow_invite: Default::default(),
+					hide_guests: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `notify`.
+			pub fn notify(mut self, value: impl Into<bool>) -> Self {
+				self.notify = Some(value.into());
+				self
+			}
+			/// Sets `reinvite`.
+			pub fn reinvite(mut self, value: impl Into<bool>) -> Self {
+				self.reinvite = Some(value.into());
+				self
+			}
+			/// Sets `allow_invite`.
+			pub fn allow_invite(mut self, value: impl Into<bool>) -> Self {
+				self.allow_invite = Some(value.into());
+				self
+			}
+			/// Sets `hide_guests`.
+			pub fn hide_guests(mut self, value: impl Into<bool>) -> Self {
+				self.hide_guests = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Meeting {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "notify", &self.notify)?;
+				crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
+				crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
+				crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Meeting {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					notify: object.field("notify")?,
+					reinvite: object.field("reinvite")?,
+					allow_invite: object.field("allow_invite")?,
+					hide_guests: object.field("hide_guests")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Meeting);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "calendar.event.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `meeting`.
 pub mod meeting {
-    /// Methods under `meeting::status`.
-    pub mod status {
-        /// `calendar.meeting.status.get`: REST 2, scope `calendar`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-get.html>
-        ///
-        /// Required: `eventId`. Optional: none.
-        ///
-        /// Result: `string` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `eventId`: `integer`, required.
-            pub event_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `eventId`.
-            pub fn new(event_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    event_id: event_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("eventId", &self.event_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    event_id: object.field("eventId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `calendar.meeting.status.set`: REST 2, scope `calendar`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
-        ///
-        /// Required: `eventId`, `status`. Optional: none.
-        ///
-        /// Result: `boolean` ([`set::Output`]). Errors: 3 errors without a code ([`set::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Set {
-            /// `eventId`: `integer`, required.
-            pub event_id: i64,
-            /// `status`: `string`, required.
-            ///
-            /// Values: `Y`, `N`, `Q`.
-            pub status: set::Status,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Set {
-            /// The call with its required parameters: `eventId`, `status`.
-            pub fn new(
-                event_id: impl ::std::convert::Into<i64>,
-                status: impl ::std::convert::Into<set::Status>,
-            ) -> Self {
-                Self {
-                    event_id: event_id.into(),
-                    status: status.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Set {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("eventId", &self.event_id)?;
-                map.serialize_entry("status", &self.status)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Set {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    event_id: object.field("eventId")?,
-                    status: object.field("status")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Set);
-        /// Types of `calendar.meeting.status.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-get.html>
-        pub mod get {
-            /// Error codes of `calendar.meeting.status.get`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `An error occurred while retrieving the status` (no status).
-            pub type Error = crate::SystemError;
-            /// Allowed values of `result` in `calendar.meeting.status.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Output {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `Q`
-                Q,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Output { Y = "Y", N = "N", Q = "Q" });
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "calendar.meeting.status.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `calendar.meeting.status.set`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
-        pub mod set {
-            /// Error codes of `calendar.meeting.status.set`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `The required parameter "status" for the method "calendar.meeting.status.set" is not set` (no status), `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `Invalid value for the parameter "status` (no status).
-            pub type Error = crate::SystemError;
-            /// Allowed values of `params.status` in `calendar.meeting.status.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Status {
-                /// `Y`
-                Y,
-                /// `N`
-                N,
-                /// `Q`
-                Q,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Status { Y = "Y", N = "N", Q = "Q" });
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Set {
-                const NAME: &'static str = "calendar.meeting.status.set";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `meeting::status`.
+	pub mod status {
+		/// `calendar.meeting.status.get`: REST 2, scope `calendar`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-get.html>
+		///
+		/// Required: `eventId`. Optional: none.
+		///
+		/// Result: `string` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `eventId`: `integer`, required.
+			pub event_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `eventId`.
+			pub fn new(event_id: impl Into<i64>) -> Self {
+				Self {
+					event_id: event_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("eventId", &self.event_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					event_id: object.field("eventId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `calendar.meeting.status.set`: REST 2, scope `calendar`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
+		///
+		/// Required: `eventId`, `status`. Optional: none.
+		///
+		/// Result: `boolean` ([`set::Output`]). Errors: 3 errors without a code ([`set::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Set {
+			/// `eventId`: `integer`, required.
+			pub event_id: i64,
+			/// `status`: `string`, required.
+			///
+			/// Values: `Y`, `N`, `Q`.
+			pub status: set::Status,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Set {
+			/// The call with its required parameters: `eventId`, `status`.
+			pub fn new(
+				event_id: impl Into<i64>,
+				status: impl Into<set::Status>,
+			) -> Self {
+				Self {
+					event_id: event_id.into(),
+					status: status.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Set {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("eventId", &self.event_id)?;
+				map.serialize_entry("status", &self.status)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Set {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					event_id: object.field("eventId")?,
+					status: object.field("status")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Set);
+		/// Types of `calendar.meeting.status.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-get.html>
+		pub mod get {
+			/// Error codes of `calendar.meeting.status.get`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `An error occurred while retrieving the status` (no status).
+			pub type Error = crate::SystemError;
+			/// Allowed values of `result` in `calendar.meeting.status.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Output {
+				/// `Y`
+				Y,
+				/// `N`
+				N,
+				/// `Q`
+				Q,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Output { Y = "Y", N = "N", Q = "Q" });
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "calendar.meeting.status.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `calendar.meeting.status.set`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-meeting-status-set.html>
+		pub mod set {
+			/// Error codes of `calendar.meeting.status.set`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `The required parameter "status" for the method "calendar.meeting.status.set" is not set` (no status), `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `Invalid value for the parameter "status` (no status).
+			pub type Error = crate::SystemError;
+			/// Allowed values of `params.status` in `calendar.meeting.status.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Status {
+				/// `Y`
+				Y,
+				/// `N`
+				N,
+				/// `Q`
+				Q,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Status { Y = "Y", N = "N", Q = "Q" });
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Set {
+				const NAME: &'static str = "calendar.meeting.status.set";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }
 /// Methods under `resource`.
 pub mod resource {
-    /// `calendar.resource.add`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-add.html>
-    ///
-    /// Required: `name`. Optional: none.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: 3 errors without a code ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `name`: `string`, required.
-        pub name: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `name`.
-        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                name: name.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("name", &self.name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                name: object.field("name")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `calendar.resource.delete`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
-    ///
-    /// Required: `resourceId`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: 3 errors without a code ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `resourceId`: `any`, required.
-        pub resource_id: ::serde_json::Value,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `resourceId`.
-        pub fn new(resource_id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-            Self {
-                resource_id: resource_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("resourceId", &self.resource_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                resource_id: object.field("resourceId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `calendar.resource.list`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `array` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `calendar.resource.update`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
-    ///
-    /// Required: `resourceId`, `name`. Optional: none.
-    ///
-    /// Result: `integer` ([`update::Output`]). Errors: 4 errors without a code ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `resourceId`: `integer`, required.
-        pub resource_id: i64,
-        /// `name`: `string`, required.
-        pub name: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `resourceId`, `name`.
-        pub fn new(
-            resource_id: impl ::std::convert::Into<i64>,
-            name: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                resource_id: resource_id.into(),
-                name: name.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("resourceId", &self.resource_id)?;
-            map.serialize_entry("name", &self.name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                resource_id: object.field("resourceId")?,
-                name: object.field("name")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `calendar.resource.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-add.html>
-    pub mod add {
-        /// Error codes of `calendar.resource.add`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "name" for the method "calendar.resource.add" is not set` (no status), `Access denied` (no status), `An error occurred while creating the resource` (no status).
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "calendar.resource.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Methods under `resource::booking`.
-    pub mod booking {
-        /// `calendar.resource.booking.list`: REST 2, scope `calendar`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
-        ///
-        /// Required: `filter`. Optional: none.
-        ///
-        /// Result: `array` ([`list::Output`]). Errors: 2 errors without a code ([`list::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `filter`: `object`, required.
-            pub filter: list::Filter,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call with its required parameters: `filter`.
-            pub fn new(filter: impl ::std::convert::Into<list::Filter>) -> Self {
-                Self {
-                    filter: filter.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("filter", &self.filter)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("filter")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// Types of `calendar.resource.booking.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
-        pub mod list {
-            /// Error codes of `calendar.resource.booking.list`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `Access denied` (no status), `The required parameter "filter['resourceTypeIdList']" is not set for the method "calendar.resource.booking.list` (no status).
-            pub type Error = crate::SystemError;
-            /// The object `params.filter` of `calendar.resource.booking.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `resourceTypeIdList`: `array`, required.
-                pub resource_type_id_list: ::serde_json::Value,
-                /// `from`: `date`, optional.
-                pub from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `to`: `date`, optional.
-                pub to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `resourceIdList`: `array`, required.
-                pub resource_id_list: ::serde_json::Value,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object with its required parameters: `resourceTypeIdList`, `resourceIdList`.
-                pub fn new(
-                    resource_type_id_list: impl ::std::convert::Into<
-                        ::serde_json::Value,
-                    >,
-                    resource_id_list: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    Self {
-                        resource_type_id_list: resource_type_id_list.into(),
-                        from: ::std::default::Default::default(),
-                        to: ::std::default::Default::default(),
-                        resource_id_list: resource_id_list.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `from`.
-                pub fn from(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.from = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `to`.
-                pub fn to(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.to = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry(
-                        "resourceTypeIdList",
-                        &self.resource_type_id_list,
-                    )?;
-                    crate::support::opt_entry(&mut map, "from", &self.from)?;
-                    crate::support::opt_entry(&mut map, "to", &self.to)?;
-                    map.serialize_entry("resourceIdList", &self.resource_id_list)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        resource_type_id_list: object.field("resourceTypeIdList")?,
-                        from: object.field("from")?,
-                        to: object.field("to")?,
-                        resource_id_list: object.field("resourceIdList")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// The object `result` of `calendar.resource.booking.list`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `PARENT_ID`: `string`, optional.
-                pub parent_id: ::std::option::Option<::std::string::String>,
-                /// `DELETED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub deleted: ::std::option::Option<bool>,
-                /// `CAL_TYPE`: `string`, optional.
-                pub cal_type: ::std::option::Option<::std::string::String>,
-                /// `OWNER_ID`: `string`, optional.
-                pub owner_id: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DATE_FROM`: `datetime`, optional.
-                pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_TO`: `datetime`, optional.
-                pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `TZ_FROM`: `string`, optional.
-                pub tz_from: ::std::option::Option<::std::string::String>,
-                /// `TZ_TO`: `string`, optional.
-                pub tz_to: ::std::option::Option<::std::string::String>,
-                /// `TZ_OFFSET_FROM`: `string`, optional.
-                pub tz_offset_from: ::std::option::Option<::std::string::String>,
-                /// `TZ_OFFSET_TO`: `string`, optional.
-                pub tz_offset_to: ::std::option::Option<::std::string::String>,
-                /// `DATE_FROM_TS_UTC`: `string`, optional.
-                pub date_from_ts_utc: ::std::option::Option<::std::string::String>,
-                /// `DATE_TO_TS_UTC`: `string`, optional.
-                pub date_to_ts_utc: ::std::option::Option<::std::string::String>,
-                /// `DT_SKIP_TIME`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub dt_skip_time: ::std::option::Option<bool>,
-                /// `DT_LENGTH`: `integer`, optional.
-                pub dt_length: ::std::option::Option<i64>,
-                /// `EVENT_TYPE`: `string`, optional.
-                pub event_type: ::std::option::Option<::std::string::String>,
-                /// `CREATED_BY`: `string`, optional.
-                pub created_by: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `TIMESTAMP_X`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DESCRIPTION`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `IS_MEETING`: `boolean`, optional.
-                pub is_meeting: ::std::option::Option<bool>,
-                /// `MEETING_STATUS`: `string`, optional.
-                pub meeting_status: ::std::option::Option<::std::string::String>,
-                /// `MEETING_HOST`: `string`, optional.
-                pub meeting_host: ::std::option::Option<::std::string::String>,
-                /// `VERSION`: `string`, optional.
-                pub version: ::std::option::Option<::std::string::String>,
-                /// `SECTION_ID`: `string`, optional.
-                pub section_id: ::std::option::Option<::std::string::String>,
-                /// `DATE_FROM_FORMATTED`: `string`, optional.
-                pub date_from_formatted: ::std::option::Option<::std::string::String>,
-                /// `DATE_TO_FORMATTED`: `string`, optional.
-                pub date_to_formatted: ::std::option::Option<::std::string::String>,
-                /// `SECT_ID`: `string`, optional.
-                pub sect_id: ::std::option::Option<::std::string::String>,
-                /// `RESOURCE_BOOKING_ID`: `integer`, optional.
-                pub resource_booking_id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "PARENT_ID",
-                                "DELETED",
-                                "CAL_TYPE",
-                                "OWNER_ID",
-                                "NAME",
-                                "DATE_FROM",
-                                "DATE_TO",
-                                "TZ_FROM",
-                                "TZ_TO",
-                                "TZ_OFFSET_FROM",
-                                "TZ_OFFSET_TO",
-                                "DATE_FROM_TS_UTC",
-                                "DATE_TO_TS_UTC",
-                                "DT_SKIP_TIME",
-                                "DT_LENGTH",
-                                "EVENT_TYPE",
-                                "CREATED_BY",
-                                "DATE_CREATE",
-                                "TIMESTAMP_X",
-                                "DESCRIPTION",
-                                "IS_MEETING",
-                                "MEETING_STATUS",
-                                "MEETING_HOST",
-                                "VERSION",
-                                "SECTION_ID",
-                                "DATE_FROM_FORMATTED",
-                                "DATE_TO_FORMATTED",
-                                "SECT_ID",
-                                "RESOURCE_BOOKING_ID",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        parent_id: object.field("PARENT_ID")?,
-                        deleted: object.field("DELETED")?,
-                        cal_type: object.field("CAL_TYPE")?,
-                        owner_id: object.field("OWNER_ID")?,
-                        name: object.field("NAME")?,
-                        date_from: object.field("DATE_FROM")?,
-                        date_to: object.field("DATE_TO")?,
-                        tz_from: object.field("TZ_FROM")?,
-                        tz_to: object.field("TZ_TO")?,
-                        tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-                        tz_offset_to: object.field("TZ_OFFSET_TO")?,
-                        date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-                        date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-                        dt_skip_time: object.field("DT_SKIP_TIME")?,
-                        dt_length: object.field("DT_LENGTH")?,
-                        event_type: object.field("EVENT_TYPE")?,
-                        created_by: object.field("CREATED_BY")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        timestamp_x: object.field("TIMESTAMP_X")?,
-                        description: object.field("DESCRIPTION")?,
-                        is_meeting: object.field("IS_MEETING")?,
-                        meeting_status: object.field("MEETING_STATUS")?,
-                        meeting_host: object.field("MEETING_HOST")?,
-                        version: object.field("VERSION")?,
-                        section_id: object.field("SECTION_ID")?,
-                        date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-                        date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-                        sect_id: object.field("SECT_ID")?,
-                        resource_booking_id: object.field("RESOURCE_BOOKING_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DELETED",
-                        &self.deleted.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-                    crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-                    crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-                    crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TZ_OFFSET_FROM",
-                        &self.tz_offset_from,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TZ_OFFSET_TO",
-                        &self.tz_offset_to,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_FROM_TS_UTC",
-                        &self.date_from_ts_utc,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_TO_TS_UTC",
-                        &self.date_to_ts_utc,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DT_SKIP_TIME",
-                        &self.dt_skip_time.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-                    crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-                    crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TIMESTAMP_X",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(&mut map, "IS_MEETING", &self.is_meeting)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEETING_STATUS",
-                        &self.meeting_status,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEETING_HOST",
-                        &self.meeting_host,
-                    )?;
-                    crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-                    crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_FROM_FORMATTED",
-                        &self.date_from_formatted,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_TO_FORMATTED",
-                        &self.date_to_formatted,
-                    )?;
-                    crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "RESOURCE_BOOKING_ID",
-                        &self.resource_booking_id,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "calendar.resource.booking.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-    }
-    /// Types of `calendar.resource.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
-    pub mod delete {
-        /// Error codes of `calendar.resource.delete`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.delete" is not set` (no status), `Access denied` (no status), `An error occurred while deleting the resource` (no status).
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "calendar.resource.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `calendar.resource.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
-    pub mod list {
-        /// Error codes of `calendar.resource.list`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `Access denied` (no status).
-        pub type Error = crate::SystemError;
-        /// The object `result` of `calendar.resource.list`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `CREATED_BY`: `string`, optional.
-            pub created_by: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ID", "NAME", "CREATED_BY"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    created_by: object.field("CREATED_BY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "calendar.resource.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `calendar.resource.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
-    pub mod update {
-        /// Error codes of `calendar.resource.update`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.update" is not set` (no status), `The required parameter "name" for the method "calendar.resource.update" is not set` (no status), `Access denied` (no status), `An error occurred while updating the resource` (no status).
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "calendar.resource.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `calendar.resource.add`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-add.html>
+	///
+	/// Required: `name`. Optional: none.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: 3 errors without a code ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `name`: `string`, required.
+		pub name: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `name`.
+		pub fn new(name: impl Into<String>) -> Self {
+			Self {
+				name: name.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("name", &self.name)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				name: object.field("name")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `calendar.resource.delete`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
+	///
+	/// Required: `resourceId`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: 3 errors without a code ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `resourceId`: `any`, required.
+		pub resource_id: ::serde_json::Value,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `resourceId`.
+		pub fn new(resource_id: impl Into<::serde_json::Value>) -> Self {
+			Self {
+				resource_id: resource_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("resourceId", &self.resource_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				resource_id: object.field("resourceId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `calendar.resource.list`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `array` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `calendar.resource.update`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
+	///
+	/// Required: `resourceId`, `name`. Optional: none.
+	///
+	/// Result: `integer` ([`update::Output`]). Errors: 4 errors without a code ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `resourceId`: `integer`, required.
+		pub resource_id: i64,
+		/// `name`: `string`, required.
+		pub name: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `resourceId`, `name`.
+		pub fn new(resource_id: impl Into<i64>, name: impl Into<String>) -> Self {
+			Self {
+				resource_id: resource_id.into(),
+				name: name.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("resourceId", &self.resource_id)?;
+			map.serialize_entry("name", &self.name)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				resource_id: object.field("resourceId")?,
+				name: object.field("name")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `calendar.resource.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-add.html>
+	pub mod add {
+		/// Error codes of `calendar.resource.add`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "name" for the method "calendar.resource.add" is not set` (no status), `Access denied` (no status), `An error occurred while creating the resource` (no status).
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "calendar.resource.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Methods under `resource::booking`.
+	pub mod booking {
+		/// `calendar.resource.booking.list`: REST 2, scope `calendar`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
+		///
+		/// Required: `filter`. Optional: none.
+		///
+		/// Result: `array` ([`list::Output`]). Errors: 2 errors without a code ([`list::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `filter`: `object`, required.
+			pub filter: list::Filter,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call with its required parameters: `filter`.
+			pub fn new(filter: impl Into<list::Filter>) -> Self {
+				Self {
+					filter: filter.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("filter", &self.filter)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("filter")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// Types of `calendar.resource.booking.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
+		pub mod list {
+			/// Error codes of `calendar.resource.booking.list`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `Access denied` (no status), `The required parameter "filter['resourceTypeIdList']" is not set for the method "calendar.resource.booking.list` (no status).
+			pub type Error = crate::SystemError;
+			/// The object `params.filter` of `calendar.resource.booking.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `resourceTypeIdList`: `array`, required.
+				pub resource_type_id_list: ::serde_json::Value,
+				/// `from`: `date`, optional.
+				pub from: Option<::bitrix24_runtime::DateTime>,
+				/// `to`: `date`, optional.
+				pub to: Option<::bitrix24_runtime::DateTime>,
+				/// `resourceIdList`: `array`, required.
+				pub resource_id_list: ::serde_json::Value,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object with its required parameters: `resourceTypeIdList`, `resourceIdList`.
+				pub fn new(
+					resource_type_id_list: impl Into<::serde_json::Value>,
+					resource_id_list: impl Into<::serde_json::Value>,
+				) -> Self {
+					Self {
+						resource_type_id_list: resource_type_id_list.into(),
+						from: Default::default(),
+						to: Default::default(),
+						resource_id_list: resource_id_list.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `from`.
+				pub fn from(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.from = Some(value.into());
+					self
+				}
+				/// Sets `to`.
+				pub fn to(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.to = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry(
+						"resourceTypeIdList",
+						&self.resource_type_id_list,
+					)?;
+					crate::support::opt_entry(&mut map, "from", &self.from)?;
+					crate::support::opt_entry(&mut map, "to", &self.to)?;
+					map.serialize_entry("resourceIdList", &self.resource_id_list)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						resource_type_id_list: object.field("resourceTypeIdList")?,
+						from: object.field("from")?,
+						to: object.field("to")?,
+						resource_id_list: object.field("resourceIdList")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// The object `result` of `calendar.resource.booking.list`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `ID`: `string`, optional.
+				pub id: Option<String>,
+				/// `PARENT_ID`: `string`, optional.
+				pub parent_id: Option<String>,
+				/// `DELETED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub deleted: Option<bool>,
+				/// `CAL_TYPE`: `string`, optional.
+				pub cal_type: Option<String>,
+				/// `OWNER_ID`: `string`, optional.
+				pub owner_id: Option<String>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `DATE_FROM`: `datetime`, optional.
+				pub date_from: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_TO`: `datetime`, optional.
+				pub date_to: Option<::bitrix24_runtime::DateTime>,
+				/// `TZ_FROM`: `string`, optional.
+				pub tz_from: Option<String>,
+				/// `TZ_TO`: `string`, optional.
+				pub tz_to: Option<String>,
+				/// `TZ_OFFSET_FROM`: `string`, optional.
+				pub tz_offset_from: Option<String>,
+				/// `TZ_OFFSET_TO`: `string`, optional.
+				pub tz_offset_to: Option<String>,
+				/// `DATE_FROM_TS_UTC`: `string`, optional.
+				pub date_from_ts_utc: Option<String>,
+				/// `DATE_TO_TS_UTC`: `string`, optional.
+				pub date_to_ts_utc: Option<String>,
+				/// `DT_SKIP_TIME`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub dt_skip_time: Option<bool>,
+				/// `DT_LENGTH`: `integer`, optional.
+				pub dt_length: Option<i64>,
+				/// `EVENT_TYPE`: `string`, optional.
+				pub event_type: Option<String>,
+				/// `CREATED_BY`: `string`, optional.
+				pub created_by: Option<String>,
+				/// `DATE_CREATE`: `datetime`, optional.
+				pub date_create: Option<::bitrix24_runtime::DateTime>,
+				/// `TIMESTAMP_X`: `datetime`, optional.
+				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+				/// `DESCRIPTION`: `string`, optional.
+				pub description: Option<String>,
+				/// `IS_MEETING`: `boolean`, optional.
+				pub is_meeting: Option<bool>,
+				/// `MEETING_STATUS`: `string`, optional.
+				pub meeting_status: Option<String>,
+				/// `MEETING_HOST`: `string`, optional.
+				pub meeting_host: Option<String>,
+				/// `VERSION`: `string`, optional.
+				pub version: Option<String>,
+				/// `SECTION_ID`: `string`, optional.
+				pub section_id: Option<String>,
+				/// `DATE_FROM_FORMATTED`: `string`, optional.
+				pub date_from_formatted: Option<String>,
+				/// `DATE_TO_FORMATTED`: `string`, optional.
+				pub date_to_formatted: Option<String>,
+				/// `SECT_ID`: `string`, optional.
+				pub sect_id: Option<String>,
+				/// `RESOURCE_BOOKING_ID`: `integer`, optional.
+				pub resource_booking_id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"PARENT_ID",
+								"DELETED",
+								"CAL_TYPE",
+								"OWNER_ID",
+								"NAME",
+								"DATE_FROM",
+								"DATE_TO",
+								"TZ_FROM",
+								"TZ_TO",
+								"TZ_OFFSET_FROM",
+								"TZ_OFFSET_TO",
+								"DATE_FROM_TS_UTC",
+								"DATE_TO_TS_UTC",
+								"DT_SKIP_TIME",
+								"DT_LENGTH",
+								"EVENT_TYPE",
+								"CREATED_BY",
+								"DATE_CREATE",
+								"TIMESTAMP_X",
+								"DESCRIPTION",
+								"IS_MEETING",
+								"MEETING_STATUS",
+								"MEETING_HOST",
+								"VERSION",
+								"SECTION_ID",
+								"DATE_FROM_FORMATTED",
+								"DATE_TO_FORMATTED",
+								"SECT_ID",
+								"RESOURCE_BOOKING_ID",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						parent_id: object.field("PARENT_ID")?,
+						deleted: object.field("DELETED")?,
+						cal_type: object.field("CAL_TYPE")?,
+						owner_id: object.field("OWNER_ID")?,
+						name: object.field("NAME")?,
+						date_from: object.field("DATE_FROM")?,
+						date_to: object.field("DATE_TO")?,
+						tz_from: object.field("TZ_FROM")?,
+						tz_to: object.field("TZ_TO")?,
+						tz_offset_from: object.field("TZ_OFFSET_FROM")?,
+						tz_offset_to: object.field("TZ_OFFSET_TO")?,
+						date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
+						date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
+						dt_skip_time: object.field("DT_SKIP_TIME")?,
+						dt_length: object.field("DT_LENGTH")?,
+						event_type: object.field("EVENT_TYPE")?,
+						created_by: object.field("CREATED_BY")?,
+						date_create: object.field("DATE_CREATE")?,
+						timestamp_x: object.field("TIMESTAMP_X")?,
+						description: object.field("DESCRIPTION")?,
+						is_meeting: object.field("IS_MEETING")?,
+						meeting_status: object.field("MEETING_STATUS")?,
+						meeting_host: object.field("MEETING_HOST")?,
+						version: object.field("VERSION")?,
+						section_id: object.field("SECTION_ID")?,
+						date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
+						date_to_formatted: object.field("DATE_TO_FORMATTED")?,
+						sect_id: object.field("SECT_ID")?,
+						resource_booking_id: object.field("RESOURCE_BOOKING_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DELETED",
+						&self.deleted.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
+					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
+					crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
+					crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
+					crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TZ_OFFSET_FROM",
+						&self.tz_offset_from,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TZ_OFFSET_TO",
+						&self.tz_offset_to,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_FROM_TS_UTC",
+						&self.date_from_ts_utc,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_TO_TS_UTC",
+						&self.date_to_ts_utc,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DT_SKIP_TIME",
+						&self.dt_skip_time.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
+					crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
+					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TIMESTAMP_X",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DESCRIPTION",
+						&self.description,
+					)?;
+					crate::support::opt_entry(&mut map, "IS_MEETING", &self.is_meeting)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEETING_STATUS",
+						&self.meeting_status,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEETING_HOST",
+						&self.meeting_host,
+					)?;
+					crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+					crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_FROM_FORMATTED",
+						&self.date_from_formatted,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_TO_FORMATTED",
+						&self.date_to_formatted,
+					)?;
+					crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"RESOURCE_BOOKING_ID",
+						&self.resource_booking_id,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "calendar.resource.booking.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+	}
+	/// Types of `calendar.resource.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-delete.html>
+	pub mod delete {
+		/// Error codes of `calendar.resource.delete`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.delete" is not set` (no status), `Access denied` (no status), `An error occurred while deleting the resource` (no status).
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "calendar.resource.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `calendar.resource.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
+	pub mod list {
+		/// Error codes of `calendar.resource.list`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `Access denied` (no status).
+		pub type Error = crate::SystemError;
+		/// The object `result` of `calendar.resource.list`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `CREATED_BY`: `string`, optional.
+			pub created_by: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["ID", "NAME", "CREATED_BY"], &[])?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					created_by: object.field("CREATED_BY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "calendar.resource.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `calendar.resource.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-update.html>
+	pub mod update {
+		/// Error codes of `calendar.resource.update`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "resourceId" for the method "calendar.resource.update" is not set` (no status), `The required parameter "name" for the method "calendar.resource.update" is not set` (no status), `Access denied` (no status), `An error occurred while updating the resource` (no status).
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "calendar.resource.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `section`.
 pub mod section {
-    /// `calendar.section.add`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
-    ///
-    /// Required: `type`, `ownerId`, `name`. Optional: `description`, `color`, `text_color`, `export`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: 6 errors without a code ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `type`: `string`, required.
-        ///
-        /// Values: `user`, `group`.
-        pub type_: add::Type,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// `name`: `string`, required.
-        pub name: ::std::string::String,
-        /// `description`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `color`: `string`, optional.
-        pub color: ::std::option::Option<::std::string::String>,
-        /// `text_color`: `string`, optional.
-        pub text_color: ::std::option::Option<::std::string::String>,
-        /// `export`: `object`, optional.
-        pub export: ::std::option::Option<add::Export>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `type`, `ownerId`, `name`.
-        pub fn new(
-            type_: impl ::std::convert::Into<add::Type>,
-            owner_id: impl ::std::convert::Into<i64>,
-            name: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                color: ::std::default::Default::default(),
-                text_color: ::std::default::Default::default(),
-                export: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `description`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `color`.
-        pub fn color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `text_color`.
-        pub fn text_color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.text_color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `export`.
-        pub fn export(mut self, value: impl ::std::convert::Into<add::Export>) -> Self {
-            self.export = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            map.serialize_entry("name", &self.name)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::opt_entry(&mut map, "color", &self.color)?;
-            crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-            crate::support::opt_entry(&mut map, "export", &self.export)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                name: object.field("name")?,
-                description: object.exact_str("description")?,
-                color: object.exact_str("color")?,
-                text_color: object.exact_str("text_color")?,
-                export: object.field("export")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `calendar.section.delete`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
-    ///
-    /// Required: `type`, `ownerId`, `id`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: 5 errors without a code ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `type`: `string`, required.
-        pub type_: ::std::string::String,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `type`, `ownerId`, `id`.
-        pub fn new(
-            type_: impl ::std::convert::Into<::std::string::String>,
-            owner_id: impl ::std::convert::Into<i64>,
-            id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `calendar.section.get`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
-    ///
-    /// Required: `type`, `ownerId`. Optional: none.
-    ///
-    /// Result: `array` ([`get::Output`]). Errors: 3 errors without a code ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `type`: `string`, required.
-        pub type_: ::std::string::String,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `type`, `ownerId`.
-        pub fn new(
-            type_: impl ::std::convert::Into<::std::string::String>,
-            owner_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `calendar.section.update`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
-    ///
-    /// Required: `type`, `ownerId`, `id`. Optional: `name`, `description`, `color`, `text_color`, `export`.
-    ///
-    /// Result: `integer` ([`update::Output`]). Errors: 7 errors without a code ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `type`: `string`, required.
-        ///
-        /// Values: `user`, `group`.
-        pub type_: update::Type,
-        /// `ownerId`: `integer`, required.
-        pub owner_id: i64,
-        /// `id`: `string`, required.
-        pub id: ::std::string::String,
-        /// `name`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `color`: `string`, optional.
-        pub color: ::std::option::Option<::std::string::String>,
-        /// `text_color`: `string`, optional.
-        pub text_color: ::std::option::Option<::std::string::String>,
-        /// `export`: `object[]`, optional.
-        pub export: ::std::option::Option<::std::vec::Vec<update::Export>>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `type`, `ownerId`, `id`.
-        pub fn new(
-            type_: impl ::std::convert::Into<update::Type>,
-            owner_id: impl ::std::convert::Into<i64>,
-            id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                type_: type_.into(),
-                owner_id: owner_id.into(),
-                id: id.into(),
-                name: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                color: ::std::default::Default::default(),
-                text_color: ::std::default::Default::default(),
-                export: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `name`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `description`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `color`.
-        pub fn color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `text_color`.
-        pub fn text_color(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.text_color = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `export`.
-        pub fn export(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<update::Export>,
-            >,
-        ) -> Self {
-            self.export = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("type", &self.type_)?;
-            map.serialize_entry("ownerId", &self.owner_id)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::opt_entry(&mut map, "name", &self.name)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::opt_entry(&mut map, "color", &self.color)?;
-            crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-            crate::support::opt_entry(&mut map, "export", &self.export)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_: object.field("type")?,
-                owner_id: object.field("ownerId")?,
-                id: object.field("id")?,
-                name: object.exact_str("name")?,
-                description: object.exact_str("description")?,
-                color: object.exact_str("color")?,
-                text_color: object.exact_str("text_color")?,
-                export: object.field("export")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `calendar.section.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
-    pub mod add {
-        /// Error codes of `calendar.section.add`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.add" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.add" is not set.` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while creating the section` (no status).
-        pub type Error = crate::SystemError;
-        /// Allowed values of `params.type` in `calendar.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Type {
-            /// `user`
-            User,
-            /// `group`
-            Group,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Type { User = "user", Group = "group" });
-        /// Allowed values of `params.export.SET` in `calendar.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ExportSet {
-            /// `all`
-            All,
-            /// `3_9`
-            N39,
-            /// `6_12`
-            N612,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ExportSet { All = "all", N39 = "3_9", N612 = "6_12" });
-        /// The object `params.export` of `calendar.section.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Export {
-            /// `ALLOW`: `boolean`, optional.
-            pub allow: ::std::option::Option<bool>,
-            /// `SET`: `string`, optional.
-            ///
-            /// Values: `all`, `3_9`, `6_12`.
-            pub set: ::std::option::Option<ExportSet>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Export {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    allow: ::std::default::Default::default(),
-                    set: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ALLOW`.
-            pub fn allow(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.allow = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SET`.
-            pub fn set(mut self, value: impl ::std::convert::Into<ExportSet>) -> Self {
-                self.set = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Export {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
-                crate::support::opt_entry(&mut map, "SET", &self.set)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Export {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    allow: object.field("ALLOW")?,
-                    set: object.field("SET")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Export);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "calendar.section.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `calendar.section.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
-    pub mod delete {
-        /// Error codes of `calendar.section.delete`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.delete" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.delete" is not set.` (no status), `Section ID is not set.` (no status), `Access denied.` (no status), `An error occurred while deleting the section.` (no status).
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "calendar.section.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `calendar.section.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
-    pub mod get {
-        /// Error codes of `calendar.section.get`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.get" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.get" is not set` (no status), `Access denied` (no status).
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "calendar.section.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `calendar.section.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
-    pub mod update {
-        /// Error codes of `calendar.section.update`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.update" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.update" is not set` (no status), `Section ID is not set` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while updating the section` (no status).
-        pub type Error = crate::SystemError;
-        /// Allowed values of `params.type` in `calendar.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Type {
-            /// `user`
-            User,
-            /// `group`
-            Group,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Type { User = "user", Group = "group" });
-        /// Allowed values of `params.export.SET` in `calendar.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ExportSet {
-            /// `all`
-            All,
-            /// `3_9`
-            N39,
-            /// `6_12`
-            N612,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ExportSet { All = "all", N39 = "3_9", N612 = "6_12" });
-        /// The object `params.export` of `calendar.section.update`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Export {
-            /// `ALLOW`: `boolean`, optional.
-            pub allow: ::std::option::Option<bool>,
-            /// `SET`: `string`, optional.
-            ///
-            /// Values: `all`, `3_9`, `6_12`.
-            pub set: ::std::option::Option<ExportSet>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Export {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    allow: ::std::default::Default::default(),
-                    set: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ALLOW`.
-            pub fn allow(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.allow = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SET`.
-            pub fn set(mut self, value: impl ::std::convert::Into<ExportSet>) -> Self {
-                self.set = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Export {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
-                crate::support::opt_entry(&mut map, "SET", &self.set)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Export {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    allow: object.field("ALLOW")?,
-                    set: object.field("SET")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Export);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "calendar.section.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `calendar.section.add`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
+	///
+	/// Required: `type`, `ownerId`, `name`. Optional: `description`, `color`, `text_color`, `export`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: 6 errors without a code ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `type`: `string`, required.
+		///
+		/// Values: `user`, `group`.
+		pub type_: add::Type,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// `name`: `string`, required.
+		pub name: String,
+		/// `description`: `string`, optional.
+		pub description: Option<String>,
+		/// `color`: `string`, optional.
+		pub color: Option<String>,
+		/// `text_color`: `string`, optional.
+		pub text_color: Option<String>,
+		/// `export`: `object`, optional.
+		pub export: Option<add::Export>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `type`, `ownerId`, `name`.
+		pub fn new(
+			type_: impl Into<add::Type>,
+			owner_id: impl Into<i64>,
+			name: impl Into<String>,
+		) -> Self {
+			Self {
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				name: name.into(),
+				description: Default::default(),
+				color: Default::default(),
+				text_color: Default::default(),
+				export: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `description`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `color`.
+		pub fn color(mut self, value: impl Into<String>) -> Self {
+			self.color = Some(value.into());
+			self
+		}
+		/// Sets `text_color`.
+		pub fn text_color(mut self, value: impl Into<String>) -> Self {
+			self.text_color = Some(value.into());
+			self
+		}
+		/// Sets `export`.
+		pub fn export(mut self, value: impl Into<add::Export>) -> Self {
+			self.export = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			map.serialize_entry("name", &self.name)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::opt_entry(&mut map, "color", &self.color)?;
+			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
+			crate::support::opt_entry(&mut map, "export", &self.export)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				name: object.field("name")?,
+				description: object.exact_str("description")?,
+				color: object.exact_str("color")?,
+				text_color: object.exact_str("text_color")?,
+				export: object.field("export")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `calendar.section.delete`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
+	///
+	/// Required: `type`, `ownerId`, `id`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: 5 errors without a code ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `type`: `string`, required.
+		pub type_: String,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `type`, `ownerId`, `id`.
+		pub fn new(
+			type_: impl Into<String>,
+			owner_id: impl Into<i64>,
+			id: impl Into<i64>,
+		) -> Self {
+			Self {
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `calendar.section.get`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+	///
+	/// Required: `type`, `ownerId`. Optional: none.
+	///
+	/// Result: `array` ([`get::Output`]). Errors: 3 errors without a code ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `type`: `string`, required.
+		pub type_: String,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `type`, `ownerId`.
+		pub fn new(type_: impl Into<String>, owner_id: impl Into<i64>) -> Self {
+			Self {
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `calendar.section.update`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
+	///
+	/// Required: `type`, `ownerId`, `id`. Optional: `name`, `description`, `color`, `text_color`, `export`.
+	///
+	/// Result: `integer` ([`update::Output`]). Errors: 7 errors without a code ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `type`: `string`, required.
+		///
+		/// Values: `user`, `group`.
+		pub type_: update::Type,
+		/// `ownerId`: `integer`, required.
+		pub owner_id: i64,
+		/// `id`: `string`, required.
+		pub id: String,
+		/// `name`: `string`, optional.
+		pub name: Option<String>,
+		/// `description`: `string`, optional.
+		pub description: Option<String>,
+		/// `color`: `string`, optional.
+		pub color: Option<String>,
+		/// `text_color`: `string`, optional.
+		pub text_color: Option<String>,
+		/// `export`: `object[]`, optional.
+		pub export: Option<Vec<update::Export>>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `type`, `ownerId`, `id`.
+		pub fn new(
+			type_: impl Into<update::Type>,
+			owner_id: impl Into<i64>,
+			id: impl Into<String>,
+		) -> Self {
+			Self {
+				type_: type_.into(),
+				owner_id: owner_id.into(),
+				id: id.into(),
+				name: Default::default(),
+				description: Default::default(),
+				color: Default::default(),
+				text_color: Default::default(),
+				export: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `name`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `description`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `color`.
+		pub fn color(mut self, value: impl Into<String>) -> Self {
+			self.color = Some(value.into());
+			self
+		}
+		/// Sets `text_color`.
+		pub fn text_color(mut self, value: impl Into<String>) -> Self {
+			self.text_color = Some(value.into());
+			self
+		}
+		/// Sets `export`.
+		pub fn export(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<update::Export>>,
+		) -> Self {
+			self.export = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("type", &self.type_)?;
+			map.serialize_entry("ownerId", &self.owner_id)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::opt_entry(&mut map, "name", &self.name)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::opt_entry(&mut map, "color", &self.color)?;
+			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
+			crate::support::opt_entry(&mut map, "export", &self.export)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_: object.field("type")?,
+				owner_id: object.field("ownerId")?,
+				id: object.field("id")?,
+				name: object.exact_str("name")?,
+				description: object.exact_str("description")?,
+				color: object.exact_str("color")?,
+				text_color: object.exact_str("text_color")?,
+				export: object.field("export")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `calendar.section.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
+	pub mod add {
+		/// Error codes of `calendar.section.add`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.add" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.add" is not set.` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while creating the section` (no status).
+		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.section.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Type { User = "user", Group = "group" });
+		/// Allowed values of `params.export.SET` in `calendar.section.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ExportSet {
+			/// `all`
+			All,
+			/// `3_9`
+			N39,
+			/// `6_12`
+			N612,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ExportSet { All = "all", N39 = "3_9", N612 = "6_12" });
+		/// The object `params.export` of `calendar.section.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Export {
+			/// `ALLOW`: `boolean`, optional.
+			pub allow: Option<bool>,
+			/// `SET`: `string`, optional.
+			///
+			/// Values: `all`, `3_9`, `6_12`.
+			pub set: Option<ExportSet>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Export {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					allow: Default::default(),
+					set: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ALLOW`.
+			pub fn allow(mut self, value: impl Into<bool>) -> Self {
+				self.allow = Some(value.into());
+				self
+			}
+			/// Sets `SET`.
+			pub fn set(mut self, value: impl Into<ExportSet>) -> Self {
+				self.set = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Export {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
+				crate::support::opt_entry(&mut map, "SET", &self.set)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Export {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					allow: object.field("ALLOW")?,
+					set: object.field("SET")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Export);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "calendar.section.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `calendar.section.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-delete.html>
+	pub mod delete {
+		/// Error codes of `calendar.section.delete`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.delete" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.delete" is not set.` (no status), `Section ID is not set.` (no status), `Access denied.` (no status), `An error occurred while deleting the section.` (no status).
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "calendar.section.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `calendar.section.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+	pub mod get {
+		/// Error codes of `calendar.section.get`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.get" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.get" is not set` (no status), `Access denied` (no status).
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "calendar.section.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `calendar.section.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
+	pub mod update {
+		/// Error codes of `calendar.section.update`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.update" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.update" is not set` (no status), `Section ID is not set` (no status), `Invalid value for the "name" parameter` (no status), `Invalid value for the "description" parameter` (no status), `Access denied` (no status), `An error occurred while updating the section` (no status).
+		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.section.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Type { User = "user", Group = "group" });
+		/// Allowed values of `params.export.SET` in `calendar.section.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ExportSet {
+			/// `all`
+			All,
+			/// `3_9`
+			N39,
+			/// `6_12`
+			N612,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ExportSet { All = "all", N39 = "3_9", N612 = "6_12" });
+		/// The object `params.export` of `calendar.section.update`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Export {
+			/// `ALLOW`: `boolean`, optional.
+			pub allow: Option<bool>,
+			/// `SET`: `string`, optional.
+			///
+			/// Values: `all`, `3_9`, `6_12`.
+			pub set: Option<ExportSet>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Export {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					allow: Default::default(),
+					set: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ALLOW`.
+			pub fn allow(mut self, value: impl Into<bool>) -> Self {
+				self.allow = Some(value.into());
+				self
+			}
+			/// Sets `SET`.
+			pub fn set(mut self, value: impl Into<ExportSet>) -> Self {
+				self.set = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Export {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
+				crate::support::opt_entry(&mut map, "SET", &self.set)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Export {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					allow: object.field("ALLOW")?,
+					set: object.field("SET")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Export);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "calendar.section.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `settings`.
 pub mod settings {
-    /// `calendar.settings.get`: REST 2, scope `calendar`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// Types of `calendar.settings.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
-    pub mod get {
-        /// Error codes of `calendar.settings.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `calendar.settings.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `work_time_start`: `string`, optional.
-            pub work_time_start: ::std::option::Option<::std::string::String>,
-            /// `work_time_end`: `string`, optional.
-            pub work_time_end: ::std::option::Option<::std::string::String>,
-            /// `year_holidays`: `string`, optional.
-            pub year_holidays: ::std::option::Option<::std::string::String>,
-            /// `week_holidays`: `array`, optional.
-            pub week_holidays: ::std::vec::Vec<::serde_json::Value>,
-            /// `week_start`: `string`, optional.
-            pub week_start: ::std::option::Option<::std::string::String>,
-            /// `user_name_template`: `string`, optional.
-            pub user_name_template: ::std::option::Option<::std::string::String>,
-            /// `sync_by_push`: `boolean`, optional.
-            pub sync_by_push: ::std::option::Option<bool>,
-            /// `user_show_login`: `boolean`, optional.
-            pub user_show_login: ::std::option::Option<bool>,
-            /// `path_to_user`: `string`, optional.
-            pub path_to_user: ::std::option::Option<::std::string::String>,
-            /// `path_to_user_calendar`: `string`, optional.
-            pub path_to_user_calendar: ::std::option::Option<::std::string::String>,
-            /// `path_to_group`: `string`, optional.
-            pub path_to_group: ::std::option::Option<::std::string::String>,
-            /// `path_to_group_calendar`: `string`, optional.
-            pub path_to_group_calendar: ::std::option::Option<::std::string::String>,
-            /// `path_to_vr`: `string`, optional.
-            pub path_to_vr: ::std::option::Option<::std::string::String>,
-            /// `path_to_rm`: `string`, optional.
-            pub path_to_rm: ::std::option::Option<::std::string::String>,
-            /// `rm_iblock_type`: `string`, optional.
-            pub rm_iblock_type: ::std::option::Option<::std::string::String>,
-            /// `rm_iblock_id`: `string`, optional.
-            pub rm_iblock_id: ::std::option::Option<::std::string::String>,
-            /// `dep_manager_sub`: `boolean`, optional.
-            pub dep_manager_sub: ::std::option::Option<bool>,
-            /// `denied_superpose_types`: `array`, optional.
-            pub denied_superpose_types: ::std::vec::Vec<::serde_json::Value>,
-            /// `pathes_for_sites`: `boolean`, optional.
-            pub pathes_for_sites: ::std::option::Option<bool>,
-            /// `forum_id`: `string`, optional.
-            pub forum_id: ::std::option::Option<::std::string::String>,
-            /// `rm_for_sites`: `boolean`, optional.
-            pub rm_for_sites: ::std::option::Option<bool>,
-            /// `path_to_type_company_calendar`: `string`, optional.
-            pub path_to_type_company_calendar: ::std::option::Option<
-                ::std::string::String,
-            >,
-            /// `path_to_type_location`: `string`, optional.
-            pub path_to_type_location: ::std::option::Option<::std::string::String>,
-            /// `path_to_type_open_event`: `string`, optional.
-            pub path_to_type_open_event: ::std::option::Option<::std::string::String>,
-            /// `year_workdays`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub year_workdays: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "work_time_start",
-                            "work_time_end",
-                            "year_holidays",
-                            "week_holidays",
-                            "week_start",
-                            "user_name_template",
-                            "sync_by_push",
-                            "user_show_login",
-                            "path_to_user",
-                            "path_to_user_calendar",
-                            "path_to_group",
-                            "path_to_group_calendar",
-                            "path_to_vr",
-                            "path_to_rm",
-                            "rm_iblock_type",
-                            "rm_iblock_id",
-                            "dep_manager_sub",
-                            "denied_superpose_types",
-                            "pathes_for_sites",
-                            "forum_id",
-                            "rm_for_sites",
-                            "path_to_type_company_calendar",
-                            "path_to_type_location",
-                            "path_to_type_open_event",
-                            "year_workdays",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    work_time_start: object.field("work_time_start")?,
-                    work_time_end: object.field("work_time_end")?,
-                    year_holidays: object.field("year_holidays")?,
-                    week_holidays: object.field("week_holidays")?,
-                    week_start: object.field("week_start")?,
-                    user_name_template: object.field("user_name_template")?,
-                    sync_by_push: object.field("sync_by_push")?,
-                    user_show_login: object.field("user_show_login")?,
-                    path_to_user: object.field("path_to_user")?,
-                    path_to_user_calendar: object.field("path_to_user_calendar")?,
-                    path_to_group: object.field("path_to_group")?,
-                    path_to_group_calendar: object.field("path_to_group_calendar")?,
-                    path_to_vr: object.field("path_to_vr")?,
-                    path_to_rm: object.field("path_to_rm")?,
-                    rm_iblock_type: object.field("rm_iblock_type")?,
-                    rm_iblock_id: object.field("rm_iblock_id")?,
-                    dep_manager_sub: object.field("dep_manager_sub")?,
-                    denied_superpose_types: object.field("denied_superpose_types")?,
-                    pathes_for_sites: object.field("pathes_for_sites")?,
-                    forum_id: object.field("forum_id")?,
-                    rm_for_sites: object.field("rm_for_sites")?,
-                    path_to_type_company_calendar: object
-                        .field("path_to_type_company_calendar")?,
-                    path_to_type_location: object.field("path_to_type_location")?,
-                    path_to_type_open_event: object.field("path_to_type_open_event")?,
-                    year_workdays: object.soft("year_workdays"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "work_time_start",
-                    &self.work_time_start,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "work_time_end",
-                    &self.work_time_end,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "year_holidays",
-                    &self.year_holidays,
-                )?;
-                map.serialize_entry("week_holidays", &self.week_holidays)?;
-                crate::support::opt_entry(&mut map, "week_start", &self.week_start)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "user_name_template",
-                    &self.user_name_template,
-                )?;
-                crate::support::opt_entry(&mut map, "sync_by_push", &self.sync_by_push)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "user_show_login",
-                    &self.user_show_login,
-                )?;
-                crate::support::opt_entry(&mut map, "path_to_user", &self.path_to_user)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "path_to_user_calendar",
-                    &self.path_to_user_calendar,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "path_to_group",
-                    &self.path_to_group,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "path_to_group_calendar",
-                    &self.path_to_group_calendar,
-                )?;
-                crate::support::opt_entry(&mut map, "path_to_vr", &self.path_to_vr)?;
-                crate::support::opt_entry(&mut map, "path_to_rm", &self.path_to_rm)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "rm_iblock_type",
-                    &self.rm_iblock_type,
-                )?;
-                crate::support::opt_entry(&mut map, "rm_iblock_id", &self.rm_iblock_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "dep_manager_sub",
-                    &self.dep_manager_sub,
-                )?;
-                map.serialize_entry(
-                    "denied_superpose_types",
-                    &self.denied_superpose_types,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "pathes_for_sites",
-                    &self.pathes_for_sites,
-                )?;
-                crate::support::opt_entry(&mut map, "forum_id", &self.forum_id)?;
-                crate::support::opt_entry(&mut map, "rm_for_sites", &self.rm_for_sites)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "path_to_type_company_calendar",
-                    &self.path_to_type_company_calendar,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "path_to_type_location",
-                    &self.path_to_type_location,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "path_to_type_open_event",
-                    &self.path_to_type_open_event,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "year_workdays",
-                    &self.year_workdays,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "calendar.settings.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `calendar.settings.get`: REST 2, scope `calendar`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// Types of `calendar.settings.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
+	pub mod get {
+		/// Error codes of `calendar.settings.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `calendar.settings.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `work_time_start`: `string`, optional.
+			pub work_time_start: Option<String>,
+			/// `work_time_end`: `string`, optional.
+			pub work_time_end: Option<String>,
+			/// `year_holidays`: `string`, optional.
+			pub year_holidays: Option<String>,
+			/// `week_holidays`: `array`, optional.
+			pub week_holidays: Vec<::serde_json::Value>,
+			/// `week_start`: `string`, optional.
+			pub week_start: Option<String>,
+			/// `user_name_template`: `string`, optional.
+			pub user_name_template: Option<String>,
+			/// `sync_by_push`: `boolean`, optional.
+			pub sync_by_push: Option<bool>,
+			/// `user_show_login`: `boolean`, optional.
+			pub user_show_login: Option<bool>,
+			/// `path_to_user`: `string`, optional.
+			pub path_to_user: Option<String>,
+			/// `path_to_user_calendar`: `string`, optional.
+			pub path_to_user_calendar: Option<String>,
+			/// `path_to_group`: `string`, optional.
+			pub path_to_group: Option<String>,
+			/// `path_to_group_calendar`: `string`, optional.
+			pub path_to_group_calendar: Option<String>,
+			/// `path_to_vr`: `string`, optional.
+			pub path_to_vr: Option<String>,
+			/// `path_to_rm`: `string`, optional.
+			pub path_to_rm: Option<String>,
+			/// `rm_iblock_type`: `string`, optional.
+			pub rm_iblock_type: Option<String>,
+			/// `rm_iblock_id`: `string`, optional.
+			pub rm_iblock_id: Option<String>,
+			/// `dep_manager_sub`: `boolean`, optional.
+			pub dep_manager_sub: Option<bool>,
+			/// `denied_superpose_types`: `array`, optional.
+			pub denied_superpose_types: Vec<::serde_json::Value>,
+			/// `pathes_for_sites`: `boolean`, optional.
+			pub pathes_for_sites: Option<bool>,
+			/// `forum_id`: `string`, optional.
+			pub forum_id: Option<String>,
+			/// `rm_for_sites`: `boolean`, optional.
+			pub rm_for_sites: Option<bool>,
+			/// `path_to_type_company_calendar`: `string`, optional.
+			pub path_to_type_company_calendar: Option<String>,
+			/// `path_to_type_location`: `string`, optional.
+			pub path_to_type_location: Option<String>,
+			/// `path_to_type_open_event`: `string`, optional.
+			pub path_to_type_open_event: Option<String>,
+			/// `year_workdays`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub year_workdays: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"work_time_start",
+							"work_time_end",
+							"year_holidays",
+							"week_holidays",
+							"week_start",
+							"user_name_template",
+							"sync_by_push",
+							"user_show_login",
+							"path_to_user",
+							"path_to_user_calendar",
+							"path_to_group",
+							"path_to_group_calendar",
+							"path_to_vr",
+							"path_to_rm",
+							"rm_iblock_type",
+							"rm_iblock_id",
+							"dep_manager_sub",
+							"denied_superpose_types",
+							"pathes_for_sites",
+							"forum_id",
+							"rm_for_sites",
+							"path_to_type_company_calendar",
+							"path_to_type_location",
+							"path_to_type_open_event",
+							"year_workdays",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					work_time_start: object.field("work_time_start")?,
+					work_time_end: object.field("work_time_end")?,
+					year_holidays: object.field("year_holidays")?,
+					week_holidays: object.field("week_holidays")?,
+					week_start: object.field("week_start")?,
+					user_name_template: object.field("user_name_template")?,
+					sync_by_push: object.field("sync_by_push")?,
+					user_show_login: object.field("user_show_login")?,
+					path_to_user: object.field("path_to_user")?,
+					path_to_user_calendar: object.field("path_to_user_calendar")?,
+					path_to_group: object.field("path_to_group")?,
+					path_to_group_calendar: object.field("path_to_group_calendar")?,
+					path_to_vr: object.field("path_to_vr")?,
+					path_to_rm: object.field("path_to_rm")?,
+					rm_iblock_type: object.field("rm_iblock_type")?,
+					rm_iblock_id: object.field("rm_iblock_id")?,
+					dep_manager_sub: object.field("dep_manager_sub")?,
+					denied_superpose_types: object.field("denied_superpose_types")?,
+					pathes_for_sites: object.field("pathes_for_sites")?,
+					forum_id: object.field("forum_id")?,
+					rm_for_sites: object.field("rm_for_sites")?,
+					path_to_type_company_calendar: object
+						.field("path_to_type_company_calendar")?,
+					path_to_type_location: object.field("path_to_type_location")?,
+					path_to_type_open_event: object.field("path_to_type_open_event")?,
+					year_workdays: object.soft("year_workdays"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"work_time_start",
+					&self.work_time_start,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"work_time_end",
+					&self.work_time_end,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"year_holidays",
+					&self.year_holidays,
+				)?;
+				map.serialize_entry("week_holidays", &self.week_holidays)?;
+				crate::support::opt_entry(&mut map, "week_start", &self.week_start)?;
+				crate::support::opt_entry(
+					&mut map,
+					"user_name_template",
+					&self.user_name_template,
+				)?;
+				crate::support::opt_entry(&mut map, "sync_by_push", &self.sync_by_push)?;
+				crate::support::opt_entry(
+					&mut map,
+					"user_show_login",
+					&self.user_show_login,
+				)?;
+				crate::support::opt_entry(&mut map, "path_to_user", &self.path_to_user)?;
+				crate::support::opt_entry(
+					&mut map,
+					"path_to_user_calendar",
+					&self.path_to_user_calendar,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"path_to_group",
+					&self.path_to_group,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"path_to_group_calendar",
+					&self.path_to_group_calendar,
+				)?;
+				crate::support::opt_entry(&mut map, "path_to_vr", &self.path_to_vr)?;
+				crate::support::opt_entry(&mut map, "path_to_rm", &self.path_to_rm)?;
+				crate::support::opt_entry(
+					&mut map,
+					"rm_iblock_type",
+					&self.rm_iblock_type,
+				)?;
+				crate::support::opt_entry(&mut map, "rm_iblock_id", &self.rm_iblock_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"dep_manager_sub",
+					&self.dep_manager_sub,
+				)?;
+				map.serialize_entry(
+					"denied_superpose_types",
+					&self.denied_superpose_types,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"pathes_for_sites",
+					&self.pathes_for_sites,
+				)?;
+				crate::support::opt_entry(&mut map, "forum_id", &self.forum_id)?;
+				crate::support::opt_entry(&mut map, "rm_for_sites", &self.rm_for_sites)?;
+				crate::support::opt_entry(
+					&mut map,
+					"path_to_type_company_calendar",
+					&self.path_to_type_company_calendar,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"path_to_type_location",
+					&self.path_to_type_location,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"path_to_type_open_event",
+					&self.path_to_type_open_event,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"year_workdays",
+					&self.year_workdays,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "calendar.settings.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `user`.
 pub mod user {
-    /// Methods under `user::settings`.
-    pub mod settings {
-        /// `calendar.user.settings.get`: REST 2, scope `calendar`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `calendar.user.settings.set`: REST 2, scope `calendar`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
-        ///
-        /// Required: `settings`. Optional: none.
-        ///
-        /// Result: `boolean` ([`set::Output`]). Errors: one error without a code ([`set::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Set {
-            /// `settings`: `object`, required.
-            pub settings: set::Settings,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Set {
-            /// The call with its required parameters: `settings`.
-            pub fn new(settings: impl ::std::convert::Into<set::Settings>) -> Self {
-                Self {
-                    settings: settings.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Set {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("settings", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Set {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    settings: object.field("settings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Set);
-        /// Types of `calendar.user.settings.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-        pub mod get {
-            /// Error codes of `calendar.user.settings.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// Allowed values of `result.view` in `calendar.user.settings.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputView {
-                /// `day`
-                Day,
-                /// `week`
-                Week,
-                /// `month`
-                Month,
-                /// `list`
-                List,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputView { Day = "day", Week = "week", Month = "month", List = "list" }
-            );
-            /// The object `result.defaultSections` of `calendar.user.settings.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDefaultSections {
-                /// `user1`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user1: ::std::option::Option<::std::string::String>,
-                /// `group6`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub group6: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDefaultSections {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user1: object.soft("user1"),
-                        group6: object.soft("group6"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDefaultSections {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "user1", &self.user1)?;
-                    crate::support::opt_entry(&mut map, "group6", &self.group6)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputDefaultRemindersFullDayType {
-                /// `min`
-                Min,
-                /// `hour`
-                Hour,
-                /// `day`
-                Day,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
-                "day" }
-            );
-            /// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDefaultRemindersFullDay {
-                /// `type`: `string`, optional.
-                ///
-                /// Values: `min`, `hour`, `day`.
-                pub type_: ::std::option::Option<OutputDefaultRemindersFullDayType>,
-                /// `count`: `integer`, optional.
-                pub count: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDefaultRemindersFullDay {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("type")?,
-                        count: object.field("count")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDefaultRemindersFullDay {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "count", &self.count)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// Allowed values of `result.defaultReminders.withTime.type` in `calendar.user.settings.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputDefaultRemindersWithTimeType {
-                /// `min`
-                Min,
-                /// `hour`
-                Hour,
-                /// `day`
-                Day,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
-                "day" }
-            );
-            /// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDefaultRemindersWithTime {
-                /// `type`: `string`, optional.
-                ///
-                /// Values: `min`, `hour`, `day`.
-                pub type_: ::std::option::Option<OutputDefaultRemindersWithTimeType>,
-                /// `count`: `integer`, optional.
-                pub count: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDefaultRemindersWithTime {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("type")?,
-                        count: object.field("count")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDefaultRemindersWithTime {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "count", &self.count)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDefaultReminders {
-                /// `fullDay`: `array`, optional.
-                pub full_day: ::std::vec::Vec<OutputDefaultRemindersFullDay>,
-                /// `withTime`: `array`, optional.
-                pub with_time: ::std::vec::Vec<OutputDefaultRemindersWithTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDefaultReminders {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        full_day: object.field("fullDay")?,
-                        with_time: object.field("withTime")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDefaultReminders {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("fullDay", &self.full_day)?;
-                    map.serialize_entry("withTime", &self.with_time)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `calendar.user.settings.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `view`: `string`, optional.
-                ///
-                /// Values: `day`, `week`, `month`, `list`.
-                pub view: ::std::option::Option<OutputView>,
-                /// `meetSection`: `string`, optional.
-                pub meet_section: ::std::option::Option<::std::string::String>,
-                /// `crmSection`: `string`, optional.
-                pub crm_section: ::std::option::Option<::std::string::String>,
-                /// `showDeclined`: `boolean`, optional.
-                pub show_declined: ::std::option::Option<bool>,
-                /// `denyBusyInvitation`: `boolean`, optional.
-                pub deny_busy_invitation: ::std::option::Option<bool>,
-                /// `collapseOffHours`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub collapse_off_hours: ::std::option::Option<bool>,
-                /// `showWeekNumbers`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_week_numbers: ::std::option::Option<bool>,
-                /// `showTasks`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_tasks: ::std::option::Option<bool>,
-                /// `syncTasks`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub sync_tasks: ::std::option::Option<bool>,
-                /// `showCompletedTasks`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_completed_tasks: ::std::option::Option<bool>,
-                /// `lastUsedSection`: `string`, optional.
-                pub last_used_section: ::std::option::Option<::std::string::String>,
-                /// `sendFromEmail`: `string`, optional.
-                pub send_from_email: ::std::option::Option<::std::string::String>,
-                /// `defaultSections`: `object`, optional.
-                pub default_sections: ::std::option::Option<OutputDefaultSections>,
-                /// `syncPeriodPast`: `string`, optional.
-                pub sync_period_past: ::std::option::Option<::std::string::String>,
-                /// `syncPeriodFuture`: `string`, optional.
-                pub sync_period_future: ::std::option::Option<::std::string::String>,
-                /// `defaultReminders`: `object`, optional.
-                pub default_reminders: ::std::option::Option<OutputDefaultReminders>,
-                /// `timezoneName`: `string`, optional.
-                pub timezone_name: ::std::option::Option<::std::string::String>,
-                /// `timezoneOffsetUTC`: `integer`, optional.
-                pub timezone_offset_utc: ::std::option::Option<i64>,
-                /// `timezoneDefaultName`: `string`, optional.
-                pub timezone_default_name: ::std::option::Option<::std::string::String>,
-                /// `work_time_start`: `string`, optional.
-                pub work_time_start: ::std::option::Option<::std::string::String>,
-                /// `work_time_end`: `string`, optional.
-                pub work_time_end: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "view",
-                                "meetSection",
-                                "crmSection",
-                                "showDeclined",
-                                "denyBusyInvitation",
-                                "collapseOffHours",
-                                "showWeekNumbers",
-                                "showTasks",
-                                "syncTasks",
-                                "showCompletedTasks",
-                                "lastUsedSection",
-                                "sendFromEmail",
-                                "defaultSections",
-                                "syncPeriodPast",
-                                "syncPeriodFuture",
-                                "defaultReminders",
-                                "timezoneName",
-                                "timezoneOffsetUTC",
-                                "timezoneDefaultName",
-                                "work_time_start",
-                                "work_time_end",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        view: object.field("view")?,
-                        meet_section: object.field("meetSection")?,
-                        crm_section: object.field("crmSection")?,
-                        show_declined: object.field("showDeclined")?,
-                        deny_busy_invitation: object.field("denyBusyInvitation")?,
-                        collapse_off_hours: object.field("collapseOffHours")?,
-                        show_week_numbers: object.field("showWeekNumbers")?,
-                        show_tasks: object.field("showTasks")?,
-                        sync_tasks: object.field("syncTasks")?,
-                        show_completed_tasks: object.field("showCompletedTasks")?,
-                        last_used_section: object.field("lastUsedSection")?,
-                        send_from_email: object.field("sendFromEmail")?,
-                        default_sections: object.field("defaultSections")?,
-                        sync_period_past: object.field("syncPeriodPast")?,
-                        sync_period_future: object.field("syncPeriodFuture")?,
-                        default_reminders: object.field("defaultReminders")?,
-                        timezone_name: object.field("timezoneName")?,
-                        timezone_offset_utc: object.field("timezoneOffsetUTC")?,
-                        timezone_default_name: object.field("timezoneDefaultName")?,
-                        work_time_start: object.field("work_time_start")?,
-                        work_time_end: object.field("work_time_end")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "view", &self.view)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "meetSection",
-                        &self.meet_section,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "crmSection",
-                        &self.crm_section,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showDeclined",
-                        &self.show_declined,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "denyBusyInvitation",
-                        &self.deny_busy_invitation,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "collapseOffHours",
-                        &self.collapse_off_hours.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showWeekNumbers",
-                        &self.show_week_numbers.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showTasks",
-                        &self.show_tasks.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "syncTasks",
-                        &self.sync_tasks.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showCompletedTasks",
-                        &self.show_completed_tasks.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "lastUsedSection",
-                        &self.last_used_section,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "sendFromEmail",
-                        &self.send_from_email,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "defaultSections",
-                        &self.default_sections,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "syncPeriodPast",
-                        &self.sync_period_past,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "syncPeriodFuture",
-                        &self.sync_period_future,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "defaultReminders",
-                        &self.default_reminders,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timezoneName",
-                        &self.timezone_name,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timezoneOffsetUTC",
-                        &self.timezone_offset_utc,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timezoneDefaultName",
-                        &self.timezone_default_name,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "work_time_start",
-                        &self.work_time_start,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "work_time_end",
-                        &self.work_time_end,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "calendar.user.settings.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `calendar.user.settings.set`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
-        pub mod set {
-            /// Error codes of `calendar.user.settings.set`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `The required parameter "settings" for the method "calendar.user.settings.set" is not set` (no status).
-            pub type Error = crate::SystemError;
-            /// Allowed values of `params.settings.view` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsView {
-                /// `day`
-                Day,
-                /// `week`
-                Week,
-                /// `month`
-                Month,
-                /// `list`
-                List,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                SettingsView { Day = "day", Week = "week", Month = "month", List = "list"
-                }
-            );
-            /// Allowed values of `params.settings.defaultReminders.fullDay.type` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsDefaultRemindersFullDayType {
-                /// `min`
-                Min,
-                /// `hour`
-                Hour,
-                /// `day`
-                Day,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                SettingsDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
-                "day" }
-            );
-            /// The object `params.settings.defaultReminders.fullDay` of `calendar.user.settings.set`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct SettingsDefaultRemindersFullDay {
-                /// `type`: `string`, optional.
-                ///
-                /// Values: `min`, `hour`, `day`.
-                pub type_: ::std::option::Option<SettingsDefaultRemindersFullDayType>,
-                /// `count`: `integer`, optional.
-                pub count: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl SettingsDefaultRemindersFullDay {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        type_: ::std::default::Default::default(),
-                        count: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `type`.
-                pub fn type_(
-                    mut self,
-                    value: impl ::std::convert::Into<SettingsDefaultRemindersFullDayType>,
-                ) -> Self {
-                    self.type_ = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `count`.
-                pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.count = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for SettingsDefaultRemindersFullDay {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "count", &self.count)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for SettingsDefaultRemindersFullDay {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("type")?,
-                        count: object.field("count")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(SettingsDefaultRemindersFullDay);
-            /// Allowed values of `params.settings.defaultReminders.withTime.type` in `calendar.user.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum SettingsDefaultRemindersWithTimeType {
-                /// `min`
-                Min,
-                /// `hour`
-                Hour,
-                /// `day`
-                Day,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                SettingsDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
-                "day" }
-            );
-            /// The object `params.settings.defaultReminders.withTime` of `calendar.user.settings.set`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct SettingsDefaultRemindersWithTime {
-                /// `type`: `string`, optional.
-                ///
-                /// Values: `min`, `hour`, `day`.
-                pub type_: ::std::option::Option<SettingsDefaultRemindersWithTimeType>,
-                /// `count`: `integer`, optional.
-                pub count: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl SettingsDefaultRemindersWithTime {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        type_: ::std::default::Default::default(),
-                        count: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `type`.
-                pub fn type_(
-                    mut self,
-                    value: impl ::std::convert::Into<
-                        SettingsDefaultRemindersWithTimeType,
-                    >,
-                ) -> Self {
-                    self.type_ = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `count`.
-                pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.count = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for SettingsDefaultRemindersWithTime {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "count", &self.count)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for SettingsDefaultRemindersWithTime {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("type")?,
-                        count: object.field("count")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(SettingsDefaultRemindersWithTime);
-            /// The object `params.settings.defaultReminders` of `calendar.user.settings.set`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct SettingsDefaultReminders {
-                /// `fullDay`: `array`, optional.
-                pub full_day: ::std::option::Option<
-                    ::std::vec::Vec<SettingsDefaultRemindersFullDay>,
-                >,
-                /// `withTime`: `array`, optional.
-                pub with_time: ::std::option::Option<
-                    ::std::vec::Vec<SettingsDefaultRemindersWithTime>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl SettingsDefaultReminders {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        full_day: ::std::default::Default::default(),
-                        with_time: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `fullDay`.
-                pub fn full_day(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<SettingsDefaultRemindersFullDay>,
-                    >,
-                ) -> Self {
-                    self.full_day = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Sets `withTime`.
-                pub fn with_time(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<
-                            SettingsDefaultRemindersWithTime,
-                        >,
-                    >,
-                ) -> Self {
-                    self.with_time = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for SettingsDefaultReminders {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "fullDay", &self.full_day)?;
-                    crate::support::opt_entry(&mut map, "withTime", &self.with_time)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for SettingsDefaultReminders {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        full_day: object.field("fullDay")?,
-                        with_time: object.field("withTime")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(SettingsDefaultReminders);
-            /// The object `params.settings` of `calendar.user.settings.set`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Settings {
-                /// `view`: `string`, optional.
-                ///
-                /// Values: `day`, `week`, `month`, `list`.
-                pub view: ::std::option::Option<SettingsView>,
-                /// `meetSection`: `string`, optional.
-                pub meet_section: ::std::option::Option<::std::string::String>,
-                /// `crmSection`: `string`, optional.
-                pub crm_section: ::std::option::Option<::std::string::String>,
-                /// `showDeclined`: `boolean`, optional.
-                pub show_declined: ::std::option::Option<bool>,
-                /// `denyBusyInvitation`: `boolean`, optional.
-                pub deny_busy_invitation: ::std::option::Option<bool>,
-                /// `collapseOffHours`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub collapse_off_hours: ::std::option::Option<bool>,
-                /// `showWeekNumbers`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_week_numbers: ::std::option::Option<bool>,
-                /// `showTasks`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_tasks: ::std::option::Option<bool>,
-                /// `syncTasks`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub sync_tasks: ::std::option::Option<bool>,
-                /// `showCompletedTasks`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_completed_tasks: ::std::option::Option<bool>,
-                /// `lastUsedSection`: `string`, optional.
-                pub last_used_section: ::std::option::Option<::std::string::String>,
-                /// `sendFromEmail`: `string`, optional.
-                pub send_from_email: ::std::option::Option<::std::string::String>,
-                /// `defaultSections`: `object`, optional.
-                pub default_sections: ::std::option::Option<::serde_json::Value>,
-                /// `syncPeriodPast`: `string`, optional.
-                pub sync_period_past: ::std::option::Option<::std::string::String>,
-                /// `syncPeriodFuture`: `string`, optional.
-                pub sync_period_future: ::std::option::Option<::std::string::String>,
-                /// `defaultReminders`: `object`, optional.
-                pub default_reminders: ::std::option::Option<SettingsDefaultReminders>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Settings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        view: ::std::default::Default::default(),
-                        meet_section: ::std::default::Default::default(),
-                        crm_section: ::std::default::Default::default(),
-                        show_declined: ::std::default::Default::default(),
-                        deny_busy_invitation: ::std::default::Default::default(),
-                        collapse_off_hours: ::std::default::Default::default(),
-                        show_week_numbers: ::std::default::Default::default(),
-                        show_tasks: ::std::default::Default::default(),
-                        sync_tasks: ::std::default::Default::default(),
-                        show_completed_tasks: ::std::default::Default::default(),
-                        last_used_section: ::std::default::Default::default(),
-                        send_from_email: ::std::default::Default::default(),
-                        default_sections: ::std::default::Default::default(),
-                        sync_period_past: ::std::default::Default::default(),
-                        sync_period_future: ::std::default::Default::default(),
-                        default_reminders: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `view`.
-                pub fn view(
-                    mut self,
-                    value: impl ::std::convert::Into<SettingsView>,
-                ) -> Self {
-                    self.view = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `meetSection`.
-                pub fn meet_section(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.meet_section = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `crmSection`.
-                pub fn crm_section(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.crm_section = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `showDeclined`.
-                pub fn show_declined(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_declined = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `denyBusyInvitation`.
-                pub fn deny_busy_invitation(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.deny_busy_invitation = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `collapseOffHours`.
-                pub fn collapse_off_hours(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.collapse_off_hours = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `showWeekNumbers`.
-                pub fn show_week_numbers(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_week_numbers = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `showTasks`.
-                pub fn show_tasks(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_tasks = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `syncTasks`.
-                pub fn sync_tasks(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.sync_tasks = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `showCompletedTasks`.
-                pub fn show_completed_tasks(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_completed_tasks = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `lastUsedSection`.
-                pub fn last_used_section(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.last_used_section = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `sendFromEmail`.
-                pub fn send_from_email(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.send_from_email = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `defaultSections`.
-                pub fn default_sections(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.default_sections = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `syncPeriodPast`.
-                pub fn sync_period_past(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.sync_period_past = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `syncPeriodFuture`.
-                pub fn sync_period_future(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.sync_period_future = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `defaultReminders`.
-                pub fn default_reminders(
-                    mut self,
-                    value: impl ::std::convert::Into<SettingsDefaultReminders>,
-                ) -> Self {
-                    self.default_reminders = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Settings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "view", &self.view)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "meetSection",
-                        &self.meet_section,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "crmSection",
-                        &self.crm_section,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showDeclined",
-                        &self.show_declined,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "denyBusyInvitation",
-                        &self.deny_busy_invitation,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "collapseOffHours",
-                        &self.collapse_off_hours.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showWeekNumbers",
-                        &self.show_week_numbers.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showTasks",
-                        &self.show_tasks.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "syncTasks",
-                        &self.sync_tasks.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "showCompletedTasks",
-                        &self.show_completed_tasks.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "lastUsedSection",
-                        &self.last_used_section,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "sendFromEmail",
-                        &self.send_from_email,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "defaultSections",
-                        &self.default_sections,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "syncPeriodPast",
-                        &self.sync_period_past,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "syncPeriodFuture",
-                        &self.sync_period_future,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "defaultReminders",
-                        &self.default_reminders,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Settings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        view: object.field("view")?,
-                        meet_section: object.exact_str("meetSection")?,
-                        crm_section: object.exact_str("crmSection")?,
-                        show_declined: object.field("showDeclined")?,
-                        deny_busy_invitation: object.field("denyBusyInvitation")?,
-                        collapse_off_hours: object.field("collapseOffHours")?,
-                        show_week_numbers: object.field("showWeekNumbers")?,
-                        show_tasks: object.field("showTasks")?,
-                        sync_tasks: object.field("syncTasks")?,
-                        show_completed_tasks: object.field("showCompletedTasks")?,
-                        last_used_section: object.exact_str("lastUsedSection")?,
-                        send_from_email: object.exact_str("sendFromEmail")?,
-                        default_sections: object.field("defaultSections")?,
-                        sync_period_past: object.exact_str("syncPeriodPast")?,
-                        sync_period_future: object.exact_str("syncPeriodFuture")?,
-                        default_reminders: object.field("defaultReminders")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Settings);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Set {
-                const NAME: &'static str = "calendar.user.settings.set";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `user::settings`.
+	pub mod settings {
+		/// `calendar.user.settings.get`: REST 2, scope `calendar`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `calendar.user.settings.set`: REST 2, scope `calendar`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+		///
+		/// Required: `settings`. Optional: none.
+		///
+		/// Result: `boolean` ([`set::Output`]). Errors: one error without a code ([`set::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Set {
+			/// `settings`: `object`, required.
+			pub settings: set::Settings,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Set {
+			/// The call with its required parameters: `settings`.
+			pub fn new(settings: impl Into<set::Settings>) -> Self {
+				Self {
+					settings: settings.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Set {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("settings", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Set {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					settings: object.field("settings")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Set);
+		/// Types of `calendar.user.settings.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+		pub mod get {
+			/// Error codes of `calendar.user.settings.get`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// Allowed values of `result.view` in `calendar.user.settings.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputView {
+				/// `day`
+				Day,
+				/// `week`
+				Week,
+				/// `month`
+				Month,
+				/// `list`
+				List,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputView { Day = "day", Week = "week", Month = "month", List = "list" }
+			);
+			/// The object `result.defaultSections` of `calendar.user.settings.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDefaultSections {
+				/// `user1`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user1: Option<String>,
+				/// `group6`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub group6: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDefaultSections {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user1: object.soft("user1"),
+						group6: object.soft("group6"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDefaultSections {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "user1", &self.user1)?;
+					crate::support::opt_entry(&mut map, "group6", &self.group6)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputDefaultRemindersFullDayType {
+				/// `min`
+				Min,
+				/// `hour`
+				Hour,
+				/// `day`
+				Day,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
+				"day" }
+			);
+			/// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDefaultRemindersFullDay {
+				/// `type`: `string`, optional.
+				///
+				/// Values: `min`, `hour`, `day`.
+				pub type_: Option<OutputDefaultRemindersFullDayType>,
+				/// `count`: `integer`, optional.
+				pub count: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDefaultRemindersFullDay {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						type_: object.field("type")?,
+						count: object.field("count")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDefaultRemindersFullDay {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "count", &self.count)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// Allowed values of `result.defaultReminders.withTime.type` in `calendar.user.settings.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputDefaultRemindersWithTimeType {
+				/// `min`
+				Min,
+				/// `hour`
+				Hour,
+				/// `day`
+				Day,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
+				"day" }
+			);
+			/// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDefaultRemindersWithTime {
+				/// `type`: `string`, optional.
+				///
+				/// Values: `min`, `hour`, `day`.
+				pub type_: Option<OutputDefaultRemindersWithTimeType>,
+				/// `count`: `integer`, optional.
+				pub count: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDefaultRemindersWithTime {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						type_: object.field("type")?,
+						count: object.field("count")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDefaultRemindersWithTime {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "count", &self.count)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDefaultReminders {
+				/// `fullDay`: `array`, optional.
+				pub full_day: Vec<OutputDefaultRemindersFullDay>,
+				/// `withTime`: `array`, optional.
+				pub with_time: Vec<OutputDefaultRemindersWithTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDefaultReminders {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						full_day: object.field("fullDay")?,
+						with_time: object.field("withTime")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDefaultReminders {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("fullDay", &self.full_day)?;
+					map.serialize_entry("withTime", &self.with_time)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `calendar.user.settings.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `view`: `string`, optional.
+				///
+				/// Values: `day`, `week`, `month`, `list`.
+				pub view: Option<OutputView>,
+				/// `meetSection`: `string`, optional.
+				pub meet_section: Option<String>,
+				/// `crmSection`: `string`, optional.
+				pub crm_section: Option<String>,
+				/// `showDeclined`: `boolean`, optional.
+				pub show_declined: Option<bool>,
+				/// `denyBusyInvitation`: `boolean`, optional.
+				pub deny_busy_invitation: Option<bool>,
+				/// `collapseOffHours`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub collapse_off_hours: Option<bool>,
+				/// `showWeekNumbers`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_week_numbers: Option<bool>,
+				/// `showTasks`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_tasks: Option<bool>,
+				/// `syncTasks`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub sync_tasks: Option<bool>,
+				/// `showCompletedTasks`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_completed_tasks: Option<bool>,
+				/// `lastUsedSection`: `string`, optional.
+				pub last_used_section: Option<String>,
+				/// `sendFromEmail`: `string`, optional.
+				pub send_from_email: Option<String>,
+				/// `defaultSections`: `object`, optional.
+				pub default_sections: Option<OutputDefaultSections>,
+				/// `syncPeriodPast`: `string`, optional.
+				pub sync_period_past: Option<String>,
+				/// `syncPeriodFuture`: `string`, optional.
+				pub sync_period_future: Option<String>,
+				/// `defaultReminders`: `object`, optional.
+				pub default_reminders: Option<OutputDefaultReminders>,
+				/// `timezoneName`: `string`, optional.
+				pub timezone_name: Option<String>,
+				/// `timezoneOffsetUTC`: `integer`, optional.
+				pub timezone_offset_utc: Option<i64>,
+				/// `timezoneDefaultName`: `string`, optional.
+				pub timezone_default_name: Option<String>,
+				/// `work_time_start`: `string`, optional.
+				pub work_time_start: Option<String>,
+				/// `work_time_end`: `string`, optional.
+				pub work_time_end: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"view",
+								"meetSection",
+								"crmSection",
+								"showDeclined",
+								"denyBusyInvitation",
+								"collapseOffHours",
+								"showWeekNumbers",
+								"showTasks",
+								"syncTasks",
+								"showCompletedTasks",
+								"lastUsedSection",
+								"sendFromEmail",
+								"defaultSections",
+								"syncPeriodPast",
+								"syncPeriodFuture",
+								"defaultReminders",
+								"timezoneName",
+								"timezoneOffsetUTC",
+								"timezoneDefaultName",
+								"work_time_start",
+								"work_time_end",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						view: object.field("view")?,
+						meet_section: object.field("meetSection")?,
+						crm_section: object.field("crmSection")?,
+						show_declined: object.field("showDeclined")?,
+						deny_busy_invitation: object.field("denyBusyInvitation")?,
+						collapse_off_hours: object.field("collapseOffHours")?,
+						show_week_numbers: object.field("showWeekNumbers")?,
+						show_tasks: object.field("showTasks")?,
+						sync_tasks: object.field("syncTasks")?,
+						show_completed_tasks: object.field("showCompletedTasks")?,
+						last_used_section: object.field("lastUsedSection")?,
+						send_from_email: object.field("sendFromEmail")?,
+						default_sections: object.field("defaultSections")?,
+						sync_period_past: object.field("syncPeriodPast")?,
+						sync_period_future: object.field("syncPeriodFuture")?,
+						default_reminders: object.field("defaultReminders")?,
+						timezone_name: object.field("timezoneName")?,
+						timezone_offset_utc: object.field("timezoneOffsetUTC")?,
+						timezone_default_name: object.field("timezoneDefaultName")?,
+						work_time_start: object.field("work_time_start")?,
+						work_time_end: object.field("work_time_end")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "view", &self.view)?;
+					crate::support::opt_entry(
+						&mut map,
+						"meetSection",
+						&self.meet_section,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"crmSection",
+						&self.crm_section,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showDeclined",
+						&self.show_declined,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"denyBusyInvitation",
+						&self.deny_busy_invitation,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"collapseOffHours",
+						&self.collapse_off_hours.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showWeekNumbers",
+						&self.show_week_numbers.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showTasks",
+						&self.show_tasks.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"syncTasks",
+						&self.sync_tasks.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showCompletedTasks",
+						&self.show_completed_tasks.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"lastUsedSection",
+						&self.last_used_section,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"sendFromEmail",
+						&self.send_from_email,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"defaultSections",
+						&self.default_sections,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"syncPeriodPast",
+						&self.sync_period_past,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"syncPeriodFuture",
+						&self.sync_period_future,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"defaultReminders",
+						&self.default_reminders,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timezoneName",
+						&self.timezone_name,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timezoneOffsetUTC",
+						&self.timezone_offset_utc,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timezoneDefaultName",
+						&self.timezone_default_name,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"work_time_start",
+						&self.work_time_start,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"work_time_end",
+						&self.work_time_end,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "calendar.user.settings.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `calendar.user.settings.set`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+		pub mod set {
+			/// Error codes of `calendar.user.settings.set`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `The required parameter "settings" for the method "calendar.user.settings.set" is not set` (no status).
+			pub type Error = crate::SystemError;
+			/// Allowed values of `params.settings.view` in `calendar.user.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum SettingsView {
+				/// `day`
+				Day,
+				/// `week`
+				Week,
+				/// `month`
+				Month,
+				/// `list`
+				List,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				SettingsView { Day = "day", Week = "week", Month = "month", List = "list"
+				}
+			);
+			/// Allowed values of `params.settings.defaultReminders.fullDay.type` in `calendar.user.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum SettingsDefaultRemindersFullDayType {
+				/// `min`
+				Min,
+				/// `hour`
+				Hour,
+				/// `day`
+				Day,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				SettingsDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
+				"day" }
+			);
+			/// The object `params.settings.defaultReminders.fullDay` of `calendar.user.settings.set`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct SettingsDefaultRemindersFullDay {
+				/// `type`: `string`, optional.
+				///
+				/// Values: `min`, `hour`, `day`.
+				pub type_: Option<SettingsDefaultRemindersFullDayType>,
+				/// `count`: `integer`, optional.
+				pub count: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl SettingsDefaultRemindersFullDay {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						type_: Default::default(),
+						count: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `type`.
+				pub fn type_(
+					mut self,
+					value: impl Into<SettingsDefaultRemindersFullDayType>,
+				) -> Self {
+					self.type_ = Some(value.into());
+					self
+				}
+				/// Sets `count`.
+				pub fn count(mut self, value: impl Into<i64>) -> Self {
+					self.count = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for SettingsDefaultRemindersFullDay {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "count", &self.count)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for SettingsDefaultRemindersFullDay {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						type_: object.field("type")?,
+						count: object.field("count")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(SettingsDefaultRemindersFullDay);
+			/// Allowed values of `params.settings.defaultReminders.withTime.type` in `calendar.user.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum SettingsDefaultRemindersWithTimeType {
+				/// `min`
+				Min,
+				/// `hour`
+				Hour,
+				/// `day`
+				Day,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				SettingsDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
+				"day" }
+			);
+			/// The object `params.settings.defaultReminders.withTime` of `calendar.user.settings.set`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct SettingsDefaultRemindersWithTime {
+				/// `type`: `string`, optional.
+				///
+				/// Values: `min`, `hour`, `day`.
+				pub type_: Option<SettingsDefaultRemindersWithTimeType>,
+				/// `count`: `integer`, optional.
+				pub count: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl SettingsDefaultRemindersWithTime {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						type_: Default::default(),
+						count: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `type`.
+				pub fn type_(
+					mut self,
+					value: impl Into<SettingsDefaultRemindersWithTimeType>,
+				) -> Self {
+					self.type_ = Some(value.into());
+					self
+				}
+				/// Sets `count`.
+				pub fn count(mut self, value: impl Into<i64>) -> Self {
+					self.count = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for SettingsDefaultRemindersWithTime {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "count", &self.count)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for SettingsDefaultRemindersWithTime {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						type_: object.field("type")?,
+						count: object.field("count")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(SettingsDefaultRemindersWithTime);
+			/// The object `params.settings.defaultReminders` of `calendar.user.settings.set`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct SettingsDefaultReminders {
+				/// `fullDay`: `array`, optional.
+				pub full_day: Option<Vec<SettingsDefaultRemindersFullDay>>,
+				/// `withTime`: `array`, optional.
+				pub with_time: Option<Vec<SettingsDefaultRemindersWithTime>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl SettingsDefaultReminders {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						full_day: Default::default(),
+						with_time: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `fullDay`.
+				pub fn full_day(
+					mut self,
+					value: impl IntoIterator<
+						Item = impl Into<SettingsDefaultRemindersFullDay>,
+					>,
+				) -> Self {
+					self.full_day = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Sets `withTime`.
+				pub fn with_time(
+					mut self,
+					value: impl IntoIterator<
+						Item = impl Into<SettingsDefaultRemindersWithTime>,
+					>,
+				) -> Self {
+					self.with_time = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for SettingsDefaultReminders {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "fullDay", &self.full_day)?;
+					crate::support::opt_entry(&mut map, "withTime", &self.with_time)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for SettingsDefaultReminders {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						full_day: object.field("fullDay")?,
+						with_time: object.field("withTime")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(SettingsDefaultReminders);
+			/// The object `params.settings` of `calendar.user.settings.set`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Settings {
+				/// `view`: `string`, optional.
+				///
+				/// Values: `day`, `week`, `month`, `list`.
+				pub view: Option<SettingsView>,
+				/// `meetSection`: `string`, optional.
+				pub meet_section: Option<String>,
+				/// `crmSection`: `string`, optional.
+				pub crm_section: Option<String>,
+				/// `showDeclined`: `boolean`, optional.
+				pub show_declined: Option<bool>,
+				/// `denyBusyInvitation`: `boolean`, optional.
+				pub deny_busy_invitation: Option<bool>,
+				/// `collapseOffHours`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub collapse_off_hours: Option<bool>,
+				/// `showWeekNumbers`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_week_numbers: Option<bool>,
+				/// `showTasks`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_tasks: Option<bool>,
+				/// `syncTasks`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub sync_tasks: Option<bool>,
+				/// `showCompletedTasks`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_completed_tasks: Option<bool>,
+				/// `lastUsedSection`: `string`, optional.
+				pub last_used_section: Option<String>,
+				/// `sendFromEmail`: `string`, optional.
+				pub send_from_email: Option<String>,
+				/// `defaultSections`: `object`, optional.
+				pub default_sections: Option<::serde_json::Value>,
+				/// `syncPeriodPast`: `string`, optional.
+				pub sync_period_past: Option<String>,
+				/// `syncPeriodFuture`: `string`, optional.
+				pub sync_period_future: Option<String>,
+				/// `defaultReminders`: `object`, optional.
+				pub default_reminders: Option<SettingsDefaultReminders>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Settings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						view: Default::default(),
+						meet_section: Default::default(),
+						crm_section: Default::default(),
+						show_declined: Default::default(),
+						deny_busy_invitation: Default::default(),
+						collapse_off_hours: Default::default(),
+						show_week_numbers: Default::default(),
+						show_tasks: Default::default(),
+						sync_tasks: Default::default(),
+						show_completed_tasks: Default::default(),
+						last_used_section: Default::default(),
+						send_from_email: Default::default(),
+						default_sections: Default::default(),
+						sync_period_past: Default::default(),
+						sync_period_future: Default::default(),
+						default_reminders: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `view`.
+				pub fn view(mut self, value: impl Into<SettingsView>) -> Self {
+					self.view = Some(value.into());
+					self
+				}
+				/// Sets `meetSection`.
+				pub fn meet_section(mut self, value: impl Into<String>) -> Self {
+					self.meet_section = Some(value.into());
+					self
+				}
+				/// Sets `crmSection`.
+				pub fn crm_section(mut self, value: impl Into<String>) -> Self {
+					self.crm_section = Some(value.into());
+					self
+				}
+				/// Sets `showDeclined`.
+				pub fn show_declined(mut self, value: impl Into<bool>) -> Self {
+					self.show_declined = Some(value.into());
+					self
+				}
+				/// Sets `denyBusyInvitation`.
+				pub fn deny_busy_invitation(mut self, value: impl Into<bool>) -> Self {
+					self.deny_busy_invitation = Some(value.into());
+					self
+				}
+				/// Sets `collapseOffHours`.
+				pub fn collapse_off_hours(mut self, value: impl Into<bool>) -> Self {
+					self.collapse_off_hours = Some(value.into());
+					self
+				}
+				/// Sets `showWeekNumbers`.
+				pub fn show_week_numbers(mut self, value: impl Into<bool>) -> Self {
+					self.show_week_numbers = Some(value.into());
+					self
+				}
+				/// Sets `showTasks`.
+				pub fn show_tasks(mut self, value: impl Into<bool>) -> Self {
+					self.show_tasks = Some(value.into());
+					self
+				}
+				/// Sets `syncTasks`.
+				pub fn sync_tasks(mut self, value: impl Into<bool>) -> Self {
+					self.sync_tasks = Some(value.into());
+					self
+				}
+				/// Sets `showCompletedTasks`.
+				pub fn show_completed_tasks(mut self, value: impl Into<bool>) -> Self {
+					self.show_completed_tasks = Some(value.into());
+					self
+				}
+				/// Sets `lastUsedSection`.
+				pub fn last_used_section(mut self, value: impl Into<String>) -> Self {
+					self.last_used_section = Some(value.into());
+					self
+				}
+				/// Sets `sendFromEmail`.
+				pub fn send_from_email(mut self, value: impl Into<String>) -> Self {
+					self.send_from_email = Some(value.into());
+					self
+				}
+				/// Sets `defaultSections`.
+				pub fn default_sections(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.default_sections = Some(value.into());
+					self
+				}
+				/// Sets `syncPeriodPast`.
+				pub fn sync_period_past(mut self, value: impl Into<String>) -> Self {
+					self.sync_period_past = Some(value.into());
+					self
+				}
+				/// Sets `syncPeriodFuture`.
+				pub fn sync_period_future(mut self, value: impl Into<String>) -> Self {
+					self.sync_period_future = Some(value.into());
+					self
+				}
+				/// Sets `defaultReminders`.
+				pub fn default_reminders(
+					mut self,
+					value: impl Into<SettingsDefaultReminders>,
+				) -> Self {
+					self.default_reminders = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Settings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "view", &self.view)?;
+					crate::support::opt_entry(
+						&mut map,
+						"meetSection",
+						&self.meet_section,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"crmSection",
+						&self.crm_section,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showDeclined",
+						&self.show_declined,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"denyBusyInvitation",
+						&self.deny_busy_invitation,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"collapseOffHours",
+						&self.collapse_off_hours.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showWeekNumbers",
+						&self.show_week_numbers.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showTasks",
+						&self.show_tasks.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"syncTasks",
+						&self.sync_tasks.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"showCompletedTasks",
+						&self.show_completed_tasks.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"lastUsedSection",
+						&self.last_used_section,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"sendFromEmail",
+						&self.send_from_email,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"defaultSections",
+						&self.default_sections,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"syncPeriodPast",
+						&self.sync_period_past,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"syncPeriodFuture",
+						&self.sync_period_future,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"defaultReminders",
+						&self.default_reminders,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Settings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						view: object.field("view")?,
+						meet_section: object.exact_str("meetSection")?,
+						crm_section: object.exact_str("crmSection")?,
+						show_declined: object.field("showDeclined")?,
+						deny_busy_invitation: object.field("denyBusyInvitation")?,
+						collapse_off_hours: object.field("collapseOffHours")?,
+						show_week_numbers: object.field("showWeekNumbers")?,
+						show_tasks: object.field("showTasks")?,
+						sync_tasks: object.field("syncTasks")?,
+						show_completed_tasks: object.field("showCompletedTasks")?,
+						last_used_section: object.exact_str("lastUsedSection")?,
+						send_from_email: object.exact_str("sendFromEmail")?,
+						default_sections: object.field("defaultSections")?,
+						sync_period_past: object.exact_str("syncPeriodPast")?,
+						sync_period_future: object.exact_str("syncPeriodFuture")?,
+						default_reminders: object.field("defaultReminders")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Settings);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Set {
+				const NAME: &'static str = "calendar.user.settings.set";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

@@ -3,1547 +3,1412 @@
 //! Methods of the scope folder `call` (4 methods); cargo feature `call`.
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::followup`.
-    pub mod followup {
-        /// `call.followup.get`: REST 3.0, scope `call`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
-        ///
-        /// Required: `callId`. Optional: `select`, `mentionFormat`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `access_denied`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `invalid_select_field`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `callId`: `integer`, required.
-            pub call_id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `mentionFormat`: `string`, optional.
-            ///
-            /// Values: `bb`, `html`, `none`.
-            pub mention_format: ::std::option::Option<get::MentionFormat>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `callId`.
-            pub fn new(call_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    call_id: call_id.into(),
-                    select: ::std::default::Default::default(),
-                    mention_format: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `mentionFormat`.
-            pub fn mention_format(
-                mut self,
-                value: impl ::std::convert::Into<get::MentionFormat>,
-            ) -> Self {
-                self.mention_format = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("callId", &self.call_id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "mentionFormat",
-                    &self.mention_format,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    call_id: object.field("callId")?,
-                    select: object.field("select")?,
-                    mention_format: object.field("mentionFormat")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `call.followup.list`: REST 3.0, scope `call`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-        ///
-        /// Required: `filter`. Optional: `select`, `order`, `pagination`, `mentionFormat`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `invalid_date_range`, `invalid_select_field`, `invalid_order`, `invalid_pagination`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `filter`: `object`, required.
-            pub filter: list::Filter,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `order`: `object`, optional.
-            pub order: ::std::option::Option<list::Order>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<list::Pagination>,
-            /// `mentionFormat`: `string`, optional.
-            ///
-            /// Values: `bb`, `html`, `none`.
-            pub mention_format: ::std::option::Option<list::MentionFormat>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call with its required parameters: `filter`.
-            pub fn new(filter: impl ::std::convert::Into<list::Filter>) -> Self {
-                Self {
-                    filter: filter.into(),
-                    select: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    mention_format: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `order`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<list::Pagination>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `mentionFormat`.
-            pub fn mention_format(
-                mut self,
-                value: impl ::std::convert::Into<list::MentionFormat>,
-            ) -> Self {
-                self.mention_format = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "order", &self.order)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "mentionFormat",
-                    &self.mention_format,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("filter")?,
-                    select: object.field("select")?,
-                    order: object.field("order")?,
-                    pagination: object.field("pagination")?,
-                    mention_format: object.field("mentionFormat")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// Methods under `v3::followup::field`.
-        pub mod field {
-            /// `call.followup.field.get`: REST 3.0, scope `call`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `call.followup.field.list`: REST 3.0, scope `call`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `call.followup.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
-            pub mod get {
-                /// Error codes of `call.followup.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `call.followup.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            description: object.soft("description"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            multiple: object.soft("multiple"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "description",
-                            &self.description,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `call.followup.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "call.followup.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `call.followup.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
-            pub mod list {
-                /// Error codes of `call.followup.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `call.followup.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `description`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            description: object.soft("description"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "description",
-                            &self.description,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `call.followup.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "call.followup.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `call.followup.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
-        pub mod get {
-            /// Error codes of `call.followup.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// `access_denied`
-                AccessDenied,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// `invalid_select_field`
-                InvalidSelectField,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", AccessDenied =
-                "access_denied", BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION", InvalidSelectField =
-                "invalid_select_field",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.mentionFormat` in `call.followup.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum MentionFormat {
-                /// `bb`
-                Bb,
-                /// `html`
-                Html,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(MentionFormat { Bb = "bb", Html = "html", None = "none" });
-            /// The object `result` of `call.followup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "call.followup.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `call.followup.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-        pub mod list {
-            /// Error codes of `call.followup.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// `invalid_date_range`
-                InvalidDateRange,
-                /// `invalid_select_field`
-                InvalidSelectField,
-                /// `invalid_order`
-                InvalidOrder,
-                /// `invalid_pagination`
-                InvalidPagination,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", InvalidDateRange =
-                "invalid_date_range", InvalidSelectField = "invalid_select_field",
-                InvalidOrder = "invalid_order", InvalidPagination = "invalid_pagination",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.filter.startDate` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct FilterStartDate {
-                /// `from`: `string`, required.
-                pub from: ::std::string::String,
-                /// `to`: `string`, required.
-                pub to: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl FilterStartDate {
-                /// The object with its required parameters: `from`, `to`.
-                pub fn new(
-                    from: impl ::std::convert::Into<::std::string::String>,
-                    to: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        from: from.into(),
-                        to: to.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for FilterStartDate {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("from", &self.from)?;
-                    map.serialize_entry("to", &self.to)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for FilterStartDate {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        from: object.field("from")?,
-                        to: object.field("to")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(FilterStartDate);
-            /// The object `params.filter` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `startDate`: `object`, required.
-                pub start_date: FilterStartDate,
-                /// `participantId`: `integer`, optional.
-                pub participant_id: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object with its required parameters: `startDate`.
-                pub fn new(
-                    start_date: impl ::std::convert::Into<FilterStartDate>,
-                ) -> Self {
-                    Self {
-                        start_date: start_date.into(),
-                        participant_id: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `participantId`.
-                pub fn participant_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.participant_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("startDate", &self.start_date)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "participantId",
-                        &self.participant_id,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        start_date: object.field("startDate")?,
-                        participant_id: object.field("participantId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// Allowed values of `params.order.startDate` in `call.followup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OrderStartDate {
-                /// `asc`
-                Asc,
-                /// `desc`
-                Desc,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(OrderStartDate { Asc = "asc", Desc = "desc" });
-            /// The object `params.order` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `startDate`: `string`, optional.
-                ///
-                /// Values: `asc`, `desc`.
-                pub start_date: ::std::option::Option<OrderStartDate>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        start_date: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `startDate`.
-                pub fn start_date(
-                    mut self,
-                    value: impl ::std::convert::Into<OrderStartDate>,
-                ) -> Self {
-                    self.start_date = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        start_date: object.field("startDate")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// The object `params.pagination.afterCursor` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct PaginationAfterCursor {
-                /// `startDate`: `string`, required.
-                pub start_date: ::std::string::String,
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl PaginationAfterCursor {
-                /// The object with its required parameters: `startDate`, `id`.
-                pub fn new(
-                    start_date: impl ::std::convert::Into<::std::string::String>,
-                    id: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    Self {
-                        start_date: start_date.into(),
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for PaginationAfterCursor {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("startDate", &self.start_date)?;
-                    map.serialize_entry("id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for PaginationAfterCursor {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        start_date: object.field("startDate")?,
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(PaginationAfterCursor);
-            /// The object `params.pagination` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Pagination {
-                /// `limit`: `integer`, optional.
-                pub limit: ::std::option::Option<i64>,
-                /// `afterCursor`: `object`, optional.
-                pub after_cursor: ::std::option::Option<PaginationAfterCursor>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Pagination {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        limit: ::std::default::Default::default(),
-                        after_cursor: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `limit`.
-                pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `afterCursor`.
-                pub fn after_cursor(
-                    mut self,
-                    value: impl ::std::convert::Into<PaginationAfterCursor>,
-                ) -> Self {
-                    self.after_cursor = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Pagination {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "afterCursor",
-                        &self.after_cursor,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Pagination {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        limit: object.field("limit")?,
-                        after_cursor: object.field("afterCursor")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Pagination);
-            /// Allowed values of `params.mentionFormat` in `call.followup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum MentionFormat {
-                /// `bb`
-                Bb,
-                /// `html`
-                Html,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(MentionFormat { Bb = "bb", Html = "html", None = "none" });
-            /// The object `result.items.participants` of `call.followup.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemsParticipants {
-                /// `userId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `talkedSeconds`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub talked_seconds: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemsParticipants {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.soft("userId"),
-                        name: object.soft("name"),
-                        avatar: object.soft("avatar"),
-                        talked_seconds: object.soft("talkedSeconds"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemsParticipants {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "talkedSeconds",
-                        &self.talked_seconds,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemsOverviewActionItems {
-                /// `actionItem`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub action_item: ::std::option::Option<::std::string::String>,
-                /// `quote`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub quote: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemsOverviewActionItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        action_item: object.soft("actionItem"),
-                        quote: object.soft("quote"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemsOverviewActionItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "actionItem",
-                        &self.action_item,
-                    )?;
-                    crate::support::opt_entry(&mut map, "quote", &self.quote)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.items.overview` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemsOverview {
-                /// `topic`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub topic: ::std::option::Option<::std::string::String>,
-                /// `actionItems`: `object[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub action_items: ::std::vec::Vec<OutputItemsOverviewActionItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemsOverview {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        topic: object.soft("topic"),
-                        action_items: object.soft("actionItems"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemsOverview {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "topic", &self.topic)?;
-                    map.serialize_entry("actionItems", &self.action_items)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.items` of `call.followup.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `callId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_id: ::std::option::Option<i64>,
-                /// `startDate`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start_date: ::std::option::Option<::std::string::String>,
-                /// `participants`: `object[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub participants: ::std::vec::Vec<OutputItemsParticipants>,
-                /// `overview`: `object`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub overview: ::std::option::Option<OutputItemsOverview>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        call_id: object.soft("callId"),
-                        start_date: object.soft("startDate"),
-                        participants: object.soft("participants"),
-                        overview: object.soft("overview"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "callId", &self.call_id)?;
-                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
-                    map.serialize_entry("participants", &self.participants)?;
-                    crate::support::opt_entry(&mut map, "overview", &self.overview)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.afterCursor` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputAfterCursor {
-                /// `startDate`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start_date: ::std::option::Option<::std::string::String>,
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputAfterCursor {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        start_date: object.soft("startDate"),
-                        id: object.soft("id"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputAfterCursor {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `call.followup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `hasMore`: `boolean`, optional.
-                pub has_more: ::std::option::Option<bool>,
-                /// `afterCursor`: `object`, optional.
-                pub after_cursor: ::std::option::Option<OutputAfterCursor>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items", "hasMore", "afterCursor"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        has_more: object.field("hasMore")?,
-                        after_cursor: object.field("afterCursor")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "afterCursor",
-                        &self.after_cursor,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "call.followup.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `v3::followup`.
+	pub mod followup {
+		/// `call.followup.get`: REST 3.0, scope `call`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
+		///
+		/// Required: `callId`. Optional: `select`, `mentionFormat`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `access_denied`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `invalid_select_field`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `callId`: `integer`, required.
+			pub call_id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `mentionFormat`: `string`, optional.
+			///
+			/// Values: `bb`, `html`, `none`.
+			pub mention_format: Option<get::MentionFormat>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `callId`.
+			pub fn new(call_id: impl Into<i64>) -> Self {
+				Self {
+					call_id: call_id.into(),
+					select: Default::default(),
+					mention_format: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `mentionFormat`.
+			pub fn mention_format(
+				mut self,
+				value: impl Into<get::MentionFormat>,
+			) -> Self {
+				self.mention_format = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("callId", &self.call_id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(
+					&mut map,
+					"mentionFormat",
+					&self.mention_format,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					call_id: object.field("callId")?,
+					select: object.field("select")?,
+					mention_format: object.field("mentionFormat")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `call.followup.list`: REST 3.0, scope `call`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+		///
+		/// Required: `filter`. Optional: `select`, `order`, `pagination`, `mentionFormat`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `invalid_date_range`, `invalid_select_field`, `invalid_order`, `invalid_pagination`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `filter`: `object`, required.
+			pub filter: list::Filter,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `order`: `object`, optional.
+			pub order: Option<list::Order>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<list::Pagination>,
+			/// `mentionFormat`: `string`, optional.
+			///
+			/// Values: `bb`, `html`, `none`.
+			pub mention_format: Option<list::MentionFormat>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call with its required parameters: `filter`.
+			pub fn new(filter: impl Into<list::Filter>) -> Self {
+				Self {
+					filter: filter.into(),
+					select: Default::default(),
+					order: Default::default(),
+					pagination: Default::default(),
+					mention_format: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `order`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<list::Pagination>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Sets `mentionFormat`.
+			pub fn mention_format(
+				mut self,
+				value: impl Into<list::MentionFormat>,
+			) -> Self {
+				self.mention_format = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "order", &self.order)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::opt_entry(
+					&mut map,
+					"mentionFormat",
+					&self.mention_format,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("filter")?,
+					select: object.field("select")?,
+					order: object.field("order")?,
+					pagination: object.field("pagination")?,
+					mention_format: object.field("mentionFormat")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// Methods under `v3::followup::field`.
+		pub mod field {
+			/// `call.followup.field.get`: REST 3.0, scope `call`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `call.followup.field.list`: REST 3.0, scope `call`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `call.followup.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+			pub mod get {
+				/// Error codes of `call.followup.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `call.followup.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `description`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// `multiple`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							description: object.soft("description"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							multiple: object.soft("multiple"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"description",
+							&self.description,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `call.followup.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "call.followup.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `call.followup.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+			pub mod list {
+				/// Error codes of `call.followup.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `call.followup.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `description`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							description: object.soft("description"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(
+							&mut map,
+							"description",
+							&self.description,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `call.followup.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "call.followup.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `call.followup.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
+		pub mod get {
+			/// Error codes of `call.followup.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// `access_denied`
+				AccessDenied,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// `invalid_select_field`
+				InvalidSelectField,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", AccessDenied =
+				"access_denied", BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION", InvalidSelectField =
+				"invalid_select_field",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.mentionFormat` in `call.followup.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum MentionFormat {
+				/// `bb`
+				Bb,
+				/// `html`
+				Html,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(MentionFormat { Bb = "bb", Html = "html", None = "none" });
+			/// The object `result` of `call.followup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: ::serde_json::Value,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["item"], &[])?;
+					Ok(Self {
+						item: object.field("item")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("item", &self.item)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "call.followup.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `call.followup.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+		pub mod list {
+			/// Error codes of `call.followup.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// `invalid_date_range`
+				InvalidDateRange,
+				/// `invalid_select_field`
+				InvalidSelectField,
+				/// `invalid_order`
+				InvalidOrder,
+				/// `invalid_pagination`
+				InvalidPagination,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", InvalidDateRange =
+				"invalid_date_range", InvalidSelectField = "invalid_select_field",
+				InvalidOrder = "invalid_order", InvalidPagination = "invalid_pagination",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.filter.startDate` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct FilterStartDate {
+				/// `from`: `string`, required.
+				pub from: String,
+				/// `to`: `string`, required.
+				pub to: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl FilterStartDate {
+				/// The object with its required parameters: `from`, `to`.
+				pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+					Self {
+						from: from.into(),
+						to: to.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for FilterStartDate {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("from", &self.from)?;
+					map.serialize_entry("to", &self.to)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for FilterStartDate {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						from: object.field("from")?,
+						to: object.field("to")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(FilterStartDate);
+			/// The object `params.filter` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `startDate`: `object`, required.
+				pub start_date: FilterStartDate,
+				/// `participantId`: `integer`, optional.
+				pub participant_id: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object with its required parameters: `startDate`.
+				pub fn new(start_date: impl Into<FilterStartDate>) -> Self {
+					Self {
+						start_date: start_date.into(),
+						participant_id: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `participantId`.
+				pub fn participant_id(mut self, value: impl Into<i64>) -> Self {
+					self.participant_id = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("startDate", &self.start_date)?;
+					crate::support::opt_entry(
+						&mut map,
+						"participantId",
+						&self.participant_id,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						start_date: object.field("startDate")?,
+						participant_id: object.field("participantId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// Allowed values of `params.order.startDate` in `call.followup.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderStartDate {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderStartDate { Asc = "asc", Desc = "desc" });
+			/// The object `params.order` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `startDate`: `string`, optional.
+				///
+				/// Values: `asc`, `desc`.
+				pub start_date: Option<OrderStartDate>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						start_date: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `startDate`.
+				pub fn start_date(mut self, value: impl Into<OrderStartDate>) -> Self {
+					self.start_date = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						start_date: object.field("startDate")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// The object `params.pagination.afterCursor` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct PaginationAfterCursor {
+				/// `startDate`: `string`, required.
+				pub start_date: String,
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl PaginationAfterCursor {
+				/// The object with its required parameters: `startDate`, `id`.
+				pub fn new(start_date: impl Into<String>, id: impl Into<i64>) -> Self {
+					Self {
+						start_date: start_date.into(),
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for PaginationAfterCursor {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("startDate", &self.start_date)?;
+					map.serialize_entry("id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for PaginationAfterCursor {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						start_date: object.field("startDate")?,
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(PaginationAfterCursor);
+			/// The object `params.pagination` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Pagination {
+				/// `limit`: `integer`, optional.
+				pub limit: Option<i64>,
+				/// `afterCursor`: `object`, optional.
+				pub after_cursor: Option<PaginationAfterCursor>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Pagination {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						limit: Default::default(),
+						after_cursor: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `limit`.
+				pub fn limit(mut self, value: impl Into<i64>) -> Self {
+					self.limit = Some(value.into());
+					self
+				}
+				/// Sets `afterCursor`.
+				pub fn after_cursor(
+					mut self,
+					value: impl Into<PaginationAfterCursor>,
+				) -> Self {
+					self.after_cursor = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Pagination {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+					crate::support::opt_entry(
+						&mut map,
+						"afterCursor",
+						&self.after_cursor,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Pagination {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						limit: object.field("limit")?,
+						after_cursor: object.field("afterCursor")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Pagination);
+			/// Allowed values of `params.mentionFormat` in `call.followup.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum MentionFormat {
+				/// `bb`
+				Bb,
+				/// `html`
+				Html,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(MentionFormat { Bb = "bb", Html = "html", None = "none" });
+			/// The object `result.items.participants` of `call.followup.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemsParticipants {
+				/// `userId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `avatar`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub avatar: Option<String>,
+				/// `talkedSeconds`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub talked_seconds: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemsParticipants {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.soft("userId"),
+						name: object.soft("name"),
+						avatar: object.soft("avatar"),
+						talked_seconds: object.soft("talkedSeconds"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemsParticipants {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(
+						&mut map,
+						"talkedSeconds",
+						&self.talked_seconds,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemsOverviewActionItems {
+				/// `actionItem`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub action_item: Option<String>,
+				/// `quote`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub quote: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemsOverviewActionItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						action_item: object.soft("actionItem"),
+						quote: object.soft("quote"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemsOverviewActionItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"actionItem",
+						&self.action_item,
+					)?;
+					crate::support::opt_entry(&mut map, "quote", &self.quote)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.items.overview` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemsOverview {
+				/// `topic`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub topic: Option<String>,
+				/// `actionItems`: `object[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub action_items: Vec<OutputItemsOverviewActionItems>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemsOverview {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						topic: object.soft("topic"),
+						action_items: object.soft("actionItems"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemsOverview {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "topic", &self.topic)?;
+					map.serialize_entry("actionItems", &self.action_items)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.items` of `call.followup.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `callId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_id: Option<i64>,
+				/// `startDate`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start_date: Option<String>,
+				/// `participants`: `object[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub participants: Vec<OutputItemsParticipants>,
+				/// `overview`: `object`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub overview: Option<OutputItemsOverview>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						call_id: object.soft("callId"),
+						start_date: object.soft("startDate"),
+						participants: object.soft("participants"),
+						overview: object.soft("overview"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "callId", &self.call_id)?;
+					crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+					map.serialize_entry("participants", &self.participants)?;
+					crate::support::opt_entry(&mut map, "overview", &self.overview)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.afterCursor` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputAfterCursor {
+				/// `startDate`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start_date: Option<String>,
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputAfterCursor {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						start_date: object.soft("startDate"),
+						id: object.soft("id"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputAfterCursor {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `call.followup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `hasMore`: `boolean`, optional.
+				pub has_more: Option<bool>,
+				/// `afterCursor`: `object`, optional.
+				pub after_cursor: Option<OutputAfterCursor>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items", "hasMore", "afterCursor"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						has_more: object.field("hasMore")?,
+						after_cursor: object.field("afterCursor")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
+					crate::support::opt_entry(
+						&mut map,
+						"afterCursor",
+						&self.after_cursor,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "call.followup.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

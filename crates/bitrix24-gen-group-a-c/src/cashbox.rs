@@ -3,2939 +3,2669 @@
 //! Methods of the scope folder `cashbox` (9 methods); cargo feature `cashbox`.
 /// Methods under `sale`.
 pub mod sale {
-    /// Methods under `sale::cashbox`.
-    pub mod cashbox {
-        /// `sale.cashbox.add`: REST 2, scope `cashbox`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
-        ///
-        /// Required: `NAME`, `REST_CODE`, `EMAIL`. Optional: `OFD`, `OFD_SETTINGS`, `NUMBER_KKM`, `ACTIVE`, `SORT`, `USE_OFFLINE`, `SETTINGS`.
-        ///
-        /// Result: `sale_cashbox.ID` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CASHBOX_ADD` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `REST_CODE`: `sale_cashbox_handler.CODE`, required.
-            pub rest_code: ::serde_json::Value,
-            /// `EMAIL`: `string`, required.
-            pub email: ::std::string::String,
-            /// `OFD`: `string`, optional.
-            pub ofd: ::std::option::Option<::std::string::String>,
-            /// `OFD_SETTINGS`: `object`, optional.
-            pub ofd_settings: ::std::option::Option<add::OfdSettings>,
-            /// `NUMBER_KKM`: `string`, optional.
-            pub number_kkm: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `USE_OFFLINE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub use_offline: ::std::option::Option<bool>,
-            /// `SETTINGS`: `object`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `NAME`, `REST_CODE`, `EMAIL`.
-            pub fn new(
-                name: impl ::std::convert::Into<::std::string::String>,
-                rest_code: impl ::std::convert::Into<::serde_json::Value>,
-                email: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    rest_code: rest_code.into(),
-                    email: email.into(),
-                    ofd: ::std::default::Default::default(),
-                    ofd_settings: ::std::default::Default::default(),
-                    number_kkm: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    use_offline: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `OFD`.
-            pub fn ofd(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.ofd = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `OFD_SETTINGS`.
-            pub fn ofd_settings(
-                mut self,
-                value: impl ::std::convert::Into<add::OfdSettings>,
-            ) -> Self {
-                self.ofd_settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NUMBER_KKM`.
-            pub fn number_kkm(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.number_kkm = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USE_OFFLINE`.
-            pub fn use_offline(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.use_offline = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SETTINGS`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                map.serialize_entry("REST_CODE", &self.rest_code)?;
-                map.serialize_entry("EMAIL", &self.email)?;
-                crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
-                crate::support::opt_entry(&mut map, "OFD_SETTINGS", &self.ofd_settings)?;
-                crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USE_OFFLINE",
-                    &self.use_offline.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    rest_code: object.field("REST_CODE")?,
-                    email: object.field("EMAIL")?,
-                    ofd: object.exact_str("OFD")?,
-                    ofd_settings: object.field("OFD_SETTINGS")?,
-                    number_kkm: object.exact_str("NUMBER_KKM")?,
-                    active: object.field("ACTIVE")?,
-                    sort: object.field("SORT")?,
-                    use_offline: object.field("USE_OFFLINE")?,
-                    settings: object.field("SETTINGS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `sale.cashbox.delete`: REST 2, scope `cashbox`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
-        ///
-        /// Required: `ID`. Optional: none.
-        ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CASHBOX_NOT_FOUND`, `ERROR_CASHBOX_DELETE` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `ID`: `sale_cashbox.ID`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `sale.cashbox.list`: REST 2, scope `cashbox`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
-        ///
-        /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`.
-        ///
-        /// Result: `sale_cashbox[]` ([`list::Output`]). Errors: `ACCESS_DENIED`; one error without a code ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `SELECT`: `array`, optional.
-            pub select: ::std::option::Option<::serde_json::Value>,
-            /// `FILTER`: `object`, optional.
-            ///
-            /// Values: `field`.
-            pub filter: ::std::option::Option<::serde_json::Value>,
-            /// `ORDER`: `object`, optional.
-            ///
-            /// Values: `field`.
-            pub order: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    select: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `SELECT`.
-            pub fn select(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ORDER`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    select: object.field("SELECT")?,
-                    filter: object.field("FILTER")?,
-                    order: object.field("ORDER")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `sale.cashbox.update`: REST 2, scope `cashbox`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
-        ///
-        /// Required: `ID`, `FIELDS`. Optional: none.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CASHBOX_NOT_FOUND`, `ERROR_CASHBOX_UPDATE` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `ID`: `sale_cashbox.ID`, required.
-            pub id: i64,
-            /// `FIELDS`: `object`, required.
-            pub fields: update::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `ID`, `FIELDS`.
-            pub fn new(
-                id: impl ::std::convert::Into<i64>,
-                fields: impl ::std::convert::Into<update::Fields>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                map.serialize_entry("FIELDS", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    fields: object.field("FIELDS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `sale.cashbox.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
-        pub mod add {
-            /// Error codes of `sale.cashbox.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// `ERROR_CASHBOX_ADD` (HTTP 400)
-                ErrorCashboxAdd,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                "ERROR_CHECK_FAILURE", ErrorCashboxAdd = "ERROR_CASHBOX_ADD" }
-            );
-            error_code!(Error);
-            /// The object `params.OFD_SETTINGS` of `sale.cashbox.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct OfdSettings {
-                /// `Settings for all OFDs`: `any`, optional.
-                pub settings_for_all_of_ds: ::std::option::Option<::serde_json::Value>,
-                /// `OFD_MODE`: `object`, optional.
-                pub ofd_mode: ::std::option::Option<::serde_json::Value>,
-                /// `Additional settings for OFD.RU`: `any`, optional.
-                pub additional_settings_for_ofd_ru: ::std::option::Option<
-                    ::serde_json::Value,
-                >,
-                /// `SELLER_INFO`: `object`, optional.
-                pub seller_info: ::std::option::Option<::serde_json::Value>,
-                /// `Additional settings for YARUS OFD`: `any`, optional.
-                pub additional_settings_for_yarus_ofd: ::std::option::Option<
-                    ::serde_json::Value,
-                >,
-                /// `AUTH`: `object`, optional.
-                pub auth: ::std::option::Option<::serde_json::Value>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl OfdSettings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        settings_for_all_of_ds: ::std::default::Default::default(),
-                        ofd_mode: ::std::default::Default::default(),
-                        additional_settings_for_ofd_ru: ::std::default::Default::default(),
-                        seller_info: ::std::default::Default::default(),
-                        additional_settings_for_yarus_ofd: ::std::default::Default::default(),
-                        auth: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `Settings for all OFDs`.
-                pub fn settings_for_all_of_ds(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.settings_for_all_of_ds = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `OFD_MODE`.
-                pub fn ofd_mode(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.ofd_mode = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `Additional settings for OFD.RU`.
-                pub fn additional_settings_for_ofd_ru(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.additional_settings_for_ofd_ru = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `SELLER_INFO`.
-                pub fn seller_info(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.seller_info = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `Additional settings for YARUS OFD`.
-                pub fn additional_settings_for_yarus_ofd(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.additional_settings_for_yarus_ofd = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `AUTH`.
-                pub fn auth(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.auth = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for OfdSettings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "Settings for all OFDs",
-                        &self.settings_for_all_of_ds,
-                    )?;
-                    crate::support::opt_entry(&mut map, "OFD_MODE", &self.ofd_mode)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "Additional settings for OFD.RU",
-                        &self.additional_settings_for_ofd_ru,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SELLER_INFO",
-                        &self.seller_info,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "Additional settings for YARUS OFD",
-                        &self.additional_settings_for_yarus_ofd,
-                    )?;
-                    crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for OfdSettings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        settings_for_all_of_ds: object.field("Settings for all OFDs")?,
-                        ofd_mode: object.field("OFD_MODE")?,
-                        additional_settings_for_ofd_ru: object
-                            .field("Additional settings for OFD.RU")?,
-                        seller_info: object.field("SELLER_INFO")?,
-                        additional_settings_for_yarus_ofd: object
-                            .field("Additional settings for YARUS OFD")?,
-                        auth: object.field("AUTH")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(OfdSettings);
-            /// The `result` of the call: `sale_cashbox.ID`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "sale.cashbox.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Methods under `sale::cashbox::check`.
-        pub mod check {
-            /// `sale.cashbox.check.apply`: REST 2, scope `cashbox`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
-            ///
-            /// Required: `UUID`. Optional: `PRINT_END_TIME`, `REG_NUMBER_KKT`, `FISCAL_DOC_ATTR`, `FISCAL_DOC_NUMBER`, `FISCAL_RECEIPT_NUMBER`, `FN_NUMBER`, `SHIFT_NUMBER`.
-            ///
-            /// Result: `boolean` ([`apply::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CHECK_NOT_FOUND`, `ERROR_CHECK_APPLY` ([`apply::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Apply {
-                /// `UUID`: `string`, required.
-                pub uuid: ::std::string::String,
-                /// `PRINT_END_TIME`: `string`, optional.
-                pub print_end_time: ::std::option::Option<::std::string::String>,
-                /// `REG_NUMBER_KKT`: `string`, optional.
-                pub reg_number_kkt: ::std::option::Option<::std::string::String>,
-                /// `FISCAL_DOC_ATTR`: `string`, optional.
-                pub fiscal_doc_attr: ::std::option::Option<::std::string::String>,
-                /// `FISCAL_DOC_NUMBER`: `string`, optional.
-                pub fiscal_doc_number: ::std::option::Option<::std::string::String>,
-                /// `FISCAL_RECEIPT_NUMBER`: `string`, optional.
-                pub fiscal_receipt_number: ::std::option::Option<::std::string::String>,
-                /// `FN_NUMBER`: `string`, optional.
-                pub fn_number: ::std::option::Option<::std::string::String>,
-                /// `SHIFT_NUMBER`: `string`, optional.
-                pub shift_number: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Apply {
-                /// The call with its required parameters: `UUID`.
-                pub fn new(
-                    uuid: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        uuid: uuid.into(),
-                        print_end_time: ::std::default::Default::default(),
-                        reg_number_kkt: ::std::default::Default::default(),
-                        fiscal_doc_attr: ::std::default::Default::default(),
-                        fiscal_doc_number: ::std::default::Default::default(),
-                        fiscal_receipt_number: ::std::default::Default::default(),
-                        fn_number: ::std::default::Default::default(),
-                        shift_number: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `PRINT_END_TIME`.
-                pub fn print_end_time(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.print_end_time = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `REG_NUMBER_KKT`.
-                pub fn reg_number_kkt(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.reg_number_kkt = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `FISCAL_DOC_ATTR`.
-                pub fn fiscal_doc_attr(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.fiscal_doc_attr = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `FISCAL_DOC_NUMBER`.
-                pub fn fiscal_doc_number(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.fiscal_doc_number = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `FISCAL_RECEIPT_NUMBER`.
-                pub fn fiscal_receipt_number(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.fiscal_receipt_number = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `FN_NUMBER`.
-                pub fn fn_number(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.fn_number = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SHIFT_NUMBER`.
-                pub fn shift_number(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.shift_number = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Apply {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("UUID", &self.uuid)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PRINT_END_TIME",
-                        &self.print_end_time,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REG_NUMBER_KKT",
-                        &self.reg_number_kkt,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "FISCAL_DOC_ATTR",
-                        &self.fiscal_doc_attr,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "FISCAL_DOC_NUMBER",
-                        &self.fiscal_doc_number,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "FISCAL_RECEIPT_NUMBER",
-                        &self.fiscal_receipt_number,
-                    )?;
-                    crate::support::opt_entry(&mut map, "FN_NUMBER", &self.fn_number)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHIFT_NUMBER",
-                        &self.shift_number,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Apply {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        uuid: object.field("UUID")?,
-                        print_end_time: object.exact_str("PRINT_END_TIME")?,
-                        reg_number_kkt: object.exact_str("REG_NUMBER_KKT")?,
-                        fiscal_doc_attr: object.exact_str("FISCAL_DOC_ATTR")?,
-                        fiscal_doc_number: object.exact_str("FISCAL_DOC_NUMBER")?,
-                        fiscal_receipt_number: object
-                            .exact_str("FISCAL_RECEIPT_NUMBER")?,
-                        fn_number: object.exact_str("FN_NUMBER")?,
-                        shift_number: object.exact_str("SHIFT_NUMBER")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Apply);
-            /// Types of `sale.cashbox.check.apply`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
-            pub mod apply {
-                /// Error codes of `sale.cashbox.check.apply`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_CHECK_NOT_FOUND` (HTTP 400)
-                    ErrorCheckNotFound,
-                    /// `ERROR_CHECK_APPLY` (HTTP 400)
-                    ErrorCheckApply,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorCheckNotFound = "ERROR_CHECK_NOT_FOUND",
-                    ErrorCheckApply = "ERROR_CHECK_APPLY" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Apply {
-                    const NAME: &'static str = "sale.cashbox.check.apply";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-        /// Types of `sale.cashbox.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
-        pub mod delete {
-            /// Error codes of `sale.cashbox.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// `ERROR_CASHBOX_NOT_FOUND` (HTTP 400)
-                ErrorCashboxNotFound,
-                /// `ERROR_CASHBOX_DELETE` (HTTP 400)
-                ErrorCashboxDelete,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                "ERROR_CHECK_FAILURE", ErrorCashboxNotFound = "ERROR_CASHBOX_NOT_FOUND",
-                ErrorCashboxDelete = "ERROR_CASHBOX_DELETE" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "sale.cashbox.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Methods under `sale::cashbox::handler`.
-        pub mod handler {
-            /// `sale.cashbox.handler.add`: REST 2, scope `cashbox`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
-            ///
-            /// Required: `CODE`, `NAME`, `SETTINGS`. Optional: `SORT`, `SUPPORTS_FFD105`.
-            ///
-            /// Result: `sale_cashbox_handler.ID` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_ALREADY_EXIST`, `ERROR_HANDLER_ADD` ([`add::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Add {
-                /// `CODE`: `string`, required.
-                pub code: ::std::string::String,
-                /// `NAME`: `string`, required.
-                pub name: ::std::string::String,
-                /// `SORT`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `SUPPORTS_FFD105`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub supports_ffd105: ::std::option::Option<bool>,
-                /// `SETTINGS`: `object`, required.
-                pub settings: add::Settings,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Add {
-                /// The call with its required parameters: `CODE`, `NAME`, `SETTINGS`.
-                pub fn new(
-                    code: impl ::std::convert::Into<::std::string::String>,
-                    name: impl ::std::convert::Into<::std::string::String>,
-                    settings: impl ::std::convert::Into<add::Settings>,
-                ) -> Self {
-                    Self {
-                        code: code.into(),
-                        name: name.into(),
-                        sort: ::std::default::Default::default(),
-                        supports_ffd105: ::std::default::Default::default(),
-                        settings: settings.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `SORT`.
-                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.sort = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SUPPORTS_FFD105`.
-                pub fn supports_ffd105(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.supports_ffd105 = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Add {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("CODE", &self.code)?;
-                    map.serialize_entry("NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SUPPORTS_FFD105",
-                        &self.supports_ffd105.map(crate::support::yes_no),
-                    )?;
-                    map.serialize_entry("SETTINGS", &self.settings)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Add {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        code: object.field("CODE")?,
-                        name: object.field("NAME")?,
-                        sort: object.field("SORT")?,
-                        supports_ffd105: object.field("SUPPORTS_FFD105")?,
-                        settings: object.field("SETTINGS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Add);
-            /// `sale.cashbox.handler.delete`: REST 2, scope `cashbox`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
-            ///
-            /// Required: `ID`. Optional: none.
-            ///
-            /// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_DELETE` ([`delete::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Delete {
-                /// `ID`: `sale_cashbox_handler.ID`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Delete {
-                /// The call with its required parameters: `ID`.
-                pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Delete {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ID", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Delete {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Delete);
-            /// `sale.cashbox.handler.list`: REST 2, scope `cashbox`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: `sale_cashbox_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// `sale.cashbox.handler.update`: REST 2, scope `cashbox`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
-            ///
-            /// Required: `ID`, `FIELDS`. Optional: none.
-            ///
-            /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_UPDATE` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `ID`: `sale_cashbox_handler.ID`, required.
-                pub id: i64,
-                /// `FIELDS`: `object`, required.
-                pub fields: ::serde_json::Value,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `ID`, `FIELDS`.
-                pub fn new(
-                    id: impl ::std::convert::Into<i64>,
-                    fields: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ID", &self.id)?;
-                    map.serialize_entry("FIELDS", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        fields: object.field("FIELDS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Types of `sale.cashbox.handler.add`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
-            pub mod add {
-                /// Error codes of `sale.cashbox.handler.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_HANDLER_ALREADY_EXIST` (HTTP 400)
-                    ErrorHandlerAlreadyExist,
-                    /// `ERROR_HANDLER_ADD` (HTTP 400)
-                    ErrorHandlerAdd,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorHandlerAlreadyExist =
-                    "ERROR_HANDLER_ALREADY_EXIST", ErrorHandlerAdd = "ERROR_HANDLER_ADD"
-                    }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.SETTINGS.HTTP_VERSION` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsHttpVersion {
-                    /// `1.0`
-                    N10,
-                    /// `1.1`
-                    N11,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsHttpVersion { N10 = "1.0", N11 = "1.1" });
-                /// Allowed values of `params.SETTINGS.CONFIG.ITEMS.TYPE` in `sale.cashbox.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsConfigItemsType {
-                    /// `STRING`
-                    String,
-                    /// `NUMBER`
-                    Number,
-                    /// `Y/N`
-                    YN,
-                    /// `ENUM`
-                    Enum,
-                    /// `DATE`
-                    Date,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    SettingsConfigItemsType { String = "STRING", Number = "NUMBER", YN =
-                    "Y/N", Enum = "ENUM", Date = "DATE" }
-                );
-                /// The object `params.SETTINGS.CONFIG.ITEMS` of `sale.cashbox.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct SettingsConfigItems {
-                    /// `TYPE`: `string`, required.
-                    ///
-                    /// Values: `STRING`, `NUMBER`, `Y/N`, `ENUM`, `DATE`.
-                    pub type_: SettingsConfigItemsType,
-                    /// `LABEL`: `string`, required.
-                    pub label: ::std::string::String,
-                    /// `REQUIRED`: `boolean`, required.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub required: bool,
-                    /// `DISABLED`: `boolean`, optional.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub disabled: ::std::option::Option<bool>,
-                    /// `MULTIPLE`: `boolean`, optional.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `MULTILINE`: `boolean`, optional.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub multiline: ::std::option::Option<bool>,
-                    /// `OPTIONS`: `object`, required.
-                    ///
-                    /// Values: `ENUM`.
-                    pub options: ::serde_json::Value,
-                    /// `TIME`: `boolean`, optional.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub time: ::std::option::Option<bool>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsConfigItems {
-                    /// The object with its required parameters: `TYPE`, `LABEL`, `REQUIRED`, `OPTIONS`.
-                    pub fn new(
-                        type_: impl ::std::convert::Into<SettingsConfigItemsType>,
-                        label: impl ::std::convert::Into<::std::string::String>,
-                        required: impl ::std::convert::Into<bool>,
-                        options: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        Self {
-                            type_: type_.into(),
-                            label: label.into(),
-                            required: required.into(),
-                            disabled: ::std::default::Default::default(),
-                            multiple: ::std::default::Default::default(),
-                            multiline: ::std::default::Default::default(),
-                            options: options.into(),
-                            time: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `DISABLED`.
-                    pub fn disabled(
-                        mut self,
-                        value: impl ::std::convert::Into<bool>,
-                    ) -> Self {
-                        self.disabled = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `MULTIPLE`.
-                    pub fn multiple(
-                        mut self,
-                        value: impl ::std::convert::Into<bool>,
-                    ) -> Self {
-                        self.multiple = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `MULTILINE`.
-                    pub fn multiline(
-                        mut self,
-                        value: impl ::std::convert::Into<bool>,
-                    ) -> Self {
-                        self.multiline = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `TIME`.
-                    pub fn time(
-                        mut self,
-                        value: impl ::std::convert::Into<bool>,
-                    ) -> Self {
-                        self.time = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsConfigItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("TYPE", &self.type_)?;
-                        map.serialize_entry("LABEL", &self.label)?;
-                        map.serialize_entry(
-                            "REQUIRED",
-                            crate::support::yes_no(self.required),
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "DISABLED",
-                            &self.disabled.map(crate::support::yes_no),
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MULTIPLE",
-                            &self.multiple.map(crate::support::yes_no),
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MULTILINE",
-                            &self.multiline.map(crate::support::yes_no),
-                        )?;
-                        map.serialize_entry("OPTIONS", &self.options)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "TIME",
-                            &self.time.map(crate::support::yes_no),
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsConfigItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            type_: object.field("TYPE")?,
-                            label: object.field("LABEL")?,
-                            required: object.field("REQUIRED")?,
-                            disabled: object.field("DISABLED")?,
-                            multiple: object.field("MULTIPLE")?,
-                            multiline: object.field("MULTILINE")?,
-                            options: object.field("OPTIONS")?,
-                            time: object.field("TIME")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsConfigItems);
-                /// The object `params.SETTINGS.CONFIG` of `sale.cashbox.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct SettingsConfig {
-                    /// `LABEL`: `string`, required.
-                    pub label: ::std::string::String,
-                    /// `ITEMS`: `object`, required.
-                    pub items: SettingsConfigItems,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsConfig {
-                    /// The object with its required parameters: `LABEL`, `ITEMS`.
-                    pub fn new(
-                        label: impl ::std::convert::Into<::std::string::String>,
-                        items: impl ::std::convert::Into<SettingsConfigItems>,
-                    ) -> Self {
-                        Self {
-                            label: label.into(),
-                            items: items.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsConfig {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("LABEL", &self.label)?;
-                        map.serialize_entry("ITEMS", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsConfig {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            label: object.field("LABEL")?,
-                            items: object.field("ITEMS")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsConfig);
-                /// The object `params.SETTINGS` of `sale.cashbox.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Settings {
-                    /// `PRINT_URL`: `string`, required.
-                    pub print_url: ::std::string::String,
-                    /// `CHECK_URL`: `string`, required.
-                    pub check_url: ::std::string::String,
-                    /// `HTTP_VERSION`: `string`, optional.
-                    ///
-                    /// Values: `1.0`, `1.1`.
-                    pub http_version: ::std::option::Option<SettingsHttpVersion>,
-                    /// `CONFIG`: `object`, required.
-                    pub config: SettingsConfig,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Settings {
-                    /// The object with its required parameters: `PRINT_URL`, `CHECK_URL`, `CONFIG`.
-                    pub fn new(
-                        print_url: impl ::std::convert::Into<::std::string::String>,
-                        check_url: impl ::std::convert::Into<::std::string::String>,
-                        config: impl ::std::convert::Into<SettingsConfig>,
-                    ) -> Self {
-                        Self {
-                            print_url: print_url.into(),
-                            check_url: check_url.into(),
-                            http_version: ::std::default::Default::default(),
-                            config: config.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `HTTP_VERSION`.
-                    pub fn http_version(
-                        mut self,
-                        value: impl ::std::convert::Into<SettingsHttpVersion>,
-                    ) -> Self {
-                        self.http_version = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Settings {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("PRINT_URL", &self.print_url)?;
-                        map.serialize_entry("CHECK_URL", &self.check_url)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "HTTP_VERSION",
-                            &self.http_version,
-                        )?;
-                        map.serialize_entry("CONFIG", &self.config)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Settings {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            print_url: object.field("PRINT_URL")?,
-                            check_url: object.field("CHECK_URL")?,
-                            http_version: object.field("HTTP_VERSION")?,
-                            config: object.field("CONFIG")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Settings);
-                /// The `result` of the call: `sale_cashbox_handler.ID`.
-                pub type Output = ::bitrix24_runtime::lenient::Int;
-                impl ::bitrix24_runtime::Method for super::Add {
-                    const NAME: &'static str = "sale.cashbox.handler.add";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.cashbox.handler.delete`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
-            pub mod delete {
-                /// Error codes of `sale.cashbox.handler.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                    ErrorHandlerNotFound,
-                    /// `ERROR_HANDLER_DELETE` (HTTP 400)
-                    ErrorHandlerDelete,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
-                    "ERROR_HANDLER_NOT_FOUND", ErrorHandlerDelete =
-                    "ERROR_HANDLER_DELETE" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Delete {
-                    const NAME: &'static str = "sale.cashbox.handler.delete";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.cashbox.handler.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-            pub mod list {
-                /// Error codes of `sale.cashbox.handler.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-                error_code!(Error);
-                /// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.LOGIN` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigAuthItemsLogin {
-                    /// `TYPE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `REQUIRED`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required: ::std::option::Option<::std::string::String>,
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigAuthItemsLogin {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            type_: object.soft("TYPE"),
-                            required: object.soft("REQUIRED"),
-                            label: object.soft("LABEL"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigAuthItemsLogin {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.PASSWORD` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigAuthItemsPassword {
-                    /// `TYPE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `REQUIRED`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required: ::std::option::Option<::std::string::String>,
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigAuthItemsPassword {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            type_: object.soft("TYPE"),
-                            required: object.soft("REQUIRED"),
-                            label: object.soft("LABEL"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigAuthItemsPassword {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.AUTH.ITEMS` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigAuthItems {
-                    /// `LOGIN`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub login: ::std::option::Option<ItemSettingsConfigAuthItemsLogin>,
-                    /// `PASSWORD`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub password: ::std::option::Option<
-                        ItemSettingsConfigAuthItemsPassword,
-                    >,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigAuthItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            login: object.soft("LOGIN"),
-                            password: object.soft("PASSWORD"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigAuthItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-                        crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.AUTH` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigAuth {
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// `ITEMS`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub items: ::std::option::Option<ItemSettingsConfigAuthItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigAuth {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            label: object.soft("LABEL"),
-                            items: object.soft("ITEMS"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigAuth {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS.INN` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigCompanyItemsInn {
-                    /// `TYPE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `REQUIRED`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required: ::std::option::Option<::std::string::String>,
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// `DISABLED`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub disabled: ::std::option::Option<::std::string::String>,
-                    /// `MULTIPLE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<::std::string::String>,
-                    /// `MULTILINE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiline: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigCompanyItemsInn {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            type_: object.soft("TYPE"),
-                            required: object.soft("REQUIRED"),
-                            label: object.soft("LABEL"),
-                            disabled: object.soft("DISABLED"),
-                            multiple: object.soft("MULTIPLE"),
-                            multiline: object.soft("MULTILINE"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigCompanyItemsInn {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::opt_entry(&mut map, "DISABLED", &self.disabled)?;
-                        crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MULTILINE",
-                            &self.multiline,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigCompanyItems {
-                    /// `INN`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub inn: ::std::option::Option<ItemSettingsConfigCompanyItemsInn>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigCompanyItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            inn: object.soft("INN"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigCompanyItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "INN", &self.inn)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.COMPANY` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigCompany {
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// `ITEMS`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub items: ::std::option::Option<ItemSettingsConfigCompanyItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigCompany {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            label: object.soft("LABEL"),
-                            items: object.soft("ITEMS"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigCompany {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE.OPTIONS` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigInteractionItemsModeOptions {
-                    /// `ACTIVE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub active: ::std::option::Option<::std::string::String>,
-                    /// `TEST`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub test: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue
-                for ItemSettingsConfigInteractionItemsModeOptions {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            active: object.soft("ACTIVE"),
-                            test: object.soft("TEST"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize
-                for ItemSettingsConfigInteractionItemsModeOptions {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                        crate::support::opt_entry(&mut map, "TEST", &self.test)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigInteractionItemsMode {
-                    /// `TYPE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// `OPTIONS`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub options: ::std::option::Option<
-                        ItemSettingsConfigInteractionItemsModeOptions,
-                    >,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue
-                for ItemSettingsConfigInteractionItemsMode {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            type_: object.soft("TYPE"),
-                            label: object.soft("LABEL"),
-                            options: object.soft("OPTIONS"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigInteractionItemsMode {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigInteractionItems {
-                    /// `MODE`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub mode: ::std::option::Option<
-                        ItemSettingsConfigInteractionItemsMode,
-                    >,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigInteractionItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            mode: object.soft("MODE"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigInteractionItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "MODE", &self.mode)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG.INTERACTION` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfigInteraction {
-                    /// `LABEL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub label: ::std::option::Option<::std::string::String>,
-                    /// `ITEMS`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub items: ::std::option::Option<ItemSettingsConfigInteractionItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfigInteraction {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            label: object.soft("LABEL"),
-                            items: object.soft("ITEMS"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfigInteraction {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS.CONFIG` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettingsConfig {
-                    /// `AUTH`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub auth: ::std::option::Option<ItemSettingsConfigAuth>,
-                    /// `COMPANY`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub company: ::std::option::Option<ItemSettingsConfigCompany>,
-                    /// `INTERACTION`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub interaction: ::std::option::Option<
-                        ItemSettingsConfigInteraction,
-                    >,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettingsConfig {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            auth: object.soft("AUTH"),
-                            company: object.soft("COMPANY"),
-                            interaction: object.soft("INTERACTION"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettingsConfig {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
-                        crate::support::opt_entry(&mut map, "COMPANY", &self.company)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "INTERACTION",
-                            &self.interaction,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.SETTINGS` of `sale.cashbox.handler.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemSettings {
-                    /// `PRINT_URL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub print_url: ::std::option::Option<::std::string::String>,
-                    /// `CHECK_URL`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub check_url: ::std::option::Option<::std::string::String>,
-                    /// `CONFIG`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub config: ::std::option::Option<ItemSettingsConfig>,
-                    /// `SUPPORTS_FFD105`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub supports_ffd105: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemSettings {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            print_url: object.soft("PRINT_URL"),
-                            check_url: object.soft("CHECK_URL"),
-                            config: object.soft("CONFIG"),
-                            supports_ffd105: object.soft("SUPPORTS_FFD105"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemSettings {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PRINT_URL",
-                            &self.print_url,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "CHECK_URL",
-                            &self.check_url,
-                        )?;
-                        crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "SUPPORTS_FFD105",
-                            &self.supports_ffd105,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `sale.cashbox.handler.list`: `sale_cashbox_handler[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `ID`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<::std::string::String>,
-                    /// `NAME`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `CODE`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `SORT`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sort: ::std::option::Option<::std::string::String>,
-                    /// `SETTINGS`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub settings: ::std::option::Option<ItemSettings>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("ID"),
-                            name: object.soft("NAME"),
-                            code: object.soft("CODE"),
-                            sort: object.soft("SORT"),
-                            settings: object.soft("SETTINGS"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                        crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The `result` of the call: `sale_cashbox_handler[]`.
-                pub type Output = crate::List<Item>;
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "sale.cashbox.handler.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Item);
-            }
-            /// Types of `sale.cashbox.handler.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
-            pub mod update {
-                /// Error codes of `sale.cashbox.handler.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                    ErrorHandlerNotFound,
-                    /// `ERROR_HANDLER_UPDATE` (HTTP 400)
-                    ErrorHandlerUpdate,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
-                    "ERROR_HANDLER_NOT_FOUND", ErrorHandlerUpdate =
-                    "ERROR_HANDLER_UPDATE" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "sale.cashbox.handler.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-        /// Types of `sale.cashbox.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
-        pub mod list {
-            /// Error codes of `sale.cashbox.list`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `‘’ (empty error code)` (HTTP 400).
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-            error_code!(Error);
-            /// The object `result` of `sale.cashbox.list`: `sale_cashbox[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `OFD`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub ofd: ::std::option::Option<::std::string::String>,
-                /// `EMAIL`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date_create: ::serde_json::Value,
-                /// `DATE_LAST_CHECK`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date_last_check: ::serde_json::Value,
-                /// `NUMBER_KKM`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub number_kkm: ::std::option::Option<::std::string::String>,
-                /// `KKM_ID`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub kkm_id: ::serde_json::Value,
-                /// `ACTIVE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub active: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sort: ::std::option::Option<::std::string::String>,
-                /// `USE_OFFLINE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub use_offline: ::std::option::Option<::std::string::String>,
-                /// `ENABLED`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub enabled: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("ID"),
-                        name: object.soft("NAME"),
-                        ofd: object.soft("OFD"),
-                        email: object.soft("EMAIL"),
-                        date_create: object.soft("DATE_CREATE"),
-                        date_last_check: object.soft("DATE_LAST_CHECK"),
-                        number_kkm: object.soft("NUMBER_KKM"),
-                        kkm_id: object.soft("KKM_ID"),
-                        active: object.soft("ACTIVE"),
-                        sort: object.soft("SORT"),
-                        use_offline: object.soft("USE_OFFLINE"),
-                        enabled: object.soft("ENABLED"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
-                    crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-                    map.serialize_entry("DATE_CREATE", &self.date_create)?;
-                    map.serialize_entry("DATE_LAST_CHECK", &self.date_last_check)?;
-                    crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-                    map.serialize_entry("KKM_ID", &self.kkm_id)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "USE_OFFLINE",
-                        &self.use_offline,
-                    )?;
-                    crate::support::opt_entry(&mut map, "ENABLED", &self.enabled)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `sale_cashbox[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "sale.cashbox.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `sale.cashbox.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
-        pub mod update {
-            /// Error codes of `sale.cashbox.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// `ERROR_CASHBOX_NOT_FOUND` (HTTP 400)
-                ErrorCashboxNotFound,
-                /// `ERROR_CASHBOX_UPDATE` (HTTP 400)
-                ErrorCashboxUpdate,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                "ERROR_CHECK_FAILURE", ErrorCashboxNotFound = "ERROR_CASHBOX_NOT_FOUND",
-                ErrorCashboxUpdate = "ERROR_CASHBOX_UPDATE" }
-            );
-            error_code!(Error);
-            /// The object `params.FIELDS.OFD_SETTINGS` of `sale.cashbox.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct FieldsOfdSettings {
-                /// `Settings for all OFDs`: `any`, optional.
-                pub settings_for_all_of_ds: ::std::option::Option<::serde_json::Value>,
-                /// `OFD_MODE`: `object`, optional.
-                pub ofd_mode: ::std::option::Option<::serde_json::Value>,
-                /// `Additional settings for OFD.RU`: `any`, optional.
-                pub additional_settings_for_ofd_ru: ::std::option::Option<
-                    ::serde_json::Value,
-                >,
-                /// `SELLER_INFO`: `object`, optional.
-                pub seller_info: ::std::option::Option<::serde_json::Value>,
-                /// `Additional settings for YARUS OFD`: `any`, optional.
-                pub additional_settings_for_yarus_ofd: ::std::option::Option<
-                    ::serde_json::Value,
-                >,
-                /// `AUTH`: `object`, optional.
-                pub auth: ::std::option::Option<::serde_json::Value>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl FieldsOfdSettings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        settings_for_all_of_ds: ::std::default::Default::default(),
-                        ofd_mode: ::std::default::Default::default(),
-                        additional_settings_for_ofd_ru: ::std::default::Default::default(),
-                        seller_info: ::std::default::Default::default(),
-                        additional_settings_for_yarus_ofd: ::std::default::Default::default(),
-                        auth: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `Settings for all OFDs`.
-                pub fn settings_for_all_of_ds(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.settings_for_all_of_ds = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `OFD_MODE`.
-                pub fn ofd_mode(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.ofd_mode = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `Additional settings for OFD.RU`.
-                pub fn additional_settings_for_ofd_ru(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.additional_settings_for_ofd_ru = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `SELLER_INFO`.
-                pub fn seller_info(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.seller_info = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `Additional settings for YARUS OFD`.
-                pub fn additional_settings_for_yarus_ofd(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.additional_settings_for_yarus_ofd = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `AUTH`.
-                pub fn auth(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.auth = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for FieldsOfdSettings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "Settings for all OFDs",
-                        &self.settings_for_all_of_ds,
-                    )?;
-                    crate::support::opt_entry(&mut map, "OFD_MODE", &self.ofd_mode)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "Additional settings for OFD.RU",
-                        &self.additional_settings_for_ofd_ru,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SELLER_INFO",
-                        &self.seller_info,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "Additional settings for YARUS OFD",
-                        &self.additional_settings_for_yarus_ofd,
-                    )?;
-                    crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for FieldsOfdSettings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        settings_for_all_of_ds: object.field("Settings for all OFDs")?,
-                        ofd_mode: object.field("OFD_MODE")?,
-                        additional_settings_for_ofd_ru: object
-                            .field("Additional settings for OFD.RU")?,
-                        seller_info: object.field("SELLER_INFO")?,
-                        additional_settings_for_yarus_ofd: object
-                            .field("Additional settings for YARUS OFD")?,
-                        auth: object.field("AUTH")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(FieldsOfdSettings);
-            /// The object `params.FIELDS` of `sale.cashbox.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `EMAIL`: `string`, optional.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `OFD`: `string`, optional.
-                pub ofd: ::std::option::Option<::std::string::String>,
-                /// `OFD_SETTINGS`: `object`, optional.
-                pub ofd_settings: ::std::option::Option<FieldsOfdSettings>,
-                /// `NUMBER_KKM`: `string`, optional.
-                pub number_kkm: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `string with value Y/N`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<::serde_json::Value>,
-                /// `SORT`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `USE_OFFLINE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub use_offline: ::std::option::Option<bool>,
-                /// `SETTINGS`: `object`, optional.
-                pub settings: ::std::option::Option<::serde_json::Value>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        name: ::std::default::Default::default(),
-                        email: ::std::default::Default::default(),
-                        ofd: ::std::default::Default::default(),
-                        ofd_settings: ::std::default::Default::default(),
-                        number_kkm: ::std::default::Default::default(),
-                        active: ::std::default::Default::default(),
-                        sort: ::std::default::Default::default(),
-                        use_offline: ::std::default::Default::default(),
-                        settings: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EMAIL`.
-                pub fn email(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.email = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OFD`.
-                pub fn ofd(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.ofd = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OFD_SETTINGS`.
-                pub fn ofd_settings(
-                    mut self,
-                    value: impl ::std::convert::Into<FieldsOfdSettings>,
-                ) -> Self {
-                    self.ofd_settings = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NUMBER_KKM`.
-                pub fn number_kkm(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.number_kkm = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.active = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SORT`.
-                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.sort = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `USE_OFFLINE`.
-                pub fn use_offline(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.use_offline = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SETTINGS`.
-                pub fn settings(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.settings = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-                    crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OFD_SETTINGS",
-                        &self.ofd_settings,
-                    )?;
-                    crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "USE_OFFLINE",
-                        &self.use_offline.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.exact_str("NAME")?,
-                        email: object.exact_str("EMAIL")?,
-                        ofd: object.exact_str("OFD")?,
-                        ofd_settings: object.field("OFD_SETTINGS")?,
-                        number_kkm: object.exact_str("NUMBER_KKM")?,
-                        active: object.field("ACTIVE")?,
-                        sort: object.field("SORT")?,
-                        use_offline: object.field("USE_OFFLINE")?,
-                        settings: object.field("SETTINGS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "sale.cashbox.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `sale::cashbox`.
+	pub mod cashbox {
+		/// `sale.cashbox.add`: REST 2, scope `cashbox`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
+		///
+		/// Required: `NAME`, `REST_CODE`, `EMAIL`. Optional: `OFD`, `OFD_SETTINGS`, `NUMBER_KKM`, `ACTIVE`, `SORT`, `USE_OFFLINE`, `SETTINGS`.
+		///
+		/// Result: `sale_cashbox.ID` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CASHBOX_ADD` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `REST_CODE`: `sale_cashbox_handler.CODE`, required.
+			pub rest_code: ::serde_json::Value,
+			/// `EMAIL`: `string`, required.
+			pub email: String,
+			/// `OFD`: `string`, optional.
+			pub ofd: Option<String>,
+			/// `OFD_SETTINGS`: `object`, optional.
+			pub ofd_settings: Option<add::OfdSettings>,
+			/// `NUMBER_KKM`: `string`, optional.
+			pub number_kkm: Option<String>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `USE_OFFLINE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub use_offline: Option<bool>,
+			/// `SETTINGS`: `object`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `NAME`, `REST_CODE`, `EMAIL`.
+			pub fn new(
+				name: impl Into<String>,
+				rest_code: impl Into<::serde_json::Value>,
+				email: impl Into<String>,
+			) -> Self {
+				Self {
+					name: name.into(),
+					rest_code: rest_code.into(),
+					email: email.into(),
+					ofd: Default::default(),
+					ofd_settings: Default::default(),
+					number_kkm: Default::default(),
+					active: Default::default(),
+					sort: Default::default(),
+					use_offline: Default::default(),
+					settings: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `OFD`.
+			pub fn ofd(mut self, value: impl Into<String>) -> Self {
+				self.ofd = Some(value.into());
+				self
+			}
+			/// Sets `OFD_SETTINGS`.
+			pub fn ofd_settings(mut self, value: impl Into<add::OfdSettings>) -> Self {
+				self.ofd_settings = Some(value.into());
+				self
+			}
+			/// Sets `NUMBER_KKM`.
+			pub fn number_kkm(mut self, value: impl Into<String>) -> Self {
+				self.number_kkm = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `USE_OFFLINE`.
+			pub fn use_offline(mut self, value: impl Into<bool>) -> Self {
+				self.use_offline = Some(value.into());
+				self
+			}
+			/// Sets `SETTINGS`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				map.serialize_entry("REST_CODE", &self.rest_code)?;
+				map.serialize_entry("EMAIL", &self.email)?;
+				crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
+				crate::support::opt_entry(&mut map, "OFD_SETTINGS", &self.ofd_settings)?;
+				crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USE_OFFLINE",
+					&self.use_offline.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					rest_code: object.field("REST_CODE")?,
+					email: object.field("EMAIL")?,
+					ofd: object.exact_str("OFD")?,
+					ofd_settings: object.field("OFD_SETTINGS")?,
+					number_kkm: object.exact_str("NUMBER_KKM")?,
+					active: object.field("ACTIVE")?,
+					sort: object.field("SORT")?,
+					use_offline: object.field("USE_OFFLINE")?,
+					settings: object.field("SETTINGS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `sale.cashbox.delete`: REST 2, scope `cashbox`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
+		///
+		/// Required: `ID`. Optional: none.
+		///
+		/// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CASHBOX_NOT_FOUND`, `ERROR_CASHBOX_DELETE` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `ID`: `sale_cashbox.ID`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `ID`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `sale.cashbox.list`: REST 2, scope `cashbox`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
+		///
+		/// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`.
+		///
+		/// Result: `sale_cashbox[]` ([`list::Output`]). Errors: `ACCESS_DENIED`; one error without a code ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `SELECT`: `array`, optional.
+			pub select: Option<::serde_json::Value>,
+			/// `FILTER`: `object`, optional.
+			///
+			/// Values: `field`.
+			pub filter: Option<::serde_json::Value>,
+			/// `ORDER`: `object`, optional.
+			///
+			/// Values: `field`.
+			pub order: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					select: Default::default(),
+					filter: Default::default(),
+					order: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `SELECT`.
+			pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.select = Some(value.into());
+				self
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `ORDER`.
+			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					select: object.field("SELECT")?,
+					filter: object.field("FILTER")?,
+					order: object.field("ORDER")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `sale.cashbox.update`: REST 2, scope `cashbox`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
+		///
+		/// Required: `ID`, `FIELDS`. Optional: none.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CASHBOX_NOT_FOUND`, `ERROR_CASHBOX_UPDATE` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `ID`: `sale_cashbox.ID`, required.
+			pub id: i64,
+			/// `FIELDS`: `object`, required.
+			pub fields: update::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `ID`, `FIELDS`.
+			pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
+				Self {
+					id: id.into(),
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				map.serialize_entry("FIELDS", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					fields: object.field("FIELDS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `sale.cashbox.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
+		pub mod add {
+			/// Error codes of `sale.cashbox.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// `ERROR_CASHBOX_ADD` (HTTP 400)
+				ErrorCashboxAdd,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+				"ERROR_CHECK_FAILURE", ErrorCashboxAdd = "ERROR_CASHBOX_ADD" }
+			);
+			error_code!(Error);
+			/// The object `params.OFD_SETTINGS` of `sale.cashbox.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct OfdSettings {
+				/// `Settings for all OFDs`: `any`, optional.
+				pub settings_for_all_of_ds: Option<::serde_json::Value>,
+				/// `OFD_MODE`: `object`, optional.
+				pub ofd_mode: Option<::serde_json::Value>,
+				/// `Additional settings for OFD.RU`: `any`, optional.
+				pub additional_settings_for_ofd_ru: Option<::serde_json::Value>,
+				/// `SELLER_INFO`: `object`, optional.
+				pub seller_info: Option<::serde_json::Value>,
+				/// `Additional settings for YARUS OFD`: `any`, optional.
+				pub additional_settings_for_yarus_ofd: Option<::serde_json::Value>,
+				/// `AUTH`: `object`, optional.
+				pub auth: Option<::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl OfdSettings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						settings_for_all_of_ds: Default::default(),
+						ofd_mode: Default::default(),
+						additional_settings_for_ofd_ru: Default::default(),
+						seller_info: Default::default(),
+						additional_settings_for_yarus_ofd: Default::default(),
+						auth: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `Settings for all OFDs`.
+				pub fn settings_for_all_of_ds(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.settings_for_all_of_ds = Some(value.into());
+					self
+				}
+				/// Sets `OFD_MODE`.
+				pub fn ofd_mode(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.ofd_mode = Some(value.into());
+					self
+				}
+				/// Sets `Additional settings for OFD.RU`.
+				pub fn additional_settings_for_ofd_ru(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.additional_settings_for_ofd_ru = Some(value.into());
+					self
+				}
+				/// Sets `SELLER_INFO`.
+				pub fn seller_info(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.seller_info = Some(value.into());
+					self
+				}
+				/// Sets `Additional settings for YARUS OFD`.
+				pub fn additional_settings_for_yarus_ofd(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.additional_settings_for_yarus_ofd = Some(value.into());
+					self
+				}
+				/// Sets `AUTH`.
+				pub fn auth(mut self, value: impl Into<::serde_json::Value>) -> Self {
+					self.auth = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for OfdSettings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"Settings for all OFDs",
+						&self.settings_for_all_of_ds,
+					)?;
+					crate::support::opt_entry(&mut map, "OFD_MODE", &self.ofd_mode)?;
+					crate::support::opt_entry(
+						&mut map,
+						"Additional settings for OFD.RU",
+						&self.additional_settings_for_ofd_ru,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SELLER_INFO",
+						&self.seller_info,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"Additional settings for YARUS OFD",
+						&self.additional_settings_for_yarus_ofd,
+					)?;
+					crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for OfdSettings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						settings_for_all_of_ds: object.field("Settings for all OFDs")?,
+						ofd_mode: object.field("OFD_MODE")?,
+						additional_settings_for_ofd_ru: object
+							.field("Additional settings for OFD.RU")?,
+						seller_info: object.field("SELLER_INFO")?,
+						additional_settings_for_yarus_ofd: object
+							.field("Additional settings for YARUS OFD")?,
+						auth: object.field("AUTH")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(OfdSettings);
+			/// The `result` of the call: `sale_cashbox.ID`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "sale.cashbox.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Methods under `sale::cashbox::check`.
+		pub mod check {
+			/// `sale.cashbox.check.apply`: REST 2, scope `cashbox`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
+			///
+			/// Required: `UUID`. Optional: `PRINT_END_TIME`, `REG_NUMBER_KKT`, `FISCAL_DOC_ATTR`, `FISCAL_DOC_NUMBER`, `FISCAL_RECEIPT_NUMBER`, `FN_NUMBER`, `SHIFT_NUMBER`.
+			///
+			/// Result: `boolean` ([`apply::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_CHECK_NOT_FOUND`, `ERROR_CHECK_APPLY` ([`apply::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Apply {
+				/// `UUID`: `string`, required.
+				pub uuid: String,
+				/// `PRINT_END_TIME`: `string`, optional.
+				pub print_end_time: Option<String>,
+				/// `REG_NUMBER_KKT`: `string`, optional.
+				pub reg_number_kkt: Option<String>,
+				/// `FISCAL_DOC_ATTR`: `string`, optional.
+				pub fiscal_doc_attr: Option<String>,
+				/// `FISCAL_DOC_NUMBER`: `string`, optional.
+				pub fiscal_doc_number: Option<String>,
+				/// `FISCAL_RECEIPT_NUMBER`: `string`, optional.
+				pub fiscal_receipt_number: Option<String>,
+				/// `FN_NUMBER`: `string`, optional.
+				pub fn_number: Option<String>,
+				/// `SHIFT_NUMBER`: `string`, optional.
+				pub shift_number: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Apply {
+				/// The call with its required parameters: `UUID`.
+				pub fn new(uuid: impl Into<String>) -> Self {
+					Self {
+						uuid: uuid.into(),
+						print_end_time: Default::default(),
+						reg_number_kkt: Default::default(),
+						fiscal_doc_attr: Default::default(),
+						fiscal_doc_number: Default::default(),
+						fiscal_receipt_number: Default::default(),
+						fn_number: Default::default(),
+						shift_number: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `PRINT_END_TIME`.
+				pub fn print_end_time(mut self, value: impl Into<String>) -> Self {
+					self.print_end_time = Some(value.into());
+					self
+				}
+				/// Sets `REG_NUMBER_KKT`.
+				pub fn reg_number_kkt(mut self, value: impl Into<String>) -> Self {
+					self.reg_number_kkt = Some(value.into());
+					self
+				}
+				/// Sets `FISCAL_DOC_ATTR`.
+				pub fn fiscal_doc_attr(mut self, value: impl Into<String>) -> Self {
+					self.fiscal_doc_attr = Some(value.into());
+					self
+				}
+				/// Sets `FISCAL_DOC_NUMBER`.
+				pub fn fiscal_doc_number(mut self, value: impl Into<String>) -> Self {
+					self.fiscal_doc_number = Some(value.into());
+					self
+				}
+				/// Sets `FISCAL_RECEIPT_NUMBER`.
+				pub fn fiscal_receipt_number(
+					mut self,
+					value: impl Into<String>,
+				) -> Self {
+					self.fiscal_receipt_number = Some(value.into());
+					self
+				}
+				/// Sets `FN_NUMBER`.
+				pub fn fn_number(mut self, value: impl Into<String>) -> Self {
+					self.fn_number = Some(value.into());
+					self
+				}
+				/// Sets `SHIFT_NUMBER`.
+				pub fn shift_number(mut self, value: impl Into<String>) -> Self {
+					self.shift_number = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Apply {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("UUID", &self.uuid)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PRINT_END_TIME",
+						&self.print_end_time,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REG_NUMBER_KKT",
+						&self.reg_number_kkt,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"FISCAL_DOC_ATTR",
+						&self.fiscal_doc_attr,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"FISCAL_DOC_NUMBER",
+						&self.fiscal_doc_number,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"FISCAL_RECEIPT_NUMBER",
+						&self.fiscal_receipt_number,
+					)?;
+					crate::support::opt_entry(&mut map, "FN_NUMBER", &self.fn_number)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHIFT_NUMBER",
+						&self.shift_number,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Apply {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						uuid: object.field("UUID")?,
+						print_end_time: object.exact_str("PRINT_END_TIME")?,
+						reg_number_kkt: object.exact_str("REG_NUMBER_KKT")?,
+						fiscal_doc_attr: object.exact_str("FISCAL_DOC_ATTR")?,
+						fiscal_doc_number: object.exact_str("FISCAL_DOC_NUMBER")?,
+						fiscal_receipt_number: object
+							.exact_str("FISCAL_RECEIPT_NUMBER")?,
+						fn_number: object.exact_str("FN_NUMBER")?,
+						shift_number: object.exact_str("SHIFT_NUMBER")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Apply);
+			/// Types of `sale.cashbox.check.apply`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-check-apply.html>
+			pub mod apply {
+				/// Error codes of `sale.cashbox.check.apply`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_CHECK_NOT_FOUND` (HTTP 400)
+					ErrorCheckNotFound,
+					/// `ERROR_CHECK_APPLY` (HTTP 400)
+					ErrorCheckApply,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorCheckNotFound = "ERROR_CHECK_NOT_FOUND",
+					ErrorCheckApply = "ERROR_CHECK_APPLY" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Apply {
+					const NAME: &'static str = "sale.cashbox.check.apply";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+		/// Types of `sale.cashbox.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-delete.html>
+		pub mod delete {
+			/// Error codes of `sale.cashbox.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// `ERROR_CASHBOX_NOT_FOUND` (HTTP 400)
+				ErrorCashboxNotFound,
+				/// `ERROR_CASHBOX_DELETE` (HTTP 400)
+				ErrorCashboxDelete,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+				"ERROR_CHECK_FAILURE", ErrorCashboxNotFound = "ERROR_CASHBOX_NOT_FOUND",
+				ErrorCashboxDelete = "ERROR_CASHBOX_DELETE" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "sale.cashbox.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Methods under `sale::cashbox::handler`.
+		pub mod handler {
+			/// `sale.cashbox.handler.add`: REST 2, scope `cashbox`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
+			///
+			/// Required: `CODE`, `NAME`, `SETTINGS`. Optional: `SORT`, `SUPPORTS_FFD105`.
+			///
+			/// Result: `sale_cashbox_handler.ID` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_ALREADY_EXIST`, `ERROR_HANDLER_ADD` ([`add::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Add {
+				/// `CODE`: `string`, required.
+				pub code: String,
+				/// `NAME`: `string`, required.
+				pub name: String,
+				/// `SORT`: `integer`, optional.
+				pub sort: Option<i64>,
+				/// `SUPPORTS_FFD105`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub supports_ffd105: Option<bool>,
+				/// `SETTINGS`: `object`, required.
+				pub settings: add::Settings,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Add {
+				/// The call with its required parameters: `CODE`, `NAME`, `SETTINGS`.
+				pub fn new(
+					code: impl Into<String>,
+					name: impl Into<String>,
+					settings: impl Into<add::Settings>,
+				) -> Self {
+					Self {
+						code: code.into(),
+						name: name.into(),
+						sort: Default::default(),
+						supports_ffd105: Default::default(),
+						settings: settings.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `SORT`.
+				pub fn sort(mut self, value: impl Into<i64>) -> Self {
+					self.sort = Some(value.into());
+					self
+				}
+				/// Sets `SUPPORTS_FFD105`.
+				pub fn supports_ffd105(mut self, value: impl Into<bool>) -> Self {
+					self.supports_ffd105 = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Add {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("CODE", &self.code)?;
+					map.serialize_entry("NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SUPPORTS_FFD105",
+						&self.supports_ffd105.map(crate::support::yes_no),
+					)?;
+					map.serialize_entry("SETTINGS", &self.settings)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Add {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						code: object.field("CODE")?,
+						name: object.field("NAME")?,
+						sort: object.field("SORT")?,
+						supports_ffd105: object.field("SUPPORTS_FFD105")?,
+						settings: object.field("SETTINGS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Add);
+			/// `sale.cashbox.handler.delete`: REST 2, scope `cashbox`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
+			///
+			/// Required: `ID`. Optional: none.
+			///
+			/// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_DELETE` ([`delete::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Delete {
+				/// `ID`: `sale_cashbox_handler.ID`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Delete {
+				/// The call with its required parameters: `ID`.
+				pub fn new(id: impl Into<i64>) -> Self {
+					Self {
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Delete {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ID", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Delete {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Delete);
+			/// `sale.cashbox.handler.list`: REST 2, scope `cashbox`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+			///
+			/// No parameters.
+			///
+			/// Result: `sale_cashbox_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// `sale.cashbox.handler.update`: REST 2, scope `cashbox`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
+			///
+			/// Required: `ID`, `FIELDS`. Optional: none.
+			///
+			/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_UPDATE` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `ID`: `sale_cashbox_handler.ID`, required.
+				pub id: i64,
+				/// `FIELDS`: `object`, required.
+				pub fields: ::serde_json::Value,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `ID`, `FIELDS`.
+				pub fn new(
+					id: impl Into<i64>,
+					fields: impl Into<::serde_json::Value>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ID", &self.id)?;
+					map.serialize_entry("FIELDS", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						fields: object.field("FIELDS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Types of `sale.cashbox.handler.add`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
+			pub mod add {
+				/// Error codes of `sale.cashbox.handler.add`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_HANDLER_ALREADY_EXIST` (HTTP 400)
+					ErrorHandlerAlreadyExist,
+					/// `ERROR_HANDLER_ADD` (HTTP 400)
+					ErrorHandlerAdd,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorHandlerAlreadyExist =
+					"ERROR_HANDLER_ALREADY_EXIST", ErrorHandlerAdd = "ERROR_HANDLER_ADD"
+					}
+				);
+				error_code!(Error);
+				/// Allowed values of `params.SETTINGS.HTTP_VERSION` in `sale.cashbox.handler.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum SettingsHttpVersion {
+					/// `1.0`
+					N10,
+					/// `1.1`
+					N11,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(SettingsHttpVersion { N10 = "1.0", N11 = "1.1" });
+				/// Allowed values of `params.SETTINGS.CONFIG.ITEMS.TYPE` in `sale.cashbox.handler.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum SettingsConfigItemsType {
+					/// `STRING`
+					String,
+					/// `NUMBER`
+					Number,
+					/// `Y/N`
+					YN,
+					/// `ENUM`
+					Enum,
+					/// `DATE`
+					Date,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					SettingsConfigItemsType { String = "STRING", Number = "NUMBER", YN =
+					"Y/N", Enum = "ENUM", Date = "DATE" }
+				);
+				/// The object `params.SETTINGS.CONFIG.ITEMS` of `sale.cashbox.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct SettingsConfigItems {
+					/// `TYPE`: `string`, required.
+					///
+					/// Values: `STRING`, `NUMBER`, `Y/N`, `ENUM`, `DATE`.
+					pub type_: SettingsConfigItemsType,
+					/// `LABEL`: `string`, required.
+					pub label: String,
+					/// `REQUIRED`: `boolean`, required.
+					///
+					/// Values: `Y`, `N`.
+					pub required: bool,
+					/// `DISABLED`: `boolean`, optional.
+					///
+					/// Values: `Y`, `N`.
+					pub disabled: Option<bool>,
+					/// `MULTIPLE`: `boolean`, optional.
+					///
+					/// Values: `Y`, `N`.
+					pub multiple: Option<bool>,
+					/// `MULTILINE`: `boolean`, optional.
+					///
+					/// Values: `Y`, `N`.
+					pub multiline: Option<bool>,
+					/// `OPTIONS`: `object`, required.
+					///
+					/// Values: `ENUM`.
+					pub options: ::serde_json::Value,
+					/// `TIME`: `boolean`, optional.
+					///
+					/// Values: `Y`, `N`.
+					pub time: Option<bool>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsConfigItems {
+					/// The object with its required parameters: `TYPE`, `LABEL`, `REQUIRED`, `OPTIONS`.
+					pub fn new(
+						type_: impl Into<SettingsConfigItemsType>,
+						label: impl Into<String>,
+						required: impl Into<bool>,
+						options: impl Into<::serde_json::Value>,
+					) -> Self {
+						Self {
+							type_: type_.into(),
+							label: label.into(),
+							required: required.into(),
+							disabled: Default::default(),
+							multiple: Default::default(),
+							multiline: Default::default(),
+							options: options.into(),
+							time: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `DISABLED`.
+					pub fn disabled(mut self, value: impl Into<bool>) -> Self {
+						self.disabled = Some(value.into());
+						self
+					}
+					/// Sets `MULTIPLE`.
+					pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+						self.multiple = Some(value.into());
+						self
+					}
+					/// Sets `MULTILINE`.
+					pub fn multiline(mut self, value: impl Into<bool>) -> Self {
+						self.multiline = Some(value.into());
+						self
+					}
+					/// Sets `TIME`.
+					pub fn time(mut self, value: impl Into<bool>) -> Self {
+						self.time = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsConfigItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("TYPE", &self.type_)?;
+						map.serialize_entry("LABEL", &self.label)?;
+						map.serialize_entry(
+							"REQUIRED",
+							crate::support::yes_no(self.required),
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"DISABLED",
+							&self.disabled.map(crate::support::yes_no),
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MULTIPLE",
+							&self.multiple.map(crate::support::yes_no),
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MULTILINE",
+							&self.multiline.map(crate::support::yes_no),
+						)?;
+						map.serialize_entry("OPTIONS", &self.options)?;
+						crate::support::opt_entry(
+							&mut map,
+							"TIME",
+							&self.time.map(crate::support::yes_no),
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsConfigItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							type_: object.field("TYPE")?,
+							label: object.field("LABEL")?,
+							required: object.field("REQUIRED")?,
+							disabled: object.field("DISABLED")?,
+							multiple: object.field("MULTIPLE")?,
+							multiline: object.field("MULTILINE")?,
+							options: object.field("OPTIONS")?,
+							time: object.field("TIME")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsConfigItems);
+				/// The object `params.SETTINGS.CONFIG` of `sale.cashbox.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct SettingsConfig {
+					/// `LABEL`: `string`, required.
+					pub label: String,
+					/// `ITEMS`: `object`, required.
+					pub items: SettingsConfigItems,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsConfig {
+					/// The object with its required parameters: `LABEL`, `ITEMS`.
+					pub fn new(
+						label: impl Into<String>,
+						items: impl Into<SettingsConfigItems>,
+					) -> Self {
+						Self {
+							label: label.into(),
+							items: items.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsConfig {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("LABEL", &self.label)?;
+						map.serialize_entry("ITEMS", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsConfig {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							label: object.field("LABEL")?,
+							items: object.field("ITEMS")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsConfig);
+				/// The object `params.SETTINGS` of `sale.cashbox.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Settings {
+					/// `PRINT_URL`: `string`, required.
+					pub print_url: String,
+					/// `CHECK_URL`: `string`, required.
+					pub check_url: String,
+					/// `HTTP_VERSION`: `string`, optional.
+					///
+					/// Values: `1.0`, `1.1`.
+					pub http_version: Option<SettingsHttpVersion>,
+					/// `CONFIG`: `object`, required.
+					pub config: SettingsConfig,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Settings {
+					/// The object with its required parameters: `PRINT_URL`, `CHECK_URL`, `CONFIG`.
+					pub fn new(
+						print_url: impl Into<String>,
+						check_url: impl Into<String>,
+						config: impl Into<SettingsConfig>,
+					) -> Self {
+						Self {
+							print_url: print_url.into(),
+							check_url: check_url.into(),
+							http_version: Default::default(),
+							config: config.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `HTTP_VERSION`.
+					pub fn http_version(
+						mut self,
+						value: impl Into<SettingsHttpVersion>,
+					) -> Self {
+						self.http_version = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Settings {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("PRINT_URL", &self.print_url)?;
+						map.serialize_entry("CHECK_URL", &self.check_url)?;
+						crate::support::opt_entry(
+							&mut map,
+							"HTTP_VERSION",
+							&self.http_version,
+						)?;
+						map.serialize_entry("CONFIG", &self.config)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Settings {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							print_url: object.field("PRINT_URL")?,
+							check_url: object.field("CHECK_URL")?,
+							http_version: object.field("HTTP_VERSION")?,
+							config: object.field("CONFIG")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Settings);
+				/// The `result` of the call: `sale_cashbox_handler.ID`.
+				pub type Output = ::bitrix24_runtime::lenient::Int;
+				impl ::bitrix24_runtime::Method for super::Add {
+					const NAME: &'static str = "sale.cashbox.handler.add";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.cashbox.handler.delete`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-delete.html>
+			pub mod delete {
+				/// Error codes of `sale.cashbox.handler.delete`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+					ErrorHandlerNotFound,
+					/// `ERROR_HANDLER_DELETE` (HTTP 400)
+					ErrorHandlerDelete,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
+					"ERROR_HANDLER_NOT_FOUND", ErrorHandlerDelete =
+					"ERROR_HANDLER_DELETE" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Delete {
+					const NAME: &'static str = "sale.cashbox.handler.delete";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.cashbox.handler.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+			pub mod list {
+				/// Error codes of `sale.cashbox.handler.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+				error_code!(Error);
+				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.LOGIN` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigAuthItemsLogin {
+					/// `TYPE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `REQUIRED`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required: Option<String>,
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigAuthItemsLogin {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							type_: object.soft("TYPE"),
+							required: object.soft("REQUIRED"),
+							label: object.soft("LABEL"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigAuthItemsLogin {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+						crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.PASSWORD` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigAuthItemsPassword {
+					/// `TYPE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `REQUIRED`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required: Option<String>,
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigAuthItemsPassword {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							type_: object.soft("TYPE"),
+							required: object.soft("REQUIRED"),
+							label: object.soft("LABEL"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigAuthItemsPassword {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+						crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigAuthItems {
+					/// `LOGIN`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub login: Option<ItemSettingsConfigAuthItemsLogin>,
+					/// `PASSWORD`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub password: Option<ItemSettingsConfigAuthItemsPassword>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigAuthItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							login: object.soft("LOGIN"),
+							password: object.soft("PASSWORD"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigAuthItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+						crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.AUTH` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigAuth {
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// `ITEMS`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub items: Option<ItemSettingsConfigAuthItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigAuth {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							label: object.soft("LABEL"),
+							items: object.soft("ITEMS"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigAuth {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS.INN` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigCompanyItemsInn {
+					/// `TYPE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `REQUIRED`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required: Option<String>,
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// `DISABLED`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub disabled: Option<String>,
+					/// `MULTIPLE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<String>,
+					/// `MULTILINE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiline: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigCompanyItemsInn {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							type_: object.soft("TYPE"),
+							required: object.soft("REQUIRED"),
+							label: object.soft("LABEL"),
+							disabled: object.soft("DISABLED"),
+							multiple: object.soft("MULTIPLE"),
+							multiline: object.soft("MULTILINE"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigCompanyItemsInn {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+						crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::opt_entry(&mut map, "DISABLED", &self.disabled)?;
+						crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MULTILINE",
+							&self.multiline,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigCompanyItems {
+					/// `INN`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub inn: Option<ItemSettingsConfigCompanyItemsInn>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigCompanyItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							inn: object.soft("INN"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigCompanyItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "INN", &self.inn)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.COMPANY` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigCompany {
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// `ITEMS`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub items: Option<ItemSettingsConfigCompanyItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigCompany {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							label: object.soft("LABEL"),
+							items: object.soft("ITEMS"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigCompany {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE.OPTIONS` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigInteractionItemsModeOptions {
+					/// `ACTIVE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub active: Option<String>,
+					/// `TEST`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub test: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue
+				for ItemSettingsConfigInteractionItemsModeOptions {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							active: object.soft("ACTIVE"),
+							test: object.soft("TEST"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize
+				for ItemSettingsConfigInteractionItemsModeOptions {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+						crate::support::opt_entry(&mut map, "TEST", &self.test)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigInteractionItemsMode {
+					/// `TYPE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// `OPTIONS`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub options: Option<ItemSettingsConfigInteractionItemsModeOptions>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue
+				for ItemSettingsConfigInteractionItemsMode {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							type_: object.soft("TYPE"),
+							label: object.soft("LABEL"),
+							options: object.soft("OPTIONS"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigInteractionItemsMode {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigInteractionItems {
+					/// `MODE`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub mode: Option<ItemSettingsConfigInteractionItemsMode>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigInteractionItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							mode: object.soft("MODE"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigInteractionItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "MODE", &self.mode)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG.INTERACTION` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfigInteraction {
+					/// `LABEL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub label: Option<String>,
+					/// `ITEMS`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub items: Option<ItemSettingsConfigInteractionItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfigInteraction {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							label: object.soft("LABEL"),
+							items: object.soft("ITEMS"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfigInteraction {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS.CONFIG` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettingsConfig {
+					/// `AUTH`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub auth: Option<ItemSettingsConfigAuth>,
+					/// `COMPANY`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub company: Option<ItemSettingsConfigCompany>,
+					/// `INTERACTION`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub interaction: Option<ItemSettingsConfigInteraction>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettingsConfig {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							auth: object.soft("AUTH"),
+							company: object.soft("COMPANY"),
+							interaction: object.soft("INTERACTION"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettingsConfig {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
+						crate::support::opt_entry(&mut map, "COMPANY", &self.company)?;
+						crate::support::opt_entry(
+							&mut map,
+							"INTERACTION",
+							&self.interaction,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.SETTINGS` of `sale.cashbox.handler.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemSettings {
+					/// `PRINT_URL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub print_url: Option<String>,
+					/// `CHECK_URL`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub check_url: Option<String>,
+					/// `CONFIG`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub config: Option<ItemSettingsConfig>,
+					/// `SUPPORTS_FFD105`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub supports_ffd105: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemSettings {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							print_url: object.soft("PRINT_URL"),
+							check_url: object.soft("CHECK_URL"),
+							config: object.soft("CONFIG"),
+							supports_ffd105: object.soft("SUPPORTS_FFD105"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemSettings {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PRINT_URL",
+							&self.print_url,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"CHECK_URL",
+							&self.check_url,
+						)?;
+						crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
+						crate::support::opt_entry(
+							&mut map,
+							"SUPPORTS_FFD105",
+							&self.supports_ffd105,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `sale.cashbox.handler.list`: `sale_cashbox_handler[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Item {
+					/// `ID`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<String>,
+					/// `NAME`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `CODE`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub code: Option<String>,
+					/// `SORT`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sort: Option<String>,
+					/// `SETTINGS`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub settings: Option<ItemSettings>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Item {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("ID"),
+							name: object.soft("NAME"),
+							code: object.soft("CODE"),
+							sort: object.soft("SORT"),
+							settings: object.soft("SETTINGS"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Item {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "ID", &self.id)?;
+						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+						crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The `result` of the call: `sale_cashbox_handler[]`.
+				pub type Output = crate::List<Item>;
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "sale.cashbox.handler.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Item);
+			}
+			/// Types of `sale.cashbox.handler.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-update.html>
+			pub mod update {
+				/// Error codes of `sale.cashbox.handler.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+					ErrorHandlerNotFound,
+					/// `ERROR_HANDLER_UPDATE` (HTTP 400)
+					ErrorHandlerUpdate,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
+					"ERROR_HANDLER_NOT_FOUND", ErrorHandlerUpdate =
+					"ERROR_HANDLER_UPDATE" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "sale.cashbox.handler.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+		/// Types of `sale.cashbox.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
+		pub mod list {
+			/// Error codes of `sale.cashbox.list`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `‘’ (empty error code)` (HTTP 400).
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+			error_code!(Error);
+			/// The object `result` of `sale.cashbox.list`: `sale_cashbox[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<String>,
+				/// `NAME`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `OFD`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub ofd: Option<String>,
+				/// `EMAIL`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// `DATE_CREATE`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date_create: ::serde_json::Value,
+				/// `DATE_LAST_CHECK`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date_last_check: ::serde_json::Value,
+				/// `NUMBER_KKM`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub number_kkm: Option<String>,
+				/// `KKM_ID`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub kkm_id: ::serde_json::Value,
+				/// `ACTIVE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub active: Option<String>,
+				/// `SORT`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sort: Option<String>,
+				/// `USE_OFFLINE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub use_offline: Option<String>,
+				/// `ENABLED`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub enabled: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("ID"),
+						name: object.soft("NAME"),
+						ofd: object.soft("OFD"),
+						email: object.soft("EMAIL"),
+						date_create: object.soft("DATE_CREATE"),
+						date_last_check: object.soft("DATE_LAST_CHECK"),
+						number_kkm: object.soft("NUMBER_KKM"),
+						kkm_id: object.soft("KKM_ID"),
+						active: object.soft("ACTIVE"),
+						sort: object.soft("SORT"),
+						use_offline: object.soft("USE_OFFLINE"),
+						enabled: object.soft("ENABLED"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
+					crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+					map.serialize_entry("DATE_CREATE", &self.date_create)?;
+					map.serialize_entry("DATE_LAST_CHECK", &self.date_last_check)?;
+					crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
+					map.serialize_entry("KKM_ID", &self.kkm_id)?;
+					crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(
+						&mut map,
+						"USE_OFFLINE",
+						&self.use_offline,
+					)?;
+					crate::support::opt_entry(&mut map, "ENABLED", &self.enabled)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `sale_cashbox[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "sale.cashbox.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `sale.cashbox.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
+		pub mod update {
+			/// Error codes of `sale.cashbox.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// `ERROR_CASHBOX_NOT_FOUND` (HTTP 400)
+				ErrorCashboxNotFound,
+				/// `ERROR_CASHBOX_UPDATE` (HTTP 400)
+				ErrorCashboxUpdate,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+				"ERROR_CHECK_FAILURE", ErrorCashboxNotFound = "ERROR_CASHBOX_NOT_FOUND",
+				ErrorCashboxUpdate = "ERROR_CASHBOX_UPDATE" }
+			);
+			error_code!(Error);
+			/// The object `params.FIELDS.OFD_SETTINGS` of `sale.cashbox.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct FieldsOfdSettings {
+				/// `Settings for all OFDs`: `any`, optional.
+				pub settings_for_all_of_ds: Option<::serde_json::Value>,
+				/// `OFD_MODE`: `object`, optional.
+				pub ofd_mode: Option<::serde_json::Value>,
+				/// `Additional settings for OFD.RU`: `any`, optional.
+				pub additional_settings_for_ofd_ru: Option<::serde_json::Value>,
+				/// `SELLER_INFO`: `object`, optional.
+				pub seller_info: Option<::serde_json::Value>,
+				/// `Additional settings for YARUS OFD`: `any`, optional.
+				pub additional_settings_for_yarus_ofd: Option<::serde_json::Value>,
+				/// `AUTH`: `object`, optional.
+				pub auth: Option<::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl FieldsOfdSettings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						settings_for_all_of_ds: Default::default(),
+						ofd_mode: Default::default(),
+						additional_settings_for_ofd_ru: Default::default(),
+						seller_info: Default::default(),
+						additional_settings_for_yarus_ofd: Default::default(),
+						auth: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `Settings for all OFDs`.
+				pub fn settings_for_all_of_ds(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.settings_for_all_of_ds = Some(value.into());
+					self
+				}
+				/// Sets `OFD_MODE`.
+				pub fn ofd_mode(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.ofd_mode = Some(value.into());
+					self
+				}
+				/// Sets `Additional settings for OFD.RU`.
+				pub fn additional_settings_for_ofd_ru(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.additional_settings_for_ofd_ru = Some(value.into());
+					self
+				}
+				/// Sets `SELLER_INFO`.
+				pub fn seller_info(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.seller_info = Some(value.into());
+					self
+				}
+				/// Sets `Additional settings for YARUS OFD`.
+				pub fn additional_settings_for_yarus_ofd(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.additional_settings_for_yarus_ofd = Some(value.into());
+					self
+				}
+				/// Sets `AUTH`.
+				pub fn auth(mut self, value: impl Into<::serde_json::Value>) -> Self {
+					self.auth = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for FieldsOfdSettings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"Settings for all OFDs",
+						&self.settings_for_all_of_ds,
+					)?;
+					crate::support::opt_entry(&mut map, "OFD_MODE", &self.ofd_mode)?;
+					crate::support::opt_entry(
+						&mut map,
+						"Additional settings for OFD.RU",
+						&self.additional_settings_for_ofd_ru,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SELLER_INFO",
+						&self.seller_info,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"Additional settings for YARUS OFD",
+						&self.additional_settings_for_yarus_ofd,
+					)?;
+					crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for FieldsOfdSettings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						settings_for_all_of_ds: object.field("Settings for all OFDs")?,
+						ofd_mode: object.field("OFD_MODE")?,
+						additional_settings_for_ofd_ru: object
+							.field("Additional settings for OFD.RU")?,
+						seller_info: object.field("SELLER_INFO")?,
+						additional_settings_for_yarus_ofd: object
+							.field("Additional settings for YARUS OFD")?,
+						auth: object.field("AUTH")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(FieldsOfdSettings);
+			/// The object `params.FIELDS` of `sale.cashbox.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `EMAIL`: `string`, optional.
+				pub email: Option<String>,
+				/// `OFD`: `string`, optional.
+				pub ofd: Option<String>,
+				/// `OFD_SETTINGS`: `object`, optional.
+				pub ofd_settings: Option<FieldsOfdSettings>,
+				/// `NUMBER_KKM`: `string`, optional.
+				pub number_kkm: Option<String>,
+				/// `ACTIVE`: `string with value Y/N`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub active: Option<::serde_json::Value>,
+				/// `SORT`: `integer`, optional.
+				pub sort: Option<i64>,
+				/// `USE_OFFLINE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub use_offline: Option<bool>,
+				/// `SETTINGS`: `object`, optional.
+				pub settings: Option<::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						name: Default::default(),
+						email: Default::default(),
+						ofd: Default::default(),
+						ofd_settings: Default::default(),
+						number_kkm: Default::default(),
+						active: Default::default(),
+						sort: Default::default(),
+						use_offline: Default::default(),
+						settings: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `EMAIL`.
+				pub fn email(mut self, value: impl Into<String>) -> Self {
+					self.email = Some(value.into());
+					self
+				}
+				/// Sets `OFD`.
+				pub fn ofd(mut self, value: impl Into<String>) -> Self {
+					self.ofd = Some(value.into());
+					self
+				}
+				/// Sets `OFD_SETTINGS`.
+				pub fn ofd_settings(
+					mut self,
+					value: impl Into<FieldsOfdSettings>,
+				) -> Self {
+					self.ofd_settings = Some(value.into());
+					self
+				}
+				/// Sets `NUMBER_KKM`.
+				pub fn number_kkm(mut self, value: impl Into<String>) -> Self {
+					self.number_kkm = Some(value.into());
+					self
+				}
+				/// Sets `ACTIVE`.
+				pub fn active(mut self, value: impl Into<::serde_json::Value>) -> Self {
+					self.active = Some(value.into());
+					self
+				}
+				/// Sets `SORT`.
+				pub fn sort(mut self, value: impl Into<i64>) -> Self {
+					self.sort = Some(value.into());
+					self
+				}
+				/// Sets `USE_OFFLINE`.
+				pub fn use_offline(mut self, value: impl Into<bool>) -> Self {
+					self.use_offline = Some(value.into());
+					self
+				}
+				/// Sets `SETTINGS`.
+				pub fn settings(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.settings = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+					crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OFD_SETTINGS",
+						&self.ofd_settings,
+					)?;
+					crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
+					crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(
+						&mut map,
+						"USE_OFFLINE",
+						&self.use_offline.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.exact_str("NAME")?,
+						email: object.exact_str("EMAIL")?,
+						ofd: object.exact_str("OFD")?,
+						ofd_settings: object.field("OFD_SETTINGS")?,
+						number_kkm: object.exact_str("NUMBER_KKM")?,
+						active: object.field("ACTIVE")?,
+						sort: object.field("SORT")?,
+						use_offline: object.field("USE_OFFLINE")?,
+						settings: object.field("SETTINGS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "sale.cashbox.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

@@ -3,1666 +3,1537 @@
 //! Methods of the scope folder `delivery` (7 methods); cargo feature `delivery`.
 /// Methods under `sale`.
 pub mod sale {
-    /// Methods under `sale::delivery`.
-    pub mod delivery {
-        /// Methods under `sale::delivery::extra`.
-        pub mod extra {
-            /// Methods under `sale::delivery::extra::service`.
-            pub mod service {
-                /// `sale.delivery.extra.service.add`: REST 2, scope `delivery`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
-                ///
-                /// Required: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`. Optional: `ACTIVE`, `CODE`, `SORT`, `DESCRIPTION`, `PRICE`.
-                ///
-                /// Result: `integer` ([`add::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_ADD`, `ERROR_DELIVERY_NOT_FOUND`, `ACCESS_DENIED` ([`add::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Add {
-                    /// `DELIVERY_ID`: `integer`, required.
-                    pub delivery_id: i64,
-                    /// `TYPE`: `string`, required.
-                    ///
-                    /// Values: `enum`, `checkbox`, `quantity`.
-                    pub type_: add::Type,
-                    /// `NAME`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `ACTIVE`: `boolean`, optional.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub active: ::std::option::Option<bool>,
-                    /// `CODE`: `string`, optional.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `SORT`: `integer`, optional.
-                    pub sort: ::std::option::Option<i64>,
-                    /// `DESCRIPTION`: `string`, optional.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `PRICE`: `double`, optional.
-                    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                    /// `ITEMS`: `object[]`, required.
-                    pub items: ::std::vec::Vec<add::Items>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Add {
-                    /// The call with its required parameters: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`.
-                    pub fn new(
-                        delivery_id: impl ::std::convert::Into<i64>,
-                        type_: impl ::std::convert::Into<add::Type>,
-                        name: impl ::std::convert::Into<::std::string::String>,
-                        items: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<add::Items>,
-                        >,
-                    ) -> Self {
-                        Self {
-                            delivery_id: delivery_id.into(),
-                            type_: type_.into(),
-                            name: name.into(),
-                            active: ::std::default::Default::default(),
-                            code: ::std::default::Default::default(),
-                            sort: ::std::default::Default::default(),
-                            description: ::std::default::Default::default(),
-                            price: ::std::default::Default::default(),
-                            items: items
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `ACTIVE`.
-                    pub fn active(
-                        mut self,
-                        value: impl ::std::convert::Into<bool>,
-                    ) -> Self {
-                        self.active = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CODE`.
-                    pub fn code(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.code = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `SORT`.
-                    pub fn sort(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.sort = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `DESCRIPTION`.
-                    pub fn description(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.description = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `PRICE`.
-                    pub fn price(
-                        mut self,
-                        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-                    ) -> Self {
-                        self.price = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Add {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-                        map.serialize_entry("TYPE", &self.type_)?;
-                        map.serialize_entry("NAME", &self.name)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "ACTIVE",
-                            &self.active.map(crate::support::yes_no),
-                        )?;
-                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "DESCRIPTION",
-                            &self.description,
-                        )?;
-                        crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-                        map.serialize_entry("ITEMS", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Add {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            delivery_id: object.field("DELIVERY_ID")?,
-                            type_: object.field("TYPE")?,
-                            name: object.field("NAME")?,
-                            active: object.field("ACTIVE")?,
-                            code: object.exact_str("CODE")?,
-                            sort: object.field("SORT")?,
-                            description: object.exact_str("DESCRIPTION")?,
-                            price: object.field("PRICE")?,
-                            items: object.field("ITEMS")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Add);
-                /// `sale.delivery.extra.service.delete`: REST 2, scope `delivery`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
-                ///
-                /// Required: `ID`. Optional: none.
-                ///
-                /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_EXTRA_SERVICE_NOT_FOUND`, `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_DELETE`, `ACCESS_DENIED` ([`delete::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Delete {
-                    /// `ID`: `integer`, required.
-                    pub id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Delete {
-                    /// The call with its required parameters: `ID`.
-                    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            id: id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Delete {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("ID", &self.id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Delete {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("ID")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Delete);
-                /// `sale.delivery.extra.service.get`: REST 2, scope `delivery`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
-                ///
-                /// Required: `DELIVERY_ID`. Optional: none.
-                ///
-                /// Result: `sale_delivery_extra_service[]` ([`get::Output`]). Errors: `ERROR_DELIVERY_NOT_FOUND`, `ERROR_CHECK_FAILURE`, `ACCESS_DENIED` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `DELIVERY_ID`: `integer`, required.
-                    pub delivery_id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `DELIVERY_ID`.
-                    pub fn new(delivery_id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            delivery_id: delivery_id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            delivery_id: object.field("DELIVERY_ID")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// `sale.delivery.extra.service.update`: REST 2, scope `delivery`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
-                ///
-                /// Required: `ID`. Optional: `NAME`, `ACTIVE`, `CODE`, `SORT`, `DESCRIPTION`, `PRICE`, `ITEMS`.
-                ///
-                /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_UPDATE`, `ERROR_EXTRA_SERVICE_NOT_FOUND`, `ACCESS_DENIED` ([`update::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Update {
-                    /// `ID`: `integer`, required.
-                    pub id: i64,
-                    /// `NAME`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `ACTIVE`: `boolean`, optional.
-                    ///
-                    /// Values: `Y`, `N`.
-                    pub active: ::std::option::Option<bool>,
-                    /// `CODE`: `string`, optional.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `SORT`: `integer`, optional.
-                    pub sort: ::std::option::Option<i64>,
-                    /// `DESCRIPTION`: `string`, optional.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `PRICE`: `double`, optional.
-                    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                    /// `ITEMS`: `object[]`, optional.
-                    pub items: ::std::option::Option<::std::vec::Vec<update::Items>>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Update {
-                    /// The call with its required parameters: `ID`.
-                    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            id: id.into(),
-                            name: ::std::default::Default::default(),
-                            active: ::std::default::Default::default(),
-                            code: ::std::default::Default::default(),
-                            sort: ::std::default::Default::default(),
-                            description: ::std::default::Default::default(),
-                            price: ::std::default::Default::default(),
-                            items: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `NAME`.
-                    pub fn name(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.name = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `ACTIVE`.
-                    pub fn active(
-                        mut self,
-                        value: impl ::std::convert::Into<bool>,
-                    ) -> Self {
-                        self.active = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CODE`.
-                    pub fn code(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.code = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `SORT`.
-                    pub fn sort(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.sort = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `DESCRIPTION`.
-                    pub fn description(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.description = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `PRICE`.
-                    pub fn price(
-                        mut self,
-                        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-                    ) -> Self {
-                        self.price = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `ITEMS`.
-                    pub fn items(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<update::Items>,
-                        >,
-                    ) -> Self {
-                        self.items = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Update {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("ID", &self.id)?;
-                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "ACTIVE",
-                            &self.active.map(crate::support::yes_no),
-                        )?;
-                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "DESCRIPTION",
-                            &self.description,
-                        )?;
-                        crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-                        crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Update {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("ID")?,
-                            name: object.exact_str("NAME")?,
-                            active: object.field("ACTIVE")?,
-                            code: object.exact_str("CODE")?,
-                            sort: object.field("SORT")?,
-                            description: object.exact_str("DESCRIPTION")?,
-                            price: object.field("PRICE")?,
-                            items: object.field("ITEMS")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Update);
-                /// Types of `sale.delivery.extra.service.add`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
-                pub mod add {
-                    /// Error codes of `sale.delivery.extra.service.add`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                        ErrorCheckFailure,
-                        /// `ERROR_EXTRA_SERVICE_ADD` (HTTP 400)
-                        ErrorExtraServiceAdd,
-                        /// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
-                        ErrorDeliveryNotFound,
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { ErrorCheckFailure = "ERROR_CHECK_FAILURE",
-                        ErrorExtraServiceAdd = "ERROR_EXTRA_SERVICE_ADD",
-                        ErrorDeliveryNotFound = "ERROR_DELIVERY_NOT_FOUND", AccessDenied
-                        = "ACCESS_DENIED" }
-                    );
-                    error_code!(Error);
-                    /// Allowed values of `params.TYPE` in `sale.delivery.extra.service.add`.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Type {
-                        /// `enum`
-                        Enum,
-                        /// `checkbox`
-                        Checkbox,
-                        /// `quantity`
-                        Quantity,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Type { Enum = "enum", Checkbox = "checkbox", Quantity =
-                        "quantity" }
-                    );
-                    /// The object `params.ITEMS` of `sale.delivery.extra.service.add`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Items {
-                        /// `TITLE`: `string`, required.
-                        pub title: ::std::string::String,
-                        /// `CODE`: `string`, required.
-                        pub code: ::std::string::String,
-                        /// `PRICE`: `double`, optional.
-                        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl Items {
-                        /// The object with its required parameters: `TITLE`, `CODE`.
-                        pub fn new(
-                            title: impl ::std::convert::Into<::std::string::String>,
-                            code: impl ::std::convert::Into<::std::string::String>,
-                        ) -> Self {
-                            Self {
-                                title: title.into(),
-                                code: code.into(),
-                                price: ::std::default::Default::default(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Sets `PRICE`.
-                        pub fn price(
-                            mut self,
-                            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-                        ) -> Self {
-                            self.price = ::std::option::Option::Some(value.into());
-                            self
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for Items {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("TITLE", &self.title)?;
-                            map.serialize_entry("CODE", &self.code)?;
-                            crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for Items {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                title: object.field("TITLE")?,
-                                code: object.field("CODE")?,
-                                price: object.field("PRICE")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(Items);
-                    /// The `result` of the call: `integer`.
-                    pub type Output = ::bitrix24_runtime::lenient::Int;
-                    impl ::bitrix24_runtime::Method for super::Add {
-                        const NAME: &'static str = "sale.delivery.extra.service.add";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = false;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                }
-                /// Types of `sale.delivery.extra.service.delete`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
-                pub mod delete {
-                    /// Error codes of `sale.delivery.extra.service.delete`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ERROR_EXTRA_SERVICE_NOT_FOUND` (HTTP 400)
-                        ErrorExtraServiceNotFound,
-                        /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                        ErrorCheckFailure,
-                        /// `ERROR_EXTRA_SERVICE_DELETE` (HTTP 400)
-                        ErrorExtraServiceDelete,
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { ErrorExtraServiceNotFound =
-                        "ERROR_EXTRA_SERVICE_NOT_FOUND", ErrorCheckFailure =
-                        "ERROR_CHECK_FAILURE", ErrorExtraServiceDelete =
-                        "ERROR_EXTRA_SERVICE_DELETE", AccessDenied = "ACCESS_DENIED" }
-                    );
-                    error_code!(Error);
-                    /// The `result` of the call: `boolean`.
-                    pub type Output = ::bitrix24_runtime::lenient::Bool;
-                    impl ::bitrix24_runtime::Method for super::Delete {
-                        const NAME: &'static str = "sale.delivery.extra.service.delete";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = false;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                }
-                /// Types of `sale.delivery.extra.service.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
-                pub mod get {
-                    /// Error codes of `sale.delivery.extra.service.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
-                        ErrorDeliveryNotFound,
-                        /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                        ErrorCheckFailure,
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { ErrorDeliveryNotFound = "ERROR_DELIVERY_NOT_FOUND",
-                        ErrorCheckFailure = "ERROR_CHECK_FAILURE", AccessDenied =
-                        "ACCESS_DENIED" }
-                    );
-                    error_code!(Error);
-                    /// The `result` of the call: `sale_delivery_extra_service[]`.
-                    pub type Output = crate::List<
-                        crate::entities::SaleDeliveryExtraService,
-                    >;
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "sale.delivery.extra.service.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                }
-                /// Types of `sale.delivery.extra.service.update`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
-                pub mod update {
-                    /// Error codes of `sale.delivery.extra.service.update`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                        ErrorCheckFailure,
-                        /// `ERROR_EXTRA_SERVICE_UPDATE` (HTTP 400)
-                        ErrorExtraServiceUpdate,
-                        /// `ERROR_EXTRA_SERVICE_NOT_FOUND` (HTTP 400)
-                        ErrorExtraServiceNotFound,
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { ErrorCheckFailure = "ERROR_CHECK_FAILURE",
-                        ErrorExtraServiceUpdate = "ERROR_EXTRA_SERVICE_UPDATE",
-                        ErrorExtraServiceNotFound = "ERROR_EXTRA_SERVICE_NOT_FOUND",
-                        AccessDenied = "ACCESS_DENIED" }
-                    );
-                    error_code!(Error);
-                    /// The object `params.ITEMS` of `sale.delivery.extra.service.update`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Items {
-                        /// `TITLE`: `string`, required.
-                        pub title: ::std::string::String,
-                        /// `CODE`: `string`, required.
-                        pub code: ::std::string::String,
-                        /// `PRICE`: `double`, optional.
-                        pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl Items {
-                        /// The object with its required parameters: `TITLE`, `CODE`.
-                        pub fn new(
-                            title: impl ::std::convert::Into<::std::string::String>,
-                            code: impl ::std::convert::Into<::std::string::String>,
-                        ) -> Self {
-                            Self {
-                                title: title.into(),
-                                code: code.into(),
-                                price: ::std::default::Default::default(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Sets `PRICE`.
-                        pub fn price(
-                            mut self,
-                            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-                        ) -> Self {
-                            self.price = ::std::option::Option::Some(value.into());
-                            self
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for Items {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("TITLE", &self.title)?;
-                            map.serialize_entry("CODE", &self.code)?;
-                            crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for Items {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                title: object.field("TITLE")?,
-                                code: object.field("CODE")?,
-                                price: object.field("PRICE")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(Items);
-                    /// The `result` of the call: `boolean`.
-                    pub type Output = ::bitrix24_runtime::lenient::Bool;
-                    impl ::bitrix24_runtime::Method for super::Update {
-                        const NAME: &'static str = "sale.delivery.extra.service.update";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = false;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                }
-            }
-        }
-        /// Methods under `sale::delivery::request`.
-        pub mod request {
-            /// `sale.delivery.request.delete`: REST 2, scope `delivery`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
-            ///
-            /// Required: `DELIVERY_ID`, `REQUEST_ID`. Optional: none.
-            ///
-            /// Result: `boolean` ([`delete::Output`]). Errors: `DELIVERY_ID_NOT_SPECIFIED`, `DELIVERY_NOT_FOUND`, `REQUEST_ID_NOT_SPECIFIED`, `REQUEST_NOT_FOUND`, `DELETE_REQUEST_INTERNAL_ERROR`, `ACCESS_DENIED` ([`delete::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Delete {
-                /// `DELIVERY_ID`: `integer`, required.
-                pub delivery_id: i64,
-                /// `REQUEST_ID`: `string`, required.
-                pub request_id: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Delete {
-                /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
-                pub fn new(
-                    delivery_id: impl ::std::convert::Into<i64>,
-                    request_id: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        delivery_id: delivery_id.into(),
-                        request_id: request_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Delete {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-                    map.serialize_entry("REQUEST_ID", &self.request_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Delete {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        delivery_id: object.field("DELIVERY_ID")?,
-                        request_id: object.field("REQUEST_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Delete);
-            /// `sale.delivery.request.sendmessage`: REST 2, scope `delivery`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
-            ///
-            /// Required: `DELIVERY_ID`, `REQUEST_ID`, `ADDRESSEE`, `MESSAGE`. Optional: none.
-            ///
-            /// Result: `boolean` ([`sendmessage::Output`]). Errors: `DELIVERY_ID_NOT_SPECIFIED`, `DELIVERY_NOT_FOUND`, `REQUEST_ID_NOT_SPECIFIED`, `REQUEST_NOT_FOUND`, `ADDRESSEE_IS_NOT_SPECIFIED`, `ADDRESSEE_UNEXPECTED_VALUE`, `MESSAGE_NOT_SPECIFIED`, `MESSAGE_STATUS_NOT_SPECIFIED`, `MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED`, `UNEXPECTED_MESSAGE_STATUS_SEMANTIC`, `REQUEST_SHIPMENT_NOT_FOUND`, `ACCESS_DENIED` ([`sendmessage::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Sendmessage {
-                /// `DELIVERY_ID`: `integer`, required.
-                pub delivery_id: i64,
-                /// `REQUEST_ID`: `string`, required.
-                pub request_id: ::std::string::String,
-                /// `ADDRESSEE`: `string`, required.
-                ///
-                /// Values: `MANAGER`, `RECIPIENT`.
-                pub addressee: sendmessage::Addressee,
-                /// `MESSAGE`: `object`, required.
-                pub message: sendmessage::Message,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Sendmessage {
-                /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`, `ADDRESSEE`, `MESSAGE`.
-                pub fn new(
-                    delivery_id: impl ::std::convert::Into<i64>,
-                    request_id: impl ::std::convert::Into<::std::string::String>,
-                    addressee: impl ::std::convert::Into<sendmessage::Addressee>,
-                    message: impl ::std::convert::Into<sendmessage::Message>,
-                ) -> Self {
-                    Self {
-                        delivery_id: delivery_id.into(),
-                        request_id: request_id.into(),
-                        addressee: addressee.into(),
-                        message: message.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Sendmessage {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-                    map.serialize_entry("REQUEST_ID", &self.request_id)?;
-                    map.serialize_entry("ADDRESSEE", &self.addressee)?;
-                    map.serialize_entry("MESSAGE", &self.message)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Sendmessage {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        delivery_id: object.field("DELIVERY_ID")?,
-                        request_id: object.field("REQUEST_ID")?,
-                        addressee: object.field("ADDRESSEE")?,
-                        message: object.field("MESSAGE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Sendmessage);
-            /// `sale.delivery.request.update`: REST 2, scope `delivery`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
-            ///
-            /// Required: `DELIVERY_ID`, `REQUEST_ID`. Optional: `FINALIZE`, `STATUS`, `PROPERTIES`, `OVERWRITE_PROPERTIES`.
-            ///
-            /// Result: `boolean` ([`update::Output`]). Errors: `DELIVERY_ID_NOT_SPECIFIED`, `DELIVERY_NOT_FOUND`, `REQUEST_ID_NOT_SPECIFIED`, `REQUEST_NOT_FOUND`, `STATUS_UNEXPECTED_FORMAT`, `STATUS_TEXT_NOT_SPECIFIED`, `STATUS_SEMANTIC_NOT_SPECIFIED`, `PROPERTIES_UNEXPECTED_FORMAT`, `PROPERTY_VALUE_UNEXPECTED_FORMAT`, `PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT`, `PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT`, `UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE`, `UNEXPECTED_OVERWRITE_PROPERTIES_VALUE`, `UPDATE_REQUEST_INTERNAL_ERROR`, `EMPTY_UPDATE_PAYLOAD`, `ACCESS_DENIED` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `DELIVERY_ID`: `integer`, required.
-                pub delivery_id: i64,
-                /// `REQUEST_ID`: `string`, required.
-                pub request_id: ::std::string::String,
-                /// `FINALIZE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub finalize: ::std::option::Option<bool>,
-                /// `STATUS`: `object`, optional.
-                pub status: ::std::option::Option<update::Status>,
-                /// `PROPERTIES`: `object[]`, optional.
-                pub properties: ::std::option::Option<
-                    ::std::vec::Vec<update::Properties>,
-                >,
-                /// `OVERWRITE_PROPERTIES`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub overwrite_properties: ::std::option::Option<bool>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
-                pub fn new(
-                    delivery_id: impl ::std::convert::Into<i64>,
-                    request_id: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        delivery_id: delivery_id.into(),
-                        request_id: request_id.into(),
-                        finalize: ::std::default::Default::default(),
-                        status: ::std::default::Default::default(),
-                        properties: ::std::default::Default::default(),
-                        overwrite_properties: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `FINALIZE`.
-                pub fn finalize(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.finalize = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `STATUS`.
-                pub fn status(
-                    mut self,
-                    value: impl ::std::convert::Into<update::Status>,
-                ) -> Self {
-                    self.status = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PROPERTIES`.
-                pub fn properties(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<update::Properties>,
-                    >,
-                ) -> Self {
-                    self.properties = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Sets `OVERWRITE_PROPERTIES`.
-                pub fn overwrite_properties(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.overwrite_properties = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-                    map.serialize_entry("REQUEST_ID", &self.request_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "FINALIZE",
-                        &self.finalize.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                    crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OVERWRITE_PROPERTIES",
-                        &self.overwrite_properties.map(crate::support::yes_no),
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        delivery_id: object.field("DELIVERY_ID")?,
-                        request_id: object.field("REQUEST_ID")?,
-                        finalize: object.field("FINALIZE")?,
-                        status: object.field("STATUS")?,
-                        properties: object.field("PROPERTIES")?,
-                        overwrite_properties: object.field("OVERWRITE_PROPERTIES")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Types of `sale.delivery.request.delete`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
-            pub mod delete {
-                /// Error codes of `sale.delivery.request.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
-                    DeliveryIdNotSpecified,
-                    /// `DELIVERY_NOT_FOUND` (HTTP 400)
-                    DeliveryNotFound,
-                    /// `REQUEST_ID_NOT_SPECIFIED` (HTTP 400)
-                    RequestIdNotSpecified,
-                    /// `REQUEST_NOT_FOUND` (HTTP 400)
-                    RequestNotFound,
-                    /// `DELETE_REQUEST_INTERNAL_ERROR` (HTTP 400)
-                    DeleteRequestInternalError,
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { DeliveryIdNotSpecified = "DELIVERY_ID_NOT_SPECIFIED",
-                    DeliveryNotFound = "DELIVERY_NOT_FOUND", RequestIdNotSpecified =
-                    "REQUEST_ID_NOT_SPECIFIED", RequestNotFound = "REQUEST_NOT_FOUND",
-                    DeleteRequestInternalError = "DELETE_REQUEST_INTERNAL_ERROR",
-                    AccessDenied = "ACCESS_DENIED" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Delete {
-                    const NAME: &'static str = "sale.delivery.request.delete";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.delivery.request.sendmessage`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
-            pub mod sendmessage {
-                /// Error codes of `sale.delivery.request.sendmessage`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
-                    DeliveryIdNotSpecified,
-                    /// `DELIVERY_NOT_FOUND` (HTTP 400)
-                    DeliveryNotFound,
-                    /// `REQUEST_ID_NOT_SPECIFIED` (HTTP 400)
-                    RequestIdNotSpecified,
-                    /// `REQUEST_NOT_FOUND` (HTTP 400)
-                    RequestNotFound,
-                    /// `ADDRESSEE_IS_NOT_SPECIFIED` (HTTP 400)
-                    AddresseeIsNotSpecified,
-                    /// `ADDRESSEE_UNEXPECTED_VALUE` (HTTP 400)
-                    AddresseeUnexpectedValue,
-                    /// `MESSAGE_NOT_SPECIFIED` (HTTP 400)
-                    MessageNotSpecified,
-                    /// `MESSAGE_STATUS_NOT_SPECIFIED` (HTTP 400)
-                    MessageStatusNotSpecified,
-                    /// `MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED` (HTTP 400)
-                    MessageStatusSemanticNotSpecified,
-                    /// `UNEXPECTED_MESSAGE_STATUS_SEMANTIC` (HTTP 400)
-                    UnexpectedMessageStatusSemantic,
-                    /// `REQUEST_SHIPMENT_NOT_FOUND` (HTTP 400)
-                    RequestShipmentNotFound,
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { DeliveryIdNotSpecified = "DELIVERY_ID_NOT_SPECIFIED",
-                    DeliveryNotFound = "DELIVERY_NOT_FOUND", RequestIdNotSpecified =
-                    "REQUEST_ID_NOT_SPECIFIED", RequestNotFound = "REQUEST_NOT_FOUND",
-                    AddresseeIsNotSpecified = "ADDRESSEE_IS_NOT_SPECIFIED",
-                    AddresseeUnexpectedValue = "ADDRESSEE_UNEXPECTED_VALUE",
-                    MessageNotSpecified = "MESSAGE_NOT_SPECIFIED",
-                    MessageStatusNotSpecified = "MESSAGE_STATUS_NOT_SPECIFIED",
-                    MessageStatusSemanticNotSpecified =
-                    "MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED",
-                    UnexpectedMessageStatusSemantic =
-                    "UNEXPECTED_MESSAGE_STATUS_SEMANTIC", RequestShipmentNotFound =
-                    "REQUEST_SHIPMENT_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.ADDRESSEE` in `sale.delivery.request.sendmessage`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Addressee {
-                    /// `MANAGER`
-                    Manager,
-                    /// `RECIPIENT`
-                    Recipient,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Addressee { Manager = "MANAGER", Recipient = "RECIPIENT" });
-                /// Allowed values of `params.MESSAGE.STATUS.SEMANTIC` in `sale.delivery.request.sendmessage`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum MessageStatusSemantic {
-                    /// `success`
-                    Success,
-                    /// `process`
-                    Process,
-                    /// `error`
-                    Error,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    MessageStatusSemantic { Success = "success", Process = "process",
-                    Error = "error" }
-                );
-                /// The object `params.MESSAGE.STATUS` of `sale.delivery.request.sendmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct MessageStatus {
-                    /// `MESSAGE`: `string`, required.
-                    pub message: ::std::string::String,
-                    /// `SEMANTIC`: `string`, required.
-                    ///
-                    /// Values: `success`, `process`, `error`.
-                    pub semantic: MessageStatusSemantic,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl MessageStatus {
-                    /// The object with its required parameters: `MESSAGE`, `SEMANTIC`.
-                    pub fn new(
-                        message: impl ::std::convert::Into<::std::string::String>,
-                        semantic: impl ::std::convert::Into<MessageStatusSemantic>,
-                    ) -> Self {
-                        Self {
-                            message: message.into(),
-                            semantic: semantic.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for MessageStatus {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("MESSAGE", &self.message)?;
-                        map.serialize_entry("SEMANTIC", &self.semantic)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for MessageStatus {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            message: object.field("MESSAGE")?,
-                            semantic: object.field("SEMANTIC")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(MessageStatus);
-                /// The object `params.MESSAGE` of `sale.delivery.request.sendmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Message {
-                    /// `SUBJECT`: `string`, required.
-                    pub subject: ::std::string::String,
-                    /// `BODY`: `string`, required.
-                    pub body: ::std::string::String,
-                    /// `STATUS`: `object`, optional.
-                    pub status: ::std::option::Option<MessageStatus>,
-                    /// `MONEY_VALUES`: `object`, optional.
-                    pub money_values: ::std::option::Option<::serde_json::Value>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Message {
-                    /// The object with its required parameters: `SUBJECT`, `BODY`.
-                    pub fn new(
-                        subject: impl ::std::convert::Into<::std::string::String>,
-                        body: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            subject: subject.into(),
-                            body: body.into(),
-                            status: ::std::default::Default::default(),
-                            money_values: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `STATUS`.
-                    pub fn status(
-                        mut self,
-                        value: impl ::std::convert::Into<MessageStatus>,
-                    ) -> Self {
-                        self.status = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `MONEY_VALUES`.
-                    pub fn money_values(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.money_values = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Message {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("SUBJECT", &self.subject)?;
-                        map.serialize_entry("BODY", &self.body)?;
-                        crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MONEY_VALUES",
-                            &self.money_values,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Message {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            subject: object.field("SUBJECT")?,
-                            body: object.field("BODY")?,
-                            status: object.field("STATUS")?,
-                            money_values: object.field("MONEY_VALUES")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Message);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Sendmessage {
-                    const NAME: &'static str = "sale.delivery.request.sendmessage";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.delivery.request.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
-            pub mod update {
-                /// Error codes of `sale.delivery.request.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
-                    DeliveryIdNotSpecified,
-                    /// `DELIVERY_NOT_FOUND` (HTTP 400)
-                    DeliveryNotFound,
-                    /// `REQUEST_ID_NOT_SPECIFIED` (HTTP 400)
-                    RequestIdNotSpecified,
-                    /// `REQUEST_NOT_FOUND` (HTTP 400)
-                    RequestNotFound,
-                    /// `STATUS_UNEXPECTED_FORMAT` (HTTP 400)
-                    StatusUnexpectedFormat,
-                    /// `STATUS_TEXT_NOT_SPECIFIED` (HTTP 400)
-                    StatusTextNotSpecified,
-                    /// `STATUS_SEMANTIC_NOT_SPECIFIED` (HTTP 400)
-                    StatusSemanticNotSpecified,
-                    /// `PROPERTIES_UNEXPECTED_FORMAT` (HTTP 400)
-                    PropertiesUnexpectedFormat,
-                    /// `PROPERTY_VALUE_UNEXPECTED_FORMAT` (HTTP 400)
-                    PropertyValueUnexpectedFormat,
-                    /// `PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT` (HTTP 400)
-                    PropertyValueTagsUnexpectedFormat,
-                    /// `PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT` (HTTP 400)
-                    PropertyValueTagUnexpectedFormat,
-                    /// `UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE` (HTTP 400)
-                    UnexpectedRequestFinalizeIndicatorValue,
-                    /// `UNEXPECTED_OVERWRITE_PROPERTIES_VALUE` (HTTP 400)
-                    UnexpectedOverwritePropertiesValue,
-                    /// `UPDATE_REQUEST_INTERNAL_ERROR` (HTTP 400)
-                    UpdateRequestInternalError,
-                    /// `EMPTY_UPDATE_PAYLOAD` (HTTP 400)
-                    EmptyUpdatePayload,
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { DeliveryIdNotSpecified = "DELIVERY_ID_NOT_SPECIFIED",
-                    DeliveryNotFound = "DELIVERY_NOT_FOUND", RequestIdNotSpecified =
-                    "REQUEST_ID_NOT_SPECIFIED", RequestNotFound = "REQUEST_NOT_FOUND",
-                    StatusUnexpectedFormat = "STATUS_UNEXPECTED_FORMAT",
-                    StatusTextNotSpecified = "STATUS_TEXT_NOT_SPECIFIED",
-                    StatusSemanticNotSpecified = "STATUS_SEMANTIC_NOT_SPECIFIED",
-                    PropertiesUnexpectedFormat = "PROPERTIES_UNEXPECTED_FORMAT",
-                    PropertyValueUnexpectedFormat = "PROPERTY_VALUE_UNEXPECTED_FORMAT",
-                    PropertyValueTagsUnexpectedFormat =
-                    "PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT",
-                    PropertyValueTagUnexpectedFormat =
-                    "PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT",
-                    UnexpectedRequestFinalizeIndicatorValue =
-                    "UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE",
-                    UnexpectedOverwritePropertiesValue =
-                    "UNEXPECTED_OVERWRITE_PROPERTIES_VALUE", UpdateRequestInternalError =
-                    "UPDATE_REQUEST_INTERNAL_ERROR", EmptyUpdatePayload =
-                    "EMPTY_UPDATE_PAYLOAD", AccessDenied = "ACCESS_DENIED" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.STATUS.SEMANTIC` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum StatusSemantic {
-                    /// `process`
-                    Process,
-                    /// `success`
-                    Success,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    StatusSemantic { Process = "process", Success = "success" }
-                );
-                /// The object `params.STATUS` of `sale.delivery.request.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Status {
-                    /// `TEXT`: `string`, required.
-                    pub text: ::std::string::String,
-                    /// `SEMANTIC`: `string`, required.
-                    ///
-                    /// Values: `process`, `success`.
-                    pub semantic: StatusSemantic,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Status {
-                    /// The object with its required parameters: `TEXT`, `SEMANTIC`.
-                    pub fn new(
-                        text: impl ::std::convert::Into<::std::string::String>,
-                        semantic: impl ::std::convert::Into<StatusSemantic>,
-                    ) -> Self {
-                        Self {
-                            text: text.into(),
-                            semantic: semantic.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Status {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("TEXT", &self.text)?;
-                        map.serialize_entry("SEMANTIC", &self.semantic)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Status {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            text: object.field("TEXT")?,
-                            semantic: object.field("SEMANTIC")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Status);
-                /// Allowed values of `params.PROPERTIES.TAGS` in `sale.delivery.request.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum PropertiesTags {
-                    /// `phone`
-                    Phone,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(PropertiesTags { Phone = "phone" });
-                /// The object `params.PROPERTIES` of `sale.delivery.request.update`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Properties {
-                    /// `NAME`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `VALUE`: `string`, required.
-                    pub value: ::std::string::String,
-                    /// `TAGS`: `string[]`, optional.
-                    ///
-                    /// Values: `phone`.
-                    pub tags: ::std::option::Option<::std::vec::Vec<PropertiesTags>>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Properties {
-                    /// The object with its required parameters: `NAME`, `VALUE`.
-                    pub fn new(
-                        name: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            name: name.into(),
-                            value: value.into(),
-                            tags: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `TAGS`.
-                    pub fn tags(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<PropertiesTags>,
-                        >,
-                    ) -> Self {
-                        self.tags = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Properties {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("NAME", &self.name)?;
-                        map.serialize_entry("VALUE", &self.value)?;
-                        crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Properties {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("NAME")?,
-                            value: object.field("VALUE")?,
-                            tags: object.field("TAGS")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Properties);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "sale.delivery.request.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-    }
+	/// Methods under `sale::delivery`.
+	pub mod delivery {
+		/// Methods under `sale::delivery::extra`.
+		pub mod extra {
+			/// Methods under `sale::delivery::extra::service`.
+			pub mod service {
+				/// `sale.delivery.extra.service.add`: REST 2, scope `delivery`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
+				///
+				/// Required: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`. Optional: `ACTIVE`, `CODE`, `SORT`, `DESCRIPTION`, `PRICE`.
+				///
+				/// Result: `integer` ([`add::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_ADD`, `ERROR_DELIVERY_NOT_FOUND`, `ACCESS_DENIED` ([`add::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Add {
+					/// `DELIVERY_ID`: `integer`, required.
+					pub delivery_id: i64,
+					/// `TYPE`: `string`, required.
+					///
+					/// Values: `enum`, `checkbox`, `quantity`.
+					pub type_: add::Type,
+					/// `NAME`: `string`, required.
+					pub name: String,
+					/// `ACTIVE`: `boolean`, optional.
+					///
+					/// Values: `Y`, `N`.
+					pub active: Option<bool>,
+					/// `CODE`: `string`, optional.
+					pub code: Option<String>,
+					/// `SORT`: `integer`, optional.
+					pub sort: Option<i64>,
+					/// `DESCRIPTION`: `string`, optional.
+					pub description: Option<String>,
+					/// `PRICE`: `double`, optional.
+					pub price: Option<::bitrix24_runtime::Decimal>,
+					/// `ITEMS`: `object[]`, required.
+					pub items: Vec<add::Items>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Add {
+					/// The call with its required parameters: `DELIVERY_ID`, `TYPE`, `NAME`, `ITEMS`.
+					pub fn new(
+						delivery_id: impl Into<i64>,
+						type_: impl Into<add::Type>,
+						name: impl Into<String>,
+						items: impl IntoIterator<Item = impl Into<add::Items>>,
+					) -> Self {
+						Self {
+							delivery_id: delivery_id.into(),
+							type_: type_.into(),
+							name: name.into(),
+							active: Default::default(),
+							code: Default::default(),
+							sort: Default::default(),
+							description: Default::default(),
+							price: Default::default(),
+							items: items.into_iter().map(Into::into).collect(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `ACTIVE`.
+					pub fn active(mut self, value: impl Into<bool>) -> Self {
+						self.active = Some(value.into());
+						self
+					}
+					/// Sets `CODE`.
+					pub fn code(mut self, value: impl Into<String>) -> Self {
+						self.code = Some(value.into());
+						self
+					}
+					/// Sets `SORT`.
+					pub fn sort(mut self, value: impl Into<i64>) -> Self {
+						self.sort = Some(value.into());
+						self
+					}
+					/// Sets `DESCRIPTION`.
+					pub fn description(mut self, value: impl Into<String>) -> Self {
+						self.description = Some(value.into());
+						self
+					}
+					/// Sets `PRICE`.
+					pub fn price(
+						mut self,
+						value: impl Into<::bitrix24_runtime::Decimal>,
+					) -> Self {
+						self.price = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Add {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
+						map.serialize_entry("TYPE", &self.type_)?;
+						map.serialize_entry("NAME", &self.name)?;
+						crate::support::opt_entry(
+							&mut map,
+							"ACTIVE",
+							&self.active.map(crate::support::yes_no),
+						)?;
+						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+						crate::support::opt_entry(
+							&mut map,
+							"DESCRIPTION",
+							&self.description,
+						)?;
+						crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+						map.serialize_entry("ITEMS", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Add {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							delivery_id: object.field("DELIVERY_ID")?,
+							type_: object.field("TYPE")?,
+							name: object.field("NAME")?,
+							active: object.field("ACTIVE")?,
+							code: object.exact_str("CODE")?,
+							sort: object.field("SORT")?,
+							description: object.exact_str("DESCRIPTION")?,
+							price: object.field("PRICE")?,
+							items: object.field("ITEMS")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Add);
+				/// `sale.delivery.extra.service.delete`: REST 2, scope `delivery`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
+				///
+				/// Required: `ID`. Optional: none.
+				///
+				/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_EXTRA_SERVICE_NOT_FOUND`, `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_DELETE`, `ACCESS_DENIED` ([`delete::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Delete {
+					/// `ID`: `integer`, required.
+					pub id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Delete {
+					/// The call with its required parameters: `ID`.
+					pub fn new(id: impl Into<i64>) -> Self {
+						Self {
+							id: id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Delete {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("ID", &self.id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Delete {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("ID")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Delete);
+				/// `sale.delivery.extra.service.get`: REST 2, scope `delivery`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
+				///
+				/// Required: `DELIVERY_ID`. Optional: none.
+				///
+				/// Result: `sale_delivery_extra_service[]` ([`get::Output`]). Errors: `ERROR_DELIVERY_NOT_FOUND`, `ERROR_CHECK_FAILURE`, `ACCESS_DENIED` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `DELIVERY_ID`: `integer`, required.
+					pub delivery_id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `DELIVERY_ID`.
+					pub fn new(delivery_id: impl Into<i64>) -> Self {
+						Self {
+							delivery_id: delivery_id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							delivery_id: object.field("DELIVERY_ID")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// `sale.delivery.extra.service.update`: REST 2, scope `delivery`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
+				///
+				/// Required: `ID`. Optional: `NAME`, `ACTIVE`, `CODE`, `SORT`, `DESCRIPTION`, `PRICE`, `ITEMS`.
+				///
+				/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ERROR_EXTRA_SERVICE_UPDATE`, `ERROR_EXTRA_SERVICE_NOT_FOUND`, `ACCESS_DENIED` ([`update::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Update {
+					/// `ID`: `integer`, required.
+					pub id: i64,
+					/// `NAME`: `string`, optional.
+					pub name: Option<String>,
+					/// `ACTIVE`: `boolean`, optional.
+					///
+					/// Values: `Y`, `N`.
+					pub active: Option<bool>,
+					/// `CODE`: `string`, optional.
+					pub code: Option<String>,
+					/// `SORT`: `integer`, optional.
+					pub sort: Option<i64>,
+					/// `DESCRIPTION`: `string`, optional.
+					pub description: Option<String>,
+					/// `PRICE`: `double`, optional.
+					pub price: Option<::bitrix24_runtime::Decimal>,
+					/// `ITEMS`: `object[]`, optional.
+					pub items: Option<Vec<update::Items>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Update {
+					/// The call with its required parameters: `ID`.
+					pub fn new(id: impl Into<i64>) -> Self {
+						Self {
+							id: id.into(),
+							name: Default::default(),
+							active: Default::default(),
+							code: Default::default(),
+							sort: Default::default(),
+							description: Default::default(),
+							price: Default::default(),
+							items: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `NAME`.
+					pub fn name(mut self, value: impl Into<String>) -> Self {
+						self.name = Some(value.into());
+						self
+					}
+					/// Sets `ACTIVE`.
+					pub fn active(mut self, value: impl Into<bool>) -> Self {
+						self.active = Some(value.into());
+						self
+					}
+					/// Sets `CODE`.
+					pub fn code(mut self, value: impl Into<String>) -> Self {
+						self.code = Some(value.into());
+						self
+					}
+					/// Sets `SORT`.
+					pub fn sort(mut self, value: impl Into<i64>) -> Self {
+						self.sort = Some(value.into());
+						self
+					}
+					/// Sets `DESCRIPTION`.
+					pub fn description(mut self, value: impl Into<String>) -> Self {
+						self.description = Some(value.into());
+						self
+					}
+					/// Sets `PRICE`.
+					pub fn price(
+						mut self,
+						value: impl Into<::bitrix24_runtime::Decimal>,
+					) -> Self {
+						self.price = Some(value.into());
+						self
+					}
+					/// Sets `ITEMS`.
+					pub fn items(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<update::Items>>,
+					) -> Self {
+						self.items = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Update {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("ID", &self.id)?;
+						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+						crate::support::opt_entry(
+							&mut map,
+							"ACTIVE",
+							&self.active.map(crate::support::yes_no),
+						)?;
+						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+						crate::support::opt_entry(
+							&mut map,
+							"DESCRIPTION",
+							&self.description,
+						)?;
+						crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Update {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("ID")?,
+							name: object.exact_str("NAME")?,
+							active: object.field("ACTIVE")?,
+							code: object.exact_str("CODE")?,
+							sort: object.field("SORT")?,
+							description: object.exact_str("DESCRIPTION")?,
+							price: object.field("PRICE")?,
+							items: object.field("ITEMS")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Update);
+				/// Types of `sale.delivery.extra.service.add`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
+				pub mod add {
+					/// Error codes of `sale.delivery.extra.service.add`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ERROR_CHECK_FAILURE` (HTTP 400)
+						ErrorCheckFailure,
+						/// `ERROR_EXTRA_SERVICE_ADD` (HTTP 400)
+						ErrorExtraServiceAdd,
+						/// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
+						ErrorDeliveryNotFound,
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { ErrorCheckFailure = "ERROR_CHECK_FAILURE",
+						ErrorExtraServiceAdd = "ERROR_EXTRA_SERVICE_ADD",
+						ErrorDeliveryNotFound = "ERROR_DELIVERY_NOT_FOUND", AccessDenied
+						= "ACCESS_DENIED" }
+					);
+					error_code!(Error);
+					/// Allowed values of `params.TYPE` in `sale.delivery.extra.service.add`.
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Type {
+						/// `enum`
+						Enum,
+						/// `checkbox`
+						Checkbox,
+						/// `quantity`
+						Quantity,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Type { Enum = "enum", Checkbox = "checkbox", Quantity =
+						"quantity" }
+					);
+					/// The object `params.ITEMS` of `sale.delivery.extra.service.add`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Items {
+						/// `TITLE`: `string`, required.
+						pub title: String,
+						/// `CODE`: `string`, required.
+						pub code: String,
+						/// `PRICE`: `double`, optional.
+						pub price: Option<::bitrix24_runtime::Decimal>,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl Items {
+						/// The object with its required parameters: `TITLE`, `CODE`.
+						pub fn new(
+							title: impl Into<String>,
+							code: impl Into<String>,
+						) -> Self {
+							Self {
+								title: title.into(),
+								code: code.into(),
+								price: Default::default(),
+								extra: Default::default(),
+							}
+						}
+						/// Sets `PRICE`.
+						pub fn price(
+							mut self,
+							value: impl Into<::bitrix24_runtime::Decimal>,
+						) -> Self {
+							self.price = Some(value.into());
+							self
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for Items {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("TITLE", &self.title)?;
+							map.serialize_entry("CODE", &self.code)?;
+							crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for Items {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								title: object.field("TITLE")?,
+								code: object.field("CODE")?,
+								price: object.field("PRICE")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(Items);
+					/// The `result` of the call: `integer`.
+					pub type Output = ::bitrix24_runtime::lenient::Int;
+					impl ::bitrix24_runtime::Method for super::Add {
+						const NAME: &'static str = "sale.delivery.extra.service.add";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = false;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+				}
+				/// Types of `sale.delivery.extra.service.delete`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-delete.html>
+				pub mod delete {
+					/// Error codes of `sale.delivery.extra.service.delete`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ERROR_EXTRA_SERVICE_NOT_FOUND` (HTTP 400)
+						ErrorExtraServiceNotFound,
+						/// `ERROR_CHECK_FAILURE` (HTTP 400)
+						ErrorCheckFailure,
+						/// `ERROR_EXTRA_SERVICE_DELETE` (HTTP 400)
+						ErrorExtraServiceDelete,
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { ErrorExtraServiceNotFound =
+						"ERROR_EXTRA_SERVICE_NOT_FOUND", ErrorCheckFailure =
+						"ERROR_CHECK_FAILURE", ErrorExtraServiceDelete =
+						"ERROR_EXTRA_SERVICE_DELETE", AccessDenied = "ACCESS_DENIED" }
+					);
+					error_code!(Error);
+					/// The `result` of the call: `boolean`.
+					pub type Output = ::bitrix24_runtime::lenient::Bool;
+					impl ::bitrix24_runtime::Method for super::Delete {
+						const NAME: &'static str = "sale.delivery.extra.service.delete";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = false;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+				}
+				/// Types of `sale.delivery.extra.service.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html>
+				pub mod get {
+					/// Error codes of `sale.delivery.extra.service.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ERROR_DELIVERY_NOT_FOUND` (HTTP 400)
+						ErrorDeliveryNotFound,
+						/// `ERROR_CHECK_FAILURE` (HTTP 400)
+						ErrorCheckFailure,
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { ErrorDeliveryNotFound = "ERROR_DELIVERY_NOT_FOUND",
+						ErrorCheckFailure = "ERROR_CHECK_FAILURE", AccessDenied =
+						"ACCESS_DENIED" }
+					);
+					error_code!(Error);
+					/// The `result` of the call: `sale_delivery_extra_service[]`.
+					pub type Output = crate::List<
+						crate::entities::SaleDeliveryExtraService,
+					>;
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "sale.delivery.extra.service.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+				}
+				/// Types of `sale.delivery.extra.service.update`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
+				pub mod update {
+					/// Error codes of `sale.delivery.extra.service.update`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ERROR_CHECK_FAILURE` (HTTP 400)
+						ErrorCheckFailure,
+						/// `ERROR_EXTRA_SERVICE_UPDATE` (HTTP 400)
+						ErrorExtraServiceUpdate,
+						/// `ERROR_EXTRA_SERVICE_NOT_FOUND` (HTTP 400)
+						ErrorExtraServiceNotFound,
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { ErrorCheckFailure = "ERROR_CHECK_FAILURE",
+						ErrorExtraServiceUpdate = "ERROR_EXTRA_SERVICE_UPDATE",
+						ErrorExtraServiceNotFound = "ERROR_EXTRA_SERVICE_NOT_FOUND",
+						AccessDenied = "ACCESS_DENIED" }
+					);
+					error_code!(Error);
+					/// The object `params.ITEMS` of `sale.delivery.extra.service.update`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Items {
+						/// `TITLE`: `string`, required.
+						pub title: String,
+						/// `CODE`: `string`, required.
+						pub code: String,
+						/// `PRICE`: `double`, optional.
+						pub price: Option<::bitrix24_runtime::Decimal>,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl Items {
+						/// The object with its required parameters: `TITLE`, `CODE`.
+						pub fn new(
+							title: impl Into<String>,
+							code: impl Into<String>,
+						) -> Self {
+							Self {
+								title: title.into(),
+								code: code.into(),
+								price: Default::default(),
+								extra: Default::default(),
+							}
+						}
+						/// Sets `PRICE`.
+						pub fn price(
+							mut self,
+							value: impl Into<::bitrix24_runtime::Decimal>,
+						) -> Self {
+							self.price = Some(value.into());
+							self
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for Items {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("TITLE", &self.title)?;
+							map.serialize_entry("CODE", &self.code)?;
+							crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for Items {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								title: object.field("TITLE")?,
+								code: object.field("CODE")?,
+								price: object.field("PRICE")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(Items);
+					/// The `result` of the call: `boolean`.
+					pub type Output = ::bitrix24_runtime::lenient::Bool;
+					impl ::bitrix24_runtime::Method for super::Update {
+						const NAME: &'static str = "sale.delivery.extra.service.update";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = false;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+				}
+			}
+		}
+		/// Methods under `sale::delivery::request`.
+		pub mod request {
+			/// `sale.delivery.request.delete`: REST 2, scope `delivery`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
+			///
+			/// Required: `DELIVERY_ID`, `REQUEST_ID`. Optional: none.
+			///
+			/// Result: `boolean` ([`delete::Output`]). Errors: `DELIVERY_ID_NOT_SPECIFIED`, `DELIVERY_NOT_FOUND`, `REQUEST_ID_NOT_SPECIFIED`, `REQUEST_NOT_FOUND`, `DELETE_REQUEST_INTERNAL_ERROR`, `ACCESS_DENIED` ([`delete::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Delete {
+				/// `DELIVERY_ID`: `integer`, required.
+				pub delivery_id: i64,
+				/// `REQUEST_ID`: `string`, required.
+				pub request_id: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Delete {
+				/// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
+				pub fn new(
+					delivery_id: impl Into<i64>,
+					request_id: impl Into<String>,
+				) -> Self {
+					Self {
+						delivery_id: delivery_id.into(),
+						request_id: request_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Delete {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
+					map.serialize_entry("REQUEST_ID", &self.request_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Delete {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						delivery_id: object.field("DELIVERY_ID")?,
+						request_id: object.field("REQUEST_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Delete);
+			/// `sale.delivery.request.sendmessage`: REST 2, scope `delivery`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
+			///
+			/// Required: `DELIVERY_ID`, `REQUEST_ID`, `ADDRESSEE`, `MESSAGE`. Optional: none.
+			///
+			/// Result: `boolean` ([`sendmessage::Output`]). Errors: `DELIVERY_ID_NOT_SPECIFIED`, `DELIVERY_NOT_FOUND`, `REQUEST_ID_NOT_SPECIFIED`, `REQUEST_NOT_FOUND`, `ADDRESSEE_IS_NOT_SPECIFIED`, `ADDRESSEE_UNEXPECTED_VALUE`, `MESSAGE_NOT_SPECIFIED`, `MESSAGE_STATUS_NOT_SPECIFIED`, `MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED`, `UNEXPECTED_MESSAGE_STATUS_SEMANTIC`, `REQUEST_SHIPMENT_NOT_FOUND`, `ACCESS_DENIED` ([`sendmessage::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Sendmessage {
+				/// `DELIVERY_ID`: `integer`, required.
+				pub delivery_id: i64,
+				/// `REQUEST_ID`: `string`, required.
+				pub request_id: String,
+				/// `ADDRESSEE`: `string`, required.
+				///
+				/// Values: `MANAGER`, `RECIPIENT`.
+				pub addressee: sendmessage::Addressee,
+				/// `MESSAGE`: `object`, required.
+				pub message: sendmessage::Message,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Sendmessage {
+				/// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`, `ADDRESSEE`, `MESSAGE`.
+				pub fn new(
+					delivery_id: impl Into<i64>,
+					request_id: impl Into<String>,
+					addressee: impl Into<sendmessage::Addressee>,
+					message: impl Into<sendmessage::Message>,
+				) -> Self {
+					Self {
+						delivery_id: delivery_id.into(),
+						request_id: request_id.into(),
+						addressee: addressee.into(),
+						message: message.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Sendmessage {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
+					map.serialize_entry("REQUEST_ID", &self.request_id)?;
+					map.serialize_entry("ADDRESSEE", &self.addressee)?;
+					map.serialize_entry("MESSAGE", &self.message)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Sendmessage {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						delivery_id: object.field("DELIVERY_ID")?,
+						request_id: object.field("REQUEST_ID")?,
+						addressee: object.field("ADDRESSEE")?,
+						message: object.field("MESSAGE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Sendmessage);
+			/// `sale.delivery.request.update`: REST 2, scope `delivery`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
+			///
+			/// Required: `DELIVERY_ID`, `REQUEST_ID`. Optional: `FINALIZE`, `STATUS`, `PROPERTIES`, `OVERWRITE_PROPERTIES`.
+			///
+			/// Result: `boolean` ([`update::Output`]). Errors: `DELIVERY_ID_NOT_SPECIFIED`, `DELIVERY_NOT_FOUND`, `REQUEST_ID_NOT_SPECIFIED`, `REQUEST_NOT_FOUND`, `STATUS_UNEXPECTED_FORMAT`, `STATUS_TEXT_NOT_SPECIFIED`, `STATUS_SEMANTIC_NOT_SPECIFIED`, `PROPERTIES_UNEXPECTED_FORMAT`, `PROPERTY_VALUE_UNEXPECTED_FORMAT`, `PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT`, `PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT`, `UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE`, `UNEXPECTED_OVERWRITE_PROPERTIES_VALUE`, `UPDATE_REQUEST_INTERNAL_ERROR`, `EMPTY_UPDATE_PAYLOAD`, `ACCESS_DENIED` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `DELIVERY_ID`: `integer`, required.
+				pub delivery_id: i64,
+				/// `REQUEST_ID`: `string`, required.
+				pub request_id: String,
+				/// `FINALIZE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub finalize: Option<bool>,
+				/// `STATUS`: `object`, optional.
+				pub status: Option<update::Status>,
+				/// `PROPERTIES`: `object[]`, optional.
+				pub properties: Option<Vec<update::Properties>>,
+				/// `OVERWRITE_PROPERTIES`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub overwrite_properties: Option<bool>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `DELIVERY_ID`, `REQUEST_ID`.
+				pub fn new(
+					delivery_id: impl Into<i64>,
+					request_id: impl Into<String>,
+				) -> Self {
+					Self {
+						delivery_id: delivery_id.into(),
+						request_id: request_id.into(),
+						finalize: Default::default(),
+						status: Default::default(),
+						properties: Default::default(),
+						overwrite_properties: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `FINALIZE`.
+				pub fn finalize(mut self, value: impl Into<bool>) -> Self {
+					self.finalize = Some(value.into());
+					self
+				}
+				/// Sets `STATUS`.
+				pub fn status(mut self, value: impl Into<update::Status>) -> Self {
+					self.status = Some(value.into());
+					self
+				}
+				/// Sets `PROPERTIES`.
+				pub fn properties(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<update::Properties>>,
+				) -> Self {
+					self.properties = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Sets `OVERWRITE_PROPERTIES`.
+				pub fn overwrite_properties(mut self, value: impl Into<bool>) -> Self {
+					self.overwrite_properties = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
+					map.serialize_entry("REQUEST_ID", &self.request_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"FINALIZE",
+						&self.finalize.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+					crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OVERWRITE_PROPERTIES",
+						&self.overwrite_properties.map(crate::support::yes_no),
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						delivery_id: object.field("DELIVERY_ID")?,
+						request_id: object.field("REQUEST_ID")?,
+						finalize: object.field("FINALIZE")?,
+						status: object.field("STATUS")?,
+						properties: object.field("PROPERTIES")?,
+						overwrite_properties: object.field("OVERWRITE_PROPERTIES")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Types of `sale.delivery.request.delete`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-delete.html>
+			pub mod delete {
+				/// Error codes of `sale.delivery.request.delete`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
+					DeliveryIdNotSpecified,
+					/// `DELIVERY_NOT_FOUND` (HTTP 400)
+					DeliveryNotFound,
+					/// `REQUEST_ID_NOT_SPECIFIED` (HTTP 400)
+					RequestIdNotSpecified,
+					/// `REQUEST_NOT_FOUND` (HTTP 400)
+					RequestNotFound,
+					/// `DELETE_REQUEST_INTERNAL_ERROR` (HTTP 400)
+					DeleteRequestInternalError,
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { DeliveryIdNotSpecified = "DELIVERY_ID_NOT_SPECIFIED",
+					DeliveryNotFound = "DELIVERY_NOT_FOUND", RequestIdNotSpecified =
+					"REQUEST_ID_NOT_SPECIFIED", RequestNotFound = "REQUEST_NOT_FOUND",
+					DeleteRequestInternalError = "DELETE_REQUEST_INTERNAL_ERROR",
+					AccessDenied = "ACCESS_DENIED" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Delete {
+					const NAME: &'static str = "sale.delivery.request.delete";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.delivery.request.sendmessage`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
+			pub mod sendmessage {
+				/// Error codes of `sale.delivery.request.sendmessage`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
+					DeliveryIdNotSpecified,
+					/// `DELIVERY_NOT_FOUND` (HTTP 400)
+					DeliveryNotFound,
+					/// `REQUEST_ID_NOT_SPECIFIED` (HTTP 400)
+					RequestIdNotSpecified,
+					/// `REQUEST_NOT_FOUND` (HTTP 400)
+					RequestNotFound,
+					/// `ADDRESSEE_IS_NOT_SPECIFIED` (HTTP 400)
+					AddresseeIsNotSpecified,
+					/// `ADDRESSEE_UNEXPECTED_VALUE` (HTTP 400)
+					AddresseeUnexpectedValue,
+					/// `MESSAGE_NOT_SPECIFIED` (HTTP 400)
+					MessageNotSpecified,
+					/// `MESSAGE_STATUS_NOT_SPECIFIED` (HTTP 400)
+					MessageStatusNotSpecified,
+					/// `MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED` (HTTP 400)
+					MessageStatusSemanticNotSpecified,
+					/// `UNEXPECTED_MESSAGE_STATUS_SEMANTIC` (HTTP 400)
+					UnexpectedMessageStatusSemantic,
+					/// `REQUEST_SHIPMENT_NOT_FOUND` (HTTP 400)
+					RequestShipmentNotFound,
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { DeliveryIdNotSpecified = "DELIVERY_ID_NOT_SPECIFIED",
+					DeliveryNotFound = "DELIVERY_NOT_FOUND", RequestIdNotSpecified =
+					"REQUEST_ID_NOT_SPECIFIED", RequestNotFound = "REQUEST_NOT_FOUND",
+					AddresseeIsNotSpecified = "ADDRESSEE_IS_NOT_SPECIFIED",
+					AddresseeUnexpectedValue = "ADDRESSEE_UNEXPECTED_VALUE",
+					MessageNotSpecified = "MESSAGE_NOT_SPECIFIED",
+					MessageStatusNotSpecified = "MESSAGE_STATUS_NOT_SPECIFIED",
+					MessageStatusSemanticNotSpecified =
+					"MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED",
+					UnexpectedMessageStatusSemantic =
+					"UNEXPECTED_MESSAGE_STATUS_SEMANTIC", RequestShipmentNotFound =
+					"REQUEST_SHIPMENT_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.ADDRESSEE` in `sale.delivery.request.sendmessage`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Addressee {
+					/// `MANAGER`
+					Manager,
+					/// `RECIPIENT`
+					Recipient,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(Addressee { Manager = "MANAGER", Recipient = "RECIPIENT" });
+				/// Allowed values of `params.MESSAGE.STATUS.SEMANTIC` in `sale.delivery.request.sendmessage`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum MessageStatusSemantic {
+					/// `success`
+					Success,
+					/// `process`
+					Process,
+					/// `error`
+					Error,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					MessageStatusSemantic { Success = "success", Process = "process",
+					Error = "error" }
+				);
+				/// The object `params.MESSAGE.STATUS` of `sale.delivery.request.sendmessage`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct MessageStatus {
+					/// `MESSAGE`: `string`, required.
+					pub message: String,
+					/// `SEMANTIC`: `string`, required.
+					///
+					/// Values: `success`, `process`, `error`.
+					pub semantic: MessageStatusSemantic,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl MessageStatus {
+					/// The object with its required parameters: `MESSAGE`, `SEMANTIC`.
+					pub fn new(
+						message: impl Into<String>,
+						semantic: impl Into<MessageStatusSemantic>,
+					) -> Self {
+						Self {
+							message: message.into(),
+							semantic: semantic.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for MessageStatus {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("MESSAGE", &self.message)?;
+						map.serialize_entry("SEMANTIC", &self.semantic)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for MessageStatus {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							message: object.field("MESSAGE")?,
+							semantic: object.field("SEMANTIC")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(MessageStatus);
+				/// The object `params.MESSAGE` of `sale.delivery.request.sendmessage`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Message {
+					/// `SUBJECT`: `string`, required.
+					pub subject: String,
+					/// `BODY`: `string`, required.
+					pub body: String,
+					/// `STATUS`: `object`, optional.
+					pub status: Option<MessageStatus>,
+					/// `MONEY_VALUES`: `object`, optional.
+					pub money_values: Option<::serde_json::Value>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Message {
+					/// The object with its required parameters: `SUBJECT`, `BODY`.
+					pub fn new(
+						subject: impl Into<String>,
+						body: impl Into<String>,
+					) -> Self {
+						Self {
+							subject: subject.into(),
+							body: body.into(),
+							status: Default::default(),
+							money_values: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `STATUS`.
+					pub fn status(mut self, value: impl Into<MessageStatus>) -> Self {
+						self.status = Some(value.into());
+						self
+					}
+					/// Sets `MONEY_VALUES`.
+					pub fn money_values(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.money_values = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Message {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("SUBJECT", &self.subject)?;
+						map.serialize_entry("BODY", &self.body)?;
+						crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MONEY_VALUES",
+							&self.money_values,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Message {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							subject: object.field("SUBJECT")?,
+							body: object.field("BODY")?,
+							status: object.field("STATUS")?,
+							money_values: object.field("MONEY_VALUES")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Message);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Sendmessage {
+					const NAME: &'static str = "sale.delivery.request.sendmessage";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.delivery.request.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
+			pub mod update {
+				/// Error codes of `sale.delivery.request.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `DELIVERY_ID_NOT_SPECIFIED` (HTTP 400)
+					DeliveryIdNotSpecified,
+					/// `DELIVERY_NOT_FOUND` (HTTP 400)
+					DeliveryNotFound,
+					/// `REQUEST_ID_NOT_SPECIFIED` (HTTP 400)
+					RequestIdNotSpecified,
+					/// `REQUEST_NOT_FOUND` (HTTP 400)
+					RequestNotFound,
+					/// `STATUS_UNEXPECTED_FORMAT` (HTTP 400)
+					StatusUnexpectedFormat,
+					/// `STATUS_TEXT_NOT_SPECIFIED` (HTTP 400)
+					StatusTextNotSpecified,
+					/// `STATUS_SEMANTIC_NOT_SPECIFIED` (HTTP 400)
+					StatusSemanticNotSpecified,
+					/// `PROPERTIES_UNEXPECTED_FORMAT` (HTTP 400)
+					PropertiesUnexpectedFormat,
+					/// `PROPERTY_VALUE_UNEXPECTED_FORMAT` (HTTP 400)
+					PropertyValueUnexpectedFormat,
+					/// `PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT` (HTTP 400)
+					PropertyValueTagsUnexpectedFormat,
+					/// `PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT` (HTTP 400)
+					PropertyValueTagUnexpectedFormat,
+					/// `UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE` (HTTP 400)
+					UnexpectedRequestFinalizeIndicatorValue,
+					/// `UNEXPECTED_OVERWRITE_PROPERTIES_VALUE` (HTTP 400)
+					UnexpectedOverwritePropertiesValue,
+					/// `UPDATE_REQUEST_INTERNAL_ERROR` (HTTP 400)
+					UpdateRequestInternalError,
+					/// `EMPTY_UPDATE_PAYLOAD` (HTTP 400)
+					EmptyUpdatePayload,
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { DeliveryIdNotSpecified = "DELIVERY_ID_NOT_SPECIFIED",
+					DeliveryNotFound = "DELIVERY_NOT_FOUND", RequestIdNotSpecified =
+					"REQUEST_ID_NOT_SPECIFIED", RequestNotFound = "REQUEST_NOT_FOUND",
+					StatusUnexpectedFormat = "STATUS_UNEXPECTED_FORMAT",
+					StatusTextNotSpecified = "STATUS_TEXT_NOT_SPECIFIED",
+					StatusSemanticNotSpecified = "STATUS_SEMANTIC_NOT_SPECIFIED",
+					PropertiesUnexpectedFormat = "PROPERTIES_UNEXPECTED_FORMAT",
+					PropertyValueUnexpectedFormat = "PROPERTY_VALUE_UNEXPECTED_FORMAT",
+					PropertyValueTagsUnexpectedFormat =
+					"PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT",
+					PropertyValueTagUnexpectedFormat =
+					"PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT",
+					UnexpectedRequestFinalizeIndicatorValue =
+					"UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE",
+					UnexpectedOverwritePropertiesValue =
+					"UNEXPECTED_OVERWRITE_PROPERTIES_VALUE", UpdateRequestInternalError =
+					"UPDATE_REQUEST_INTERNAL_ERROR", EmptyUpdatePayload =
+					"EMPTY_UPDATE_PAYLOAD", AccessDenied = "ACCESS_DENIED" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.STATUS.SEMANTIC` in `sale.delivery.request.update`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum StatusSemantic {
+					/// `process`
+					Process,
+					/// `success`
+					Success,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					StatusSemantic { Process = "process", Success = "success" }
+				);
+				/// The object `params.STATUS` of `sale.delivery.request.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Status {
+					/// `TEXT`: `string`, required.
+					pub text: String,
+					/// `SEMANTIC`: `string`, required.
+					///
+					/// Values: `process`, `success`.
+					pub semantic: StatusSemantic,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Status {
+					/// The object with its required parameters: `TEXT`, `SEMANTIC`.
+					pub fn new(
+						text: impl Into<String>,
+						semantic: impl Into<StatusSemantic>,
+					) -> Self {
+						Self {
+							text: text.into(),
+							semantic: semantic.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Status {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("TEXT", &self.text)?;
+						map.serialize_entry("SEMANTIC", &self.semantic)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Status {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							text: object.field("TEXT")?,
+							semantic: object.field("SEMANTIC")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Status);
+				/// Allowed values of `params.PROPERTIES.TAGS` in `sale.delivery.request.update`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum PropertiesTags {
+					/// `phone`
+					Phone,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(PropertiesTags { Phone = "phone" });
+				/// The object `params.PROPERTIES` of `sale.delivery.request.update`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Properties {
+					/// `NAME`: `string`, required.
+					pub name: String,
+					/// `VALUE`: `string`, required.
+					pub value: String,
+					/// `TAGS`: `string[]`, optional.
+					///
+					/// Values: `phone`.
+					pub tags: Option<Vec<PropertiesTags>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Properties {
+					/// The object with its required parameters: `NAME`, `VALUE`.
+					pub fn new(
+						name: impl Into<String>,
+						value: impl Into<String>,
+					) -> Self {
+						Self {
+							name: name.into(),
+							value: value.into(),
+							tags: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `TAGS`.
+					pub fn tags(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<PropertiesTags>>,
+					) -> Self {
+						self.tags = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Properties {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("NAME", &self.name)?;
+						map.serialize_entry("VALUE", &self.value)?;
+						crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Properties {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.field("NAME")?,
+							value: object.field("VALUE")?,
+							tags: object.field("TAGS")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Properties);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "sale.delivery.request.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+	}
 }

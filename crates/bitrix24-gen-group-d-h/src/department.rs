@@ -11,82 +11,75 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
-    /// `NAME`: `string`, required.
-    pub name: ::std::string::String,
-    /// `SORT`: `integer`, optional.
-    pub sort: ::std::option::Option<i64>,
-    /// `PARENT`: `integer`, required.
-    pub parent: i64,
-    /// `UF_HEAD`: `integer`, optional.
-    pub uf_head: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `NAME`: `string`, required.
+	pub name: String,
+	/// `SORT`: `integer`, optional.
+	pub sort: Option<i64>,
+	/// `PARENT`: `integer`, required.
+	pub parent: i64,
+	/// `UF_HEAD`: `integer`, optional.
+	pub uf_head: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Add {
-    /// The call with its required parameters: `NAME`, `PARENT`.
-    pub fn new(
-        name: impl ::std::convert::Into<::std::string::String>,
-        parent: impl ::std::convert::Into<i64>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            sort: ::std::default::Default::default(),
-            parent: parent.into(),
-            uf_head: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `SORT`.
-    pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_HEAD`.
-    pub fn uf_head(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.uf_head = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `NAME`, `PARENT`.
+	pub fn new(name: impl Into<String>, parent: impl Into<i64>) -> Self {
+		Self {
+			name: name.into(),
+			sort: Default::default(),
+			parent: parent.into(),
+			uf_head: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `SORT`.
+	pub fn sort(mut self, value: impl Into<i64>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Sets `UF_HEAD`.
+	pub fn uf_head(mut self, value: impl Into<i64>) -> Self {
+		self.uf_head = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Add {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-        map.serialize_entry("PARENT", &self.parent)?;
-        crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+		map.serialize_entry("PARENT", &self.parent)?;
+		crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Add {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            name: object.field("NAME")?,
-            sort: object.field("SORT")?,
-            parent: object.field("PARENT")?,
-            uf_head: object.field("UF_HEAD")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			name: object.field("NAME")?,
+			sort: object.field("SORT")?,
+			parent: object.field("PARENT")?,
+			uf_head: object.field("UF_HEAD")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -100,54 +93,50 @@ deserialize_via_from_value!(Add);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
-    /// `ID`: `integer`, required.
-    pub id: i64,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ID`: `integer`, required.
+	pub id: i64,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Delete {
-    /// The call with its required parameters: `ID`.
-    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self {
-            id: id.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ID`.
+	pub fn new(id: impl Into<i64>) -> Self {
+		Self {
+			id: id.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Delete {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ID", &self.id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ID", &self.id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Delete {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            id: object.field("ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			id: object.field("ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
@@ -161,47 +150,41 @@ deserialize_via_from_value!(Delete);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Fields {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Fields {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Fields {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Fields {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Fields);
@@ -217,139 +200,129 @@ deserialize_via_from_value!(Fields);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Get {
-    /// `sort`: `string`, optional.
-    pub sort: ::std::option::Option<::std::string::String>,
-    /// `order`: `string`, optional.
-    ///
-    /// Values: `ASC`, `DESC`.
-    pub order: ::std::option::Option<get::Order>,
-    /// `ID`: `integer`, optional.
-    pub id: ::std::option::Option<i64>,
-    /// `NAME`: `string`, optional.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `SORT`: `integer`, optional.
-    ///
-    /// Rust name `sort_2`: `sort` is the wire name `sort`.
-    pub sort_2: ::std::option::Option<i64>,
-    /// `PARENT`: `integer`, optional.
-    pub parent: ::std::option::Option<i64>,
-    /// `UF_HEAD`: `integer`, optional.
-    pub uf_head: ::std::option::Option<i64>,
-    /// `START`: `integer`, optional.
-    pub start: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `sort`: `string`, optional.
+	pub sort: Option<String>,
+	/// `order`: `string`, optional.
+	///
+	/// Values: `ASC`, `DESC`.
+	pub order: Option<get::Order>,
+	/// `ID`: `integer`, optional.
+	pub id: Option<i64>,
+	/// `NAME`: `string`, optional.
+	pub name: Option<String>,
+	/// `SORT`: `integer`, optional.
+	///
+	/// Rust name `sort_2`: `sort` is the wire name `sort`.
+	pub sort_2: Option<i64>,
+	/// `PARENT`: `integer`, optional.
+	pub parent: Option<i64>,
+	/// `UF_HEAD`: `integer`, optional.
+	pub uf_head: Option<i64>,
+	/// `START`: `integer`, optional.
+	pub start: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            sort: ::std::default::Default::default(),
-            order: ::std::default::Default::default(),
-            id: ::std::default::Default::default(),
-            name: ::std::default::Default::default(),
-            sort_2: ::std::default::Default::default(),
-            parent: ::std::default::Default::default(),
-            uf_head: ::std::default::Default::default(),
-            start: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `sort`.
-    pub fn sort(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `order`.
-    pub fn order(mut self, value: impl ::std::convert::Into<get::Order>) -> Self {
-        self.order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ID`.
-    pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`.
-    pub fn sort_2(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.sort_2 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PARENT`.
-    pub fn parent(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.parent = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_HEAD`.
-    pub fn uf_head(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.uf_head = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `START`.
-    pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			sort: Default::default(),
+			order: Default::default(),
+			id: Default::default(),
+			name: Default::default(),
+			sort_2: Default::default(),
+			parent: Default::default(),
+			uf_head: Default::default(),
+			start: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `sort`.
+	pub fn sort(mut self, value: impl Into<String>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Sets `order`.
+	pub fn order(mut self, value: impl Into<get::Order>) -> Self {
+		self.order = Some(value.into());
+		self
+	}
+	/// Sets `ID`.
+	pub fn id(mut self, value: impl Into<i64>) -> Self {
+		self.id = Some(value.into());
+		self
+	}
+	/// Sets `NAME`.
+	pub fn name(mut self, value: impl Into<String>) -> Self {
+		self.name = Some(value.into());
+		self
+	}
+	/// Sets `SORT`.
+	pub fn sort_2(mut self, value: impl Into<i64>) -> Self {
+		self.sort_2 = Some(value.into());
+		self
+	}
+	/// Sets `PARENT`.
+	pub fn parent(mut self, value: impl Into<i64>) -> Self {
+		self.parent = Some(value.into());
+		self
+	}
+	/// Sets `UF_HEAD`.
+	pub fn uf_head(mut self, value: impl Into<i64>) -> Self {
+		self.uf_head = Some(value.into());
+		self
+	}
+	/// Sets `START`.
+	pub fn start(mut self, value: impl Into<i64>) -> Self {
+		self.start = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-        crate::support::opt_entry(&mut map, "order", &self.order)?;
-        crate::support::opt_entry(&mut map, "ID", &self.id)?;
-        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "SORT", &self.sort_2)?;
-        crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-        crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
-        crate::support::opt_entry(&mut map, "START", &self.start)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+		crate::support::opt_entry(&mut map, "order", &self.order)?;
+		crate::support::opt_entry(&mut map, "ID", &self.id)?;
+		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "SORT", &self.sort_2)?;
+		crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
+		crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+		crate::support::opt_entry(&mut map, "START", &self.start)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            sort: object.exact_str("sort")?,
-            order: object.field("order")?,
-            id: object.field("ID")?,
-            name: object.exact_str("NAME")?,
-            sort_2: object.field("SORT")?,
-            parent: object.field("PARENT")?,
-            uf_head: object.field("UF_HEAD")?,
-            start: object.field("START")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			sort: object.exact_str("sort")?,
+			order: object.field("order")?,
+			id: object.field("ID")?,
+			name: object.exact_str("NAME")?,
+			sort_2: object.field("SORT")?,
+			parent: object.field("PARENT")?,
+			uf_head: object.field("UF_HEAD")?,
+			start: object.field("START")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -363,97 +336,90 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
-    /// `ID`: `integer`, required.
-    pub id: i64,
-    /// `NAME`: `string`, optional.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `SORT`: `integer`, optional.
-    pub sort: ::std::option::Option<i64>,
-    /// `PARENT`: `integer`, optional.
-    pub parent: ::std::option::Option<i64>,
-    /// `UF_HEAD`: `integer`, optional.
-    pub uf_head: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ID`: `integer`, required.
+	pub id: i64,
+	/// `NAME`: `string`, optional.
+	pub name: Option<String>,
+	/// `SORT`: `integer`, optional.
+	pub sort: Option<i64>,
+	/// `PARENT`: `integer`, optional.
+	pub parent: Option<i64>,
+	/// `UF_HEAD`: `integer`, optional.
+	pub uf_head: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Update {
-    /// The call with its required parameters: `ID`.
-    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self {
-            id: id.into(),
-            name: ::std::default::Default::default(),
-            sort: ::std::default::Default::default(),
-            parent: ::std::default::Default::default(),
-            uf_head: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `NAME`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`.
-    pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PARENT`.
-    pub fn parent(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.parent = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_HEAD`.
-    pub fn uf_head(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.uf_head = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ID`.
+	pub fn new(id: impl Into<i64>) -> Self {
+		Self {
+			id: id.into(),
+			name: Default::default(),
+			sort: Default::default(),
+			parent: Default::default(),
+			uf_head: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `NAME`.
+	pub fn name(mut self, value: impl Into<String>) -> Self {
+		self.name = Some(value.into());
+		self
+	}
+	/// Sets `SORT`.
+	pub fn sort(mut self, value: impl Into<i64>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Sets `PARENT`.
+	pub fn parent(mut self, value: impl Into<i64>) -> Self {
+		self.parent = Some(value.into());
+		self
+	}
+	/// Sets `UF_HEAD`.
+	pub fn uf_head(mut self, value: impl Into<i64>) -> Self {
+		self.uf_head = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Update {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ID", &self.id)?;
-        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-        crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-        crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ID", &self.id)?;
+		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+		crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
+		crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Update {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            id: object.field("ID")?,
-            name: object.exact_str("NAME")?,
-            sort: object.field("SORT")?,
-            parent: object.field("PARENT")?,
-            uf_head: object.field("UF_HEAD")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			id: object.field("ID")?,
+			name: object.exact_str("NAME")?,
+			sort: object.field("SORT")?,
+			parent: object.field("PARENT")?,
+			uf_head: object.field("UF_HEAD")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -461,218 +427,203 @@ deserialize_via_from_value!(Update);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-add.html>
 pub mod add {
-    /// Error codes of `department.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `integer`.
-    pub type Output = ::bitrix24_runtime::lenient::Int;
-    impl ::bitrix24_runtime::Method for super::Add {
-        const NAME: &'static str = "department.add";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `department.add`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `integer`.
+	pub type Output = ::bitrix24_runtime::lenient::Int;
+	impl ::bitrix24_runtime::Method for super::Add {
+		const NAME: &'static str = "department.add";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `department.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-delete.html>
 pub mod delete {
-    /// Error codes of `department.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Delete {
-        const NAME: &'static str = "department.delete";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `department.delete`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Delete {
+		const NAME: &'static str = "department.delete";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `department.fields`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
 pub mod fields {
-    /// Error codes of `department.fields`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The object `result` of `department.fields`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `<field>`: `string`, optional.
-        ///
-        /// Stands for every key matching `*`: one entry per key.
-        pub field: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                field: object.pattern("*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Fields {
-        const NAME: &'static str = "department.fields";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `department.fields`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The object `result` of `department.fields`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-fields.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `<field>`: `string`, optional.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub field: ::std::collections::BTreeMap<String, String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				field: object.pattern("*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Fields {
+		const NAME: &'static str = "department.fields";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `department.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
 pub mod get {
-    /// Error codes of `department.get`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// Allowed values of `params.order` in `department.get`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Order {
-        /// `ASC`
-        Asc,
-        /// `DESC`
-        Desc,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-    /// The object `result` of `department.get`: `department[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Item {
-        /// `ID`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `PARENT`: `integer`, optional.
-        pub parent: ::std::option::Option<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Item {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["ID", "NAME", "SORT", "PARENT"], &[])?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                name: object.field("NAME")?,
-                sort: object.field("SORT")?,
-                parent: object.field("PARENT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Item {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The `result` of the call: `department[]`.
-    pub type Output = crate::List<Item>;
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "department.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    impl ::bitrix24_runtime::Paged for super::Get {
-        type Item = Item;
-        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-            output.0
-        }
-    }
-    deserialize_via_from_value!(Item);
+	/// Error codes of `department.get`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// Allowed values of `params.order` in `department.get`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Order {
+		/// `ASC`
+		Asc,
+		/// `DESC`
+		Desc,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Order { Asc = "ASC", Desc = "DESC" });
+	/// The object `result` of `department.get`: `department[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Item {
+		/// `ID`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `PARENT`: `integer`, optional.
+		pub parent: Option<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Item {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["ID", "NAME", "SORT", "PARENT"], &[])?;
+			Ok(Self {
+				id: object.field("ID")?,
+				name: object.field("NAME")?,
+				sort: object.field("SORT")?,
+				parent: object.field("PARENT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Item {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The `result` of the call: `department[]`.
+	pub type Output = crate::List<Item>;
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "department.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	impl ::bitrix24_runtime::Paged for super::Get {
+		type Item = Item;
+		fn into_items(output: Output) -> Vec<Item> {
+			output.0
+		}
+	}
+	deserialize_via_from_value!(Item);
 }
 /// Types of `department.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-update.html>
 pub mod update {
-    /// Error codes of `department.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Update {
-        const NAME: &'static str = "department.update";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `department.update`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Update {
+		const NAME: &'static str = "department.update";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }

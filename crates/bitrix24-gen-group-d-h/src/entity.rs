@@ -11,75 +11,65 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
-    /// `ENTITY`: `string`, required.
-    pub entity: ::std::string::String,
-    /// `NAME`: `string`, required.
-    pub name: ::std::string::String,
-    /// `ACCESS`: `object`, optional.
-    pub access: ::std::option::Option<::serde_json::Value>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ENTITY`: `string`, required.
+	pub entity: String,
+	/// `NAME`: `string`, required.
+	pub name: String,
+	/// `ACCESS`: `object`, optional.
+	pub access: Option<::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Add {
-    /// The call with its required parameters: `ENTITY`, `NAME`.
-    pub fn new(
-        entity: impl ::std::convert::Into<::std::string::String>,
-        name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            entity: entity.into(),
-            name: name.into(),
-            access: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `ACCESS`.
-    pub fn access(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.access = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ENTITY`, `NAME`.
+	pub fn new(entity: impl Into<String>, name: impl Into<String>) -> Self {
+		Self {
+			entity: entity.into(),
+			name: name.into(),
+			access: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `ACCESS`.
+	pub fn access(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.access = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Add {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ENTITY", &self.entity)?;
-        map.serialize_entry("NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ENTITY", &self.entity)?;
+		map.serialize_entry("NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Add {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            entity: object.field("ENTITY")?,
-            name: object.field("NAME")?,
-            access: object.field("ACCESS")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			entity: object.field("ENTITY")?,
+			name: object.field("NAME")?,
+			access: object.field("ACCESS")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -93,54 +83,50 @@ deserialize_via_from_value!(Add);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
-    /// `ENTITY`: `string`, required.
-    pub entity: ::std::string::String,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ENTITY`: `string`, required.
+	pub entity: String,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Delete {
-    /// The call with its required parameters: `ENTITY`.
-    pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            entity: entity.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ENTITY`.
+	pub fn new(entity: impl Into<String>) -> Self {
+		Self {
+			entity: entity.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Delete {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ENTITY", &self.entity)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ENTITY", &self.entity)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Delete {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            entity: object.field("ENTITY")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			entity: object.field("ENTITY")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
@@ -154,62 +140,55 @@ deserialize_via_from_value!(Delete);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Get {
-    /// `ENTITY`: `string`, optional.
-    pub entity: ::std::option::Option<::std::string::String>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ENTITY`: `string`, optional.
+	pub entity: Option<String>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            entity: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `ENTITY`.
-    pub fn entity(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			entity: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `ENTITY`.
+	pub fn entity(mut self, value: impl Into<String>) -> Self {
+		self.entity = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            entity: object.exact_str("ENTITY")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			entity: object.exact_str("ENTITY")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -223,67 +202,60 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Rights {
-    /// `ENTITY`: `string`, required.
-    pub entity: ::std::string::String,
-    /// `ACCESS`: `object`, optional.
-    pub access: ::std::option::Option<::serde_json::Value>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ENTITY`: `string`, required.
+	pub entity: String,
+	/// `ACCESS`: `object`, optional.
+	pub access: Option<::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Rights {
-    /// The call with its required parameters: `ENTITY`.
-    pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            entity: entity.into(),
-            access: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `ACCESS`.
-    pub fn access(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.access = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ENTITY`.
+	pub fn new(entity: impl Into<String>) -> Self {
+		Self {
+			entity: entity.into(),
+			access: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `ACCESS`.
+	pub fn access(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.access = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Rights {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ENTITY", &self.entity)?;
-        crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ENTITY", &self.entity)?;
+		crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Rights {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            entity: object.field("ENTITY")?,
-            access: object.field("ACCESS")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			entity: object.field("ENTITY")?,
+			access: object.field("ACCESS")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Rights);
@@ -297,93 +269,80 @@ deserialize_via_from_value!(Rights);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
-    /// `ENTITY`: `string`, required.
-    pub entity: ::std::string::String,
-    /// `NAME`: `string`, optional.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `ENTITY_NEW`: `string`, optional.
-    pub entity_new: ::std::option::Option<::std::string::String>,
-    /// `ACCESS`: `object`, optional.
-    pub access: ::std::option::Option<::serde_json::Value>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ENTITY`: `string`, required.
+	pub entity: String,
+	/// `NAME`: `string`, optional.
+	pub name: Option<String>,
+	/// `ENTITY_NEW`: `string`, optional.
+	pub entity_new: Option<String>,
+	/// `ACCESS`: `object`, optional.
+	pub access: Option<::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Update {
-    /// The call with its required parameters: `ENTITY`.
-    pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            entity: entity.into(),
-            name: ::std::default::Default::default(),
-            entity_new: ::std::default::Default::default(),
-            access: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `NAME`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENTITY_NEW`.
-    pub fn entity_new(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity_new = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ACCESS`.
-    pub fn access(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.access = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ENTITY`.
+	pub fn new(entity: impl Into<String>) -> Self {
+		Self {
+			entity: entity.into(),
+			name: Default::default(),
+			entity_new: Default::default(),
+			access: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `NAME`.
+	pub fn name(mut self, value: impl Into<String>) -> Self {
+		self.name = Some(value.into());
+		self
+	}
+	/// Sets `ENTITY_NEW`.
+	pub fn entity_new(mut self, value: impl Into<String>) -> Self {
+		self.entity_new = Some(value.into());
+		self
+	}
+	/// Sets `ACCESS`.
+	pub fn access(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.access = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Update {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ENTITY", &self.entity)?;
-        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "ENTITY_NEW", &self.entity_new)?;
-        crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ENTITY", &self.entity)?;
+		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "ENTITY_NEW", &self.entity_new)?;
+		crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Update {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            entity: object.field("ENTITY")?,
-            name: object.exact_str("NAME")?,
-            entity_new: object.exact_str("ENTITY_NEW")?,
-            access: object.field("ACCESS")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			entity: object.field("ENTITY")?,
+			name: object.exact_str("NAME")?,
+			entity_new: object.exact_str("ENTITY_NEW")?,
+			access: object.field("ACCESS")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -391,3645 +350,3334 @@ deserialize_via_from_value!(Update);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-add.html>
 pub mod add {
-    /// Error codes of `entity.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_ENTITY_ALREADY_EXISTS`
-        ErrorEntityAlreadyExists,
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// `ERROR_ARGUMENT`
-        ErrorArgument,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorEntityAlreadyExists = "ERROR_ENTITY_ALREADY_EXISTS", ErrorCore =
-        "ERROR_CORE", ErrorArgument = "ERROR_ARGUMENT", AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Add {
-        const NAME: &'static str = "entity.add";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `entity.add`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_ENTITY_ALREADY_EXISTS`
+		ErrorEntityAlreadyExists,
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// `ERROR_ARGUMENT`
+		ErrorArgument,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorEntityAlreadyExists = "ERROR_ENTITY_ALREADY_EXISTS", ErrorCore =
+		"ERROR_CORE", ErrorArgument = "ERROR_ARGUMENT", AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Add {
+		const NAME: &'static str = "entity.add";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `entity.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-delete.html>
 pub mod delete {
-    /// Error codes of `entity.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_ARGUMENT`
-        ErrorArgument,
-        /// `ERROR_ENTITY_NOT_FOUND`
-        ErrorEntityNotFound,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-        "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
-        "ERROR_CORE" }
-    );
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Delete {
-        const NAME: &'static str = "entity.delete";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `entity.delete`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_ARGUMENT`
+		ErrorArgument,
+		/// `ERROR_ENTITY_NOT_FOUND`
+		ErrorEntityNotFound,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+		"ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
+		"ERROR_CORE" }
+	);
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Delete {
+		const NAME: &'static str = "entity.delete";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `entity.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
 pub mod get {
-    /// Error codes of `entity.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_ARGUMENT`
-        ErrorArgument,
-        /// `ERROR_ENTITY_NOT_FOUND`
-        ErrorEntityNotFound,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-        "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// The object `result` of `entity.get`: `result`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `IBLOCK_TYPE_ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub iblock_type_id: ::std::option::Option<::std::string::String>,
-        /// `ENTITY`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub entity: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("ID"),
-                iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
-                entity: object.soft("ENTITY"),
-                name: object.soft("NAME"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "entity.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `entity.get`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_ARGUMENT`
+		ErrorArgument,
+		/// `ERROR_ENTITY_NOT_FOUND`
+		ErrorEntityNotFound,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+		"ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// The object `result` of `entity.get`: `result`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `IBLOCK_TYPE_ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub iblock_type_id: Option<String>,
+		/// `ENTITY`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub entity: Option<String>,
+		/// `NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub name: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("ID"),
+				iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
+				entity: object.soft("ENTITY"),
+				name: object.soft("NAME"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "entity.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `item`.
 pub mod item {
-    /// `entity.item.add`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
-    ///
-    /// Required: `ENTITY`. Optional: `NAME`, `PROPERTY_VALUES`, `SECTION`, `DATE_ACTIVE_FROM`, `DATE_ACTIVE_TO`, `PREVIEW_PICTURE`, `DETAIL_PICTURE`, `UF_`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `PROPERTY_VALUES`: `object`, optional.
-        pub property_values: ::std::option::Option<::serde_json::Value>,
-        /// `SECTION`: `integer`, optional.
-        pub section: ::std::option::Option<i64>,
-        /// `DATE_ACTIVE_FROM`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `DATE_ACTIVE_TO`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `PREVIEW_PICTURE`: `file`, optional.
-        pub preview_picture: ::std::option::Option<::serde_json::Value>,
-        /// `DETAIL_PICTURE`: `file`, optional.
-        pub detail_picture: ::std::option::Option<::serde_json::Value>,
-        /// `UF_`: `any`, optional.
-        ///
-        /// Stands for every key matching `UF_*`: one entry per key.
-        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `ENTITY`.
-        pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                entity: entity.into(),
-                name: ::std::default::Default::default(),
-                property_values: ::std::default::Default::default(),
-                section: ::std::default::Default::default(),
-                date_active_from: ::std::default::Default::default(),
-                date_active_to: ::std::default::Default::default(),
-                preview_picture: ::std::default::Default::default(),
-                detail_picture: ::std::default::Default::default(),
-                uf: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROPERTY_VALUES`.
-        pub fn property_values(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.property_values = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SECTION`.
-        pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DATE_ACTIVE_FROM`.
-        pub fn date_active_from(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.date_active_from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DATE_ACTIVE_TO`.
-        pub fn date_active_to(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.date_active_to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PREVIEW_PICTURE`.
-        pub fn preview_picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.preview_picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DETAIL_PICTURE`.
-        pub fn detail_picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.detail_picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds an entry for `UF_` under `key`.
-        pub fn uf(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.uf.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROPERTY_VALUES",
-                &self.property_values,
-            )?;
-            crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-            crate::support::opt_entry(
-                &mut map,
-                "DATE_ACTIVE_FROM",
-                &self.date_active_from,
-            )?;
-            crate::support::opt_entry(&mut map, "DATE_ACTIVE_TO", &self.date_active_to)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PREVIEW_PICTURE",
-                &self.preview_picture,
-            )?;
-            crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::rest_entries(&mut map, &self.uf)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                name: object.exact_str("NAME")?,
-                property_values: object.field("PROPERTY_VALUES")?,
-                section: object.field("SECTION")?,
-                date_active_from: object.field("DATE_ACTIVE_FROM")?,
-                date_active_to: object.field("DATE_ACTIVE_TO")?,
-                preview_picture: object.field("PREVIEW_PICTURE")?,
-                detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.pattern("UF_*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `entity.item.delete`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
-    ///
-    /// Required: `ENTITY`, `ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_ITEM_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `ID`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `ENTITY`, `ID`.
-        pub fn new(
-            entity: impl ::std::convert::Into<::std::string::String>,
-            id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                entity: entity.into(),
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            map.serialize_entry("ID", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                id: object.field("ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `entity.item.get`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
-    ///
-    /// Required: `ENTITY`. Optional: `SORT`, `FILTER`, `start`.
-    ///
-    /// Result: `item[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `SORT`: `object`, optional.
-        pub sort: ::std::option::Option<get::Sort>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<get::Filter>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `ENTITY`.
-        pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                entity: entity.into(),
-                sort: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `SORT`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<get::Sort>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<get::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                sort: object.field("SORT")?,
-                filter: object.field("FILTER")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `entity.item.update`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
-    ///
-    /// Required: `ENTITY`, `ID`. Optional: `NAME`, `PROPERTY_VALUES`, `SECTION`, `DATE_ACTIVE_FROM`, `DATE_ACTIVE_TO`, `PREVIEW_PICTURE`, `DETAIL_PICTURE`, `UF_`.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_ITEM_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `ID`: `integer`, required.
-        pub id: i64,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `PROPERTY_VALUES`: `object`, optional.
-        pub property_values: ::std::option::Option<::serde_json::Value>,
-        /// `SECTION`: `integer`, optional.
-        pub section: ::std::option::Option<i64>,
-        /// `DATE_ACTIVE_FROM`: `datetime`, optional.
-        pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `DATE_ACTIVE_TO`: `datetime`, optional.
-        pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `PREVIEW_PICTURE`: `file`, optional.
-        pub preview_picture: ::std::option::Option<::serde_json::Value>,
-        /// `DETAIL_PICTURE`: `file`, optional.
-        pub detail_picture: ::std::option::Option<::serde_json::Value>,
-        /// `UF_`: `any`, optional.
-        ///
-        /// Stands for every key matching `UF_*`: one entry per key.
-        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `ENTITY`, `ID`.
-        pub fn new(
-            entity: impl ::std::convert::Into<::std::string::String>,
-            id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                entity: entity.into(),
-                id: id.into(),
-                name: ::std::default::Default::default(),
-                property_values: ::std::default::Default::default(),
-                section: ::std::default::Default::default(),
-                date_active_from: ::std::default::Default::default(),
-                date_active_to: ::std::default::Default::default(),
-                preview_picture: ::std::default::Default::default(),
-                detail_picture: ::std::default::Default::default(),
-                uf: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROPERTY_VALUES`.
-        pub fn property_values(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.property_values = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SECTION`.
-        pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DATE_ACTIVE_FROM`.
-        pub fn date_active_from(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.date_active_from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DATE_ACTIVE_TO`.
-        pub fn date_active_to(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.date_active_to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PREVIEW_PICTURE`.
-        pub fn preview_picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.preview_picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DETAIL_PICTURE`.
-        pub fn detail_picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.detail_picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds an entry for `UF_` under `key`.
-        pub fn uf(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.uf.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            map.serialize_entry("ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROPERTY_VALUES",
-                &self.property_values,
-            )?;
-            crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-            crate::support::opt_entry(
-                &mut map,
-                "DATE_ACTIVE_FROM",
-                &self.date_active_from,
-            )?;
-            crate::support::opt_entry(&mut map, "DATE_ACTIVE_TO", &self.date_active_to)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PREVIEW_PICTURE",
-                &self.preview_picture,
-            )?;
-            crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::rest_entries(&mut map, &self.uf)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                id: object.field("ID")?,
-                name: object.exact_str("NAME")?,
-                property_values: object.field("PROPERTY_VALUES")?,
-                section: object.field("SECTION")?,
-                date_active_from: object.field("DATE_ACTIVE_FROM")?,
-                date_active_to: object.field("DATE_ACTIVE_TO")?,
-                preview_picture: object.field("PREVIEW_PICTURE")?,
-                detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.pattern("UF_*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `entity.item.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
-    pub mod add {
-        /// Error codes of `entity.item.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
-            "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "entity.item.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `entity.item.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
-    pub mod delete {
-        /// Error codes of `entity.item.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ERROR_ITEM_NOT_FOUND`
-            ErrorItemNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", ErrorItemNotFound = "ERROR_ITEM_NOT_FOUND",
-            AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "entity.item.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `entity.item.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
-    pub mod get {
-        /// Error codes of `entity.item.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The object `params.SORT` of `entity.item.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Sort {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `MODIFIED_BY`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `DATE_ACTIVE_TO`: `datetime | string`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PREVIEW_PICTURE`: `string | null`, optional.
-            pub preview_picture: ::std::option::Option<::std::string::String>,
-            /// `PREVIEW_TEXT`: `string | null`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_PICTURE`: `string | null`, optional.
-            pub detail_picture: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_TEXT`: `string | null`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `CODE`: `string | null`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `SECTION`: `integer | null`, optional.
-            pub section: ::std::option::Option<i64>,
-            /// `PROPERTY_VALUES`: `object`, optional.
-            pub property_values: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Sort {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    timestamp_x: ::std::default::Default::default(),
-                    modified_by: ::std::default::Default::default(),
-                    date_create: ::std::default::Default::default(),
-                    created_by: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    date_active_from: ::std::default::Default::default(),
-                    date_active_to: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    preview_picture: ::std::default::Default::default(),
-                    preview_text: ::std::default::Default::default(),
-                    detail_picture: ::std::default::Default::default(),
-                    detail_text: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    section: ::std::default::Default::default(),
-                    property_values: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TIMESTAMP_X`.
-            pub fn timestamp_x(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.timestamp_x = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED_BY`.
-            pub fn modified_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.modified_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_CREATE`.
-            pub fn date_create(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_create = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CREATED_BY`.
-            pub fn created_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.created_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_ACTIVE_FROM`.
-            pub fn date_active_from(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.date_active_from = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_ACTIVE_TO`.
-            pub fn date_active_to(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.date_active_to = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PREVIEW_PICTURE`.
-            pub fn preview_picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.preview_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PREVIEW_TEXT`.
-            pub fn preview_text(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.preview_text = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_PICTURE`.
-            pub fn detail_picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_TEXT`.
-            pub fn detail_text(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_text = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CODE`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SECTION`.
-            pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.section = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PROPERTY_VALUES`.
-            pub fn property_values(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.property_values = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Sort {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVE_FROM",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVE_TO",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PREVIEW_PICTURE",
-                    &self.preview_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PROPERTY_VALUES",
-                    &self.property_values,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Sort {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    modified_by: object.field("MODIFIED_BY")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    active: object.field("ACTIVE")?,
-                    date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
-                    date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
-                    sort: object.field("SORT")?,
-                    name: object.exact_str("NAME")?,
-                    preview_picture: object.exact_str("PREVIEW_PICTURE")?,
-                    preview_text: object.exact_str("PREVIEW_TEXT")?,
-                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
-                    detail_text: object.exact_str("DETAIL_TEXT")?,
-                    code: object.exact_str("CODE")?,
-                    entity: object.exact_str("ENTITY")?,
-                    section: object.field("SECTION")?,
-                    property_values: object.field("PROPERTY_VALUES")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Sort);
-        /// The object `params.FILTER` of `entity.item.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `MODIFIED_BY`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `DATE_ACTIVE_TO`: `datetime | string`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PREVIEW_PICTURE`: `string | null`, optional.
-            pub preview_picture: ::std::option::Option<::std::string::String>,
-            /// `PREVIEW_TEXT`: `string | null`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_PICTURE`: `string | null`, optional.
-            pub detail_picture: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_TEXT`: `string | null`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `CODE`: `string | null`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `SECTION`: `integer | null`, optional.
-            pub section: ::std::option::Option<i64>,
-            /// `PROPERTY_VALUES`: `object`, optional.
-            pub property_values: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    timestamp_x: ::std::default::Default::default(),
-                    modified_by: ::std::default::Default::default(),
-                    date_create: ::std::default::Default::default(),
-                    created_by: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    date_active_from: ::std::default::Default::default(),
-                    date_active_to: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    preview_picture: ::std::default::Default::default(),
-                    preview_text: ::std::default::Default::default(),
-                    detail_picture: ::std::default::Default::default(),
-                    detail_text: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    section: ::std::default::Default::default(),
-                    property_values: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TIMESTAMP_X`.
-            pub fn timestamp_x(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.timestamp_x = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED_BY`.
-            pub fn modified_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.modified_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_CREATE`.
-            pub fn date_create(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_create = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CREATED_BY`.
-            pub fn created_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.created_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_ACTIVE_FROM`.
-            pub fn date_active_from(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.date_active_from = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_ACTIVE_TO`.
-            pub fn date_active_to(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.date_active_to = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PREVIEW_PICTURE`.
-            pub fn preview_picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.preview_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PREVIEW_TEXT`.
-            pub fn preview_text(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.preview_text = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_PICTURE`.
-            pub fn detail_picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_TEXT`.
-            pub fn detail_text(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_text = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CODE`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SECTION`.
-            pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.section = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PROPERTY_VALUES`.
-            pub fn property_values(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.property_values = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVE_FROM",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVE_TO",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PREVIEW_PICTURE",
-                    &self.preview_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PROPERTY_VALUES",
-                    &self.property_values,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    modified_by: object.field("MODIFIED_BY")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    active: object.field("ACTIVE")?,
-                    date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
-                    date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
-                    sort: object.field("SORT")?,
-                    name: object.exact_str("NAME")?,
-                    preview_picture: object.exact_str("PREVIEW_PICTURE")?,
-                    preview_text: object.exact_str("PREVIEW_TEXT")?,
-                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
-                    detail_text: object.exact_str("DETAIL_TEXT")?,
-                    code: object.exact_str("CODE")?,
-                    entity: object.exact_str("ENTITY")?,
-                    section: object.field("SECTION")?,
-                    property_values: object.field("PROPERTY_VALUES")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `result` of `entity.item.get`: `item[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `MODIFIED_BY`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
-            pub date_active_from: ::std::option::Option<::std::string::String>,
-            /// `DATE_ACTIVE_TO`: `datetime | string`, optional.
-            pub date_active_to: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PREVIEW_PICTURE`: `string | null`, optional.
-            pub preview_picture: ::std::option::Option<::std::string::String>,
-            /// `PREVIEW_TEXT`: `string | null`, optional.
-            pub preview_text: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_PICTURE`: `string | null`, optional.
-            pub detail_picture: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_TEXT`: `string | null`, optional.
-            pub detail_text: ::std::option::Option<::std::string::String>,
-            /// `CODE`: `string | null`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `SECTION`: `integer | null`, optional.
-            pub section: ::std::option::Option<i64>,
-            /// `PROPERTY_VALUES`: `object`, optional.
-            pub property_values: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TIMESTAMP_X",
-                            "MODIFIED_BY",
-                            "DATE_CREATE",
-                            "CREATED_BY",
-                            "ACTIVE",
-                            "DATE_ACTIVE_FROM",
-                            "DATE_ACTIVE_TO",
-                            "SORT",
-                            "NAME",
-                            "PREVIEW_PICTURE",
-                            "PREVIEW_TEXT",
-                            "DETAIL_PICTURE",
-                            "DETAIL_TEXT",
-                            "CODE",
-                            "ENTITY",
-                            "SECTION",
-                            "PROPERTY_VALUES",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    modified_by: object.field("MODIFIED_BY")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    active: object.field("ACTIVE")?,
-                    date_active_from: object.field("DATE_ACTIVE_FROM")?,
-                    date_active_to: object.field("DATE_ACTIVE_TO")?,
-                    sort: object.field("SORT")?,
-                    name: object.field("NAME")?,
-                    preview_picture: object.field("PREVIEW_PICTURE")?,
-                    preview_text: object.field("PREVIEW_TEXT")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    detail_text: object.field("DETAIL_TEXT")?,
-                    code: object.field("CODE")?,
-                    entity: object.field("ENTITY")?,
-                    section: object.field("SECTION")?,
-                    property_values: object.field("PROPERTY_VALUES")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVE_FROM",
-                    &self.date_active_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVE_TO",
-                    &self.date_active_to,
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PREVIEW_PICTURE",
-                    &self.preview_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-                map.serialize_entry("PROPERTY_VALUES", &self.property_values)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `item[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "entity.item.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Methods under `item::property`.
-    pub mod property {
-        /// `entity.item.property.add`: REST 2, scope `entity`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
-        ///
-        /// Required: `ENTITY`, `PROPERTY`. Optional: `NAME`, `TYPE`, `SORT`.
-        ///
-        /// Result: `boolean` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_ALREADY_EXISTS`, `ACCESS_DENIED`, `ERROR_UNSUPPORTED_PROPERTY_TYPE`, `ERROR_CORE` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `ENTITY`: `string`, required.
-            pub entity: ::std::string::String,
-            /// `PROPERTY`: `string`, required.
-            pub property: ::std::string::String,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `TYPE`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `ENTITY`, `PROPERTY`.
-            pub fn new(
-                entity: impl ::std::convert::Into<::std::string::String>,
-                property: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    entity: entity.into(),
-                    property: property.into(),
-                    name: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TYPE`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ENTITY", &self.entity)?;
-                map.serialize_entry("PROPERTY", &self.property)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity: object.field("ENTITY")?,
-                    property: object.field("PROPERTY")?,
-                    name: object.exact_str("NAME")?,
-                    type_: object.exact_str("TYPE")?,
-                    sort: object.field("SORT")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `entity.item.property.delete`: REST 2, scope `entity`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
-        ///
-        /// Required: `ENTITY`, `PROPERTY`. Optional: none.
-        ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `ENTITY`: `string`, required.
-            pub entity: ::std::string::String,
-            /// `PROPERTY`: `string`, required.
-            pub property: ::std::string::String,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `ENTITY`, `PROPERTY`.
-            pub fn new(
-                entity: impl ::std::convert::Into<::std::string::String>,
-                property: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    entity: entity.into(),
-                    property: property.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ENTITY", &self.entity)?;
-                map.serialize_entry("PROPERTY", &self.property)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity: object.field("ENTITY")?,
-                    property: object.field("PROPERTY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `entity.item.property.get`: REST 2, scope `entity`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
-        ///
-        /// Required: `ENTITY`. Optional: `PROPERTY`.
-        ///
-        /// Result: `result[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `ENTITY`: `string`, required.
-            pub entity: ::std::string::String,
-            /// `PROPERTY`: `string`, optional.
-            pub property: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `ENTITY`.
-            pub fn new(
-                entity: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    entity: entity.into(),
-                    property: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `PROPERTY`.
-            pub fn property(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.property = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity: object.field("ENTITY")?,
-                    property: object.exact_str("PROPERTY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `entity.item.property.update`: REST 2, scope `entity`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
-        ///
-        /// Required: `ENTITY`, `PROPERTY`. Optional: `PROPERTY_NEW`, `NAME`, `TYPE`, `SORT`.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ERROR_PROPERTY_ALREADY_EXISTS`, `ACCESS_DENIED`, `ERROR_CORE` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `ENTITY`: `string`, required.
-            pub entity: ::std::string::String,
-            /// `PROPERTY`: `string`, required.
-            pub property: ::std::string::String,
-            /// `PROPERTY_NEW`: `string`, optional.
-            pub property_new: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `TYPE`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `ENTITY`, `PROPERTY`.
-            pub fn new(
-                entity: impl ::std::convert::Into<::std::string::String>,
-                property: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    entity: entity.into(),
-                    property: property.into(),
-                    property_new: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `PROPERTY_NEW`.
-            pub fn property_new(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.property_new = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TYPE`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ENTITY", &self.entity)?;
-                map.serialize_entry("PROPERTY", &self.property)?;
-                crate::support::opt_entry(&mut map, "PROPERTY_NEW", &self.property_new)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity: object.field("ENTITY")?,
-                    property: object.field("PROPERTY")?,
-                    property_new: object.exact_str("PROPERTY_NEW")?,
-                    name: object.exact_str("NAME")?,
-                    type_: object.exact_str("TYPE")?,
-                    sort: object.field("SORT")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `entity.item.property.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
-        pub mod add {
-            /// Error codes of `entity.item.property.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_ARGUMENT`
-                ErrorArgument,
-                /// `ERROR_ENTITY_NOT_FOUND`
-                ErrorEntityNotFound,
-                /// `ERROR_PROPERTY_ALREADY_EXISTS`
-                ErrorPropertyAlreadyExists,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// `ERROR_UNSUPPORTED_PROPERTY_TYPE`
-                ErrorUnsupportedPropertyType,
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-                "ERROR_ENTITY_NOT_FOUND", ErrorPropertyAlreadyExists =
-                "ERROR_PROPERTY_ALREADY_EXISTS", AccessDenied = "ACCESS_DENIED",
-                ErrorUnsupportedPropertyType = "ERROR_UNSUPPORTED_PROPERTY_TYPE",
-                ErrorCore = "ERROR_CORE" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "entity.item.property.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `entity.item.property.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
-        pub mod delete {
-            /// Error codes of `entity.item.property.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_ARGUMENT`
-                ErrorArgument,
-                /// `ERROR_ENTITY_NOT_FOUND`
-                ErrorEntityNotFound,
-                /// `ERROR_PROPERTY_NOT_FOUND`
-                ErrorPropertyNotFound,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-                "ERROR_ENTITY_NOT_FOUND", ErrorPropertyNotFound =
-                "ERROR_PROPERTY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
-                "ERROR_CORE" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "entity.item.property.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `entity.item.property.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
-        pub mod get {
-            /// Error codes of `entity.item.property.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_ARGUMENT`
-                ErrorArgument,
-                /// `ERROR_ENTITY_NOT_FOUND`
-                ErrorEntityNotFound,
-                /// `ERROR_PROPERTY_NOT_FOUND`
-                ErrorPropertyNotFound,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-                "ERROR_ENTITY_NOT_FOUND", ErrorPropertyNotFound =
-                "ERROR_PROPERTY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The object `result` of `entity.item.property.get`: `result[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `PROPERTY`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub property: ::std::option::Option<::std::string::String>,
-                /// `NAME`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `TYPE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sort: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        property: object.soft("PROPERTY"),
-                        name: object.soft("NAME"),
-                        type_: object.soft("TYPE"),
-                        sort: object.soft("SORT"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `result[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "entity.item.property.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `entity.item.property.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
-        pub mod update {
-            /// Error codes of `entity.item.property.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_ARGUMENT`
-                ErrorArgument,
-                /// `ERROR_ENTITY_NOT_FOUND`
-                ErrorEntityNotFound,
-                /// `ERROR_PROPERTY_NOT_FOUND`
-                ErrorPropertyNotFound,
-                /// `ERROR_PROPERTY_ALREADY_EXISTS`
-                ErrorPropertyAlreadyExists,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-                "ERROR_ENTITY_NOT_FOUND", ErrorPropertyNotFound =
-                "ERROR_PROPERTY_NOT_FOUND", ErrorPropertyAlreadyExists =
-                "ERROR_PROPERTY_ALREADY_EXISTS", AccessDenied = "ACCESS_DENIED",
-                ErrorCore = "ERROR_CORE" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "entity.item.property.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Types of `entity.item.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
-    pub mod update {
-        /// Error codes of `entity.item.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ERROR_ITEM_NOT_FOUND`
-            ErrorItemNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", ErrorItemNotFound = "ERROR_ITEM_NOT_FOUND",
-            AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "entity.item.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `entity.item.add`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
+	///
+	/// Required: `ENTITY`. Optional: `NAME`, `PROPERTY_VALUES`, `SECTION`, `DATE_ACTIVE_FROM`, `DATE_ACTIVE_TO`, `PREVIEW_PICTURE`, `DETAIL_PICTURE`, `UF_`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `PROPERTY_VALUES`: `object`, optional.
+		pub property_values: Option<::serde_json::Value>,
+		/// `SECTION`: `integer`, optional.
+		pub section: Option<i64>,
+		/// `DATE_ACTIVE_FROM`: `datetime`, optional.
+		pub date_active_from: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_ACTIVE_TO`: `datetime`, optional.
+		pub date_active_to: Option<::bitrix24_runtime::DateTime>,
+		/// `PREVIEW_PICTURE`: `file`, optional.
+		pub preview_picture: Option<::serde_json::Value>,
+		/// `DETAIL_PICTURE`: `file`, optional.
+		pub detail_picture: Option<::serde_json::Value>,
+		/// `UF_`: `any`, optional.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `ENTITY`.
+		pub fn new(entity: impl Into<String>) -> Self {
+			Self {
+				entity: entity.into(),
+				name: Default::default(),
+				property_values: Default::default(),
+				section: Default::default(),
+				date_active_from: Default::default(),
+				date_active_to: Default::default(),
+				preview_picture: Default::default(),
+				detail_picture: Default::default(),
+				uf: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `PROPERTY_VALUES`.
+		pub fn property_values(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.property_values = Some(value.into());
+			self
+		}
+		/// Sets `SECTION`.
+		pub fn section(mut self, value: impl Into<i64>) -> Self {
+			self.section = Some(value.into());
+			self
+		}
+		/// Sets `DATE_ACTIVE_FROM`.
+		pub fn date_active_from(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.date_active_from = Some(value.into());
+			self
+		}
+		/// Sets `DATE_ACTIVE_TO`.
+		pub fn date_active_to(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.date_active_to = Some(value.into());
+			self
+		}
+		/// Sets `PREVIEW_PICTURE`.
+		pub fn preview_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.preview_picture = Some(value.into());
+			self
+		}
+		/// Sets `DETAIL_PICTURE`.
+		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.detail_picture = Some(value.into());
+			self
+		}
+		/// Adds an entry for `UF_` under `key`.
+		pub fn uf(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.uf.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROPERTY_VALUES",
+				&self.property_values,
+			)?;
+			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+			crate::support::opt_entry(
+				&mut map,
+				"DATE_ACTIVE_FROM",
+				&self.date_active_from,
+			)?;
+			crate::support::opt_entry(&mut map, "DATE_ACTIVE_TO", &self.date_active_to)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PREVIEW_PICTURE",
+				&self.preview_picture,
+			)?;
+			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
+			crate::support::rest_entries(&mut map, &self.uf)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				name: object.exact_str("NAME")?,
+				property_values: object.field("PROPERTY_VALUES")?,
+				section: object.field("SECTION")?,
+				date_active_from: object.field("DATE_ACTIVE_FROM")?,
+				date_active_to: object.field("DATE_ACTIVE_TO")?,
+				preview_picture: object.field("PREVIEW_PICTURE")?,
+				detail_picture: object.field("DETAIL_PICTURE")?,
+				uf: object.pattern("UF_*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `entity.item.delete`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
+	///
+	/// Required: `ENTITY`, `ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_ITEM_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `ID`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `ENTITY`, `ID`.
+		pub fn new(entity: impl Into<String>, id: impl Into<i64>) -> Self {
+			Self {
+				entity: entity.into(),
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			map.serialize_entry("ID", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				id: object.field("ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `entity.item.get`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+	///
+	/// Required: `ENTITY`. Optional: `SORT`, `FILTER`, `start`.
+	///
+	/// Result: `item[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `SORT`: `object`, optional.
+		pub sort: Option<get::Sort>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<get::Filter>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `ENTITY`.
+		pub fn new(entity: impl Into<String>) -> Self {
+			Self {
+				entity: entity.into(),
+				sort: Default::default(),
+				filter: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `SORT`.
+		pub fn sort(mut self, value: impl Into<get::Sort>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				sort: object.field("SORT")?,
+				filter: object.field("FILTER")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `entity.item.update`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
+	///
+	/// Required: `ENTITY`, `ID`. Optional: `NAME`, `PROPERTY_VALUES`, `SECTION`, `DATE_ACTIVE_FROM`, `DATE_ACTIVE_TO`, `PREVIEW_PICTURE`, `DETAIL_PICTURE`, `UF_`.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_ITEM_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `ID`: `integer`, required.
+		pub id: i64,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `PROPERTY_VALUES`: `object`, optional.
+		pub property_values: Option<::serde_json::Value>,
+		/// `SECTION`: `integer`, optional.
+		pub section: Option<i64>,
+		/// `DATE_ACTIVE_FROM`: `datetime`, optional.
+		pub date_active_from: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_ACTIVE_TO`: `datetime`, optional.
+		pub date_active_to: Option<::bitrix24_runtime::DateTime>,
+		/// `PREVIEW_PICTURE`: `file`, optional.
+		pub preview_picture: Option<::serde_json::Value>,
+		/// `DETAIL_PICTURE`: `file`, optional.
+		pub detail_picture: Option<::serde_json::Value>,
+		/// `UF_`: `any`, optional.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `ENTITY`, `ID`.
+		pub fn new(entity: impl Into<String>, id: impl Into<i64>) -> Self {
+			Self {
+				entity: entity.into(),
+				id: id.into(),
+				name: Default::default(),
+				property_values: Default::default(),
+				section: Default::default(),
+				date_active_from: Default::default(),
+				date_active_to: Default::default(),
+				preview_picture: Default::default(),
+				detail_picture: Default::default(),
+				uf: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `PROPERTY_VALUES`.
+		pub fn property_values(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.property_values = Some(value.into());
+			self
+		}
+		/// Sets `SECTION`.
+		pub fn section(mut self, value: impl Into<i64>) -> Self {
+			self.section = Some(value.into());
+			self
+		}
+		/// Sets `DATE_ACTIVE_FROM`.
+		pub fn date_active_from(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.date_active_from = Some(value.into());
+			self
+		}
+		/// Sets `DATE_ACTIVE_TO`.
+		pub fn date_active_to(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.date_active_to = Some(value.into());
+			self
+		}
+		/// Sets `PREVIEW_PICTURE`.
+		pub fn preview_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.preview_picture = Some(value.into());
+			self
+		}
+		/// Sets `DETAIL_PICTURE`.
+		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.detail_picture = Some(value.into());
+			self
+		}
+		/// Adds an entry for `UF_` under `key`.
+		pub fn uf(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.uf.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			map.serialize_entry("ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROPERTY_VALUES",
+				&self.property_values,
+			)?;
+			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+			crate::support::opt_entry(
+				&mut map,
+				"DATE_ACTIVE_FROM",
+				&self.date_active_from,
+			)?;
+			crate::support::opt_entry(&mut map, "DATE_ACTIVE_TO", &self.date_active_to)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PREVIEW_PICTURE",
+				&self.preview_picture,
+			)?;
+			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
+			crate::support::rest_entries(&mut map, &self.uf)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				id: object.field("ID")?,
+				name: object.exact_str("NAME")?,
+				property_values: object.field("PROPERTY_VALUES")?,
+				section: object.field("SECTION")?,
+				date_active_from: object.field("DATE_ACTIVE_FROM")?,
+				date_active_to: object.field("DATE_ACTIVE_TO")?,
+				preview_picture: object.field("PREVIEW_PICTURE")?,
+				detail_picture: object.field("DETAIL_PICTURE")?,
+				uf: object.pattern("UF_*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `entity.item.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-add.html>
+	pub mod add {
+		/// Error codes of `entity.item.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
+			"ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "entity.item.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `entity.item.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-delete.html>
+	pub mod delete {
+		/// Error codes of `entity.item.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ERROR_ITEM_NOT_FOUND`
+			ErrorItemNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", ErrorItemNotFound = "ERROR_ITEM_NOT_FOUND",
+			AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "entity.item.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `entity.item.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+	pub mod get {
+		/// Error codes of `entity.item.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The object `params.SORT` of `entity.item.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Sort {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `MODIFIED_BY`: `integer`, optional.
+			pub modified_by: Option<i64>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
+			pub date_active_from: Option<String>,
+			/// `DATE_ACTIVE_TO`: `datetime | string`, optional.
+			pub date_active_to: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PREVIEW_PICTURE`: `string | null`, optional.
+			pub preview_picture: Option<String>,
+			/// `PREVIEW_TEXT`: `string | null`, optional.
+			pub preview_text: Option<String>,
+			/// `DETAIL_PICTURE`: `string | null`, optional.
+			pub detail_picture: Option<String>,
+			/// `DETAIL_TEXT`: `string | null`, optional.
+			pub detail_text: Option<String>,
+			/// `CODE`: `string | null`, optional.
+			pub code: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `SECTION`: `integer | null`, optional.
+			pub section: Option<i64>,
+			/// `PROPERTY_VALUES`: `object`, optional.
+			pub property_values: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Sort {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					timestamp_x: Default::default(),
+					modified_by: Default::default(),
+					date_create: Default::default(),
+					created_by: Default::default(),
+					active: Default::default(),
+					date_active_from: Default::default(),
+					date_active_to: Default::default(),
+					sort: Default::default(),
+					name: Default::default(),
+					preview_picture: Default::default(),
+					preview_text: Default::default(),
+					detail_picture: Default::default(),
+					detail_text: Default::default(),
+					code: Default::default(),
+					entity: Default::default(),
+					section: Default::default(),
+					property_values: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `TIMESTAMP_X`.
+			pub fn timestamp_x(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.timestamp_x = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED_BY`.
+			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
+				self.modified_by = Some(value.into());
+				self
+			}
+			/// Sets `DATE_CREATE`.
+			pub fn date_create(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_create = Some(value.into());
+				self
+			}
+			/// Sets `CREATED_BY`.
+			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
+				self.created_by = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `DATE_ACTIVE_FROM`.
+			pub fn date_active_from(mut self, value: impl Into<String>) -> Self {
+				self.date_active_from = Some(value.into());
+				self
+			}
+			/// Sets `DATE_ACTIVE_TO`.
+			pub fn date_active_to(mut self, value: impl Into<String>) -> Self {
+				self.date_active_to = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `PREVIEW_PICTURE`.
+			pub fn preview_picture(mut self, value: impl Into<String>) -> Self {
+				self.preview_picture = Some(value.into());
+				self
+			}
+			/// Sets `PREVIEW_TEXT`.
+			pub fn preview_text(mut self, value: impl Into<String>) -> Self {
+				self.preview_text = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_PICTURE`.
+			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
+				self.detail_picture = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_TEXT`.
+			pub fn detail_text(mut self, value: impl Into<String>) -> Self {
+				self.detail_text = Some(value.into());
+				self
+			}
+			/// Sets `CODE`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `SECTION`.
+			pub fn section(mut self, value: impl Into<i64>) -> Self {
+				self.section = Some(value.into());
+				self
+			}
+			/// Sets `PROPERTY_VALUES`.
+			pub fn property_values(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.property_values = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Sort {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVE_FROM",
+					&self.date_active_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVE_TO",
+					&self.date_active_to,
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PREVIEW_PICTURE",
+					&self.preview_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PROPERTY_VALUES",
+					&self.property_values,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Sort {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					modified_by: object.field("MODIFIED_BY")?,
+					date_create: object.field("DATE_CREATE")?,
+					created_by: object.field("CREATED_BY")?,
+					active: object.field("ACTIVE")?,
+					date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
+					date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
+					sort: object.field("SORT")?,
+					name: object.exact_str("NAME")?,
+					preview_picture: object.exact_str("PREVIEW_PICTURE")?,
+					preview_text: object.exact_str("PREVIEW_TEXT")?,
+					detail_picture: object.exact_str("DETAIL_PICTURE")?,
+					detail_text: object.exact_str("DETAIL_TEXT")?,
+					code: object.exact_str("CODE")?,
+					entity: object.exact_str("ENTITY")?,
+					section: object.field("SECTION")?,
+					property_values: object.field("PROPERTY_VALUES")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Sort);
+		/// The object `params.FILTER` of `entity.item.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `MODIFIED_BY`: `integer`, optional.
+			pub modified_by: Option<i64>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
+			pub date_active_from: Option<String>,
+			/// `DATE_ACTIVE_TO`: `datetime | string`, optional.
+			pub date_active_to: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PREVIEW_PICTURE`: `string | null`, optional.
+			pub preview_picture: Option<String>,
+			/// `PREVIEW_TEXT`: `string | null`, optional.
+			pub preview_text: Option<String>,
+			/// `DETAIL_PICTURE`: `string | null`, optional.
+			pub detail_picture: Option<String>,
+			/// `DETAIL_TEXT`: `string | null`, optional.
+			pub detail_text: Option<String>,
+			/// `CODE`: `string | null`, optional.
+			pub code: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `SECTION`: `integer | null`, optional.
+			pub section: Option<i64>,
+			/// `PROPERTY_VALUES`: `object`, optional.
+			pub property_values: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					timestamp_x: Default::default(),
+					modified_by: Default::default(),
+					date_create: Default::default(),
+					created_by: Default::default(),
+					active: Default::default(),
+					date_active_from: Default::default(),
+					date_active_to: Default::default(),
+					sort: Default::default(),
+					name: Default::default(),
+					preview_picture: Default::default(),
+					preview_text: Default::default(),
+					detail_picture: Default::default(),
+					detail_text: Default::default(),
+					code: Default::default(),
+					entity: Default::default(),
+					section: Default::default(),
+					property_values: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `TIMESTAMP_X`.
+			pub fn timestamp_x(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.timestamp_x = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED_BY`.
+			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
+				self.modified_by = Some(value.into());
+				self
+			}
+			/// Sets `DATE_CREATE`.
+			pub fn date_create(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_create = Some(value.into());
+				self
+			}
+			/// Sets `CREATED_BY`.
+			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
+				self.created_by = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `DATE_ACTIVE_FROM`.
+			pub fn date_active_from(mut self, value: impl Into<String>) -> Self {
+				self.date_active_from = Some(value.into());
+				self
+			}
+			/// Sets `DATE_ACTIVE_TO`.
+			pub fn date_active_to(mut self, value: impl Into<String>) -> Self {
+				self.date_active_to = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `PREVIEW_PICTURE`.
+			pub fn preview_picture(mut self, value: impl Into<String>) -> Self {
+				self.preview_picture = Some(value.into());
+				self
+			}
+			/// Sets `PREVIEW_TEXT`.
+			pub fn preview_text(mut self, value: impl Into<String>) -> Self {
+				self.preview_text = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_PICTURE`.
+			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
+				self.detail_picture = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_TEXT`.
+			pub fn detail_text(mut self, value: impl Into<String>) -> Self {
+				self.detail_text = Some(value.into());
+				self
+			}
+			/// Sets `CODE`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `SECTION`.
+			pub fn section(mut self, value: impl Into<i64>) -> Self {
+				self.section = Some(value.into());
+				self
+			}
+			/// Sets `PROPERTY_VALUES`.
+			pub fn property_values(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.property_values = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVE_FROM",
+					&self.date_active_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVE_TO",
+					&self.date_active_to,
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PREVIEW_PICTURE",
+					&self.preview_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PROPERTY_VALUES",
+					&self.property_values,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					modified_by: object.field("MODIFIED_BY")?,
+					date_create: object.field("DATE_CREATE")?,
+					created_by: object.field("CREATED_BY")?,
+					active: object.field("ACTIVE")?,
+					date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
+					date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
+					sort: object.field("SORT")?,
+					name: object.exact_str("NAME")?,
+					preview_picture: object.exact_str("PREVIEW_PICTURE")?,
+					preview_text: object.exact_str("PREVIEW_TEXT")?,
+					detail_picture: object.exact_str("DETAIL_PICTURE")?,
+					detail_text: object.exact_str("DETAIL_TEXT")?,
+					code: object.exact_str("CODE")?,
+					entity: object.exact_str("ENTITY")?,
+					section: object.field("SECTION")?,
+					property_values: object.field("PROPERTY_VALUES")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `result` of `entity.item.get`: `item[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `MODIFIED_BY`: `integer`, optional.
+			pub modified_by: Option<i64>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `DATE_ACTIVE_FROM`: `datetime | string`, optional.
+			pub date_active_from: Option<String>,
+			/// `DATE_ACTIVE_TO`: `datetime | string`, optional.
+			pub date_active_to: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PREVIEW_PICTURE`: `string | null`, optional.
+			pub preview_picture: Option<String>,
+			/// `PREVIEW_TEXT`: `string | null`, optional.
+			pub preview_text: Option<String>,
+			/// `DETAIL_PICTURE`: `string | null`, optional.
+			pub detail_picture: Option<String>,
+			/// `DETAIL_TEXT`: `string | null`, optional.
+			pub detail_text: Option<String>,
+			/// `CODE`: `string | null`, optional.
+			pub code: Option<String>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `SECTION`: `integer | null`, optional.
+			pub section: Option<i64>,
+			/// `PROPERTY_VALUES`: `object`, optional.
+			pub property_values: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"TIMESTAMP_X",
+							"MODIFIED_BY",
+							"DATE_CREATE",
+							"CREATED_BY",
+							"ACTIVE",
+							"DATE_ACTIVE_FROM",
+							"DATE_ACTIVE_TO",
+							"SORT",
+							"NAME",
+							"PREVIEW_PICTURE",
+							"PREVIEW_TEXT",
+							"DETAIL_PICTURE",
+							"DETAIL_TEXT",
+							"CODE",
+							"ENTITY",
+							"SECTION",
+							"PROPERTY_VALUES",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					modified_by: object.field("MODIFIED_BY")?,
+					date_create: object.field("DATE_CREATE")?,
+					created_by: object.field("CREATED_BY")?,
+					active: object.field("ACTIVE")?,
+					date_active_from: object.field("DATE_ACTIVE_FROM")?,
+					date_active_to: object.field("DATE_ACTIVE_TO")?,
+					sort: object.field("SORT")?,
+					name: object.field("NAME")?,
+					preview_picture: object.field("PREVIEW_PICTURE")?,
+					preview_text: object.field("PREVIEW_TEXT")?,
+					detail_picture: object.field("DETAIL_PICTURE")?,
+					detail_text: object.field("DETAIL_TEXT")?,
+					code: object.field("CODE")?,
+					entity: object.field("ENTITY")?,
+					section: object.field("SECTION")?,
+					property_values: object.field("PROPERTY_VALUES")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVE_FROM",
+					&self.date_active_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVE_TO",
+					&self.date_active_to,
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PREVIEW_PICTURE",
+					&self.preview_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+				map.serialize_entry("PROPERTY_VALUES", &self.property_values)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `item[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "entity.item.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Get {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Methods under `item::property`.
+	pub mod property {
+		/// `entity.item.property.add`: REST 2, scope `entity`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
+		///
+		/// Required: `ENTITY`, `PROPERTY`. Optional: `NAME`, `TYPE`, `SORT`.
+		///
+		/// Result: `boolean` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_ALREADY_EXISTS`, `ACCESS_DENIED`, `ERROR_UNSUPPORTED_PROPERTY_TYPE`, `ERROR_CORE` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `ENTITY`: `string`, required.
+			pub entity: String,
+			/// `PROPERTY`: `string`, required.
+			pub property: String,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `TYPE`: `string`, optional.
+			pub type_: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `ENTITY`, `PROPERTY`.
+			pub fn new(entity: impl Into<String>, property: impl Into<String>) -> Self {
+				Self {
+					entity: entity.into(),
+					property: property.into(),
+					name: Default::default(),
+					type_: Default::default(),
+					sort: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `TYPE`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ENTITY", &self.entity)?;
+				map.serialize_entry("PROPERTY", &self.property)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity: object.field("ENTITY")?,
+					property: object.field("PROPERTY")?,
+					name: object.exact_str("NAME")?,
+					type_: object.exact_str("TYPE")?,
+					sort: object.field("SORT")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `entity.item.property.delete`: REST 2, scope `entity`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
+		///
+		/// Required: `ENTITY`, `PROPERTY`. Optional: none.
+		///
+		/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `ENTITY`: `string`, required.
+			pub entity: String,
+			/// `PROPERTY`: `string`, required.
+			pub property: String,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `ENTITY`, `PROPERTY`.
+			pub fn new(entity: impl Into<String>, property: impl Into<String>) -> Self {
+				Self {
+					entity: entity.into(),
+					property: property.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ENTITY", &self.entity)?;
+				map.serialize_entry("PROPERTY", &self.property)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity: object.field("ENTITY")?,
+					property: object.field("PROPERTY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `entity.item.property.get`: REST 2, scope `entity`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
+		///
+		/// Required: `ENTITY`. Optional: `PROPERTY`.
+		///
+		/// Result: `result[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `ENTITY`: `string`, required.
+			pub entity: String,
+			/// `PROPERTY`: `string`, optional.
+			pub property: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `ENTITY`.
+			pub fn new(entity: impl Into<String>) -> Self {
+				Self {
+					entity: entity.into(),
+					property: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `PROPERTY`.
+			pub fn property(mut self, value: impl Into<String>) -> Self {
+				self.property = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity: object.field("ENTITY")?,
+					property: object.exact_str("PROPERTY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `entity.item.property.update`: REST 2, scope `entity`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
+		///
+		/// Required: `ENTITY`, `PROPERTY`. Optional: `PROPERTY_NEW`, `NAME`, `TYPE`, `SORT`.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_PROPERTY_NOT_FOUND`, `ERROR_PROPERTY_ALREADY_EXISTS`, `ACCESS_DENIED`, `ERROR_CORE` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `ENTITY`: `string`, required.
+			pub entity: String,
+			/// `PROPERTY`: `string`, required.
+			pub property: String,
+			/// `PROPERTY_NEW`: `string`, optional.
+			pub property_new: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `TYPE`: `string`, optional.
+			pub type_: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `ENTITY`, `PROPERTY`.
+			pub fn new(entity: impl Into<String>, property: impl Into<String>) -> Self {
+				Self {
+					entity: entity.into(),
+					property: property.into(),
+					property_new: Default::default(),
+					name: Default::default(),
+					type_: Default::default(),
+					sort: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `PROPERTY_NEW`.
+			pub fn property_new(mut self, value: impl Into<String>) -> Self {
+				self.property_new = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `TYPE`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ENTITY", &self.entity)?;
+				map.serialize_entry("PROPERTY", &self.property)?;
+				crate::support::opt_entry(&mut map, "PROPERTY_NEW", &self.property_new)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity: object.field("ENTITY")?,
+					property: object.field("PROPERTY")?,
+					property_new: object.exact_str("PROPERTY_NEW")?,
+					name: object.exact_str("NAME")?,
+					type_: object.exact_str("TYPE")?,
+					sort: object.field("SORT")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `entity.item.property.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-add.html>
+		pub mod add {
+			/// Error codes of `entity.item.property.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_ARGUMENT`
+				ErrorArgument,
+				/// `ERROR_ENTITY_NOT_FOUND`
+				ErrorEntityNotFound,
+				/// `ERROR_PROPERTY_ALREADY_EXISTS`
+				ErrorPropertyAlreadyExists,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// `ERROR_UNSUPPORTED_PROPERTY_TYPE`
+				ErrorUnsupportedPropertyType,
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+				"ERROR_ENTITY_NOT_FOUND", ErrorPropertyAlreadyExists =
+				"ERROR_PROPERTY_ALREADY_EXISTS", AccessDenied = "ACCESS_DENIED",
+				ErrorUnsupportedPropertyType = "ERROR_UNSUPPORTED_PROPERTY_TYPE",
+				ErrorCore = "ERROR_CORE" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "entity.item.property.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `entity.item.property.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-delete.html>
+		pub mod delete {
+			/// Error codes of `entity.item.property.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_ARGUMENT`
+				ErrorArgument,
+				/// `ERROR_ENTITY_NOT_FOUND`
+				ErrorEntityNotFound,
+				/// `ERROR_PROPERTY_NOT_FOUND`
+				ErrorPropertyNotFound,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+				"ERROR_ENTITY_NOT_FOUND", ErrorPropertyNotFound =
+				"ERROR_PROPERTY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
+				"ERROR_CORE" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "entity.item.property.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `entity.item.property.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
+		pub mod get {
+			/// Error codes of `entity.item.property.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_ARGUMENT`
+				ErrorArgument,
+				/// `ERROR_ENTITY_NOT_FOUND`
+				ErrorEntityNotFound,
+				/// `ERROR_PROPERTY_NOT_FOUND`
+				ErrorPropertyNotFound,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+				"ERROR_ENTITY_NOT_FOUND", ErrorPropertyNotFound =
+				"ERROR_PROPERTY_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The object `result` of `entity.item.property.get`: `result[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `PROPERTY`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub property: Option<String>,
+				/// `NAME`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `TYPE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `SORT`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sort: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						property: object.soft("PROPERTY"),
+						name: object.soft("NAME"),
+						type_: object.soft("TYPE"),
+						sort: object.soft("SORT"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `result[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "entity.item.property.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `entity.item.property.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/properties/entity-item-property-update.html>
+		pub mod update {
+			/// Error codes of `entity.item.property.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_ARGUMENT`
+				ErrorArgument,
+				/// `ERROR_ENTITY_NOT_FOUND`
+				ErrorEntityNotFound,
+				/// `ERROR_PROPERTY_NOT_FOUND`
+				ErrorPropertyNotFound,
+				/// `ERROR_PROPERTY_ALREADY_EXISTS`
+				ErrorPropertyAlreadyExists,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+				"ERROR_ENTITY_NOT_FOUND", ErrorPropertyNotFound =
+				"ERROR_PROPERTY_NOT_FOUND", ErrorPropertyAlreadyExists =
+				"ERROR_PROPERTY_ALREADY_EXISTS", AccessDenied = "ACCESS_DENIED",
+				ErrorCore = "ERROR_CORE" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "entity.item.property.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Types of `entity.item.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-update.html>
+	pub mod update {
+		/// Error codes of `entity.item.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ERROR_ITEM_NOT_FOUND`
+			ErrorItemNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", ErrorItemNotFound = "ERROR_ITEM_NOT_FOUND",
+			AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "entity.item.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Types of `entity.rights`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
 pub mod rights {
-    /// Error codes of `entity.rights`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_ARGUMENT`
-        ErrorArgument,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorArgument = "ERROR_ARGUMENT", AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// The object `result` of `entity.rights`: `result`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `U1`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub u1: ::std::option::Option<::std::string::String>,
-        /// `AU`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub au: ::std::option::Option<::std::string::String>,
-        /// `U577`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub u577: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                u1: object.soft("U1"),
-                au: object.soft("AU"),
-                u577: object.soft("U577"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "U1", &self.u1)?;
-            crate::support::opt_entry(&mut map, "AU", &self.au)?;
-            crate::support::opt_entry(&mut map, "U577", &self.u577)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Rights {
-        const NAME: &'static str = "entity.rights";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `entity.rights`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_ARGUMENT`
+		ErrorArgument,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorArgument = "ERROR_ARGUMENT", AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// The object `result` of `entity.rights`: `result`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-rights.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `U1`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub u1: Option<String>,
+		/// `AU`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub au: Option<String>,
+		/// `U577`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub u577: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				u1: object.soft("U1"),
+				au: object.soft("AU"),
+				u577: object.soft("U577"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "U1", &self.u1)?;
+			crate::support::opt_entry(&mut map, "AU", &self.au)?;
+			crate::support::opt_entry(&mut map, "U577", &self.u577)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Rights {
+		const NAME: &'static str = "entity.rights";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `section`.
 pub mod section {
-    /// `entity.section.add`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
-    ///
-    /// Required: `ENTITY`, `NAME`. Optional: `SECTION`, `ACTIVE`, `SORT`, `CODE`, `DESCRIPTION`, `PICTURE`, `DETAIL_PICTURE`, `UF_`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `NAME`: `string`, required.
-        pub name: ::std::string::String,
-        /// `SECTION`: `integer`, optional.
-        pub section: ::std::option::Option<i64>,
-        /// `ACTIVE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub active: ::std::option::Option<bool>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `CODE`: `string`, optional.
-        pub code: ::std::option::Option<::std::string::String>,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `PICTURE`: `file`, optional.
-        pub picture: ::std::option::Option<::serde_json::Value>,
-        /// `DETAIL_PICTURE`: `file`, optional.
-        pub detail_picture: ::std::option::Option<::serde_json::Value>,
-        /// `UF_`: `any`, optional.
-        ///
-        /// Stands for every key matching `UF_*`: one entry per key.
-        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `ENTITY`, `NAME`.
-        pub fn new(
-            entity: impl ::std::convert::Into<::std::string::String>,
-            name: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                entity: entity.into(),
-                name: name.into(),
-                section: ::std::default::Default::default(),
-                active: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                code: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                picture: ::std::default::Default::default(),
-                detail_picture: ::std::default::Default::default(),
-                uf: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `SECTION`.
-        pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ACTIVE`.
-        pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.active = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SORT`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CODE`.
-        pub fn code(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.code = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PICTURE`.
-        pub fn picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DETAIL_PICTURE`.
-        pub fn detail_picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.detail_picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds an entry for `UF_` under `key`.
-        pub fn uf(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.uf.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-            crate::support::opt_entry(
-                &mut map,
-                "ACTIVE",
-                &self.active.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-            crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::rest_entries(&mut map, &self.uf)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                name: object.field("NAME")?,
-                section: object.field("SECTION")?,
-                active: object.field("ACTIVE")?,
-                sort: object.field("SORT")?,
-                code: object.exact_str("CODE")?,
-                description: object.exact_str("DESCRIPTION")?,
-                picture: object.field("PICTURE")?,
-                detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.pattern("UF_*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `entity.section.delete`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
-    ///
-    /// Required: `ENTITY`, `ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_SECTION_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `ID`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `ENTITY`, `ID`.
-        pub fn new(
-            entity: impl ::std::convert::Into<::std::string::String>,
-            id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                entity: entity.into(),
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            map.serialize_entry("ID", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                id: object.field("ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `entity.section.get`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
-    ///
-    /// Required: `ENTITY`. Optional: `SORT`, `FILTER`, `start`.
-    ///
-    /// Result: `section[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND` ([`get::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `SORT`: `object`, optional.
-        pub sort: ::std::option::Option<get::Sort>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<get::Filter>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `ENTITY`.
-        pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                entity: entity.into(),
-                sort: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `SORT`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<get::Sort>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<get::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                sort: object.field("SORT")?,
-                filter: object.field("FILTER")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `entity.section.update`: REST 2, scope `entity`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
-    ///
-    /// Required: `ENTITY`, `ID`. Optional: `NAME`, `SECTION`, `ACTIVE`, `SORT`, `CODE`, `DESCRIPTION`, `PICTURE`, `DETAIL_PICTURE`, `UF_`.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_SECTION_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `ENTITY`: `string`, required.
-        pub entity: ::std::string::String,
-        /// `ID`: `integer`, required.
-        pub id: i64,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SECTION`: `integer`, optional.
-        pub section: ::std::option::Option<i64>,
-        /// `ACTIVE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub active: ::std::option::Option<bool>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `CODE`: `string`, optional.
-        pub code: ::std::option::Option<::std::string::String>,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `PICTURE`: `file`, optional.
-        pub picture: ::std::option::Option<::serde_json::Value>,
-        /// `DETAIL_PICTURE`: `file`, optional.
-        pub detail_picture: ::std::option::Option<::serde_json::Value>,
-        /// `UF_`: `any`, optional.
-        ///
-        /// Stands for every key matching `UF_*`: one entry per key.
-        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `ENTITY`, `ID`.
-        pub fn new(
-            entity: impl ::std::convert::Into<::std::string::String>,
-            id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                entity: entity.into(),
-                id: id.into(),
-                name: ::std::default::Default::default(),
-                section: ::std::default::Default::default(),
-                active: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                code: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                picture: ::std::default::Default::default(),
-                detail_picture: ::std::default::Default::default(),
-                uf: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SECTION`.
-        pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.section = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ACTIVE`.
-        pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.active = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SORT`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CODE`.
-        pub fn code(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.code = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PICTURE`.
-        pub fn picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DETAIL_PICTURE`.
-        pub fn detail_picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.detail_picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds an entry for `UF_` under `key`.
-        pub fn uf(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.uf.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("ENTITY", &self.entity)?;
-            map.serialize_entry("ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-            crate::support::opt_entry(
-                &mut map,
-                "ACTIVE",
-                &self.active.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-            crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-            crate::support::rest_entries(&mut map, &self.uf)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity: object.field("ENTITY")?,
-                id: object.field("ID")?,
-                name: object.exact_str("NAME")?,
-                section: object.field("SECTION")?,
-                active: object.field("ACTIVE")?,
-                sort: object.field("SORT")?,
-                code: object.exact_str("CODE")?,
-                description: object.exact_str("DESCRIPTION")?,
-                picture: object.field("PICTURE")?,
-                detail_picture: object.field("DETAIL_PICTURE")?,
-                uf: object.pattern("UF_*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `entity.section.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
-    pub mod add {
-        /// Error codes of `entity.section.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
-            "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "entity.section.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `entity.section.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
-    pub mod delete {
-        /// Error codes of `entity.section.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ERROR_SECTION_NOT_FOUND`
-            ErrorSectionNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND",
-            AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "entity.section.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `entity.section.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
-    pub mod get {
-        /// Error codes of `entity.section.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The object `params.SORT` of `entity.section.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Sort {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `CODE`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `MODIFIED_BY`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PICTURE`: `string`, optional.
-            pub picture: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_PICTURE`: `string`, optional.
-            pub detail_picture: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `LEFT_MARGIN`: `integer`, optional.
-            pub left_margin: ::std::option::Option<i64>,
-            /// `RIGHT_MARGIN`: `integer`, optional.
-            pub right_margin: ::std::option::Option<i64>,
-            /// `DEPTH_LEVEL`: `integer`, optional.
-            pub depth_level: ::std::option::Option<i64>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `SECTION`: `integer`, optional.
-            pub section: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Sort {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    timestamp_x: ::std::default::Default::default(),
-                    date_create: ::std::default::Default::default(),
-                    created_by: ::std::default::Default::default(),
-                    modified_by: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    picture: ::std::default::Default::default(),
-                    detail_picture: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    left_margin: ::std::default::Default::default(),
-                    right_margin: ::std::default::Default::default(),
-                    depth_level: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    section: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CODE`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TIMESTAMP_X`.
-            pub fn timestamp_x(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.timestamp_x = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_CREATE`.
-            pub fn date_create(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_create = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CREATED_BY`.
-            pub fn created_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.created_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED_BY`.
-            pub fn modified_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.modified_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PICTURE`.
-            pub fn picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_PICTURE`.
-            pub fn detail_picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LEFT_MARGIN`.
-            pub fn left_margin(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.left_margin = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `RIGHT_MARGIN`.
-            pub fn right_margin(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.right_margin = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DEPTH_LEVEL`.
-            pub fn depth_level(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.depth_level = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SECTION`.
-            pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.section = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Sort {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-                crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-                crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Sort {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    code: object.exact_str("CODE")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    modified_by: object.field("MODIFIED_BY")?,
-                    active: object.field("ACTIVE")?,
-                    sort: object.field("SORT")?,
-                    name: object.exact_str("NAME")?,
-                    picture: object.exact_str("PICTURE")?,
-                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    left_margin: object.field("LEFT_MARGIN")?,
-                    right_margin: object.field("RIGHT_MARGIN")?,
-                    depth_level: object.field("DEPTH_LEVEL")?,
-                    entity: object.exact_str("ENTITY")?,
-                    section: object.field("SECTION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Sort);
-        /// The object `params.FILTER` of `entity.section.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `CODE`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `MODIFIED_BY`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PICTURE`: `string`, optional.
-            pub picture: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_PICTURE`: `string`, optional.
-            pub detail_picture: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `LEFT_MARGIN`: `integer`, optional.
-            pub left_margin: ::std::option::Option<i64>,
-            /// `RIGHT_MARGIN`: `integer`, optional.
-            pub right_margin: ::std::option::Option<i64>,
-            /// `DEPTH_LEVEL`: `integer`, optional.
-            pub depth_level: ::std::option::Option<i64>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `SECTION`: `integer`, optional.
-            pub section: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    timestamp_x: ::std::default::Default::default(),
-                    date_create: ::std::default::Default::default(),
-                    created_by: ::std::default::Default::default(),
-                    modified_by: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    picture: ::std::default::Default::default(),
-                    detail_picture: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    left_margin: ::std::default::Default::default(),
-                    right_margin: ::std::default::Default::default(),
-                    depth_level: ::std::default::Default::default(),
-                    entity: ::std::default::Default::default(),
-                    section: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CODE`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TIMESTAMP_X`.
-            pub fn timestamp_x(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.timestamp_x = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_CREATE`.
-            pub fn date_create(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_create = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CREATED_BY`.
-            pub fn created_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.created_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODIFIED_BY`.
-            pub fn modified_by(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.modified_by = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PICTURE`.
-            pub fn picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_PICTURE`.
-            pub fn detail_picture(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LEFT_MARGIN`.
-            pub fn left_margin(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.left_margin = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `RIGHT_MARGIN`.
-            pub fn right_margin(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.right_margin = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DEPTH_LEVEL`.
-            pub fn depth_level(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.depth_level = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY`.
-            pub fn entity(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SECTION`.
-            pub fn section(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.section = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-                crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-                crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    code: object.exact_str("CODE")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    modified_by: object.field("MODIFIED_BY")?,
-                    active: object.field("ACTIVE")?,
-                    sort: object.field("SORT")?,
-                    name: object.exact_str("NAME")?,
-                    picture: object.exact_str("PICTURE")?,
-                    detail_picture: object.exact_str("DETAIL_PICTURE")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    left_margin: object.field("LEFT_MARGIN")?,
-                    right_margin: object.field("RIGHT_MARGIN")?,
-                    depth_level: object.field("DEPTH_LEVEL")?,
-                    entity: object.exact_str("ENTITY")?,
-                    section: object.field("SECTION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `result` of `entity.section.get`: `section[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `CODE`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `datetime`, optional.
-            pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `MODIFIED_BY`: `integer`, optional.
-            pub modified_by: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PICTURE`: `string`, optional.
-            pub picture: ::std::option::Option<::std::string::String>,
-            /// `DETAIL_PICTURE`: `string`, optional.
-            pub detail_picture: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `LEFT_MARGIN`: `integer`, optional.
-            pub left_margin: ::std::option::Option<i64>,
-            /// `RIGHT_MARGIN`: `integer`, optional.
-            pub right_margin: ::std::option::Option<i64>,
-            /// `DEPTH_LEVEL`: `integer`, optional.
-            pub depth_level: ::std::option::Option<i64>,
-            /// `ENTITY`: `string`, optional.
-            pub entity: ::std::option::Option<::std::string::String>,
-            /// `SECTION`: `integer`, optional.
-            pub section: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "CODE",
-                            "TIMESTAMP_X",
-                            "DATE_CREATE",
-                            "CREATED_BY",
-                            "MODIFIED_BY",
-                            "ACTIVE",
-                            "SORT",
-                            "NAME",
-                            "PICTURE",
-                            "DETAIL_PICTURE",
-                            "DESCRIPTION",
-                            "LEFT_MARGIN",
-                            "RIGHT_MARGIN",
-                            "DEPTH_LEVEL",
-                            "ENTITY",
-                            "SECTION",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    code: object.field("CODE")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    created_by: object.field("CREATED_BY")?,
-                    modified_by: object.field("MODIFIED_BY")?,
-                    active: object.field("ACTIVE")?,
-                    sort: object.field("SORT")?,
-                    name: object.field("NAME")?,
-                    picture: object.field("PICTURE")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    description: object.field("DESCRIPTION")?,
-                    left_margin: object.field("LEFT_MARGIN")?,
-                    right_margin: object.field("RIGHT_MARGIN")?,
-                    depth_level: object.field("DEPTH_LEVEL")?,
-                    entity: object.field("ENTITY")?,
-                    section: object.field("SECTION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-                crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-                crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-                crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-                crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `section[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "entity.section.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `entity.section.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
-    pub mod update {
-        /// Error codes of `entity.section.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_ENTITY_NOT_FOUND`
-            ErrorEntityNotFound,
-            /// `ERROR_SECTION_NOT_FOUND`
-            ErrorSectionNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
-            "ERROR_ENTITY_NOT_FOUND", ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND",
-            AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "entity.section.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `entity.section.add`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
+	///
+	/// Required: `ENTITY`, `NAME`. Optional: `SECTION`, `ACTIVE`, `SORT`, `CODE`, `DESCRIPTION`, `PICTURE`, `DETAIL_PICTURE`, `UF_`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `NAME`: `string`, required.
+		pub name: String,
+		/// `SECTION`: `integer`, optional.
+		pub section: Option<i64>,
+		/// `ACTIVE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `CODE`: `string`, optional.
+		pub code: Option<String>,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `PICTURE`: `file`, optional.
+		pub picture: Option<::serde_json::Value>,
+		/// `DETAIL_PICTURE`: `file`, optional.
+		pub detail_picture: Option<::serde_json::Value>,
+		/// `UF_`: `any`, optional.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `ENTITY`, `NAME`.
+		pub fn new(entity: impl Into<String>, name: impl Into<String>) -> Self {
+			Self {
+				entity: entity.into(),
+				name: name.into(),
+				section: Default::default(),
+				active: Default::default(),
+				sort: Default::default(),
+				code: Default::default(),
+				description: Default::default(),
+				picture: Default::default(),
+				detail_picture: Default::default(),
+				uf: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `SECTION`.
+		pub fn section(mut self, value: impl Into<i64>) -> Self {
+			self.section = Some(value.into());
+			self
+		}
+		/// Sets `ACTIVE`.
+		pub fn active(mut self, value: impl Into<bool>) -> Self {
+			self.active = Some(value.into());
+			self
+		}
+		/// Sets `SORT`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `CODE`.
+		pub fn code(mut self, value: impl Into<String>) -> Self {
+			self.code = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `PICTURE`.
+		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.picture = Some(value.into());
+			self
+		}
+		/// Sets `DETAIL_PICTURE`.
+		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.detail_picture = Some(value.into());
+			self
+		}
+		/// Adds an entry for `UF_` under `key`.
+		pub fn uf(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.uf.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+			crate::support::opt_entry(
+				&mut map,
+				"ACTIVE",
+				&self.active.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
+			crate::support::rest_entries(&mut map, &self.uf)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				name: object.field("NAME")?,
+				section: object.field("SECTION")?,
+				active: object.field("ACTIVE")?,
+				sort: object.field("SORT")?,
+				code: object.exact_str("CODE")?,
+				description: object.exact_str("DESCRIPTION")?,
+				picture: object.field("PICTURE")?,
+				detail_picture: object.field("DETAIL_PICTURE")?,
+				uf: object.pattern("UF_*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `entity.section.delete`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
+	///
+	/// Required: `ENTITY`, `ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_SECTION_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `ID`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `ENTITY`, `ID`.
+		pub fn new(entity: impl Into<String>, id: impl Into<i64>) -> Self {
+			Self {
+				entity: entity.into(),
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			map.serialize_entry("ID", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				id: object.field("ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `entity.section.get`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+	///
+	/// Required: `ENTITY`. Optional: `SORT`, `FILTER`, `start`.
+	///
+	/// Result: `section[]` ([`get::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND` ([`get::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `SORT`: `object`, optional.
+		pub sort: Option<get::Sort>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<get::Filter>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `ENTITY`.
+		pub fn new(entity: impl Into<String>) -> Self {
+			Self {
+				entity: entity.into(),
+				sort: Default::default(),
+				filter: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `SORT`.
+		pub fn sort(mut self, value: impl Into<get::Sort>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				sort: object.field("SORT")?,
+				filter: object.field("FILTER")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `entity.section.update`: REST 2, scope `entity`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
+	///
+	/// Required: `ENTITY`, `ID`. Optional: `NAME`, `SECTION`, `ACTIVE`, `SORT`, `CODE`, `DESCRIPTION`, `PICTURE`, `DETAIL_PICTURE`, `UF_`.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_ENTITY_NOT_FOUND`, `ERROR_SECTION_NOT_FOUND`, `ACCESS_DENIED`, `ERROR_CORE` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `ENTITY`: `string`, required.
+		pub entity: String,
+		/// `ID`: `integer`, required.
+		pub id: i64,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `SECTION`: `integer`, optional.
+		pub section: Option<i64>,
+		/// `ACTIVE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `CODE`: `string`, optional.
+		pub code: Option<String>,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `PICTURE`: `file`, optional.
+		pub picture: Option<::serde_json::Value>,
+		/// `DETAIL_PICTURE`: `file`, optional.
+		pub detail_picture: Option<::serde_json::Value>,
+		/// `UF_`: `any`, optional.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `ENTITY`, `ID`.
+		pub fn new(entity: impl Into<String>, id: impl Into<i64>) -> Self {
+			Self {
+				entity: entity.into(),
+				id: id.into(),
+				name: Default::default(),
+				section: Default::default(),
+				active: Default::default(),
+				sort: Default::default(),
+				code: Default::default(),
+				description: Default::default(),
+				picture: Default::default(),
+				detail_picture: Default::default(),
+				uf: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `SECTION`.
+		pub fn section(mut self, value: impl Into<i64>) -> Self {
+			self.section = Some(value.into());
+			self
+		}
+		/// Sets `ACTIVE`.
+		pub fn active(mut self, value: impl Into<bool>) -> Self {
+			self.active = Some(value.into());
+			self
+		}
+		/// Sets `SORT`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `CODE`.
+		pub fn code(mut self, value: impl Into<String>) -> Self {
+			self.code = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `PICTURE`.
+		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.picture = Some(value.into());
+			self
+		}
+		/// Sets `DETAIL_PICTURE`.
+		pub fn detail_picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.detail_picture = Some(value.into());
+			self
+		}
+		/// Adds an entry for `UF_` under `key`.
+		pub fn uf(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.uf.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("ENTITY", &self.entity)?;
+			map.serialize_entry("ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+			crate::support::opt_entry(
+				&mut map,
+				"ACTIVE",
+				&self.active.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
+			crate::support::rest_entries(&mut map, &self.uf)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity: object.field("ENTITY")?,
+				id: object.field("ID")?,
+				name: object.exact_str("NAME")?,
+				section: object.field("SECTION")?,
+				active: object.field("ACTIVE")?,
+				sort: object.field("SORT")?,
+				code: object.exact_str("CODE")?,
+				description: object.exact_str("DESCRIPTION")?,
+				picture: object.field("PICTURE")?,
+				detail_picture: object.field("DETAIL_PICTURE")?,
+				uf: object.pattern("UF_*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `entity.section.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-add.html>
+	pub mod add {
+		/// Error codes of `entity.section.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", AccessDenied = "ACCESS_DENIED", ErrorCore =
+			"ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "entity.section.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `entity.section.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-delete.html>
+	pub mod delete {
+		/// Error codes of `entity.section.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ERROR_SECTION_NOT_FOUND`
+			ErrorSectionNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND",
+			AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "entity.section.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `entity.section.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+	pub mod get {
+		/// Error codes of `entity.section.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The object `params.SORT` of `entity.section.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Sort {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `CODE`: `string`, optional.
+			pub code: Option<String>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `MODIFIED_BY`: `integer`, optional.
+			pub modified_by: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PICTURE`: `string`, optional.
+			pub picture: Option<String>,
+			/// `DETAIL_PICTURE`: `string`, optional.
+			pub detail_picture: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `LEFT_MARGIN`: `integer`, optional.
+			pub left_margin: Option<i64>,
+			/// `RIGHT_MARGIN`: `integer`, optional.
+			pub right_margin: Option<i64>,
+			/// `DEPTH_LEVEL`: `integer`, optional.
+			pub depth_level: Option<i64>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `SECTION`: `integer`, optional.
+			pub section: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Sort {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					code: Default::default(),
+					timestamp_x: Default::default(),
+					date_create: Default::default(),
+					created_by: Default::default(),
+					modified_by: Default::default(),
+					active: Default::default(),
+					sort: Default::default(),
+					name: Default::default(),
+					picture: Default::default(),
+					detail_picture: Default::default(),
+					description: Default::default(),
+					left_margin: Default::default(),
+					right_margin: Default::default(),
+					depth_level: Default::default(),
+					entity: Default::default(),
+					section: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `CODE`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `TIMESTAMP_X`.
+			pub fn timestamp_x(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.timestamp_x = Some(value.into());
+				self
+			}
+			/// Sets `DATE_CREATE`.
+			pub fn date_create(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_create = Some(value.into());
+				self
+			}
+			/// Sets `CREATED_BY`.
+			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
+				self.created_by = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED_BY`.
+			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
+				self.modified_by = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `PICTURE`.
+			pub fn picture(mut self, value: impl Into<String>) -> Self {
+				self.picture = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_PICTURE`.
+			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
+				self.detail_picture = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `LEFT_MARGIN`.
+			pub fn left_margin(mut self, value: impl Into<i64>) -> Self {
+				self.left_margin = Some(value.into());
+				self
+			}
+			/// Sets `RIGHT_MARGIN`.
+			pub fn right_margin(mut self, value: impl Into<i64>) -> Self {
+				self.right_margin = Some(value.into());
+				self
+			}
+			/// Sets `DEPTH_LEVEL`.
+			pub fn depth_level(mut self, value: impl Into<i64>) -> Self {
+				self.depth_level = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `SECTION`.
+			pub fn section(mut self, value: impl Into<i64>) -> Self {
+				self.section = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Sort {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
+				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
+				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Sort {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					code: object.exact_str("CODE")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					date_create: object.field("DATE_CREATE")?,
+					created_by: object.field("CREATED_BY")?,
+					modified_by: object.field("MODIFIED_BY")?,
+					active: object.field("ACTIVE")?,
+					sort: object.field("SORT")?,
+					name: object.exact_str("NAME")?,
+					picture: object.exact_str("PICTURE")?,
+					detail_picture: object.exact_str("DETAIL_PICTURE")?,
+					description: object.exact_str("DESCRIPTION")?,
+					left_margin: object.field("LEFT_MARGIN")?,
+					right_margin: object.field("RIGHT_MARGIN")?,
+					depth_level: object.field("DEPTH_LEVEL")?,
+					entity: object.exact_str("ENTITY")?,
+					section: object.field("SECTION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Sort);
+		/// The object `params.FILTER` of `entity.section.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `CODE`: `string`, optional.
+			pub code: Option<String>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `MODIFIED_BY`: `integer`, optional.
+			pub modified_by: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PICTURE`: `string`, optional.
+			pub picture: Option<String>,
+			/// `DETAIL_PICTURE`: `string`, optional.
+			pub detail_picture: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `LEFT_MARGIN`: `integer`, optional.
+			pub left_margin: Option<i64>,
+			/// `RIGHT_MARGIN`: `integer`, optional.
+			pub right_margin: Option<i64>,
+			/// `DEPTH_LEVEL`: `integer`, optional.
+			pub depth_level: Option<i64>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `SECTION`: `integer`, optional.
+			pub section: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					code: Default::default(),
+					timestamp_x: Default::default(),
+					date_create: Default::default(),
+					created_by: Default::default(),
+					modified_by: Default::default(),
+					active: Default::default(),
+					sort: Default::default(),
+					name: Default::default(),
+					picture: Default::default(),
+					detail_picture: Default::default(),
+					description: Default::default(),
+					left_margin: Default::default(),
+					right_margin: Default::default(),
+					depth_level: Default::default(),
+					entity: Default::default(),
+					section: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `CODE`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `TIMESTAMP_X`.
+			pub fn timestamp_x(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.timestamp_x = Some(value.into());
+				self
+			}
+			/// Sets `DATE_CREATE`.
+			pub fn date_create(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_create = Some(value.into());
+				self
+			}
+			/// Sets `CREATED_BY`.
+			pub fn created_by(mut self, value: impl Into<i64>) -> Self {
+				self.created_by = Some(value.into());
+				self
+			}
+			/// Sets `MODIFIED_BY`.
+			pub fn modified_by(mut self, value: impl Into<i64>) -> Self {
+				self.modified_by = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `PICTURE`.
+			pub fn picture(mut self, value: impl Into<String>) -> Self {
+				self.picture = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_PICTURE`.
+			pub fn detail_picture(mut self, value: impl Into<String>) -> Self {
+				self.detail_picture = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `LEFT_MARGIN`.
+			pub fn left_margin(mut self, value: impl Into<i64>) -> Self {
+				self.left_margin = Some(value.into());
+				self
+			}
+			/// Sets `RIGHT_MARGIN`.
+			pub fn right_margin(mut self, value: impl Into<i64>) -> Self {
+				self.right_margin = Some(value.into());
+				self
+			}
+			/// Sets `DEPTH_LEVEL`.
+			pub fn depth_level(mut self, value: impl Into<i64>) -> Self {
+				self.depth_level = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY`.
+			pub fn entity(mut self, value: impl Into<String>) -> Self {
+				self.entity = Some(value.into());
+				self
+			}
+			/// Sets `SECTION`.
+			pub fn section(mut self, value: impl Into<i64>) -> Self {
+				self.section = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
+				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
+				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					code: object.exact_str("CODE")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					date_create: object.field("DATE_CREATE")?,
+					created_by: object.field("CREATED_BY")?,
+					modified_by: object.field("MODIFIED_BY")?,
+					active: object.field("ACTIVE")?,
+					sort: object.field("SORT")?,
+					name: object.exact_str("NAME")?,
+					picture: object.exact_str("PICTURE")?,
+					detail_picture: object.exact_str("DETAIL_PICTURE")?,
+					description: object.exact_str("DESCRIPTION")?,
+					left_margin: object.field("LEFT_MARGIN")?,
+					right_margin: object.field("RIGHT_MARGIN")?,
+					depth_level: object.field("DEPTH_LEVEL")?,
+					entity: object.exact_str("ENTITY")?,
+					section: object.field("SECTION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `result` of `entity.section.get`: `section[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `CODE`: `string`, optional.
+			pub code: Option<String>,
+			/// `TIMESTAMP_X`: `datetime`, optional.
+			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `MODIFIED_BY`: `integer`, optional.
+			pub modified_by: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PICTURE`: `string`, optional.
+			pub picture: Option<String>,
+			/// `DETAIL_PICTURE`: `string`, optional.
+			pub detail_picture: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `LEFT_MARGIN`: `integer`, optional.
+			pub left_margin: Option<i64>,
+			/// `RIGHT_MARGIN`: `integer`, optional.
+			pub right_margin: Option<i64>,
+			/// `DEPTH_LEVEL`: `integer`, optional.
+			pub depth_level: Option<i64>,
+			/// `ENTITY`: `string`, optional.
+			pub entity: Option<String>,
+			/// `SECTION`: `integer`, optional.
+			pub section: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"CODE",
+							"TIMESTAMP_X",
+							"DATE_CREATE",
+							"CREATED_BY",
+							"MODIFIED_BY",
+							"ACTIVE",
+							"SORT",
+							"NAME",
+							"PICTURE",
+							"DETAIL_PICTURE",
+							"DESCRIPTION",
+							"LEFT_MARGIN",
+							"RIGHT_MARGIN",
+							"DEPTH_LEVEL",
+							"ENTITY",
+							"SECTION",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					code: object.field("CODE")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					date_create: object.field("DATE_CREATE")?,
+					created_by: object.field("CREATED_BY")?,
+					modified_by: object.field("MODIFIED_BY")?,
+					active: object.field("ACTIVE")?,
+					sort: object.field("SORT")?,
+					name: object.field("NAME")?,
+					picture: object.field("PICTURE")?,
+					detail_picture: object.field("DETAIL_PICTURE")?,
+					description: object.field("DESCRIPTION")?,
+					left_margin: object.field("LEFT_MARGIN")?,
+					right_margin: object.field("RIGHT_MARGIN")?,
+					depth_level: object.field("DEPTH_LEVEL")?,
+					entity: object.field("ENTITY")?,
+					section: object.field("SECTION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
+				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
+				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
+				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
+				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `section[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "entity.section.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Get {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `entity.section.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-update.html>
+	pub mod update {
+		/// Error codes of `entity.section.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_ENTITY_NOT_FOUND`
+			ErrorEntityNotFound,
+			/// `ERROR_SECTION_NOT_FOUND`
+			ErrorSectionNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorEntityNotFound =
+			"ERROR_ENTITY_NOT_FOUND", ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND",
+			AccessDenied = "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "entity.section.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Types of `entity.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/entity/entities/entity-update.html>
 pub mod update {
-    /// Error codes of `entity.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_ENTITY_NOT_FOUND`
-        ErrorEntityNotFound,
-        /// `ERROR_ENTITY_ALREADY_EXISTS`
-        ErrorEntityAlreadyExists,
-        /// `ERROR_ARGUMENT`
-        ErrorArgument,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorEntityNotFound = "ERROR_ENTITY_NOT_FOUND", ErrorEntityAlreadyExists
-        = "ERROR_ENTITY_ALREADY_EXISTS", ErrorArgument = "ERROR_ARGUMENT", AccessDenied =
-        "ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
-    );
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Update {
-        const NAME: &'static str = "entity.update";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `entity.update`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_ENTITY_NOT_FOUND`
+		ErrorEntityNotFound,
+		/// `ERROR_ENTITY_ALREADY_EXISTS`
+		ErrorEntityAlreadyExists,
+		/// `ERROR_ARGUMENT`
+		ErrorArgument,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorEntityNotFound = "ERROR_ENTITY_NOT_FOUND", ErrorEntityAlreadyExists
+		= "ERROR_ENTITY_ALREADY_EXISTS", ErrorArgument = "ERROR_ARGUMENT", AccessDenied =
+		"ACCESS_DENIED", ErrorCore = "ERROR_CORE" }
+	);
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Update {
+		const NAME: &'static str = "entity.update";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }

@@ -11,111 +11,95 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Bind {
-    /// `event`: `string`, required.
-    pub event: ::std::string::String,
-    /// `handler`: `string`, required.
-    pub handler: ::std::string::String,
-    /// `auth_type`: `integer`, optional.
-    pub auth_type: ::std::option::Option<i64>,
-    /// `event_type`: `string`, optional.
-    pub event_type: ::std::option::Option<::std::string::String>,
-    /// `auth_connector`: `string`, optional.
-    pub auth_connector: ::std::option::Option<::std::string::String>,
-    /// `options`: `object`, optional.
-    pub options: ::std::option::Option<::serde_json::Value>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `event`: `string`, required.
+	pub event: String,
+	/// `handler`: `string`, required.
+	pub handler: String,
+	/// `auth_type`: `integer`, optional.
+	pub auth_type: Option<i64>,
+	/// `event_type`: `string`, optional.
+	pub event_type: Option<String>,
+	/// `auth_connector`: `string`, optional.
+	pub auth_connector: Option<String>,
+	/// `options`: `object`, optional.
+	pub options: Option<::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Bind {
-    /// The call with its required parameters: `event`, `handler`.
-    pub fn new(
-        event: impl ::std::convert::Into<::std::string::String>,
-        handler: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            event: event.into(),
-            handler: handler.into(),
-            auth_type: ::std::default::Default::default(),
-            event_type: ::std::default::Default::default(),
-            auth_connector: ::std::default::Default::default(),
-            options: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `auth_type`.
-    pub fn auth_type(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.auth_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `event_type`.
-    pub fn event_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.event_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `auth_connector`.
-    pub fn auth_connector(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.auth_connector = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `options`.
-    pub fn options(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.options = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `event`, `handler`.
+	pub fn new(event: impl Into<String>, handler: impl Into<String>) -> Self {
+		Self {
+			event: event.into(),
+			handler: handler.into(),
+			auth_type: Default::default(),
+			event_type: Default::default(),
+			auth_connector: Default::default(),
+			options: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `auth_type`.
+	pub fn auth_type(mut self, value: impl Into<i64>) -> Self {
+		self.auth_type = Some(value.into());
+		self
+	}
+	/// Sets `event_type`.
+	pub fn event_type(mut self, value: impl Into<String>) -> Self {
+		self.event_type = Some(value.into());
+		self
+	}
+	/// Sets `auth_connector`.
+	pub fn auth_connector(mut self, value: impl Into<String>) -> Self {
+		self.auth_connector = Some(value.into());
+		self
+	}
+	/// Sets `options`.
+	pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.options = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Bind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("event", &self.event)?;
-        map.serialize_entry("handler", &self.handler)?;
-        crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
-        crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
-        crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
-        crate::support::opt_entry(&mut map, "options", &self.options)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("event", &self.event)?;
+		map.serialize_entry("handler", &self.handler)?;
+		crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
+		crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
+		crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
+		crate::support::opt_entry(&mut map, "options", &self.options)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Bind {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            event: object.field("event")?,
-            handler: object.field("handler")?,
-            auth_type: object.field("auth_type")?,
-            event_type: object.exact_str("event_type")?,
-            auth_connector: object.exact_str("auth_connector")?,
-            options: object.field("options")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			event: object.field("event")?,
+			handler: object.field("handler")?,
+			auth_type: object.field("auth_type")?,
+			event_type: object.exact_str("event_type")?,
+			auth_connector: object.exact_str("auth_connector")?,
+			options: object.field("options")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Bind);
@@ -129,47 +113,41 @@ deserialize_via_from_value!(Bind);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Get {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -183,85 +161,75 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Unbind {
-    /// `event`: `string`, required.
-    pub event: ::std::string::String,
-    /// `handler`: `string`, required.
-    pub handler: ::std::string::String,
-    /// `auth_type`: `integer`, optional.
-    pub auth_type: ::std::option::Option<i64>,
-    /// `event_type`: `string`, optional.
-    pub event_type: ::std::option::Option<::std::string::String>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `event`: `string`, required.
+	pub event: String,
+	/// `handler`: `string`, required.
+	pub handler: String,
+	/// `auth_type`: `integer`, optional.
+	pub auth_type: Option<i64>,
+	/// `event_type`: `string`, optional.
+	pub event_type: Option<String>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Unbind {
-    /// The call with its required parameters: `event`, `handler`.
-    pub fn new(
-        event: impl ::std::convert::Into<::std::string::String>,
-        handler: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            event: event.into(),
-            handler: handler.into(),
-            auth_type: ::std::default::Default::default(),
-            event_type: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `auth_type`.
-    pub fn auth_type(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.auth_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `event_type`.
-    pub fn event_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.event_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `event`, `handler`.
+	pub fn new(event: impl Into<String>, handler: impl Into<String>) -> Self {
+		Self {
+			event: event.into(),
+			handler: handler.into(),
+			auth_type: Default::default(),
+			event_type: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `auth_type`.
+	pub fn auth_type(mut self, value: impl Into<i64>) -> Self {
+		self.auth_type = Some(value.into());
+		self
+	}
+	/// Sets `event_type`.
+	pub fn event_type(mut self, value: impl Into<String>) -> Self {
+		self.event_type = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Unbind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("event", &self.event)?;
-        map.serialize_entry("handler", &self.handler)?;
-        crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
-        crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("event", &self.event)?;
+		map.serialize_entry("handler", &self.handler)?;
+		crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
+		crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Unbind {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            event: object.field("event")?,
-            handler: object.field("handler")?,
-            auth_type: object.field("auth_type")?,
-            event_type: object.exact_str("event_type")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			event: object.field("event")?,
+			handler: object.field("handler")?,
+			auth_type: object.field("auth_type")?,
+			event_type: object.exact_str("event_type")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Unbind);
@@ -269,1118 +237,1018 @@ deserialize_via_from_value!(Unbind);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-bind.html>
 pub mod bind {
-    /// Error codes of `event.bind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_EVENT_NOT_FOUND` (HTTP 400)
-        ErrorEventNotFound,
-        /// `ACCESS_DENIED` (HTTP 403)
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorEventNotFound = "ERROR_EVENT_NOT_FOUND", AccessDenied =
-        "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Bind {
-        const NAME: &'static str = "event.bind";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `event.bind`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_EVENT_NOT_FOUND` (HTTP 400)
+		ErrorEventNotFound,
+		/// `ACCESS_DENIED` (HTTP 403)
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorEventNotFound = "ERROR_EVENT_NOT_FOUND", AccessDenied =
+		"ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Bind {
+		const NAME: &'static str = "event.bind";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `event.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
 pub mod get {
-    /// Error codes of `event.get`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The object `result` of `event.get`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Item {
-        /// `event`: `string`, optional.
-        pub event: ::std::option::Option<::std::string::String>,
-        /// `handler`: `string`, optional.
-        pub handler: ::std::option::Option<::std::string::String>,
-        /// `auth_type`: `string`, optional.
-        pub auth_type: ::std::option::Option<::std::string::String>,
-        /// `offline`: `integer`, optional.
-        pub offline: ::std::option::Option<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Item {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["event", "handler", "auth_type", "offline"], &[])?;
-            ::std::result::Result::Ok(Self {
-                event: object.field("event")?,
-                handler: object.field("handler")?,
-                auth_type: object.field("auth_type")?,
-                offline: object.field("offline")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Item {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "event", &self.event)?;
-            crate::support::opt_entry(&mut map, "handler", &self.handler)?;
-            crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
-            crate::support::opt_entry(&mut map, "offline", &self.offline)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The `result` of the call: `object[]`.
-    pub type Output = crate::List<Item>;
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "event.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Item);
+	/// Error codes of `event.get`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The object `result` of `event.get`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Item {
+		/// `event`: `string`, optional.
+		pub event: Option<String>,
+		/// `handler`: `string`, optional.
+		pub handler: Option<String>,
+		/// `auth_type`: `string`, optional.
+		pub auth_type: Option<String>,
+		/// `offline`: `integer`, optional.
+		pub offline: Option<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Item {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["event", "handler", "auth_type", "offline"], &[])?;
+			Ok(Self {
+				event: object.field("event")?,
+				handler: object.field("handler")?,
+				auth_type: object.field("auth_type")?,
+				offline: object.field("offline")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Item {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "event", &self.event)?;
+			crate::support::opt_entry(&mut map, "handler", &self.handler)?;
+			crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
+			crate::support::opt_entry(&mut map, "offline", &self.offline)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The `result` of the call: `object[]`.
+	pub type Output = crate::List<Item>;
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "event.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Item);
 }
 /// Methods under `offline`.
 pub mod offline {
-    /// `event.offline.clear`: REST 2, no scope listed.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
-    ///
-    /// Required: `process_id`. Optional: `id`, `message_id`.
-    ///
-    /// Result: `boolean` ([`clear::Output`]). Errors: `ACCESS_DENIED` ([`clear::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Clear {
-        /// `process_id`: `string`, required.
-        pub process_id: ::std::string::String,
-        /// `id`: `array`, optional.
-        pub id: ::std::option::Option<::serde_json::Value>,
-        /// `message_id`: `array`, optional.
-        pub message_id: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Clear {
-        /// The call with its required parameters: `process_id`.
-        pub fn new(
-            process_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                process_id: process_id.into(),
-                id: ::std::default::Default::default(),
-                message_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `message_id`.
-        pub fn message_id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.message_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Clear {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("process_id", &self.process_id)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Clear {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                process_id: object.field("process_id")?,
-                id: object.field("id")?,
-                message_id: object.field("message_id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Clear);
-    /// `event.offline.error`: REST 2, no scope listed.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
-    ///
-    /// Required: `process_id`. Optional: `message_id`.
-    ///
-    /// Result: `boolean` ([`error::Output`]). Errors: `ACCESS_DENIED` ([`error::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Error {
-        /// `process_id`: `string`, required.
-        pub process_id: ::std::string::String,
-        /// `message_id`: `array`, optional.
-        pub message_id: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Error {
-        /// The call with its required parameters: `process_id`.
-        pub fn new(
-            process_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                process_id: process_id.into(),
-                message_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `message_id`.
-        pub fn message_id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.message_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Error {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("process_id", &self.process_id)?;
-            crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Error {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                process_id: object.field("process_id")?,
-                message_id: object.field("message_id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Error);
-    /// `event.offline.get`: REST 2, no scope listed.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
-    ///
-    /// Required: none. Optional: `filter`, `order`, `limit`.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<get::Filter>,
-        /// `order`: `object`, optional.
-        pub order: ::std::option::Option<get::Order>,
-        /// `limit`: `integer`, optional.
-        pub limit: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                limit: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<get::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<get::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `limit`.
-        pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.limit = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                filter: object.field("filter")?,
-                order: object.field("order")?,
-                limit: object.field("limit")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `event.offline.list`: REST 2, no scope listed.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
-    ///
-    /// Required: none. Optional: `filter`, `order`, `start`, `auth_connector`.
-    ///
-    /// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `order`: `object`, optional.
-        pub order: ::std::option::Option<list::Order>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// `auth_connector`: `string`, optional.
-        pub auth_connector: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                filter: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                auth_connector: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `auth_connector`.
-        pub fn auth_connector(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.auth_connector = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                filter: object.field("filter")?,
-                order: object.field("order")?,
-                start: object.field("start")?,
-                auth_connector: object.exact_str("auth_connector")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// Types of `event.offline.clear`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
-    pub mod clear {
-        /// Error codes of `event.offline.clear`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Clear {
-            const NAME: &'static str = "event.offline.clear";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `event.offline.error`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
-    pub mod error {
-        /// Error codes of `event.offline.error`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Error {
-            const NAME: &'static str = "event.offline.error";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `event.offline.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
-    pub mod get {
-        /// Error codes of `event.offline.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The object `params.filter` of `event.offline.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `params.order` of `event.offline.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `result.events` of `event.offline.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputEvents {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `EVENT_NAME`: `string`, optional.
-            pub event_name: ::std::option::Option<::std::string::String>,
-            /// `EVENT_DATA`: `boolean`, optional.
-            pub event_data: ::std::option::Option<bool>,
-            /// `EVENT_ADDITIONAL`: `boolean`, optional.
-            pub event_additional: ::std::option::Option<bool>,
-            /// `MESSAGE_ID`: `string`, optional.
-            pub message_id: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputEvents {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    event_name: object.field("EVENT_NAME")?,
-                    event_data: object.field("EVENT_DATA")?,
-                    event_additional: object.field("EVENT_ADDITIONAL")?,
-                    message_id: object.field("MESSAGE_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputEvents {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
-                crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EVENT_ADDITIONAL",
-                    &self.event_additional,
-                )?;
-                crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `event.offline.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `process_id`: `any`, optional.
-            pub process_id: ::serde_json::Value,
-            /// `events`: `object[]`, optional.
-            pub events: ::std::vec::Vec<OutputEvents>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["process_id", "events"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    process_id: object.field("process_id")?,
-                    events: object.field("events")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("process_id", &self.process_id)?;
-                map.serialize_entry("events", &self.events)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "event.offline.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `event.offline.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
-    pub mod list {
-        /// Error codes of `event.offline.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED` (HTTP 403)
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The object `params.filter` of `event.offline.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The object `params.order` of `event.offline.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `result` of `event.offline.list`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `string`, optional.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `EVENT_NAME`: `string`, optional.
-            pub event_name: ::std::option::Option<::std::string::String>,
-            /// `EVENT_DATA`: `boolean`, optional.
-            pub event_data: ::std::option::Option<bool>,
-            /// `EVENT_ADDITIONAL`: `boolean`, optional.
-            pub event_additional: ::std::option::Option<bool>,
-            /// `MESSAGE_ID`: `string`, optional.
-            pub message_id: ::std::option::Option<::std::string::String>,
-            /// `PROCESS_ID`: `string`, optional.
-            pub process_id: ::std::option::Option<::std::string::String>,
-            /// `ERROR`: `string`, optional.
-            pub error: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "TIMESTAMP_X",
-                            "EVENT_NAME",
-                            "EVENT_DATA",
-                            "EVENT_ADDITIONAL",
-                            "MESSAGE_ID",
-                            "PROCESS_ID",
-                            "ERROR",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    timestamp_x: object.field("TIMESTAMP_X")?,
-                    event_name: object.field("EVENT_NAME")?,
-                    event_data: object.field("EVENT_DATA")?,
-                    event_additional: object.field("EVENT_ADDITIONAL")?,
-                    message_id: object.field("MESSAGE_ID")?,
-                    process_id: object.field("PROCESS_ID")?,
-                    error: object.field("ERROR")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
-                crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EVENT_ADDITIONAL",
-                    &self.event_additional,
-                )?;
-                crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
-                crate::support::opt_entry(&mut map, "PROCESS_ID", &self.process_id)?;
-                crate::support::opt_entry(&mut map, "ERROR", &self.error)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "event.offline.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::List {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
+	/// `event.offline.clear`: REST 2, no scope listed.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
+	///
+	/// Required: `process_id`. Optional: `id`, `message_id`.
+	///
+	/// Result: `boolean` ([`clear::Output`]). Errors: `ACCESS_DENIED` ([`clear::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Clear {
+		/// `process_id`: `string`, required.
+		pub process_id: String,
+		/// `id`: `array`, optional.
+		pub id: Option<::serde_json::Value>,
+		/// `message_id`: `array`, optional.
+		pub message_id: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Clear {
+		/// The call with its required parameters: `process_id`.
+		pub fn new(process_id: impl Into<String>) -> Self {
+			Self {
+				process_id: process_id.into(),
+				id: Default::default(),
+				message_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `message_id`.
+		pub fn message_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.message_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Clear {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("process_id", &self.process_id)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Clear {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				process_id: object.field("process_id")?,
+				id: object.field("id")?,
+				message_id: object.field("message_id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Clear);
+	/// `event.offline.error`: REST 2, no scope listed.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
+	///
+	/// Required: `process_id`. Optional: `message_id`.
+	///
+	/// Result: `boolean` ([`error::Output`]). Errors: `ACCESS_DENIED` ([`error::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Error {
+		/// `process_id`: `string`, required.
+		pub process_id: String,
+		/// `message_id`: `array`, optional.
+		pub message_id: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Error {
+		/// The call with its required parameters: `process_id`.
+		pub fn new(process_id: impl Into<String>) -> Self {
+			Self {
+				process_id: process_id.into(),
+				message_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `message_id`.
+		pub fn message_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.message_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Error {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("process_id", &self.process_id)?;
+			crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Error {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				process_id: object.field("process_id")?,
+				message_id: object.field("message_id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Error);
+	/// `event.offline.get`: REST 2, no scope listed.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+	///
+	/// Required: none. Optional: `filter`, `order`, `limit`.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `filter`: `object`, optional.
+		pub filter: Option<get::Filter>,
+		/// `order`: `object`, optional.
+		pub order: Option<get::Order>,
+		/// `limit`: `integer`, optional.
+		pub limit: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				filter: Default::default(),
+				order: Default::default(),
+				limit: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<get::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `limit`.
+		pub fn limit(mut self, value: impl Into<i64>) -> Self {
+			self.limit = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				filter: object.field("filter")?,
+				order: object.field("order")?,
+				limit: object.field("limit")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `event.offline.list`: REST 2, no scope listed.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+	///
+	/// Required: none. Optional: `filter`, `order`, `start`, `auth_connector`.
+	///
+	/// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `filter`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `order`: `object`, optional.
+		pub order: Option<list::Order>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// `auth_connector`: `string`, optional.
+		pub auth_connector: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				filter: Default::default(),
+				order: Default::default(),
+				start: Default::default(),
+				auth_connector: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Sets `auth_connector`.
+		pub fn auth_connector(mut self, value: impl Into<String>) -> Self {
+			self.auth_connector = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				filter: object.field("filter")?,
+				order: object.field("order")?,
+				start: object.field("start")?,
+				auth_connector: object.exact_str("auth_connector")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// Types of `event.offline.clear`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-clear.html>
+	pub mod clear {
+		/// Error codes of `event.offline.clear`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Clear {
+			const NAME: &'static str = "event.offline.clear";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `event.offline.error`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-error.html>
+	pub mod error {
+		/// Error codes of `event.offline.error`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Error {
+			const NAME: &'static str = "event.offline.error";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `event.offline.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+	pub mod get {
+		/// Error codes of `event.offline.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The object `params.filter` of `event.offline.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `params.order` of `event.offline.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `result.events` of `event.offline.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputEvents {
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			pub timestamp_x: Option<String>,
+			/// `EVENT_NAME`: `string`, optional.
+			pub event_name: Option<String>,
+			/// `EVENT_DATA`: `boolean`, optional.
+			pub event_data: Option<bool>,
+			/// `EVENT_ADDITIONAL`: `boolean`, optional.
+			pub event_additional: Option<bool>,
+			/// `MESSAGE_ID`: `string`, optional.
+			pub message_id: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputEvents {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					event_name: object.field("EVENT_NAME")?,
+					event_data: object.field("EVENT_DATA")?,
+					event_additional: object.field("EVENT_ADDITIONAL")?,
+					message_id: object.field("MESSAGE_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputEvents {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
+				crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EVENT_ADDITIONAL",
+					&self.event_additional,
+				)?;
+				crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `event.offline.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `process_id`: `any`, optional.
+			pub process_id: ::serde_json::Value,
+			/// `events`: `object[]`, optional.
+			pub events: Vec<OutputEvents>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["process_id", "events"], &[])?;
+				Ok(Self {
+					process_id: object.field("process_id")?,
+					events: object.field("events")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("process_id", &self.process_id)?;
+				map.serialize_entry("events", &self.events)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "event.offline.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `event.offline.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+	pub mod list {
+		/// Error codes of `event.offline.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED` (HTTP 403)
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The object `params.filter` of `event.offline.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The object `params.order` of `event.offline.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `result` of `event.offline.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, optional.
+			pub id: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			pub timestamp_x: Option<String>,
+			/// `EVENT_NAME`: `string`, optional.
+			pub event_name: Option<String>,
+			/// `EVENT_DATA`: `boolean`, optional.
+			pub event_data: Option<bool>,
+			/// `EVENT_ADDITIONAL`: `boolean`, optional.
+			pub event_additional: Option<bool>,
+			/// `MESSAGE_ID`: `string`, optional.
+			pub message_id: Option<String>,
+			/// `PROCESS_ID`: `string`, optional.
+			pub process_id: Option<String>,
+			/// `ERROR`: `string`, optional.
+			pub error: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"TIMESTAMP_X",
+							"EVENT_NAME",
+							"EVENT_DATA",
+							"EVENT_ADDITIONAL",
+							"MESSAGE_ID",
+							"PROCESS_ID",
+							"ERROR",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					timestamp_x: object.field("TIMESTAMP_X")?,
+					event_name: object.field("EVENT_NAME")?,
+					event_data: object.field("EVENT_DATA")?,
+					event_additional: object.field("EVENT_ADDITIONAL")?,
+					message_id: object.field("MESSAGE_ID")?,
+					process_id: object.field("PROCESS_ID")?,
+					error: object.field("ERROR")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
+				crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EVENT_ADDITIONAL",
+					&self.event_additional,
+				)?;
+				crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
+				crate::support::opt_entry(&mut map, "PROCESS_ID", &self.process_id)?;
+				crate::support::opt_entry(&mut map, "ERROR", &self.error)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "event.offline.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::List {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
 }
 /// Types of `event.unbind`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
 pub mod unbind {
-    /// Error codes of `event.unbind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ACCESS_DENIED` (HTTP 403)
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-    error_code!(Error);
-    /// The object `result` of `event.unbind`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `count`: `integer`, optional.
-        pub count: ::std::option::Option<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["count"], &[])?;
-            ::std::result::Result::Ok(Self {
-                count: object.field("count")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "count", &self.count)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Unbind {
-        const NAME: &'static str = "event.unbind";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `event.unbind`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ACCESS_DENIED` (HTTP 403)
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+	error_code!(Error);
+	/// The object `result` of `event.unbind`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-unbind.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `count`: `integer`, optional.
+		pub count: Option<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["count"], &[])?;
+			Ok(Self {
+				count: object.field("count")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "count", &self.count)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Unbind {
+		const NAME: &'static str = "event.unbind";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }

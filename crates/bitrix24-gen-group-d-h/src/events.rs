@@ -11,72 +11,65 @@
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Events {
-    /// `SCOPE`: `string`, optional.
-    pub scope: ::std::option::Option<::std::string::String>,
-    /// `FULL`: `boolean`, optional.
-    pub full: ::std::option::Option<bool>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `SCOPE`: `string`, optional.
+	pub scope: Option<String>,
+	/// `FULL`: `boolean`, optional.
+	pub full: Option<bool>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Events {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            scope: ::std::default::Default::default(),
-            full: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `SCOPE`.
-    pub fn scope(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.scope = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `FULL`.
-    pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.full = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			scope: Default::default(),
+			full: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `SCOPE`.
+	pub fn scope(mut self, value: impl Into<String>) -> Self {
+		self.scope = Some(value.into());
+		self
+	}
+	/// Sets `FULL`.
+	pub fn full(mut self, value: impl Into<bool>) -> Self {
+		self.full = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Events {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
-        crate::support::opt_entry(&mut map, "FULL", &self.full)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
+		crate::support::opt_entry(&mut map, "FULL", &self.full)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Events {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            scope: object.exact_str("SCOPE")?,
-            full: object.field("FULL")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			scope: object.exact_str("SCOPE")?,
+			full: object.field("FULL")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Events);
@@ -84,15 +77,15 @@ deserialize_via_from_value!(Events);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/events.html>
 pub mod events {
-    /// Error codes of `events`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The `result` of the call: `object`.
-    pub type Output = ::serde_json::Value;
-    impl ::bitrix24_runtime::Method for super::Events {
-        const NAME: &'static str = "events";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `events`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The `result` of the call: `object`.
+	pub type Output = ::serde_json::Value;
+	impl ::bitrix24_runtime::Method for super::Events {
+		const NAME: &'static str = "events";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }

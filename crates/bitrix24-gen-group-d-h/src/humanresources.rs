@@ -3,6669 +3,6202 @@
 //! Methods of the scope folder `humanresources` (24 methods); cargo feature `humanresources`.
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::employee`.
-    pub mod employee {
-        /// `humanresources.employee.count`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`count::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Count {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Count {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Count {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Count {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Count);
-        /// `humanresources.employee.multidepartment`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`multidepartment::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`multidepartment::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Multidepartment {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Multidepartment {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Multidepartment {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Multidepartment {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Multidepartment);
-        /// `humanresources.employee.search`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-        ///
-        /// Required: `name`. Optional: `nodeId`, `select`.
-        ///
-        /// Result: `object` ([`search::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`search::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Search {
-            /// `name`: `string`, required.
-            pub name: ::std::string::String,
-            /// `nodeId`: `integer`, optional.
-            pub node_id: ::std::option::Option<i64>,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Search {
-            /// The call with its required parameters: `name`.
-            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    name: name.into(),
-                    node_id: ::std::default::Default::default(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `nodeId`.
-            pub fn node_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.node_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Search {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("name", &self.name)?;
-                crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Search {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    node_id: object.field("nodeId")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Search);
-        /// `humanresources.employee.subordinates`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`subordinates::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`subordinates::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Subordinates {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Subordinates {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Subordinates {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Subordinates {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Subordinates);
-        /// Types of `humanresources.employee.count`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
-        pub mod count {
-            /// Error codes of `humanresources.employee.count`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `humanresources.employee.count`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `total`: `integer`, optional.
-                pub total: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["total"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        total: object.field("total")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "total", &self.total)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Count {
-                const NAME: &'static str = "humanresources.employee.count";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::employee::field`.
-        pub mod field {
-            /// `humanresources.employee.field.get`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `humanresources.employee.field.list`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `humanresources.employee.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
-            pub mod get {
-                /// Error codes of `humanresources.employee.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `humanresources.employee.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `description`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::serde_json::Value,
-                    /// `editable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub element_type: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `requiredGroups`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required_groups: ::serde_json::Value,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            description: object.soft("description"),
-                            editable: object.soft("editable"),
-                            element_type: object.soft("elementType"),
-                            filterable: object.soft("filterable"),
-                            multiple: object.soft("multiple"),
-                            name: object.soft("name"),
-                            required_groups: object.soft("requiredGroups"),
-                            sortable: object.soft("sortable"),
-                            title: object.soft("title"),
-                            type_: object.soft("type"),
-                            validation_rules: object.soft("validationRules"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("description", &self.description)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.employee.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "humanresources.employee.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `humanresources.employee.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
-            pub mod list {
-                /// Error codes of `humanresources.employee.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `humanresources.employee.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `description`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::serde_json::Value,
-                    /// `editable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub element_type: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `requiredGroups`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required_groups: ::serde_json::Value,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            description: object.soft("description"),
-                            editable: object.soft("editable"),
-                            element_type: object.soft("elementType"),
-                            filterable: object.soft("filterable"),
-                            multiple: object.soft("multiple"),
-                            name: object.soft("name"),
-                            required_groups: object.soft("requiredGroups"),
-                            sortable: object.soft("sortable"),
-                            title: object.soft("title"),
-                            type_: object.soft("type"),
-                            validation_rules: object.soft("validationRules"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("description", &self.description)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.employee.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "humanresources.employee.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `humanresources.employee.multidepartment`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
-        pub mod multidepartment {
-            /// Error codes of `humanresources.employee.multidepartment`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.employees.departments` of `humanresources.employee.multidepartment`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputEmployeesDepartments {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputEmployeesDepartments {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputEmployeesDepartments {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.employees` of `humanresources.employee.multidepartment`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputEmployees {
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `departments`: `array`, optional.
-                pub departments: ::std::vec::Vec<OutputEmployeesDepartments>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputEmployees {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.field("userId")?,
-                        name: object.field("name")?,
-                        work_position: object.field("workPosition")?,
-                        departments: object.field("departments")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputEmployees {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    map.serialize_entry("departments", &self.departments)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.employee.multidepartment`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `employees`: `array`, optional.
-                pub employees: ::std::vec::Vec<OutputEmployees>,
-                /// `total`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub total: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["employees", "total"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        employees: object.field("employees")?,
-                        total: object.soft("total"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("employees", &self.employees)?;
-                    crate::support::opt_entry(&mut map, "total", &self.total)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Multidepartment {
-                const NAME: &'static str = "humanresources.employee.multidepartment";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::Multidepartment {
-                type Item = OutputEmployees;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputEmployees> {
-                    output.employees
-                }
-            }
-            deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputEmployees);
-        }
-        /// Types of `humanresources.employee.search`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-        pub mod search {
-            /// Error codes of `humanresources.employee.search`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                BitrixRestV3ExceptionUnknowndtopropertyexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                BitrixRestV3ExceptionInvalidselectexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionUnknowndtopropertyexception =
-                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                BitrixRestV3ExceptionInvalidselectexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items.departments` of `humanresources.employee.search`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemsDepartments {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemsDepartments {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemsDepartments {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.items` of `humanresources.employee.search`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `userId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// `departments`: `object[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub departments: ::std::vec::Vec<OutputItemsDepartments>,
-                /// `teams`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub teams: ::std::vec::Vec<::serde_json::Value>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.soft("userId"),
-                        name: object.soft("name"),
-                        work_position: object.soft("workPosition"),
-                        avatar: object.soft("avatar"),
-                        url: object.soft("url"),
-                        departments: object.soft("departments"),
-                        teams: object.soft("teams"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    map.serialize_entry("departments", &self.departments)?;
-                    map.serialize_entry("teams", &self.teams)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.employee.search`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Search {
-                const NAME: &'static str = "humanresources.employee.search";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `humanresources.employee.subordinates`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
-        pub mod subordinates {
-            /// Error codes of `humanresources.employee.subordinates`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.departments` of `humanresources.employee.subordinates`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDepartments {
-                /// `nodeId`: `integer`, optional.
-                pub node_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `role`: `string`, optional.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `subordinatesCount`: `integer`, optional.
-                pub subordinates_count: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDepartments {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        node_id: object.field("nodeId")?,
-                        name: object.field("name")?,
-                        role: object.field("role")?,
-                        subordinates_count: object.field("subordinatesCount")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDepartments {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "subordinatesCount",
-                        &self.subordinates_count,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.employee.subordinates`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `departments`: `array`, optional.
-                pub departments: ::std::vec::Vec<OutputDepartments>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["userId", "departments"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.field("userId")?,
-                        departments: object.field("departments")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    map.serialize_entry("departments", &self.departments)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Subordinates {
-                const NAME: &'static str = "humanresources.employee.subordinates";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `v3::node`.
-    pub mod node {
-        /// `humanresources.node.add`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-        ///
-        /// Required: `type`, `name`, `parentId`. Optional: `description`, `colorName`, `userIds`, `moveUsersToNode`, `createChat`, `bindingChatIds`, `createChannel`, `bindingChannelIds`, `createCollab`, `bindingCollabIds`, `settings`.
-        ///
-        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `type`: `string`, required.
-            ///
-            /// Values: `DEPARTMENT`, `TEAM`.
-            pub type_: add::Type,
-            /// `name`: `string`, required.
-            pub name: ::std::string::String,
-            /// `parentId`: `integer`, required.
-            pub parent_id: i64,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `colorName`: `string`, optional.
-            ///
-            /// Values: `blue`, `green`, `cyan`, `orange`, `purple`, `pink`.
-            pub color_name: ::std::option::Option<add::ColorName>,
-            /// `userIds`: `object`, optional.
-            pub user_ids: ::std::option::Option<add::UserIds>,
-            /// `moveUsersToNode`: `boolean`, optional.
-            pub move_users_to_node: ::std::option::Option<bool>,
-            /// `createChat`: `boolean`, optional.
-            pub create_chat: ::std::option::Option<bool>,
-            /// `bindingChatIds`: `array`, optional.
-            pub binding_chat_ids: ::std::option::Option<::serde_json::Value>,
-            /// `createChannel`: `boolean`, optional.
-            pub create_channel: ::std::option::Option<bool>,
-            /// `bindingChannelIds`: `array`, optional.
-            pub binding_channel_ids: ::std::option::Option<::serde_json::Value>,
-            /// `createCollab`: `boolean`, optional.
-            pub create_collab: ::std::option::Option<bool>,
-            /// `bindingCollabIds`: `array`, optional.
-            pub binding_collab_ids: ::std::option::Option<::serde_json::Value>,
-            /// `settings`: `object`, optional.
-            pub settings: ::std::option::Option<add::Settings>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `type`, `name`, `parentId`.
-            pub fn new(
-                type_: impl ::std::convert::Into<add::Type>,
-                name: impl ::std::convert::Into<::std::string::String>,
-                parent_id: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                Self {
-                    type_: type_.into(),
-                    name: name.into(),
-                    parent_id: parent_id.into(),
-                    description: ::std::default::Default::default(),
-                    color_name: ::std::default::Default::default(),
-                    user_ids: ::std::default::Default::default(),
-                    move_users_to_node: ::std::default::Default::default(),
-                    create_chat: ::std::default::Default::default(),
-                    binding_chat_ids: ::std::default::Default::default(),
-                    create_channel: ::std::default::Default::default(),
-                    binding_channel_ids: ::std::default::Default::default(),
-                    create_collab: ::std::default::Default::default(),
-                    binding_collab_ids: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `colorName`.
-            pub fn color_name(
-                mut self,
-                value: impl ::std::convert::Into<add::ColorName>,
-            ) -> Self {
-                self.color_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `userIds`.
-            pub fn user_ids(
-                mut self,
-                value: impl ::std::convert::Into<add::UserIds>,
-            ) -> Self {
-                self.user_ids = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `moveUsersToNode`.
-            pub fn move_users_to_node(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.move_users_to_node = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `createChat`.
-            pub fn create_chat(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.create_chat = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `bindingChatIds`.
-            pub fn binding_chat_ids(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.binding_chat_ids = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `createChannel`.
-            pub fn create_channel(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.create_channel = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `bindingChannelIds`.
-            pub fn binding_channel_ids(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.binding_channel_ids = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `createCollab`.
-            pub fn create_collab(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.create_collab = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `bindingCollabIds`.
-            pub fn binding_collab_ids(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.binding_collab_ids = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<add::Settings>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("type", &self.type_)?;
-                map.serialize_entry("name", &self.name)?;
-                map.serialize_entry("parentId", &self.parent_id)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-                crate::support::opt_entry(&mut map, "userIds", &self.user_ids)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "moveUsersToNode",
-                    &self.move_users_to_node,
-                )?;
-                crate::support::opt_entry(&mut map, "createChat", &self.create_chat)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bindingChatIds",
-                    &self.binding_chat_ids,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "createChannel",
-                    &self.create_channel,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bindingChannelIds",
-                    &self.binding_channel_ids,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "createCollab",
-                    &self.create_collab,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "bindingCollabIds",
-                    &self.binding_collab_ids,
-                )?;
-                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
-                    name: object.field("name")?,
-                    parent_id: object.field("parentId")?,
-                    description: object.exact_str("description")?,
-                    color_name: object.field("colorName")?,
-                    user_ids: object.field("userIds")?,
-                    move_users_to_node: object.field("moveUsersToNode")?,
-                    create_chat: object.field("createChat")?,
-                    binding_chat_ids: object.field("bindingChatIds")?,
-                    create_channel: object.field("createChannel")?,
-                    binding_channel_ids: object.field("bindingChannelIds")?,
-                    create_collab: object.field("createCollab")?,
-                    binding_collab_ids: object.field("bindingCollabIds")?,
-                    settings: object.field("settings")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `humanresources.node.children`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
-        ///
-        /// Required: `id`. Optional: `select`.
-        ///
-        /// Result: `object` ([`children::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`children::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Children {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Children {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Children {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Children {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Children);
-        /// `humanresources.node.count`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`count::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Count {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Count {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Count {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Count {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Count);
-        /// `humanresources.node.edit`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
-        ///
-        /// Required: `id`. Optional: `name`, `description`, `colorName`.
-        ///
-        /// Result: `object` ([`edit::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`edit::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Edit {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `colorName`: `string`, optional.
-            ///
-            /// Values: `blue`, `green`, `cyan`, `orange`, `purple`, `pink`.
-            pub color_name: ::std::option::Option<edit::ColorName>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Edit {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    color_name: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `colorName`.
-            pub fn color_name(
-                mut self,
-                value: impl ::std::convert::Into<edit::ColorName>,
-            ) -> Self {
-                self.color_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Edit {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Edit {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    name: object.exact_str("name")?,
-                    description: object.exact_str("description")?,
-                    color_name: object.field("colorName")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Edit);
-        /// `humanresources.node.get`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-        ///
-        /// Required: `id`. Optional: `select`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `humanresources.node.list`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
-        ///
-        /// Required: `type`. Optional: `select`, `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `type`: `string`, required.
-            ///
-            /// Values: `DEPARTMENT`, `TEAM`.
-            pub type_: list::Type,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call with its required parameters: `type`.
-            pub fn new(type_: impl ::std::convert::Into<list::Type>) -> Self {
-                Self {
-                    type_: type_.into(),
-                    select: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("type", &self.type_)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
-                    select: object.field("select")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `humanresources.node.move`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
-        ///
-        /// Required: `id`, `parentId`. Optional: none.
-        ///
-        /// Result: `object` ([`move_::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`move_::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Move {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `parentId`: `integer`, required.
-            pub parent_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Move {
-            /// The call with its required parameters: `id`, `parentId`.
-            pub fn new(
-                id: impl ::std::convert::Into<i64>,
-                parent_id: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    parent_id: parent_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Move {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("parentId", &self.parent_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Move {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    parent_id: object.field("parentId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Move);
-        /// `humanresources.node.search`: REST 3.0, scope `humanresources`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
-        ///
-        /// Required: `type`, `name`. Optional: `parentId`, `pagination`.
-        ///
-        /// Result: `object` ([`search::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`search::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Search {
-            /// `type`: `string`, required.
-            ///
-            /// Values: `DEPARTMENT`, `TEAM`.
-            pub type_: search::Type,
-            /// `name`: `string`, required.
-            pub name: ::std::string::String,
-            /// `parentId`: `integer`, optional.
-            pub parent_id: ::std::option::Option<i64>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Search {
-            /// The call with its required parameters: `type`, `name`.
-            pub fn new(
-                type_: impl ::std::convert::Into<search::Type>,
-                name: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    type_: type_.into(),
-                    name: name.into(),
-                    parent_id: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `parentId`.
-            pub fn parent_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.parent_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Search {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("type", &self.type_)?;
-                map.serialize_entry("name", &self.name)?;
-                crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Search {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    type_: object.field("type")?,
-                    name: object.field("name")?,
-                    parent_id: object.field("parentId")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Search);
-        /// Types of `humanresources.node.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-        pub mod add {
-            /// Error codes of `humanresources.node.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.type` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Type {
-                /// `DEPARTMENT`
-                Department,
-                /// `TEAM`
-                Team,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
-            /// Allowed values of `params.colorName` in `humanresources.node.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ColorName {
-                /// `blue`
-                Blue,
-                /// `green`
-                Green,
-                /// `cyan`
-                Cyan,
-                /// `orange`
-                Orange,
-                /// `purple`
-                Purple,
-                /// `pink`
-                Pink,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ColorName { Blue = "blue", Green = "green", Cyan = "cyan", Orange =
-                "orange", Purple = "purple", Pink = "pink" }
-            );
-            /// The object `params.userIds` of `humanresources.node.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct UserIds {
-                /// `MEMBER_HEAD`: `array`, optional.
-                pub member_head: ::std::option::Option<::serde_json::Value>,
-                /// `MEMBER_DEPUTY_HEAD`: `array`, optional.
-                pub member_deputy_head: ::std::option::Option<::serde_json::Value>,
-                /// `MEMBER_EMPLOYEE`: `array`, optional.
-                pub member_employee: ::std::option::Option<::serde_json::Value>,
-                /// `MEMBER_TEAM_HEAD`: `array`, optional.
-                pub member_team_head: ::std::option::Option<::serde_json::Value>,
-                /// `MEMBER_TEAM_DEPUTY_HEAD`: `array`, optional.
-                pub member_team_deputy_head: ::std::option::Option<::serde_json::Value>,
-                /// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
-                pub member_team_employee: ::std::option::Option<::serde_json::Value>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl UserIds {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        member_head: ::std::default::Default::default(),
-                        member_deputy_head: ::std::default::Default::default(),
-                        member_employee: ::std::default::Default::default(),
-                        member_team_head: ::std::default::Default::default(),
-                        member_team_deputy_head: ::std::default::Default::default(),
-                        member_team_employee: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `MEMBER_HEAD`.
-                pub fn member_head(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.member_head = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MEMBER_DEPUTY_HEAD`.
-                pub fn member_deputy_head(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.member_deputy_head = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MEMBER_EMPLOYEE`.
-                pub fn member_employee(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.member_employee = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MEMBER_TEAM_HEAD`.
-                pub fn member_team_head(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.member_team_head = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
-                pub fn member_team_deputy_head(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.member_team_deputy_head = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `MEMBER_TEAM_EMPLOYEE`.
-                pub fn member_team_employee(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.member_team_employee = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for UserIds {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEMBER_HEAD",
-                        &self.member_head,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEMBER_DEPUTY_HEAD",
-                        &self.member_deputy_head,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEMBER_EMPLOYEE",
-                        &self.member_employee,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEMBER_TEAM_HEAD",
-                        &self.member_team_head,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEMBER_TEAM_DEPUTY_HEAD",
-                        &self.member_team_deputy_head,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MEMBER_TEAM_EMPLOYEE",
-                        &self.member_team_employee,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for UserIds {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        member_head: object.field("MEMBER_HEAD")?,
-                        member_deputy_head: object.field("MEMBER_DEPUTY_HEAD")?,
-                        member_employee: object.field("MEMBER_EMPLOYEE")?,
-                        member_team_head: object.field("MEMBER_TEAM_HEAD")?,
-                        member_team_deputy_head: object
-                            .field("MEMBER_TEAM_DEPUTY_HEAD")?,
-                        member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(UserIds);
-            /// The object `params.settings` of `humanresources.node.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Settings {
-                /// `BUSINESS_PROC_AUTHORITY`: `array`, optional.
-                ///
-                /// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
-                pub business_proc_authority: ::std::option::Option<::serde_json::Value>,
-                /// `REPORTS_AUTHORITY`: `array`, optional.
-                ///
-                /// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
-                pub reports_authority: ::std::option::Option<::serde_json::Value>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Settings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        business_proc_authority: ::std::default::Default::default(),
-                        reports_authority: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `BUSINESS_PROC_AUTHORITY`.
-                pub fn business_proc_authority(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.business_proc_authority = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `REPORTS_AUTHORITY`.
-                pub fn reports_authority(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.reports_authority = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Settings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "BUSINESS_PROC_AUTHORITY",
-                        &self.business_proc_authority,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REPORTS_AUTHORITY",
-                        &self.reports_authority,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Settings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        business_proc_authority: object
-                            .field("BUSINESS_PROC_AUTHORITY")?,
-                        reports_authority: object.field("REPORTS_AUTHORITY")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Settings);
-            /// The object `result.members` of `humanresources.node.add`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputMembers {
-                /// `userId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `role`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputMembers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.soft("userId"),
-                        name: object.soft("name"),
-                        work_position: object.soft("workPosition"),
-                        role: object.soft("role"),
-                        avatar: object.soft("avatar"),
-                        url: object.soft("url"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputMembers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.node.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `string`, optional.
-                pub color_name: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `members`: `object[]`, optional.
-                pub members: ::std::vec::Vec<OutputMembers>,
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `workPosition`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `role`: `string`, optional.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                                "members",
-                                "userId",
-                                "workPosition",
-                                "role",
-                                "avatar",
-                                "url",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        members: object.field("members")?,
-                        user_id: object.field("userId")?,
-                        work_position: object.field("workPosition")?,
-                        role: object.field("role")?,
-                        avatar: object.field("avatar")?,
-                        url: object.field("url")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    map.serialize_entry("members", &self.members)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "humanresources.node.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `humanresources.node.children`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
-        pub mod children {
-            /// Error codes of `humanresources.node.children`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items` of `humanresources.node.children`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        type_: object.soft("type"),
-                        structure_id: object.soft("structureId"),
-                        parent_id: object.soft("parentId"),
-                        description: object.soft("description"),
-                        access_code: object.soft("accessCode"),
-                        user_count: object.soft("userCount"),
-                        color_name: object.soft("colorName"),
-                        xml_id: object.soft("xmlId"),
-                        created_at: object.soft("createdAt"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.node.children`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Children {
-                const NAME: &'static str = "humanresources.node.children";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::node::communication`.
-        pub mod communication {
-            /// `humanresources.node.communication.edit`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
-            ///
-            /// Required: `nodeId`, `communicationType`. Optional: `createDefault`, `ids`, `removeIds`, `withChildren`.
-            ///
-            /// Result: `object` ([`edit::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`edit::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Edit {
-                /// `nodeId`: `integer`, required.
-                pub node_id: i64,
-                /// `communicationType`: `string`, required.
-                ///
-                /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
-                pub communication_type: edit::CommunicationType,
-                /// `createDefault`: `boolean`, optional.
-                pub create_default: ::std::option::Option<bool>,
-                /// `ids`: `array`, optional.
-                pub ids: ::std::option::Option<::serde_json::Value>,
-                /// `removeIds`: `array`, optional.
-                pub remove_ids: ::std::option::Option<::serde_json::Value>,
-                /// `withChildren`: `boolean`, optional.
-                pub with_children: ::std::option::Option<bool>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Edit {
-                /// The call with its required parameters: `nodeId`, `communicationType`.
-                pub fn new(
-                    node_id: impl ::std::convert::Into<i64>,
-                    communication_type: impl ::std::convert::Into<
-                        edit::CommunicationType,
-                    >,
-                ) -> Self {
-                    Self {
-                        node_id: node_id.into(),
-                        communication_type: communication_type.into(),
-                        create_default: ::std::default::Default::default(),
-                        ids: ::std::default::Default::default(),
-                        remove_ids: ::std::default::Default::default(),
-                        with_children: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `createDefault`.
-                pub fn create_default(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.create_default = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ids`.
-                pub fn ids(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.ids = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `removeIds`.
-                pub fn remove_ids(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.remove_ids = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `withChildren`.
-                pub fn with_children(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.with_children = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Edit {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("nodeId", &self.node_id)?;
-                    map.serialize_entry("communicationType", &self.communication_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createDefault",
-                        &self.create_default,
-                    )?;
-                    crate::support::opt_entry(&mut map, "ids", &self.ids)?;
-                    crate::support::opt_entry(&mut map, "removeIds", &self.remove_ids)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "withChildren",
-                        &self.with_children,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Edit {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        node_id: object.field("nodeId")?,
-                        communication_type: object.field("communicationType")?,
-                        create_default: object.field("createDefault")?,
-                        ids: object.field("ids")?,
-                        remove_ids: object.field("removeIds")?,
-                        with_children: object.field("withChildren")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Edit);
-            /// `humanresources.node.communication.list`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-            ///
-            /// Required: `id`. Optional: none.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call with its required parameters: `id`.
-                pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `humanresources.node.communication.edit`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
-            pub mod edit {
-                /// Error codes of `humanresources.node.communication.edit`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.communicationType` in `humanresources.node.communication.edit`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum CommunicationType {
-                    /// `CHAT`
-                    Chat,
-                    /// `CHANNEL`
-                    Channel,
-                    /// `COLLAB`
-                    Collab,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    CommunicationType { Chat = "CHAT", Channel = "CHANNEL", Collab =
-                    "COLLAB" }
-                );
-                /// The object `result` of `humanresources.node.communication.edit`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `success`: `boolean`, optional.
-                    pub success: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["success"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            success: object.field("success")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "success", &self.success)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Edit {
-                    const NAME: &'static str = "humanresources.node.communication.edit";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `humanresources.node.communication.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-            pub mod list {
-                /// Error codes of `humanresources.node.communication.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// Allowed values of `result.chats.type` in `humanresources.node.communication.list`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OutputChatsType {
-                    /// `CHAT`
-                    Chat,
-                    /// `CHANNEL`
-                    Channel,
-                    /// `COLLAB`
-                    Collab,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    OutputChatsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
-                    "COLLAB" }
-                );
-                /// The object `result.chats` of `humanresources.node.communication.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputChats {
-                    /// `avatar`: `string`, optional.
-                    pub avatar: ::std::option::Option<::std::string::String>,
-                    /// `color`: `string`, optional.
-                    pub color: ::std::option::Option<::std::string::String>,
-                    /// `dialogId`: `string`, optional.
-                    pub dialog_id: ::std::option::Option<::std::string::String>,
-                    /// `hasAccess`: `boolean`, optional.
-                    pub has_access: ::std::option::Option<bool>,
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `isExtranet`: `boolean`, optional.
-                    pub is_extranet: ::std::option::Option<bool>,
-                    /// `originalNodeId`: `integer`, optional.
-                    pub original_node_id: ::std::option::Option<i64>,
-                    /// `subtitle`: `string`, optional.
-                    pub subtitle: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
-                    pub type_: ::std::option::Option<OutputChatsType>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputChats {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            avatar: object.field("avatar")?,
-                            color: object.field("color")?,
-                            dialog_id: object.field("dialogId")?,
-                            has_access: object.field("hasAccess")?,
-                            id: object.field("id")?,
-                            is_extranet: object.field("isExtranet")?,
-                            original_node_id: object.field("originalNodeId")?,
-                            subtitle: object.field("subtitle")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputChats {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                        crate::support::opt_entry(&mut map, "color", &self.color)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "dialogId",
-                            &self.dialog_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "hasAccess",
-                            &self.has_access,
-                        )?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "isExtranet",
-                            &self.is_extranet,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "originalNodeId",
-                            &self.original_node_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// Allowed values of `result.channels.type` in `humanresources.node.communication.list`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OutputChannelsType {
-                    /// `CHAT`
-                    Chat,
-                    /// `CHANNEL`
-                    Channel,
-                    /// `COLLAB`
-                    Collab,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    OutputChannelsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
-                    "COLLAB" }
-                );
-                /// The object `result.channels` of `humanresources.node.communication.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputChannels {
-                    /// `avatar`: `string`, optional.
-                    pub avatar: ::std::option::Option<::std::string::String>,
-                    /// `color`: `string`, optional.
-                    pub color: ::std::option::Option<::std::string::String>,
-                    /// `dialogId`: `string`, optional.
-                    pub dialog_id: ::std::option::Option<::std::string::String>,
-                    /// `hasAccess`: `boolean`, optional.
-                    pub has_access: ::std::option::Option<bool>,
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `isExtranet`: `boolean`, optional.
-                    pub is_extranet: ::std::option::Option<bool>,
-                    /// `originalNodeId`: `integer`, optional.
-                    pub original_node_id: ::std::option::Option<i64>,
-                    /// `subtitle`: `string`, optional.
-                    pub subtitle: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
-                    pub type_: ::std::option::Option<OutputChannelsType>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputChannels {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            avatar: object.field("avatar")?,
-                            color: object.field("color")?,
-                            dialog_id: object.field("dialogId")?,
-                            has_access: object.field("hasAccess")?,
-                            id: object.field("id")?,
-                            is_extranet: object.field("isExtranet")?,
-                            original_node_id: object.field("originalNodeId")?,
-                            subtitle: object.field("subtitle")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputChannels {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                        crate::support::opt_entry(&mut map, "color", &self.color)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "dialogId",
-                            &self.dialog_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "hasAccess",
-                            &self.has_access,
-                        )?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "isExtranet",
-                            &self.is_extranet,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "originalNodeId",
-                            &self.original_node_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// Allowed values of `result.collabs.type` in `humanresources.node.communication.list`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OutputCollabsType {
-                    /// `CHAT`
-                    Chat,
-                    /// `CHANNEL`
-                    Channel,
-                    /// `COLLAB`
-                    Collab,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    OutputCollabsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
-                    "COLLAB" }
-                );
-                /// The object `result.collabs` of `humanresources.node.communication.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputCollabs {
-                    /// `avatar`: `string`, optional.
-                    pub avatar: ::std::option::Option<::std::string::String>,
-                    /// `color`: `string`, optional.
-                    pub color: ::std::option::Option<::std::string::String>,
-                    /// `dialogId`: `string`, optional.
-                    pub dialog_id: ::std::option::Option<::std::string::String>,
-                    /// `hasAccess`: `boolean`, optional.
-                    pub has_access: ::std::option::Option<bool>,
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `isExtranet`: `boolean`, optional.
-                    pub is_extranet: ::std::option::Option<bool>,
-                    /// `originalNodeId`: `integer`, optional.
-                    pub original_node_id: ::std::option::Option<i64>,
-                    /// `subtitle`: `string`, optional.
-                    pub subtitle: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Values: `CHAT`, `CHANNEL`, `COLLAB`.
-                    pub type_: ::std::option::Option<OutputCollabsType>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputCollabs {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            avatar: object.field("avatar")?,
-                            color: object.field("color")?,
-                            dialog_id: object.field("dialogId")?,
-                            has_access: object.field("hasAccess")?,
-                            id: object.field("id")?,
-                            is_extranet: object.field("isExtranet")?,
-                            original_node_id: object.field("originalNodeId")?,
-                            subtitle: object.field("subtitle")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputCollabs {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                        crate::support::opt_entry(&mut map, "color", &self.color)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "dialogId",
-                            &self.dialog_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "hasAccess",
-                            &self.has_access,
-                        )?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "isExtranet",
-                            &self.is_extranet,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "originalNodeId",
-                            &self.original_node_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.node.communication.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `chats`: `array`, optional.
-                    pub chats: ::std::vec::Vec<OutputChats>,
-                    /// `chatsNoAccess`: `integer`, optional.
-                    pub chats_no_access: ::std::option::Option<i64>,
-                    /// `channels`: `array`, optional.
-                    pub channels: ::std::vec::Vec<OutputChannels>,
-                    /// `channelsNoAccess`: `integer`, optional.
-                    pub channels_no_access: ::std::option::Option<i64>,
-                    /// `collabs`: `array`, optional.
-                    pub collabs: ::std::vec::Vec<OutputCollabs>,
-                    /// `collabsNoAccess`: `integer`, optional.
-                    pub collabs_no_access: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "chats",
-                                    "chatsNoAccess",
-                                    "channels",
-                                    "channelsNoAccess",
-                                    "collabs",
-                                    "collabsNoAccess",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            chats: object.field("chats")?,
-                            chats_no_access: object.field("chatsNoAccess")?,
-                            channels: object.field("channels")?,
-                            channels_no_access: object.field("channelsNoAccess")?,
-                            collabs: object.field("collabs")?,
-                            collabs_no_access: object.field("collabsNoAccess")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("chats", &self.chats)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "chatsNoAccess",
-                            &self.chats_no_access,
-                        )?;
-                        map.serialize_entry("channels", &self.channels)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "channelsNoAccess",
-                            &self.channels_no_access,
-                        )?;
-                        map.serialize_entry("collabs", &self.collabs)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collabsNoAccess",
-                            &self.collabs_no_access,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "humanresources.node.communication.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `humanresources.node.count`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
-        pub mod count {
-            /// Error codes of `humanresources.node.count`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `humanresources.node.count`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `departments`: `integer`, optional.
-                pub departments: ::std::option::Option<i64>,
-                /// `teams`: `integer`, optional.
-                pub teams: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["departments", "teams"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        departments: object.field("departments")?,
-                        teams: object.field("teams")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "departments",
-                        &self.departments,
-                    )?;
-                    crate::support::opt_entry(&mut map, "teams", &self.teams)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Count {
-                const NAME: &'static str = "humanresources.node.count";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `humanresources.node.edit`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
-        pub mod edit {
-            /// Error codes of `humanresources.node.edit`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.colorName` in `humanresources.node.edit`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ColorName {
-                /// `blue`
-                Blue,
-                /// `green`
-                Green,
-                /// `cyan`
-                Cyan,
-                /// `orange`
-                Orange,
-                /// `purple`
-                Purple,
-                /// `pink`
-                Pink,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ColorName { Blue = "blue", Green = "green", Cyan = "cyan", Orange =
-                "orange", Purple = "purple", Pink = "pink" }
-            );
-            /// The object `result` of `humanresources.node.edit`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `string`, optional.
-                pub color_name: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Edit {
-                const NAME: &'static str = "humanresources.node.edit";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::node::field`.
-        pub mod field {
-            /// `humanresources.node.field.get`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `humanresources.node.field.list`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `humanresources.node.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
-            pub mod get {
-                /// Error codes of `humanresources.node.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `humanresources.node.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.node.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "humanresources.node.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `humanresources.node.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
-            pub mod list {
-                /// Error codes of `humanresources.node.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `humanresources.node.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.node.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "humanresources.node.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `humanresources.node.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-        pub mod get {
-            /// Error codes of `humanresources.node.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                BitrixRestV3ExceptionUnknowndtopropertyexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                BitrixRestV3ExceptionInvalidselectexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
-                BitrixRestV3ExceptionUnknowndtopropertyexception =
-                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                BitrixRestV3ExceptionInvalidselectexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item.members` of `humanresources.node.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemMembers {
-                /// `userId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `workPosition`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `role`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `url`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemMembers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.soft("userId"),
-                        name: object.soft("name"),
-                        work_position: object.soft("workPosition"),
-                        role: object.soft("role"),
-                        avatar: object.soft("avatar"),
-                        url: object.soft("url"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemMembers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workPosition",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item` of `humanresources.node.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::serde_json::Value,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// `members`: `object[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub members: ::std::vec::Vec<OutputItemMembers>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        type_: object.soft("type"),
-                        structure_id: object.soft("structureId"),
-                        parent_id: object.soft("parentId"),
-                        description: object.soft("description"),
-                        access_code: object.soft("accessCode"),
-                        user_count: object.soft("userCount"),
-                        color_name: object.soft("colorName"),
-                        xml_id: object.soft("xmlId"),
-                        created_at: object.soft("createdAt"),
-                        updated_at: object.soft("updatedAt"),
-                        members: object.soft("members"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    map.serialize_entry("members", &self.members)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.node.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "humanresources.node.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `humanresources.node.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
-        pub mod list {
-            /// Error codes of `humanresources.node.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                BitrixRestV3ExceptionUnknowndtopropertyexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                BitrixRestV3ExceptionInvalidselectexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionUnknowndtopropertyexception =
-                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                BitrixRestV3ExceptionInvalidselectexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.type` in `humanresources.node.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Type {
-                /// `DEPARTMENT`
-                Department,
-                /// `TEAM`
-                Team,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
-            /// The object `result.items` of `humanresources.node.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        type_: object.soft("type"),
-                        structure_id: object.soft("structureId"),
-                        parent_id: object.soft("parentId"),
-                        description: object.soft("description"),
-                        access_code: object.soft("accessCode"),
-                        user_count: object.soft("userCount"),
-                        color_name: object.soft("colorName"),
-                        xml_id: object.soft("xmlId"),
-                        created_at: object.soft("createdAt"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.node.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "humanresources.node.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::node::member`.
-        pub mod member {
-            /// `humanresources.node.member.add`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
-            ///
-            /// Required: `nodeId`, `userIds`, `role`. Optional: none.
-            ///
-            /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Add {
-                /// `nodeId`: `integer`, required.
-                pub node_id: i64,
-                /// `userIds`: `array`, required.
-                pub user_ids: ::serde_json::Value,
-                /// `role`: `string`, required.
-                ///
-                /// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
-                pub role: add::Role,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Add {
-                /// The call with its required parameters: `nodeId`, `userIds`, `role`.
-                pub fn new(
-                    node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::convert::Into<::serde_json::Value>,
-                    role: impl ::std::convert::Into<add::Role>,
-                ) -> Self {
-                    Self {
-                        node_id: node_id.into(),
-                        user_ids: user_ids.into(),
-                        role: role.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Add {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("nodeId", &self.node_id)?;
-                    map.serialize_entry("userIds", &self.user_ids)?;
-                    map.serialize_entry("role", &self.role)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Add {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        node_id: object.field("nodeId")?,
-                        user_ids: object.field("userIds")?,
-                        role: object.field("role")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Add);
-            /// `humanresources.node.member.move`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
-            ///
-            /// Required: `nodeId`, `userIds`. Optional: `role`.
-            ///
-            /// Result: `object` ([`move_::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`move_::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Move {
-                /// `nodeId`: `integer`, required.
-                pub node_id: i64,
-                /// `userIds`: `array`, required.
-                pub user_ids: ::serde_json::Value,
-                /// `role`: `string`, optional.
-                ///
-                /// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
-                pub role: ::std::option::Option<move_::Role>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Move {
-                /// The call with its required parameters: `nodeId`, `userIds`.
-                pub fn new(
-                    node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    Self {
-                        node_id: node_id.into(),
-                        user_ids: user_ids.into(),
-                        role: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `role`.
-                pub fn role(
-                    mut self,
-                    value: impl ::std::convert::Into<move_::Role>,
-                ) -> Self {
-                    self.role = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Move {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("nodeId", &self.node_id)?;
-                    map.serialize_entry("userIds", &self.user_ids)?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Move {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        node_id: object.field("nodeId")?,
-                        user_ids: object.field("userIds")?,
-                        role: object.field("role")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Move);
-            /// `humanresources.node.member.remove`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
-            ///
-            /// Required: `nodeId`, `userIds`. Optional: none.
-            ///
-            /// Result: `object` ([`remove::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`remove::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Remove {
-                /// `nodeId`: `integer`, required.
-                pub node_id: i64,
-                /// `userIds`: `array`, required.
-                pub user_ids: ::serde_json::Value,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Remove {
-                /// The call with its required parameters: `nodeId`, `userIds`.
-                pub fn new(
-                    node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    Self {
-                        node_id: node_id.into(),
-                        user_ids: user_ids.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Remove {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("nodeId", &self.node_id)?;
-                    map.serialize_entry("userIds", &self.user_ids)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Remove {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        node_id: object.field("nodeId")?,
-                        user_ids: object.field("userIds")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Remove);
-            /// `humanresources.node.member.set`: REST 3.0, scope `humanresources`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
-            ///
-            /// Required: `nodeId`, `userIds`. Optional: none.
-            ///
-            /// Result: `object` ([`set::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`set::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Set {
-                /// `nodeId`: `integer`, required.
-                pub node_id: i64,
-                /// `userIds`: `object`, required.
-                pub user_ids: set::UserIds,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Set {
-                /// The call with its required parameters: `nodeId`, `userIds`.
-                pub fn new(
-                    node_id: impl ::std::convert::Into<i64>,
-                    user_ids: impl ::std::convert::Into<set::UserIds>,
-                ) -> Self {
-                    Self {
-                        node_id: node_id.into(),
-                        user_ids: user_ids.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Set {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("nodeId", &self.node_id)?;
-                    map.serialize_entry("userIds", &self.user_ids)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Set {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        node_id: object.field("nodeId")?,
-                        user_ids: object.field("userIds")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Set);
-            /// Types of `humanresources.node.member.add`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
-            pub mod add {
-                /// Error codes of `humanresources.node.member.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.role` in `humanresources.node.member.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Role {
-                    /// `MEMBER_HEAD`
-                    MemberHead,
-                    /// `MEMBER_DEPUTY_HEAD`
-                    MemberDeputyHead,
-                    /// `MEMBER_EMPLOYEE`
-                    MemberEmployee,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Role { MemberHead = "MEMBER_HEAD", MemberDeputyHead =
-                    "MEMBER_DEPUTY_HEAD", MemberEmployee = "MEMBER_EMPLOYEE" }
-                );
-                /// The object `result` of `humanresources.node.member.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `success`: `boolean`, optional.
-                    pub success: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["success"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            success: object.field("success")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "success", &self.success)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Add {
-                    const NAME: &'static str = "humanresources.node.member.add";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Methods under `v3::node::member::field`.
-            pub mod field {
-                /// `humanresources.node.member.field.get`: REST 3.0, scope `humanresources`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
-                ///
-                /// Required: `name`. Optional: `select`.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `name`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `name`.
-                    pub fn new(
-                        name: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            name: name.into(),
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// `humanresources.node.member.field.list`: REST 3.0, scope `humanresources`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
-                ///
-                /// Required: none. Optional: `select`.
-                ///
-                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `humanresources.node.member.field.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
-                pub mod get {
-                    /// Error codes of `humanresources.node.member.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                        BitrixRestV3ExceptionValidationRequestvalidationexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionValidationRequestvalidationexception
-                        =
-                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.item` of `humanresources.node.member.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `humanresources.node.member.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["item"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                item: object.field("item")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "humanresources.node.member.field.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-                /// Types of `humanresources.node.member.field.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
-                pub mod list {
-                    /// Error codes of `humanresources.node.member.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.items` of `humanresources.node.member.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `description`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub description: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                description: object.soft("description"),
-                                filterable: object.soft("filterable"),
-                                name: object.soft("name"),
-                                sortable: object.soft("sortable"),
-                                title: object.soft("title"),
-                                type_: object.soft("type"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("description", &self.description)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `humanresources.node.member.field.list`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["items"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                items: object.field("items")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("items", &self.items)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "humanresources.node.member.field.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Types of `humanresources.node.member.move`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
-            pub mod move_ {
-                /// Error codes of `humanresources.node.member.move`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.role` in `humanresources.node.member.move`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Role {
-                    /// `MEMBER_HEAD`
-                    MemberHead,
-                    /// `MEMBER_DEPUTY_HEAD`
-                    MemberDeputyHead,
-                    /// `MEMBER_EMPLOYEE`
-                    MemberEmployee,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Role { MemberHead = "MEMBER_HEAD", MemberDeputyHead =
-                    "MEMBER_DEPUTY_HEAD", MemberEmployee = "MEMBER_EMPLOYEE" }
-                );
-                /// The object `result` of `humanresources.node.member.move`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `success`: `boolean`, optional.
-                    pub success: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["success"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            success: object.field("success")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "success", &self.success)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Move {
-                    const NAME: &'static str = "humanresources.node.member.move";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `humanresources.node.member.remove`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
-            pub mod remove {
-                /// Error codes of `humanresources.node.member.remove`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.failed` of `humanresources.node.member.remove`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputFailed {
-                    /// `userId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `reason`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub reason: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputFailed {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            user_id: object.soft("userId"),
-                            reason: object.soft("reason"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputFailed {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        crate::support::opt_entry(&mut map, "reason", &self.reason)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.node.member.remove`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `removed`: `array`, optional.
-                    pub removed: ::std::vec::Vec<::serde_json::Value>,
-                    /// `failed`: `object[]`, optional.
-                    pub failed: ::std::vec::Vec<OutputFailed>,
-                    /// `userId`: `integer`, optional.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `reason`: `string`, optional.
-                    pub reason: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["removed", "failed", "userId", "reason"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            removed: object.field("removed")?,
-                            failed: object.field("failed")?,
-                            user_id: object.field("userId")?,
-                            reason: object.field("reason")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("removed", &self.removed)?;
-                        map.serialize_entry("failed", &self.failed)?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        crate::support::opt_entry(&mut map, "reason", &self.reason)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Remove {
-                    const NAME: &'static str = "humanresources.node.member.remove";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `humanresources.node.member.set`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
-            pub mod set {
-                /// Error codes of `humanresources.node.member.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                    BitrixRestV3ExceptionInsufficientscopeexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionInsufficientscopeexception =
-                    "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `params.userIds` of `humanresources.node.member.set`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct UserIds {
-                    /// `MEMBER_HEAD`: `array`, optional.
-                    pub member_head: ::std::option::Option<::serde_json::Value>,
-                    /// `MEMBER_DEPUTY_HEAD`: `array`, optional.
-                    pub member_deputy_head: ::std::option::Option<::serde_json::Value>,
-                    /// `MEMBER_EMPLOYEE`: `array`, optional.
-                    pub member_employee: ::std::option::Option<::serde_json::Value>,
-                    /// `MEMBER_TEAM_HEAD`: `array`, optional.
-                    pub member_team_head: ::std::option::Option<::serde_json::Value>,
-                    /// `MEMBER_TEAM_DEPUTY_HEAD`: `array`, optional.
-                    pub member_team_deputy_head: ::std::option::Option<
-                        ::serde_json::Value,
-                    >,
-                    /// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
-                    pub member_team_employee: ::std::option::Option<::serde_json::Value>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl UserIds {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            member_head: ::std::default::Default::default(),
-                            member_deputy_head: ::std::default::Default::default(),
-                            member_employee: ::std::default::Default::default(),
-                            member_team_head: ::std::default::Default::default(),
-                            member_team_deputy_head: ::std::default::Default::default(),
-                            member_team_employee: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `MEMBER_HEAD`.
-                    pub fn member_head(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.member_head = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `MEMBER_DEPUTY_HEAD`.
-                    pub fn member_deputy_head(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.member_deputy_head = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Sets `MEMBER_EMPLOYEE`.
-                    pub fn member_employee(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.member_employee = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `MEMBER_TEAM_HEAD`.
-                    pub fn member_team_head(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.member_team_head = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
-                    pub fn member_team_deputy_head(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.member_team_deputy_head = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Sets `MEMBER_TEAM_EMPLOYEE`.
-                    pub fn member_team_employee(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.member_team_employee = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for UserIds {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MEMBER_HEAD",
-                            &self.member_head,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MEMBER_DEPUTY_HEAD",
-                            &self.member_deputy_head,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MEMBER_EMPLOYEE",
-                            &self.member_employee,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MEMBER_TEAM_HEAD",
-                            &self.member_team_head,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MEMBER_TEAM_DEPUTY_HEAD",
-                            &self.member_team_deputy_head,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "MEMBER_TEAM_EMPLOYEE",
-                            &self.member_team_employee,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for UserIds {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            member_head: object.field("MEMBER_HEAD")?,
-                            member_deputy_head: object.field("MEMBER_DEPUTY_HEAD")?,
-                            member_employee: object.field("MEMBER_EMPLOYEE")?,
-                            member_team_head: object.field("MEMBER_TEAM_HEAD")?,
-                            member_team_deputy_head: object
-                                .field("MEMBER_TEAM_DEPUTY_HEAD")?,
-                            member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(UserIds);
-                /// The object `result` of `humanresources.node.member.set`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `success`: `boolean`, optional.
-                    pub success: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["success"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            success: object.field("success")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "success", &self.success)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Set {
-                    const NAME: &'static str = "humanresources.node.member.set";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `humanresources.node.move`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
-        pub mod move_ {
-            /// Error codes of `humanresources.node.move`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `humanresources.node.move`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `string`, optional.
-                pub color_name: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Move {
-                const NAME: &'static str = "humanresources.node.move";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `humanresources.node.search`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
-        pub mod search {
-            /// Error codes of `humanresources.node.search`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
-                BitrixRestV3ExceptionInsufficientscopeexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInsufficientscopeexception =
-                "BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.type` in `humanresources.node.search`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Type {
-                /// `DEPARTMENT`
-                Department,
-                /// `TEAM`
-                Team,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
-            /// The object `result.items` of `humanresources.node.search`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub color_name: ::serde_json::Value,
-                /// `xmlId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub xml_id: ::serde_json::Value,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        type_: object.soft("type"),
-                        structure_id: object.soft("structureId"),
-                        parent_id: object.soft("parentId"),
-                        description: object.soft("description"),
-                        access_code: object.soft("accessCode"),
-                        user_count: object.soft("userCount"),
-                        color_name: object.soft("colorName"),
-                        xml_id: object.soft("xmlId"),
-                        created_at: object.soft("createdAt"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    map.serialize_entry("colorName", &self.color_name)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `humanresources.node.search`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `structureId`: `integer`, optional.
-                pub structure_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `accessCode`: `string`, optional.
-                pub access_code: ::std::option::Option<::std::string::String>,
-                /// `userCount`: `integer`, optional.
-                pub user_count: ::std::option::Option<i64>,
-                /// `colorName`: `string`, optional.
-                pub color_name: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "items",
-                                "id",
-                                "name",
-                                "type",
-                                "structureId",
-                                "parentId",
-                                "description",
-                                "accessCode",
-                                "userCount",
-                                "colorName",
-                                "xmlId",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        type_: object.field("type")?,
-                        structure_id: object.field("structureId")?,
-                        parent_id: object.field("parentId")?,
-                        description: object.field("description")?,
-                        access_code: object.field("accessCode")?,
-                        user_count: object.field("userCount")?,
-                        color_name: object.field("colorName")?,
-                        xml_id: object.field("xmlId")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "structureId",
-                        &self.structure_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "accessCode",
-                        &self.access_code,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-                    crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-                    crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Search {
-                const NAME: &'static str = "humanresources.node.search";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `v3::employee`.
+	pub mod employee {
+		/// `humanresources.employee.count`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`count::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Count {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Count {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Count {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Count {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Count);
+		/// `humanresources.employee.multidepartment`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`multidepartment::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`multidepartment::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Multidepartment {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Multidepartment {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Multidepartment {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Multidepartment {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Multidepartment);
+		/// `humanresources.employee.search`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+		///
+		/// Required: `name`. Optional: `nodeId`, `select`.
+		///
+		/// Result: `object` ([`search::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`search::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Search {
+			/// `name`: `string`, required.
+			pub name: String,
+			/// `nodeId`: `integer`, optional.
+			pub node_id: Option<i64>,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Search {
+			/// The call with its required parameters: `name`.
+			pub fn new(name: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					node_id: Default::default(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `nodeId`.
+			pub fn node_id(mut self, value: impl Into<i64>) -> Self {
+				self.node_id = Some(value.into());
+				self
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Search {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("name", &self.name)?;
+				crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Search {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					node_id: object.field("nodeId")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Search);
+		/// `humanresources.employee.subordinates`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`subordinates::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`subordinates::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Subordinates {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Subordinates {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Subordinates {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Subordinates {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Subordinates);
+		/// Types of `humanresources.employee.count`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
+		pub mod count {
+			/// Error codes of `humanresources.employee.count`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `humanresources.employee.count`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-count.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `total`: `integer`, optional.
+				pub total: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["total"], &[])?;
+					Ok(Self {
+						total: object.field("total")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "total", &self.total)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Count {
+				const NAME: &'static str = "humanresources.employee.count";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::employee::field`.
+		pub mod field {
+			/// `humanresources.employee.field.get`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `humanresources.employee.field.list`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `humanresources.employee.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+			pub mod get {
+				/// Error codes of `humanresources.employee.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `humanresources.employee.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `description`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: ::serde_json::Value,
+					/// `editable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub editable: Option<bool>,
+					/// `elementType`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub element_type: ::serde_json::Value,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `multiple`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<bool>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `requiredGroups`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required_groups: ::serde_json::Value,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `validationRules`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub validation_rules: Vec<::serde_json::Value>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							description: object.soft("description"),
+							editable: object.soft("editable"),
+							element_type: object.soft("elementType"),
+							filterable: object.soft("filterable"),
+							multiple: object.soft("multiple"),
+							name: object.soft("name"),
+							required_groups: object.soft("requiredGroups"),
+							sortable: object.soft("sortable"),
+							title: object.soft("title"),
+							type_: object.soft("type"),
+							validation_rules: object.soft("validationRules"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("description", &self.description)?;
+						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+						map.serialize_entry("elementType", &self.element_type)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						map.serialize_entry("requiredGroups", &self.required_groups)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						map.serialize_entry("validationRules", &self.validation_rules)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.employee.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "humanresources.employee.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `humanresources.employee.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+			pub mod list {
+				/// Error codes of `humanresources.employee.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `humanresources.employee.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `description`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: ::serde_json::Value,
+					/// `editable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub editable: Option<bool>,
+					/// `elementType`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub element_type: ::serde_json::Value,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `multiple`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<bool>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `requiredGroups`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required_groups: ::serde_json::Value,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `validationRules`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub validation_rules: Vec<::serde_json::Value>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							description: object.soft("description"),
+							editable: object.soft("editable"),
+							element_type: object.soft("elementType"),
+							filterable: object.soft("filterable"),
+							multiple: object.soft("multiple"),
+							name: object.soft("name"),
+							required_groups: object.soft("requiredGroups"),
+							sortable: object.soft("sortable"),
+							title: object.soft("title"),
+							type_: object.soft("type"),
+							validation_rules: object.soft("validationRules"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("description", &self.description)?;
+						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+						map.serialize_entry("elementType", &self.element_type)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						map.serialize_entry("requiredGroups", &self.required_groups)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						map.serialize_entry("validationRules", &self.validation_rules)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.employee.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "humanresources.employee.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `humanresources.employee.multidepartment`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+		pub mod multidepartment {
+			/// Error codes of `humanresources.employee.multidepartment`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.employees.departments` of `humanresources.employee.multidepartment`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputEmployeesDepartments {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputEmployeesDepartments {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						name: object.field("name")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputEmployeesDepartments {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.employees` of `humanresources.employee.multidepartment`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputEmployees {
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `workPosition`: `string`, optional.
+				pub work_position: Option<String>,
+				/// `departments`: `array`, optional.
+				pub departments: Vec<OutputEmployeesDepartments>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputEmployees {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.field("userId")?,
+						name: object.field("name")?,
+						work_position: object.field("workPosition")?,
+						departments: object.field("departments")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputEmployees {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workPosition",
+						&self.work_position,
+					)?;
+					map.serialize_entry("departments", &self.departments)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.employee.multidepartment`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `employees`: `array`, optional.
+				pub employees: Vec<OutputEmployees>,
+				/// `total`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub total: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["employees", "total"], &[])?;
+					Ok(Self {
+						employees: object.field("employees")?,
+						total: object.soft("total"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("employees", &self.employees)?;
+					crate::support::opt_entry(&mut map, "total", &self.total)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Multidepartment {
+				const NAME: &'static str = "humanresources.employee.multidepartment";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			impl ::bitrix24_runtime::Paged for super::Multidepartment {
+				type Item = OutputEmployees;
+				fn into_items(output: Output) -> Vec<OutputEmployees> {
+					output.employees
+				}
+			}
+			deserialize_via_from_value!(Output);
+			deserialize_via_from_value!(OutputEmployees);
+		}
+		/// Types of `humanresources.employee.search`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+		pub mod search {
+			/// Error codes of `humanresources.employee.search`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+				BitrixRestV3ExceptionUnknowndtopropertyexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+				BitrixRestV3ExceptionInvalidselectexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionUnknowndtopropertyexception =
+				"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+				BitrixRestV3ExceptionInvalidselectexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items.departments` of `humanresources.employee.search`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemsDepartments {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemsDepartments {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemsDepartments {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.items` of `humanresources.employee.search`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `userId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `workPosition`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub work_position: Option<String>,
+				/// `avatar`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub avatar: Option<String>,
+				/// `url`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url: Option<String>,
+				/// `departments`: `object[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub departments: Vec<OutputItemsDepartments>,
+				/// `teams`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub teams: Vec<::serde_json::Value>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.soft("userId"),
+						name: object.soft("name"),
+						work_position: object.soft("workPosition"),
+						avatar: object.soft("avatar"),
+						url: object.soft("url"),
+						departments: object.soft("departments"),
+						teams: object.soft("teams"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workPosition",
+						&self.work_position,
+					)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					map.serialize_entry("departments", &self.departments)?;
+					map.serialize_entry("teams", &self.teams)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.employee.search`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Search {
+				const NAME: &'static str = "humanresources.employee.search";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `humanresources.employee.subordinates`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
+		pub mod subordinates {
+			/// Error codes of `humanresources.employee.subordinates`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.departments` of `humanresources.employee.subordinates`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDepartments {
+				/// `nodeId`: `integer`, optional.
+				pub node_id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `role`: `string`, optional.
+				pub role: Option<String>,
+				/// `subordinatesCount`: `integer`, optional.
+				pub subordinates_count: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDepartments {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						node_id: object.field("nodeId")?,
+						name: object.field("name")?,
+						role: object.field("role")?,
+						subordinates_count: object.field("subordinatesCount")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDepartments {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "role", &self.role)?;
+					crate::support::opt_entry(
+						&mut map,
+						"subordinatesCount",
+						&self.subordinates_count,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.employee.subordinates`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `departments`: `array`, optional.
+				pub departments: Vec<OutputDepartments>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["userId", "departments"], &[])?;
+					Ok(Self {
+						user_id: object.field("userId")?,
+						departments: object.field("departments")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					map.serialize_entry("departments", &self.departments)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Subordinates {
+				const NAME: &'static str = "humanresources.employee.subordinates";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `v3::node`.
+	pub mod node {
+		/// `humanresources.node.add`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+		///
+		/// Required: `type`, `name`, `parentId`. Optional: `description`, `colorName`, `userIds`, `moveUsersToNode`, `createChat`, `bindingChatIds`, `createChannel`, `bindingChannelIds`, `createCollab`, `bindingCollabIds`, `settings`.
+		///
+		/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `type`: `string`, required.
+			///
+			/// Values: `DEPARTMENT`, `TEAM`.
+			pub type_: add::Type,
+			/// `name`: `string`, required.
+			pub name: String,
+			/// `parentId`: `integer`, required.
+			pub parent_id: i64,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `colorName`: `string`, optional.
+			///
+			/// Values: `blue`, `green`, `cyan`, `orange`, `purple`, `pink`.
+			pub color_name: Option<add::ColorName>,
+			/// `userIds`: `object`, optional.
+			pub user_ids: Option<add::UserIds>,
+			/// `moveUsersToNode`: `boolean`, optional.
+			pub move_users_to_node: Option<bool>,
+			/// `createChat`: `boolean`, optional.
+			pub create_chat: Option<bool>,
+			/// `bindingChatIds`: `array`, optional.
+			pub binding_chat_ids: Option<::serde_json::Value>,
+			/// `createChannel`: `boolean`, optional.
+			pub create_channel: Option<bool>,
+			/// `bindingChannelIds`: `array`, optional.
+			pub binding_channel_ids: Option<::serde_json::Value>,
+			/// `createCollab`: `boolean`, optional.
+			pub create_collab: Option<bool>,
+			/// `bindingCollabIds`: `array`, optional.
+			pub binding_collab_ids: Option<::serde_json::Value>,
+			/// `settings`: `object`, optional.
+			pub settings: Option<add::Settings>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `type`, `name`, `parentId`.
+			pub fn new(
+				type_: impl Into<add::Type>,
+				name: impl Into<String>,
+				parent_id: impl Into<i64>,
+			) -> Self {
+				Self {
+					type_: type_.into(),
+					name: name.into(),
+					parent_id: parent_id.into(),
+					description: Default::default(),
+					color_name: Default::default(),
+					user_ids: Default::default(),
+					move_users_to_node: Default::default(),
+					create_chat: Default::default(),
+					binding_chat_ids: Default::default(),
+					create_channel: Default::default(),
+					binding_channel_ids: Default::default(),
+					create_collab: Default::default(),
+					binding_collab_ids: Default::default(),
+					settings: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `colorName`.
+			pub fn color_name(mut self, value: impl Into<add::ColorName>) -> Self {
+				self.color_name = Some(value.into());
+				self
+			}
+			/// Sets `userIds`.
+			pub fn user_ids(mut self, value: impl Into<add::UserIds>) -> Self {
+				self.user_ids = Some(value.into());
+				self
+			}
+			/// Sets `moveUsersToNode`.
+			pub fn move_users_to_node(mut self, value: impl Into<bool>) -> Self {
+				self.move_users_to_node = Some(value.into());
+				self
+			}
+			/// Sets `createChat`.
+			pub fn create_chat(mut self, value: impl Into<bool>) -> Self {
+				self.create_chat = Some(value.into());
+				self
+			}
+			/// Sets `bindingChatIds`.
+			pub fn binding_chat_ids(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.binding_chat_ids = Some(value.into());
+				self
+			}
+			/// Sets `createChannel`.
+			pub fn create_channel(mut self, value: impl Into<bool>) -> Self {
+				self.create_channel = Some(value.into());
+				self
+			}
+			/// Sets `bindingChannelIds`.
+			pub fn binding_channel_ids(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.binding_channel_ids = Some(value.into());
+				self
+			}
+			/// Sets `createCollab`.
+			pub fn create_collab(mut self, value: impl Into<bool>) -> Self {
+				self.create_collab = Some(value.into());
+				self
+			}
+			/// Sets `bindingCollabIds`.
+			pub fn binding_collab_ids(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.binding_collab_ids = Some(value.into());
+				self
+			}
+			/// Sets `settings`.
+			pub fn settings(mut self, value: impl Into<add::Settings>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("type", &self.type_)?;
+				map.serialize_entry("name", &self.name)?;
+				map.serialize_entry("parentId", &self.parent_id)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+				crate::support::opt_entry(&mut map, "userIds", &self.user_ids)?;
+				crate::support::opt_entry(
+					&mut map,
+					"moveUsersToNode",
+					&self.move_users_to_node,
+				)?;
+				crate::support::opt_entry(&mut map, "createChat", &self.create_chat)?;
+				crate::support::opt_entry(
+					&mut map,
+					"bindingChatIds",
+					&self.binding_chat_ids,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"createChannel",
+					&self.create_channel,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"bindingChannelIds",
+					&self.binding_channel_ids,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"createCollab",
+					&self.create_collab,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"bindingCollabIds",
+					&self.binding_collab_ids,
+				)?;
+				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.field("type")?,
+					name: object.field("name")?,
+					parent_id: object.field("parentId")?,
+					description: object.exact_str("description")?,
+					color_name: object.field("colorName")?,
+					user_ids: object.field("userIds")?,
+					move_users_to_node: object.field("moveUsersToNode")?,
+					create_chat: object.field("createChat")?,
+					binding_chat_ids: object.field("bindingChatIds")?,
+					create_channel: object.field("createChannel")?,
+					binding_channel_ids: object.field("bindingChannelIds")?,
+					create_collab: object.field("createCollab")?,
+					binding_collab_ids: object.field("bindingCollabIds")?,
+					settings: object.field("settings")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `humanresources.node.children`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+		///
+		/// Required: `id`. Optional: `select`.
+		///
+		/// Result: `object` ([`children::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`children::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Children {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Children {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Children {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Children {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Children);
+		/// `humanresources.node.count`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`count::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`count::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Count {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Count {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Count {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Count {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Count);
+		/// `humanresources.node.edit`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
+		///
+		/// Required: `id`. Optional: `name`, `description`, `colorName`.
+		///
+		/// Result: `object` ([`edit::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`edit::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Edit {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `colorName`: `string`, optional.
+			///
+			/// Values: `blue`, `green`, `cyan`, `orange`, `purple`, `pink`.
+			pub color_name: Option<edit::ColorName>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Edit {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					name: Default::default(),
+					description: Default::default(),
+					color_name: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `name`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `colorName`.
+			pub fn color_name(mut self, value: impl Into<edit::ColorName>) -> Self {
+				self.color_name = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Edit {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Edit {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					name: object.exact_str("name")?,
+					description: object.exact_str("description")?,
+					color_name: object.field("colorName")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Edit);
+		/// `humanresources.node.get`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+		///
+		/// Required: `id`. Optional: `select`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `humanresources.node.list`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+		///
+		/// Required: `type`. Optional: `select`, `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `type`: `string`, required.
+			///
+			/// Values: `DEPARTMENT`, `TEAM`.
+			pub type_: list::Type,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call with its required parameters: `type`.
+			pub fn new(type_: impl Into<list::Type>) -> Self {
+				Self {
+					type_: type_.into(),
+					select: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("type", &self.type_)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.field("type")?,
+					select: object.field("select")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `humanresources.node.move`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
+		///
+		/// Required: `id`, `parentId`. Optional: none.
+		///
+		/// Result: `object` ([`move_::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`move_::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Move {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `parentId`: `integer`, required.
+			pub parent_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Move {
+			/// The call with its required parameters: `id`, `parentId`.
+			pub fn new(id: impl Into<i64>, parent_id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					parent_id: parent_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Move {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("parentId", &self.parent_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Move {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					parent_id: object.field("parentId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Move);
+		/// `humanresources.node.search`: REST 3.0, scope `humanresources`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+		///
+		/// Required: `type`, `name`. Optional: `parentId`, `pagination`.
+		///
+		/// Result: `object` ([`search::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION` ([`search::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Search {
+			/// `type`: `string`, required.
+			///
+			/// Values: `DEPARTMENT`, `TEAM`.
+			pub type_: search::Type,
+			/// `name`: `string`, required.
+			pub name: String,
+			/// `parentId`: `integer`, optional.
+			pub parent_id: Option<i64>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Search {
+			/// The call with its required parameters: `type`, `name`.
+			pub fn new(type_: impl Into<search::Type>, name: impl Into<String>) -> Self {
+				Self {
+					type_: type_.into(),
+					name: name.into(),
+					parent_id: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `parentId`.
+			pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
+				self.parent_id = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Search {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("type", &self.type_)?;
+				map.serialize_entry("name", &self.name)?;
+				crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Search {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					type_: object.field("type")?,
+					name: object.field("name")?,
+					parent_id: object.field("parentId")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Search);
+		/// Types of `humanresources.node.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+		pub mod add {
+			/// Error codes of `humanresources.node.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.type` in `humanresources.node.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `DEPARTMENT`
+				Department,
+				/// `TEAM`
+				Team,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
+			/// Allowed values of `params.colorName` in `humanresources.node.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ColorName {
+				/// `blue`
+				Blue,
+				/// `green`
+				Green,
+				/// `cyan`
+				Cyan,
+				/// `orange`
+				Orange,
+				/// `purple`
+				Purple,
+				/// `pink`
+				Pink,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				ColorName { Blue = "blue", Green = "green", Cyan = "cyan", Orange =
+				"orange", Purple = "purple", Pink = "pink" }
+			);
+			/// The object `params.userIds` of `humanresources.node.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct UserIds {
+				/// `MEMBER_HEAD`: `array`, optional.
+				pub member_head: Option<::serde_json::Value>,
+				/// `MEMBER_DEPUTY_HEAD`: `array`, optional.
+				pub member_deputy_head: Option<::serde_json::Value>,
+				/// `MEMBER_EMPLOYEE`: `array`, optional.
+				pub member_employee: Option<::serde_json::Value>,
+				/// `MEMBER_TEAM_HEAD`: `array`, optional.
+				pub member_team_head: Option<::serde_json::Value>,
+				/// `MEMBER_TEAM_DEPUTY_HEAD`: `array`, optional.
+				pub member_team_deputy_head: Option<::serde_json::Value>,
+				/// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
+				pub member_team_employee: Option<::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl UserIds {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						member_head: Default::default(),
+						member_deputy_head: Default::default(),
+						member_employee: Default::default(),
+						member_team_head: Default::default(),
+						member_team_deputy_head: Default::default(),
+						member_team_employee: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `MEMBER_HEAD`.
+				pub fn member_head(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.member_head = Some(value.into());
+					self
+				}
+				/// Sets `MEMBER_DEPUTY_HEAD`.
+				pub fn member_deputy_head(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.member_deputy_head = Some(value.into());
+					self
+				}
+				/// Sets `MEMBER_EMPLOYEE`.
+				pub fn member_employee(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.member_employee = Some(value.into());
+					self
+				}
+				/// Sets `MEMBER_TEAM_HEAD`.
+				pub fn member_team_head(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.member_team_head = Some(value.into());
+					self
+				}
+				/// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
+				pub fn member_team_deputy_head(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.member_team_deputy_head = Some(value.into());
+					self
+				}
+				/// Sets `MEMBER_TEAM_EMPLOYEE`.
+				pub fn member_team_employee(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.member_team_employee = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for UserIds {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEMBER_HEAD",
+						&self.member_head,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEMBER_DEPUTY_HEAD",
+						&self.member_deputy_head,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEMBER_EMPLOYEE",
+						&self.member_employee,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEMBER_TEAM_HEAD",
+						&self.member_team_head,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEMBER_TEAM_DEPUTY_HEAD",
+						&self.member_team_deputy_head,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MEMBER_TEAM_EMPLOYEE",
+						&self.member_team_employee,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for UserIds {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						member_head: object.field("MEMBER_HEAD")?,
+						member_deputy_head: object.field("MEMBER_DEPUTY_HEAD")?,
+						member_employee: object.field("MEMBER_EMPLOYEE")?,
+						member_team_head: object.field("MEMBER_TEAM_HEAD")?,
+						member_team_deputy_head: object
+							.field("MEMBER_TEAM_DEPUTY_HEAD")?,
+						member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(UserIds);
+			/// The object `params.settings` of `humanresources.node.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Settings {
+				/// `BUSINESS_PROC_AUTHORITY`: `array`, optional.
+				///
+				/// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
+				pub business_proc_authority: Option<::serde_json::Value>,
+				/// `REPORTS_AUTHORITY`: `array`, optional.
+				///
+				/// Values: `HEAD`, `DEPUTY_HEAD`, `ALL_DEPARTMENT_HEADS`, `EMPLOYEE`, `TEAM_HEAD`, `TEAM_DEPUTY`, `TEAM_EMPLOYEE`.
+				pub reports_authority: Option<::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Settings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						business_proc_authority: Default::default(),
+						reports_authority: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `BUSINESS_PROC_AUTHORITY`.
+				pub fn business_proc_authority(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.business_proc_authority = Some(value.into());
+					self
+				}
+				/// Sets `REPORTS_AUTHORITY`.
+				pub fn reports_authority(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.reports_authority = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Settings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"BUSINESS_PROC_AUTHORITY",
+						&self.business_proc_authority,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REPORTS_AUTHORITY",
+						&self.reports_authority,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Settings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						business_proc_authority: object
+							.field("BUSINESS_PROC_AUTHORITY")?,
+						reports_authority: object.field("REPORTS_AUTHORITY")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Settings);
+			/// The object `result.members` of `humanresources.node.add`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputMembers {
+				/// `userId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `workPosition`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub work_position: Option<String>,
+				/// `role`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub role: Option<String>,
+				/// `avatar`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub avatar: Option<String>,
+				/// `url`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputMembers {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.soft("userId"),
+						name: object.soft("name"),
+						work_position: object.soft("workPosition"),
+						role: object.soft("role"),
+						avatar: object.soft("avatar"),
+						url: object.soft("url"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputMembers {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workPosition",
+						&self.work_position,
+					)?;
+					crate::support::opt_entry(&mut map, "role", &self.role)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.node.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				pub user_count: Option<i64>,
+				/// `colorName`: `string`, optional.
+				pub color_name: Option<String>,
+				/// `xmlId`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// `members`: `object[]`, optional.
+				pub members: Vec<OutputMembers>,
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `workPosition`: `string`, optional.
+				pub work_position: Option<String>,
+				/// `role`: `string`, optional.
+				pub role: Option<String>,
+				/// `avatar`: `string`, optional.
+				pub avatar: Option<String>,
+				/// `url`: `string`, optional.
+				pub url: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"id",
+								"name",
+								"type",
+								"structureId",
+								"parentId",
+								"description",
+								"accessCode",
+								"userCount",
+								"colorName",
+								"xmlId",
+								"createdAt",
+								"updatedAt",
+								"members",
+								"userId",
+								"workPosition",
+								"role",
+								"avatar",
+								"url",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("id")?,
+						name: object.field("name")?,
+						type_: object.field("type")?,
+						structure_id: object.field("structureId")?,
+						parent_id: object.field("parentId")?,
+						description: object.field("description")?,
+						access_code: object.field("accessCode")?,
+						user_count: object.field("userCount")?,
+						color_name: object.field("colorName")?,
+						xml_id: object.field("xmlId")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						members: object.field("members")?,
+						user_id: object.field("userId")?,
+						work_position: object.field("workPosition")?,
+						role: object.field("role")?,
+						avatar: object.field("avatar")?,
+						url: object.field("url")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					map.serialize_entry("members", &self.members)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workPosition",
+						&self.work_position,
+					)?;
+					crate::support::opt_entry(&mut map, "role", &self.role)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "humanresources.node.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `humanresources.node.children`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+		pub mod children {
+			/// Error codes of `humanresources.node.children`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items` of `humanresources.node.children`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_count: Option<i64>,
+				/// `colorName`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub color_name: ::serde_json::Value,
+				/// `xmlId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub xml_id: ::serde_json::Value,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						type_: object.soft("type"),
+						structure_id: object.soft("structureId"),
+						parent_id: object.soft("parentId"),
+						description: object.soft("description"),
+						access_code: object.soft("accessCode"),
+						user_count: object.soft("userCount"),
+						color_name: object.soft("colorName"),
+						xml_id: object.soft("xmlId"),
+						created_at: object.soft("createdAt"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					map.serialize_entry("colorName", &self.color_name)?;
+					map.serialize_entry("xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.node.children`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Children {
+				const NAME: &'static str = "humanresources.node.children";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::node::communication`.
+		pub mod communication {
+			/// `humanresources.node.communication.edit`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
+			///
+			/// Required: `nodeId`, `communicationType`. Optional: `createDefault`, `ids`, `removeIds`, `withChildren`.
+			///
+			/// Result: `object` ([`edit::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`edit::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Edit {
+				/// `nodeId`: `integer`, required.
+				pub node_id: i64,
+				/// `communicationType`: `string`, required.
+				///
+				/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+				pub communication_type: edit::CommunicationType,
+				/// `createDefault`: `boolean`, optional.
+				pub create_default: Option<bool>,
+				/// `ids`: `array`, optional.
+				pub ids: Option<::serde_json::Value>,
+				/// `removeIds`: `array`, optional.
+				pub remove_ids: Option<::serde_json::Value>,
+				/// `withChildren`: `boolean`, optional.
+				pub with_children: Option<bool>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Edit {
+				/// The call with its required parameters: `nodeId`, `communicationType`.
+				pub fn new(
+					node_id: impl Into<i64>,
+					communication_type: impl Into<edit::CommunicationType>,
+				) -> Self {
+					Self {
+						node_id: node_id.into(),
+						communication_type: communication_type.into(),
+						create_default: Default::default(),
+						ids: Default::default(),
+						remove_ids: Default::default(),
+						with_children: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `createDefault`.
+				pub fn create_default(mut self, value: impl Into<bool>) -> Self {
+					self.create_default = Some(value.into());
+					self
+				}
+				/// Sets `ids`.
+				pub fn ids(mut self, value: impl Into<::serde_json::Value>) -> Self {
+					self.ids = Some(value.into());
+					self
+				}
+				/// Sets `removeIds`.
+				pub fn remove_ids(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.remove_ids = Some(value.into());
+					self
+				}
+				/// Sets `withChildren`.
+				pub fn with_children(mut self, value: impl Into<bool>) -> Self {
+					self.with_children = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Edit {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("nodeId", &self.node_id)?;
+					map.serialize_entry("communicationType", &self.communication_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createDefault",
+						&self.create_default,
+					)?;
+					crate::support::opt_entry(&mut map, "ids", &self.ids)?;
+					crate::support::opt_entry(&mut map, "removeIds", &self.remove_ids)?;
+					crate::support::opt_entry(
+						&mut map,
+						"withChildren",
+						&self.with_children,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Edit {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						node_id: object.field("nodeId")?,
+						communication_type: object.field("communicationType")?,
+						create_default: object.field("createDefault")?,
+						ids: object.field("ids")?,
+						remove_ids: object.field("removeIds")?,
+						with_children: object.field("withChildren")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Edit);
+			/// `humanresources.node.communication.list`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+			///
+			/// Required: `id`. Optional: none.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call with its required parameters: `id`.
+				pub fn new(id: impl Into<i64>) -> Self {
+					Self {
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `humanresources.node.communication.edit`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
+			pub mod edit {
+				/// Error codes of `humanresources.node.communication.edit`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.communicationType` in `humanresources.node.communication.edit`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum CommunicationType {
+					/// `CHAT`
+					Chat,
+					/// `CHANNEL`
+					Channel,
+					/// `COLLAB`
+					Collab,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					CommunicationType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+					"COLLAB" }
+				);
+				/// The object `result` of `humanresources.node.communication.edit`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-edit.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `success`: `boolean`, optional.
+					pub success: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["success"], &[])?;
+						Ok(Self {
+							success: object.field("success")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "success", &self.success)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Edit {
+					const NAME: &'static str = "humanresources.node.communication.edit";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `humanresources.node.communication.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+			pub mod list {
+				/// Error codes of `humanresources.node.communication.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// Allowed values of `result.chats.type` in `humanresources.node.communication.list`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum OutputChatsType {
+					/// `CHAT`
+					Chat,
+					/// `CHANNEL`
+					Channel,
+					/// `COLLAB`
+					Collab,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					OutputChatsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+					"COLLAB" }
+				);
+				/// The object `result.chats` of `humanresources.node.communication.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputChats {
+					/// `avatar`: `string`, optional.
+					pub avatar: Option<String>,
+					/// `color`: `string`, optional.
+					pub color: Option<String>,
+					/// `dialogId`: `string`, optional.
+					pub dialog_id: Option<String>,
+					/// `hasAccess`: `boolean`, optional.
+					pub has_access: Option<bool>,
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `isExtranet`: `boolean`, optional.
+					pub is_extranet: Option<bool>,
+					/// `originalNodeId`: `integer`, optional.
+					pub original_node_id: Option<i64>,
+					/// `subtitle`: `string`, optional.
+					pub subtitle: Option<String>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+					pub type_: Option<OutputChatsType>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputChats {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							avatar: object.field("avatar")?,
+							color: object.field("color")?,
+							dialog_id: object.field("dialogId")?,
+							has_access: object.field("hasAccess")?,
+							id: object.field("id")?,
+							is_extranet: object.field("isExtranet")?,
+							original_node_id: object.field("originalNodeId")?,
+							subtitle: object.field("subtitle")?,
+							title: object.field("title")?,
+							type_: object.field("type")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputChats {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+						crate::support::opt_entry(&mut map, "color", &self.color)?;
+						crate::support::opt_entry(
+							&mut map,
+							"dialogId",
+							&self.dialog_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"hasAccess",
+							&self.has_access,
+						)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"isExtranet",
+							&self.is_extranet,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"originalNodeId",
+							&self.original_node_id,
+						)?;
+						crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// Allowed values of `result.channels.type` in `humanresources.node.communication.list`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum OutputChannelsType {
+					/// `CHAT`
+					Chat,
+					/// `CHANNEL`
+					Channel,
+					/// `COLLAB`
+					Collab,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					OutputChannelsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+					"COLLAB" }
+				);
+				/// The object `result.channels` of `humanresources.node.communication.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputChannels {
+					/// `avatar`: `string`, optional.
+					pub avatar: Option<String>,
+					/// `color`: `string`, optional.
+					pub color: Option<String>,
+					/// `dialogId`: `string`, optional.
+					pub dialog_id: Option<String>,
+					/// `hasAccess`: `boolean`, optional.
+					pub has_access: Option<bool>,
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `isExtranet`: `boolean`, optional.
+					pub is_extranet: Option<bool>,
+					/// `originalNodeId`: `integer`, optional.
+					pub original_node_id: Option<i64>,
+					/// `subtitle`: `string`, optional.
+					pub subtitle: Option<String>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+					pub type_: Option<OutputChannelsType>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputChannels {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							avatar: object.field("avatar")?,
+							color: object.field("color")?,
+							dialog_id: object.field("dialogId")?,
+							has_access: object.field("hasAccess")?,
+							id: object.field("id")?,
+							is_extranet: object.field("isExtranet")?,
+							original_node_id: object.field("originalNodeId")?,
+							subtitle: object.field("subtitle")?,
+							title: object.field("title")?,
+							type_: object.field("type")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputChannels {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+						crate::support::opt_entry(&mut map, "color", &self.color)?;
+						crate::support::opt_entry(
+							&mut map,
+							"dialogId",
+							&self.dialog_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"hasAccess",
+							&self.has_access,
+						)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"isExtranet",
+							&self.is_extranet,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"originalNodeId",
+							&self.original_node_id,
+						)?;
+						crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// Allowed values of `result.collabs.type` in `humanresources.node.communication.list`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum OutputCollabsType {
+					/// `CHAT`
+					Chat,
+					/// `CHANNEL`
+					Channel,
+					/// `COLLAB`
+					Collab,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					OutputCollabsType { Chat = "CHAT", Channel = "CHANNEL", Collab =
+					"COLLAB" }
+				);
+				/// The object `result.collabs` of `humanresources.node.communication.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputCollabs {
+					/// `avatar`: `string`, optional.
+					pub avatar: Option<String>,
+					/// `color`: `string`, optional.
+					pub color: Option<String>,
+					/// `dialogId`: `string`, optional.
+					pub dialog_id: Option<String>,
+					/// `hasAccess`: `boolean`, optional.
+					pub has_access: Option<bool>,
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `isExtranet`: `boolean`, optional.
+					pub is_extranet: Option<bool>,
+					/// `originalNodeId`: `integer`, optional.
+					pub original_node_id: Option<i64>,
+					/// `subtitle`: `string`, optional.
+					pub subtitle: Option<String>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Values: `CHAT`, `CHANNEL`, `COLLAB`.
+					pub type_: Option<OutputCollabsType>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputCollabs {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							avatar: object.field("avatar")?,
+							color: object.field("color")?,
+							dialog_id: object.field("dialogId")?,
+							has_access: object.field("hasAccess")?,
+							id: object.field("id")?,
+							is_extranet: object.field("isExtranet")?,
+							original_node_id: object.field("originalNodeId")?,
+							subtitle: object.field("subtitle")?,
+							title: object.field("title")?,
+							type_: object.field("type")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputCollabs {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+						crate::support::opt_entry(&mut map, "color", &self.color)?;
+						crate::support::opt_entry(
+							&mut map,
+							"dialogId",
+							&self.dialog_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"hasAccess",
+							&self.has_access,
+						)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"isExtranet",
+							&self.is_extranet,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"originalNodeId",
+							&self.original_node_id,
+						)?;
+						crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.node.communication.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `chats`: `array`, optional.
+					pub chats: Vec<OutputChats>,
+					/// `chatsNoAccess`: `integer`, optional.
+					pub chats_no_access: Option<i64>,
+					/// `channels`: `array`, optional.
+					pub channels: Vec<OutputChannels>,
+					/// `channelsNoAccess`: `integer`, optional.
+					pub channels_no_access: Option<i64>,
+					/// `collabs`: `array`, optional.
+					pub collabs: Vec<OutputCollabs>,
+					/// `collabsNoAccess`: `integer`, optional.
+					pub collabs_no_access: Option<i64>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"chats",
+									"chatsNoAccess",
+									"channels",
+									"channelsNoAccess",
+									"collabs",
+									"collabsNoAccess",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							chats: object.field("chats")?,
+							chats_no_access: object.field("chatsNoAccess")?,
+							channels: object.field("channels")?,
+							channels_no_access: object.field("channelsNoAccess")?,
+							collabs: object.field("collabs")?,
+							collabs_no_access: object.field("collabsNoAccess")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("chats", &self.chats)?;
+						crate::support::opt_entry(
+							&mut map,
+							"chatsNoAccess",
+							&self.chats_no_access,
+						)?;
+						map.serialize_entry("channels", &self.channels)?;
+						crate::support::opt_entry(
+							&mut map,
+							"channelsNoAccess",
+							&self.channels_no_access,
+						)?;
+						map.serialize_entry("collabs", &self.collabs)?;
+						crate::support::opt_entry(
+							&mut map,
+							"collabsNoAccess",
+							&self.collabs_no_access,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "humanresources.node.communication.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `humanresources.node.count`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
+		pub mod count {
+			/// Error codes of `humanresources.node.count`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `humanresources.node.count`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-count.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `departments`: `integer`, optional.
+				pub departments: Option<i64>,
+				/// `teams`: `integer`, optional.
+				pub teams: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["departments", "teams"], &[])?;
+					Ok(Self {
+						departments: object.field("departments")?,
+						teams: object.field("teams")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"departments",
+						&self.departments,
+					)?;
+					crate::support::opt_entry(&mut map, "teams", &self.teams)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Count {
+				const NAME: &'static str = "humanresources.node.count";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `humanresources.node.edit`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
+		pub mod edit {
+			/// Error codes of `humanresources.node.edit`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.colorName` in `humanresources.node.edit`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ColorName {
+				/// `blue`
+				Blue,
+				/// `green`
+				Green,
+				/// `cyan`
+				Cyan,
+				/// `orange`
+				Orange,
+				/// `purple`
+				Purple,
+				/// `pink`
+				Pink,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				ColorName { Blue = "blue", Green = "green", Cyan = "cyan", Orange =
+				"orange", Purple = "purple", Pink = "pink" }
+			);
+			/// The object `result` of `humanresources.node.edit`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-edit.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				pub user_count: Option<i64>,
+				/// `colorName`: `string`, optional.
+				pub color_name: Option<String>,
+				/// `xmlId`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"id",
+								"name",
+								"type",
+								"structureId",
+								"parentId",
+								"description",
+								"accessCode",
+								"userCount",
+								"colorName",
+								"xmlId",
+								"createdAt",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("id")?,
+						name: object.field("name")?,
+						type_: object.field("type")?,
+						structure_id: object.field("structureId")?,
+						parent_id: object.field("parentId")?,
+						description: object.field("description")?,
+						access_code: object.field("accessCode")?,
+						user_count: object.field("userCount")?,
+						color_name: object.field("colorName")?,
+						xml_id: object.field("xmlId")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Edit {
+				const NAME: &'static str = "humanresources.node.edit";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::node::field`.
+		pub mod field {
+			/// `humanresources.node.field.get`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `humanresources.node.field.list`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `humanresources.node.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+			pub mod get {
+				/// Error codes of `humanresources.node.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `humanresources.node.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.node.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "humanresources.node.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `humanresources.node.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+			pub mod list {
+				/// Error codes of `humanresources.node.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `humanresources.node.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.node.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "humanresources.node.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `humanresources.node.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+		pub mod get {
+			/// Error codes of `humanresources.node.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+				BitrixRestV3ExceptionUnknowndtopropertyexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+				BitrixRestV3ExceptionInvalidselectexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+				BitrixRestV3ExceptionUnknowndtopropertyexception =
+				"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+				BitrixRestV3ExceptionInvalidselectexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item.members` of `humanresources.node.get`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemMembers {
+				/// `userId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `workPosition`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub work_position: Option<String>,
+				/// `role`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub role: Option<String>,
+				/// `avatar`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub avatar: Option<String>,
+				/// `url`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemMembers {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.soft("userId"),
+						name: object.soft("name"),
+						work_position: object.soft("workPosition"),
+						role: object.soft("role"),
+						avatar: object.soft("avatar"),
+						url: object.soft("url"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemMembers {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workPosition",
+						&self.work_position,
+					)?;
+					crate::support::opt_entry(&mut map, "role", &self.role)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.item` of `humanresources.node.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: ::serde_json::Value,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_count: Option<i64>,
+				/// `colorName`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub color_name: ::serde_json::Value,
+				/// `xmlId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub xml_id: ::serde_json::Value,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// `members`: `object[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub members: Vec<OutputItemMembers>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						type_: object.soft("type"),
+						structure_id: object.soft("structureId"),
+						parent_id: object.soft("parentId"),
+						description: object.soft("description"),
+						access_code: object.soft("accessCode"),
+						user_count: object.soft("userCount"),
+						color_name: object.soft("colorName"),
+						xml_id: object.soft("xmlId"),
+						created_at: object.soft("createdAt"),
+						updated_at: object.soft("updatedAt"),
+						members: object.soft("members"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					map.serialize_entry("parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					map.serialize_entry("colorName", &self.color_name)?;
+					map.serialize_entry("xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					map.serialize_entry("members", &self.members)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.node.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["item"], &[])?;
+					Ok(Self {
+						item: object.field("item")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "humanresources.node.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `humanresources.node.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+		pub mod list {
+			/// Error codes of `humanresources.node.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+				BitrixRestV3ExceptionUnknowndtopropertyexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+				BitrixRestV3ExceptionInvalidselectexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionUnknowndtopropertyexception =
+				"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+				BitrixRestV3ExceptionInvalidselectexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.type` in `humanresources.node.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `DEPARTMENT`
+				Department,
+				/// `TEAM`
+				Team,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
+			/// The object `result.items` of `humanresources.node.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_count: Option<i64>,
+				/// `colorName`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub color_name: ::serde_json::Value,
+				/// `xmlId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub xml_id: Option<String>,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						type_: object.soft("type"),
+						structure_id: object.soft("structureId"),
+						parent_id: object.soft("parentId"),
+						description: object.soft("description"),
+						access_code: object.soft("accessCode"),
+						user_count: object.soft("userCount"),
+						color_name: object.soft("colorName"),
+						xml_id: object.soft("xmlId"),
+						created_at: object.soft("createdAt"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					map.serialize_entry("colorName", &self.color_name)?;
+					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.node.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "humanresources.node.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::node::member`.
+		pub mod member {
+			/// `humanresources.node.member.add`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
+			///
+			/// Required: `nodeId`, `userIds`, `role`. Optional: none.
+			///
+			/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Add {
+				/// `nodeId`: `integer`, required.
+				pub node_id: i64,
+				/// `userIds`: `array`, required.
+				pub user_ids: ::serde_json::Value,
+				/// `role`: `string`, required.
+				///
+				/// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
+				pub role: add::Role,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Add {
+				/// The call with its required parameters: `nodeId`, `userIds`, `role`.
+				pub fn new(
+					node_id: impl Into<i64>,
+					user_ids: impl Into<::serde_json::Value>,
+					role: impl Into<add::Role>,
+				) -> Self {
+					Self {
+						node_id: node_id.into(),
+						user_ids: user_ids.into(),
+						role: role.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Add {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("nodeId", &self.node_id)?;
+					map.serialize_entry("userIds", &self.user_ids)?;
+					map.serialize_entry("role", &self.role)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Add {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						node_id: object.field("nodeId")?,
+						user_ids: object.field("userIds")?,
+						role: object.field("role")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Add);
+			/// `humanresources.node.member.move`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
+			///
+			/// Required: `nodeId`, `userIds`. Optional: `role`.
+			///
+			/// Result: `object` ([`move_::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`move_::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Move {
+				/// `nodeId`: `integer`, required.
+				pub node_id: i64,
+				/// `userIds`: `array`, required.
+				pub user_ids: ::serde_json::Value,
+				/// `role`: `string`, optional.
+				///
+				/// Values: `MEMBER_HEAD`, `MEMBER_DEPUTY_HEAD`, `MEMBER_EMPLOYEE`.
+				pub role: Option<move_::Role>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Move {
+				/// The call with its required parameters: `nodeId`, `userIds`.
+				pub fn new(
+					node_id: impl Into<i64>,
+					user_ids: impl Into<::serde_json::Value>,
+				) -> Self {
+					Self {
+						node_id: node_id.into(),
+						user_ids: user_ids.into(),
+						role: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `role`.
+				pub fn role(mut self, value: impl Into<move_::Role>) -> Self {
+					self.role = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Move {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("nodeId", &self.node_id)?;
+					map.serialize_entry("userIds", &self.user_ids)?;
+					crate::support::opt_entry(&mut map, "role", &self.role)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Move {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						node_id: object.field("nodeId")?,
+						user_ids: object.field("userIds")?,
+						role: object.field("role")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Move);
+			/// `humanresources.node.member.remove`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+			///
+			/// Required: `nodeId`, `userIds`. Optional: none.
+			///
+			/// Result: `object` ([`remove::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`remove::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Remove {
+				/// `nodeId`: `integer`, required.
+				pub node_id: i64,
+				/// `userIds`: `array`, required.
+				pub user_ids: ::serde_json::Value,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Remove {
+				/// The call with its required parameters: `nodeId`, `userIds`.
+				pub fn new(
+					node_id: impl Into<i64>,
+					user_ids: impl Into<::serde_json::Value>,
+				) -> Self {
+					Self {
+						node_id: node_id.into(),
+						user_ids: user_ids.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Remove {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("nodeId", &self.node_id)?;
+					map.serialize_entry("userIds", &self.user_ids)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Remove {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						node_id: object.field("nodeId")?,
+						user_ids: object.field("userIds")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Remove);
+			/// `humanresources.node.member.set`: REST 3.0, scope `humanresources`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
+			///
+			/// Required: `nodeId`, `userIds`. Optional: none.
+			///
+			/// Result: `object` ([`set::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`set::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Set {
+				/// `nodeId`: `integer`, required.
+				pub node_id: i64,
+				/// `userIds`: `object`, required.
+				pub user_ids: set::UserIds,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Set {
+				/// The call with its required parameters: `nodeId`, `userIds`.
+				pub fn new(
+					node_id: impl Into<i64>,
+					user_ids: impl Into<set::UserIds>,
+				) -> Self {
+					Self {
+						node_id: node_id.into(),
+						user_ids: user_ids.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Set {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("nodeId", &self.node_id)?;
+					map.serialize_entry("userIds", &self.user_ids)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Set {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						node_id: object.field("nodeId")?,
+						user_ids: object.field("userIds")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Set);
+			/// Types of `humanresources.node.member.add`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
+			pub mod add {
+				/// Error codes of `humanresources.node.member.add`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.role` in `humanresources.node.member.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Role {
+					/// `MEMBER_HEAD`
+					MemberHead,
+					/// `MEMBER_DEPUTY_HEAD`
+					MemberDeputyHead,
+					/// `MEMBER_EMPLOYEE`
+					MemberEmployee,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Role { MemberHead = "MEMBER_HEAD", MemberDeputyHead =
+					"MEMBER_DEPUTY_HEAD", MemberEmployee = "MEMBER_EMPLOYEE" }
+				);
+				/// The object `result` of `humanresources.node.member.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `success`: `boolean`, optional.
+					pub success: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["success"], &[])?;
+						Ok(Self {
+							success: object.field("success")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "success", &self.success)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Add {
+					const NAME: &'static str = "humanresources.node.member.add";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Methods under `v3::node::member::field`.
+			pub mod field {
+				/// `humanresources.node.member.field.get`: REST 3.0, scope `humanresources`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+				///
+				/// Required: `name`. Optional: `select`.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `name`: `string`, required.
+					pub name: String,
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `name`.
+					pub fn new(name: impl Into<String>) -> Self {
+						Self {
+							name: name.into(),
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("name", &self.name)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.field("name")?,
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// `humanresources.node.member.field.list`: REST 3.0, scope `humanresources`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+				///
+				/// Required: none. Optional: `select`.
+				///
+				/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `humanresources.node.member.field.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+				pub mod get {
+					/// Error codes of `humanresources.node.member.field.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+						BitrixRestV3ExceptionValidationRequestvalidationexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+						BitrixRestV3RealisationExceptionFieldnotfoundexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionValidationRequestvalidationexception
+						=
+						"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION",
+						BitrixRestV3RealisationExceptionFieldnotfoundexception =
+						"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.item` of `humanresources.node.member.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItem {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItem {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItem {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `humanresources.node.member.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `item`: `object`, optional.
+						pub item: Option<OutputItem>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["item"], &[])?;
+							Ok(Self {
+								item: object.field("item")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "item", &self.item)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "humanresources.node.member.field.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+				/// Types of `humanresources.node.member.field.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+				pub mod list {
+					/// Error codes of `humanresources.node.member.field.list`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.items` of `humanresources.node.member.field.list`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItems {
+						/// `description`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub description: ::serde_json::Value,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItems {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								description: object.soft("description"),
+								filterable: object.soft("filterable"),
+								name: object.soft("name"),
+								sortable: object.soft("sortable"),
+								title: object.soft("title"),
+								type_: object.soft("type"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItems {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("description", &self.description)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `humanresources.node.member.field.list`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `items`: `object[]`, optional.
+						pub items: Vec<OutputItems>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["items"], &[])?;
+							Ok(Self {
+								items: object.field("items")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("items", &self.items)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "humanresources.node.member.field.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Types of `humanresources.node.member.move`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
+			pub mod move_ {
+				/// Error codes of `humanresources.node.member.move`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.role` in `humanresources.node.member.move`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Role {
+					/// `MEMBER_HEAD`
+					MemberHead,
+					/// `MEMBER_DEPUTY_HEAD`
+					MemberDeputyHead,
+					/// `MEMBER_EMPLOYEE`
+					MemberEmployee,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Role { MemberHead = "MEMBER_HEAD", MemberDeputyHead =
+					"MEMBER_DEPUTY_HEAD", MemberEmployee = "MEMBER_EMPLOYEE" }
+				);
+				/// The object `result` of `humanresources.node.member.move`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-move.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `success`: `boolean`, optional.
+					pub success: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["success"], &[])?;
+						Ok(Self {
+							success: object.field("success")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "success", &self.success)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Move {
+					const NAME: &'static str = "humanresources.node.member.move";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `humanresources.node.member.remove`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+			pub mod remove {
+				/// Error codes of `humanresources.node.member.remove`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.failed` of `humanresources.node.member.remove`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputFailed {
+					/// `userId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub user_id: Option<i64>,
+					/// `reason`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub reason: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputFailed {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							user_id: object.soft("userId"),
+							reason: object.soft("reason"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputFailed {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+						crate::support::opt_entry(&mut map, "reason", &self.reason)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.node.member.remove`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `removed`: `array`, optional.
+					pub removed: Vec<::serde_json::Value>,
+					/// `failed`: `object[]`, optional.
+					pub failed: Vec<OutputFailed>,
+					/// `userId`: `integer`, optional.
+					pub user_id: Option<i64>,
+					/// `reason`: `string`, optional.
+					pub reason: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["removed", "failed", "userId", "reason"], &[])?;
+						Ok(Self {
+							removed: object.field("removed")?,
+							failed: object.field("failed")?,
+							user_id: object.field("userId")?,
+							reason: object.field("reason")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("removed", &self.removed)?;
+						map.serialize_entry("failed", &self.failed)?;
+						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+						crate::support::opt_entry(&mut map, "reason", &self.reason)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Remove {
+					const NAME: &'static str = "humanresources.node.member.remove";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `humanresources.node.member.set`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
+			pub mod set {
+				/// Error codes of `humanresources.node.member.set`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+					BitrixRestV3ExceptionInsufficientscopeexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionInsufficientscopeexception =
+					"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `params.userIds` of `humanresources.node.member.set`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct UserIds {
+					/// `MEMBER_HEAD`: `array`, optional.
+					pub member_head: Option<::serde_json::Value>,
+					/// `MEMBER_DEPUTY_HEAD`: `array`, optional.
+					pub member_deputy_head: Option<::serde_json::Value>,
+					/// `MEMBER_EMPLOYEE`: `array`, optional.
+					pub member_employee: Option<::serde_json::Value>,
+					/// `MEMBER_TEAM_HEAD`: `array`, optional.
+					pub member_team_head: Option<::serde_json::Value>,
+					/// `MEMBER_TEAM_DEPUTY_HEAD`: `array`, optional.
+					pub member_team_deputy_head: Option<::serde_json::Value>,
+					/// `MEMBER_TEAM_EMPLOYEE`: `array`, optional.
+					pub member_team_employee: Option<::serde_json::Value>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl UserIds {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							member_head: Default::default(),
+							member_deputy_head: Default::default(),
+							member_employee: Default::default(),
+							member_team_head: Default::default(),
+							member_team_deputy_head: Default::default(),
+							member_team_employee: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `MEMBER_HEAD`.
+					pub fn member_head(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.member_head = Some(value.into());
+						self
+					}
+					/// Sets `MEMBER_DEPUTY_HEAD`.
+					pub fn member_deputy_head(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.member_deputy_head = Some(value.into());
+						self
+					}
+					/// Sets `MEMBER_EMPLOYEE`.
+					pub fn member_employee(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.member_employee = Some(value.into());
+						self
+					}
+					/// Sets `MEMBER_TEAM_HEAD`.
+					pub fn member_team_head(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.member_team_head = Some(value.into());
+						self
+					}
+					/// Sets `MEMBER_TEAM_DEPUTY_HEAD`.
+					pub fn member_team_deputy_head(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.member_team_deputy_head = Some(value.into());
+						self
+					}
+					/// Sets `MEMBER_TEAM_EMPLOYEE`.
+					pub fn member_team_employee(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.member_team_employee = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for UserIds {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MEMBER_HEAD",
+							&self.member_head,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MEMBER_DEPUTY_HEAD",
+							&self.member_deputy_head,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MEMBER_EMPLOYEE",
+							&self.member_employee,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MEMBER_TEAM_HEAD",
+							&self.member_team_head,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MEMBER_TEAM_DEPUTY_HEAD",
+							&self.member_team_deputy_head,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"MEMBER_TEAM_EMPLOYEE",
+							&self.member_team_employee,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for UserIds {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							member_head: object.field("MEMBER_HEAD")?,
+							member_deputy_head: object.field("MEMBER_DEPUTY_HEAD")?,
+							member_employee: object.field("MEMBER_EMPLOYEE")?,
+							member_team_head: object.field("MEMBER_TEAM_HEAD")?,
+							member_team_deputy_head: object
+								.field("MEMBER_TEAM_DEPUTY_HEAD")?,
+							member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(UserIds);
+				/// The object `result` of `humanresources.node.member.set`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `success`: `boolean`, optional.
+					pub success: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["success"], &[])?;
+						Ok(Self {
+							success: object.field("success")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "success", &self.success)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Set {
+					const NAME: &'static str = "humanresources.node.member.set";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `humanresources.node.move`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
+		pub mod move_ {
+			/// Error codes of `humanresources.node.move`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `humanresources.node.move`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-move.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				pub user_count: Option<i64>,
+				/// `colorName`: `string`, optional.
+				pub color_name: Option<String>,
+				/// `xmlId`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"id",
+								"name",
+								"type",
+								"structureId",
+								"parentId",
+								"description",
+								"accessCode",
+								"userCount",
+								"colorName",
+								"xmlId",
+								"createdAt",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("id")?,
+						name: object.field("name")?,
+						type_: object.field("type")?,
+						structure_id: object.field("structureId")?,
+						parent_id: object.field("parentId")?,
+						description: object.field("description")?,
+						access_code: object.field("accessCode")?,
+						user_count: object.field("userCount")?,
+						color_name: object.field("colorName")?,
+						xml_id: object.field("xmlId")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Move {
+				const NAME: &'static str = "humanresources.node.move";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `humanresources.node.search`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+		pub mod search {
+			/// Error codes of `humanresources.node.search`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION`
+				BitrixRestV3ExceptionInsufficientscopeexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInsufficientscopeexception =
+				"BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.type` in `humanresources.node.search`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `DEPARTMENT`
+				Department,
+				/// `TEAM`
+				Team,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { Department = "DEPARTMENT", Team = "TEAM" });
+			/// The object `result.items` of `humanresources.node.search`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_count: Option<i64>,
+				/// `colorName`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub color_name: ::serde_json::Value,
+				/// `xmlId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub xml_id: ::serde_json::Value,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						type_: object.soft("type"),
+						structure_id: object.soft("structureId"),
+						parent_id: object.soft("parentId"),
+						description: object.soft("description"),
+						access_code: object.soft("accessCode"),
+						user_count: object.soft("userCount"),
+						color_name: object.soft("colorName"),
+						xml_id: object.soft("xmlId"),
+						created_at: object.soft("createdAt"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					map.serialize_entry("colorName", &self.color_name)?;
+					map.serialize_entry("xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `humanresources.node.search`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// `structureId`: `integer`, optional.
+				pub structure_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// `accessCode`: `string`, optional.
+				pub access_code: Option<String>,
+				/// `userCount`: `integer`, optional.
+				pub user_count: Option<i64>,
+				/// `colorName`: `string`, optional.
+				pub color_name: Option<String>,
+				/// `xmlId`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"items",
+								"id",
+								"name",
+								"type",
+								"structureId",
+								"parentId",
+								"description",
+								"accessCode",
+								"userCount",
+								"colorName",
+								"xmlId",
+								"createdAt",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						name: object.field("name")?,
+						type_: object.field("type")?,
+						structure_id: object.field("structureId")?,
+						parent_id: object.field("parentId")?,
+						description: object.field("description")?,
+						access_code: object.field("accessCode")?,
+						user_count: object.field("userCount")?,
+						color_name: object.field("colorName")?,
+						xml_id: object.field("xmlId")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(
+						&mut map,
+						"structureId",
+						&self.structure_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"accessCode",
+						&self.access_code,
+					)?;
+					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
+					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
+					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Search {
+				const NAME: &'static str = "humanresources.node.search";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

@@ -3,3012 +3,2791 @@
 //! Methods of the scope folder `humanresources.hcmlink` (10 methods); cargo feature `humanresources_hcmlink`.
 /// Methods under `humanresources`.
 pub mod humanresources {
-    /// Methods under `humanresources::hcmlink`.
-    pub mod hcmlink {
-        /// Methods under `humanresources::hcmlink::company`.
-        pub mod company {
-            /// `humanresources.hcmlink.company.add`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
-            ///
-            /// Required: `fields`. Optional: none.
-            ///
-            /// Result: `integer` ([`add::Output`]). Errors: `0`, `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`add::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Add {
-                /// `fields`: `object`, required.
-                pub fields: add::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Add {
-                /// The call with its required parameters: `fields`.
-                pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                    Self {
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Add {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Add {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        fields: object.field("fields")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Add);
-            /// `humanresources.hcmlink.company.delete`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
-            ///
-            /// Required: `id`. Optional: none.
-            ///
-            /// Result: `boolean` ([`delete::Output`]). Errors: `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`delete::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Delete {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Delete {
-                /// The call with its required parameters: `id`.
-                pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Delete {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Delete {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Delete);
-            /// `humanresources.hcmlink.company.list`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
-            ///
-            /// Required: none. Optional: `limit`, `offset`, `userId`.
-            ///
-            /// Result: `array` ([`list::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `limit`: `integer`, optional.
-                pub limit: ::std::option::Option<i64>,
-                /// `offset`: `integer`, optional.
-                pub offset: ::std::option::Option<i64>,
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        limit: ::std::default::Default::default(),
-                        offset: ::std::default::Default::default(),
-                        user_id: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `limit`.
-                pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `offset`.
-                pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.offset = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `userId`.
-                pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.user_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                    crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        limit: object.field("limit")?,
-                        offset: object.field("offset")?,
-                        user_id: object.field("userId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// `humanresources.hcmlink.company.update`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
-            ///
-            /// Required: `id`, `fields`. Optional: none.
-            ///
-            /// Result: `boolean` ([`update::Output`]). Errors: `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// `fields`: `object`, required.
-                pub fields: update::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `id`, `fields`.
-                pub fn new(
-                    id: impl ::std::convert::Into<i64>,
-                    fields: impl ::std::convert::Into<update::Fields>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        fields: object.field("fields")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Types of `humanresources.hcmlink.company.add`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
-            pub mod add {
-                /// Error codes of `humanresources.hcmlink.company.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `0`
-                    N0,
-                    /// `510`
-                    N510,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N0 = "0", N510 = "510", AccessDenied = "ACCESS_DENIED",
-                    WrongAuthType = "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.fields.fields.type` in `humanresources.hcmlink.company.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsFieldsType {
-                    /// `STRING`
-                    String,
-                    /// `FIRST_NAME`
-                    FirstName,
-                    /// `LAST_NAME`
-                    LastName,
-                    /// `PATRONYMIC_NAME`
-                    PatronymicName,
-                    /// `PHONE`
-                    Phone,
-                    /// `EMAIL`
-                    Email,
-                    /// `ADDRESS`
-                    Address,
-                    /// `BIRTHDAY`
-                    Birthday,
-                    /// `POSITION`
-                    Position,
-                    /// `DEPARTMENT`
-                    Department,
-                    /// `DOCUMENT_REGISTRATION_NUMBER`
-                    DocumentRegistrationNumber,
-                    /// `DOCUMENT_UID`
-                    DocumentUid,
-                    /// `DOCUMENT_DATE`
-                    DocumentDate,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsFieldsType { String = "STRING", FirstName = "FIRST_NAME",
-                    LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
-                    "PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
-                    Position = "POSITION", Department = "DEPARTMENT",
-                    DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
-                    DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
-                );
-                /// Allowed values of `params.fields.fields.entityType` in `humanresources.hcmlink.company.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsFieldsEntityType {
-                    /// `EMPLOYEE`
-                    Employee,
-                    /// `COMPANY`
-                    Company,
-                    /// `DOCUMENT`
-                    Document,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsFieldsEntityType { Employee = "EMPLOYEE", Company = "COMPANY",
-                    Document = "DOCUMENT" }
-                );
-                /// The object `params.fields.fields` of `humanresources.hcmlink.company.add`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsFields {
-                    /// `field`: `string`, required.
-                    pub field: ::std::string::String,
-                    /// `title`: `string`, required.
-                    pub title: ::std::string::String,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
-                    pub type_: ::std::option::Option<FieldsFieldsType>,
-                    /// `entityType`: `string`, optional.
-                    ///
-                    /// Values: `EMPLOYEE`, `COMPANY`, `DOCUMENT`.
-                    pub entity_type: ::std::option::Option<FieldsFieldsEntityType>,
-                    /// `ttl`: `integer`, optional.
-                    pub ttl: ::std::option::Option<i64>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsFields {
-                    /// The object with its required parameters: `field`, `title`.
-                    pub fn new(
-                        field: impl ::std::convert::Into<::std::string::String>,
-                        title: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            field: field.into(),
-                            title: title.into(),
-                            type_: ::std::default::Default::default(),
-                            entity_type: ::std::default::Default::default(),
-                            ttl: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `type`.
-                    pub fn type_(
-                        mut self,
-                        value: impl ::std::convert::Into<FieldsFieldsType>,
-                    ) -> Self {
-                        self.type_ = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `entityType`.
-                    pub fn entity_type(
-                        mut self,
-                        value: impl ::std::convert::Into<FieldsFieldsEntityType>,
-                    ) -> Self {
-                        self.entity_type = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `ttl`.
-                    pub fn ttl(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                        self.ttl = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsFields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("field", &self.field)?;
-                        map.serialize_entry("title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "entityType",
-                            &self.entity_type,
-                        )?;
-                        crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsFields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            field: object.field("field")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            entity_type: object.field("entityType")?,
-                            ttl: object.field("ttl")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsFields);
-                /// The object `params.fields` of `humanresources.hcmlink.company.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `company`: `string`, required.
-                    pub company: ::std::string::String,
-                    /// `crmCompanyId`: `integer`, required.
-                    pub crm_company_id: i64,
-                    /// `title`: `string`, required.
-                    pub title: ::std::string::String,
-                    /// `data`: `object`, optional.
-                    pub data: ::std::option::Option<::serde_json::Value>,
-                    /// `fields`: `array`, required.
-                    pub fields: ::std::vec::Vec<FieldsFields>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
-                    pub fn new(
-                        company: impl ::std::convert::Into<::std::string::String>,
-                        crm_company_id: impl ::std::convert::Into<i64>,
-                        title: impl ::std::convert::Into<::std::string::String>,
-                        fields: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<FieldsFields>,
-                        >,
-                    ) -> Self {
-                        Self {
-                            company: company.into(),
-                            crm_company_id: crm_company_id.into(),
-                            title: title.into(),
-                            data: ::std::default::Default::default(),
-                            fields: fields
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `data`.
-                    pub fn data(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("company", &self.company)?;
-                        map.serialize_entry("crmCompanyId", &self.crm_company_id)?;
-                        map.serialize_entry("title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "data", &self.data)?;
-                        map.serialize_entry("fields", &self.fields)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            company: object.field("company")?,
-                            crm_company_id: object.field("crmCompanyId")?,
-                            title: object.field("title")?,
-                            data: object.field("data")?,
-                            fields: object.field("fields")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The `result` of the call: `integer`.
-                pub type Output = ::bitrix24_runtime::lenient::Int;
-                impl ::bitrix24_runtime::Method for super::Add {
-                    const NAME: &'static str = "humanresources.hcmlink.company.add";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `humanresources.hcmlink.company.delete`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
-            pub mod delete {
-                /// Error codes of `humanresources.hcmlink.company.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `510`
-                    N510,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N510 = "510", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Delete {
-                    const NAME: &'static str = "humanresources.hcmlink.company.delete";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `humanresources.hcmlink.company.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
-            pub mod list {
-                /// Error codes of `humanresources.hcmlink.company.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `0`
-                    N0,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// Allowed values of `result.fields.type` in `humanresources.hcmlink.company.list`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum ItemFieldsType {
-                    /// `STRING`
-                    String,
-                    /// `FIRST_NAME`
-                    FirstName,
-                    /// `LAST_NAME`
-                    LastName,
-                    /// `PATRONYMIC_NAME`
-                    PatronymicName,
-                    /// `PHONE`
-                    Phone,
-                    /// `EMAIL`
-                    Email,
-                    /// `ADDRESS`
-                    Address,
-                    /// `BIRTHDAY`
-                    Birthday,
-                    /// `POSITION`
-                    Position,
-                    /// `DEPARTMENT`
-                    Department,
-                    /// `DOCUMENT_REGISTRATION_NUMBER`
-                    DocumentRegistrationNumber,
-                    /// `DOCUMENT_UID`
-                    DocumentUid,
-                    /// `DOCUMENT_DATE`
-                    DocumentDate,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    ItemFieldsType { String = "STRING", FirstName = "FIRST_NAME",
-                    LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
-                    "PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
-                    Position = "POSITION", Department = "DEPARTMENT",
-                    DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
-                    DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
-                );
-                /// The object `result.fields` of `humanresources.hcmlink.company.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemFields {
-                    /// `field`: `string`, optional.
-                    pub field: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
-                    pub type_: ::std::option::Option<ItemFieldsType>,
-                    /// `ttl`: `integer`, optional.
-                    pub ttl: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemFields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            field: object.field("field")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            ttl: object.field("ttl")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemFields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "field", &self.field)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.hcmlink.company.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `company`: `string`, optional.
-                    pub company: ::std::option::Option<::std::string::String>,
-                    /// `crmCompanyId`: `integer`, optional.
-                    pub crm_company_id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `data`: `object`, optional.
-                    pub data: ::serde_json::Value,
-                    /// `createdAt`: `string`, optional.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `fields`: `array`, optional.
-                    pub fields: ::std::vec::Vec<ItemFields>,
-                    /// `person`: `string`, optional.
-                    pub person: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "company",
-                                    "crmCompanyId",
-                                    "title",
-                                    "data",
-                                    "createdAt",
-                                    "fields",
-                                    "person",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            company: object.field("company")?,
-                            crm_company_id: object.field("crmCompanyId")?,
-                            title: object.field("title")?,
-                            data: object.field("data")?,
-                            created_at: object.field("createdAt")?,
-                            fields: object.field("fields")?,
-                            person: object.field("person")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "company", &self.company)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "crmCompanyId",
-                            &self.crm_company_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        map.serialize_entry("data", &self.data)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        map.serialize_entry("fields", &self.fields)?;
-                        crate::support::opt_entry(&mut map, "person", &self.person)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<Item>;
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "humanresources.hcmlink.company.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Item);
-            }
-            /// Types of `humanresources.hcmlink.company.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
-            pub mod update {
-                /// Error codes of `humanresources.hcmlink.company.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `510`
-                    N510,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N510 = "510", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.fields.fields.type` in `humanresources.hcmlink.company.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsFieldsType {
-                    /// `STRING`
-                    String,
-                    /// `FIRST_NAME`
-                    FirstName,
-                    /// `LAST_NAME`
-                    LastName,
-                    /// `PATRONYMIC_NAME`
-                    PatronymicName,
-                    /// `PHONE`
-                    Phone,
-                    /// `EMAIL`
-                    Email,
-                    /// `ADDRESS`
-                    Address,
-                    /// `BIRTHDAY`
-                    Birthday,
-                    /// `POSITION`
-                    Position,
-                    /// `DEPARTMENT`
-                    Department,
-                    /// `DOCUMENT_REGISTRATION_NUMBER`
-                    DocumentRegistrationNumber,
-                    /// `DOCUMENT_UID`
-                    DocumentUid,
-                    /// `DOCUMENT_DATE`
-                    DocumentDate,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsFieldsType { String = "STRING", FirstName = "FIRST_NAME",
-                    LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
-                    "PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
-                    Position = "POSITION", Department = "DEPARTMENT",
-                    DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
-                    DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
-                );
-                /// Allowed values of `params.fields.fields.entityType` in `humanresources.hcmlink.company.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsFieldsEntityType {
-                    /// `EMPLOYEE`
-                    Employee,
-                    /// `COMPANY`
-                    Company,
-                    /// `DOCUMENT`
-                    Document,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsFieldsEntityType { Employee = "EMPLOYEE", Company = "COMPANY",
-                    Document = "DOCUMENT" }
-                );
-                /// The object `params.fields.fields` of `humanresources.hcmlink.company.update`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsFields {
-                    /// `field`: `string`, required.
-                    pub field: ::std::string::String,
-                    /// `title`: `string`, required.
-                    pub title: ::std::string::String,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
-                    pub type_: ::std::option::Option<FieldsFieldsType>,
-                    /// `entityType`: `string`, optional.
-                    ///
-                    /// Values: `EMPLOYEE`, `COMPANY`, `DOCUMENT`.
-                    pub entity_type: ::std::option::Option<FieldsFieldsEntityType>,
-                    /// `ttl`: `integer`, optional.
-                    pub ttl: ::std::option::Option<i64>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsFields {
-                    /// The object with its required parameters: `field`, `title`.
-                    pub fn new(
-                        field: impl ::std::convert::Into<::std::string::String>,
-                        title: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            field: field.into(),
-                            title: title.into(),
-                            type_: ::std::default::Default::default(),
-                            entity_type: ::std::default::Default::default(),
-                            ttl: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `type`.
-                    pub fn type_(
-                        mut self,
-                        value: impl ::std::convert::Into<FieldsFieldsType>,
-                    ) -> Self {
-                        self.type_ = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `entityType`.
-                    pub fn entity_type(
-                        mut self,
-                        value: impl ::std::convert::Into<FieldsFieldsEntityType>,
-                    ) -> Self {
-                        self.entity_type = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `ttl`.
-                    pub fn ttl(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                        self.ttl = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsFields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("field", &self.field)?;
-                        map.serialize_entry("title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "entityType",
-                            &self.entity_type,
-                        )?;
-                        crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsFields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            field: object.field("field")?,
-                            title: object.field("title")?,
-                            type_: object.field("type")?,
-                            entity_type: object.field("entityType")?,
-                            ttl: object.field("ttl")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsFields);
-                /// The object `params.fields` of `humanresources.hcmlink.company.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `company`: `string`, required.
-                    pub company: ::std::string::String,
-                    /// `crmCompanyId`: `integer`, required.
-                    pub crm_company_id: i64,
-                    /// `title`: `string`, required.
-                    pub title: ::std::string::String,
-                    /// `data`: `object`, optional.
-                    pub data: ::std::option::Option<::serde_json::Value>,
-                    /// `fields`: `array`, required.
-                    pub fields: ::std::vec::Vec<FieldsFields>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
-                    pub fn new(
-                        company: impl ::std::convert::Into<::std::string::String>,
-                        crm_company_id: impl ::std::convert::Into<i64>,
-                        title: impl ::std::convert::Into<::std::string::String>,
-                        fields: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<FieldsFields>,
-                        >,
-                    ) -> Self {
-                        Self {
-                            company: company.into(),
-                            crm_company_id: crm_company_id.into(),
-                            title: title.into(),
-                            data: ::std::default::Default::default(),
-                            fields: fields
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `data`.
-                    pub fn data(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("company", &self.company)?;
-                        map.serialize_entry("crmCompanyId", &self.crm_company_id)?;
-                        map.serialize_entry("title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "data", &self.data)?;
-                        map.serialize_entry("fields", &self.fields)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            company: object.field("company")?,
-                            crm_company_id: object.field("crmCompanyId")?,
-                            title: object.field("title")?,
-                            data: object.field("data")?,
-                            fields: object.field("fields")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "humanresources.hcmlink.company.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Methods under `humanresources::hcmlink::company::user`.
-            pub mod user {
-                /// `humanresources.hcmlink.company.user.list`: REST 2, scope `humanresources.hcmlink`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
-                ///
-                /// Required: none. Optional: `limit`, `offset`.
-                ///
-                /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`list::Error`]).
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `limit`: `integer`, optional.
-                    pub limit: ::std::option::Option<i64>,
-                    /// `offset`: `integer`, optional.
-                    pub offset: ::std::option::Option<i64>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            limit: ::std::default::Default::default(),
-                            offset: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `limit`.
-                    pub fn limit(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.limit = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `offset`.
-                    pub fn offset(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.offset = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                        crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            limit: object.field("limit")?,
-                            offset: object.field("offset")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `humanresources.hcmlink.company.user.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
-                pub mod list {
-                    /// Error codes of `humanresources.hcmlink.company.user.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ACCESS_DENIED`
-                        AccessDenied,
-                        /// `WRONG_AUTH_TYPE`
-                        WrongAuthType,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                        "WRONG_AUTH_TYPE" }
-                    );
-                    error_code!(Error);
-                    /// The object `result` of `humanresources.hcmlink.company.user.list`: `array`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Item {
-                        /// `id`: `integer`, optional.
-                        pub id: ::std::option::Option<i64>,
-                        /// `company`: `string`, optional.
-                        pub company: ::std::option::Option<::std::string::String>,
-                        /// `crmCompanyId`: `integer`, optional.
-                        pub crm_company_id: ::std::option::Option<i64>,
-                        /// `title`: `string`, optional.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `data`: `object`, optional.
-                        pub data: ::serde_json::Value,
-                        /// `person`: `string`, optional.
-                        pub person: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Item {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "id",
-                                        "company",
-                                        "crmCompanyId",
-                                        "title",
-                                        "data",
-                                        "person",
-                                    ],
-                                    &[],
-                                )?;
-                            ::std::result::Result::Ok(Self {
-                                id: object.field("id")?,
-                                company: object.field("company")?,
-                                crm_company_id: object.field("crmCompanyId")?,
-                                title: object.field("title")?,
-                                data: object.field("data")?,
-                                person: object.field("person")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Item {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "id", &self.id)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "company",
-                                &self.company,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "crmCompanyId",
-                                &self.crm_company_id,
-                            )?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            map.serialize_entry("data", &self.data)?;
-                            crate::support::opt_entry(&mut map, "person", &self.person)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The `result` of the call: `array`.
-                    pub type Output = crate::List<Item>;
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "humanresources.hcmlink.company.user.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Item);
-                }
-            }
-        }
-        /// Methods under `humanresources::hcmlink::employee`.
-        pub mod employee {
-            /// `humanresources.hcmlink.employee.list`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
-            ///
-            /// Required: `company`. Optional: `limit`, `offset`, `updatedAt`.
-            ///
-            /// Result: `array` ([`list::Output`]). Errors: `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`list::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `company`: `string`, required.
-                pub company: ::std::string::String,
-                /// `limit`: `integer`, optional.
-                pub limit: ::std::option::Option<i64>,
-                /// `offset`: `integer`, optional.
-                pub offset: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call with its required parameters: `company`.
-                pub fn new(
-                    company: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        company: company.into(),
-                        limit: ::std::default::Default::default(),
-                        offset: ::std::default::Default::default(),
-                        updated_at: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `limit`.
-                pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `offset`.
-                pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.offset = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `updatedAt`.
-                pub fn updated_at(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.updated_at = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("company", &self.company)?;
-                    crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                    crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        company: object.field("company")?,
-                        limit: object.field("limit")?,
-                        offset: object.field("offset")?,
-                        updated_at: object.exact_str("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// `humanresources.hcmlink.employee.set`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-            ///
-            /// Required: `company`, `data`. Optional: `job`.
-            ///
-            /// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Set {
-                /// `company`: `string`, required.
-                pub company: ::std::string::String,
-                /// `data`: `array`, required.
-                pub data: ::std::vec::Vec<set::DataParam>,
-                /// `job`: `object`, optional.
-                pub job: ::std::option::Option<set::Job>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Set {
-                /// The call with its required parameters: `company`, `data`.
-                pub fn new(
-                    company: impl ::std::convert::Into<::std::string::String>,
-                    data: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<set::DataParam>,
-                    >,
-                ) -> Self {
-                    Self {
-                        company: company.into(),
-                        data: data.into_iter().map(::std::convert::Into::into).collect(),
-                        job: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `job`.
-                pub fn job(
-                    mut self,
-                    value: impl ::std::convert::Into<set::Job>,
-                ) -> Self {
-                    self.job = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Set {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("company", &self.company)?;
-                    map.serialize_entry("data", &self.data)?;
-                    crate::support::opt_entry(&mut map, "job", &self.job)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Set {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        company: object.field("company")?,
-                        data: object.field("data")?,
-                        job: object.field("job")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Set);
-            /// Types of `humanresources.hcmlink.employee.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
-            pub mod list {
-                /// Error codes of `humanresources.hcmlink.employee.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `510`
-                    N510,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N510 = "510", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// The object `result.employees` of `humanresources.hcmlink.employee.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct ItemEmployees {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `employee`: `string`, optional.
-                    pub employee: ::std::option::Option<::std::string::String>,
-                    /// `data`: `object`, optional.
-                    pub data: ::serde_json::Value,
-                    /// `createdAt`: `string`, optional.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for ItemEmployees {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            employee: object.field("employee")?,
-                            data: object.field("data")?,
-                            created_at: object.field("createdAt")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for ItemEmployees {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "employee", &self.employee)?;
-                        map.serialize_entry("data", &self.data)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `humanresources.hcmlink.employee.list`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `company`: `string`, optional.
-                    pub company: ::std::option::Option<::std::string::String>,
-                    /// `person`: `string`, optional.
-                    pub person: ::std::option::Option<::std::string::String>,
-                    /// `employees`: `array`, optional.
-                    pub employees: ::std::vec::Vec<ItemEmployees>,
-                    /// `userId`: `integer`, optional.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `createdAt`: `string`, optional.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `updatedAt`: `string`, optional.
-                    pub updated_at: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "id",
-                                    "company",
-                                    "person",
-                                    "employees",
-                                    "userId",
-                                    "title",
-                                    "createdAt",
-                                    "updatedAt",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            company: object.field("company")?,
-                            person: object.field("person")?,
-                            employees: object.field("employees")?,
-                            user_id: object.field("userId")?,
-                            title: object.field("title")?,
-                            created_at: object.field("createdAt")?,
-                            updated_at: object.field("updatedAt")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "company", &self.company)?;
-                        crate::support::opt_entry(&mut map, "person", &self.person)?;
-                        map.serialize_entry("employees", &self.employees)?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "updatedAt",
-                            &self.updated_at,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<Item>;
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "humanresources.hcmlink.employee.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Item);
-            }
-            /// Types of `humanresources.hcmlink.employee.set`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-            pub mod set {
-                /// Error codes of `humanresources.hcmlink.employee.set`; the codes any method can return are in [`crate::SystemError`].
-                ///
-                /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `0`
-                    N0,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// The object `params.data.data` of `humanresources.hcmlink.employee.set`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct DataParamData {
-                    /// `firstName`: `string`, optional.
-                    pub first_name: ::std::option::Option<::std::string::String>,
-                    /// `lastName`: `string`, optional.
-                    pub last_name: ::std::option::Option<::std::string::String>,
-                    /// `patronymicName`: `string`, optional.
-                    pub patronymic_name: ::std::option::Option<::std::string::String>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl DataParamData {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            first_name: ::std::default::Default::default(),
-                            last_name: ::std::default::Default::default(),
-                            patronymic_name: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `firstName`.
-                    pub fn first_name(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.first_name = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `lastName`.
-                    pub fn last_name(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.last_name = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `patronymicName`.
-                    pub fn patronymic_name(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.patronymic_name = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for DataParamData {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "firstName",
-                            &self.first_name,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "lastName",
-                            &self.last_name,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "patronymicName",
-                            &self.patronymic_name,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for DataParamData {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            first_name: object.exact_str("firstName")?,
-                            last_name: object.exact_str("lastName")?,
-                            patronymic_name: object.exact_str("patronymicName")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(DataParamData);
-                /// The object `params.data` of `humanresources.hcmlink.employee.set`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct DataParam {
-                    /// `employee`: `string`, required.
-                    pub employee: ::std::string::String,
-                    /// `person`: `string`, required.
-                    pub person: ::std::string::String,
-                    /// `userId`: `integer`, optional.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `data`: `object`, required.
-                    pub data: DataParamData,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl DataParam {
-                    /// The object with its required parameters: `employee`, `person`, `data`.
-                    pub fn new(
-                        employee: impl ::std::convert::Into<::std::string::String>,
-                        person: impl ::std::convert::Into<::std::string::String>,
-                        data: impl ::std::convert::Into<DataParamData>,
-                    ) -> Self {
-                        Self {
-                            employee: employee.into(),
-                            person: person.into(),
-                            user_id: ::std::default::Default::default(),
-                            data: data.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `userId`.
-                    pub fn user_id(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.user_id = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for DataParam {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("employee", &self.employee)?;
-                        map.serialize_entry("person", &self.person)?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        map.serialize_entry("data", &self.data)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for DataParam {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            employee: object.field("employee")?,
-                            person: object.field("person")?,
-                            user_id: object.field("userId")?,
-                            data: object.field("data")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(DataParam);
-                /// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.employee.set`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum JobFieldsStatus {
-                    /// `IN_PROGRESS`
-                    InProgress,
-                    /// `DONE`
-                    Done,
-                    /// `CANCELED`
-                    Canceled,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    JobFieldsStatus { InProgress = "IN_PROGRESS", Done = "DONE", Canceled
-                    = "CANCELED" }
-                );
-                /// The object `params.job.fields` of `humanresources.hcmlink.employee.set`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct JobFields {
-                    /// `status`: `string`, required.
-                    ///
-                    /// Values: `IN_PROGRESS`, `DONE`, `CANCELED`.
-                    pub status: JobFieldsStatus,
-                    /// `total`: `integer`, optional.
-                    pub total: ::std::option::Option<i64>,
-                    /// `sent`: `integer`, optional.
-                    pub sent: ::std::option::Option<i64>,
-                    /// `data`: `object`, optional.
-                    pub data: ::std::option::Option<::serde_json::Value>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl JobFields {
-                    /// The object with its required parameters: `status`.
-                    pub fn new(
-                        status: impl ::std::convert::Into<JobFieldsStatus>,
-                    ) -> Self {
-                        Self {
-                            status: status.into(),
-                            total: ::std::default::Default::default(),
-                            sent: ::std::default::Default::default(),
-                            data: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `total`.
-                    pub fn total(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.total = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `sent`.
-                    pub fn sent(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.sent = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `data`.
-                    pub fn data(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for JobFields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("status", &self.status)?;
-                        crate::support::opt_entry(&mut map, "total", &self.total)?;
-                        crate::support::opt_entry(&mut map, "sent", &self.sent)?;
-                        crate::support::opt_entry(&mut map, "data", &self.data)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for JobFields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            status: object.field("status")?,
-                            total: object.field("total")?,
-                            sent: object.field("sent")?,
-                            data: object.field("data")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(JobFields);
-                /// The object `params.job` of `humanresources.hcmlink.employee.set`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Job {
-                    /// `id`: `integer`, required.
-                    pub id: i64,
-                    /// `fields`: `object`, required.
-                    pub fields: JobFields,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Job {
-                    /// The object with its required parameters: `id`, `fields`.
-                    pub fn new(
-                        id: impl ::std::convert::Into<i64>,
-                        fields: impl ::std::convert::Into<JobFields>,
-                    ) -> Self {
-                        Self {
-                            id: id.into(),
-                            fields: fields.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Job {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("id", &self.id)?;
-                        map.serialize_entry("fields", &self.fields)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Job {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            fields: object.field("fields")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Job);
-                /// Allowed values of `result.status` in `humanresources.hcmlink.employee.set`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OutputStatus {
-                    /// `ok`
-                    Ok,
-                    /// `error`
-                    Error,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(OutputStatus { Ok = "ok", Error = "error" });
-                /// The object `result` of `humanresources.hcmlink.employee.set`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `status`: `string`, optional.
-                    ///
-                    /// Values: `ok`, `error`.
-                    pub status: ::std::option::Option<OutputStatus>,
-                    /// `errors`: `array`, optional.
-                    pub errors: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["status", "errors"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            status: object.field("status")?,
-                            errors: object.field("errors")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("errors", &self.errors)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Set {
-                    const NAME: &'static str = "humanresources.hcmlink.employee.set";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Methods under `humanresources::hcmlink::field`.
-        pub mod field {
-            /// Methods under `humanresources::hcmlink::field::value`.
-            pub mod value {
-                /// `humanresources.hcmlink.field.value.set`: REST 2, scope `humanresources.hcmlink`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
-                ///
-                /// Required: `company`, `data`. Optional: `job`.
-                ///
-                /// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Set {
-                    /// `company`: `string`, required.
-                    pub company: ::std::string::String,
-                    /// `data`: `array`, required.
-                    pub data: ::std::vec::Vec<set::DataParam>,
-                    /// `job`: `object`, optional.
-                    pub job: ::std::option::Option<set::Job>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Set {
-                    /// The call with its required parameters: `company`, `data`.
-                    pub fn new(
-                        company: impl ::std::convert::Into<::std::string::String>,
-                        data: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<set::DataParam>,
-                        >,
-                    ) -> Self {
-                        Self {
-                            company: company.into(),
-                            data: data
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
-                            job: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `job`.
-                    pub fn job(
-                        mut self,
-                        value: impl ::std::convert::Into<set::Job>,
-                    ) -> Self {
-                        self.job = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Set {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("company", &self.company)?;
-                        map.serialize_entry("data", &self.data)?;
-                        crate::support::opt_entry(&mut map, "job", &self.job)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Set {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            company: object.field("company")?,
-                            data: object.field("data")?,
-                            job: object.field("job")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Set);
-                /// Types of `humanresources.hcmlink.field.value.set`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
-                pub mod set {
-                    /// Error codes of `humanresources.hcmlink.field.value.set`; the codes any method can return are in [`crate::SystemError`].
-                    ///
-                    /// The docs also list errors without a code: no status.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `0`
-                        N0,
-                        /// `ACCESS_DENIED`
-                        AccessDenied,
-                        /// `WRONG_AUTH_TYPE`
-                        WrongAuthType,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                        "WRONG_AUTH_TYPE" }
-                    );
-                    error_code!(Error);
-                    /// The object `params.data` of `humanresources.hcmlink.field.value.set`: `array`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct DataParam {
-                        /// `field`: `string`, required.
-                        pub field: ::std::string::String,
-                        /// `employee`: `string`, required.
-                        pub employee: ::std::string::String,
-                        /// `value`: `string`, required.
-                        pub value: ::std::string::String,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl DataParam {
-                        /// The object with its required parameters: `field`, `employee`, `value`.
-                        pub fn new(
-                            field: impl ::std::convert::Into<::std::string::String>,
-                            employee: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::std::string::String>,
-                        ) -> Self {
-                            Self {
-                                field: field.into(),
-                                employee: employee.into(),
-                                value: value.into(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for DataParam {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("field", &self.field)?;
-                            map.serialize_entry("employee", &self.employee)?;
-                            map.serialize_entry("value", &self.value)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for DataParam {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                field: object.field("field")?,
-                                employee: object.field("employee")?,
-                                value: object.field("value")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(DataParam);
-                    /// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.field.value.set`.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum JobFieldsStatus {
-                        /// `IN_PROGRESS`
-                        InProgress,
-                        /// `DONE`
-                        Done,
-                        /// `CANCELED`
-                        Canceled,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        JobFieldsStatus { InProgress = "IN_PROGRESS", Done = "DONE",
-                        Canceled = "CANCELED" }
-                    );
-                    /// The object `params.job.fields` of `humanresources.hcmlink.field.value.set`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct JobFields {
-                        /// `status`: `string`, required.
-                        ///
-                        /// Values: `IN_PROGRESS`, `DONE`, `CANCELED`.
-                        pub status: JobFieldsStatus,
-                        /// `total`: `integer`, optional.
-                        pub total: ::std::option::Option<i64>,
-                        /// `sent`: `integer`, optional.
-                        pub sent: ::std::option::Option<i64>,
-                        /// `data`: `object`, optional.
-                        pub data: ::std::option::Option<::serde_json::Value>,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl JobFields {
-                        /// The object with its required parameters: `status`.
-                        pub fn new(
-                            status: impl ::std::convert::Into<JobFieldsStatus>,
-                        ) -> Self {
-                            Self {
-                                status: status.into(),
-                                total: ::std::default::Default::default(),
-                                sent: ::std::default::Default::default(),
-                                data: ::std::default::Default::default(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Sets `total`.
-                        pub fn total(
-                            mut self,
-                            value: impl ::std::convert::Into<i64>,
-                        ) -> Self {
-                            self.total = ::std::option::Option::Some(value.into());
-                            self
-                        }
-                        /// Sets `sent`.
-                        pub fn sent(
-                            mut self,
-                            value: impl ::std::convert::Into<i64>,
-                        ) -> Self {
-                            self.sent = ::std::option::Option::Some(value.into());
-                            self
-                        }
-                        /// Sets `data`.
-                        pub fn data(
-                            mut self,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.data = ::std::option::Option::Some(value.into());
-                            self
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for JobFields {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("status", &self.status)?;
-                            crate::support::opt_entry(&mut map, "total", &self.total)?;
-                            crate::support::opt_entry(&mut map, "sent", &self.sent)?;
-                            crate::support::opt_entry(&mut map, "data", &self.data)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for JobFields {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                status: object.field("status")?,
-                                total: object.field("total")?,
-                                sent: object.field("sent")?,
-                                data: object.field("data")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(JobFields);
-                    /// The object `params.job` of `humanresources.hcmlink.field.value.set`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Job {
-                        /// `id`: `integer`, required.
-                        pub id: i64,
-                        /// `fields`: `object`, required.
-                        pub fields: JobFields,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl Job {
-                        /// The object with its required parameters: `id`, `fields`.
-                        pub fn new(
-                            id: impl ::std::convert::Into<i64>,
-                            fields: impl ::std::convert::Into<JobFields>,
-                        ) -> Self {
-                            Self {
-                                id: id.into(),
-                                fields: fields.into(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for Job {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("id", &self.id)?;
-                            map.serialize_entry("fields", &self.fields)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for Job {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                id: object.field("id")?,
-                                fields: object.field("fields")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(Job);
-                    /// Allowed values of `result.status` in `humanresources.hcmlink.field.value.set`.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum OutputStatus {
-                        /// `ok`
-                        Ok,
-                        /// `error`
-                        Error,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(OutputStatus { Ok = "ok", Error = "error" });
-                    /// The object `result` of `humanresources.hcmlink.field.value.set`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `status`: `string`, optional.
-                        ///
-                        /// Values: `ok`, `error`.
-                        pub status: ::std::option::Option<OutputStatus>,
-                        /// `errors`: `array`, optional.
-                        pub errors: ::std::vec::Vec<::serde_json::Value>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["status", "errors"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                status: object.field("status")?,
-                                errors: object.field("errors")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "status", &self.status)?;
-                            map.serialize_entry("errors", &self.errors)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Set {
-                        const NAME: &'static str = "humanresources.hcmlink.field.value.set";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = false;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-        }
-        /// Methods under `humanresources::hcmlink::job`.
-        pub mod job {
-            /// `humanresources.hcmlink.job.update`: REST 2, scope `humanresources.hcmlink`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
-            ///
-            /// Required: `id`, `fields`. Optional: none.
-            ///
-            /// Result: `boolean` ([`update::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// `fields`: `object`, required.
-                pub fields: update::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `id`, `fields`.
-                pub fn new(
-                    id: impl ::std::convert::Into<i64>,
-                    fields: impl ::std::convert::Into<update::Fields>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        fields: object.field("fields")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Methods under `humanresources::hcmlink::job::status`.
-            pub mod status {
-                /// `humanresources.hcmlink.job.status.get`: REST 2, scope `humanresources.hcmlink`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
-                ///
-                /// Required: `id`. Optional: none.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `id`: `integer`, required.
-                    pub id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `id`.
-                    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            id: id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("id", &self.id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// Types of `humanresources.hcmlink.job.status.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
-                pub mod get {
-                    /// Error codes of `humanresources.hcmlink.job.status.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `0`
-                        N0,
-                        /// `ACCESS_DENIED`
-                        AccessDenied,
-                        /// `WRONG_AUTH_TYPE`
-                        WrongAuthType,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                        "WRONG_AUTH_TYPE" }
-                    );
-                    error_code!(Error);
-                    /// The object `result` of `humanresources.hcmlink.job.status.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `alive`: `boolean`, optional.
-                        pub alive: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["alive"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                alive: object.field("alive")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "alive", &self.alive)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "humanresources.hcmlink.job.status.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Types of `humanresources.hcmlink.job.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
-            pub mod update {
-                /// Error codes of `humanresources.hcmlink.job.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `0`
-                    N0,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.fields.status` in `humanresources.hcmlink.job.update`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsStatus {
-                    /// `IN_PROGRESS`
-                    InProgress,
-                    /// `DONE`
-                    Done,
-                    /// `CANCELED`
-                    Canceled,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsStatus { InProgress = "IN_PROGRESS", Done = "DONE", Canceled =
-                    "CANCELED" }
-                );
-                /// The object `params.fields` of `humanresources.hcmlink.job.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `status`: `string`, required.
-                    ///
-                    /// Values: `IN_PROGRESS`, `DONE`, `CANCELED`.
-                    pub status: FieldsStatus,
-                    /// `total`: `integer`, optional.
-                    pub total: ::std::option::Option<i64>,
-                    /// `sent`: `integer`, optional.
-                    pub sent: ::std::option::Option<i64>,
-                    /// `data`: `object`, optional.
-                    pub data: ::std::option::Option<::serde_json::Value>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `status`.
-                    pub fn new(status: impl ::std::convert::Into<FieldsStatus>) -> Self {
-                        Self {
-                            status: status.into(),
-                            total: ::std::default::Default::default(),
-                            sent: ::std::default::Default::default(),
-                            data: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `total`.
-                    pub fn total(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.total = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `sent`.
-                    pub fn sent(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.sent = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `data`.
-                    pub fn data(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("status", &self.status)?;
-                        crate::support::opt_entry(&mut map, "total", &self.total)?;
-                        crate::support::opt_entry(&mut map, "sent", &self.sent)?;
-                        crate::support::opt_entry(&mut map, "data", &self.data)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            status: object.field("status")?,
-                            total: object.field("total")?,
-                            sent: object.field("sent")?,
-                            data: object.field("data")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "humanresources.hcmlink.job.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-    }
+	/// Methods under `humanresources::hcmlink`.
+	pub mod hcmlink {
+		/// Methods under `humanresources::hcmlink::company`.
+		pub mod company {
+			/// `humanresources.hcmlink.company.add`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
+			///
+			/// Required: `fields`. Optional: none.
+			///
+			/// Result: `integer` ([`add::Output`]). Errors: `0`, `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`add::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Add {
+				/// `fields`: `object`, required.
+				pub fields: add::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Add {
+				/// The call with its required parameters: `fields`.
+				pub fn new(fields: impl Into<add::Fields>) -> Self {
+					Self {
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Add {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Add {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						fields: object.field("fields")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Add);
+			/// `humanresources.hcmlink.company.delete`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
+			///
+			/// Required: `id`. Optional: none.
+			///
+			/// Result: `boolean` ([`delete::Output`]). Errors: `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`delete::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Delete {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Delete {
+				/// The call with its required parameters: `id`.
+				pub fn new(id: impl Into<i64>) -> Self {
+					Self {
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Delete {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Delete {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Delete);
+			/// `humanresources.hcmlink.company.list`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+			///
+			/// Required: none. Optional: `limit`, `offset`, `userId`.
+			///
+			/// Result: `array` ([`list::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `limit`: `integer`, optional.
+				pub limit: Option<i64>,
+				/// `offset`: `integer`, optional.
+				pub offset: Option<i64>,
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						limit: Default::default(),
+						offset: Default::default(),
+						user_id: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `limit`.
+				pub fn limit(mut self, value: impl Into<i64>) -> Self {
+					self.limit = Some(value.into());
+					self
+				}
+				/// Sets `offset`.
+				pub fn offset(mut self, value: impl Into<i64>) -> Self {
+					self.offset = Some(value.into());
+					self
+				}
+				/// Sets `userId`.
+				pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+					self.user_id = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						limit: object.field("limit")?,
+						offset: object.field("offset")?,
+						user_id: object.field("userId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// `humanresources.hcmlink.company.update`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
+			///
+			/// Required: `id`, `fields`. Optional: none.
+			///
+			/// Result: `boolean` ([`update::Output`]). Errors: `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// `fields`: `object`, required.
+				pub fields: update::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `id`, `fields`.
+				pub fn new(
+					id: impl Into<i64>,
+					fields: impl Into<update::Fields>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						fields: object.field("fields")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Types of `humanresources.hcmlink.company.add`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
+			pub mod add {
+				/// Error codes of `humanresources.hcmlink.company.add`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `0`
+					N0,
+					/// `510`
+					N510,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N0 = "0", N510 = "510", AccessDenied = "ACCESS_DENIED",
+					WrongAuthType = "WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.fields.fields.type` in `humanresources.hcmlink.company.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsFieldsType {
+					/// `STRING`
+					String,
+					/// `FIRST_NAME`
+					FirstName,
+					/// `LAST_NAME`
+					LastName,
+					/// `PATRONYMIC_NAME`
+					PatronymicName,
+					/// `PHONE`
+					Phone,
+					/// `EMAIL`
+					Email,
+					/// `ADDRESS`
+					Address,
+					/// `BIRTHDAY`
+					Birthday,
+					/// `POSITION`
+					Position,
+					/// `DEPARTMENT`
+					Department,
+					/// `DOCUMENT_REGISTRATION_NUMBER`
+					DocumentRegistrationNumber,
+					/// `DOCUMENT_UID`
+					DocumentUid,
+					/// `DOCUMENT_DATE`
+					DocumentDate,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsFieldsType { String = "STRING", FirstName = "FIRST_NAME",
+					LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
+					"PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
+					Position = "POSITION", Department = "DEPARTMENT",
+					DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
+					DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
+				);
+				/// Allowed values of `params.fields.fields.entityType` in `humanresources.hcmlink.company.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsFieldsEntityType {
+					/// `EMPLOYEE`
+					Employee,
+					/// `COMPANY`
+					Company,
+					/// `DOCUMENT`
+					Document,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsFieldsEntityType { Employee = "EMPLOYEE", Company = "COMPANY",
+					Document = "DOCUMENT" }
+				);
+				/// The object `params.fields.fields` of `humanresources.hcmlink.company.add`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsFields {
+					/// `field`: `string`, required.
+					pub field: String,
+					/// `title`: `string`, required.
+					pub title: String,
+					/// `type`: `string`, optional.
+					///
+					/// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
+					pub type_: Option<FieldsFieldsType>,
+					/// `entityType`: `string`, optional.
+					///
+					/// Values: `EMPLOYEE`, `COMPANY`, `DOCUMENT`.
+					pub entity_type: Option<FieldsFieldsEntityType>,
+					/// `ttl`: `integer`, optional.
+					pub ttl: Option<i64>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsFields {
+					/// The object with its required parameters: `field`, `title`.
+					pub fn new(
+						field: impl Into<String>,
+						title: impl Into<String>,
+					) -> Self {
+						Self {
+							field: field.into(),
+							title: title.into(),
+							type_: Default::default(),
+							entity_type: Default::default(),
+							ttl: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `type`.
+					pub fn type_(mut self, value: impl Into<FieldsFieldsType>) -> Self {
+						self.type_ = Some(value.into());
+						self
+					}
+					/// Sets `entityType`.
+					pub fn entity_type(
+						mut self,
+						value: impl Into<FieldsFieldsEntityType>,
+					) -> Self {
+						self.entity_type = Some(value.into());
+						self
+					}
+					/// Sets `ttl`.
+					pub fn ttl(mut self, value: impl Into<i64>) -> Self {
+						self.ttl = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsFields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("field", &self.field)?;
+						map.serialize_entry("title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(
+							&mut map,
+							"entityType",
+							&self.entity_type,
+						)?;
+						crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsFields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							field: object.field("field")?,
+							title: object.field("title")?,
+							type_: object.field("type")?,
+							entity_type: object.field("entityType")?,
+							ttl: object.field("ttl")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsFields);
+				/// The object `params.fields` of `humanresources.hcmlink.company.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `company`: `string`, required.
+					pub company: String,
+					/// `crmCompanyId`: `integer`, required.
+					pub crm_company_id: i64,
+					/// `title`: `string`, required.
+					pub title: String,
+					/// `data`: `object`, optional.
+					pub data: Option<::serde_json::Value>,
+					/// `fields`: `array`, required.
+					pub fields: Vec<FieldsFields>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
+					pub fn new(
+						company: impl Into<String>,
+						crm_company_id: impl Into<i64>,
+						title: impl Into<String>,
+						fields: impl IntoIterator<Item = impl Into<FieldsFields>>,
+					) -> Self {
+						Self {
+							company: company.into(),
+							crm_company_id: crm_company_id.into(),
+							title: title.into(),
+							data: Default::default(),
+							fields: fields.into_iter().map(Into::into).collect(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `data`.
+					pub fn data(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.data = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("company", &self.company)?;
+						map.serialize_entry("crmCompanyId", &self.crm_company_id)?;
+						map.serialize_entry("title", &self.title)?;
+						crate::support::opt_entry(&mut map, "data", &self.data)?;
+						map.serialize_entry("fields", &self.fields)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							company: object.field("company")?,
+							crm_company_id: object.field("crmCompanyId")?,
+							title: object.field("title")?,
+							data: object.field("data")?,
+							fields: object.field("fields")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The `result` of the call: `integer`.
+				pub type Output = ::bitrix24_runtime::lenient::Int;
+				impl ::bitrix24_runtime::Method for super::Add {
+					const NAME: &'static str = "humanresources.hcmlink.company.add";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `humanresources.hcmlink.company.delete`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-delete.html>
+			pub mod delete {
+				/// Error codes of `humanresources.hcmlink.company.delete`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `510`
+					N510,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N510 = "510", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Delete {
+					const NAME: &'static str = "humanresources.hcmlink.company.delete";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `humanresources.hcmlink.company.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+			pub mod list {
+				/// Error codes of `humanresources.hcmlink.company.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `0`
+					N0,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// Allowed values of `result.fields.type` in `humanresources.hcmlink.company.list`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum ItemFieldsType {
+					/// `STRING`
+					String,
+					/// `FIRST_NAME`
+					FirstName,
+					/// `LAST_NAME`
+					LastName,
+					/// `PATRONYMIC_NAME`
+					PatronymicName,
+					/// `PHONE`
+					Phone,
+					/// `EMAIL`
+					Email,
+					/// `ADDRESS`
+					Address,
+					/// `BIRTHDAY`
+					Birthday,
+					/// `POSITION`
+					Position,
+					/// `DEPARTMENT`
+					Department,
+					/// `DOCUMENT_REGISTRATION_NUMBER`
+					DocumentRegistrationNumber,
+					/// `DOCUMENT_UID`
+					DocumentUid,
+					/// `DOCUMENT_DATE`
+					DocumentDate,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					ItemFieldsType { String = "STRING", FirstName = "FIRST_NAME",
+					LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
+					"PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
+					Position = "POSITION", Department = "DEPARTMENT",
+					DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
+					DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
+				);
+				/// The object `result.fields` of `humanresources.hcmlink.company.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemFields {
+					/// `field`: `string`, optional.
+					pub field: Option<String>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
+					pub type_: Option<ItemFieldsType>,
+					/// `ttl`: `integer`, optional.
+					pub ttl: Option<i64>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemFields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							field: object.field("field")?,
+							title: object.field("title")?,
+							type_: object.field("type")?,
+							ttl: object.field("ttl")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemFields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "field", &self.field)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.hcmlink.company.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Item {
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `company`: `string`, optional.
+					pub company: Option<String>,
+					/// `crmCompanyId`: `integer`, optional.
+					pub crm_company_id: Option<i64>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `data`: `object`, optional.
+					pub data: ::serde_json::Value,
+					/// `createdAt`: `string`, optional.
+					pub created_at: Option<String>,
+					/// `fields`: `array`, optional.
+					pub fields: Vec<ItemFields>,
+					/// `person`: `string`, optional.
+					pub person: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Item {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"id",
+									"company",
+									"crmCompanyId",
+									"title",
+									"data",
+									"createdAt",
+									"fields",
+									"person",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							id: object.field("id")?,
+							company: object.field("company")?,
+							crm_company_id: object.field("crmCompanyId")?,
+							title: object.field("title")?,
+							data: object.field("data")?,
+							created_at: object.field("createdAt")?,
+							fields: object.field("fields")?,
+							person: object.field("person")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Item {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "company", &self.company)?;
+						crate::support::opt_entry(
+							&mut map,
+							"crmCompanyId",
+							&self.crm_company_id,
+						)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						map.serialize_entry("data", &self.data)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						map.serialize_entry("fields", &self.fields)?;
+						crate::support::opt_entry(&mut map, "person", &self.person)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The `result` of the call: `array`.
+				pub type Output = crate::List<Item>;
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "humanresources.hcmlink.company.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Item);
+			}
+			/// Types of `humanresources.hcmlink.company.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
+			pub mod update {
+				/// Error codes of `humanresources.hcmlink.company.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `510`
+					N510,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N510 = "510", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.fields.fields.type` in `humanresources.hcmlink.company.update`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsFieldsType {
+					/// `STRING`
+					String,
+					/// `FIRST_NAME`
+					FirstName,
+					/// `LAST_NAME`
+					LastName,
+					/// `PATRONYMIC_NAME`
+					PatronymicName,
+					/// `PHONE`
+					Phone,
+					/// `EMAIL`
+					Email,
+					/// `ADDRESS`
+					Address,
+					/// `BIRTHDAY`
+					Birthday,
+					/// `POSITION`
+					Position,
+					/// `DEPARTMENT`
+					Department,
+					/// `DOCUMENT_REGISTRATION_NUMBER`
+					DocumentRegistrationNumber,
+					/// `DOCUMENT_UID`
+					DocumentUid,
+					/// `DOCUMENT_DATE`
+					DocumentDate,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsFieldsType { String = "STRING", FirstName = "FIRST_NAME",
+					LastName = "LAST_NAME", PatronymicName = "PATRONYMIC_NAME", Phone =
+					"PHONE", Email = "EMAIL", Address = "ADDRESS", Birthday = "BIRTHDAY",
+					Position = "POSITION", Department = "DEPARTMENT",
+					DocumentRegistrationNumber = "DOCUMENT_REGISTRATION_NUMBER",
+					DocumentUid = "DOCUMENT_UID", DocumentDate = "DOCUMENT_DATE" }
+				);
+				/// Allowed values of `params.fields.fields.entityType` in `humanresources.hcmlink.company.update`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsFieldsEntityType {
+					/// `EMPLOYEE`
+					Employee,
+					/// `COMPANY`
+					Company,
+					/// `DOCUMENT`
+					Document,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsFieldsEntityType { Employee = "EMPLOYEE", Company = "COMPANY",
+					Document = "DOCUMENT" }
+				);
+				/// The object `params.fields.fields` of `humanresources.hcmlink.company.update`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsFields {
+					/// `field`: `string`, required.
+					pub field: String,
+					/// `title`: `string`, required.
+					pub title: String,
+					/// `type`: `string`, optional.
+					///
+					/// Values: `STRING`, `FIRST_NAME`, `LAST_NAME`, `PATRONYMIC_NAME`, `PHONE`, `EMAIL`, `ADDRESS`, `BIRTHDAY`, `POSITION`, `DEPARTMENT`, `DOCUMENT_REGISTRATION_NUMBER`, `DOCUMENT_UID`, `DOCUMENT_DATE`.
+					pub type_: Option<FieldsFieldsType>,
+					/// `entityType`: `string`, optional.
+					///
+					/// Values: `EMPLOYEE`, `COMPANY`, `DOCUMENT`.
+					pub entity_type: Option<FieldsFieldsEntityType>,
+					/// `ttl`: `integer`, optional.
+					pub ttl: Option<i64>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsFields {
+					/// The object with its required parameters: `field`, `title`.
+					pub fn new(
+						field: impl Into<String>,
+						title: impl Into<String>,
+					) -> Self {
+						Self {
+							field: field.into(),
+							title: title.into(),
+							type_: Default::default(),
+							entity_type: Default::default(),
+							ttl: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `type`.
+					pub fn type_(mut self, value: impl Into<FieldsFieldsType>) -> Self {
+						self.type_ = Some(value.into());
+						self
+					}
+					/// Sets `entityType`.
+					pub fn entity_type(
+						mut self,
+						value: impl Into<FieldsFieldsEntityType>,
+					) -> Self {
+						self.entity_type = Some(value.into());
+						self
+					}
+					/// Sets `ttl`.
+					pub fn ttl(mut self, value: impl Into<i64>) -> Self {
+						self.ttl = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsFields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("field", &self.field)?;
+						map.serialize_entry("title", &self.title)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(
+							&mut map,
+							"entityType",
+							&self.entity_type,
+						)?;
+						crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsFields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							field: object.field("field")?,
+							title: object.field("title")?,
+							type_: object.field("type")?,
+							entity_type: object.field("entityType")?,
+							ttl: object.field("ttl")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsFields);
+				/// The object `params.fields` of `humanresources.hcmlink.company.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `company`: `string`, required.
+					pub company: String,
+					/// `crmCompanyId`: `integer`, required.
+					pub crm_company_id: i64,
+					/// `title`: `string`, required.
+					pub title: String,
+					/// `data`: `object`, optional.
+					pub data: Option<::serde_json::Value>,
+					/// `fields`: `array`, required.
+					pub fields: Vec<FieldsFields>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `company`, `crmCompanyId`, `title`, `fields`.
+					pub fn new(
+						company: impl Into<String>,
+						crm_company_id: impl Into<i64>,
+						title: impl Into<String>,
+						fields: impl IntoIterator<Item = impl Into<FieldsFields>>,
+					) -> Self {
+						Self {
+							company: company.into(),
+							crm_company_id: crm_company_id.into(),
+							title: title.into(),
+							data: Default::default(),
+							fields: fields.into_iter().map(Into::into).collect(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `data`.
+					pub fn data(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.data = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("company", &self.company)?;
+						map.serialize_entry("crmCompanyId", &self.crm_company_id)?;
+						map.serialize_entry("title", &self.title)?;
+						crate::support::opt_entry(&mut map, "data", &self.data)?;
+						map.serialize_entry("fields", &self.fields)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							company: object.field("company")?,
+							crm_company_id: object.field("crmCompanyId")?,
+							title: object.field("title")?,
+							data: object.field("data")?,
+							fields: object.field("fields")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "humanresources.hcmlink.company.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Methods under `humanresources::hcmlink::company::user`.
+			pub mod user {
+				/// `humanresources.hcmlink.company.user.list`: REST 2, scope `humanresources.hcmlink`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
+				///
+				/// Required: none. Optional: `limit`, `offset`.
+				///
+				/// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`list::Error`]).
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `limit`: `integer`, optional.
+					pub limit: Option<i64>,
+					/// `offset`: `integer`, optional.
+					pub offset: Option<i64>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							limit: Default::default(),
+							offset: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `limit`.
+					pub fn limit(mut self, value: impl Into<i64>) -> Self {
+						self.limit = Some(value.into());
+						self
+					}
+					/// Sets `offset`.
+					pub fn offset(mut self, value: impl Into<i64>) -> Self {
+						self.offset = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+						crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							limit: object.field("limit")?,
+							offset: object.field("offset")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `humanresources.hcmlink.company.user.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
+				pub mod list {
+					/// Error codes of `humanresources.hcmlink.company.user.list`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ACCESS_DENIED`
+						AccessDenied,
+						/// `WRONG_AUTH_TYPE`
+						WrongAuthType,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
+						"WRONG_AUTH_TYPE" }
+					);
+					error_code!(Error);
+					/// The object `result` of `humanresources.hcmlink.company.user.list`: `array`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-user-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Item {
+						/// `id`: `integer`, optional.
+						pub id: Option<i64>,
+						/// `company`: `string`, optional.
+						pub company: Option<String>,
+						/// `crmCompanyId`: `integer`, optional.
+						pub crm_company_id: Option<i64>,
+						/// `title`: `string`, optional.
+						pub title: Option<String>,
+						/// `data`: `object`, optional.
+						pub data: ::serde_json::Value,
+						/// `person`: `string`, optional.
+						pub person: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Item {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object
+								.fits(
+									&[
+										"id",
+										"company",
+										"crmCompanyId",
+										"title",
+										"data",
+										"person",
+									],
+									&[],
+								)?;
+							Ok(Self {
+								id: object.field("id")?,
+								company: object.field("company")?,
+								crm_company_id: object.field("crmCompanyId")?,
+								title: object.field("title")?,
+								data: object.field("data")?,
+								person: object.field("person")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Item {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "id", &self.id)?;
+							crate::support::opt_entry(
+								&mut map,
+								"company",
+								&self.company,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"crmCompanyId",
+								&self.crm_company_id,
+							)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							map.serialize_entry("data", &self.data)?;
+							crate::support::opt_entry(&mut map, "person", &self.person)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The `result` of the call: `array`.
+					pub type Output = crate::List<Item>;
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "humanresources.hcmlink.company.user.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Item);
+				}
+			}
+		}
+		/// Methods under `humanresources::hcmlink::employee`.
+		pub mod employee {
+			/// `humanresources.hcmlink.employee.list`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+			///
+			/// Required: `company`. Optional: `limit`, `offset`, `updatedAt`.
+			///
+			/// Result: `array` ([`list::Output`]). Errors: `510`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`list::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `company`: `string`, required.
+				pub company: String,
+				/// `limit`: `integer`, optional.
+				pub limit: Option<i64>,
+				/// `offset`: `integer`, optional.
+				pub offset: Option<i64>,
+				/// `updatedAt`: `string`, optional.
+				pub updated_at: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call with its required parameters: `company`.
+				pub fn new(company: impl Into<String>) -> Self {
+					Self {
+						company: company.into(),
+						limit: Default::default(),
+						offset: Default::default(),
+						updated_at: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `limit`.
+				pub fn limit(mut self, value: impl Into<i64>) -> Self {
+					self.limit = Some(value.into());
+					self
+				}
+				/// Sets `offset`.
+				pub fn offset(mut self, value: impl Into<i64>) -> Self {
+					self.offset = Some(value.into());
+					self
+				}
+				/// Sets `updatedAt`.
+				pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+					self.updated_at = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("company", &self.company)?;
+					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						company: object.field("company")?,
+						limit: object.field("limit")?,
+						offset: object.field("offset")?,
+						updated_at: object.exact_str("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// `humanresources.hcmlink.employee.set`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+			///
+			/// Required: `company`, `data`. Optional: `job`.
+			///
+			/// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Set {
+				/// `company`: `string`, required.
+				pub company: String,
+				/// `data`: `array`, required.
+				pub data: Vec<set::DataParam>,
+				/// `job`: `object`, optional.
+				pub job: Option<set::Job>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Set {
+				/// The call with its required parameters: `company`, `data`.
+				pub fn new(
+					company: impl Into<String>,
+					data: impl IntoIterator<Item = impl Into<set::DataParam>>,
+				) -> Self {
+					Self {
+						company: company.into(),
+						data: data.into_iter().map(Into::into).collect(),
+						job: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `job`.
+				pub fn job(mut self, value: impl Into<set::Job>) -> Self {
+					self.job = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Set {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("company", &self.company)?;
+					map.serialize_entry("data", &self.data)?;
+					crate::support::opt_entry(&mut map, "job", &self.job)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Set {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						company: object.field("company")?,
+						data: object.field("data")?,
+						job: object.field("job")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Set);
+			/// Types of `humanresources.hcmlink.employee.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+			pub mod list {
+				/// Error codes of `humanresources.hcmlink.employee.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `510`
+					N510,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N510 = "510", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// The object `result.employees` of `humanresources.hcmlink.employee.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct ItemEmployees {
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `employee`: `string`, optional.
+					pub employee: Option<String>,
+					/// `data`: `object`, optional.
+					pub data: ::serde_json::Value,
+					/// `createdAt`: `string`, optional.
+					pub created_at: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for ItemEmployees {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("id")?,
+							employee: object.field("employee")?,
+							data: object.field("data")?,
+							created_at: object.field("createdAt")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for ItemEmployees {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "employee", &self.employee)?;
+						map.serialize_entry("data", &self.data)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `humanresources.hcmlink.employee.list`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Item {
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `company`: `string`, optional.
+					pub company: Option<String>,
+					/// `person`: `string`, optional.
+					pub person: Option<String>,
+					/// `employees`: `array`, optional.
+					pub employees: Vec<ItemEmployees>,
+					/// `userId`: `integer`, optional.
+					pub user_id: Option<i64>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `createdAt`: `string`, optional.
+					pub created_at: Option<String>,
+					/// `updatedAt`: `string`, optional.
+					pub updated_at: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Item {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"id",
+									"company",
+									"person",
+									"employees",
+									"userId",
+									"title",
+									"createdAt",
+									"updatedAt",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							id: object.field("id")?,
+							company: object.field("company")?,
+							person: object.field("person")?,
+							employees: object.field("employees")?,
+							user_id: object.field("userId")?,
+							title: object.field("title")?,
+							created_at: object.field("createdAt")?,
+							updated_at: object.field("updatedAt")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Item {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "company", &self.company)?;
+						crate::support::opt_entry(&mut map, "person", &self.person)?;
+						map.serialize_entry("employees", &self.employees)?;
+						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"updatedAt",
+							&self.updated_at,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The `result` of the call: `array`.
+				pub type Output = crate::List<Item>;
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "humanresources.hcmlink.employee.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Item);
+			}
+			/// Types of `humanresources.hcmlink.employee.set`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+			pub mod set {
+				/// Error codes of `humanresources.hcmlink.employee.set`; the codes any method can return are in [`crate::SystemError`].
+				///
+				/// The docs also list errors without a code: no status.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `0`
+					N0,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// The object `params.data.data` of `humanresources.hcmlink.employee.set`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct DataParamData {
+					/// `firstName`: `string`, optional.
+					pub first_name: Option<String>,
+					/// `lastName`: `string`, optional.
+					pub last_name: Option<String>,
+					/// `patronymicName`: `string`, optional.
+					pub patronymic_name: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl DataParamData {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							first_name: Default::default(),
+							last_name: Default::default(),
+							patronymic_name: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `firstName`.
+					pub fn first_name(mut self, value: impl Into<String>) -> Self {
+						self.first_name = Some(value.into());
+						self
+					}
+					/// Sets `lastName`.
+					pub fn last_name(mut self, value: impl Into<String>) -> Self {
+						self.last_name = Some(value.into());
+						self
+					}
+					/// Sets `patronymicName`.
+					pub fn patronymic_name(mut self, value: impl Into<String>) -> Self {
+						self.patronymic_name = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for DataParamData {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"firstName",
+							&self.first_name,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"lastName",
+							&self.last_name,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"patronymicName",
+							&self.patronymic_name,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for DataParamData {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							first_name: object.exact_str("firstName")?,
+							last_name: object.exact_str("lastName")?,
+							patronymic_name: object.exact_str("patronymicName")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(DataParamData);
+				/// The object `params.data` of `humanresources.hcmlink.employee.set`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct DataParam {
+					/// `employee`: `string`, required.
+					pub employee: String,
+					/// `person`: `string`, required.
+					pub person: String,
+					/// `userId`: `integer`, optional.
+					pub user_id: Option<i64>,
+					/// `data`: `object`, required.
+					pub data: DataParamData,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl DataParam {
+					/// The object with its required parameters: `employee`, `person`, `data`.
+					pub fn new(
+						employee: impl Into<String>,
+						person: impl Into<String>,
+						data: impl Into<DataParamData>,
+					) -> Self {
+						Self {
+							employee: employee.into(),
+							person: person.into(),
+							user_id: Default::default(),
+							data: data.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `userId`.
+					pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+						self.user_id = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for DataParam {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("employee", &self.employee)?;
+						map.serialize_entry("person", &self.person)?;
+						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+						map.serialize_entry("data", &self.data)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for DataParam {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							employee: object.field("employee")?,
+							person: object.field("person")?,
+							user_id: object.field("userId")?,
+							data: object.field("data")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(DataParam);
+				/// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.employee.set`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum JobFieldsStatus {
+					/// `IN_PROGRESS`
+					InProgress,
+					/// `DONE`
+					Done,
+					/// `CANCELED`
+					Canceled,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					JobFieldsStatus { InProgress = "IN_PROGRESS", Done = "DONE", Canceled
+					= "CANCELED" }
+				);
+				/// The object `params.job.fields` of `humanresources.hcmlink.employee.set`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct JobFields {
+					/// `status`: `string`, required.
+					///
+					/// Values: `IN_PROGRESS`, `DONE`, `CANCELED`.
+					pub status: JobFieldsStatus,
+					/// `total`: `integer`, optional.
+					pub total: Option<i64>,
+					/// `sent`: `integer`, optional.
+					pub sent: Option<i64>,
+					/// `data`: `object`, optional.
+					pub data: Option<::serde_json::Value>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl JobFields {
+					/// The object with its required parameters: `status`.
+					pub fn new(status: impl Into<JobFieldsStatus>) -> Self {
+						Self {
+							status: status.into(),
+							total: Default::default(),
+							sent: Default::default(),
+							data: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `total`.
+					pub fn total(mut self, value: impl Into<i64>) -> Self {
+						self.total = Some(value.into());
+						self
+					}
+					/// Sets `sent`.
+					pub fn sent(mut self, value: impl Into<i64>) -> Self {
+						self.sent = Some(value.into());
+						self
+					}
+					/// Sets `data`.
+					pub fn data(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.data = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for JobFields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("status", &self.status)?;
+						crate::support::opt_entry(&mut map, "total", &self.total)?;
+						crate::support::opt_entry(&mut map, "sent", &self.sent)?;
+						crate::support::opt_entry(&mut map, "data", &self.data)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for JobFields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							status: object.field("status")?,
+							total: object.field("total")?,
+							sent: object.field("sent")?,
+							data: object.field("data")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(JobFields);
+				/// The object `params.job` of `humanresources.hcmlink.employee.set`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Job {
+					/// `id`: `integer`, required.
+					pub id: i64,
+					/// `fields`: `object`, required.
+					pub fields: JobFields,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Job {
+					/// The object with its required parameters: `id`, `fields`.
+					pub fn new(
+						id: impl Into<i64>,
+						fields: impl Into<JobFields>,
+					) -> Self {
+						Self {
+							id: id.into(),
+							fields: fields.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Job {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("id", &self.id)?;
+						map.serialize_entry("fields", &self.fields)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Job {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("id")?,
+							fields: object.field("fields")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Job);
+				/// Allowed values of `result.status` in `humanresources.hcmlink.employee.set`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum OutputStatus {
+					/// `ok`
+					Ok,
+					/// `error`
+					Error,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(OutputStatus { Ok = "ok", Error = "error" });
+				/// The object `result` of `humanresources.hcmlink.employee.set`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `status`: `string`, optional.
+					///
+					/// Values: `ok`, `error`.
+					pub status: Option<OutputStatus>,
+					/// `errors`: `array`, optional.
+					pub errors: Vec<::serde_json::Value>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["status", "errors"], &[])?;
+						Ok(Self {
+							status: object.field("status")?,
+							errors: object.field("errors")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "status", &self.status)?;
+						map.serialize_entry("errors", &self.errors)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Set {
+					const NAME: &'static str = "humanresources.hcmlink.employee.set";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Methods under `humanresources::hcmlink::field`.
+		pub mod field {
+			/// Methods under `humanresources::hcmlink::field::value`.
+			pub mod value {
+				/// `humanresources.hcmlink.field.value.set`: REST 2, scope `humanresources.hcmlink`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+				///
+				/// Required: `company`, `data`. Optional: `job`.
+				///
+				/// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Set {
+					/// `company`: `string`, required.
+					pub company: String,
+					/// `data`: `array`, required.
+					pub data: Vec<set::DataParam>,
+					/// `job`: `object`, optional.
+					pub job: Option<set::Job>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Set {
+					/// The call with its required parameters: `company`, `data`.
+					pub fn new(
+						company: impl Into<String>,
+						data: impl IntoIterator<Item = impl Into<set::DataParam>>,
+					) -> Self {
+						Self {
+							company: company.into(),
+							data: data.into_iter().map(Into::into).collect(),
+							job: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `job`.
+					pub fn job(mut self, value: impl Into<set::Job>) -> Self {
+						self.job = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Set {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("company", &self.company)?;
+						map.serialize_entry("data", &self.data)?;
+						crate::support::opt_entry(&mut map, "job", &self.job)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Set {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							company: object.field("company")?,
+							data: object.field("data")?,
+							job: object.field("job")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Set);
+				/// Types of `humanresources.hcmlink.field.value.set`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+				pub mod set {
+					/// Error codes of `humanresources.hcmlink.field.value.set`; the codes any method can return are in [`crate::SystemError`].
+					///
+					/// The docs also list errors without a code: no status.
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `0`
+						N0,
+						/// `ACCESS_DENIED`
+						AccessDenied,
+						/// `WRONG_AUTH_TYPE`
+						WrongAuthType,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+						"WRONG_AUTH_TYPE" }
+					);
+					error_code!(Error);
+					/// The object `params.data` of `humanresources.hcmlink.field.value.set`: `array`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct DataParam {
+						/// `field`: `string`, required.
+						pub field: String,
+						/// `employee`: `string`, required.
+						pub employee: String,
+						/// `value`: `string`, required.
+						pub value: String,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl DataParam {
+						/// The object with its required parameters: `field`, `employee`, `value`.
+						pub fn new(
+							field: impl Into<String>,
+							employee: impl Into<String>,
+							value: impl Into<String>,
+						) -> Self {
+							Self {
+								field: field.into(),
+								employee: employee.into(),
+								value: value.into(),
+								extra: Default::default(),
+							}
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for DataParam {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("field", &self.field)?;
+							map.serialize_entry("employee", &self.employee)?;
+							map.serialize_entry("value", &self.value)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for DataParam {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								field: object.field("field")?,
+								employee: object.field("employee")?,
+								value: object.field("value")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(DataParam);
+					/// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.field.value.set`.
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum JobFieldsStatus {
+						/// `IN_PROGRESS`
+						InProgress,
+						/// `DONE`
+						Done,
+						/// `CANCELED`
+						Canceled,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						JobFieldsStatus { InProgress = "IN_PROGRESS", Done = "DONE",
+						Canceled = "CANCELED" }
+					);
+					/// The object `params.job.fields` of `humanresources.hcmlink.field.value.set`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct JobFields {
+						/// `status`: `string`, required.
+						///
+						/// Values: `IN_PROGRESS`, `DONE`, `CANCELED`.
+						pub status: JobFieldsStatus,
+						/// `total`: `integer`, optional.
+						pub total: Option<i64>,
+						/// `sent`: `integer`, optional.
+						pub sent: Option<i64>,
+						/// `data`: `object`, optional.
+						pub data: Option<::serde_json::Value>,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl JobFields {
+						/// The object with its required parameters: `status`.
+						pub fn new(status: impl Into<JobFieldsStatus>) -> Self {
+							Self {
+								status: status.into(),
+								total: Default::default(),
+								sent: Default::default(),
+								data: Default::default(),
+								extra: Default::default(),
+							}
+						}
+						/// Sets `total`.
+						pub fn total(mut self, value: impl Into<i64>) -> Self {
+							self.total = Some(value.into());
+							self
+						}
+						/// Sets `sent`.
+						pub fn sent(mut self, value: impl Into<i64>) -> Self {
+							self.sent = Some(value.into());
+							self
+						}
+						/// Sets `data`.
+						pub fn data(
+							mut self,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.data = Some(value.into());
+							self
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for JobFields {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("status", &self.status)?;
+							crate::support::opt_entry(&mut map, "total", &self.total)?;
+							crate::support::opt_entry(&mut map, "sent", &self.sent)?;
+							crate::support::opt_entry(&mut map, "data", &self.data)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for JobFields {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								status: object.field("status")?,
+								total: object.field("total")?,
+								sent: object.field("sent")?,
+								data: object.field("data")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(JobFields);
+					/// The object `params.job` of `humanresources.hcmlink.field.value.set`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Job {
+						/// `id`: `integer`, required.
+						pub id: i64,
+						/// `fields`: `object`, required.
+						pub fields: JobFields,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl Job {
+						/// The object with its required parameters: `id`, `fields`.
+						pub fn new(
+							id: impl Into<i64>,
+							fields: impl Into<JobFields>,
+						) -> Self {
+							Self {
+								id: id.into(),
+								fields: fields.into(),
+								extra: Default::default(),
+							}
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for Job {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("id", &self.id)?;
+							map.serialize_entry("fields", &self.fields)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for Job {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								id: object.field("id")?,
+								fields: object.field("fields")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(Job);
+					/// Allowed values of `result.status` in `humanresources.hcmlink.field.value.set`.
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum OutputStatus {
+						/// `ok`
+						Ok,
+						/// `error`
+						Error,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(OutputStatus { Ok = "ok", Error = "error" });
+					/// The object `result` of `humanresources.hcmlink.field.value.set`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `status`: `string`, optional.
+						///
+						/// Values: `ok`, `error`.
+						pub status: Option<OutputStatus>,
+						/// `errors`: `array`, optional.
+						pub errors: Vec<::serde_json::Value>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["status", "errors"], &[])?;
+							Ok(Self {
+								status: object.field("status")?,
+								errors: object.field("errors")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "status", &self.status)?;
+							map.serialize_entry("errors", &self.errors)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Set {
+						const NAME: &'static str = "humanresources.hcmlink.field.value.set";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = false;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+		}
+		/// Methods under `humanresources::hcmlink::job`.
+		pub mod job {
+			/// `humanresources.hcmlink.job.update`: REST 2, scope `humanresources.hcmlink`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
+			///
+			/// Required: `id`, `fields`. Optional: none.
+			///
+			/// Result: `boolean` ([`update::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// `fields`: `object`, required.
+				pub fields: update::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `id`, `fields`.
+				pub fn new(
+					id: impl Into<i64>,
+					fields: impl Into<update::Fields>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						fields: object.field("fields")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Methods under `humanresources::hcmlink::job::status`.
+			pub mod status {
+				/// `humanresources.hcmlink.job.status.get`: REST 2, scope `humanresources.hcmlink`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
+				///
+				/// Required: `id`. Optional: none.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `id`: `integer`, required.
+					pub id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `id`.
+					pub fn new(id: impl Into<i64>) -> Self {
+						Self {
+							id: id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("id", &self.id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("id")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// Types of `humanresources.hcmlink.job.status.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
+				pub mod get {
+					/// Error codes of `humanresources.hcmlink.job.status.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `0`
+						N0,
+						/// `ACCESS_DENIED`
+						AccessDenied,
+						/// `WRONG_AUTH_TYPE`
+						WrongAuthType,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+						"WRONG_AUTH_TYPE" }
+					);
+					error_code!(Error);
+					/// The object `result` of `humanresources.hcmlink.job.status.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-status-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `alive`: `boolean`, optional.
+						pub alive: Option<bool>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["alive"], &[])?;
+							Ok(Self {
+								alive: object.field("alive")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "alive", &self.alive)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "humanresources.hcmlink.job.status.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Types of `humanresources.hcmlink.job.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
+			pub mod update {
+				/// Error codes of `humanresources.hcmlink.job.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `0`
+					N0,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { N0 = "0", AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.fields.status` in `humanresources.hcmlink.job.update`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsStatus {
+					/// `IN_PROGRESS`
+					InProgress,
+					/// `DONE`
+					Done,
+					/// `CANCELED`
+					Canceled,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsStatus { InProgress = "IN_PROGRESS", Done = "DONE", Canceled =
+					"CANCELED" }
+				);
+				/// The object `params.fields` of `humanresources.hcmlink.job.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `status`: `string`, required.
+					///
+					/// Values: `IN_PROGRESS`, `DONE`, `CANCELED`.
+					pub status: FieldsStatus,
+					/// `total`: `integer`, optional.
+					pub total: Option<i64>,
+					/// `sent`: `integer`, optional.
+					pub sent: Option<i64>,
+					/// `data`: `object`, optional.
+					pub data: Option<::serde_json::Value>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `status`.
+					pub fn new(status: impl Into<FieldsStatus>) -> Self {
+						Self {
+							status: status.into(),
+							total: Default::default(),
+							sent: Default::default(),
+							data: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `total`.
+					pub fn total(mut self, value: impl Into<i64>) -> Self {
+						self.total = Some(value.into());
+						self
+					}
+					/// Sets `sent`.
+					pub fn sent(mut self, value: impl Into<i64>) -> Self {
+						self.sent = Some(value.into());
+						self
+					}
+					/// Sets `data`.
+					pub fn data(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.data = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("status", &self.status)?;
+						crate::support::opt_entry(&mut map, "total", &self.total)?;
+						crate::support::opt_entry(&mut map, "sent", &self.sent)?;
+						crate::support::opt_entry(&mut map, "data", &self.data)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							status: object.field("status")?,
+							total: object.field("total")?,
+							sent: object.field("sent")?,
+							data: object.field("data")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "humanresources.hcmlink.job.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+	}
 }

@@ -3,221 +3,205 @@
 //! Methods of the scope folder `imconnector` (1 methods); cargo feature `imconnector`.
 /// Methods under `chat`.
 pub mod chat {
-    /// Methods under `chat::name`.
-    pub mod name {
-        /// `imconnector.chat.name.set`: REST 2, scope `imconnector`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
-        ///
-        /// Required: `CONNECTOR`, `LINE`, `CHAT_ID`, `NAME`. Optional: `USER_ID`.
-        ///
-        /// Result: `object` ([`set::Output`]). Errors: `NOT_ACTIVE_LINE`, `IMCONNECTOR_NO_CORRECT_PROVIDER`, `ERROR_ARGUMENT`, `CHAT_RENAMING_FAILED` ([`set::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Set {
-            /// `CONNECTOR`: `string`, required.
-            pub connector: ::std::string::String,
-            /// `LINE`: `integer`, required.
-            pub line: i64,
-            /// `CHAT_ID`: `string`, required.
-            pub chat_id: ::std::string::String,
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `USER_ID`: `string`, optional.
-            pub user_id: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Set {
-            /// The call with its required parameters: `CONNECTOR`, `LINE`, `CHAT_ID`, `NAME`.
-            pub fn new(
-                connector: impl ::std::convert::Into<::std::string::String>,
-                line: impl ::std::convert::Into<i64>,
-                chat_id: impl ::std::convert::Into<::std::string::String>,
-                name: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    connector: connector.into(),
-                    line: line.into(),
-                    chat_id: chat_id.into(),
-                    name: name.into(),
-                    user_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Set {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("CONNECTOR", &self.connector)?;
-                map.serialize_entry("LINE", &self.line)?;
-                map.serialize_entry("CHAT_ID", &self.chat_id)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Set {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    connector: object.field("CONNECTOR")?,
-                    line: object.field("LINE")?,
-                    chat_id: object.field("CHAT_ID")?,
-                    name: object.field("NAME")?,
-                    user_id: object.exact_str("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Set);
-        /// Types of `imconnector.chat.name.set`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
-        pub mod set {
-            /// Error codes of `imconnector.chat.name.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `NOT_ACTIVE_LINE` (HTTP 400)
-                NotActiveLine,
-                /// `IMCONNECTOR_NO_CORRECT_PROVIDER` (HTTP 400)
-                ImconnectorNoCorrectProvider,
-                /// `ERROR_ARGUMENT` (HTTP 400)
-                ErrorArgument,
-                /// `CHAT_RENAMING_FAILED` (HTTP 400)
-                ChatRenamingFailed,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { NotActiveLine = "NOT_ACTIVE_LINE", ImconnectorNoCorrectProvider =
-                "IMCONNECTOR_NO_CORRECT_PROVIDER", ErrorArgument = "ERROR_ARGUMENT",
-                ChatRenamingFailed = "CHAT_RENAMING_FAILED" }
-            );
-            error_code!(Error);
-            /// The object `result.DATA` of `imconnector.chat.name.set`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputData {
-                /// `RESULT`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub result: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.soft("RESULT"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("RESULT", &self.result)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `imconnector.chat.name.set`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `SUCCESS`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `DATA`: `object`, optional.
-                pub data: ::std::option::Option<OutputData>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["SUCCESS", "DATA"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("SUCCESS")?,
-                        data: object.field("DATA")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-                    crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Set {
-                const NAME: &'static str = "imconnector.chat.name.set";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `chat::name`.
+	pub mod name {
+		/// `imconnector.chat.name.set`: REST 2, scope `imconnector`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+		///
+		/// Required: `CONNECTOR`, `LINE`, `CHAT_ID`, `NAME`. Optional: `USER_ID`.
+		///
+		/// Result: `object` ([`set::Output`]). Errors: `NOT_ACTIVE_LINE`, `IMCONNECTOR_NO_CORRECT_PROVIDER`, `ERROR_ARGUMENT`, `CHAT_RENAMING_FAILED` ([`set::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Set {
+			/// `CONNECTOR`: `string`, required.
+			pub connector: String,
+			/// `LINE`: `integer`, required.
+			pub line: i64,
+			/// `CHAT_ID`: `string`, required.
+			pub chat_id: String,
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `USER_ID`: `string`, optional.
+			pub user_id: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Set {
+			/// The call with its required parameters: `CONNECTOR`, `LINE`, `CHAT_ID`, `NAME`.
+			pub fn new(
+				connector: impl Into<String>,
+				line: impl Into<i64>,
+				chat_id: impl Into<String>,
+				name: impl Into<String>,
+			) -> Self {
+				Self {
+					connector: connector.into(),
+					line: line.into(),
+					chat_id: chat_id.into(),
+					name: name.into(),
+					user_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<String>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Set {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("CONNECTOR", &self.connector)?;
+				map.serialize_entry("LINE", &self.line)?;
+				map.serialize_entry("CHAT_ID", &self.chat_id)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Set {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					connector: object.field("CONNECTOR")?,
+					line: object.field("LINE")?,
+					chat_id: object.field("CHAT_ID")?,
+					name: object.field("NAME")?,
+					user_id: object.exact_str("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Set);
+		/// Types of `imconnector.chat.name.set`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+		pub mod set {
+			/// Error codes of `imconnector.chat.name.set`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `NOT_ACTIVE_LINE` (HTTP 400)
+				NotActiveLine,
+				/// `IMCONNECTOR_NO_CORRECT_PROVIDER` (HTTP 400)
+				ImconnectorNoCorrectProvider,
+				/// `ERROR_ARGUMENT` (HTTP 400)
+				ErrorArgument,
+				/// `CHAT_RENAMING_FAILED` (HTTP 400)
+				ChatRenamingFailed,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { NotActiveLine = "NOT_ACTIVE_LINE", ImconnectorNoCorrectProvider =
+				"IMCONNECTOR_NO_CORRECT_PROVIDER", ErrorArgument = "ERROR_ARGUMENT",
+				ChatRenamingFailed = "CHAT_RENAMING_FAILED" }
+			);
+			error_code!(Error);
+			/// The object `result.DATA` of `imconnector.chat.name.set`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputData {
+				/// `RESULT`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub result: ::serde_json::Value,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						result: object.soft("RESULT"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("RESULT", &self.result)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `imconnector.chat.name.set`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `SUCCESS`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `DATA`: `object`, optional.
+				pub data: Option<OutputData>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["SUCCESS", "DATA"], &[])?;
+					Ok(Self {
+						success: object.field("SUCCESS")?,
+						data: object.field("DATA")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
+					crate::support::opt_entry(&mut map, "DATA", &self.data)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Set {
+				const NAME: &'static str = "imconnector.chat.name.set";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

@@ -11,108 +11,98 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
-    /// `IBLOCK_TYPE_ID`: `string`, required.
-    ///
-    /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-    pub iblock_type_id: add::IblockTypeId,
-    /// `IBLOCK_CODE`: `string`, required.
-    pub iblock_code: ::std::string::String,
-    /// `SOCNET_GROUP_ID`: `integer`, optional.
-    pub socnet_group_id: ::std::option::Option<i64>,
-    /// `FIELDS`: `object`, required.
-    pub fields: add::Fields,
-    /// `MESSAGES`: `object`, optional.
-    ///
-    /// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
-    pub messages: ::std::option::Option<::serde_json::Value>,
-    /// `RIGHTS`: `object`, optional.
-    pub rights: ::std::option::Option<::serde_json::Value>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `IBLOCK_TYPE_ID`: `string`, required.
+	///
+	/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+	pub iblock_type_id: add::IblockTypeId,
+	/// `IBLOCK_CODE`: `string`, required.
+	pub iblock_code: String,
+	/// `SOCNET_GROUP_ID`: `integer`, optional.
+	pub socnet_group_id: Option<i64>,
+	/// `FIELDS`: `object`, required.
+	pub fields: add::Fields,
+	/// `MESSAGES`: `object`, optional.
+	///
+	/// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
+	pub messages: Option<::serde_json::Value>,
+	/// `RIGHTS`: `object`, optional.
+	pub rights: Option<::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Add {
-    /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_CODE`, `FIELDS`.
-    pub fn new(
-        iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::convert::Into<add::Fields>,
-    ) -> Self {
-        Self {
-            iblock_type_id: iblock_type_id.into(),
-            iblock_code: iblock_code.into(),
-            socnet_group_id: ::std::default::Default::default(),
-            fields: fields.into(),
-            messages: ::std::default::Default::default(),
-            rights: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `SOCNET_GROUP_ID`.
-    pub fn socnet_group_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.socnet_group_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MESSAGES`.
-    pub fn messages(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.messages = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RIGHTS`.
-    pub fn rights(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.rights = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_CODE`, `FIELDS`.
+	pub fn new(
+		iblock_type_id: impl Into<add::IblockTypeId>,
+		iblock_code: impl Into<String>,
+		fields: impl Into<add::Fields>,
+	) -> Self {
+		Self {
+			iblock_type_id: iblock_type_id.into(),
+			iblock_code: iblock_code.into(),
+			socnet_group_id: Default::default(),
+			fields: fields.into(),
+			messages: Default::default(),
+			rights: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `SOCNET_GROUP_ID`.
+	pub fn socnet_group_id(mut self, value: impl Into<i64>) -> Self {
+		self.socnet_group_id = Some(value.into());
+		self
+	}
+	/// Sets `MESSAGES`.
+	pub fn messages(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.messages = Some(value.into());
+		self
+	}
+	/// Sets `RIGHTS`.
+	pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.rights = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Add {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-        map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-        crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
-        map.serialize_entry("FIELDS", &self.fields)?;
-        crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
-        crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+		map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+		crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
+		map.serialize_entry("FIELDS", &self.fields)?;
+		crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
+		crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Add {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-            iblock_code: object.field("IBLOCK_CODE")?,
-            socnet_group_id: object.field("SOCNET_GROUP_ID")?,
-            fields: object.field("FIELDS")?,
-            messages: object.field("MESSAGES")?,
-            rights: object.field("RIGHTS")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+			iblock_code: object.field("IBLOCK_CODE")?,
+			socnet_group_id: object.field("SOCNET_GROUP_ID")?,
+			fields: object.field("FIELDS")?,
+			messages: object.field("MESSAGES")?,
+			rights: object.field("RIGHTS")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -126,70 +116,66 @@ deserialize_via_from_value!(Add);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
-    /// `IBLOCK_TYPE_ID`: `string`, required.
-    ///
-    /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-    pub iblock_type_id: delete::IblockTypeId,
-    /// `IBLOCK_ID`: `integer`, required.
-    pub iblock_id: i64,
-    /// `IBLOCK_CODE`: `string`, required.
-    pub iblock_code: ::std::string::String,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `IBLOCK_TYPE_ID`: `string`, required.
+	///
+	/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+	pub iblock_type_id: delete::IblockTypeId,
+	/// `IBLOCK_ID`: `integer`, required.
+	pub iblock_id: i64,
+	/// `IBLOCK_CODE`: `string`, required.
+	pub iblock_code: String,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Delete {
-    /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-    pub fn new(
-        iblock_type_id: impl ::std::convert::Into<delete::IblockTypeId>,
-        iblock_id: impl ::std::convert::Into<i64>,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            iblock_type_id: iblock_type_id.into(),
-            iblock_id: iblock_id.into(),
-            iblock_code: iblock_code.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
+	pub fn new(
+		iblock_type_id: impl Into<delete::IblockTypeId>,
+		iblock_id: impl Into<i64>,
+		iblock_code: impl Into<String>,
+	) -> Self {
+		Self {
+			iblock_type_id: iblock_type_id.into(),
+			iblock_id: iblock_id.into(),
+			iblock_code: iblock_code.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Delete {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-        map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-        map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+		map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+		map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Delete {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-            iblock_id: object.field("IBLOCK_ID")?,
-            iblock_code: object.field("IBLOCK_CODE")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+			iblock_id: object.field("IBLOCK_ID")?,
+			iblock_code: object.field("IBLOCK_CODE")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
@@ -205,112 +191,102 @@ deserialize_via_from_value!(Delete);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Get {
-    /// `IBLOCK_TYPE_ID`: `string`, required.
-    ///
-    /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-    pub iblock_type_id: get::IblockTypeId,
-    /// `IBLOCK_ID`: `integer`, optional.
-    pub iblock_id: ::std::option::Option<i64>,
-    /// `IBLOCK_CODE`: `string`, optional.
-    pub iblock_code: ::std::option::Option<::std::string::String>,
-    /// `SOCNET_GROUP_ID`: `integer`, optional.
-    pub socnet_group_id: ::std::option::Option<i64>,
-    /// `IBLOCK_ORDER`: `object`, optional.
-    pub iblock_order: ::std::option::Option<::serde_json::Value>,
-    /// `start`: `integer`, optional.
-    pub start: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `IBLOCK_TYPE_ID`: `string`, required.
+	///
+	/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+	pub iblock_type_id: get::IblockTypeId,
+	/// `IBLOCK_ID`: `integer`, optional.
+	pub iblock_id: Option<i64>,
+	/// `IBLOCK_CODE`: `string`, optional.
+	pub iblock_code: Option<String>,
+	/// `SOCNET_GROUP_ID`: `integer`, optional.
+	pub socnet_group_id: Option<i64>,
+	/// `IBLOCK_ORDER`: `object`, optional.
+	pub iblock_order: Option<::serde_json::Value>,
+	/// `start`: `integer`, optional.
+	pub start: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call with its required parameters: `IBLOCK_TYPE_ID`.
-    pub fn new(iblock_type_id: impl ::std::convert::Into<get::IblockTypeId>) -> Self {
-        Self {
-            iblock_type_id: iblock_type_id.into(),
-            iblock_id: ::std::default::Default::default(),
-            iblock_code: ::std::default::Default::default(),
-            socnet_group_id: ::std::default::Default::default(),
-            iblock_order: ::std::default::Default::default(),
-            start: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `IBLOCK_ID`.
-    pub fn iblock_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.iblock_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `IBLOCK_CODE`.
-    pub fn iblock_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.iblock_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SOCNET_GROUP_ID`.
-    pub fn socnet_group_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.socnet_group_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `IBLOCK_ORDER`.
-    pub fn iblock_order(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.iblock_order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `start`.
-    pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+	pub fn new(iblock_type_id: impl Into<get::IblockTypeId>) -> Self {
+		Self {
+			iblock_type_id: iblock_type_id.into(),
+			iblock_id: Default::default(),
+			iblock_code: Default::default(),
+			socnet_group_id: Default::default(),
+			iblock_order: Default::default(),
+			start: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `IBLOCK_ID`.
+	pub fn iblock_id(mut self, value: impl Into<i64>) -> Self {
+		self.iblock_id = Some(value.into());
+		self
+	}
+	/// Sets `IBLOCK_CODE`.
+	pub fn iblock_code(mut self, value: impl Into<String>) -> Self {
+		self.iblock_code = Some(value.into());
+		self
+	}
+	/// Sets `SOCNET_GROUP_ID`.
+	pub fn socnet_group_id(mut self, value: impl Into<i64>) -> Self {
+		self.socnet_group_id = Some(value.into());
+		self
+	}
+	/// Sets `IBLOCK_ORDER`.
+	pub fn iblock_order(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.iblock_order = Some(value.into());
+		self
+	}
+	/// Sets `start`.
+	pub fn start(mut self, value: impl Into<i64>) -> Self {
+		self.start = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-        crate::support::opt_entry(&mut map, "IBLOCK_ID", &self.iblock_id)?;
-        crate::support::opt_entry(&mut map, "IBLOCK_CODE", &self.iblock_code)?;
-        crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
-        crate::support::opt_entry(&mut map, "IBLOCK_ORDER", &self.iblock_order)?;
-        crate::support::opt_entry(&mut map, "start", &self.start)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+		crate::support::opt_entry(&mut map, "IBLOCK_ID", &self.iblock_id)?;
+		crate::support::opt_entry(&mut map, "IBLOCK_CODE", &self.iblock_code)?;
+		crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
+		crate::support::opt_entry(&mut map, "IBLOCK_ORDER", &self.iblock_order)?;
+		crate::support::opt_entry(&mut map, "start", &self.start)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-            iblock_id: object.field("IBLOCK_ID")?,
-            iblock_code: object.exact_str("IBLOCK_CODE")?,
-            socnet_group_id: object.field("SOCNET_GROUP_ID")?,
-            iblock_order: object.field("IBLOCK_ORDER")?,
-            start: object.field("start")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+			iblock_id: object.field("IBLOCK_ID")?,
+			iblock_code: object.exact_str("IBLOCK_CODE")?,
+			socnet_group_id: object.field("SOCNET_GROUP_ID")?,
+			iblock_order: object.field("IBLOCK_ORDER")?,
+			start: object.field("start")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -324,114 +300,104 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
-    /// `IBLOCK_TYPE_ID`: `string`, required.
-    ///
-    /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-    pub iblock_type_id: update::IblockTypeId,
-    /// `IBLOCK_ID`: `integer`, required.
-    pub iblock_id: i64,
-    /// `IBLOCK_CODE`: `string`, required.
-    pub iblock_code: ::std::string::String,
-    /// `SOCNET_GROUP_ID`: `integer`, optional.
-    pub socnet_group_id: ::std::option::Option<i64>,
-    /// `FIELDS`: `object`, required.
-    pub fields: update::Fields,
-    /// `MESSAGES`: `object`, optional.
-    ///
-    /// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
-    pub messages: ::std::option::Option<::serde_json::Value>,
-    /// `RIGHTS`: `object`, optional.
-    pub rights: ::std::option::Option<::serde_json::Value>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `IBLOCK_TYPE_ID`: `string`, required.
+	///
+	/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+	pub iblock_type_id: update::IblockTypeId,
+	/// `IBLOCK_ID`: `integer`, required.
+	pub iblock_id: i64,
+	/// `IBLOCK_CODE`: `string`, required.
+	pub iblock_code: String,
+	/// `SOCNET_GROUP_ID`: `integer`, optional.
+	pub socnet_group_id: Option<i64>,
+	/// `FIELDS`: `object`, required.
+	pub fields: update::Fields,
+	/// `MESSAGES`: `object`, optional.
+	///
+	/// Values: `ELEMENTS_NAME`, `ELEMENT_NAME`, `ELEMENT_ADD`, `ELEMENT_EDIT`, `ELEMENT_DELETE`, `SECTIONS_NAME`, `SECTION_NAME`, `SECTION_ADD`, `SECTION_EDIT`, `SECTION_DELETE`.
+	pub messages: Option<::serde_json::Value>,
+	/// `RIGHTS`: `object`, optional.
+	pub rights: Option<::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Update {
-    /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
-    pub fn new(
-        iblock_type_id: impl ::std::convert::Into<update::IblockTypeId>,
-        iblock_id: impl ::std::convert::Into<i64>,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::convert::Into<update::Fields>,
-    ) -> Self {
-        Self {
-            iblock_type_id: iblock_type_id.into(),
-            iblock_id: iblock_id.into(),
-            iblock_code: iblock_code.into(),
-            socnet_group_id: ::std::default::Default::default(),
-            fields: fields.into(),
-            messages: ::std::default::Default::default(),
-            rights: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `SOCNET_GROUP_ID`.
-    pub fn socnet_group_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.socnet_group_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MESSAGES`.
-    pub fn messages(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.messages = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RIGHTS`.
-    pub fn rights(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.rights = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
+	pub fn new(
+		iblock_type_id: impl Into<update::IblockTypeId>,
+		iblock_id: impl Into<i64>,
+		iblock_code: impl Into<String>,
+		fields: impl Into<update::Fields>,
+	) -> Self {
+		Self {
+			iblock_type_id: iblock_type_id.into(),
+			iblock_id: iblock_id.into(),
+			iblock_code: iblock_code.into(),
+			socnet_group_id: Default::default(),
+			fields: fields.into(),
+			messages: Default::default(),
+			rights: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `SOCNET_GROUP_ID`.
+	pub fn socnet_group_id(mut self, value: impl Into<i64>) -> Self {
+		self.socnet_group_id = Some(value.into());
+		self
+	}
+	/// Sets `MESSAGES`.
+	pub fn messages(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.messages = Some(value.into());
+		self
+	}
+	/// Sets `RIGHTS`.
+	pub fn rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.rights = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Update {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-        map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-        map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-        crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
-        map.serialize_entry("FIELDS", &self.fields)?;
-        crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
-        crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+		map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+		map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+		crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
+		map.serialize_entry("FIELDS", &self.fields)?;
+		crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
+		crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Update {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-            iblock_id: object.field("IBLOCK_ID")?,
-            iblock_code: object.field("IBLOCK_CODE")?,
-            socnet_group_id: object.field("SOCNET_GROUP_ID")?,
-            fields: object.field("FIELDS")?,
-            messages: object.field("MESSAGES")?,
-            rights: object.field("RIGHTS")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+			iblock_id: object.field("IBLOCK_ID")?,
+			iblock_code: object.field("IBLOCK_CODE")?,
+			socnet_group_id: object.field("SOCNET_GROUP_ID")?,
+			fields: object.field("FIELDS")?,
+			messages: object.field("MESSAGES")?,
+			rights: object.field("RIGHTS")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -439,4916 +405,4612 @@ deserialize_via_from_value!(Update);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
 pub mod add {
-    /// Error codes of `lists.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-        ErrorRequiredParametersMissing,
-        /// `ERROR_IBLOCK_ALREADY_EXISTS`
-        ErrorIblockAlreadyExists,
-        /// `ERROR_ADD_IBLOCK`
-        ErrorAddIblock,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-        ErrorIblockAlreadyExists = "ERROR_IBLOCK_ALREADY_EXISTS", ErrorAddIblock =
-        "ERROR_ADD_IBLOCK", AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.add`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum IblockTypeId {
-        /// `lists`
-        Lists,
-        /// `bitrix_processes`
-        BitrixProcesses,
-        /// `lists_socnet`
-        ListsSocnet,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
-        = "lists_socnet" }
-    );
-    /// The object `params.FIELDS` of `lists.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Fields {
-        /// `NAME`: `string`, required.
-        pub name: ::std::string::String,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `PICTURE`: `array`, optional.
-        pub picture: ::std::option::Option<::serde_json::Value>,
-        /// `BIZPROC`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub bizproc: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Fields {
-        /// The object with its required parameters: `NAME`.
-        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                picture: ::std::default::Default::default(),
-                bizproc: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SORT`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PICTURE`.
-        pub fn picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `BIZPROC`.
-        pub fn bizproc(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.bizproc = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Fields {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-            crate::support::opt_entry(
-                &mut map,
-                "BIZPROC",
-                &self.bizproc.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Fields {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                name: object.field("NAME")?,
-                description: object.exact_str("DESCRIPTION")?,
-                sort: object.field("SORT")?,
-                picture: object.field("PICTURE")?,
-                bizproc: object.field("BIZPROC")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Fields);
-    /// The `result` of the call: `integer`.
-    pub type Output = ::bitrix24_runtime::lenient::Int;
-    impl ::bitrix24_runtime::Method for super::Add {
-        const NAME: &'static str = "lists.add";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `lists.add`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+		ErrorRequiredParametersMissing,
+		/// `ERROR_IBLOCK_ALREADY_EXISTS`
+		ErrorIblockAlreadyExists,
+		/// `ERROR_ADD_IBLOCK`
+		ErrorAddIblock,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+		ErrorIblockAlreadyExists = "ERROR_IBLOCK_ALREADY_EXISTS", ErrorAddIblock =
+		"ERROR_ADD_IBLOCK", AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.add`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum IblockTypeId {
+		/// `lists`
+		Lists,
+		/// `bitrix_processes`
+		BitrixProcesses,
+		/// `lists_socnet`
+		ListsSocnet,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
+		= "lists_socnet" }
+	);
+	/// The object `params.FIELDS` of `lists.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Fields {
+		/// `NAME`: `string`, required.
+		pub name: String,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `PICTURE`: `array`, optional.
+		pub picture: Option<::serde_json::Value>,
+		/// `BIZPROC`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub bizproc: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Fields {
+		/// The object with its required parameters: `NAME`.
+		pub fn new(name: impl Into<String>) -> Self {
+			Self {
+				name: name.into(),
+				description: Default::default(),
+				sort: Default::default(),
+				picture: Default::default(),
+				bizproc: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `SORT`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `PICTURE`.
+		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.picture = Some(value.into());
+			self
+		}
+		/// Sets `BIZPROC`.
+		pub fn bizproc(mut self, value: impl Into<bool>) -> Self {
+			self.bizproc = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Fields {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+			crate::support::opt_entry(
+				&mut map,
+				"BIZPROC",
+				&self.bizproc.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Fields {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				name: object.field("NAME")?,
+				description: object.exact_str("DESCRIPTION")?,
+				sort: object.field("SORT")?,
+				picture: object.field("PICTURE")?,
+				bizproc: object.field("BIZPROC")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Fields);
+	/// The `result` of the call: `integer`.
+	pub type Output = ::bitrix24_runtime::lenient::Int;
+	impl ::bitrix24_runtime::Method for super::Add {
+		const NAME: &'static str = "lists.add";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `lists.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-delete.html>
 pub mod delete {
-    /// Error codes of `lists.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-        ErrorRequiredParametersMissing,
-        /// `ERROR_IBLOCK_NOT_FOUND`
-        ErrorIblockNotFound,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-        ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.delete`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum IblockTypeId {
-        /// `lists`
-        Lists,
-        /// `bitrix_processes`
-        BitrixProcesses,
-        /// `lists_socnet`
-        ListsSocnet,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
-        = "lists_socnet" }
-    );
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Delete {
-        const NAME: &'static str = "lists.delete";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `lists.delete`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+		ErrorRequiredParametersMissing,
+		/// `ERROR_IBLOCK_NOT_FOUND`
+		ErrorIblockNotFound,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+		ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.delete`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum IblockTypeId {
+		/// `lists`
+		Lists,
+		/// `bitrix_processes`
+		BitrixProcesses,
+		/// `lists_socnet`
+		ListsSocnet,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
+		= "lists_socnet" }
+	);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Delete {
+		const NAME: &'static str = "lists.delete";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Methods under `element`.
 pub mod element {
-    /// `lists.element.add`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`. Optional: `IBLOCK_SECTION_ID`, `LIST_ELEMENT_URL`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_ALREADY_EXISTS`, `ERROR_ADD_ELEMENT`, `ERROR_ELEMENT_FIELD_VALUE`, `ACCESS_DENIED` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: add::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `ELEMENT_CODE`: `string`, required.
-        pub element_code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: add::Fields,
-        /// `IBLOCK_SECTION_ID`: `integer`, optional.
-        pub iblock_section_id: ::std::option::Option<i64>,
-        /// `LIST_ELEMENT_URL`: `string`, optional.
-        pub list_element_url: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            element_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<add::Fields>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                element_code: element_code.into(),
-                fields: fields.into(),
-                iblock_section_id: ::std::default::Default::default(),
-                list_element_url: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `IBLOCK_SECTION_ID`.
-        pub fn iblock_section_id(
-            mut self,
-            value: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            self.iblock_section_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LIST_ELEMENT_URL`.
-        pub fn list_element_url(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.list_element_url = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::opt_entry(
-                &mut map,
-                "IBLOCK_SECTION_ID",
-                &self.iblock_section_id,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "LIST_ELEMENT_URL",
-                &self.list_element_url,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                element_code: object.field("ELEMENT_CODE")?,
-                fields: object.field("FIELDS")?,
-                iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
-                list_element_url: object.exact_str("LIST_ELEMENT_URL")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `lists.element.delete`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ERROR_DELETE_ELEMENT`, `ACCESS_DENIED` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: delete::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `ELEMENT_ID`: `integer`, required.
-        pub element_id: i64,
-        /// `ELEMENT_CODE`: `string`, required.
-        pub element_code: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<delete::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            element_id: impl ::std::convert::Into<i64>,
-            element_code: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                element_id: element_id.into(),
-                element_code: element_code.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("ELEMENT_ID", &self.element_id)?;
-            map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                element_id: object.field("ELEMENT_ID")?,
-                element_code: object.field("ELEMENT_CODE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `lists.element.get`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `ELEMENT_ID`, `ELEMENT_CODE`, `SELECT`, `FILTER`, `ELEMENT_ORDER`, `start`.
-    ///
-    /// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: get::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `ELEMENT_ID`: `integer`, optional.
-        pub element_id: ::std::option::Option<i64>,
-        /// `ELEMENT_CODE`: `string`, optional.
-        pub element_code: ::std::option::Option<::std::string::String>,
-        /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::serde_json::Value>,
-        /// `FILTER`: `[object]`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
-        /// `ELEMENT_ORDER`: `object`, optional.
-        pub element_order: ::std::option::Option<::serde_json::Value>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<get::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                element_id: ::std::default::Default::default(),
-                element_code: ::std::default::Default::default(),
-                select: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                element_order: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `ELEMENT_ID`.
-        pub fn element_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.element_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ELEMENT_CODE`.
-        pub fn element_code(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.element_code = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SELECT`.
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ELEMENT_ORDER`.
-        pub fn element_order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.element_order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            crate::support::opt_entry(&mut map, "ELEMENT_ID", &self.element_id)?;
-            crate::support::opt_entry(&mut map, "ELEMENT_CODE", &self.element_code)?;
-            crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "ELEMENT_ORDER", &self.element_order)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                element_id: object.field("ELEMENT_ID")?,
-                element_code: object.exact_str("ELEMENT_CODE")?,
-                select: object.field("SELECT")?,
-                filter: object.field("FILTER")?,
-                element_order: object.field("ELEMENT_ORDER")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `lists.element.update`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ERROR_UPDATE_ELEMENT`, `ERROR_ELEMENT_FIELD_VALUE`, `ACCESS_DENIED` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: update::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `ELEMENT_ID`: `integer`, required.
-        pub element_id: i64,
-        /// `ELEMENT_CODE`: `string`, required.
-        pub element_code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<update::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            element_id: impl ::std::convert::Into<i64>,
-            element_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                element_id: element_id.into(),
-                element_code: element_code.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("ELEMENT_ID", &self.element_id)?;
-            map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                element_id: object.field("ELEMENT_ID")?,
-                element_code: object.field("ELEMENT_CODE")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `lists.element.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
-    pub mod add {
-        /// Error codes of `lists.element.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ERROR_ELEMENT_ALREADY_EXISTS`
-            ErrorElementAlreadyExists,
-            /// `ERROR_ADD_ELEMENT`
-            ErrorAddElement,
-            /// `ERROR_ELEMENT_FIELD_VALUE`
-            ErrorElementFieldValue,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorElementAlreadyExists =
-            "ERROR_ELEMENT_ALREADY_EXISTS", ErrorAddElement = "ERROR_ADD_ELEMENT",
-            ErrorElementFieldValue = "ERROR_ELEMENT_FIELD_VALUE", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `params.FIELDS` of `lists.element.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `PROPERTY_PropertyId`: `any`, optional.
-            pub property_property_id: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `NAME`.
-            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    name: name.into(),
-                    property_property_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `PROPERTY_PropertyId`.
-            pub fn property_property_id(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.property_property_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PROPERTY_PropertyId",
-                    &self.property_property_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    property_property_id: object.field("PROPERTY_PropertyId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "lists.element.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `lists.element.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
-    pub mod delete {
-        /// Error codes of `lists.element.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ERROR_ELEMENT_NOT_FOUND`
-            ErrorElementNotFound,
-            /// `ERROR_DELETE_ELEMENT`
-            ErrorDeleteElement,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorElementNotFound =
-            "ERROR_ELEMENT_NOT_FOUND", ErrorDeleteElement = "ERROR_DELETE_ELEMENT",
-            AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "lists.element.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `lists.element.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
-    pub mod get {
-        /// Error codes of `lists.element.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `result.PROPERTY_...` of `lists.element.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct ItemProperty {
-            /// `<key>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for ItemProperty {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for ItemProperty {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `lists.element.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `IBLOCK_SECTION_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub iblock_section_id: ::serde_json::Value,
-            /// `CREATED_BY`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub created_by: ::std::option::Option<::std::string::String>,
-            /// `CODE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `PROPERTY_...`: `object`, optional.
-            ///
-            /// Stands for every key matching `PROPERTY_*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub property: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ItemProperty,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    name: object.soft("NAME"),
-                    iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
-                    created_by: object.soft("CREATED_BY"),
-                    code: object.soft("CODE"),
-                    property: object.soft_pattern("PROPERTY_*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::rest_entries(&mut map, &self.property)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "lists.element.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-        /// Methods under `element::get::file`.
-        pub mod file {
-            /// `lists.element.get.file.url`: REST 2, scope `lists`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
-            ///
-            /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`. Optional: none.
-            ///
-            /// Result: `array` ([`url::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ACCESS_DENIED` ([`url::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Url {
-                /// `IBLOCK_TYPE_ID`: `string`, required.
-                ///
-                /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-                pub iblock_type_id: url::IblockTypeId,
-                /// `IBLOCK_ID`: `integer`, required.
-                pub iblock_id: i64,
-                /// `IBLOCK_CODE`: `string`, required.
-                pub iblock_code: ::std::string::String,
-                /// `ELEMENT_ID`: `integer`, required.
-                pub element_id: i64,
-                /// `ELEMENT_CODE`: `string`, required.
-                pub element_code: ::std::string::String,
-                /// `FIELD_ID`: `integer`, required.
-                pub field_id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Url {
-                /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`.
-                pub fn new(
-                    iblock_type_id: impl ::std::convert::Into<url::IblockTypeId>,
-                    iblock_id: impl ::std::convert::Into<i64>,
-                    iblock_code: impl ::std::convert::Into<::std::string::String>,
-                    element_id: impl ::std::convert::Into<i64>,
-                    element_code: impl ::std::convert::Into<::std::string::String>,
-                    field_id: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    Self {
-                        iblock_type_id: iblock_type_id.into(),
-                        iblock_id: iblock_id.into(),
-                        iblock_code: iblock_code.into(),
-                        element_id: element_id.into(),
-                        element_code: element_code.into(),
-                        field_id: field_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Url {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-                    map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-                    map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-                    map.serialize_entry("ELEMENT_ID", &self.element_id)?;
-                    map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-                    map.serialize_entry("FIELD_ID", &self.field_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Url {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                        iblock_id: object.field("IBLOCK_ID")?,
-                        iblock_code: object.field("IBLOCK_CODE")?,
-                        element_id: object.field("ELEMENT_ID")?,
-                        element_code: object.field("ELEMENT_CODE")?,
-                        field_id: object.field("FIELD_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Url);
-            /// Types of `lists.element.get.file.url`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
-            pub mod url {
-                /// Error codes of `lists.element.get.file.url`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-                    ErrorRequiredParametersMissing,
-                    /// `ERROR_IBLOCK_NOT_FOUND`
-                    ErrorIblockNotFound,
-                    /// `ERROR_ELEMENT_NOT_FOUND`
-                    ErrorElementNotFound,
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { ErrorRequiredParametersMissing =
-                    "ERROR_REQUIRED_PARAMETERS_MISSING", ErrorIblockNotFound =
-                    "ERROR_IBLOCK_NOT_FOUND", ErrorElementNotFound =
-                    "ERROR_ELEMENT_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-                );
-                error_code!(Error);
-                /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.get.file.url`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum IblockTypeId {
-                    /// `lists`
-                    Lists,
-                    /// `bitrix_processes`
-                    BitrixProcesses,
-                    /// `lists_socnet`
-                    ListsSocnet,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-                    ListsSocnet = "lists_socnet" }
-                );
-                /// The `result` of the call: `array`.
-                pub type Output = crate::List<::serde_json::Value>;
-                impl ::bitrix24_runtime::Method for super::Url {
-                    const NAME: &'static str = "lists.element.get.file.url";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-    }
-    /// Types of `lists.element.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
-    pub mod update {
-        /// Error codes of `lists.element.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ERROR_ELEMENT_NOT_FOUND`
-            ErrorElementNotFound,
-            /// `ERROR_UPDATE_ELEMENT`
-            ErrorUpdateElement,
-            /// `ERROR_ELEMENT_FIELD_VALUE`
-            ErrorElementFieldValue,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorElementNotFound =
-            "ERROR_ELEMENT_NOT_FOUND", ErrorUpdateElement = "ERROR_UPDATE_ELEMENT",
-            ErrorElementFieldValue = "ERROR_ELEMENT_FIELD_VALUE", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `params.FIELDS` of `lists.element.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `PROPERTY_PropertyId`: `any`, optional.
-            pub property_property_id: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `NAME`.
-            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    name: name.into(),
-                    property_property_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `PROPERTY_PropertyId`.
-            pub fn property_property_id(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.property_property_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PROPERTY_PropertyId",
-                    &self.property_property_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    property_property_id: object.field("PROPERTY_PropertyId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "lists.element.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `lists.element.add`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`. Optional: `IBLOCK_SECTION_ID`, `LIST_ELEMENT_URL`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_ALREADY_EXISTS`, `ERROR_ADD_ELEMENT`, `ERROR_ELEMENT_FIELD_VALUE`, `ACCESS_DENIED` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: add::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `ELEMENT_CODE`: `string`, required.
+		pub element_code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: add::Fields,
+		/// `IBLOCK_SECTION_ID`: `integer`, optional.
+		pub iblock_section_id: Option<i64>,
+		/// `LIST_ELEMENT_URL`: `string`, optional.
+		pub list_element_url: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`.
+		pub fn new(
+			iblock_type_id: impl Into<add::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			element_code: impl Into<String>,
+			fields: impl Into<add::Fields>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				element_code: element_code.into(),
+				fields: fields.into(),
+				iblock_section_id: Default::default(),
+				list_element_url: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `IBLOCK_SECTION_ID`.
+		pub fn iblock_section_id(mut self, value: impl Into<i64>) -> Self {
+			self.iblock_section_id = Some(value.into());
+			self
+		}
+		/// Sets `LIST_ELEMENT_URL`.
+		pub fn list_element_url(mut self, value: impl Into<String>) -> Self {
+			self.list_element_url = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::opt_entry(
+				&mut map,
+				"IBLOCK_SECTION_ID",
+				&self.iblock_section_id,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"LIST_ELEMENT_URL",
+				&self.list_element_url,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				element_code: object.field("ELEMENT_CODE")?,
+				fields: object.field("FIELDS")?,
+				iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
+				list_element_url: object.exact_str("LIST_ELEMENT_URL")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `lists.element.delete`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ERROR_DELETE_ELEMENT`, `ACCESS_DENIED` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: delete::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `ELEMENT_ID`: `integer`, required.
+		pub element_id: i64,
+		/// `ELEMENT_CODE`: `string`, required.
+		pub element_code: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
+		pub fn new(
+			iblock_type_id: impl Into<delete::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			element_id: impl Into<i64>,
+			element_code: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				element_id: element_id.into(),
+				element_code: element_code.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("ELEMENT_ID", &self.element_id)?;
+			map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				element_id: object.field("ELEMENT_ID")?,
+				element_code: object.field("ELEMENT_CODE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `lists.element.get`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `ELEMENT_ID`, `ELEMENT_CODE`, `SELECT`, `FILTER`, `ELEMENT_ORDER`, `start`.
+	///
+	/// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: get::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `ELEMENT_ID`: `integer`, optional.
+		pub element_id: Option<i64>,
+		/// `ELEMENT_CODE`: `string`, optional.
+		pub element_code: Option<String>,
+		/// `SELECT`: `array`, optional.
+		pub select: Option<::serde_json::Value>,
+		/// `FILTER`: `[object]`, optional.
+		pub filter: Option<::serde_json::Value>,
+		/// `ELEMENT_ORDER`: `object`, optional.
+		pub element_order: Option<::serde_json::Value>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
+		pub fn new(
+			iblock_type_id: impl Into<get::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				element_id: Default::default(),
+				element_code: Default::default(),
+				select: Default::default(),
+				filter: Default::default(),
+				element_order: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `ELEMENT_ID`.
+		pub fn element_id(mut self, value: impl Into<i64>) -> Self {
+			self.element_id = Some(value.into());
+			self
+		}
+		/// Sets `ELEMENT_CODE`.
+		pub fn element_code(mut self, value: impl Into<String>) -> Self {
+			self.element_code = Some(value.into());
+			self
+		}
+		/// Sets `SELECT`.
+		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.select = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `ELEMENT_ORDER`.
+		pub fn element_order(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.element_order = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			crate::support::opt_entry(&mut map, "ELEMENT_ID", &self.element_id)?;
+			crate::support::opt_entry(&mut map, "ELEMENT_CODE", &self.element_code)?;
+			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "ELEMENT_ORDER", &self.element_order)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				element_id: object.field("ELEMENT_ID")?,
+				element_code: object.exact_str("ELEMENT_CODE")?,
+				select: object.field("SELECT")?,
+				filter: object.field("FILTER")?,
+				element_order: object.field("ELEMENT_ORDER")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `lists.element.update`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ERROR_UPDATE_ELEMENT`, `ERROR_ELEMENT_FIELD_VALUE`, `ACCESS_DENIED` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: update::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `ELEMENT_ID`: `integer`, required.
+		pub element_id: i64,
+		/// `ELEMENT_CODE`: `string`, required.
+		pub element_code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`.
+		pub fn new(
+			iblock_type_id: impl Into<update::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			element_id: impl Into<i64>,
+			element_code: impl Into<String>,
+			fields: impl Into<update::Fields>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				element_id: element_id.into(),
+				element_code: element_code.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("ELEMENT_ID", &self.element_id)?;
+			map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				element_id: object.field("ELEMENT_ID")?,
+				element_code: object.field("ELEMENT_CODE")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `lists.element.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
+	pub mod add {
+		/// Error codes of `lists.element.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ERROR_ELEMENT_ALREADY_EXISTS`
+			ErrorElementAlreadyExists,
+			/// `ERROR_ADD_ELEMENT`
+			ErrorAddElement,
+			/// `ERROR_ELEMENT_FIELD_VALUE`
+			ErrorElementFieldValue,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorElementAlreadyExists =
+			"ERROR_ELEMENT_ALREADY_EXISTS", ErrorAddElement = "ERROR_ADD_ELEMENT",
+			ErrorElementFieldValue = "ERROR_ELEMENT_FIELD_VALUE", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `params.FIELDS` of `lists.element.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `PROPERTY_PropertyId`: `any`, optional.
+			pub property_property_id: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `NAME`.
+			pub fn new(name: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					property_property_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `PROPERTY_PropertyId`.
+			pub fn property_property_id(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.property_property_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PROPERTY_PropertyId",
+					&self.property_property_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					property_property_id: object.field("PROPERTY_PropertyId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "lists.element.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `lists.element.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
+	pub mod delete {
+		/// Error codes of `lists.element.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ERROR_ELEMENT_NOT_FOUND`
+			ErrorElementNotFound,
+			/// `ERROR_DELETE_ELEMENT`
+			ErrorDeleteElement,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorElementNotFound =
+			"ERROR_ELEMENT_NOT_FOUND", ErrorDeleteElement = "ERROR_DELETE_ELEMENT",
+			AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.delete`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "lists.element.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `lists.element.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+	pub mod get {
+		/// Error codes of `lists.element.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `result.PROPERTY_...` of `lists.element.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemProperty {
+			/// `<key>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<String, String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for ItemProperty {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for ItemProperty {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `lists.element.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `IBLOCK_SECTION_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub iblock_section_id: ::serde_json::Value,
+			/// `CREATED_BY`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub created_by: Option<String>,
+			/// `CODE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub code: Option<String>,
+			/// `PROPERTY_...`: `object`, optional.
+			///
+			/// Stands for every key matching `PROPERTY_*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub property: ::std::collections::BTreeMap<String, ItemProperty>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					name: object.soft("NAME"),
+					iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
+					created_by: object.soft("CREATED_BY"),
+					code: object.soft("CODE"),
+					property: object.soft_pattern("PROPERTY_*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::rest_entries(&mut map, &self.property)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "lists.element.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Get {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+		/// Methods under `element::get::file`.
+		pub mod file {
+			/// `lists.element.get.file.url`: REST 2, scope `lists`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
+			///
+			/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`. Optional: none.
+			///
+			/// Result: `array` ([`url::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ACCESS_DENIED` ([`url::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Url {
+				/// `IBLOCK_TYPE_ID`: `string`, required.
+				///
+				/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+				pub iblock_type_id: url::IblockTypeId,
+				/// `IBLOCK_ID`: `integer`, required.
+				pub iblock_id: i64,
+				/// `IBLOCK_CODE`: `string`, required.
+				pub iblock_code: String,
+				/// `ELEMENT_ID`: `integer`, required.
+				pub element_id: i64,
+				/// `ELEMENT_CODE`: `string`, required.
+				pub element_code: String,
+				/// `FIELD_ID`: `integer`, required.
+				pub field_id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Url {
+				/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`.
+				pub fn new(
+					iblock_type_id: impl Into<url::IblockTypeId>,
+					iblock_id: impl Into<i64>,
+					iblock_code: impl Into<String>,
+					element_id: impl Into<i64>,
+					element_code: impl Into<String>,
+					field_id: impl Into<i64>,
+				) -> Self {
+					Self {
+						iblock_type_id: iblock_type_id.into(),
+						iblock_id: iblock_id.into(),
+						iblock_code: iblock_code.into(),
+						element_id: element_id.into(),
+						element_code: element_code.into(),
+						field_id: field_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Url {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+					map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+					map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+					map.serialize_entry("ELEMENT_ID", &self.element_id)?;
+					map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
+					map.serialize_entry("FIELD_ID", &self.field_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Url {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+						iblock_id: object.field("IBLOCK_ID")?,
+						iblock_code: object.field("IBLOCK_CODE")?,
+						element_id: object.field("ELEMENT_ID")?,
+						element_code: object.field("ELEMENT_CODE")?,
+						field_id: object.field("FIELD_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Url);
+			/// Types of `lists.element.get.file.url`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
+			pub mod url {
+				/// Error codes of `lists.element.get.file.url`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+					ErrorRequiredParametersMissing,
+					/// `ERROR_IBLOCK_NOT_FOUND`
+					ErrorIblockNotFound,
+					/// `ERROR_ELEMENT_NOT_FOUND`
+					ErrorElementNotFound,
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { ErrorRequiredParametersMissing =
+					"ERROR_REQUIRED_PARAMETERS_MISSING", ErrorIblockNotFound =
+					"ERROR_IBLOCK_NOT_FOUND", ErrorElementNotFound =
+					"ERROR_ELEMENT_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+				);
+				error_code!(Error);
+				/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.get.file.url`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum IblockTypeId {
+					/// `lists`
+					Lists,
+					/// `bitrix_processes`
+					BitrixProcesses,
+					/// `lists_socnet`
+					ListsSocnet,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+					ListsSocnet = "lists_socnet" }
+				);
+				/// The `result` of the call: `array`.
+				pub type Output = crate::List<::serde_json::Value>;
+				impl ::bitrix24_runtime::Method for super::Url {
+					const NAME: &'static str = "lists.element.get.file.url";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+	}
+	/// Types of `lists.element.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
+	pub mod update {
+		/// Error codes of `lists.element.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ERROR_ELEMENT_NOT_FOUND`
+			ErrorElementNotFound,
+			/// `ERROR_UPDATE_ELEMENT`
+			ErrorUpdateElement,
+			/// `ERROR_ELEMENT_FIELD_VALUE`
+			ErrorElementFieldValue,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorElementNotFound =
+			"ERROR_ELEMENT_NOT_FOUND", ErrorUpdateElement = "ERROR_UPDATE_ELEMENT",
+			ErrorElementFieldValue = "ERROR_ELEMENT_FIELD_VALUE", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.element.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `params.FIELDS` of `lists.element.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `PROPERTY_PropertyId`: `any`, optional.
+			pub property_property_id: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `NAME`.
+			pub fn new(name: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					property_property_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `PROPERTY_PropertyId`.
+			pub fn property_property_id(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.property_property_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PROPERTY_PropertyId",
+					&self.property_property_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					property_property_id: object.field("PROPERTY_PropertyId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "lists.element.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `field`.
 pub mod field {
-    /// `lists.field.add`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`. Optional: none.
-    ///
-    /// Result: `string` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_SAVE_FIELD`, `ACCESS_DENIED` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: add::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<add::Fields>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `lists.field.delete`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: delete::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `FIELD_ID`: `string`, required.
-        pub field_id: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<delete::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            field_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                field_id: field_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("FIELD_ID", &self.field_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                field_id: object.field("FIELD_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `lists.field.get`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: get::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `FIELD_ID`: `string`, optional.
-        pub field_id: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<get::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                field_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `FIELD_ID`.
-        pub fn field_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.field_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                field_id: object.exact_str("FIELD_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `lists.field.update`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_UPDATE_FIELD`, `ACCESS_DENIED` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: update::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: update::Fields,
-        /// `FIELD_ID`: `string`, required.
-        pub field_id: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<update::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<update::Fields>,
-            field_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                fields: fields.into(),
-                field_id: field_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            map.serialize_entry("FIELD_ID", &self.field_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                fields: object.field("FIELDS")?,
-                field_id: object.field("FIELD_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `lists.field.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
-    pub mod add {
-        /// Error codes of `lists.field.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ERROR_SAVE_FIELD`
-            ErrorSaveField,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorSaveField =
-            "ERROR_SAVE_FIELD", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `params.FIELDS` of `lists.field.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `TYPE`: `string`, required.
-            pub type_: ::std::string::String,
-            /// `IS_REQUIRED`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `MULTIPLE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `DEFAULT_VALUE`: `any`, optional.
-            pub default_value: ::std::option::Option<::serde_json::Value>,
-            /// `LIST`: `array`, optional.
-            pub list: ::std::option::Option<::serde_json::Value>,
-            /// `LIST_TEXT_VALUES`: `string`, optional.
-            pub list_text_values: ::std::option::Option<::std::string::String>,
-            /// `LIST_DEF`: `array`, optional.
-            pub list_def: ::std::option::Option<::serde_json::Value>,
-            /// `CODE`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `SETTINGS`: `object`, optional.
-            ///
-            /// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `USER_TYPE_SETTINGS`: `array`, optional.
-            pub user_type_settings: ::std::option::Option<::serde_json::Value>,
-            /// `ROW_COUNT`: `integer`, optional.
-            pub row_count: ::std::option::Option<i64>,
-            /// `COL_COUNT`: `integer`, optional.
-            pub col_count: ::std::option::Option<i64>,
-            /// `LINK_IBLOCK_ID`: `integer`, optional.
-            pub link_iblock_id: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `NAME`, `TYPE`.
-            pub fn new(
-                name: impl ::std::convert::Into<::std::string::String>,
-                type_: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    type_: type_.into(),
-                    is_required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    default_value: ::std::default::Default::default(),
-                    list: ::std::default::Default::default(),
-                    list_text_values: ::std::default::Default::default(),
-                    list_def: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    user_type_settings: ::std::default::Default::default(),
-                    row_count: ::std::default::Default::default(),
-                    col_count: ::std::default::Default::default(),
-                    link_iblock_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `IS_REQUIRED`.
-            pub fn is_required(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.is_required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MULTIPLE`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DEFAULT_VALUE`.
-            pub fn default_value(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default_value = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIST`.
-            pub fn list(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.list = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIST_TEXT_VALUES`.
-            pub fn list_text_values(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.list_text_values = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIST_DEF`.
-            pub fn list_def(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.list_def = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CODE`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SETTINGS`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_TYPE_SETTINGS`.
-            pub fn user_type_settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.user_type_settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ROW_COUNT`.
-            pub fn row_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.row_count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `COL_COUNT`.
-            pub fn col_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.col_count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LINK_IBLOCK_ID`.
-            pub fn link_iblock_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.link_iblock_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                map.serialize_entry("TYPE", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "IS_REQUIRED",
-                    &self.is_required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MULTIPLE",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DEFAULT_VALUE",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(&mut map, "LIST", &self.list)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "LIST_TEXT_VALUES",
-                    &self.list_text_values,
-                )?;
-                crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USER_TYPE_SETTINGS",
-                    &self.user_type_settings,
-                )?;
-                crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "LINK_IBLOCK_ID",
-                    &self.link_iblock_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    type_: object.field("TYPE")?,
-                    is_required: object.field("IS_REQUIRED")?,
-                    multiple: object.field("MULTIPLE")?,
-                    sort: object.field("SORT")?,
-                    default_value: object.field("DEFAULT_VALUE")?,
-                    list: object.field("LIST")?,
-                    list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
-                    list_def: object.field("LIST_DEF")?,
-                    code: object.exact_str("CODE")?,
-                    settings: object.field("SETTINGS")?,
-                    user_type_settings: object.field("USER_TYPE_SETTINGS")?,
-                    row_count: object.field("ROW_COUNT")?,
-                    col_count: object.field("COL_COUNT")?,
-                    link_iblock_id: object.field("LINK_IBLOCK_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `string`.
-        pub type Output = ::bitrix24_runtime::lenient::Str;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "lists.field.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `lists.field.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
-    pub mod delete {
-        /// Error codes of `lists.field.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "lists.field.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `lists.field.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
-    pub mod get {
-        /// Error codes of `lists.field.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `result.L.SETTINGS` of `lists.field.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputLSettings {
-            /// `SHOW_ADD_FORM`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub show_add_form: ::std::option::Option<::std::string::String>,
-            /// `SHOW_EDIT_FORM`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub show_edit_form: ::std::option::Option<::std::string::String>,
-            /// `ADD_READ_ONLY_FIELD`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub add_read_only_field: ::std::option::Option<::std::string::String>,
-            /// `EDIT_READ_ONLY_FIELD`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub edit_read_only_field: ::std::option::Option<::std::string::String>,
-            /// `SHOW_FIELD_PREVIEW`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub show_field_preview: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputLSettings {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    show_add_form: object.soft("SHOW_ADD_FORM"),
-                    show_edit_form: object.soft("SHOW_EDIT_FORM"),
-                    add_read_only_field: object.soft("ADD_READ_ONLY_FIELD"),
-                    edit_read_only_field: object.soft("EDIT_READ_ONLY_FIELD"),
-                    show_field_preview: object.soft("SHOW_FIELD_PREVIEW"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputLSettings {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SHOW_ADD_FORM",
-                    &self.show_add_form,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SHOW_EDIT_FORM",
-                    &self.show_edit_form,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ADD_READ_ONLY_FIELD",
-                    &self.add_read_only_field,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EDIT_READ_ONLY_FIELD",
-                    &self.edit_read_only_field,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SHOW_FIELD_PREVIEW",
-                    &self.show_field_preview,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.L.DISPLAY_VALUES_FORM` of `lists.field.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputLDisplayValuesForm {
-            /// `<key>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputLDisplayValuesForm {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputLDisplayValuesForm {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.L` of `lists.field.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputL {
-            /// `FIELD_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_id: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub sort: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `IS_REQUIRED`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub is_required: ::std::option::Option<::std::string::String>,
-            /// `MULTIPLE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub multiple: ::std::option::Option<::std::string::String>,
-            /// `DEFAULT_VALUE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub default_value: ::std::option::Option<::std::string::String>,
-            /// `TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `PROPERTY_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub property_type: ::std::option::Option<::std::string::String>,
-            /// `PROPERTY_USER_TYPE`: `boolean`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub property_user_type: ::std::option::Option<bool>,
-            /// `CODE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `LINK_IBLOCK_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub link_iblock_id: ::serde_json::Value,
-            /// `ROW_COUNT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub row_count: ::std::option::Option<::std::string::String>,
-            /// `COL_COUNT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub col_count: ::std::option::Option<::std::string::String>,
-            /// `USER_TYPE_SETTINGS`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub user_type_settings: ::serde_json::Value,
-            /// `SETTINGS`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub settings: ::std::option::Option<OutputLSettings>,
-            /// `DISPLAY_VALUES_FORM`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub display_values_form: ::std::option::Option<OutputLDisplayValuesForm>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputL {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field_id: object.soft("FIELD_ID"),
-                    sort: object.soft("SORT"),
-                    name: object.soft("NAME"),
-                    is_required: object.soft("IS_REQUIRED"),
-                    multiple: object.soft("MULTIPLE"),
-                    default_value: object.soft("DEFAULT_VALUE"),
-                    type_: object.soft("TYPE"),
-                    property_type: object.soft("PROPERTY_TYPE"),
-                    property_user_type: object.soft("PROPERTY_USER_TYPE"),
-                    code: object.soft("CODE"),
-                    id: object.soft("ID"),
-                    link_iblock_id: object.soft("LINK_IBLOCK_ID"),
-                    row_count: object.soft("ROW_COUNT"),
-                    col_count: object.soft("COL_COUNT"),
-                    user_type_settings: object.soft("USER_TYPE_SETTINGS"),
-                    settings: object.soft("SETTINGS"),
-                    display_values_form: object.soft("DISPLAY_VALUES_FORM"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputL {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
-                crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DEFAULT_VALUE",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PROPERTY_TYPE",
-                    &self.property_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PROPERTY_USER_TYPE",
-                    &self.property_user_type,
-                )?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                map.serialize_entry("LINK_IBLOCK_ID", &self.link_iblock_id)?;
-                crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
-                map.serialize_entry("USER_TYPE_SETTINGS", &self.user_type_settings)?;
-                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DISPLAY_VALUES_FORM",
-                    &self.display_values_form,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `lists.field.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `L`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub l: ::std::option::Option<OutputL>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    l: object.soft("L"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "L", &self.l)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "lists.field.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Methods under `field::type_`.
-    pub mod type_ {
-        /// `lists.field.type.get`: REST 2, scope `lists`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
-        ///
-        /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `IBLOCK_TYPE_ID`: `string`, required.
-            ///
-            /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-            pub iblock_type_id: get::IblockTypeId,
-            /// `IBLOCK_ID`: `integer`, required.
-            pub iblock_id: i64,
-            /// `IBLOCK_CODE`: `string`, required.
-            pub iblock_code: ::std::string::String,
-            /// `FIELD_ID`: `integer`, optional.
-            pub field_id: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-            pub fn new(
-                iblock_type_id: impl ::std::convert::Into<get::IblockTypeId>,
-                iblock_id: impl ::std::convert::Into<i64>,
-                iblock_code: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    iblock_type_id: iblock_type_id.into(),
-                    iblock_id: iblock_id.into(),
-                    iblock_code: iblock_code.into(),
-                    field_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `FIELD_ID`.
-            pub fn field_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.field_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-                map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-                map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-                crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                    iblock_id: object.field("IBLOCK_ID")?,
-                    iblock_code: object.field("IBLOCK_CODE")?,
-                    field_id: object.field("FIELD_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `lists.field.type.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
-        pub mod get {
-            /// Error codes of `lists.field.type.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-                ErrorRequiredParametersMissing,
-                /// `ERROR_IBLOCK_NOT_FOUND`
-                ErrorIblockNotFound,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorRequiredParametersMissing =
-                "ERROR_REQUIRED_PARAMETERS_MISSING", ErrorIblockNotFound =
-                "ERROR_IBLOCK_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.type.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum IblockTypeId {
-                /// `lists`
-                Lists,
-                /// `bitrix_processes`
-                BitrixProcesses,
-                /// `lists_socnet`
-                ListsSocnet,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-                ListsSocnet = "lists_socnet" }
-            );
-            /// The object `result` of `lists.field.type.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `SORT`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sort: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE_FROM`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub active_from: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE_TO`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub active_to: ::std::option::Option<::std::string::String>,
-                /// `PREVIEW_PICTURE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub preview_picture: ::std::option::Option<::std::string::String>,
-                /// `PREVIEW_TEXT`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub preview_text: ::std::option::Option<::std::string::String>,
-                /// `DETAIL_PICTURE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub detail_picture: ::std::option::Option<::std::string::String>,
-                /// `DETAIL_TEXT`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub detail_text: ::std::option::Option<::std::string::String>,
-                /// `CREATED_BY`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_by: ::std::option::Option<::std::string::String>,
-                /// `TIMESTAMP_X`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `MODIFIED_BY`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub modified_by: ::std::option::Option<::std::string::String>,
-                /// `S`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s: ::std::option::Option<::std::string::String>,
-                /// `N`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub n: ::std::option::Option<::std::string::String>,
-                /// `L`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub l: ::std::option::Option<::std::string::String>,
-                /// `F`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub f: ::std::option::Option<::std::string::String>,
-                /// `G`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub g: ::std::option::Option<::std::string::String>,
-                /// `E`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub e: ::std::option::Option<::std::string::String>,
-                /// `S:Date`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_date: ::std::option::Option<::std::string::String>,
-                /// `S:DateTime`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_date_time: ::std::option::Option<::std::string::String>,
-                /// `S:HTML`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_html: ::std::option::Option<::std::string::String>,
-                /// `E:EList`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub e_e_list: ::std::option::Option<::std::string::String>,
-                /// `N:Sequence`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub n_sequence: ::std::option::Option<::std::string::String>,
-                /// `S:ECrm`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_e_crm: ::std::option::Option<::std::string::String>,
-                /// `S:Money`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_money: ::std::option::Option<::std::string::String>,
-                /// `S:DiskFile`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_disk_file: ::std::option::Option<::std::string::String>,
-                /// `S:employee`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub s_employee: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        sort: object.soft("SORT"),
-                        active_from: object.soft("ACTIVE_FROM"),
-                        active_to: object.soft("ACTIVE_TO"),
-                        preview_picture: object.soft("PREVIEW_PICTURE"),
-                        preview_text: object.soft("PREVIEW_TEXT"),
-                        detail_picture: object.soft("DETAIL_PICTURE"),
-                        detail_text: object.soft("DETAIL_TEXT"),
-                        created_by: object.soft("CREATED_BY"),
-                        timestamp_x: object.soft("TIMESTAMP_X"),
-                        modified_by: object.soft("MODIFIED_BY"),
-                        s: object.soft("S"),
-                        n: object.soft("N"),
-                        l: object.soft("L"),
-                        f: object.soft("F"),
-                        g: object.soft("G"),
-                        e: object.soft("E"),
-                        s_date: object.soft("S:Date"),
-                        s_date_time: object.soft("S:DateTime"),
-                        s_html: object.soft("S:HTML"),
-                        e_e_list: object.soft("E:EList"),
-                        n_sequence: object.soft("N:Sequence"),
-                        s_e_crm: object.soft("S:ECrm"),
-                        s_money: object.soft("S:Money"),
-                        s_disk_file: object.soft("S:DiskFile"),
-                        s_employee: object.soft("S:employee"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTIVE_FROM",
-                        &self.active_from,
-                    )?;
-                    crate::support::opt_entry(&mut map, "ACTIVE_TO", &self.active_to)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PREVIEW_PICTURE",
-                        &self.preview_picture,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PREVIEW_TEXT",
-                        &self.preview_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DETAIL_PICTURE",
-                        &self.detail_picture,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DETAIL_TEXT",
-                        &self.detail_text,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TIMESTAMP_X",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MODIFIED_BY",
-                        &self.modified_by,
-                    )?;
-                    crate::support::opt_entry(&mut map, "S", &self.s)?;
-                    crate::support::opt_entry(&mut map, "N", &self.n)?;
-                    crate::support::opt_entry(&mut map, "L", &self.l)?;
-                    crate::support::opt_entry(&mut map, "F", &self.f)?;
-                    crate::support::opt_entry(&mut map, "G", &self.g)?;
-                    crate::support::opt_entry(&mut map, "E", &self.e)?;
-                    crate::support::opt_entry(&mut map, "S:Date", &self.s_date)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "S:DateTime",
-                        &self.s_date_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "S:HTML", &self.s_html)?;
-                    crate::support::opt_entry(&mut map, "E:EList", &self.e_e_list)?;
-                    crate::support::opt_entry(&mut map, "N:Sequence", &self.n_sequence)?;
-                    crate::support::opt_entry(&mut map, "S:ECrm", &self.s_e_crm)?;
-                    crate::support::opt_entry(&mut map, "S:Money", &self.s_money)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "S:DiskFile",
-                        &self.s_disk_file,
-                    )?;
-                    crate::support::opt_entry(&mut map, "S:employee", &self.s_employee)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "lists.field.type.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Types of `lists.field.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
-    pub mod update {
-        /// Error codes of `lists.field.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_IBLOCK_NOT_FOUND`
-            ErrorIblockNotFound,
-            /// `ERROR_UPDATE_FIELD`
-            ErrorUpdateField,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorUpdateField =
-            "ERROR_UPDATE_FIELD", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `params.FIELDS` of `lists.field.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `TYPE`: `string`, required.
-            pub type_: ::std::string::String,
-            /// `IS_REQUIRED`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_required: ::std::option::Option<bool>,
-            /// `MULTIPLE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub multiple: ::std::option::Option<bool>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `DEFAULT_VALUE`: `any`, optional.
-            pub default_value: ::std::option::Option<::serde_json::Value>,
-            /// `LIST`: `array`, optional.
-            pub list: ::std::option::Option<::serde_json::Value>,
-            /// `LIST_TEXT_VALUES`: `string`, optional.
-            pub list_text_values: ::std::option::Option<::std::string::String>,
-            /// `LIST_DEF`: `array`, optional.
-            pub list_def: ::std::option::Option<::serde_json::Value>,
-            /// `CODE`: `string`, optional.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `SETTINGS`: `object`, optional.
-            ///
-            /// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `USER_TYPE_SETTINGS`: `array`, optional.
-            pub user_type_settings: ::std::option::Option<::serde_json::Value>,
-            /// `ROW_COUNT`: `integer`, optional.
-            pub row_count: ::std::option::Option<i64>,
-            /// `COL_COUNT`: `integer`, optional.
-            pub col_count: ::std::option::Option<i64>,
-            /// `LINK_IBLOCK_ID`: `integer`, optional.
-            pub link_iblock_id: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `NAME`, `TYPE`.
-            pub fn new(
-                name: impl ::std::convert::Into<::std::string::String>,
-                type_: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    type_: type_.into(),
-                    is_required: ::std::default::Default::default(),
-                    multiple: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    default_value: ::std::default::Default::default(),
-                    list: ::std::default::Default::default(),
-                    list_text_values: ::std::default::Default::default(),
-                    list_def: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    user_type_settings: ::std::default::Default::default(),
-                    row_count: ::std::default::Default::default(),
-                    col_count: ::std::default::Default::default(),
-                    link_iblock_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `IS_REQUIRED`.
-            pub fn is_required(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.is_required = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MULTIPLE`.
-            pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.multiple = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DEFAULT_VALUE`.
-            pub fn default_value(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.default_value = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIST`.
-            pub fn list(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.list = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIST_TEXT_VALUES`.
-            pub fn list_text_values(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.list_text_values = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIST_DEF`.
-            pub fn list_def(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.list_def = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CODE`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SETTINGS`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_TYPE_SETTINGS`.
-            pub fn user_type_settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.user_type_settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ROW_COUNT`.
-            pub fn row_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.row_count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `COL_COUNT`.
-            pub fn col_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.col_count = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LINK_IBLOCK_ID`.
-            pub fn link_iblock_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.link_iblock_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                map.serialize_entry("TYPE", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "IS_REQUIRED",
-                    &self.is_required.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MULTIPLE",
-                    &self.multiple.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DEFAULT_VALUE",
-                    &self.default_value,
-                )?;
-                crate::support::opt_entry(&mut map, "LIST", &self.list)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "LIST_TEXT_VALUES",
-                    &self.list_text_values,
-                )?;
-                crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USER_TYPE_SETTINGS",
-                    &self.user_type_settings,
-                )?;
-                crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
-                crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "LINK_IBLOCK_ID",
-                    &self.link_iblock_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    type_: object.field("TYPE")?,
-                    is_required: object.field("IS_REQUIRED")?,
-                    multiple: object.field("MULTIPLE")?,
-                    sort: object.field("SORT")?,
-                    default_value: object.field("DEFAULT_VALUE")?,
-                    list: object.field("LIST")?,
-                    list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
-                    list_def: object.field("LIST_DEF")?,
-                    code: object.exact_str("CODE")?,
-                    settings: object.field("SETTINGS")?,
-                    user_type_settings: object.field("USER_TYPE_SETTINGS")?,
-                    row_count: object.field("ROW_COUNT")?,
-                    col_count: object.field("COL_COUNT")?,
-                    link_iblock_id: object.field("LINK_IBLOCK_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "lists.field.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `lists.field.add`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`. Optional: none.
+	///
+	/// Result: `string` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_SAVE_FIELD`, `ACCESS_DENIED` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: add::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
+		pub fn new(
+			iblock_type_id: impl Into<add::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			fields: impl Into<add::Fields>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `lists.field.delete`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: delete::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `FIELD_ID`: `string`, required.
+		pub field_id: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
+		pub fn new(
+			iblock_type_id: impl Into<delete::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			field_id: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				field_id: field_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("FIELD_ID", &self.field_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				field_id: object.field("FIELD_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `lists.field.get`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: get::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `FIELD_ID`: `string`, optional.
+		pub field_id: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
+		pub fn new(
+			iblock_type_id: impl Into<get::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				field_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `FIELD_ID`.
+		pub fn field_id(mut self, value: impl Into<String>) -> Self {
+			self.field_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				field_id: object.exact_str("FIELD_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `lists.field.update`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_UPDATE_FIELD`, `ACCESS_DENIED` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: update::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: update::Fields,
+		/// `FIELD_ID`: `string`, required.
+		pub field_id: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`.
+		pub fn new(
+			iblock_type_id: impl Into<update::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			fields: impl Into<update::Fields>,
+			field_id: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				fields: fields.into(),
+				field_id: field_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			map.serialize_entry("FIELD_ID", &self.field_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				fields: object.field("FIELDS")?,
+				field_id: object.field("FIELD_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `lists.field.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
+	pub mod add {
+		/// Error codes of `lists.field.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ERROR_SAVE_FIELD`
+			ErrorSaveField,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorSaveField =
+			"ERROR_SAVE_FIELD", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `params.FIELDS` of `lists.field.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `TYPE`: `string`, required.
+			pub type_: String,
+			/// `IS_REQUIRED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub is_required: Option<bool>,
+			/// `MULTIPLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `DEFAULT_VALUE`: `any`, optional.
+			pub default_value: Option<::serde_json::Value>,
+			/// `LIST`: `array`, optional.
+			pub list: Option<::serde_json::Value>,
+			/// `LIST_TEXT_VALUES`: `string`, optional.
+			pub list_text_values: Option<String>,
+			/// `LIST_DEF`: `array`, optional.
+			pub list_def: Option<::serde_json::Value>,
+			/// `CODE`: `string`, optional.
+			pub code: Option<String>,
+			/// `SETTINGS`: `object`, optional.
+			///
+			/// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
+			pub settings: Option<::serde_json::Value>,
+			/// `USER_TYPE_SETTINGS`: `array`, optional.
+			pub user_type_settings: Option<::serde_json::Value>,
+			/// `ROW_COUNT`: `integer`, optional.
+			pub row_count: Option<i64>,
+			/// `COL_COUNT`: `integer`, optional.
+			pub col_count: Option<i64>,
+			/// `LINK_IBLOCK_ID`: `integer`, optional.
+			pub link_iblock_id: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `NAME`, `TYPE`.
+			pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					type_: type_.into(),
+					is_required: Default::default(),
+					multiple: Default::default(),
+					sort: Default::default(),
+					default_value: Default::default(),
+					list: Default::default(),
+					list_text_values: Default::default(),
+					list_def: Default::default(),
+					code: Default::default(),
+					settings: Default::default(),
+					user_type_settings: Default::default(),
+					row_count: Default::default(),
+					col_count: Default::default(),
+					link_iblock_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `IS_REQUIRED`.
+			pub fn is_required(mut self, value: impl Into<bool>) -> Self {
+				self.is_required = Some(value.into());
+				self
+			}
+			/// Sets `MULTIPLE`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `DEFAULT_VALUE`.
+			pub fn default_value(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.default_value = Some(value.into());
+				self
+			}
+			/// Sets `LIST`.
+			pub fn list(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.list = Some(value.into());
+				self
+			}
+			/// Sets `LIST_TEXT_VALUES`.
+			pub fn list_text_values(mut self, value: impl Into<String>) -> Self {
+				self.list_text_values = Some(value.into());
+				self
+			}
+			/// Sets `LIST_DEF`.
+			pub fn list_def(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.list_def = Some(value.into());
+				self
+			}
+			/// Sets `CODE`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `SETTINGS`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `USER_TYPE_SETTINGS`.
+			pub fn user_type_settings(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.user_type_settings = Some(value.into());
+				self
+			}
+			/// Sets `ROW_COUNT`.
+			pub fn row_count(mut self, value: impl Into<i64>) -> Self {
+				self.row_count = Some(value.into());
+				self
+			}
+			/// Sets `COL_COUNT`.
+			pub fn col_count(mut self, value: impl Into<i64>) -> Self {
+				self.col_count = Some(value.into());
+				self
+			}
+			/// Sets `LINK_IBLOCK_ID`.
+			pub fn link_iblock_id(mut self, value: impl Into<i64>) -> Self {
+				self.link_iblock_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				map.serialize_entry("TYPE", &self.type_)?;
+				crate::support::opt_entry(
+					&mut map,
+					"IS_REQUIRED",
+					&self.is_required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MULTIPLE",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DEFAULT_VALUE",
+					&self.default_value,
+				)?;
+				crate::support::opt_entry(&mut map, "LIST", &self.list)?;
+				crate::support::opt_entry(
+					&mut map,
+					"LIST_TEXT_VALUES",
+					&self.list_text_values,
+				)?;
+				crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USER_TYPE_SETTINGS",
+					&self.user_type_settings,
+				)?;
+				crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
+				crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
+				crate::support::opt_entry(
+					&mut map,
+					"LINK_IBLOCK_ID",
+					&self.link_iblock_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					type_: object.field("TYPE")?,
+					is_required: object.field("IS_REQUIRED")?,
+					multiple: object.field("MULTIPLE")?,
+					sort: object.field("SORT")?,
+					default_value: object.field("DEFAULT_VALUE")?,
+					list: object.field("LIST")?,
+					list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
+					list_def: object.field("LIST_DEF")?,
+					code: object.exact_str("CODE")?,
+					settings: object.field("SETTINGS")?,
+					user_type_settings: object.field("USER_TYPE_SETTINGS")?,
+					row_count: object.field("ROW_COUNT")?,
+					col_count: object.field("COL_COUNT")?,
+					link_iblock_id: object.field("LINK_IBLOCK_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `string`.
+		pub type Output = ::bitrix24_runtime::lenient::Str;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "lists.field.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `lists.field.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
+	pub mod delete {
+		/// Error codes of `lists.field.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.delete`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "lists.field.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `lists.field.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+	pub mod get {
+		/// Error codes of `lists.field.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `result.L.SETTINGS` of `lists.field.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputLSettings {
+			/// `SHOW_ADD_FORM`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub show_add_form: Option<String>,
+			/// `SHOW_EDIT_FORM`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub show_edit_form: Option<String>,
+			/// `ADD_READ_ONLY_FIELD`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub add_read_only_field: Option<String>,
+			/// `EDIT_READ_ONLY_FIELD`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub edit_read_only_field: Option<String>,
+			/// `SHOW_FIELD_PREVIEW`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub show_field_preview: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputLSettings {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					show_add_form: object.soft("SHOW_ADD_FORM"),
+					show_edit_form: object.soft("SHOW_EDIT_FORM"),
+					add_read_only_field: object.soft("ADD_READ_ONLY_FIELD"),
+					edit_read_only_field: object.soft("EDIT_READ_ONLY_FIELD"),
+					show_field_preview: object.soft("SHOW_FIELD_PREVIEW"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputLSettings {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SHOW_ADD_FORM",
+					&self.show_add_form,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SHOW_EDIT_FORM",
+					&self.show_edit_form,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ADD_READ_ONLY_FIELD",
+					&self.add_read_only_field,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EDIT_READ_ONLY_FIELD",
+					&self.edit_read_only_field,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SHOW_FIELD_PREVIEW",
+					&self.show_field_preview,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.L.DISPLAY_VALUES_FORM` of `lists.field.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputLDisplayValuesForm {
+			/// `<key>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<String, String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputLDisplayValuesForm {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputLDisplayValuesForm {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.L` of `lists.field.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputL {
+			/// `FIELD_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_id: Option<String>,
+			/// `SORT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub sort: Option<i64>,
+			/// `NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `IS_REQUIRED`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_required: Option<String>,
+			/// `MULTIPLE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub multiple: Option<String>,
+			/// `DEFAULT_VALUE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub default_value: Option<String>,
+			/// `TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `PROPERTY_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub property_type: Option<String>,
+			/// `PROPERTY_USER_TYPE`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub property_user_type: Option<bool>,
+			/// `CODE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub code: Option<String>,
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `LINK_IBLOCK_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub link_iblock_id: ::serde_json::Value,
+			/// `ROW_COUNT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub row_count: Option<String>,
+			/// `COL_COUNT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub col_count: Option<String>,
+			/// `USER_TYPE_SETTINGS`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub user_type_settings: ::serde_json::Value,
+			/// `SETTINGS`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub settings: Option<OutputLSettings>,
+			/// `DISPLAY_VALUES_FORM`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub display_values_form: Option<OutputLDisplayValuesForm>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputL {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field_id: object.soft("FIELD_ID"),
+					sort: object.soft("SORT"),
+					name: object.soft("NAME"),
+					is_required: object.soft("IS_REQUIRED"),
+					multiple: object.soft("MULTIPLE"),
+					default_value: object.soft("DEFAULT_VALUE"),
+					type_: object.soft("TYPE"),
+					property_type: object.soft("PROPERTY_TYPE"),
+					property_user_type: object.soft("PROPERTY_USER_TYPE"),
+					code: object.soft("CODE"),
+					id: object.soft("ID"),
+					link_iblock_id: object.soft("LINK_IBLOCK_ID"),
+					row_count: object.soft("ROW_COUNT"),
+					col_count: object.soft("COL_COUNT"),
+					user_type_settings: object.soft("USER_TYPE_SETTINGS"),
+					settings: object.soft("SETTINGS"),
+					display_values_form: object.soft("DISPLAY_VALUES_FORM"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputL {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
+				crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DEFAULT_VALUE",
+					&self.default_value,
+				)?;
+				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PROPERTY_TYPE",
+					&self.property_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PROPERTY_USER_TYPE",
+					&self.property_user_type,
+				)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				map.serialize_entry("LINK_IBLOCK_ID", &self.link_iblock_id)?;
+				crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
+				crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
+				map.serialize_entry("USER_TYPE_SETTINGS", &self.user_type_settings)?;
+				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DISPLAY_VALUES_FORM",
+					&self.display_values_form,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `lists.field.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `L`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub l: Option<OutputL>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					l: object.soft("L"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "L", &self.l)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "lists.field.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Methods under `field::type_`.
+	pub mod type_ {
+		/// `lists.field.type.get`: REST 2, scope `lists`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
+		///
+		/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `IBLOCK_TYPE_ID`: `string`, required.
+			///
+			/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+			pub iblock_type_id: get::IblockTypeId,
+			/// `IBLOCK_ID`: `integer`, required.
+			pub iblock_id: i64,
+			/// `IBLOCK_CODE`: `string`, required.
+			pub iblock_code: String,
+			/// `FIELD_ID`: `integer`, optional.
+			pub field_id: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
+			pub fn new(
+				iblock_type_id: impl Into<get::IblockTypeId>,
+				iblock_id: impl Into<i64>,
+				iblock_code: impl Into<String>,
+			) -> Self {
+				Self {
+					iblock_type_id: iblock_type_id.into(),
+					iblock_id: iblock_id.into(),
+					iblock_code: iblock_code.into(),
+					field_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `FIELD_ID`.
+			pub fn field_id(mut self, value: impl Into<i64>) -> Self {
+				self.field_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+				map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+				map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+				crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+					iblock_id: object.field("IBLOCK_ID")?,
+					iblock_code: object.field("IBLOCK_CODE")?,
+					field_id: object.field("FIELD_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `lists.field.type.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
+		pub mod get {
+			/// Error codes of `lists.field.type.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+				ErrorRequiredParametersMissing,
+				/// `ERROR_IBLOCK_NOT_FOUND`
+				ErrorIblockNotFound,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorRequiredParametersMissing =
+				"ERROR_REQUIRED_PARAMETERS_MISSING", ErrorIblockNotFound =
+				"ERROR_IBLOCK_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.type.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum IblockTypeId {
+				/// `lists`
+				Lists,
+				/// `bitrix_processes`
+				BitrixProcesses,
+				/// `lists_socnet`
+				ListsSocnet,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+				ListsSocnet = "lists_socnet" }
+			);
+			/// The object `result` of `lists.field.type.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `SORT`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sort: Option<String>,
+				/// `ACTIVE_FROM`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub active_from: Option<String>,
+				/// `ACTIVE_TO`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub active_to: Option<String>,
+				/// `PREVIEW_PICTURE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub preview_picture: Option<String>,
+				/// `PREVIEW_TEXT`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub preview_text: Option<String>,
+				/// `DETAIL_PICTURE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub detail_picture: Option<String>,
+				/// `DETAIL_TEXT`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub detail_text: Option<String>,
+				/// `CREATED_BY`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_by: Option<String>,
+				/// `TIMESTAMP_X`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub timestamp_x: Option<String>,
+				/// `MODIFIED_BY`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub modified_by: Option<String>,
+				/// `S`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s: Option<String>,
+				/// `N`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub n: Option<String>,
+				/// `L`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub l: Option<String>,
+				/// `F`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub f: Option<String>,
+				/// `G`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub g: Option<String>,
+				/// `E`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub e: Option<String>,
+				/// `S:Date`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_date: Option<String>,
+				/// `S:DateTime`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_date_time: Option<String>,
+				/// `S:HTML`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_html: Option<String>,
+				/// `E:EList`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub e_e_list: Option<String>,
+				/// `N:Sequence`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub n_sequence: Option<String>,
+				/// `S:ECrm`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_e_crm: Option<String>,
+				/// `S:Money`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_money: Option<String>,
+				/// `S:DiskFile`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_disk_file: Option<String>,
+				/// `S:employee`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub s_employee: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						sort: object.soft("SORT"),
+						active_from: object.soft("ACTIVE_FROM"),
+						active_to: object.soft("ACTIVE_TO"),
+						preview_picture: object.soft("PREVIEW_PICTURE"),
+						preview_text: object.soft("PREVIEW_TEXT"),
+						detail_picture: object.soft("DETAIL_PICTURE"),
+						detail_text: object.soft("DETAIL_TEXT"),
+						created_by: object.soft("CREATED_BY"),
+						timestamp_x: object.soft("TIMESTAMP_X"),
+						modified_by: object.soft("MODIFIED_BY"),
+						s: object.soft("S"),
+						n: object.soft("N"),
+						l: object.soft("L"),
+						f: object.soft("F"),
+						g: object.soft("G"),
+						e: object.soft("E"),
+						s_date: object.soft("S:Date"),
+						s_date_time: object.soft("S:DateTime"),
+						s_html: object.soft("S:HTML"),
+						e_e_list: object.soft("E:EList"),
+						n_sequence: object.soft("N:Sequence"),
+						s_e_crm: object.soft("S:ECrm"),
+						s_money: object.soft("S:Money"),
+						s_disk_file: object.soft("S:DiskFile"),
+						s_employee: object.soft("S:employee"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ACTIVE_FROM",
+						&self.active_from,
+					)?;
+					crate::support::opt_entry(&mut map, "ACTIVE_TO", &self.active_to)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PREVIEW_PICTURE",
+						&self.preview_picture,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PREVIEW_TEXT",
+						&self.preview_text,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DETAIL_PICTURE",
+						&self.detail_picture,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DETAIL_TEXT",
+						&self.detail_text,
+					)?;
+					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TIMESTAMP_X",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MODIFIED_BY",
+						&self.modified_by,
+					)?;
+					crate::support::opt_entry(&mut map, "S", &self.s)?;
+					crate::support::opt_entry(&mut map, "N", &self.n)?;
+					crate::support::opt_entry(&mut map, "L", &self.l)?;
+					crate::support::opt_entry(&mut map, "F", &self.f)?;
+					crate::support::opt_entry(&mut map, "G", &self.g)?;
+					crate::support::opt_entry(&mut map, "E", &self.e)?;
+					crate::support::opt_entry(&mut map, "S:Date", &self.s_date)?;
+					crate::support::opt_entry(
+						&mut map,
+						"S:DateTime",
+						&self.s_date_time,
+					)?;
+					crate::support::opt_entry(&mut map, "S:HTML", &self.s_html)?;
+					crate::support::opt_entry(&mut map, "E:EList", &self.e_e_list)?;
+					crate::support::opt_entry(&mut map, "N:Sequence", &self.n_sequence)?;
+					crate::support::opt_entry(&mut map, "S:ECrm", &self.s_e_crm)?;
+					crate::support::opt_entry(&mut map, "S:Money", &self.s_money)?;
+					crate::support::opt_entry(
+						&mut map,
+						"S:DiskFile",
+						&self.s_disk_file,
+					)?;
+					crate::support::opt_entry(&mut map, "S:employee", &self.s_employee)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "lists.field.type.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Types of `lists.field.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
+	pub mod update {
+		/// Error codes of `lists.field.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_IBLOCK_NOT_FOUND`
+			ErrorIblockNotFound,
+			/// `ERROR_UPDATE_FIELD`
+			ErrorUpdateField,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorUpdateField =
+			"ERROR_UPDATE_FIELD", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.field.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `params.FIELDS` of `lists.field.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `TYPE`: `string`, required.
+			pub type_: String,
+			/// `IS_REQUIRED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub is_required: Option<bool>,
+			/// `MULTIPLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub multiple: Option<bool>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `DEFAULT_VALUE`: `any`, optional.
+			pub default_value: Option<::serde_json::Value>,
+			/// `LIST`: `array`, optional.
+			pub list: Option<::serde_json::Value>,
+			/// `LIST_TEXT_VALUES`: `string`, optional.
+			pub list_text_values: Option<String>,
+			/// `LIST_DEF`: `array`, optional.
+			pub list_def: Option<::serde_json::Value>,
+			/// `CODE`: `string`, optional.
+			pub code: Option<String>,
+			/// `SETTINGS`: `object`, optional.
+			///
+			/// Values: `SHOW_ADD_FORM`, `SHOW_EDIT_FORM`, `ADD_READ_ONLY_FIELD`, `EDIT_READ_ONLY_FIELD`, `SHOW_FIELD_PREVIEW`.
+			pub settings: Option<::serde_json::Value>,
+			/// `USER_TYPE_SETTINGS`: `array`, optional.
+			pub user_type_settings: Option<::serde_json::Value>,
+			/// `ROW_COUNT`: `integer`, optional.
+			pub row_count: Option<i64>,
+			/// `COL_COUNT`: `integer`, optional.
+			pub col_count: Option<i64>,
+			/// `LINK_IBLOCK_ID`: `integer`, optional.
+			pub link_iblock_id: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `NAME`, `TYPE`.
+			pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					type_: type_.into(),
+					is_required: Default::default(),
+					multiple: Default::default(),
+					sort: Default::default(),
+					default_value: Default::default(),
+					list: Default::default(),
+					list_text_values: Default::default(),
+					list_def: Default::default(),
+					code: Default::default(),
+					settings: Default::default(),
+					user_type_settings: Default::default(),
+					row_count: Default::default(),
+					col_count: Default::default(),
+					link_iblock_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `IS_REQUIRED`.
+			pub fn is_required(mut self, value: impl Into<bool>) -> Self {
+				self.is_required = Some(value.into());
+				self
+			}
+			/// Sets `MULTIPLE`.
+			pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+				self.multiple = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `DEFAULT_VALUE`.
+			pub fn default_value(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.default_value = Some(value.into());
+				self
+			}
+			/// Sets `LIST`.
+			pub fn list(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.list = Some(value.into());
+				self
+			}
+			/// Sets `LIST_TEXT_VALUES`.
+			pub fn list_text_values(mut self, value: impl Into<String>) -> Self {
+				self.list_text_values = Some(value.into());
+				self
+			}
+			/// Sets `LIST_DEF`.
+			pub fn list_def(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.list_def = Some(value.into());
+				self
+			}
+			/// Sets `CODE`.
+			pub fn code(mut self, value: impl Into<String>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `SETTINGS`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `USER_TYPE_SETTINGS`.
+			pub fn user_type_settings(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.user_type_settings = Some(value.into());
+				self
+			}
+			/// Sets `ROW_COUNT`.
+			pub fn row_count(mut self, value: impl Into<i64>) -> Self {
+				self.row_count = Some(value.into());
+				self
+			}
+			/// Sets `COL_COUNT`.
+			pub fn col_count(mut self, value: impl Into<i64>) -> Self {
+				self.col_count = Some(value.into());
+				self
+			}
+			/// Sets `LINK_IBLOCK_ID`.
+			pub fn link_iblock_id(mut self, value: impl Into<i64>) -> Self {
+				self.link_iblock_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				map.serialize_entry("TYPE", &self.type_)?;
+				crate::support::opt_entry(
+					&mut map,
+					"IS_REQUIRED",
+					&self.is_required.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MULTIPLE",
+					&self.multiple.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DEFAULT_VALUE",
+					&self.default_value,
+				)?;
+				crate::support::opt_entry(&mut map, "LIST", &self.list)?;
+				crate::support::opt_entry(
+					&mut map,
+					"LIST_TEXT_VALUES",
+					&self.list_text_values,
+				)?;
+				crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USER_TYPE_SETTINGS",
+					&self.user_type_settings,
+				)?;
+				crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
+				crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
+				crate::support::opt_entry(
+					&mut map,
+					"LINK_IBLOCK_ID",
+					&self.link_iblock_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					type_: object.field("TYPE")?,
+					is_required: object.field("IS_REQUIRED")?,
+					multiple: object.field("MULTIPLE")?,
+					sort: object.field("SORT")?,
+					default_value: object.field("DEFAULT_VALUE")?,
+					list: object.field("LIST")?,
+					list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
+					list_def: object.field("LIST_DEF")?,
+					code: object.exact_str("CODE")?,
+					settings: object.field("SETTINGS")?,
+					user_type_settings: object.field("USER_TYPE_SETTINGS")?,
+					row_count: object.field("ROW_COUNT")?,
+					col_count: object.field("COL_COUNT")?,
+					link_iblock_id: object.field("LINK_IBLOCK_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "lists.field.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Types of `lists.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
 pub mod get {
-    /// Error codes of `lists.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-        ErrorRequiredParametersMissing,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-        AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.get`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum IblockTypeId {
-        /// `lists`
-        Lists,
-        /// `bitrix_processes`
-        BitrixProcesses,
-        /// `lists_socnet`
-        ListsSocnet,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
-        = "lists_socnet" }
-    );
-    /// The object `result` of `lists.get`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Item {
-        /// `ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `TIMESTAMP_X`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub timestamp_x: ::std::option::Option<::std::string::String>,
-        /// `IBLOCK_TYPE_ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub iblock_type_id: ::std::option::Option<::std::string::String>,
-        /// `LID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub lid: ::std::option::Option<::std::string::String>,
-        /// `CODE`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub code: ::serde_json::Value,
-        /// `API_CODE`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub api_code: ::serde_json::Value,
-        /// `NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub active: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub sort: ::std::option::Option<::std::string::String>,
-        /// `LIST_PAGE_URL`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub list_page_url: ::serde_json::Value,
-        /// `DETAIL_PAGE_URL`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub detail_page_url: ::serde_json::Value,
-        /// `SECTION_PAGE_URL`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub section_page_url: ::serde_json::Value,
-        /// `CANONICAL_PAGE_URL`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub canonical_page_url: ::serde_json::Value,
-        /// `PICTURE`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub picture: ::serde_json::Value,
-        /// `DESCRIPTION`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `DESCRIPTION_TYPE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description_type: ::std::option::Option<::std::string::String>,
-        /// `RSS_TTL`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rss_ttl: ::std::option::Option<::std::string::String>,
-        /// `RSS_ACTIVE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rss_active: ::std::option::Option<::std::string::String>,
-        /// `RSS_FILE_ACTIVE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rss_file_active: ::std::option::Option<::std::string::String>,
-        /// `RSS_FILE_LIMIT`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rss_file_limit: ::serde_json::Value,
-        /// `RSS_FILE_DAYS`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rss_file_days: ::serde_json::Value,
-        /// `RSS_YANDEX_ACTIVE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rss_yandex_active: ::std::option::Option<::std::string::String>,
-        /// `XML_ID`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub xml_id: ::serde_json::Value,
-        /// `TMP_ID`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub tmp_id: ::serde_json::Value,
-        /// `INDEX_ELEMENT`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub index_element: ::std::option::Option<::std::string::String>,
-        /// `INDEX_SECTION`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub index_section: ::std::option::Option<::std::string::String>,
-        /// `WORKFLOW`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub workflow: ::std::option::Option<::std::string::String>,
-        /// `BIZPROC`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub bizproc: ::std::option::Option<::std::string::String>,
-        /// `SECTION_CHOOSER`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub section_chooser: ::std::option::Option<::std::string::String>,
-        /// `LIST_MODE`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub list_mode: ::serde_json::Value,
-        /// `RIGHTS_MODE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rights_mode: ::std::option::Option<::std::string::String>,
-        /// `SECTION_PROPERTY`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub section_property: ::serde_json::Value,
-        /// `PROPERTY_INDEX`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub property_index: ::serde_json::Value,
-        /// `VERSION`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub version: ::std::option::Option<::std::string::String>,
-        /// `LAST_CONV_ELEMENT`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub last_conv_element: ::std::option::Option<::std::string::String>,
-        /// `SOCNET_GROUP_ID`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub socnet_group_id: ::std::option::Option<::std::string::String>,
-        /// `EDIT_FILE_BEFORE`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub edit_file_before: ::serde_json::Value,
-        /// `EDIT_FILE_AFTER`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub edit_file_after: ::serde_json::Value,
-        /// `SECTIONS_NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub sections_name: ::std::option::Option<::std::string::String>,
-        /// `SECTION_NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub section_name: ::std::option::Option<::std::string::String>,
-        /// `ELEMENTS_NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub elements_name: ::std::option::Option<::std::string::String>,
-        /// `ELEMENT_NAME`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub element_name: ::std::option::Option<::std::string::String>,
-        /// `REST_ON`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rest_on: ::std::option::Option<::std::string::String>,
-        /// `FULLTEXT_INDEX`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub fulltext_index: ::std::option::Option<::std::string::String>,
-        /// `EXTERNAL_ID`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub external_id: ::serde_json::Value,
-        /// `LANG_DIR`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub lang_dir: ::std::option::Option<::std::string::String>,
-        /// `SERVER_NAME`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub server_name: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Item {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("ID"),
-                timestamp_x: object.soft("TIMESTAMP_X"),
-                iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
-                lid: object.soft("LID"),
-                code: object.soft("CODE"),
-                api_code: object.soft("API_CODE"),
-                name: object.soft("NAME"),
-                active: object.soft("ACTIVE"),
-                sort: object.soft("SORT"),
-                list_page_url: object.soft("LIST_PAGE_URL"),
-                detail_page_url: object.soft("DETAIL_PAGE_URL"),
-                section_page_url: object.soft("SECTION_PAGE_URL"),
-                canonical_page_url: object.soft("CANONICAL_PAGE_URL"),
-                picture: object.soft("PICTURE"),
-                description: object.soft("DESCRIPTION"),
-                description_type: object.soft("DESCRIPTION_TYPE"),
-                rss_ttl: object.soft("RSS_TTL"),
-                rss_active: object.soft("RSS_ACTIVE"),
-                rss_file_active: object.soft("RSS_FILE_ACTIVE"),
-                rss_file_limit: object.soft("RSS_FILE_LIMIT"),
-                rss_file_days: object.soft("RSS_FILE_DAYS"),
-                rss_yandex_active: object.soft("RSS_YANDEX_ACTIVE"),
-                xml_id: object.soft("XML_ID"),
-                tmp_id: object.soft("TMP_ID"),
-                index_element: object.soft("INDEX_ELEMENT"),
-                index_section: object.soft("INDEX_SECTION"),
-                workflow: object.soft("WORKFLOW"),
-                bizproc: object.soft("BIZPROC"),
-                section_chooser: object.soft("SECTION_CHOOSER"),
-                list_mode: object.soft("LIST_MODE"),
-                rights_mode: object.soft("RIGHTS_MODE"),
-                section_property: object.soft("SECTION_PROPERTY"),
-                property_index: object.soft("PROPERTY_INDEX"),
-                version: object.soft("VERSION"),
-                last_conv_element: object.soft("LAST_CONV_ELEMENT"),
-                socnet_group_id: object.soft("SOCNET_GROUP_ID"),
-                edit_file_before: object.soft("EDIT_FILE_BEFORE"),
-                edit_file_after: object.soft("EDIT_FILE_AFTER"),
-                sections_name: object.soft("SECTIONS_NAME"),
-                section_name: object.soft("SECTION_NAME"),
-                elements_name: object.soft("ELEMENTS_NAME"),
-                element_name: object.soft("ELEMENT_NAME"),
-                rest_on: object.soft("REST_ON"),
-                fulltext_index: object.soft("FULLTEXT_INDEX"),
-                external_id: object.soft("EXTERNAL_ID"),
-                lang_dir: object.soft("LANG_DIR"),
-                server_name: object.soft("SERVER_NAME"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Item {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-            crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            crate::support::opt_entry(&mut map, "LID", &self.lid)?;
-            map.serialize_entry("CODE", &self.code)?;
-            map.serialize_entry("API_CODE", &self.api_code)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            map.serialize_entry("LIST_PAGE_URL", &self.list_page_url)?;
-            map.serialize_entry("DETAIL_PAGE_URL", &self.detail_page_url)?;
-            map.serialize_entry("SECTION_PAGE_URL", &self.section_page_url)?;
-            map.serialize_entry("CANONICAL_PAGE_URL", &self.canonical_page_url)?;
-            map.serialize_entry("PICTURE", &self.picture)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(
-                &mut map,
-                "DESCRIPTION_TYPE",
-                &self.description_type,
-            )?;
-            crate::support::opt_entry(&mut map, "RSS_TTL", &self.rss_ttl)?;
-            crate::support::opt_entry(&mut map, "RSS_ACTIVE", &self.rss_active)?;
-            crate::support::opt_entry(
-                &mut map,
-                "RSS_FILE_ACTIVE",
-                &self.rss_file_active,
-            )?;
-            map.serialize_entry("RSS_FILE_LIMIT", &self.rss_file_limit)?;
-            map.serialize_entry("RSS_FILE_DAYS", &self.rss_file_days)?;
-            crate::support::opt_entry(
-                &mut map,
-                "RSS_YANDEX_ACTIVE",
-                &self.rss_yandex_active,
-            )?;
-            map.serialize_entry("XML_ID", &self.xml_id)?;
-            map.serialize_entry("TMP_ID", &self.tmp_id)?;
-            crate::support::opt_entry(&mut map, "INDEX_ELEMENT", &self.index_element)?;
-            crate::support::opt_entry(&mut map, "INDEX_SECTION", &self.index_section)?;
-            crate::support::opt_entry(&mut map, "WORKFLOW", &self.workflow)?;
-            crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
-            crate::support::opt_entry(
-                &mut map,
-                "SECTION_CHOOSER",
-                &self.section_chooser,
-            )?;
-            map.serialize_entry("LIST_MODE", &self.list_mode)?;
-            crate::support::opt_entry(&mut map, "RIGHTS_MODE", &self.rights_mode)?;
-            map.serialize_entry("SECTION_PROPERTY", &self.section_property)?;
-            map.serialize_entry("PROPERTY_INDEX", &self.property_index)?;
-            crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-            crate::support::opt_entry(
-                &mut map,
-                "LAST_CONV_ELEMENT",
-                &self.last_conv_element,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "SOCNET_GROUP_ID",
-                &self.socnet_group_id,
-            )?;
-            map.serialize_entry("EDIT_FILE_BEFORE", &self.edit_file_before)?;
-            map.serialize_entry("EDIT_FILE_AFTER", &self.edit_file_after)?;
-            crate::support::opt_entry(&mut map, "SECTIONS_NAME", &self.sections_name)?;
-            crate::support::opt_entry(&mut map, "SECTION_NAME", &self.section_name)?;
-            crate::support::opt_entry(&mut map, "ELEMENTS_NAME", &self.elements_name)?;
-            crate::support::opt_entry(&mut map, "ELEMENT_NAME", &self.element_name)?;
-            crate::support::opt_entry(&mut map, "REST_ON", &self.rest_on)?;
-            crate::support::opt_entry(&mut map, "FULLTEXT_INDEX", &self.fulltext_index)?;
-            map.serialize_entry("EXTERNAL_ID", &self.external_id)?;
-            crate::support::opt_entry(&mut map, "LANG_DIR", &self.lang_dir)?;
-            map.serialize_entry("SERVER_NAME", &self.server_name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The `result` of the call: `object[]`.
-    pub type Output = crate::List<Item>;
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "lists.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    impl ::bitrix24_runtime::Paged for super::Get {
-        type Item = Item;
-        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-            output.0
-        }
-    }
-    deserialize_via_from_value!(Item);
-    /// Methods under `get::iblock`.
-    pub mod iblock {
-        /// Methods under `get::iblock::type_`.
-        pub mod type_ {
-            /// `lists.get.iblock.type.id`: REST 2, scope `lists`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
-            ///
-            /// Required: `IBLOCK_ID`, `IBLOCK_CODE`. Optional: none.
-            ///
-            /// Result: `string` ([`id::Output`]). Errors: none documented ([`id::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Id {
-                /// `IBLOCK_ID`: `integer`, required.
-                pub iblock_id: i64,
-                /// `IBLOCK_CODE`: `string`, required.
-                pub iblock_code: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Id {
-                /// The call with its required parameters: `IBLOCK_ID`, `IBLOCK_CODE`.
-                pub fn new(
-                    iblock_id: impl ::std::convert::Into<i64>,
-                    iblock_code: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        iblock_id: iblock_id.into(),
-                        iblock_code: iblock_code.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Id {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-                    map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Id {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        iblock_id: object.field("IBLOCK_ID")?,
-                        iblock_code: object.field("IBLOCK_CODE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Id);
-            /// Types of `lists.get.iblock.type.id`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
-            pub mod id {
-                /// Error codes of `lists.get.iblock.type.id`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The `result` of the call: `string`.
-                pub type Output = ::bitrix24_runtime::lenient::Str;
-                impl ::bitrix24_runtime::Method for super::Id {
-                    const NAME: &'static str = "lists.get.iblock.type.id";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-    }
+	/// Error codes of `lists.get`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+		ErrorRequiredParametersMissing,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+		AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.get`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum IblockTypeId {
+		/// `lists`
+		Lists,
+		/// `bitrix_processes`
+		BitrixProcesses,
+		/// `lists_socnet`
+		ListsSocnet,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
+		= "lists_socnet" }
+	);
+	/// The object `result` of `lists.get`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Item {
+		/// `ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `TIMESTAMP_X`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub timestamp_x: Option<String>,
+		/// `IBLOCK_TYPE_ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub iblock_type_id: Option<String>,
+		/// `LID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub lid: Option<String>,
+		/// `CODE`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub code: ::serde_json::Value,
+		/// `API_CODE`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub api_code: ::serde_json::Value,
+		/// `NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub name: Option<String>,
+		/// `ACTIVE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub active: Option<String>,
+		/// `SORT`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub sort: Option<String>,
+		/// `LIST_PAGE_URL`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub list_page_url: ::serde_json::Value,
+		/// `DETAIL_PAGE_URL`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub detail_page_url: ::serde_json::Value,
+		/// `SECTION_PAGE_URL`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub section_page_url: ::serde_json::Value,
+		/// `CANONICAL_PAGE_URL`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub canonical_page_url: ::serde_json::Value,
+		/// `PICTURE`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub picture: ::serde_json::Value,
+		/// `DESCRIPTION`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// `DESCRIPTION_TYPE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description_type: Option<String>,
+		/// `RSS_TTL`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rss_ttl: Option<String>,
+		/// `RSS_ACTIVE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rss_active: Option<String>,
+		/// `RSS_FILE_ACTIVE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rss_file_active: Option<String>,
+		/// `RSS_FILE_LIMIT`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rss_file_limit: ::serde_json::Value,
+		/// `RSS_FILE_DAYS`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rss_file_days: ::serde_json::Value,
+		/// `RSS_YANDEX_ACTIVE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rss_yandex_active: Option<String>,
+		/// `XML_ID`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub xml_id: ::serde_json::Value,
+		/// `TMP_ID`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub tmp_id: ::serde_json::Value,
+		/// `INDEX_ELEMENT`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub index_element: Option<String>,
+		/// `INDEX_SECTION`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub index_section: Option<String>,
+		/// `WORKFLOW`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub workflow: Option<String>,
+		/// `BIZPROC`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub bizproc: Option<String>,
+		/// `SECTION_CHOOSER`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub section_chooser: Option<String>,
+		/// `LIST_MODE`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub list_mode: ::serde_json::Value,
+		/// `RIGHTS_MODE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rights_mode: Option<String>,
+		/// `SECTION_PROPERTY`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub section_property: ::serde_json::Value,
+		/// `PROPERTY_INDEX`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub property_index: ::serde_json::Value,
+		/// `VERSION`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub version: Option<String>,
+		/// `LAST_CONV_ELEMENT`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub last_conv_element: Option<String>,
+		/// `SOCNET_GROUP_ID`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub socnet_group_id: Option<String>,
+		/// `EDIT_FILE_BEFORE`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub edit_file_before: ::serde_json::Value,
+		/// `EDIT_FILE_AFTER`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub edit_file_after: ::serde_json::Value,
+		/// `SECTIONS_NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub sections_name: Option<String>,
+		/// `SECTION_NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub section_name: Option<String>,
+		/// `ELEMENTS_NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub elements_name: Option<String>,
+		/// `ELEMENT_NAME`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub element_name: Option<String>,
+		/// `REST_ON`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rest_on: Option<String>,
+		/// `FULLTEXT_INDEX`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub fulltext_index: Option<String>,
+		/// `EXTERNAL_ID`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub external_id: ::serde_json::Value,
+		/// `LANG_DIR`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub lang_dir: Option<String>,
+		/// `SERVER_NAME`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub server_name: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Item {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("ID"),
+				timestamp_x: object.soft("TIMESTAMP_X"),
+				iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
+				lid: object.soft("LID"),
+				code: object.soft("CODE"),
+				api_code: object.soft("API_CODE"),
+				name: object.soft("NAME"),
+				active: object.soft("ACTIVE"),
+				sort: object.soft("SORT"),
+				list_page_url: object.soft("LIST_PAGE_URL"),
+				detail_page_url: object.soft("DETAIL_PAGE_URL"),
+				section_page_url: object.soft("SECTION_PAGE_URL"),
+				canonical_page_url: object.soft("CANONICAL_PAGE_URL"),
+				picture: object.soft("PICTURE"),
+				description: object.soft("DESCRIPTION"),
+				description_type: object.soft("DESCRIPTION_TYPE"),
+				rss_ttl: object.soft("RSS_TTL"),
+				rss_active: object.soft("RSS_ACTIVE"),
+				rss_file_active: object.soft("RSS_FILE_ACTIVE"),
+				rss_file_limit: object.soft("RSS_FILE_LIMIT"),
+				rss_file_days: object.soft("RSS_FILE_DAYS"),
+				rss_yandex_active: object.soft("RSS_YANDEX_ACTIVE"),
+				xml_id: object.soft("XML_ID"),
+				tmp_id: object.soft("TMP_ID"),
+				index_element: object.soft("INDEX_ELEMENT"),
+				index_section: object.soft("INDEX_SECTION"),
+				workflow: object.soft("WORKFLOW"),
+				bizproc: object.soft("BIZPROC"),
+				section_chooser: object.soft("SECTION_CHOOSER"),
+				list_mode: object.soft("LIST_MODE"),
+				rights_mode: object.soft("RIGHTS_MODE"),
+				section_property: object.soft("SECTION_PROPERTY"),
+				property_index: object.soft("PROPERTY_INDEX"),
+				version: object.soft("VERSION"),
+				last_conv_element: object.soft("LAST_CONV_ELEMENT"),
+				socnet_group_id: object.soft("SOCNET_GROUP_ID"),
+				edit_file_before: object.soft("EDIT_FILE_BEFORE"),
+				edit_file_after: object.soft("EDIT_FILE_AFTER"),
+				sections_name: object.soft("SECTIONS_NAME"),
+				section_name: object.soft("SECTION_NAME"),
+				elements_name: object.soft("ELEMENTS_NAME"),
+				element_name: object.soft("ELEMENT_NAME"),
+				rest_on: object.soft("REST_ON"),
+				fulltext_index: object.soft("FULLTEXT_INDEX"),
+				external_id: object.soft("EXTERNAL_ID"),
+				lang_dir: object.soft("LANG_DIR"),
+				server_name: object.soft("SERVER_NAME"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Item {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+			crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			crate::support::opt_entry(&mut map, "LID", &self.lid)?;
+			map.serialize_entry("CODE", &self.code)?;
+			map.serialize_entry("API_CODE", &self.api_code)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			map.serialize_entry("LIST_PAGE_URL", &self.list_page_url)?;
+			map.serialize_entry("DETAIL_PAGE_URL", &self.detail_page_url)?;
+			map.serialize_entry("SECTION_PAGE_URL", &self.section_page_url)?;
+			map.serialize_entry("CANONICAL_PAGE_URL", &self.canonical_page_url)?;
+			map.serialize_entry("PICTURE", &self.picture)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(
+				&mut map,
+				"DESCRIPTION_TYPE",
+				&self.description_type,
+			)?;
+			crate::support::opt_entry(&mut map, "RSS_TTL", &self.rss_ttl)?;
+			crate::support::opt_entry(&mut map, "RSS_ACTIVE", &self.rss_active)?;
+			crate::support::opt_entry(
+				&mut map,
+				"RSS_FILE_ACTIVE",
+				&self.rss_file_active,
+			)?;
+			map.serialize_entry("RSS_FILE_LIMIT", &self.rss_file_limit)?;
+			map.serialize_entry("RSS_FILE_DAYS", &self.rss_file_days)?;
+			crate::support::opt_entry(
+				&mut map,
+				"RSS_YANDEX_ACTIVE",
+				&self.rss_yandex_active,
+			)?;
+			map.serialize_entry("XML_ID", &self.xml_id)?;
+			map.serialize_entry("TMP_ID", &self.tmp_id)?;
+			crate::support::opt_entry(&mut map, "INDEX_ELEMENT", &self.index_element)?;
+			crate::support::opt_entry(&mut map, "INDEX_SECTION", &self.index_section)?;
+			crate::support::opt_entry(&mut map, "WORKFLOW", &self.workflow)?;
+			crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SECTION_CHOOSER",
+				&self.section_chooser,
+			)?;
+			map.serialize_entry("LIST_MODE", &self.list_mode)?;
+			crate::support::opt_entry(&mut map, "RIGHTS_MODE", &self.rights_mode)?;
+			map.serialize_entry("SECTION_PROPERTY", &self.section_property)?;
+			map.serialize_entry("PROPERTY_INDEX", &self.property_index)?;
+			crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
+			crate::support::opt_entry(
+				&mut map,
+				"LAST_CONV_ELEMENT",
+				&self.last_conv_element,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SOCNET_GROUP_ID",
+				&self.socnet_group_id,
+			)?;
+			map.serialize_entry("EDIT_FILE_BEFORE", &self.edit_file_before)?;
+			map.serialize_entry("EDIT_FILE_AFTER", &self.edit_file_after)?;
+			crate::support::opt_entry(&mut map, "SECTIONS_NAME", &self.sections_name)?;
+			crate::support::opt_entry(&mut map, "SECTION_NAME", &self.section_name)?;
+			crate::support::opt_entry(&mut map, "ELEMENTS_NAME", &self.elements_name)?;
+			crate::support::opt_entry(&mut map, "ELEMENT_NAME", &self.element_name)?;
+			crate::support::opt_entry(&mut map, "REST_ON", &self.rest_on)?;
+			crate::support::opt_entry(&mut map, "FULLTEXT_INDEX", &self.fulltext_index)?;
+			map.serialize_entry("EXTERNAL_ID", &self.external_id)?;
+			crate::support::opt_entry(&mut map, "LANG_DIR", &self.lang_dir)?;
+			map.serialize_entry("SERVER_NAME", &self.server_name)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The `result` of the call: `object[]`.
+	pub type Output = crate::List<Item>;
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "lists.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	impl ::bitrix24_runtime::Paged for super::Get {
+		type Item = Item;
+		fn into_items(output: Output) -> Vec<Item> {
+			output.0
+		}
+	}
+	deserialize_via_from_value!(Item);
+	/// Methods under `get::iblock`.
+	pub mod iblock {
+		/// Methods under `get::iblock::type_`.
+		pub mod type_ {
+			/// `lists.get.iblock.type.id`: REST 2, scope `lists`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
+			///
+			/// Required: `IBLOCK_ID`, `IBLOCK_CODE`. Optional: none.
+			///
+			/// Result: `string` ([`id::Output`]). Errors: none documented ([`id::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Id {
+				/// `IBLOCK_ID`: `integer`, required.
+				pub iblock_id: i64,
+				/// `IBLOCK_CODE`: `string`, required.
+				pub iblock_code: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Id {
+				/// The call with its required parameters: `IBLOCK_ID`, `IBLOCK_CODE`.
+				pub fn new(
+					iblock_id: impl Into<i64>,
+					iblock_code: impl Into<String>,
+				) -> Self {
+					Self {
+						iblock_id: iblock_id.into(),
+						iblock_code: iblock_code.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Id {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+					map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Id {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						iblock_id: object.field("IBLOCK_ID")?,
+						iblock_code: object.field("IBLOCK_CODE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Id);
+			/// Types of `lists.get.iblock.type.id`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
+			pub mod id {
+				/// Error codes of `lists.get.iblock.type.id`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The `result` of the call: `string`.
+				pub type Output = ::bitrix24_runtime::lenient::Str;
+				impl ::bitrix24_runtime::Method for super::Id {
+					const NAME: &'static str = "lists.get.iblock.type.id";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+	}
 }
 /// Methods under `section`.
 pub mod section {
-    /// `lists.section.add`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`. Optional: `IBLOCK_SECTION_ID`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_ADD_SECTION`, `ACCESS_DENIED` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: add::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `IBLOCK_SECTION_ID`: `integer`, optional.
-        pub iblock_section_id: ::std::option::Option<i64>,
-        /// `SECTION_CODE`: `string`, required.
-        pub section_code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<add::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            section_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<add::Fields>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                iblock_section_id: ::std::default::Default::default(),
-                section_code: section_code.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `IBLOCK_SECTION_ID`.
-        pub fn iblock_section_id(
-            mut self,
-            value: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            self.iblock_section_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            crate::support::opt_entry(
-                &mut map,
-                "IBLOCK_SECTION_ID",
-                &self.iblock_section_id,
-            )?;
-            map.serialize_entry("SECTION_CODE", &self.section_code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
-                section_code: object.field("SECTION_CODE")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `lists.section.delete`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_SECTION_NOT_FOUND`, `ERROR_DELETE_SECTION`, `ACCESS_DENIED` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: delete::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `SECTION_ID`: `integer`, required.
-        pub section_id: i64,
-        /// `SECTION_CODE`: `string`, required.
-        pub section_code: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<delete::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            section_id: impl ::std::convert::Into<i64>,
-            section_code: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                section_id: section_id.into(),
-                section_code: section_code.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("SECTION_ID", &self.section_id)?;
-            map.serialize_entry("SECTION_CODE", &self.section_code)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                section_id: object.field("SECTION_ID")?,
-                section_code: object.field("SECTION_CODE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `lists.section.get`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FILTER`, `SELECT`.
-    ///
-    /// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: get::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<::serde_json::Value>,
-        /// `SELECT`: `array`, optional.
-        pub select: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<get::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                filter: ::std::default::Default::default(),
-                select: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `FILTER`.
-        pub fn filter(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SELECT`.
-        pub fn select(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                filter: object.field("FILTER")?,
-                select: object.field("SELECT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `lists.section.update`: REST 2, scope `lists`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
-    ///
-    /// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`. Optional: none.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_SECTION_NOT_FOUND`, `ERROR_UPDATE_SECTION`, `ACCESS_DENIED` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `IBLOCK_TYPE_ID`: `string`, required.
-        ///
-        /// Values: `lists`, `bitrix_processes`, `lists_socnet`.
-        pub iblock_type_id: update::IblockTypeId,
-        /// `IBLOCK_ID`: `integer`, required.
-        pub iblock_id: i64,
-        /// `IBLOCK_CODE`: `string`, required.
-        pub iblock_code: ::std::string::String,
-        /// `SECTION_ID`: `integer`, required.
-        pub section_id: i64,
-        /// `SECTION_CODE`: `string`, required.
-        pub section_code: ::std::string::String,
-        /// `FIELDS`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`.
-        pub fn new(
-            iblock_type_id: impl ::std::convert::Into<update::IblockTypeId>,
-            iblock_id: impl ::std::convert::Into<i64>,
-            iblock_code: impl ::std::convert::Into<::std::string::String>,
-            section_id: impl ::std::convert::Into<i64>,
-            section_code: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            Self {
-                iblock_type_id: iblock_type_id.into(),
-                iblock_id: iblock_id.into(),
-                iblock_code: iblock_code.into(),
-                section_id: section_id.into(),
-                section_code: section_code.into(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-            map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-            map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-            map.serialize_entry("SECTION_ID", &self.section_id)?;
-            map.serialize_entry("SECTION_CODE", &self.section_code)?;
-            map.serialize_entry("FIELDS", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-                iblock_id: object.field("IBLOCK_ID")?,
-                iblock_code: object.field("IBLOCK_CODE")?,
-                section_id: object.field("SECTION_ID")?,
-                section_code: object.field("SECTION_CODE")?,
-                fields: object.field("FIELDS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `lists.section.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
-    pub mod add {
-        /// Error codes of `lists.section.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_ADD_SECTION`
-            ErrorAddSection,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorAddSection = "ERROR_ADD_SECTION", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.add`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsDescriptionType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
-        /// The object `params.FIELDS` of `lists.section.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `EXTERNAL_ID`: `string`, optional.
-            pub external_id: ::std::option::Option<::std::string::String>,
-            /// `XML_ID`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `PICTURE`: `array`, optional.
-            pub picture: ::std::option::Option<::serde_json::Value>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION_TYPE`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub description_type: ::std::option::Option<FieldsDescriptionType>,
-            /// `DETAIL_PICTURE`: `array`, optional.
-            pub detail_picture: ::std::option::Option<::serde_json::Value>,
-            /// `SECTION_PROPERTY`: `array`, optional.
-            pub section_property: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `NAME`.
-            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    name: name.into(),
-                    external_id: ::std::default::Default::default(),
-                    xml_id: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    picture: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    description_type: ::std::default::Default::default(),
-                    detail_picture: ::std::default::Default::default(),
-                    section_property: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `EXTERNAL_ID`.
-            pub fn external_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.external_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `XML_ID`.
-            pub fn xml_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.xml_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PICTURE`.
-            pub fn picture(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION_TYPE`.
-            pub fn description_type(
-                mut self,
-                value: impl ::std::convert::Into<FieldsDescriptionType>,
-            ) -> Self {
-                self.description_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_PICTURE`.
-            pub fn detail_picture(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SECTION_PROPERTY`.
-            pub fn section_property(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.section_property = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
-                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DESCRIPTION_TYPE",
-                    &self.description_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SECTION_PROPERTY",
-                    &self.section_property,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    external_id: object.exact_str("EXTERNAL_ID")?,
-                    xml_id: object.exact_str("XML_ID")?,
-                    sort: object.field("SORT")?,
-                    active: object.field("ACTIVE")?,
-                    picture: object.field("PICTURE")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    description_type: object.field("DESCRIPTION_TYPE")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    section_property: object.field("SECTION_PROPERTY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "lists.section.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `lists.section.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
-    pub mod delete {
-        /// Error codes of `lists.section.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_SECTION_NOT_FOUND`
-            ErrorSectionNotFound,
-            /// `ERROR_DELETE_SECTION`
-            ErrorDeleteSection,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND", ErrorDeleteSection =
-            "ERROR_DELETE_SECTION", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.delete`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "lists.section.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `lists.section.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
-    pub mod get {
-        /// Error codes of `lists.section.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// The object `result` of `lists.section.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `CODE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub code: ::std::option::Option<::std::string::String>,
-            /// `XML_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `EXTERNAL_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub external_id: ::std::option::Option<::std::string::String>,
-            /// `IBLOCK_SECTION_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub iblock_section_id: ::serde_json::Value,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub sort: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `GLOBAL_ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub global_active: ::std::option::Option<::std::string::String>,
-            /// `LEFT_MARGIN`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub left_margin: ::std::option::Option<::std::string::String>,
-            /// `RIGHT_MARGIN`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub right_margin: ::std::option::Option<::std::string::String>,
-            /// `DEPTH_LEVEL`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub depth_level: ::std::option::Option<::std::string::String>,
-            /// `SEARCHABLE_CONTENT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub searchable_content: ::std::option::Option<::std::string::String>,
-            /// `MODIFIED_BY`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub modified_by: ::std::option::Option<::std::string::String>,
-            /// `DATE_CREATE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub date_create: ::std::option::Option<::std::string::String>,
-            /// `CREATED_BY`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub created_by: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    code: object.soft("CODE"),
-                    xml_id: object.soft("XML_ID"),
-                    external_id: object.soft("EXTERNAL_ID"),
-                    iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    sort: object.soft("SORT"),
-                    name: object.soft("NAME"),
-                    active: object.soft("ACTIVE"),
-                    global_active: object.soft("GLOBAL_ACTIVE"),
-                    left_margin: object.soft("LEFT_MARGIN"),
-                    right_margin: object.soft("RIGHT_MARGIN"),
-                    depth_level: object.soft("DEPTH_LEVEL"),
-                    searchable_content: object.soft("SEARCHABLE_CONTENT"),
-                    modified_by: object.soft("MODIFIED_BY"),
-                    date_create: object.soft("DATE_CREATE"),
-                    created_by: object.soft("CREATED_BY"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
-                map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "GLOBAL_ACTIVE",
-                    &self.global_active,
-                )?;
-                crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-                crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-                crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SEARCHABLE_CONTENT",
-                    &self.searchable_content,
-                )?;
-                crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "lists.section.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `lists.section.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
-    pub mod update {
-        /// Error codes of `lists.section.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-            ErrorRequiredParametersMissing,
-            /// `ERROR_SECTION_NOT_FOUND`
-            ErrorSectionNotFound,
-            /// `ERROR_UPDATE_SECTION`
-            ErrorUpdateSection,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-            ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND", ErrorUpdateSection =
-            "ERROR_UPDATE_SECTION", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IblockTypeId {
-            /// `lists`
-            Lists,
-            /// `bitrix_processes`
-            BitrixProcesses,
-            /// `lists_socnet`
-            ListsSocnet,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
-            ListsSocnet = "lists_socnet" }
-        );
-        /// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum FieldsDescriptionType {
-            /// `text`
-            Text,
-            /// `html`
-            Html,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
-        /// The object `params.FIELDS` of `lists.section.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `EXTERNAL_ID`: `string`, optional.
-            pub external_id: ::std::option::Option<::std::string::String>,
-            /// `XML_ID`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// `SORT`: `integer`, optional.
-            pub sort: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `PICTURE`: `array`, optional.
-            pub picture: ::std::option::Option<::serde_json::Value>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION_TYPE`: `string`, optional.
-            ///
-            /// Values: `text`, `html`.
-            pub description_type: ::std::option::Option<FieldsDescriptionType>,
-            /// `DETAIL_PICTURE`: `array`, optional.
-            pub detail_picture: ::std::option::Option<::serde_json::Value>,
-            /// `SECTION_PROPERTY`: `array`, optional.
-            pub section_property: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `NAME`.
-            pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    name: name.into(),
-                    external_id: ::std::default::Default::default(),
-                    xml_id: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    picture: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    description_type: ::std::default::Default::default(),
-                    detail_picture: ::std::default::Default::default(),
-                    section_property: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `EXTERNAL_ID`.
-            pub fn external_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.external_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `XML_ID`.
-            pub fn xml_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.xml_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PICTURE`.
-            pub fn picture(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DESCRIPTION_TYPE`.
-            pub fn description_type(
-                mut self,
-                value: impl ::std::convert::Into<FieldsDescriptionType>,
-            ) -> Self {
-                self.description_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DETAIL_PICTURE`.
-            pub fn detail_picture(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.detail_picture = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SECTION_PROPERTY`.
-            pub fn section_property(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.section_property = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
-                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DESCRIPTION_TYPE",
-                    &self.description_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DETAIL_PICTURE",
-                    &self.detail_picture,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SECTION_PROPERTY",
-                    &self.section_property,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    external_id: object.exact_str("EXTERNAL_ID")?,
-                    xml_id: object.exact_str("XML_ID")?,
-                    sort: object.field("SORT")?,
-                    active: object.field("ACTIVE")?,
-                    picture: object.field("PICTURE")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    description_type: object.field("DESCRIPTION_TYPE")?,
-                    detail_picture: object.field("DETAIL_PICTURE")?,
-                    section_property: object.field("SECTION_PROPERTY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "lists.section.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `lists.section.add`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`. Optional: `IBLOCK_SECTION_ID`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_ADD_SECTION`, `ACCESS_DENIED` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: add::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `IBLOCK_SECTION_ID`: `integer`, optional.
+		pub iblock_section_id: Option<i64>,
+		/// `SECTION_CODE`: `string`, required.
+		pub section_code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`.
+		pub fn new(
+			iblock_type_id: impl Into<add::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			section_code: impl Into<String>,
+			fields: impl Into<add::Fields>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				iblock_section_id: Default::default(),
+				section_code: section_code.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `IBLOCK_SECTION_ID`.
+		pub fn iblock_section_id(mut self, value: impl Into<i64>) -> Self {
+			self.iblock_section_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			crate::support::opt_entry(
+				&mut map,
+				"IBLOCK_SECTION_ID",
+				&self.iblock_section_id,
+			)?;
+			map.serialize_entry("SECTION_CODE", &self.section_code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
+				section_code: object.field("SECTION_CODE")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `lists.section.delete`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_SECTION_NOT_FOUND`, `ERROR_DELETE_SECTION`, `ACCESS_DENIED` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: delete::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `SECTION_ID`: `integer`, required.
+		pub section_id: i64,
+		/// `SECTION_CODE`: `string`, required.
+		pub section_code: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
+		pub fn new(
+			iblock_type_id: impl Into<delete::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			section_id: impl Into<i64>,
+			section_code: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				section_id: section_id.into(),
+				section_code: section_code.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("SECTION_ID", &self.section_id)?;
+			map.serialize_entry("SECTION_CODE", &self.section_code)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				section_id: object.field("SECTION_ID")?,
+				section_code: object.field("SECTION_CODE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `lists.section.get`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FILTER`, `SELECT`.
+	///
+	/// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: get::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<::serde_json::Value>,
+		/// `SELECT`: `array`, optional.
+		pub select: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
+		pub fn new(
+			iblock_type_id: impl Into<get::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				filter: Default::default(),
+				select: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `SELECT`.
+		pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.select = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				filter: object.field("FILTER")?,
+				select: object.field("SELECT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `lists.section.update`: REST 2, scope `lists`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
+	///
+	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`. Optional: none.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_SECTION_NOT_FOUND`, `ERROR_UPDATE_SECTION`, `ACCESS_DENIED` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `IBLOCK_TYPE_ID`: `string`, required.
+		///
+		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
+		pub iblock_type_id: update::IblockTypeId,
+		/// `IBLOCK_ID`: `integer`, required.
+		pub iblock_id: i64,
+		/// `IBLOCK_CODE`: `string`, required.
+		pub iblock_code: String,
+		/// `SECTION_ID`: `integer`, required.
+		pub section_id: i64,
+		/// `SECTION_CODE`: `string`, required.
+		pub section_code: String,
+		/// `FIELDS`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`.
+		pub fn new(
+			iblock_type_id: impl Into<update::IblockTypeId>,
+			iblock_id: impl Into<i64>,
+			iblock_code: impl Into<String>,
+			section_id: impl Into<i64>,
+			section_code: impl Into<String>,
+			fields: impl Into<update::Fields>,
+		) -> Self {
+			Self {
+				iblock_type_id: iblock_type_id.into(),
+				iblock_id: iblock_id.into(),
+				iblock_code: iblock_code.into(),
+				section_id: section_id.into(),
+				section_code: section_code.into(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
+			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
+			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
+			map.serialize_entry("SECTION_ID", &self.section_id)?;
+			map.serialize_entry("SECTION_CODE", &self.section_code)?;
+			map.serialize_entry("FIELDS", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
+				iblock_id: object.field("IBLOCK_ID")?,
+				iblock_code: object.field("IBLOCK_CODE")?,
+				section_id: object.field("SECTION_ID")?,
+				section_code: object.field("SECTION_CODE")?,
+				fields: object.field("FIELDS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `lists.section.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
+	pub mod add {
+		/// Error codes of `lists.section.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_ADD_SECTION`
+			ErrorAddSection,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorAddSection = "ERROR_ADD_SECTION", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsDescriptionType {
+			/// `text`
+			Text,
+			/// `html`
+			Html,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
+		/// The object `params.FIELDS` of `lists.section.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `EXTERNAL_ID`: `string`, optional.
+			pub external_id: Option<String>,
+			/// `XML_ID`: `string`, optional.
+			pub xml_id: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `PICTURE`: `array`, optional.
+			pub picture: Option<::serde_json::Value>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `DESCRIPTION_TYPE`: `string`, optional.
+			///
+			/// Values: `text`, `html`.
+			pub description_type: Option<FieldsDescriptionType>,
+			/// `DETAIL_PICTURE`: `array`, optional.
+			pub detail_picture: Option<::serde_json::Value>,
+			/// `SECTION_PROPERTY`: `array`, optional.
+			pub section_property: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `NAME`.
+			pub fn new(name: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					external_id: Default::default(),
+					xml_id: Default::default(),
+					sort: Default::default(),
+					active: Default::default(),
+					picture: Default::default(),
+					description: Default::default(),
+					description_type: Default::default(),
+					detail_picture: Default::default(),
+					section_property: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `EXTERNAL_ID`.
+			pub fn external_id(mut self, value: impl Into<String>) -> Self {
+				self.external_id = Some(value.into());
+				self
+			}
+			/// Sets `XML_ID`.
+			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+				self.xml_id = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `PICTURE`.
+			pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.picture = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION_TYPE`.
+			pub fn description_type(
+				mut self,
+				value: impl Into<FieldsDescriptionType>,
+			) -> Self {
+				self.description_type = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_PICTURE`.
+			pub fn detail_picture(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.detail_picture = Some(value.into());
+				self
+			}
+			/// Sets `SECTION_PROPERTY`.
+			pub fn section_property(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.section_property = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
+				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DESCRIPTION_TYPE",
+					&self.description_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SECTION_PROPERTY",
+					&self.section_property,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					external_id: object.exact_str("EXTERNAL_ID")?,
+					xml_id: object.exact_str("XML_ID")?,
+					sort: object.field("SORT")?,
+					active: object.field("ACTIVE")?,
+					picture: object.field("PICTURE")?,
+					description: object.exact_str("DESCRIPTION")?,
+					description_type: object.field("DESCRIPTION_TYPE")?,
+					detail_picture: object.field("DETAIL_PICTURE")?,
+					section_property: object.field("SECTION_PROPERTY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "lists.section.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `lists.section.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
+	pub mod delete {
+		/// Error codes of `lists.section.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_SECTION_NOT_FOUND`
+			ErrorSectionNotFound,
+			/// `ERROR_DELETE_SECTION`
+			ErrorDeleteSection,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND", ErrorDeleteSection =
+			"ERROR_DELETE_SECTION", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.delete`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "lists.section.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `lists.section.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
+	pub mod get {
+		/// Error codes of `lists.section.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// The object `result` of `lists.section.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `CODE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub code: Option<String>,
+			/// `XML_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub xml_id: Option<String>,
+			/// `EXTERNAL_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_id: Option<String>,
+			/// `IBLOCK_SECTION_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub iblock_section_id: ::serde_json::Value,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub sort: Option<String>,
+			/// `NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `GLOBAL_ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub global_active: Option<String>,
+			/// `LEFT_MARGIN`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub left_margin: Option<String>,
+			/// `RIGHT_MARGIN`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub right_margin: Option<String>,
+			/// `DEPTH_LEVEL`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub depth_level: Option<String>,
+			/// `SEARCHABLE_CONTENT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub searchable_content: Option<String>,
+			/// `MODIFIED_BY`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub modified_by: Option<String>,
+			/// `DATE_CREATE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date_create: Option<String>,
+			/// `CREATED_BY`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub created_by: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					code: object.soft("CODE"),
+					xml_id: object.soft("XML_ID"),
+					external_id: object.soft("EXTERNAL_ID"),
+					iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					sort: object.soft("SORT"),
+					name: object.soft("NAME"),
+					active: object.soft("ACTIVE"),
+					global_active: object.soft("GLOBAL_ACTIVE"),
+					left_margin: object.soft("LEFT_MARGIN"),
+					right_margin: object.soft("RIGHT_MARGIN"),
+					depth_level: object.soft("DEPTH_LEVEL"),
+					searchable_content: object.soft("SEARCHABLE_CONTENT"),
+					modified_by: object.soft("MODIFIED_BY"),
+					date_create: object.soft("DATE_CREATE"),
+					created_by: object.soft("CREATED_BY"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+				crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
+				map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(
+					&mut map,
+					"GLOBAL_ACTIVE",
+					&self.global_active,
+				)?;
+				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
+				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
+				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SEARCHABLE_CONTENT",
+					&self.searchable_content,
+				)?;
+				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "lists.section.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Get {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `lists.section.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
+	pub mod update {
+		/// Error codes of `lists.section.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+			ErrorRequiredParametersMissing,
+			/// `ERROR_SECTION_NOT_FOUND`
+			ErrorSectionNotFound,
+			/// `ERROR_UPDATE_SECTION`
+			ErrorUpdateSection,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+			ErrorSectionNotFound = "ERROR_SECTION_NOT_FOUND", ErrorUpdateSection =
+			"ERROR_UPDATE_SECTION", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.section.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IblockTypeId {
+			/// `lists`
+			Lists,
+			/// `bitrix_processes`
+			BitrixProcesses,
+			/// `lists_socnet`
+			ListsSocnet,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes",
+			ListsSocnet = "lists_socnet" }
+		);
+		/// Allowed values of `params.FIELDS.DESCRIPTION_TYPE` in `lists.section.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsDescriptionType {
+			/// `text`
+			Text,
+			/// `html`
+			Html,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsDescriptionType { Text = "text", Html = "html" });
+		/// The object `params.FIELDS` of `lists.section.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `EXTERNAL_ID`: `string`, optional.
+			pub external_id: Option<String>,
+			/// `XML_ID`: `string`, optional.
+			pub xml_id: Option<String>,
+			/// `SORT`: `integer`, optional.
+			pub sort: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `PICTURE`: `array`, optional.
+			pub picture: Option<::serde_json::Value>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `DESCRIPTION_TYPE`: `string`, optional.
+			///
+			/// Values: `text`, `html`.
+			pub description_type: Option<FieldsDescriptionType>,
+			/// `DETAIL_PICTURE`: `array`, optional.
+			pub detail_picture: Option<::serde_json::Value>,
+			/// `SECTION_PROPERTY`: `array`, optional.
+			pub section_property: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `NAME`.
+			pub fn new(name: impl Into<String>) -> Self {
+				Self {
+					name: name.into(),
+					external_id: Default::default(),
+					xml_id: Default::default(),
+					sort: Default::default(),
+					active: Default::default(),
+					picture: Default::default(),
+					description: Default::default(),
+					description_type: Default::default(),
+					detail_picture: Default::default(),
+					section_property: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `EXTERNAL_ID`.
+			pub fn external_id(mut self, value: impl Into<String>) -> Self {
+				self.external_id = Some(value.into());
+				self
+			}
+			/// Sets `XML_ID`.
+			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+				self.xml_id = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<i64>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `PICTURE`.
+			pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.picture = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `DESCRIPTION_TYPE`.
+			pub fn description_type(
+				mut self,
+				value: impl Into<FieldsDescriptionType>,
+			) -> Self {
+				self.description_type = Some(value.into());
+				self
+			}
+			/// Sets `DETAIL_PICTURE`.
+			pub fn detail_picture(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.detail_picture = Some(value.into());
+				self
+			}
+			/// Sets `SECTION_PROPERTY`.
+			pub fn section_property(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.section_property = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
+				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DESCRIPTION_TYPE",
+					&self.description_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DETAIL_PICTURE",
+					&self.detail_picture,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SECTION_PROPERTY",
+					&self.section_property,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					external_id: object.exact_str("EXTERNAL_ID")?,
+					xml_id: object.exact_str("XML_ID")?,
+					sort: object.field("SORT")?,
+					active: object.field("ACTIVE")?,
+					picture: object.field("PICTURE")?,
+					description: object.exact_str("DESCRIPTION")?,
+					description_type: object.field("DESCRIPTION_TYPE")?,
+					detail_picture: object.field("DETAIL_PICTURE")?,
+					section_property: object.field("SECTION_PROPERTY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "lists.section.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Types of `lists.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
 pub mod update {
-    /// Error codes of `lists.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_REQUIRED_PARAMETERS_MISSING`
-        ErrorRequiredParametersMissing,
-        /// `ERROR_IBLOCK_NOT_FOUND`
-        ErrorIblockNotFound,
-        /// `ERROR_UPDATE_IBLOCK`
-        ErrorUpdateIblock,
-        /// `ACCESS_DENIED`
-        AccessDenied,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
-        ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorUpdateIblock =
-        "ERROR_UPDATE_IBLOCK", AccessDenied = "ACCESS_DENIED" }
-    );
-    error_code!(Error);
-    /// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.update`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum IblockTypeId {
-        /// `lists`
-        Lists,
-        /// `bitrix_processes`
-        BitrixProcesses,
-        /// `lists_socnet`
-        ListsSocnet,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
-        = "lists_socnet" }
-    );
-    /// The object `params.FIELDS` of `lists.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Fields {
-        /// `NAME`: `string`, required.
-        pub name: ::std::string::String,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `PICTURE`: `array`, optional.
-        pub picture: ::std::option::Option<::serde_json::Value>,
-        /// `BIZPROC`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub bizproc: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Fields {
-        /// The object with its required parameters: `NAME`.
-        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                picture: ::std::default::Default::default(),
-                bizproc: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SORT`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PICTURE`.
-        pub fn picture(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.picture = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `BIZPROC`.
-        pub fn bizproc(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.bizproc = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Fields {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-            crate::support::opt_entry(
-                &mut map,
-                "BIZPROC",
-                &self.bizproc.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Fields {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                name: object.field("NAME")?,
-                description: object.exact_str("DESCRIPTION")?,
-                sort: object.field("SORT")?,
-                picture: object.field("PICTURE")?,
-                bizproc: object.field("BIZPROC")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Fields);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Update {
-        const NAME: &'static str = "lists.update";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `lists.update`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_REQUIRED_PARAMETERS_MISSING`
+		ErrorRequiredParametersMissing,
+		/// `ERROR_IBLOCK_NOT_FOUND`
+		ErrorIblockNotFound,
+		/// `ERROR_UPDATE_IBLOCK`
+		ErrorUpdateIblock,
+		/// `ACCESS_DENIED`
+		AccessDenied,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorRequiredParametersMissing = "ERROR_REQUIRED_PARAMETERS_MISSING",
+		ErrorIblockNotFound = "ERROR_IBLOCK_NOT_FOUND", ErrorUpdateIblock =
+		"ERROR_UPDATE_IBLOCK", AccessDenied = "ACCESS_DENIED" }
+	);
+	error_code!(Error);
+	/// Allowed values of `params.IBLOCK_TYPE_ID` in `lists.update`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum IblockTypeId {
+		/// `lists`
+		Lists,
+		/// `bitrix_processes`
+		BitrixProcesses,
+		/// `lists_socnet`
+		ListsSocnet,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		IblockTypeId { Lists = "lists", BitrixProcesses = "bitrix_processes", ListsSocnet
+		= "lists_socnet" }
+	);
+	/// The object `params.FIELDS` of `lists.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Fields {
+		/// `NAME`: `string`, required.
+		pub name: String,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `PICTURE`: `array`, optional.
+		pub picture: Option<::serde_json::Value>,
+		/// `BIZPROC`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub bizproc: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Fields {
+		/// The object with its required parameters: `NAME`.
+		pub fn new(name: impl Into<String>) -> Self {
+			Self {
+				name: name.into(),
+				description: Default::default(),
+				sort: Default::default(),
+				picture: Default::default(),
+				bizproc: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `SORT`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `PICTURE`.
+		pub fn picture(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.picture = Some(value.into());
+			self
+		}
+		/// Sets `BIZPROC`.
+		pub fn bizproc(mut self, value: impl Into<bool>) -> Self {
+			self.bizproc = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Fields {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
+			crate::support::opt_entry(
+				&mut map,
+				"BIZPROC",
+				&self.bizproc.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Fields {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				name: object.field("NAME")?,
+				description: object.exact_str("DESCRIPTION")?,
+				sort: object.field("SORT")?,
+				picture: object.field("PICTURE")?,
+				bizproc: object.field("BIZPROC")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Fields);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Update {
+		const NAME: &'static str = "lists.update";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }

@@ -3,1611 +3,1467 @@
 //! Methods of the scope folder `log` (9 methods); cargo feature `log`.
 /// Methods under `blogcomment`.
 pub mod blogcomment {
-    /// `log.blogcomment.add`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-add.html>
-    ///
-    /// Required: `POST_ID`, `TEXT`. Optional: `FILES`, `USER_ID`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `POST_ID`: `integer`, required.
-        pub post_id: i64,
-        /// `TEXT`: `string`, required.
-        pub text: ::std::string::String,
-        /// `FILES`: `array`, optional.
-        pub files: ::std::option::Option<::serde_json::Value>,
-        /// `USER_ID`: `integer`, optional.
-        pub user_id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `POST_ID`, `TEXT`.
-        pub fn new(
-            post_id: impl ::std::convert::Into<i64>,
-            text: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                post_id: post_id.into(),
-                text: text.into(),
-                files: ::std::default::Default::default(),
-                user_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `FILES`.
-        pub fn files(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.files = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("POST_ID", &self.post_id)?;
-            map.serialize_entry("TEXT", &self.text)?;
-            crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                post_id: object.field("POST_ID")?,
-                text: object.field("TEXT")?,
-                files: object.field("FILES")?,
-                user_id: object.field("USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `log.blogcomment.delete`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
-    ///
-    /// Required: `COMMENT_ID`. Optional: `USER_ID`.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `COMMENT_ID`: `integer`, required.
-        pub comment_id: i64,
-        /// `USER_ID`: `integer`, optional.
-        pub user_id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `COMMENT_ID`.
-        pub fn new(comment_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                comment_id: comment_id.into(),
-                user_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("COMMENT_ID", &self.comment_id)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                comment_id: object.field("COMMENT_ID")?,
-                user_id: object.field("USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// Types of `log.blogcomment.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-add.html>
-    pub mod add {
-        /// Error codes of `log.blogcomment.add`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "log.blogcomment.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `log.blogcomment.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
-    pub mod delete {
-        /// Error codes of `log.blogcomment.delete`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "log.blogcomment.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Methods under `blogcomment::user`.
-    pub mod user {
-        /// `log.blogcomment.user.get`: REST 2, scope `log`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-        ///
-        /// Required: none. Optional: `USER_ID`, `FIRST_ID`, `LAST_ID`, `LIMIT`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `USER_ID`: `integer`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `FIRST_ID`: `integer`, optional.
-            pub first_id: ::std::option::Option<i64>,
-            /// `LAST_ID`: `integer`, optional.
-            pub last_id: ::std::option::Option<i64>,
-            /// `LIMIT`: `integer`, optional.
-            pub limit: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    user_id: ::std::default::Default::default(),
-                    first_id: ::std::default::Default::default(),
-                    last_id: ::std::default::Default::default(),
-                    limit: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `FIRST_ID`.
-            pub fn first_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.first_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LAST_ID`.
-            pub fn last_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.last_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LIMIT`.
-            pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.limit = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
-                crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-                crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    user_id: object.field("USER_ID")?,
-                    first_id: object.field("FIRST_ID")?,
-                    last_id: object.field("LAST_ID")?,
-                    limit: object.field("LIMIT")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `log.blogcomment.user.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-        pub mod get {
-            /// Error codes of `log.blogcomment.user.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The object `result.comments` of `log.blogcomment.user.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputComments {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `comment_id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub comment_id: ::std::option::Option<i64>,
-                /// `log_id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub log_id: ::std::option::Option<i64>,
-                /// `date`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `text`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub text: ::std::option::Option<::std::string::String>,
-                /// `attach`: `integer[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub attach: ::std::vec::Vec<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputComments {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        comment_id: object.soft("comment_id"),
-                        log_id: object.soft("log_id"),
-                        date: object.soft("date"),
-                        text: object.soft("text"),
-                        attach: object.soft("attach"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputComments {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "comment_id", &self.comment_id)?;
-                    crate::support::opt_entry(&mut map, "log_id", &self.log_id)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "text", &self.text)?;
-                    map.serialize_entry("attach", &self.attach)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.files.<key>.image` of `log.blogcomment.user.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFilesKeyImage {
-                /// `width`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub width: ::std::option::Option<i64>,
-                /// `height`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub height: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFilesKeyImage {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        width: object.soft("width"),
-                        height: object.soft("height"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFilesKeyImage {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "width", &self.width)?;
-                    crate::support::opt_entry(&mut map, "height", &self.height)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.files.<key>` of `log.blogcomment.user.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFilesKey {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `date`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub size: ::std::option::Option<i64>,
-                /// `image`: `object`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub image: ::std::option::Option<OutputFilesKeyImage>,
-                /// `authorId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub author_id: ::std::option::Option<i64>,
-                /// `authorName`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub author_name: ::std::option::Option<::std::string::String>,
-                /// `urlPreview`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url_preview: ::std::option::Option<::std::string::String>,
-                /// `urlShow`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url_show: ::std::option::Option<::std::string::String>,
-                /// `urlDownload`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url_download: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFilesKey {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        date: object.soft("date"),
-                        type_: object.soft("type"),
-                        name: object.soft("name"),
-                        size: object.soft("size"),
-                        image: object.soft("image"),
-                        author_id: object.soft("authorId"),
-                        author_name: object.soft("authorName"),
-                        url_preview: object.soft("urlPreview"),
-                        url_show: object.soft("urlShow"),
-                        url_download: object.soft("urlDownload"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFilesKey {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::opt_entry(&mut map, "image", &self.image)?;
-                    crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "authorName",
-                        &self.author_name,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "urlPreview",
-                        &self.url_preview,
-                    )?;
-                    crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "urlDownload",
-                        &self.url_download,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.files` of `log.blogcomment.user.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFiles {
-                /// `<key>`: `object`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub key: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    OutputFilesKey,
-                >,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFiles {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        key: object.soft_pattern("*"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFiles {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.key)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `log.blogcomment.user.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `comments`: `object[]`, optional.
-                pub comments: ::std::vec::Vec<OutputComments>,
-                /// `files`: `object`, optional.
-                pub files: ::std::option::Option<OutputFiles>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["comments", "files"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        comments: object.field("comments")?,
-                        files: object.field("files")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("comments", &self.comments)?;
-                    crate::support::opt_entry(&mut map, "files", &self.files)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "log.blogcomment.user.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// `log.blogcomment.add`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-add.html>
+	///
+	/// Required: `POST_ID`, `TEXT`. Optional: `FILES`, `USER_ID`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `POST_ID`: `integer`, required.
+		pub post_id: i64,
+		/// `TEXT`: `string`, required.
+		pub text: String,
+		/// `FILES`: `array`, optional.
+		pub files: Option<::serde_json::Value>,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `POST_ID`, `TEXT`.
+		pub fn new(post_id: impl Into<i64>, text: impl Into<String>) -> Self {
+			Self {
+				post_id: post_id.into(),
+				text: text.into(),
+				files: Default::default(),
+				user_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `FILES`.
+		pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.files = Some(value.into());
+			self
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("POST_ID", &self.post_id)?;
+			map.serialize_entry("TEXT", &self.text)?;
+			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				post_id: object.field("POST_ID")?,
+				text: object.field("TEXT")?,
+				files: object.field("FILES")?,
+				user_id: object.field("USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `log.blogcomment.delete`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
+	///
+	/// Required: `COMMENT_ID`. Optional: `USER_ID`.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `COMMENT_ID`: `integer`, required.
+		pub comment_id: i64,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `COMMENT_ID`.
+		pub fn new(comment_id: impl Into<i64>) -> Self {
+			Self {
+				comment_id: comment_id.into(),
+				user_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("COMMENT_ID", &self.comment_id)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				comment_id: object.field("COMMENT_ID")?,
+				user_id: object.field("USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// Types of `log.blogcomment.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-add.html>
+	pub mod add {
+		/// Error codes of `log.blogcomment.add`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "log.blogcomment.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `log.blogcomment.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-delete.html>
+	pub mod delete {
+		/// Error codes of `log.blogcomment.delete`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "log.blogcomment.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Methods under `blogcomment::user`.
+	pub mod user {
+		/// `log.blogcomment.user.get`: REST 2, scope `log`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+		///
+		/// Required: none. Optional: `USER_ID`, `FIRST_ID`, `LAST_ID`, `LIMIT`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `USER_ID`: `integer`, optional.
+			pub user_id: Option<i64>,
+			/// `FIRST_ID`: `integer`, optional.
+			pub first_id: Option<i64>,
+			/// `LAST_ID`: `integer`, optional.
+			pub last_id: Option<i64>,
+			/// `LIMIT`: `integer`, optional.
+			pub limit: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					user_id: Default::default(),
+					first_id: Default::default(),
+					last_id: Default::default(),
+					limit: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Sets `FIRST_ID`.
+			pub fn first_id(mut self, value: impl Into<i64>) -> Self {
+				self.first_id = Some(value.into());
+				self
+			}
+			/// Sets `LAST_ID`.
+			pub fn last_id(mut self, value: impl Into<i64>) -> Self {
+				self.last_id = Some(value.into());
+				self
+			}
+			/// Sets `LIMIT`.
+			pub fn limit(mut self, value: impl Into<i64>) -> Self {
+				self.limit = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
+				crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
+				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					user_id: object.field("USER_ID")?,
+					first_id: object.field("FIRST_ID")?,
+					last_id: object.field("LAST_ID")?,
+					limit: object.field("LIMIT")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `log.blogcomment.user.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+		pub mod get {
+			/// Error codes of `log.blogcomment.user.get`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The object `result.comments` of `log.blogcomment.user.get`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputComments {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `comment_id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub comment_id: Option<i64>,
+				/// `log_id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub log_id: Option<i64>,
+				/// `date`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date: Option<String>,
+				/// `text`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub text: Option<String>,
+				/// `attach`: `integer[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub attach: Vec<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputComments {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						comment_id: object.soft("comment_id"),
+						log_id: object.soft("log_id"),
+						date: object.soft("date"),
+						text: object.soft("text"),
+						attach: object.soft("attach"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputComments {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "comment_id", &self.comment_id)?;
+					crate::support::opt_entry(&mut map, "log_id", &self.log_id)?;
+					crate::support::opt_entry(&mut map, "date", &self.date)?;
+					crate::support::opt_entry(&mut map, "text", &self.text)?;
+					map.serialize_entry("attach", &self.attach)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.files.<key>.image` of `log.blogcomment.user.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFilesKeyImage {
+				/// `width`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub width: Option<i64>,
+				/// `height`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub height: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputFilesKeyImage {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						width: object.soft("width"),
+						height: object.soft("height"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputFilesKeyImage {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "width", &self.width)?;
+					crate::support::opt_entry(&mut map, "height", &self.height)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.files.<key>` of `log.blogcomment.user.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFilesKey {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `date`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `size`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub size: Option<i64>,
+				/// `image`: `object`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub image: Option<OutputFilesKeyImage>,
+				/// `authorId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub author_id: Option<i64>,
+				/// `authorName`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub author_name: Option<String>,
+				/// `urlPreview`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url_preview: Option<String>,
+				/// `urlShow`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url_show: Option<String>,
+				/// `urlDownload`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url_download: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputFilesKey {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						date: object.soft("date"),
+						type_: object.soft("type"),
+						name: object.soft("name"),
+						size: object.soft("size"),
+						image: object.soft("image"),
+						author_id: object.soft("authorId"),
+						author_name: object.soft("authorName"),
+						url_preview: object.soft("urlPreview"),
+						url_show: object.soft("urlShow"),
+						url_download: object.soft("urlDownload"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputFilesKey {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "date", &self.date)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "size", &self.size)?;
+					crate::support::opt_entry(&mut map, "image", &self.image)?;
+					crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"authorName",
+						&self.author_name,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"urlPreview",
+						&self.url_preview,
+					)?;
+					crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
+					crate::support::opt_entry(
+						&mut map,
+						"urlDownload",
+						&self.url_download,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.files` of `log.blogcomment.user.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFiles {
+				/// `<key>`: `object`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub key: ::std::collections::BTreeMap<String, OutputFilesKey>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputFiles {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						key: object.soft_pattern("*"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputFiles {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.key)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `log.blogcomment.user.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `comments`: `object[]`, optional.
+				pub comments: Vec<OutputComments>,
+				/// `files`: `object`, optional.
+				pub files: Option<OutputFiles>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["comments", "files"], &[])?;
+					Ok(Self {
+						comments: object.field("comments")?,
+						files: object.field("files")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("comments", &self.comments)?;
+					crate::support::opt_entry(&mut map, "files", &self.files)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "log.blogcomment.user.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }
 /// Methods under `blogpost`.
 pub mod blogpost {
-    /// `log.blogpost.add`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-add.html>
-    ///
-    /// Required: `POST_MESSAGE`, `UF_`. Optional: `POST_TITLE`, `DEST`, `SPERM`, `FILES`, `IMPORTANT`, `IMPORTANT_DATE_END`, `SITE_ID`, `USER_ID`, `TAGS`, `BACKGROUND_CODE`, `PARSE_PREVIEW`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`, `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED`, `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND`; one error without a code ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `POST_MESSAGE`: `string`, required.
-        pub post_message: ::std::string::String,
-        /// `POST_TITLE`: `string`, optional.
-        pub post_title: ::std::option::Option<::std::string::String>,
-        /// `DEST`: `array`, optional.
-        ///
-        /// Values: `UA`.
-        pub dest: ::std::option::Option<::serde_json::Value>,
-        /// `SPERM`: `array`, optional.
-        pub sperm: ::std::option::Option<::serde_json::Value>,
-        /// `FILES`: `array`, optional.
-        pub files: ::std::option::Option<::serde_json::Value>,
-        /// `IMPORTANT`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub important: ::std::option::Option<bool>,
-        /// `IMPORTANT_DATE_END`: `string`, optional.
-        pub important_date_end: ::std::option::Option<::std::string::String>,
-        /// `SITE_ID`: `string`, optional.
-        pub site_id: ::std::option::Option<::std::string::String>,
-        /// `USER_ID`: `integer`, optional.
-        pub user_id: ::std::option::Option<i64>,
-        /// `TAGS`: `string`, optional.
-        pub tags: ::std::option::Option<::std::string::String>,
-        /// `BACKGROUND_CODE`: `string`, optional.
-        pub background_code: ::std::option::Option<::std::string::String>,
-        /// `PARSE_PREVIEW`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub parse_preview: ::std::option::Option<bool>,
-        /// `UF_`: `any`, required.
-        ///
-        /// Stands for every key matching `UF_*`: one entry per key.
-        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `POST_MESSAGE`.
-        pub fn new(
-            post_message: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                post_message: post_message.into(),
-                post_title: ::std::default::Default::default(),
-                dest: ::std::default::Default::default(),
-                sperm: ::std::default::Default::default(),
-                files: ::std::default::Default::default(),
-                important: ::std::default::Default::default(),
-                important_date_end: ::std::default::Default::default(),
-                site_id: ::std::default::Default::default(),
-                user_id: ::std::default::Default::default(),
-                tags: ::std::default::Default::default(),
-                background_code: ::std::default::Default::default(),
-                parse_preview: ::std::default::Default::default(),
-                uf: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `POST_TITLE`.
-        pub fn post_title(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.post_title = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DEST`.
-        pub fn dest(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.dest = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SPERM`.
-        pub fn sperm(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.sperm = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILES`.
-        pub fn files(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.files = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMPORTANT`.
-        pub fn important(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.important = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMPORTANT_DATE_END`.
-        pub fn important_date_end(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.important_date_end = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SITE_ID`.
-        pub fn site_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.site_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `TAGS`.
-        pub fn tags(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.tags = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `BACKGROUND_CODE`.
-        pub fn background_code(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.background_code = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PARSE_PREVIEW`.
-        pub fn parse_preview(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.parse_preview = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds an entry for `UF_` under `key`.
-        pub fn uf(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.uf.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("POST_MESSAGE", &self.post_message)?;
-            crate::support::opt_entry(&mut map, "POST_TITLE", &self.post_title)?;
-            crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
-            crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
-            crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-            crate::support::opt_entry(
-                &mut map,
-                "IMPORTANT",
-                &self.important.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "IMPORTANT_DATE_END",
-                &self.important_date_end,
-            )?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
-            crate::support::opt_entry(
-                &mut map,
-                "BACKGROUND_CODE",
-                &self.background_code,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PARSE_PREVIEW",
-                &self.parse_preview.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.uf)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                post_message: object.field("POST_MESSAGE")?,
-                post_title: object.exact_str("POST_TITLE")?,
-                dest: object.field("DEST")?,
-                sperm: object.field("SPERM")?,
-                files: object.field("FILES")?,
-                important: object.field("IMPORTANT")?,
-                important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
-                site_id: object.exact_str("SITE_ID")?,
-                user_id: object.field("USER_ID")?,
-                tags: object.exact_str("TAGS")?,
-                background_code: object.exact_str("BACKGROUND_CODE")?,
-                parse_preview: object.field("PARSE_PREVIEW")?,
-                uf: object.pattern("UF_*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `log.blogpost.delete`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
-    ///
-    /// Required: `POST_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `100`, `0`, `403` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `POST_ID`: `integer`, required.
-        pub post_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `POST_ID`.
-        pub fn new(post_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                post_id: post_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("POST_ID", &self.post_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                post_id: object.field("POST_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `log.blogpost.get`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
-    ///
-    /// Required: none. Optional: `POST_ID`, `LOG_RIGHTS`, `LOG_DATE_FROM`, `LOG_DATE_TO`, `FIRST_ID`, `LAST_ID`, `LIMIT`, `start`.
-    ///
-    /// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `POST_ID`: `integer`, optional.
-        pub post_id: ::std::option::Option<i64>,
-        /// `LOG_RIGHTS`: `array`, optional.
-        ///
-        /// Values: `UA`.
-        pub log_rights: ::std::option::Option<::serde_json::Value>,
-        /// `LOG_DATE_FROM`: `string`, optional.
-        pub log_date_from: ::std::option::Option<::std::string::String>,
-        /// `LOG_DATE_TO`: `string`, optional.
-        pub log_date_to: ::std::option::Option<::std::string::String>,
-        /// `FIRST_ID`: `integer`, optional.
-        pub first_id: ::std::option::Option<i64>,
-        /// `LAST_ID`: `integer`, optional.
-        pub last_id: ::std::option::Option<i64>,
-        /// `LIMIT`: `integer`, optional.
-        pub limit: ::std::option::Option<i64>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                post_id: ::std::default::Default::default(),
-                log_rights: ::std::default::Default::default(),
-                log_date_from: ::std::default::Default::default(),
-                log_date_to: ::std::default::Default::default(),
-                first_id: ::std::default::Default::default(),
-                last_id: ::std::default::Default::default(),
-                limit: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `POST_ID`.
-        pub fn post_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.post_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LOG_RIGHTS`.
-        pub fn log_rights(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.log_rights = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LOG_DATE_FROM`.
-        pub fn log_date_from(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.log_date_from = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LOG_DATE_TO`.
-        pub fn log_date_to(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.log_date_to = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FIRST_ID`.
-        pub fn first_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.first_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LAST_ID`.
-        pub fn last_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.last_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LIMIT`.
-        pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.limit = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "POST_ID", &self.post_id)?;
-            crate::support::opt_entry(&mut map, "LOG_RIGHTS", &self.log_rights)?;
-            crate::support::opt_entry(&mut map, "LOG_DATE_FROM", &self.log_date_from)?;
-            crate::support::opt_entry(&mut map, "LOG_DATE_TO", &self.log_date_to)?;
-            crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
-            crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-            crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                post_id: object.field("POST_ID")?,
-                log_rights: object.field("LOG_RIGHTS")?,
-                log_date_from: object.exact_str("LOG_DATE_FROM")?,
-                log_date_to: object.exact_str("LOG_DATE_TO")?,
-                first_id: object.field("FIRST_ID")?,
-                last_id: object.field("LAST_ID")?,
-                limit: object.field("LIMIT")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `log.blogpost.share`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
-    ///
-    /// Required: `POST_ID`, `DEST`. Optional: `USER_ID`.
-    ///
-    /// Result: `boolean` ([`share::Output`]). Errors: one error without a code ([`share::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Share {
-        /// `POST_ID`: `integer`, required.
-        pub post_id: i64,
-        /// `DEST`: `array`, required.
-        ///
-        /// Values: `UA`.
-        pub dest: ::serde_json::Value,
-        /// `USER_ID`: `integer`, optional.
-        pub user_id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Share {
-        /// The call with its required parameters: `POST_ID`, `DEST`.
-        pub fn new(
-            post_id: impl ::std::convert::Into<i64>,
-            dest: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                post_id: post_id.into(),
-                dest: dest.into(),
-                user_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Share {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("POST_ID", &self.post_id)?;
-            map.serialize_entry("DEST", &self.dest)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Share {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                post_id: object.field("POST_ID")?,
-                dest: object.field("DEST")?,
-                user_id: object.field("USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Share);
-    /// `log.blogpost.update`: REST 2, scope `log`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
-    ///
-    /// Required: `POST_ID`, `UF_`. Optional: `POST_MESSAGE`, `POST_TITLE`, `DEST`, `SPERM`, `FILES`, `IMPORTANT`, `IMPORTANT_DATE_END`, `SITE_ID`, `USER_ID`.
-    ///
-    /// Result: `integer` ([`update::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`, `EMPTY_TITLE`; one error without a code ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `POST_ID`: `integer`, required.
-        pub post_id: i64,
-        /// `POST_MESSAGE`: `string`, optional.
-        pub post_message: ::std::option::Option<::std::string::String>,
-        /// `POST_TITLE`: `string`, optional.
-        pub post_title: ::std::option::Option<::std::string::String>,
-        /// `DEST`: `array`, optional.
-        ///
-        /// Values: `UA`.
-        pub dest: ::std::option::Option<::serde_json::Value>,
-        /// `SPERM`: `array`, optional.
-        pub sperm: ::std::option::Option<::serde_json::Value>,
-        /// `FILES`: `array`, optional.
-        pub files: ::std::option::Option<::serde_json::Value>,
-        /// `IMPORTANT`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub important: ::std::option::Option<bool>,
-        /// `IMPORTANT_DATE_END`: `string`, optional.
-        pub important_date_end: ::std::option::Option<::std::string::String>,
-        /// `SITE_ID`: `string`, optional.
-        pub site_id: ::std::option::Option<::std::string::String>,
-        /// `USER_ID`: `integer`, optional.
-        pub user_id: ::std::option::Option<i64>,
-        /// `UF_`: `any`, required.
-        ///
-        /// Stands for every key matching `UF_*`: one entry per key.
-        pub uf: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `POST_ID`.
-        pub fn new(post_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                post_id: post_id.into(),
-                post_message: ::std::default::Default::default(),
-                post_title: ::std::default::Default::default(),
-                dest: ::std::default::Default::default(),
-                sperm: ::std::default::Default::default(),
-                files: ::std::default::Default::default(),
-                important: ::std::default::Default::default(),
-                important_date_end: ::std::default::Default::default(),
-                site_id: ::std::default::Default::default(),
-                user_id: ::std::default::Default::default(),
-                uf: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `POST_MESSAGE`.
-        pub fn post_message(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.post_message = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `POST_TITLE`.
-        pub fn post_title(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.post_title = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DEST`.
-        pub fn dest(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.dest = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SPERM`.
-        pub fn sperm(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.sperm = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILES`.
-        pub fn files(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.files = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMPORTANT`.
-        pub fn important(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.important = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMPORTANT_DATE_END`.
-        pub fn important_date_end(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.important_date_end = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SITE_ID`.
-        pub fn site_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.site_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds an entry for `UF_` under `key`.
-        pub fn uf(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.uf.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("POST_ID", &self.post_id)?;
-            crate::support::opt_entry(&mut map, "POST_MESSAGE", &self.post_message)?;
-            crate::support::opt_entry(&mut map, "POST_TITLE", &self.post_title)?;
-            crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
-            crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
-            crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-            crate::support::opt_entry(
-                &mut map,
-                "IMPORTANT",
-                &self.important.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "IMPORTANT_DATE_END",
-                &self.important_date_end,
-            )?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.uf)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                post_id: object.field("POST_ID")?,
-                post_message: object.exact_str("POST_MESSAGE")?,
-                post_title: object.exact_str("POST_TITLE")?,
-                dest: object.field("DEST")?,
-                sperm: object.field("SPERM")?,
-                files: object.field("FILES")?,
-                important: object.field("IMPORTANT")?,
-                important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
-                site_id: object.exact_str("SITE_ID")?,
-                user_id: object.field("USER_ID")?,
-                uf: object.pattern("UF_*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `log.blogpost.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-add.html>
-    pub mod add {
-        /// Error codes of `log.blogpost.add`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`
-            SonetControllerLivefeedBlogpostAddError,
-            /// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED`
-            SonetControllerLivefeedBlogpostModuleBlogNotInstalled,
-            /// `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND`
-            SonetControllerLivefeedBlogNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { SonetControllerLivefeedBlogpostAddError =
-            "SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR",
-            SonetControllerLivefeedBlogpostModuleBlogNotInstalled =
-            "SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED",
-            SonetControllerLivefeedBlogNotFound =
-            "SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "log.blogpost.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `log.blogpost.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
-    pub mod delete {
-        /// Error codes of `log.blogpost.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `100`
-            N100,
-            /// `0`
-            N0,
-            /// `403`
-            N403,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { N100 = "100", N0 = "0", N403 = "403" });
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "log.blogpost.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `log.blogpost.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
-    pub mod get {
-        /// Error codes of `log.blogpost.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "log.blogpost.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = ::serde_json::Value;
-            fn into_items(output: Output) -> ::std::vec::Vec<::serde_json::Value> {
-                output.0
-            }
-        }
-    }
-    /// Methods under `blogpost::getusers`.
-    pub mod getusers {
-        /// `log.blogpost.getusers.important`: REST 2, scope `log`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-getusers-important.html>
-        ///
-        /// Required: `POST_ID`. Optional: none.
-        ///
-        /// Result: `array` ([`important::Output`]). Errors: one error without a code ([`important::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Important {
-            /// `POST_ID`: `integer`, required.
-            pub post_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Important {
-            /// The call with its required parameters: `POST_ID`.
-            pub fn new(post_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    post_id: post_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Important {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("POST_ID", &self.post_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Important {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    post_id: object.field("POST_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Important);
-        /// Types of `log.blogpost.getusers.important`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-getusers-important.html>
-        pub mod important {
-            /// Error codes of `log.blogpost.getusers.important`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Important {
-                const NAME: &'static str = "log.blogpost.getusers.important";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Types of `log.blogpost.share`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
-    pub mod share {
-        /// Error codes of `log.blogpost.share`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Share {
-            const NAME: &'static str = "log.blogpost.share";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `log.blogpost.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
-    pub mod update {
-        /// Error codes of `log.blogpost.update`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`
-            SonetControllerLivefeedBlogpostUpdateError,
-            /// `EMPTY_TITLE`
-            EmptyTitle,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { SonetControllerLivefeedBlogpostUpdateError =
-            "SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR", EmptyTitle = "EMPTY_TITLE"
-            }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "log.blogpost.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `log.blogpost.add`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-add.html>
+	///
+	/// Required: `POST_MESSAGE`, `UF_`. Optional: `POST_TITLE`, `DEST`, `SPERM`, `FILES`, `IMPORTANT`, `IMPORTANT_DATE_END`, `SITE_ID`, `USER_ID`, `TAGS`, `BACKGROUND_CODE`, `PARSE_PREVIEW`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`, `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED`, `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND`; one error without a code ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `POST_MESSAGE`: `string`, required.
+		pub post_message: String,
+		/// `POST_TITLE`: `string`, optional.
+		pub post_title: Option<String>,
+		/// `DEST`: `array`, optional.
+		///
+		/// Values: `UA`.
+		pub dest: Option<::serde_json::Value>,
+		/// `SPERM`: `array`, optional.
+		pub sperm: Option<::serde_json::Value>,
+		/// `FILES`: `array`, optional.
+		pub files: Option<::serde_json::Value>,
+		/// `IMPORTANT`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub important: Option<bool>,
+		/// `IMPORTANT_DATE_END`: `string`, optional.
+		pub important_date_end: Option<String>,
+		/// `SITE_ID`: `string`, optional.
+		pub site_id: Option<String>,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// `TAGS`: `string`, optional.
+		pub tags: Option<String>,
+		/// `BACKGROUND_CODE`: `string`, optional.
+		pub background_code: Option<String>,
+		/// `PARSE_PREVIEW`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub parse_preview: Option<bool>,
+		/// `UF_`: `any`, required.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `POST_MESSAGE`.
+		pub fn new(post_message: impl Into<String>) -> Self {
+			Self {
+				post_message: post_message.into(),
+				post_title: Default::default(),
+				dest: Default::default(),
+				sperm: Default::default(),
+				files: Default::default(),
+				important: Default::default(),
+				important_date_end: Default::default(),
+				site_id: Default::default(),
+				user_id: Default::default(),
+				tags: Default::default(),
+				background_code: Default::default(),
+				parse_preview: Default::default(),
+				uf: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `POST_TITLE`.
+		pub fn post_title(mut self, value: impl Into<String>) -> Self {
+			self.post_title = Some(value.into());
+			self
+		}
+		/// Sets `DEST`.
+		pub fn dest(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.dest = Some(value.into());
+			self
+		}
+		/// Sets `SPERM`.
+		pub fn sperm(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.sperm = Some(value.into());
+			self
+		}
+		/// Sets `FILES`.
+		pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.files = Some(value.into());
+			self
+		}
+		/// Sets `IMPORTANT`.
+		pub fn important(mut self, value: impl Into<bool>) -> Self {
+			self.important = Some(value.into());
+			self
+		}
+		/// Sets `IMPORTANT_DATE_END`.
+		pub fn important_date_end(mut self, value: impl Into<String>) -> Self {
+			self.important_date_end = Some(value.into());
+			self
+		}
+		/// Sets `SITE_ID`.
+		pub fn site_id(mut self, value: impl Into<String>) -> Self {
+			self.site_id = Some(value.into());
+			self
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Sets `TAGS`.
+		pub fn tags(mut self, value: impl Into<String>) -> Self {
+			self.tags = Some(value.into());
+			self
+		}
+		/// Sets `BACKGROUND_CODE`.
+		pub fn background_code(mut self, value: impl Into<String>) -> Self {
+			self.background_code = Some(value.into());
+			self
+		}
+		/// Sets `PARSE_PREVIEW`.
+		pub fn parse_preview(mut self, value: impl Into<bool>) -> Self {
+			self.parse_preview = Some(value.into());
+			self
+		}
+		/// Adds an entry for `UF_` under `key`.
+		pub fn uf(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.uf.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("POST_MESSAGE", &self.post_message)?;
+			crate::support::opt_entry(&mut map, "POST_TITLE", &self.post_title)?;
+			crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
+			crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
+			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
+			crate::support::opt_entry(
+				&mut map,
+				"IMPORTANT",
+				&self.important.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"IMPORTANT_DATE_END",
+				&self.important_date_end,
+			)?;
+			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
+			crate::support::opt_entry(
+				&mut map,
+				"BACKGROUND_CODE",
+				&self.background_code,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PARSE_PREVIEW",
+				&self.parse_preview.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.uf)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				post_message: object.field("POST_MESSAGE")?,
+				post_title: object.exact_str("POST_TITLE")?,
+				dest: object.field("DEST")?,
+				sperm: object.field("SPERM")?,
+				files: object.field("FILES")?,
+				important: object.field("IMPORTANT")?,
+				important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
+				site_id: object.exact_str("SITE_ID")?,
+				user_id: object.field("USER_ID")?,
+				tags: object.exact_str("TAGS")?,
+				background_code: object.exact_str("BACKGROUND_CODE")?,
+				parse_preview: object.field("PARSE_PREVIEW")?,
+				uf: object.pattern("UF_*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `log.blogpost.delete`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
+	///
+	/// Required: `POST_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `100`, `0`, `403` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `POST_ID`: `integer`, required.
+		pub post_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `POST_ID`.
+		pub fn new(post_id: impl Into<i64>) -> Self {
+			Self {
+				post_id: post_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("POST_ID", &self.post_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				post_id: object.field("POST_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `log.blogpost.get`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+	///
+	/// Required: none. Optional: `POST_ID`, `LOG_RIGHTS`, `LOG_DATE_FROM`, `LOG_DATE_TO`, `FIRST_ID`, `LAST_ID`, `LIMIT`, `start`.
+	///
+	/// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `POST_ID`: `integer`, optional.
+		pub post_id: Option<i64>,
+		/// `LOG_RIGHTS`: `array`, optional.
+		///
+		/// Values: `UA`.
+		pub log_rights: Option<::serde_json::Value>,
+		/// `LOG_DATE_FROM`: `string`, optional.
+		pub log_date_from: Option<String>,
+		/// `LOG_DATE_TO`: `string`, optional.
+		pub log_date_to: Option<String>,
+		/// `FIRST_ID`: `integer`, optional.
+		pub first_id: Option<i64>,
+		/// `LAST_ID`: `integer`, optional.
+		pub last_id: Option<i64>,
+		/// `LIMIT`: `integer`, optional.
+		pub limit: Option<i64>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				post_id: Default::default(),
+				log_rights: Default::default(),
+				log_date_from: Default::default(),
+				log_date_to: Default::default(),
+				first_id: Default::default(),
+				last_id: Default::default(),
+				limit: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `POST_ID`.
+		pub fn post_id(mut self, value: impl Into<i64>) -> Self {
+			self.post_id = Some(value.into());
+			self
+		}
+		/// Sets `LOG_RIGHTS`.
+		pub fn log_rights(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.log_rights = Some(value.into());
+			self
+		}
+		/// Sets `LOG_DATE_FROM`.
+		pub fn log_date_from(mut self, value: impl Into<String>) -> Self {
+			self.log_date_from = Some(value.into());
+			self
+		}
+		/// Sets `LOG_DATE_TO`.
+		pub fn log_date_to(mut self, value: impl Into<String>) -> Self {
+			self.log_date_to = Some(value.into());
+			self
+		}
+		/// Sets `FIRST_ID`.
+		pub fn first_id(mut self, value: impl Into<i64>) -> Self {
+			self.first_id = Some(value.into());
+			self
+		}
+		/// Sets `LAST_ID`.
+		pub fn last_id(mut self, value: impl Into<i64>) -> Self {
+			self.last_id = Some(value.into());
+			self
+		}
+		/// Sets `LIMIT`.
+		pub fn limit(mut self, value: impl Into<i64>) -> Self {
+			self.limit = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "POST_ID", &self.post_id)?;
+			crate::support::opt_entry(&mut map, "LOG_RIGHTS", &self.log_rights)?;
+			crate::support::opt_entry(&mut map, "LOG_DATE_FROM", &self.log_date_from)?;
+			crate::support::opt_entry(&mut map, "LOG_DATE_TO", &self.log_date_to)?;
+			crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
+			crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
+			crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				post_id: object.field("POST_ID")?,
+				log_rights: object.field("LOG_RIGHTS")?,
+				log_date_from: object.exact_str("LOG_DATE_FROM")?,
+				log_date_to: object.exact_str("LOG_DATE_TO")?,
+				first_id: object.field("FIRST_ID")?,
+				last_id: object.field("LAST_ID")?,
+				limit: object.field("LIMIT")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `log.blogpost.share`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
+	///
+	/// Required: `POST_ID`, `DEST`. Optional: `USER_ID`.
+	///
+	/// Result: `boolean` ([`share::Output`]). Errors: one error without a code ([`share::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Share {
+		/// `POST_ID`: `integer`, required.
+		pub post_id: i64,
+		/// `DEST`: `array`, required.
+		///
+		/// Values: `UA`.
+		pub dest: ::serde_json::Value,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Share {
+		/// The call with its required parameters: `POST_ID`, `DEST`.
+		pub fn new(
+			post_id: impl Into<i64>,
+			dest: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				post_id: post_id.into(),
+				dest: dest.into(),
+				user_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Share {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("POST_ID", &self.post_id)?;
+			map.serialize_entry("DEST", &self.dest)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Share {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				post_id: object.field("POST_ID")?,
+				dest: object.field("DEST")?,
+				user_id: object.field("USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Share);
+	/// `log.blogpost.update`: REST 2, scope `log`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
+	///
+	/// Required: `POST_ID`, `UF_`. Optional: `POST_MESSAGE`, `POST_TITLE`, `DEST`, `SPERM`, `FILES`, `IMPORTANT`, `IMPORTANT_DATE_END`, `SITE_ID`, `USER_ID`.
+	///
+	/// Result: `integer` ([`update::Output`]). Errors: `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`, `EMPTY_TITLE`; one error without a code ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `POST_ID`: `integer`, required.
+		pub post_id: i64,
+		/// `POST_MESSAGE`: `string`, optional.
+		pub post_message: Option<String>,
+		/// `POST_TITLE`: `string`, optional.
+		pub post_title: Option<String>,
+		/// `DEST`: `array`, optional.
+		///
+		/// Values: `UA`.
+		pub dest: Option<::serde_json::Value>,
+		/// `SPERM`: `array`, optional.
+		pub sperm: Option<::serde_json::Value>,
+		/// `FILES`: `array`, optional.
+		pub files: Option<::serde_json::Value>,
+		/// `IMPORTANT`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub important: Option<bool>,
+		/// `IMPORTANT_DATE_END`: `string`, optional.
+		pub important_date_end: Option<String>,
+		/// `SITE_ID`: `string`, optional.
+		pub site_id: Option<String>,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// `UF_`: `any`, required.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `POST_ID`.
+		pub fn new(post_id: impl Into<i64>) -> Self {
+			Self {
+				post_id: post_id.into(),
+				post_message: Default::default(),
+				post_title: Default::default(),
+				dest: Default::default(),
+				sperm: Default::default(),
+				files: Default::default(),
+				important: Default::default(),
+				important_date_end: Default::default(),
+				site_id: Default::default(),
+				user_id: Default::default(),
+				uf: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `POST_MESSAGE`.
+		pub fn post_message(mut self, value: impl Into<String>) -> Self {
+			self.post_message = Some(value.into());
+			self
+		}
+		/// Sets `POST_TITLE`.
+		pub fn post_title(mut self, value: impl Into<String>) -> Self {
+			self.post_title = Some(value.into());
+			self
+		}
+		/// Sets `DEST`.
+		pub fn dest(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.dest = Some(value.into());
+			self
+		}
+		/// Sets `SPERM`.
+		pub fn sperm(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.sperm = Some(value.into());
+			self
+		}
+		/// Sets `FILES`.
+		pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.files = Some(value.into());
+			self
+		}
+		/// Sets `IMPORTANT`.
+		pub fn important(mut self, value: impl Into<bool>) -> Self {
+			self.important = Some(value.into());
+			self
+		}
+		/// Sets `IMPORTANT_DATE_END`.
+		pub fn important_date_end(mut self, value: impl Into<String>) -> Self {
+			self.important_date_end = Some(value.into());
+			self
+		}
+		/// Sets `SITE_ID`.
+		pub fn site_id(mut self, value: impl Into<String>) -> Self {
+			self.site_id = Some(value.into());
+			self
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Adds an entry for `UF_` under `key`.
+		pub fn uf(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.uf.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("POST_ID", &self.post_id)?;
+			crate::support::opt_entry(&mut map, "POST_MESSAGE", &self.post_message)?;
+			crate::support::opt_entry(&mut map, "POST_TITLE", &self.post_title)?;
+			crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
+			crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
+			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
+			crate::support::opt_entry(
+				&mut map,
+				"IMPORTANT",
+				&self.important.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"IMPORTANT_DATE_END",
+				&self.important_date_end,
+			)?;
+			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.uf)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				post_id: object.field("POST_ID")?,
+				post_message: object.exact_str("POST_MESSAGE")?,
+				post_title: object.exact_str("POST_TITLE")?,
+				dest: object.field("DEST")?,
+				sperm: object.field("SPERM")?,
+				files: object.field("FILES")?,
+				important: object.field("IMPORTANT")?,
+				important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
+				site_id: object.exact_str("SITE_ID")?,
+				user_id: object.field("USER_ID")?,
+				uf: object.pattern("UF_*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `log.blogpost.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-add.html>
+	pub mod add {
+		/// Error codes of `log.blogpost.add`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR`
+			SonetControllerLivefeedBlogpostAddError,
+			/// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED`
+			SonetControllerLivefeedBlogpostModuleBlogNotInstalled,
+			/// `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND`
+			SonetControllerLivefeedBlogNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { SonetControllerLivefeedBlogpostAddError =
+			"SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR",
+			SonetControllerLivefeedBlogpostModuleBlogNotInstalled =
+			"SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED",
+			SonetControllerLivefeedBlogNotFound =
+			"SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "log.blogpost.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `log.blogpost.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-delete.html>
+	pub mod delete {
+		/// Error codes of `log.blogpost.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `100`
+			N100,
+			/// `0`
+			N0,
+			/// `403`
+			N403,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { N100 = "100", N0 = "0", N403 = "403" });
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "log.blogpost.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `log.blogpost.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+	pub mod get {
+		/// Error codes of `log.blogpost.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "log.blogpost.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Get {
+			type Item = ::serde_json::Value;
+			fn into_items(output: Output) -> Vec<::serde_json::Value> {
+				output.0
+			}
+		}
+	}
+	/// Methods under `blogpost::getusers`.
+	pub mod getusers {
+		/// `log.blogpost.getusers.important`: REST 2, scope `log`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-getusers-important.html>
+		///
+		/// Required: `POST_ID`. Optional: none.
+		///
+		/// Result: `array` ([`important::Output`]). Errors: one error without a code ([`important::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Important {
+			/// `POST_ID`: `integer`, required.
+			pub post_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Important {
+			/// The call with its required parameters: `POST_ID`.
+			pub fn new(post_id: impl Into<i64>) -> Self {
+				Self {
+					post_id: post_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Important {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("POST_ID", &self.post_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Important {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					post_id: object.field("POST_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Important);
+		/// Types of `log.blogpost.getusers.important`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-getusers-important.html>
+		pub mod important {
+			/// Error codes of `log.blogpost.getusers.important`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Important {
+				const NAME: &'static str = "log.blogpost.getusers.important";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Types of `log.blogpost.share`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-share.html>
+	pub mod share {
+		/// Error codes of `log.blogpost.share`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Share {
+			const NAME: &'static str = "log.blogpost.share";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `log.blogpost.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-update.html>
+	pub mod update {
+		/// Error codes of `log.blogpost.update`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR`
+			SonetControllerLivefeedBlogpostUpdateError,
+			/// `EMPTY_TITLE`
+			EmptyTitle,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { SonetControllerLivefeedBlogpostUpdateError =
+			"SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR", EmptyTitle = "EMPTY_TITLE"
+			}
+		);
+		error_code!(Error);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "log.blogpost.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

@@ -3,4945 +3,4545 @@
 //! Methods of the scope folder `mail` (24 methods); cargo feature `mail`.
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::mailbox`.
-    pub mod mailbox {
-        /// `mail.mailbox.get`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
-        ///
-        /// Required: `id`. Optional: `select`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `mail.mailbox.list`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
-        ///
-        /// Required: none. Optional: `name`, `email`, `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `email`: `string`, optional.
-            pub email: ::std::option::Option<::std::string::String>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    email: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `email`.
-            pub fn email(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.email = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "email", &self.email)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.exact_str("name")?,
-                    email: object.exact_str("email")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `mail.mailbox.senders`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
-        ///
-        /// Required: none. Optional: `pagination`.
-        ///
-        /// Result: `object` ([`senders::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`senders::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Senders {
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Senders {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Senders {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Senders {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Senders);
-        /// Methods under `v3::mailbox::field`.
-        pub mod field {
-            /// `mail.mailbox.field.get`: REST 3.0, scope `mail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `mail.mailbox.field.list`: REST 3.0, scope `mail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `mail.mailbox.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
-            pub mod get {
-                /// Error codes of `mail.mailbox.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `mail.mailbox.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `mail.mailbox.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "mail.mailbox.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `mail.mailbox.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
-            pub mod list {
-                /// Error codes of `mail.mailbox.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `mail.mailbox.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `mail.mailbox.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "mail.mailbox.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `mail.mailbox.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
-        pub mod get {
-            /// Error codes of `mail.mailbox.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item` of `mail.mailbox.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `email`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `senderName`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sender_name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        email: object.soft("email"),
-                        sender_name: object.soft("senderName"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "senderName",
-                        &self.sender_name,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.mailbox.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "mail.mailbox.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.mailbox.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
-        pub mod list {
-            /// Error codes of `mail.mailbox.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items` of `mail.mailbox.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `email`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `senderName`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sender_name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        email: object.soft("email"),
-                        sender_name: object.soft("senderName"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "senderName",
-                        &self.sender_name,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.mailbox.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `email`: `string`, optional.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `senderName`: `string`, optional.
-                pub sender_name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items", "id", "name", "email", "senderName"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        email: object.field("email")?,
-                        sender_name: object.field("senderName")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "senderName",
-                        &self.sender_name,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "mail.mailbox.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.mailbox.senders`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
-        pub mod senders {
-            /// Error codes of `mail.mailbox.senders`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items` of `mail.mailbox.senders`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `email`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `sender`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sender: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        email: object.soft("email"),
-                        name: object.soft("name"),
-                        sender: object.soft("sender"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "sender", &self.sender)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.mailbox.senders`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `email`: `string`, optional.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `sender`: `string`, optional.
-                pub sender: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items", "email", "name", "sender"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        email: object.field("email")?,
-                        name: object.field("name")?,
-                        sender: object.field("sender")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "sender", &self.sender)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Senders {
-                const NAME: &'static str = "mail.mailbox.senders";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `v3::message`.
-    pub mod message {
-        /// `mail.message.createcalendarevent`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
-        ///
-        /// Required: `messageId`, `dateFrom`, `dateTo`. Optional: `name`, `description`.
-        ///
-        /// Result: `object` ([`createcalendarevent::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createcalendarevent::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Createcalendarevent {
-            /// `messageId`: `integer`, required.
-            pub message_id: i64,
-            /// `dateFrom`: `string`, required.
-            pub date_from: ::std::string::String,
-            /// `dateTo`: `string`, required.
-            pub date_to: ::std::string::String,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Createcalendarevent {
-            /// The call with its required parameters: `messageId`, `dateFrom`, `dateTo`.
-            pub fn new(
-                message_id: impl ::std::convert::Into<i64>,
-                date_from: impl ::std::convert::Into<::std::string::String>,
-                date_to: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    message_id: message_id.into(),
-                    date_from: date_from.into(),
-                    date_to: date_to.into(),
-                    name: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Createcalendarevent {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageId", &self.message_id)?;
-                map.serialize_entry("dateFrom", &self.date_from)?;
-                map.serialize_entry("dateTo", &self.date_to)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Createcalendarevent {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_id: object.field("messageId")?,
-                    date_from: object.field("dateFrom")?,
-                    date_to: object.field("dateTo")?,
-                    name: object.exact_str("name")?,
-                    description: object.exact_str("description")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Createcalendarevent);
-        /// `mail.message.createchat`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
-        ///
-        /// Required: `messageId`. Optional: none.
-        ///
-        /// Result: `object` ([`createchat::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createchat::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Createchat {
-            /// `messageId`: `integer`, required.
-            pub message_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Createchat {
-            /// The call with its required parameters: `messageId`.
-            pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    message_id: message_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Createchat {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageId", &self.message_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Createchat {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_id: object.field("messageId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Createchat);
-        /// `mail.message.createcrmactivity`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
-        ///
-        /// Required: `messageId`. Optional: none.
-        ///
-        /// Result: `boolean` ([`createcrmactivity::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createcrmactivity::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Createcrmactivity {
-            /// `messageId`: `integer`, required.
-            pub message_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Createcrmactivity {
-            /// The call with its required parameters: `messageId`.
-            pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    message_id: message_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Createcrmactivity {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageId", &self.message_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Createcrmactivity {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_id: object.field("messageId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Createcrmactivity);
-        /// `mail.message.createfeedpost`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
-        ///
-        /// Required: `messageId`. Optional: `title`.
-        ///
-        /// Result: `object` ([`createfeedpost::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createfeedpost::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Createfeedpost {
-            /// `messageId`: `integer`, required.
-            pub message_id: i64,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Createfeedpost {
-            /// The call with its required parameters: `messageId`.
-            pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    message_id: message_id.into(),
-                    title: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `title`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Createfeedpost {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageId", &self.message_id)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Createfeedpost {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_id: object.field("messageId")?,
-                    title: object.exact_str("title")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Createfeedpost);
-        /// `mail.message.createtask`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
-        ///
-        /// Required: `messageId`. Optional: `title`, `responsibleId`, `description`.
-        ///
-        /// Result: `object` ([`createtask::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createtask::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Createtask {
-            /// `messageId`: `integer`, required.
-            pub message_id: i64,
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `responsibleId`: `integer`, optional.
-            pub responsible_id: ::std::option::Option<i64>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Createtask {
-            /// The call with its required parameters: `messageId`.
-            pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    message_id: message_id.into(),
-                    title: ::std::default::Default::default(),
-                    responsible_id: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `title`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `responsibleId`.
-            pub fn responsible_id(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.responsible_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Createtask {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageId", &self.message_id)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "responsibleId",
-                    &self.responsible_id,
-                )?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Createtask {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_id: object.field("messageId")?,
-                    title: object.exact_str("title")?,
-                    responsible_id: object.field("responsibleId")?,
-                    description: object.exact_str("description")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Createtask);
-        /// `mail.message.forward`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
-        ///
-        /// Required: `forwardMessageId`, `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
-        ///
-        /// Result: `object` ([`forward::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`forward::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Forward {
-            /// `forwardMessageId`: `integer`, required.
-            pub forward_message_id: i64,
-            /// `from`: `string`, required.
-            pub from: ::std::string::String,
-            /// `to`: `array`, required.
-            pub to: ::serde_json::Value,
-            /// `subject`: `string`, required.
-            pub subject: ::std::string::String,
-            /// `body`: `string`, required.
-            pub body: ::std::string::String,
-            /// `cc`: `array`, optional.
-            pub cc: ::std::option::Option<::serde_json::Value>,
-            /// `bcc`: `array`, optional.
-            pub bcc: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Forward {
-            /// The call with its required parameters: `forwardMessageId`, `from`, `to`, `subject`, `body`.
-            pub fn new(
-                forward_message_id: impl ::std::convert::Into<i64>,
-                from: impl ::std::convert::Into<::std::string::String>,
-                to: impl ::std::convert::Into<::serde_json::Value>,
-                subject: impl ::std::convert::Into<::std::string::String>,
-                body: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    forward_message_id: forward_message_id.into(),
-                    from: from.into(),
-                    to: to.into(),
-                    subject: subject.into(),
-                    body: body.into(),
-                    cc: ::std::default::Default::default(),
-                    bcc: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `cc`.
-            pub fn cc(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.cc = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `bcc`.
-            pub fn bcc(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.bcc = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Forward {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("forwardMessageId", &self.forward_message_id)?;
-                map.serialize_entry("from", &self.from)?;
-                map.serialize_entry("to", &self.to)?;
-                map.serialize_entry("subject", &self.subject)?;
-                map.serialize_entry("body", &self.body)?;
-                crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-                crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Forward {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    forward_message_id: object.field("forwardMessageId")?,
-                    from: object.field("from")?,
-                    to: object.field("to")?,
-                    subject: object.field("subject")?,
-                    body: object.field("body")?,
-                    cc: object.field("cc")?,
-                    bcc: object.field("bcc")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Forward);
-        /// `mail.message.get`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
-        ///
-        /// Required: `id`. Optional: `select`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `mail.message.list`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
-        ///
-        /// Required: none. Optional: `mailboxId`, `searchQuery`, `dateFrom`, `dateTo`, `isSeen`, `hasAttachments`, `folder`, `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `mailboxId`: `integer`, optional.
-            pub mailbox_id: ::std::option::Option<i64>,
-            /// `searchQuery`: `string`, optional.
-            pub search_query: ::std::option::Option<::std::string::String>,
-            /// `dateFrom`: `string`, optional.
-            pub date_from: ::std::option::Option<::std::string::String>,
-            /// `dateTo`: `string`, optional.
-            pub date_to: ::std::option::Option<::std::string::String>,
-            /// `isSeen`: `boolean`, optional.
-            pub is_seen: ::std::option::Option<bool>,
-            /// `hasAttachments`: `boolean`, optional.
-            pub has_attachments: ::std::option::Option<bool>,
-            /// `folder`: `string`, optional.
-            pub folder: ::std::option::Option<::std::string::String>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    mailbox_id: ::std::default::Default::default(),
-                    search_query: ::std::default::Default::default(),
-                    date_from: ::std::default::Default::default(),
-                    date_to: ::std::default::Default::default(),
-                    is_seen: ::std::default::Default::default(),
-                    has_attachments: ::std::default::Default::default(),
-                    folder: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `mailboxId`.
-            pub fn mailbox_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.mailbox_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `searchQuery`.
-            pub fn search_query(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.search_query = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `dateFrom`.
-            pub fn date_from(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.date_from = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `dateTo`.
-            pub fn date_to(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.date_to = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `isSeen`.
-            pub fn is_seen(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.is_seen = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `hasAttachments`.
-            pub fn has_attachments(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.has_attachments = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `folder`.
-            pub fn folder(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.folder = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-                crate::support::opt_entry(&mut map, "searchQuery", &self.search_query)?;
-                crate::support::opt_entry(&mut map, "dateFrom", &self.date_from)?;
-                crate::support::opt_entry(&mut map, "dateTo", &self.date_to)?;
-                crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "hasAttachments",
-                    &self.has_attachments,
-                )?;
-                crate::support::opt_entry(&mut map, "folder", &self.folder)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    mailbox_id: object.field("mailboxId")?,
-                    search_query: object.exact_str("searchQuery")?,
-                    date_from: object.exact_str("dateFrom")?,
-                    date_to: object.exact_str("dateTo")?,
-                    is_seen: object.field("isSeen")?,
-                    has_attachments: object.field("hasAttachments")?,
-                    folder: object.exact_str("folder")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `mail.message.movetofolder`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
-        ///
-        /// Required: `messageIds`, `action`. Optional: `folder`.
-        ///
-        /// Result: `object` ([`movetofolder::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`movetofolder::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Movetofolder {
-            /// `messageIds`: `array`, required.
-            pub message_ids: ::serde_json::Value,
-            /// `action`: `string`, required.
-            pub action: ::std::string::String,
-            /// `folder`: `string`, optional.
-            pub folder: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Movetofolder {
-            /// The call with its required parameters: `messageIds`, `action`.
-            pub fn new(
-                message_ids: impl ::std::convert::Into<::serde_json::Value>,
-                action: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    message_ids: message_ids.into(),
-                    action: action.into(),
-                    folder: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `folder`.
-            pub fn folder(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.folder = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Movetofolder {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageIds", &self.message_ids)?;
-                map.serialize_entry("action", &self.action)?;
-                crate::support::opt_entry(&mut map, "folder", &self.folder)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Movetofolder {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_ids: object.field("messageIds")?,
-                    action: object.field("action")?,
-                    folder: object.exact_str("folder")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Movetofolder);
-        /// `mail.message.removecrmactivity`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
-        ///
-        /// Required: `messageId`. Optional: none.
-        ///
-        /// Result: `boolean` ([`removecrmactivity::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`removecrmactivity::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Removecrmactivity {
-            /// `messageId`: `integer`, required.
-            pub message_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Removecrmactivity {
-            /// The call with its required parameters: `messageId`.
-            pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    message_id: message_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Removecrmactivity {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("messageId", &self.message_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Removecrmactivity {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    message_id: object.field("messageId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Removecrmactivity);
-        /// `mail.message.reply`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
-        ///
-        /// Required: `replyToMessageId`, `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
-        ///
-        /// Result: `object` ([`reply::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`reply::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Reply {
-            /// `replyToMessageId`: `integer`, required.
-            pub reply_to_message_id: i64,
-            /// `from`: `string`, required.
-            pub from: ::std::string::String,
-            /// `to`: `array`, required.
-            pub to: ::serde_json::Value,
-            /// `subject`: `string`, required.
-            pub subject: ::std::string::String,
-            /// `body`: `string`, required.
-            pub body: ::std::string::String,
-            /// `cc`: `array`, optional.
-            pub cc: ::std::option::Option<::serde_json::Value>,
-            /// `bcc`: `array`, optional.
-            pub bcc: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Reply {
-            /// The call with its required parameters: `replyToMessageId`, `from`, `to`, `subject`, `body`.
-            pub fn new(
-                reply_to_message_id: impl ::std::convert::Into<i64>,
-                from: impl ::std::convert::Into<::std::string::String>,
-                to: impl ::std::convert::Into<::serde_json::Value>,
-                subject: impl ::std::convert::Into<::std::string::String>,
-                body: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    reply_to_message_id: reply_to_message_id.into(),
-                    from: from.into(),
-                    to: to.into(),
-                    subject: subject.into(),
-                    body: body.into(),
-                    cc: ::std::default::Default::default(),
-                    bcc: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `cc`.
-            pub fn cc(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.cc = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `bcc`.
-            pub fn bcc(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.bcc = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Reply {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("replyToMessageId", &self.reply_to_message_id)?;
-                map.serialize_entry("from", &self.from)?;
-                map.serialize_entry("to", &self.to)?;
-                map.serialize_entry("subject", &self.subject)?;
-                map.serialize_entry("body", &self.body)?;
-                crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-                crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Reply {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    reply_to_message_id: object.field("replyToMessageId")?,
-                    from: object.field("from")?,
-                    to: object.field("to")?,
-                    subject: object.field("subject")?,
-                    body: object.field("body")?,
-                    cc: object.field("cc")?,
-                    bcc: object.field("bcc")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Reply);
-        /// `mail.message.send`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
-        ///
-        /// Required: `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
-        ///
-        /// Result: `object` ([`send::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`send::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Send {
-            /// `from`: `string`, required.
-            pub from: ::std::string::String,
-            /// `to`: `array`, required.
-            pub to: ::serde_json::Value,
-            /// `subject`: `string`, required.
-            pub subject: ::std::string::String,
-            /// `body`: `string`, required.
-            pub body: ::std::string::String,
-            /// `cc`: `array`, optional.
-            pub cc: ::std::option::Option<::serde_json::Value>,
-            /// `bcc`: `array`, optional.
-            pub bcc: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Send {
-            /// The call with its required parameters: `from`, `to`, `subject`, `body`.
-            pub fn new(
-                from: impl ::std::convert::Into<::std::string::String>,
-                to: impl ::std::convert::Into<::serde_json::Value>,
-                subject: impl ::std::convert::Into<::std::string::String>,
-                body: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    from: from.into(),
-                    to: to.into(),
-                    subject: subject.into(),
-                    body: body.into(),
-                    cc: ::std::default::Default::default(),
-                    bcc: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `cc`.
-            pub fn cc(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.cc = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `bcc`.
-            pub fn bcc(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.bcc = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Send {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("from", &self.from)?;
-                map.serialize_entry("to", &self.to)?;
-                map.serialize_entry("subject", &self.subject)?;
-                map.serialize_entry("body", &self.body)?;
-                crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-                crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Send {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    from: object.field("from")?,
-                    to: object.field("to")?,
-                    subject: object.field("subject")?,
-                    body: object.field("body")?,
-                    cc: object.field("cc")?,
-                    bcc: object.field("bcc")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Send);
-        /// `mail.message.thread`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
-        ///
-        /// Required: `id`. Optional: `limit`.
-        ///
-        /// Result: `object[]` ([`thread::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`thread::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Thread {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `limit`: `integer`, optional.
-            pub limit: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Thread {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    limit: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `limit`.
-            pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.limit = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Thread {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Thread {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    limit: object.field("limit")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Thread);
-        /// Types of `mail.message.createcalendarevent`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
-        pub mod createcalendarevent {
-            /// Error codes of `mail.message.createcalendarevent`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.createcalendarevent`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `eventId`: `integer`, optional.
-                pub event_id: ::std::option::Option<i64>,
-                /// `messageId`: `integer`, optional.
-                pub message_id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "eventId", "messageId"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        event_id: object.field("eventId")?,
-                        message_id: object.field("messageId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    crate::support::opt_entry(&mut map, "eventId", &self.event_id)?;
-                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Createcalendarevent {
-                const NAME: &'static str = "mail.message.createcalendarevent";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.createchat`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
-        pub mod createchat {
-            /// Error codes of `mail.message.createchat`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.createchat`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `chatId`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `messageId`: `integer`, optional.
-                pub message_id: ::std::option::Option<i64>,
-                /// `existing`: `boolean`, optional.
-                pub existing: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "chatId", "messageId", "existing"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        chat_id: object.field("chatId")?,
-                        message_id: object.field("messageId")?,
-                        existing: object.field("existing")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-                    crate::support::opt_entry(&mut map, "existing", &self.existing)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Createchat {
-                const NAME: &'static str = "mail.message.createchat";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.createcrmactivity`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
-        pub mod createcrmactivity {
-            /// Error codes of `mail.message.createcrmactivity`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Createcrmactivity {
-                const NAME: &'static str = "mail.message.createcrmactivity";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `mail.message.createfeedpost`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
-        pub mod createfeedpost {
-            /// Error codes of `mail.message.createfeedpost`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.createfeedpost`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `postId`: `integer`, optional.
-                pub post_id: ::std::option::Option<i64>,
-                /// `messageId`: `integer`, optional.
-                pub message_id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "postId", "messageId"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        post_id: object.field("postId")?,
-                        message_id: object.field("messageId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    crate::support::opt_entry(&mut map, "postId", &self.post_id)?;
-                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Createfeedpost {
-                const NAME: &'static str = "mail.message.createfeedpost";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.createtask`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
-        pub mod createtask {
-            /// Error codes of `mail.message.createtask`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.createtask`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `taskId`: `integer`, optional.
-                pub task_id: ::std::option::Option<i64>,
-                /// `messageId`: `integer`, optional.
-                pub message_id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "taskId", "messageId"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        task_id: object.field("taskId")?,
-                        message_id: object.field("messageId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Createtask {
-                const NAME: &'static str = "mail.message.createtask";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::message::field`.
-        pub mod field {
-            /// `mail.message.field.get`: REST 3.0, scope `mail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `mail.message.field.list`: REST 3.0, scope `mail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `mail.message.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
-            pub mod get {
-                /// Error codes of `mail.message.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `mail.message.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `mail.message.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "mail.message.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `mail.message.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
-            pub mod list {
-                /// Error codes of `mail.message.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `mail.message.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `mail.message.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "mail.message.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `mail.message.forward`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
-        pub mod forward {
-            /// Error codes of `mail.message.forward`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.forward`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `to`: `array`, optional.
-                pub to: ::std::vec::Vec<::serde_json::Value>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "to"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        to: object.field("to")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    map.serialize_entry("to", &self.to)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Forward {
-                const NAME: &'static str = "mail.message.forward";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
-        pub mod get {
-            /// Error codes of `mail.message.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item` of `mail.message.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `mailboxId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mailbox_id: ::std::option::Option<i64>,
-                /// `mailboxEmail`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mailbox_email: ::std::option::Option<::std::string::String>,
-                /// `subject`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub subject: ::std::option::Option<::std::string::String>,
-                /// `from`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub from: ::std::option::Option<::std::string::String>,
-                /// `to`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub to: ::std::option::Option<::std::string::String>,
-                /// `cc`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub cc: ::serde_json::Value,
-                /// `date`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `isSeen`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub is_seen: ::std::option::Option<bool>,
-                /// `hasAttachments`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub has_attachments: ::std::option::Option<bool>,
-                /// `url`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// `bindings`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub bindings: ::std::vec::Vec<::serde_json::Value>,
-                /// `body`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub body: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        mailbox_id: object.soft("mailboxId"),
-                        mailbox_email: object.soft("mailboxEmail"),
-                        subject: object.soft("subject"),
-                        from: object.soft("from"),
-                        to: object.soft("to"),
-                        cc: object.soft("cc"),
-                        date: object.soft("date"),
-                        is_seen: object.soft("isSeen"),
-                        has_attachments: object.soft("hasAttachments"),
-                        url: object.soft("url"),
-                        bindings: object.soft("bindings"),
-                        body: object.soft("body"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "mailboxEmail",
-                        &self.mailbox_email,
-                    )?;
-                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-                    crate::support::opt_entry(&mut map, "from", &self.from)?;
-                    crate::support::opt_entry(&mut map, "to", &self.to)?;
-                    map.serialize_entry("cc", &self.cc)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "hasAttachments",
-                        &self.has_attachments,
-                    )?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    map.serialize_entry("bindings", &self.bindings)?;
-                    crate::support::opt_entry(&mut map, "body", &self.body)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.message.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "mail.message.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
-        pub mod list {
-            /// Error codes of `mail.message.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items` of `mail.message.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `mailboxId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mailbox_id: ::std::option::Option<i64>,
-                /// `mailboxEmail`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mailbox_email: ::std::option::Option<::std::string::String>,
-                /// `subject`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub subject: ::std::option::Option<::std::string::String>,
-                /// `from`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub from: ::std::option::Option<::std::string::String>,
-                /// `to`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub to: ::std::option::Option<::std::string::String>,
-                /// `cc`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub cc: ::std::option::Option<::std::string::String>,
-                /// `date`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `isSeen`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub is_seen: ::std::option::Option<bool>,
-                /// `hasAttachments`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub has_attachments: ::std::option::Option<bool>,
-                /// `url`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// `bindings`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub bindings: ::std::vec::Vec<::serde_json::Value>,
-                /// `body`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub body: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        mailbox_id: object.soft("mailboxId"),
-                        mailbox_email: object.soft("mailboxEmail"),
-                        subject: object.soft("subject"),
-                        from: object.soft("from"),
-                        to: object.soft("to"),
-                        cc: object.soft("cc"),
-                        date: object.soft("date"),
-                        is_seen: object.soft("isSeen"),
-                        has_attachments: object.soft("hasAttachments"),
-                        url: object.soft("url"),
-                        bindings: object.soft("bindings"),
-                        body: object.soft("body"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "mailboxEmail",
-                        &self.mailbox_email,
-                    )?;
-                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-                    crate::support::opt_entry(&mut map, "from", &self.from)?;
-                    crate::support::opt_entry(&mut map, "to", &self.to)?;
-                    crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "hasAttachments",
-                        &self.has_attachments,
-                    )?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    map.serialize_entry("bindings", &self.bindings)?;
-                    crate::support::opt_entry(&mut map, "body", &self.body)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.message.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `mailboxId`: `integer`, optional.
-                pub mailbox_id: ::std::option::Option<i64>,
-                /// `mailboxEmail`: `string`, optional.
-                pub mailbox_email: ::std::option::Option<::std::string::String>,
-                /// `subject`: `string`, optional.
-                pub subject: ::std::option::Option<::std::string::String>,
-                /// `from`: `string`, optional.
-                pub from: ::std::option::Option<::std::string::String>,
-                /// `to`: `string`, optional.
-                pub to: ::std::option::Option<::std::string::String>,
-                /// `cc`: `string`, optional.
-                pub cc: ::std::option::Option<::std::string::String>,
-                /// `date`: `string`, optional.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `isSeen`: `boolean`, optional.
-                pub is_seen: ::std::option::Option<bool>,
-                /// `hasAttachments`: `boolean`, optional.
-                pub has_attachments: ::std::option::Option<bool>,
-                /// `url`: `string`, optional.
-                pub url: ::std::option::Option<::std::string::String>,
-                /// `bindings`: `array`, optional.
-                pub bindings: ::std::vec::Vec<::serde_json::Value>,
-                /// `body`: `string`, optional.
-                pub body: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "items",
-                                "id",
-                                "mailboxId",
-                                "mailboxEmail",
-                                "subject",
-                                "from",
-                                "to",
-                                "cc",
-                                "date",
-                                "isSeen",
-                                "hasAttachments",
-                                "url",
-                                "bindings",
-                                "body",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        mailbox_id: object.field("mailboxId")?,
-                        mailbox_email: object.field("mailboxEmail")?,
-                        subject: object.field("subject")?,
-                        from: object.field("from")?,
-                        to: object.field("to")?,
-                        cc: object.field("cc")?,
-                        date: object.field("date")?,
-                        is_seen: object.field("isSeen")?,
-                        has_attachments: object.field("hasAttachments")?,
-                        url: object.field("url")?,
-                        bindings: object.field("bindings")?,
-                        body: object.field("body")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "mailboxEmail",
-                        &self.mailbox_email,
-                    )?;
-                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-                    crate::support::opt_entry(&mut map, "from", &self.from)?;
-                    crate::support::opt_entry(&mut map, "to", &self.to)?;
-                    crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "hasAttachments",
-                        &self.has_attachments,
-                    )?;
-                    crate::support::opt_entry(&mut map, "url", &self.url)?;
-                    map.serialize_entry("bindings", &self.bindings)?;
-                    crate::support::opt_entry(&mut map, "body", &self.body)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "mail.message.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.movetofolder`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
-        pub mod movetofolder {
-            /// Error codes of `mail.message.movetofolder`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.movetofolder`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `movedCount`: `integer`, optional.
-                pub moved_count: ::std::option::Option<i64>,
-                /// `action`: `string`, optional.
-                pub action: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "movedCount", "action"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        moved_count: object.field("movedCount")?,
-                        action: object.field("action")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "movedCount",
-                        &self.moved_count,
-                    )?;
-                    crate::support::opt_entry(&mut map, "action", &self.action)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Movetofolder {
-                const NAME: &'static str = "mail.message.movetofolder";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.removecrmactivity`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
-        pub mod removecrmactivity {
-            /// Error codes of `mail.message.removecrmactivity`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Removecrmactivity {
-                const NAME: &'static str = "mail.message.removecrmactivity";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `mail.message.reply`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
-        pub mod reply {
-            /// Error codes of `mail.message.reply`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.reply`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `to`: `array`, optional.
-                pub to: ::std::vec::Vec<::serde_json::Value>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "to"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        to: object.field("to")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    map.serialize_entry("to", &self.to)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Reply {
-                const NAME: &'static str = "mail.message.reply";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.send`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
-        pub mod send {
-            /// Error codes of `mail.message.send`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.send`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `success`: `boolean`, optional.
-                pub success: ::std::option::Option<bool>,
-                /// `to`: `array`, optional.
-                pub to: ::std::vec::Vec<::serde_json::Value>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["success", "to"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        success: object.field("success")?,
-                        to: object.field("to")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "success", &self.success)?;
-                    map.serialize_entry("to", &self.to)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Send {
-                const NAME: &'static str = "mail.message.send";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.message.thread`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
-        pub mod thread {
-            /// Error codes of `mail.message.thread`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `mail.message.thread`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `subject`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub subject: ::std::option::Option<::std::string::String>,
-                /// `from`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub from: ::std::option::Option<::std::string::String>,
-                /// `to`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub to: ::std::option::Option<::std::string::String>,
-                /// `cc`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub cc: ::std::option::Option<::std::string::String>,
-                /// `date`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date: ::std::option::Option<::std::string::String>,
-                /// `body`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub body: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        subject: object.soft("subject"),
-                        from: object.soft("from"),
-                        to: object.soft("to"),
-                        cc: object.soft("cc"),
-                        date: object.soft("date"),
-                        body: object.soft("body"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-                    crate::support::opt_entry(&mut map, "from", &self.from)?;
-                    crate::support::opt_entry(&mut map, "to", &self.to)?;
-                    crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-                    crate::support::opt_entry(&mut map, "date", &self.date)?;
-                    crate::support::opt_entry(&mut map, "body", &self.body)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Thread {
-                const NAME: &'static str = "mail.message.thread";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-    }
-    /// Methods under `v3::recipient`.
-    pub mod recipient {
-        /// `mail.recipient.listcontacts`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
-        ///
-        /// Required: none. Optional: `query`, `pagination`.
-        ///
-        /// Result: `object` ([`listcontacts::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`listcontacts::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Listcontacts {
-            /// `query`: `string`, optional.
-            pub query: ::std::option::Option<::std::string::String>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Listcontacts {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    query: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `query`.
-            pub fn query(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.query = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Listcontacts {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "query", &self.query)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Listcontacts {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    query: object.exact_str("query")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Listcontacts);
-        /// `mail.recipient.listemployees`: REST 3.0, scope `mail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
-        ///
-        /// Required: `query`. Optional: `pagination`.
-        ///
-        /// Result: `object` ([`listemployees::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`listemployees::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Listemployees {
-            /// `query`: `string`, required.
-            pub query: ::std::string::String,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Listemployees {
-            /// The call with its required parameters: `query`.
-            pub fn new(query: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    query: query.into(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Listemployees {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("query", &self.query)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Listemployees {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    query: object.field("query")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Listemployees);
-        /// Methods under `v3::recipient::field`.
-        pub mod field {
-            /// `mail.recipient.field.get`: REST 3.0, scope `mail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `mail.recipient.field.list`: REST 3.0, scope `mail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `mail.recipient.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
-            pub mod get {
-                /// Error codes of `mail.recipient.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `mail.recipient.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `mail.recipient.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "mail.recipient.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `mail.recipient.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
-            pub mod list {
-                /// Error codes of `mail.recipient.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `mail.recipient.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `mail.recipient.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "mail.recipient.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `mail.recipient.listcontacts`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
-        pub mod listcontacts {
-            /// Error codes of `mail.recipient.listcontacts`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items` of `mail.recipient.listcontacts`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `email`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        email: object.soft("email"),
-                        name: object.soft("name"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.recipient.listcontacts`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `email`: `string`, optional.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items", "id", "email", "name"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        email: object.field("email")?,
-                        name: object.field("name")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Listcontacts {
-                const NAME: &'static str = "mail.recipient.listcontacts";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `mail.recipient.listemployees`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
-        pub mod listemployees {
-            /// Error codes of `mail.recipient.listemployees`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.items` of `mail.recipient.listemployees`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `email`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        email: object.soft("email"),
-                        name: object.soft("name"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `mail.recipient.listemployees`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `email`: `string`, optional.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items", "id", "email", "name"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        email: object.field("email")?,
-                        name: object.field("name")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Listemployees {
-                const NAME: &'static str = "mail.recipient.listemployees";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `v3::mailbox`.
+	pub mod mailbox {
+		/// `mail.mailbox.get`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+		///
+		/// Required: `id`. Optional: `select`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `mail.mailbox.list`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+		///
+		/// Required: none. Optional: `name`, `email`, `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `email`: `string`, optional.
+			pub email: Option<String>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					email: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `name`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `email`.
+			pub fn email(mut self, value: impl Into<String>) -> Self {
+				self.email = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "email", &self.email)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.exact_str("name")?,
+					email: object.exact_str("email")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `mail.mailbox.senders`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+		///
+		/// Required: none. Optional: `pagination`.
+		///
+		/// Result: `object` ([`senders::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`senders::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Senders {
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Senders {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Senders {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Senders {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Senders);
+		/// Methods under `v3::mailbox::field`.
+		pub mod field {
+			/// `mail.mailbox.field.get`: REST 3.0, scope `mail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `mail.mailbox.field.list`: REST 3.0, scope `mail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `mail.mailbox.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+			pub mod get {
+				/// Error codes of `mail.mailbox.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `mail.mailbox.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `mail.mailbox.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "mail.mailbox.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `mail.mailbox.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+			pub mod list {
+				/// Error codes of `mail.mailbox.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `mail.mailbox.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `mail.mailbox.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "mail.mailbox.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `mail.mailbox.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+		pub mod get {
+			/// Error codes of `mail.mailbox.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item` of `mail.mailbox.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `email`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// `senderName`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sender_name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						email: object.soft("email"),
+						sender_name: object.soft("senderName"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(
+						&mut map,
+						"senderName",
+						&self.sender_name,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.mailbox.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["item"], &[])?;
+					Ok(Self {
+						item: object.field("item")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "mail.mailbox.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.mailbox.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+		pub mod list {
+			/// Error codes of `mail.mailbox.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items` of `mail.mailbox.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `email`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// `senderName`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sender_name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						email: object.soft("email"),
+						sender_name: object.soft("senderName"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(
+						&mut map,
+						"senderName",
+						&self.sender_name,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.mailbox.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `email`: `string`, optional.
+				pub email: Option<String>,
+				/// `senderName`: `string`, optional.
+				pub sender_name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items", "id", "name", "email", "senderName"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						name: object.field("name")?,
+						email: object.field("email")?,
+						sender_name: object.field("senderName")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(
+						&mut map,
+						"senderName",
+						&self.sender_name,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "mail.mailbox.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.mailbox.senders`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+		pub mod senders {
+			/// Error codes of `mail.mailbox.senders`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items` of `mail.mailbox.senders`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `email`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `sender`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sender: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						email: object.soft("email"),
+						name: object.soft("name"),
+						sender: object.soft("sender"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "sender", &self.sender)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.mailbox.senders`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `email`: `string`, optional.
+				pub email: Option<String>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `sender`: `string`, optional.
+				pub sender: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items", "email", "name", "sender"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						email: object.field("email")?,
+						name: object.field("name")?,
+						sender: object.field("sender")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "sender", &self.sender)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Senders {
+				const NAME: &'static str = "mail.mailbox.senders";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `v3::message`.
+	pub mod message {
+		/// `mail.message.createcalendarevent`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
+		///
+		/// Required: `messageId`, `dateFrom`, `dateTo`. Optional: `name`, `description`.
+		///
+		/// Result: `object` ([`createcalendarevent::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createcalendarevent::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Createcalendarevent {
+			/// `messageId`: `integer`, required.
+			pub message_id: i64,
+			/// `dateFrom`: `string`, required.
+			pub date_from: String,
+			/// `dateTo`: `string`, required.
+			pub date_to: String,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Createcalendarevent {
+			/// The call with its required parameters: `messageId`, `dateFrom`, `dateTo`.
+			pub fn new(
+				message_id: impl Into<i64>,
+				date_from: impl Into<String>,
+				date_to: impl Into<String>,
+			) -> Self {
+				Self {
+					message_id: message_id.into(),
+					date_from: date_from.into(),
+					date_to: date_to.into(),
+					name: Default::default(),
+					description: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `name`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Createcalendarevent {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageId", &self.message_id)?;
+				map.serialize_entry("dateFrom", &self.date_from)?;
+				map.serialize_entry("dateTo", &self.date_to)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Createcalendarevent {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_id: object.field("messageId")?,
+					date_from: object.field("dateFrom")?,
+					date_to: object.field("dateTo")?,
+					name: object.exact_str("name")?,
+					description: object.exact_str("description")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Createcalendarevent);
+		/// `mail.message.createchat`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
+		///
+		/// Required: `messageId`. Optional: none.
+		///
+		/// Result: `object` ([`createchat::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createchat::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Createchat {
+			/// `messageId`: `integer`, required.
+			pub message_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Createchat {
+			/// The call with its required parameters: `messageId`.
+			pub fn new(message_id: impl Into<i64>) -> Self {
+				Self {
+					message_id: message_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Createchat {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageId", &self.message_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Createchat {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_id: object.field("messageId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Createchat);
+		/// `mail.message.createcrmactivity`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
+		///
+		/// Required: `messageId`. Optional: none.
+		///
+		/// Result: `boolean` ([`createcrmactivity::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createcrmactivity::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Createcrmactivity {
+			/// `messageId`: `integer`, required.
+			pub message_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Createcrmactivity {
+			/// The call with its required parameters: `messageId`.
+			pub fn new(message_id: impl Into<i64>) -> Self {
+				Self {
+					message_id: message_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Createcrmactivity {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageId", &self.message_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Createcrmactivity {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_id: object.field("messageId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Createcrmactivity);
+		/// `mail.message.createfeedpost`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
+		///
+		/// Required: `messageId`. Optional: `title`.
+		///
+		/// Result: `object` ([`createfeedpost::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createfeedpost::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Createfeedpost {
+			/// `messageId`: `integer`, required.
+			pub message_id: i64,
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Createfeedpost {
+			/// The call with its required parameters: `messageId`.
+			pub fn new(message_id: impl Into<i64>) -> Self {
+				Self {
+					message_id: message_id.into(),
+					title: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `title`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Createfeedpost {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageId", &self.message_id)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Createfeedpost {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_id: object.field("messageId")?,
+					title: object.exact_str("title")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Createfeedpost);
+		/// `mail.message.createtask`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
+		///
+		/// Required: `messageId`. Optional: `title`, `responsibleId`, `description`.
+		///
+		/// Result: `object` ([`createtask::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`createtask::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Createtask {
+			/// `messageId`: `integer`, required.
+			pub message_id: i64,
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `responsibleId`: `integer`, optional.
+			pub responsible_id: Option<i64>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Createtask {
+			/// The call with its required parameters: `messageId`.
+			pub fn new(message_id: impl Into<i64>) -> Self {
+				Self {
+					message_id: message_id.into(),
+					title: Default::default(),
+					responsible_id: Default::default(),
+					description: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `title`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Sets `responsibleId`.
+			pub fn responsible_id(mut self, value: impl Into<i64>) -> Self {
+				self.responsible_id = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Createtask {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageId", &self.message_id)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(
+					&mut map,
+					"responsibleId",
+					&self.responsible_id,
+				)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Createtask {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_id: object.field("messageId")?,
+					title: object.exact_str("title")?,
+					responsible_id: object.field("responsibleId")?,
+					description: object.exact_str("description")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Createtask);
+		/// `mail.message.forward`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
+		///
+		/// Required: `forwardMessageId`, `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
+		///
+		/// Result: `object` ([`forward::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`forward::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Forward {
+			/// `forwardMessageId`: `integer`, required.
+			pub forward_message_id: i64,
+			/// `from`: `string`, required.
+			pub from: String,
+			/// `to`: `array`, required.
+			pub to: ::serde_json::Value,
+			/// `subject`: `string`, required.
+			pub subject: String,
+			/// `body`: `string`, required.
+			pub body: String,
+			/// `cc`: `array`, optional.
+			pub cc: Option<::serde_json::Value>,
+			/// `bcc`: `array`, optional.
+			pub bcc: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Forward {
+			/// The call with its required parameters: `forwardMessageId`, `from`, `to`, `subject`, `body`.
+			pub fn new(
+				forward_message_id: impl Into<i64>,
+				from: impl Into<String>,
+				to: impl Into<::serde_json::Value>,
+				subject: impl Into<String>,
+				body: impl Into<String>,
+			) -> Self {
+				Self {
+					forward_message_id: forward_message_id.into(),
+					from: from.into(),
+					to: to.into(),
+					subject: subject.into(),
+					body: body.into(),
+					cc: Default::default(),
+					bcc: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `cc`.
+			pub fn cc(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.cc = Some(value.into());
+				self
+			}
+			/// Sets `bcc`.
+			pub fn bcc(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.bcc = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Forward {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("forwardMessageId", &self.forward_message_id)?;
+				map.serialize_entry("from", &self.from)?;
+				map.serialize_entry("to", &self.to)?;
+				map.serialize_entry("subject", &self.subject)?;
+				map.serialize_entry("body", &self.body)?;
+				crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+				crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Forward {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					forward_message_id: object.field("forwardMessageId")?,
+					from: object.field("from")?,
+					to: object.field("to")?,
+					subject: object.field("subject")?,
+					body: object.field("body")?,
+					cc: object.field("cc")?,
+					bcc: object.field("bcc")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Forward);
+		/// `mail.message.get`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+		///
+		/// Required: `id`. Optional: `select`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `mail.message.list`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+		///
+		/// Required: none. Optional: `mailboxId`, `searchQuery`, `dateFrom`, `dateTo`, `isSeen`, `hasAttachments`, `folder`, `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `mailboxId`: `integer`, optional.
+			pub mailbox_id: Option<i64>,
+			/// `searchQuery`: `string`, optional.
+			pub search_query: Option<String>,
+			/// `dateFrom`: `string`, optional.
+			pub date_from: Option<String>,
+			/// `dateTo`: `string`, optional.
+			pub date_to: Option<String>,
+			/// `isSeen`: `boolean`, optional.
+			pub is_seen: Option<bool>,
+			/// `hasAttachments`: `boolean`, optional.
+			pub has_attachments: Option<bool>,
+			/// `folder`: `string`, optional.
+			pub folder: Option<String>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					mailbox_id: Default::default(),
+					search_query: Default::default(),
+					date_from: Default::default(),
+					date_to: Default::default(),
+					is_seen: Default::default(),
+					has_attachments: Default::default(),
+					folder: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `mailboxId`.
+			pub fn mailbox_id(mut self, value: impl Into<i64>) -> Self {
+				self.mailbox_id = Some(value.into());
+				self
+			}
+			/// Sets `searchQuery`.
+			pub fn search_query(mut self, value: impl Into<String>) -> Self {
+				self.search_query = Some(value.into());
+				self
+			}
+			/// Sets `dateFrom`.
+			pub fn date_from(mut self, value: impl Into<String>) -> Self {
+				self.date_from = Some(value.into());
+				self
+			}
+			/// Sets `dateTo`.
+			pub fn date_to(mut self, value: impl Into<String>) -> Self {
+				self.date_to = Some(value.into());
+				self
+			}
+			/// Sets `isSeen`.
+			pub fn is_seen(mut self, value: impl Into<bool>) -> Self {
+				self.is_seen = Some(value.into());
+				self
+			}
+			/// Sets `hasAttachments`.
+			pub fn has_attachments(mut self, value: impl Into<bool>) -> Self {
+				self.has_attachments = Some(value.into());
+				self
+			}
+			/// Sets `folder`.
+			pub fn folder(mut self, value: impl Into<String>) -> Self {
+				self.folder = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+				crate::support::opt_entry(&mut map, "searchQuery", &self.search_query)?;
+				crate::support::opt_entry(&mut map, "dateFrom", &self.date_from)?;
+				crate::support::opt_entry(&mut map, "dateTo", &self.date_to)?;
+				crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+				crate::support::opt_entry(
+					&mut map,
+					"hasAttachments",
+					&self.has_attachments,
+				)?;
+				crate::support::opt_entry(&mut map, "folder", &self.folder)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					mailbox_id: object.field("mailboxId")?,
+					search_query: object.exact_str("searchQuery")?,
+					date_from: object.exact_str("dateFrom")?,
+					date_to: object.exact_str("dateTo")?,
+					is_seen: object.field("isSeen")?,
+					has_attachments: object.field("hasAttachments")?,
+					folder: object.exact_str("folder")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `mail.message.movetofolder`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
+		///
+		/// Required: `messageIds`, `action`. Optional: `folder`.
+		///
+		/// Result: `object` ([`movetofolder::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`movetofolder::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Movetofolder {
+			/// `messageIds`: `array`, required.
+			pub message_ids: ::serde_json::Value,
+			/// `action`: `string`, required.
+			pub action: String,
+			/// `folder`: `string`, optional.
+			pub folder: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Movetofolder {
+			/// The call with its required parameters: `messageIds`, `action`.
+			pub fn new(
+				message_ids: impl Into<::serde_json::Value>,
+				action: impl Into<String>,
+			) -> Self {
+				Self {
+					message_ids: message_ids.into(),
+					action: action.into(),
+					folder: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `folder`.
+			pub fn folder(mut self, value: impl Into<String>) -> Self {
+				self.folder = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Movetofolder {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageIds", &self.message_ids)?;
+				map.serialize_entry("action", &self.action)?;
+				crate::support::opt_entry(&mut map, "folder", &self.folder)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Movetofolder {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_ids: object.field("messageIds")?,
+					action: object.field("action")?,
+					folder: object.exact_str("folder")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Movetofolder);
+		/// `mail.message.removecrmactivity`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
+		///
+		/// Required: `messageId`. Optional: none.
+		///
+		/// Result: `boolean` ([`removecrmactivity::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`removecrmactivity::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Removecrmactivity {
+			/// `messageId`: `integer`, required.
+			pub message_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Removecrmactivity {
+			/// The call with its required parameters: `messageId`.
+			pub fn new(message_id: impl Into<i64>) -> Self {
+				Self {
+					message_id: message_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Removecrmactivity {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("messageId", &self.message_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Removecrmactivity {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					message_id: object.field("messageId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Removecrmactivity);
+		/// `mail.message.reply`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
+		///
+		/// Required: `replyToMessageId`, `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
+		///
+		/// Result: `object` ([`reply::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`reply::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Reply {
+			/// `replyToMessageId`: `integer`, required.
+			pub reply_to_message_id: i64,
+			/// `from`: `string`, required.
+			pub from: String,
+			/// `to`: `array`, required.
+			pub to: ::serde_json::Value,
+			/// `subject`: `string`, required.
+			pub subject: String,
+			/// `body`: `string`, required.
+			pub body: String,
+			/// `cc`: `array`, optional.
+			pub cc: Option<::serde_json::Value>,
+			/// `bcc`: `array`, optional.
+			pub bcc: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Reply {
+			/// The call with its required parameters: `replyToMessageId`, `from`, `to`, `subject`, `body`.
+			pub fn new(
+				reply_to_message_id: impl Into<i64>,
+				from: impl Into<String>,
+				to: impl Into<::serde_json::Value>,
+				subject: impl Into<String>,
+				body: impl Into<String>,
+			) -> Self {
+				Self {
+					reply_to_message_id: reply_to_message_id.into(),
+					from: from.into(),
+					to: to.into(),
+					subject: subject.into(),
+					body: body.into(),
+					cc: Default::default(),
+					bcc: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `cc`.
+			pub fn cc(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.cc = Some(value.into());
+				self
+			}
+			/// Sets `bcc`.
+			pub fn bcc(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.bcc = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Reply {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("replyToMessageId", &self.reply_to_message_id)?;
+				map.serialize_entry("from", &self.from)?;
+				map.serialize_entry("to", &self.to)?;
+				map.serialize_entry("subject", &self.subject)?;
+				map.serialize_entry("body", &self.body)?;
+				crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+				crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Reply {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					reply_to_message_id: object.field("replyToMessageId")?,
+					from: object.field("from")?,
+					to: object.field("to")?,
+					subject: object.field("subject")?,
+					body: object.field("body")?,
+					cc: object.field("cc")?,
+					bcc: object.field("bcc")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Reply);
+		/// `mail.message.send`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
+		///
+		/// Required: `from`, `to`, `subject`, `body`. Optional: `cc`, `bcc`.
+		///
+		/// Result: `object` ([`send::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`send::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Send {
+			/// `from`: `string`, required.
+			pub from: String,
+			/// `to`: `array`, required.
+			pub to: ::serde_json::Value,
+			/// `subject`: `string`, required.
+			pub subject: String,
+			/// `body`: `string`, required.
+			pub body: String,
+			/// `cc`: `array`, optional.
+			pub cc: Option<::serde_json::Value>,
+			/// `bcc`: `array`, optional.
+			pub bcc: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Send {
+			/// The call with its required parameters: `from`, `to`, `subject`, `body`.
+			pub fn new(
+				from: impl Into<String>,
+				to: impl Into<::serde_json::Value>,
+				subject: impl Into<String>,
+				body: impl Into<String>,
+			) -> Self {
+				Self {
+					from: from.into(),
+					to: to.into(),
+					subject: subject.into(),
+					body: body.into(),
+					cc: Default::default(),
+					bcc: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `cc`.
+			pub fn cc(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.cc = Some(value.into());
+				self
+			}
+			/// Sets `bcc`.
+			pub fn bcc(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.bcc = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Send {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("from", &self.from)?;
+				map.serialize_entry("to", &self.to)?;
+				map.serialize_entry("subject", &self.subject)?;
+				map.serialize_entry("body", &self.body)?;
+				crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+				crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Send {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					from: object.field("from")?,
+					to: object.field("to")?,
+					subject: object.field("subject")?,
+					body: object.field("body")?,
+					cc: object.field("cc")?,
+					bcc: object.field("bcc")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Send);
+		/// `mail.message.thread`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
+		///
+		/// Required: `id`. Optional: `limit`.
+		///
+		/// Result: `object[]` ([`thread::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`thread::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Thread {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `limit`: `integer`, optional.
+			pub limit: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Thread {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					limit: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `limit`.
+			pub fn limit(mut self, value: impl Into<i64>) -> Self {
+				self.limit = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Thread {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Thread {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					limit: object.field("limit")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Thread);
+		/// Types of `mail.message.createcalendarevent`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
+		pub mod createcalendarevent {
+			/// Error codes of `mail.message.createcalendarevent`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.createcalendarevent`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcalendarevent.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `eventId`: `integer`, optional.
+				pub event_id: Option<i64>,
+				/// `messageId`: `integer`, optional.
+				pub message_id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "eventId", "messageId"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						event_id: object.field("eventId")?,
+						message_id: object.field("messageId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					crate::support::opt_entry(&mut map, "eventId", &self.event_id)?;
+					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Createcalendarevent {
+				const NAME: &'static str = "mail.message.createcalendarevent";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.createchat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
+		pub mod createchat {
+			/// Error codes of `mail.message.createchat`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.createchat`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createchat.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `chatId`: `integer`, optional.
+				pub chat_id: Option<i64>,
+				/// `messageId`: `integer`, optional.
+				pub message_id: Option<i64>,
+				/// `existing`: `boolean`, optional.
+				pub existing: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "chatId", "messageId", "existing"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						chat_id: object.field("chatId")?,
+						message_id: object.field("messageId")?,
+						existing: object.field("existing")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+					crate::support::opt_entry(&mut map, "existing", &self.existing)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Createchat {
+				const NAME: &'static str = "mail.message.createchat";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.createcrmactivity`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createcrmactivity.html>
+		pub mod createcrmactivity {
+			/// Error codes of `mail.message.createcrmactivity`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Createcrmactivity {
+				const NAME: &'static str = "mail.message.createcrmactivity";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `mail.message.createfeedpost`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
+		pub mod createfeedpost {
+			/// Error codes of `mail.message.createfeedpost`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.createfeedpost`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createfeedpost.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `postId`: `integer`, optional.
+				pub post_id: Option<i64>,
+				/// `messageId`: `integer`, optional.
+				pub message_id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "postId", "messageId"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						post_id: object.field("postId")?,
+						message_id: object.field("messageId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					crate::support::opt_entry(&mut map, "postId", &self.post_id)?;
+					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Createfeedpost {
+				const NAME: &'static str = "mail.message.createfeedpost";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.createtask`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
+		pub mod createtask {
+			/// Error codes of `mail.message.createtask`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.createtask`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-createtask.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `taskId`: `integer`, optional.
+				pub task_id: Option<i64>,
+				/// `messageId`: `integer`, optional.
+				pub message_id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "taskId", "messageId"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						task_id: object.field("taskId")?,
+						message_id: object.field("messageId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Createtask {
+				const NAME: &'static str = "mail.message.createtask";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::message::field`.
+		pub mod field {
+			/// `mail.message.field.get`: REST 3.0, scope `mail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `mail.message.field.list`: REST 3.0, scope `mail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `mail.message.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+			pub mod get {
+				/// Error codes of `mail.message.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `mail.message.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `mail.message.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "mail.message.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `mail.message.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+			pub mod list {
+				/// Error codes of `mail.message.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `mail.message.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `mail.message.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "mail.message.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `mail.message.forward`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
+		pub mod forward {
+			/// Error codes of `mail.message.forward`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.forward`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-forward.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `to`: `array`, optional.
+				pub to: Vec<::serde_json::Value>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "to"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						to: object.field("to")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					map.serialize_entry("to", &self.to)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Forward {
+				const NAME: &'static str = "mail.message.forward";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+		pub mod get {
+			/// Error codes of `mail.message.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item` of `mail.message.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `mailboxId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mailbox_id: Option<i64>,
+				/// `mailboxEmail`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mailbox_email: Option<String>,
+				/// `subject`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub subject: Option<String>,
+				/// `from`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub from: Option<String>,
+				/// `to`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub to: Option<String>,
+				/// `cc`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub cc: ::serde_json::Value,
+				/// `date`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date: Option<String>,
+				/// `isSeen`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub is_seen: Option<bool>,
+				/// `hasAttachments`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub has_attachments: Option<bool>,
+				/// `url`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url: Option<String>,
+				/// `bindings`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub bindings: Vec<::serde_json::Value>,
+				/// `body`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub body: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						mailbox_id: object.soft("mailboxId"),
+						mailbox_email: object.soft("mailboxEmail"),
+						subject: object.soft("subject"),
+						from: object.soft("from"),
+						to: object.soft("to"),
+						cc: object.soft("cc"),
+						date: object.soft("date"),
+						is_seen: object.soft("isSeen"),
+						has_attachments: object.soft("hasAttachments"),
+						url: object.soft("url"),
+						bindings: object.soft("bindings"),
+						body: object.soft("body"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"mailboxEmail",
+						&self.mailbox_email,
+					)?;
+					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+					crate::support::opt_entry(&mut map, "from", &self.from)?;
+					crate::support::opt_entry(&mut map, "to", &self.to)?;
+					map.serialize_entry("cc", &self.cc)?;
+					crate::support::opt_entry(&mut map, "date", &self.date)?;
+					crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+					crate::support::opt_entry(
+						&mut map,
+						"hasAttachments",
+						&self.has_attachments,
+					)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					map.serialize_entry("bindings", &self.bindings)?;
+					crate::support::opt_entry(&mut map, "body", &self.body)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.message.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["item"], &[])?;
+					Ok(Self {
+						item: object.field("item")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "mail.message.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+		pub mod list {
+			/// Error codes of `mail.message.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items` of `mail.message.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `mailboxId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mailbox_id: Option<i64>,
+				/// `mailboxEmail`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mailbox_email: Option<String>,
+				/// `subject`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub subject: Option<String>,
+				/// `from`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub from: Option<String>,
+				/// `to`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub to: Option<String>,
+				/// `cc`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub cc: Option<String>,
+				/// `date`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date: Option<String>,
+				/// `isSeen`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub is_seen: Option<bool>,
+				/// `hasAttachments`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub has_attachments: Option<bool>,
+				/// `url`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub url: Option<String>,
+				/// `bindings`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub bindings: Vec<::serde_json::Value>,
+				/// `body`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub body: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						mailbox_id: object.soft("mailboxId"),
+						mailbox_email: object.soft("mailboxEmail"),
+						subject: object.soft("subject"),
+						from: object.soft("from"),
+						to: object.soft("to"),
+						cc: object.soft("cc"),
+						date: object.soft("date"),
+						is_seen: object.soft("isSeen"),
+						has_attachments: object.soft("hasAttachments"),
+						url: object.soft("url"),
+						bindings: object.soft("bindings"),
+						body: object.soft("body"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"mailboxEmail",
+						&self.mailbox_email,
+					)?;
+					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+					crate::support::opt_entry(&mut map, "from", &self.from)?;
+					crate::support::opt_entry(&mut map, "to", &self.to)?;
+					crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+					crate::support::opt_entry(&mut map, "date", &self.date)?;
+					crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+					crate::support::opt_entry(
+						&mut map,
+						"hasAttachments",
+						&self.has_attachments,
+					)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					map.serialize_entry("bindings", &self.bindings)?;
+					crate::support::opt_entry(&mut map, "body", &self.body)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.message.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `mailboxId`: `integer`, optional.
+				pub mailbox_id: Option<i64>,
+				/// `mailboxEmail`: `string`, optional.
+				pub mailbox_email: Option<String>,
+				/// `subject`: `string`, optional.
+				pub subject: Option<String>,
+				/// `from`: `string`, optional.
+				pub from: Option<String>,
+				/// `to`: `string`, optional.
+				pub to: Option<String>,
+				/// `cc`: `string`, optional.
+				pub cc: Option<String>,
+				/// `date`: `string`, optional.
+				pub date: Option<String>,
+				/// `isSeen`: `boolean`, optional.
+				pub is_seen: Option<bool>,
+				/// `hasAttachments`: `boolean`, optional.
+				pub has_attachments: Option<bool>,
+				/// `url`: `string`, optional.
+				pub url: Option<String>,
+				/// `bindings`: `array`, optional.
+				pub bindings: Vec<::serde_json::Value>,
+				/// `body`: `string`, optional.
+				pub body: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"items",
+								"id",
+								"mailboxId",
+								"mailboxEmail",
+								"subject",
+								"from",
+								"to",
+								"cc",
+								"date",
+								"isSeen",
+								"hasAttachments",
+								"url",
+								"bindings",
+								"body",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						mailbox_id: object.field("mailboxId")?,
+						mailbox_email: object.field("mailboxEmail")?,
+						subject: object.field("subject")?,
+						from: object.field("from")?,
+						to: object.field("to")?,
+						cc: object.field("cc")?,
+						date: object.field("date")?,
+						is_seen: object.field("isSeen")?,
+						has_attachments: object.field("hasAttachments")?,
+						url: object.field("url")?,
+						bindings: object.field("bindings")?,
+						body: object.field("body")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"mailboxEmail",
+						&self.mailbox_email,
+					)?;
+					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+					crate::support::opt_entry(&mut map, "from", &self.from)?;
+					crate::support::opt_entry(&mut map, "to", &self.to)?;
+					crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+					crate::support::opt_entry(&mut map, "date", &self.date)?;
+					crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
+					crate::support::opt_entry(
+						&mut map,
+						"hasAttachments",
+						&self.has_attachments,
+					)?;
+					crate::support::opt_entry(&mut map, "url", &self.url)?;
+					map.serialize_entry("bindings", &self.bindings)?;
+					crate::support::opt_entry(&mut map, "body", &self.body)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "mail.message.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.movetofolder`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
+		pub mod movetofolder {
+			/// Error codes of `mail.message.movetofolder`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.movetofolder`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `movedCount`: `integer`, optional.
+				pub moved_count: Option<i64>,
+				/// `action`: `string`, optional.
+				pub action: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "movedCount", "action"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						moved_count: object.field("movedCount")?,
+						action: object.field("action")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					crate::support::opt_entry(
+						&mut map,
+						"movedCount",
+						&self.moved_count,
+					)?;
+					crate::support::opt_entry(&mut map, "action", &self.action)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Movetofolder {
+				const NAME: &'static str = "mail.message.movetofolder";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.removecrmactivity`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-removecrmactivity.html>
+		pub mod removecrmactivity {
+			/// Error codes of `mail.message.removecrmactivity`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Removecrmactivity {
+				const NAME: &'static str = "mail.message.removecrmactivity";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `mail.message.reply`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
+		pub mod reply {
+			/// Error codes of `mail.message.reply`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.reply`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-reply.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `to`: `array`, optional.
+				pub to: Vec<::serde_json::Value>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "to"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						to: object.field("to")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					map.serialize_entry("to", &self.to)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Reply {
+				const NAME: &'static str = "mail.message.reply";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.send`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
+		pub mod send {
+			/// Error codes of `mail.message.send`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.send`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-send.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `success`: `boolean`, optional.
+				pub success: Option<bool>,
+				/// `to`: `array`, optional.
+				pub to: Vec<::serde_json::Value>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["success", "to"], &[])?;
+					Ok(Self {
+						success: object.field("success")?,
+						to: object.field("to")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "success", &self.success)?;
+					map.serialize_entry("to", &self.to)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Send {
+				const NAME: &'static str = "mail.message.send";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.message.thread`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
+		pub mod thread {
+			/// Error codes of `mail.message.thread`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `mail.message.thread`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-thread.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `subject`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub subject: Option<String>,
+				/// `from`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub from: Option<String>,
+				/// `to`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub to: Option<String>,
+				/// `cc`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub cc: Option<String>,
+				/// `date`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date: Option<String>,
+				/// `body`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub body: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						subject: object.soft("subject"),
+						from: object.soft("from"),
+						to: object.soft("to"),
+						cc: object.soft("cc"),
+						date: object.soft("date"),
+						body: object.soft("body"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
+					crate::support::opt_entry(&mut map, "from", &self.from)?;
+					crate::support::opt_entry(&mut map, "to", &self.to)?;
+					crate::support::opt_entry(&mut map, "cc", &self.cc)?;
+					crate::support::opt_entry(&mut map, "date", &self.date)?;
+					crate::support::opt_entry(&mut map, "body", &self.body)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Thread {
+				const NAME: &'static str = "mail.message.thread";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+	}
+	/// Methods under `v3::recipient`.
+	pub mod recipient {
+		/// `mail.recipient.listcontacts`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+		///
+		/// Required: none. Optional: `query`, `pagination`.
+		///
+		/// Result: `object` ([`listcontacts::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`listcontacts::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Listcontacts {
+			/// `query`: `string`, optional.
+			pub query: Option<String>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Listcontacts {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					query: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `query`.
+			pub fn query(mut self, value: impl Into<String>) -> Self {
+				self.query = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Listcontacts {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "query", &self.query)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Listcontacts {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					query: object.exact_str("query")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Listcontacts);
+		/// `mail.recipient.listemployees`: REST 3.0, scope `mail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+		///
+		/// Required: `query`. Optional: `pagination`.
+		///
+		/// Result: `object` ([`listemployees::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`listemployees::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Listemployees {
+			/// `query`: `string`, required.
+			pub query: String,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Listemployees {
+			/// The call with its required parameters: `query`.
+			pub fn new(query: impl Into<String>) -> Self {
+				Self {
+					query: query.into(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Listemployees {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("query", &self.query)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Listemployees {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					query: object.field("query")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Listemployees);
+		/// Methods under `v3::recipient::field`.
+		pub mod field {
+			/// `mail.recipient.field.get`: REST 3.0, scope `mail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `mail.recipient.field.list`: REST 3.0, scope `mail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `mail.recipient.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+			pub mod get {
+				/// Error codes of `mail.recipient.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `mail.recipient.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `mail.recipient.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "mail.recipient.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `mail.recipient.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+			pub mod list {
+				/// Error codes of `mail.recipient.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `mail.recipient.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `mail.recipient.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "mail.recipient.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `mail.recipient.listcontacts`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+		pub mod listcontacts {
+			/// Error codes of `mail.recipient.listcontacts`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items` of `mail.recipient.listcontacts`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `email`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						email: object.soft("email"),
+						name: object.soft("name"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.recipient.listcontacts`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `email`: `string`, optional.
+				pub email: Option<String>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items", "id", "email", "name"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						email: object.field("email")?,
+						name: object.field("name")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Listcontacts {
+				const NAME: &'static str = "mail.recipient.listcontacts";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `mail.recipient.listemployees`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+		pub mod listemployees {
+			/// Error codes of `mail.recipient.listemployees`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.items` of `mail.recipient.listemployees`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `email`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						email: object.soft("email"),
+						name: object.soft("name"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `mail.recipient.listemployees`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `email`: `string`, optional.
+				pub email: Option<String>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items", "id", "email", "name"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						email: object.field("email")?,
+						name: object.field("name")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Listemployees {
+				const NAME: &'static str = "mail.recipient.listemployees";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

@@ -11,145 +11,132 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
-    /// `NAME`: `string`, required.
-    pub name: ::std::string::String,
-    /// `ACTIVE`: `boolean`, optional.
-    ///
-    /// Values: `Y`, `N`.
-    pub active: ::std::option::Option<bool>,
-    /// `SERVER`: `string`, optional.
-    pub server: ::std::option::Option<::std::string::String>,
-    /// `PORT`: `integer`, optional.
-    pub port: ::std::option::Option<i64>,
-    /// `ENCRYPTION`: `boolean`, optional.
-    ///
-    /// Values: `Y`, `N`.
-    pub encryption: ::std::option::Option<bool>,
-    /// `LINK`: `string`, optional.
-    pub link: ::std::option::Option<::std::string::String>,
-    /// `ICON`: `file | integer | string`, optional.
-    pub icon: ::std::option::Option<::serde_json::Value>,
-    /// `SORT`: `integer`, optional.
-    pub sort: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `NAME`: `string`, required.
+	pub name: String,
+	/// `ACTIVE`: `boolean`, optional.
+	///
+	/// Values: `Y`, `N`.
+	pub active: Option<bool>,
+	/// `SERVER`: `string`, optional.
+	pub server: Option<String>,
+	/// `PORT`: `integer`, optional.
+	pub port: Option<i64>,
+	/// `ENCRYPTION`: `boolean`, optional.
+	///
+	/// Values: `Y`, `N`.
+	pub encryption: Option<bool>,
+	/// `LINK`: `string`, optional.
+	pub link: Option<String>,
+	/// `ICON`: `file | integer | string`, optional.
+	pub icon: Option<::serde_json::Value>,
+	/// `SORT`: `integer`, optional.
+	pub sort: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Add {
-    /// The call with its required parameters: `NAME`.
-    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            name: name.into(),
-            active: ::std::default::Default::default(),
-            server: ::std::default::Default::default(),
-            port: ::std::default::Default::default(),
-            encryption: ::std::default::Default::default(),
-            link: ::std::default::Default::default(),
-            icon: ::std::default::Default::default(),
-            sort: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `ACTIVE`.
-    pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SERVER`.
-    pub fn server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PORT`.
-    pub fn port(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.port = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENCRYPTION`.
-    pub fn encryption(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.encryption = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LINK`.
-    pub fn link(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.link = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ICON`.
-    pub fn icon(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.icon = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`.
-    pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `NAME`.
+	pub fn new(name: impl Into<String>) -> Self {
+		Self {
+			name: name.into(),
+			active: Default::default(),
+			server: Default::default(),
+			port: Default::default(),
+			encryption: Default::default(),
+			link: Default::default(),
+			icon: Default::default(),
+			sort: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `ACTIVE`.
+	pub fn active(mut self, value: impl Into<bool>) -> Self {
+		self.active = Some(value.into());
+		self
+	}
+	/// Sets `SERVER`.
+	pub fn server(mut self, value: impl Into<String>) -> Self {
+		self.server = Some(value.into());
+		self
+	}
+	/// Sets `PORT`.
+	pub fn port(mut self, value: impl Into<i64>) -> Self {
+		self.port = Some(value.into());
+		self
+	}
+	/// Sets `ENCRYPTION`.
+	pub fn encryption(mut self, value: impl Into<bool>) -> Self {
+		self.encryption = Some(value.into());
+		self
+	}
+	/// Sets `LINK`.
+	pub fn link(mut self, value: impl Into<String>) -> Self {
+		self.link = Some(value.into());
+		self
+	}
+	/// Sets `ICON`.
+	pub fn icon(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.icon = Some(value.into());
+		self
+	}
+	/// Sets `SORT`.
+	pub fn sort(mut self, value: impl Into<i64>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Add {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("NAME", &self.name)?;
-        crate::support::opt_entry(
-            &mut map,
-            "ACTIVE",
-            &self.active.map(crate::support::yes_no),
-        )?;
-        crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-        crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-        crate::support::opt_entry(
-            &mut map,
-            "ENCRYPTION",
-            &self.encryption.map(crate::support::yes_no),
-        )?;
-        crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-        crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("NAME", &self.name)?;
+		crate::support::opt_entry(
+			&mut map,
+			"ACTIVE",
+			&self.active.map(crate::support::yes_no),
+		)?;
+		crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+		crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+		crate::support::opt_entry(
+			&mut map,
+			"ENCRYPTION",
+			&self.encryption.map(crate::support::yes_no),
+		)?;
+		crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+		crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Add {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            name: object.field("NAME")?,
-            active: object.field("ACTIVE")?,
-            server: object.exact_str("SERVER")?,
-            port: object.field("PORT")?,
-            encryption: object.field("ENCRYPTION")?,
-            link: object.exact_str("LINK")?,
-            icon: object.field("ICON")?,
-            sort: object.field("SORT")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			name: object.field("NAME")?,
+			active: object.field("ACTIVE")?,
+			server: object.exact_str("SERVER")?,
+			port: object.field("PORT")?,
+			encryption: object.field("ENCRYPTION")?,
+			link: object.exact_str("LINK")?,
+			icon: object.field("ICON")?,
+			sort: object.field("SORT")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -163,54 +150,50 @@ deserialize_via_from_value!(Add);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
-    /// `ID`: `integer`, required.
-    pub id: i64,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ID`: `integer`, required.
+	pub id: i64,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Delete {
-    /// The call with its required parameters: `ID`.
-    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self {
-            id: id.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ID`.
+	pub fn new(id: impl Into<i64>) -> Self {
+		Self {
+			id: id.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Delete {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ID", &self.id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ID", &self.id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Delete {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            id: object.field("ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			id: object.field("ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
@@ -224,47 +207,41 @@ deserialize_via_from_value!(Delete);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Fields {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Fields {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Fields {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Fields {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Fields);
@@ -278,54 +255,50 @@ deserialize_via_from_value!(Fields);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Get {
-    /// `ID`: `integer`, required.
-    pub id: i64,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ID`: `integer`, required.
+	pub id: i64,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call with its required parameters: `ID`.
-    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self {
-            id: id.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ID`.
+	pub fn new(id: impl Into<i64>) -> Self {
+		Self {
+			id: id.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ID", &self.id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ID", &self.id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            id: object.field("ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			id: object.field("ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -339,47 +312,41 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct List {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl List {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for List {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for List {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
@@ -393,158 +360,142 @@ deserialize_via_from_value!(List);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
-    /// `ID`: `integer`, required.
-    pub id: i64,
-    /// `ACTIVE`: `boolean`, optional.
-    ///
-    /// Values: `Y`, `N`.
-    pub active: ::std::option::Option<bool>,
-    /// `NAME`: `string`, optional.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `SERVER`: `string`, optional.
-    pub server: ::std::option::Option<::std::string::String>,
-    /// `PORT`: `integer`, optional.
-    pub port: ::std::option::Option<i64>,
-    /// `ENCRYPTION`: `boolean`, optional.
-    ///
-    /// Values: `Y`, `N`.
-    pub encryption: ::std::option::Option<bool>,
-    /// `LINK`: `string`, optional.
-    pub link: ::std::option::Option<::std::string::String>,
-    /// `ICON`: `file | integer | string`, optional.
-    pub icon: ::std::option::Option<::serde_json::Value>,
-    /// `SORT`: `integer`, optional.
-    pub sort: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ID`: `integer`, required.
+	pub id: i64,
+	/// `ACTIVE`: `boolean`, optional.
+	///
+	/// Values: `Y`, `N`.
+	pub active: Option<bool>,
+	/// `NAME`: `string`, optional.
+	pub name: Option<String>,
+	/// `SERVER`: `string`, optional.
+	pub server: Option<String>,
+	/// `PORT`: `integer`, optional.
+	pub port: Option<i64>,
+	/// `ENCRYPTION`: `boolean`, optional.
+	///
+	/// Values: `Y`, `N`.
+	pub encryption: Option<bool>,
+	/// `LINK`: `string`, optional.
+	pub link: Option<String>,
+	/// `ICON`: `file | integer | string`, optional.
+	pub icon: Option<::serde_json::Value>,
+	/// `SORT`: `integer`, optional.
+	pub sort: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Update {
-    /// The call with its required parameters: `ID`.
-    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self {
-            id: id.into(),
-            active: ::std::default::Default::default(),
-            name: ::std::default::Default::default(),
-            server: ::std::default::Default::default(),
-            port: ::std::default::Default::default(),
-            encryption: ::std::default::Default::default(),
-            link: ::std::default::Default::default(),
-            icon: ::std::default::Default::default(),
-            sort: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `ACTIVE`.
-    pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SERVER`.
-    pub fn server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PORT`.
-    pub fn port(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.port = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENCRYPTION`.
-    pub fn encryption(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.encryption = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LINK`.
-    pub fn link(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.link = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ICON`.
-    pub fn icon(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.icon = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`.
-    pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ID`.
+	pub fn new(id: impl Into<i64>) -> Self {
+		Self {
+			id: id.into(),
+			active: Default::default(),
+			name: Default::default(),
+			server: Default::default(),
+			port: Default::default(),
+			encryption: Default::default(),
+			link: Default::default(),
+			icon: Default::default(),
+			sort: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `ACTIVE`.
+	pub fn active(mut self, value: impl Into<bool>) -> Self {
+		self.active = Some(value.into());
+		self
+	}
+	/// Sets `NAME`.
+	pub fn name(mut self, value: impl Into<String>) -> Self {
+		self.name = Some(value.into());
+		self
+	}
+	/// Sets `SERVER`.
+	pub fn server(mut self, value: impl Into<String>) -> Self {
+		self.server = Some(value.into());
+		self
+	}
+	/// Sets `PORT`.
+	pub fn port(mut self, value: impl Into<i64>) -> Self {
+		self.port = Some(value.into());
+		self
+	}
+	/// Sets `ENCRYPTION`.
+	pub fn encryption(mut self, value: impl Into<bool>) -> Self {
+		self.encryption = Some(value.into());
+		self
+	}
+	/// Sets `LINK`.
+	pub fn link(mut self, value: impl Into<String>) -> Self {
+		self.link = Some(value.into());
+		self
+	}
+	/// Sets `ICON`.
+	pub fn icon(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.icon = Some(value.into());
+		self
+	}
+	/// Sets `SORT`.
+	pub fn sort(mut self, value: impl Into<i64>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Update {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ID", &self.id)?;
-        crate::support::opt_entry(
-            &mut map,
-            "ACTIVE",
-            &self.active.map(crate::support::yes_no),
-        )?;
-        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-        crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-        crate::support::opt_entry(
-            &mut map,
-            "ENCRYPTION",
-            &self.encryption.map(crate::support::yes_no),
-        )?;
-        crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-        crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ID", &self.id)?;
+		crate::support::opt_entry(
+			&mut map,
+			"ACTIVE",
+			&self.active.map(crate::support::yes_no),
+		)?;
+		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+		crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+		crate::support::opt_entry(
+			&mut map,
+			"ENCRYPTION",
+			&self.encryption.map(crate::support::yes_no),
+		)?;
+		crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+		crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Update {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            id: object.field("ID")?,
-            active: object.field("ACTIVE")?,
-            name: object.exact_str("NAME")?,
-            server: object.exact_str("SERVER")?,
-            port: object.field("PORT")?,
-            encryption: object.field("ENCRYPTION")?,
-            link: object.exact_str("LINK")?,
-            icon: object.field("ICON")?,
-            sort: object.field("SORT")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			id: object.field("ID")?,
+			active: object.field("ACTIVE")?,
+			name: object.exact_str("NAME")?,
+			server: object.exact_str("SERVER")?,
+			port: object.field("PORT")?,
+			encryption: object.field("ENCRYPTION")?,
+			link: object.exact_str("LINK")?,
+			icon: object.field("ICON")?,
+			sort: object.field("SORT")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -552,494 +503,473 @@ deserialize_via_from_value!(Update);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-add.html>
 pub mod add {
-    /// Error codes of `mailservice.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE` (HTTP 400)
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `integer`.
-    pub type Output = ::bitrix24_runtime::lenient::Int;
-    impl ::bitrix24_runtime::Method for super::Add {
-        const NAME: &'static str = "mailservice.add";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `mailservice.add`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE` (HTTP 400)
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `integer`.
+	pub type Output = ::bitrix24_runtime::lenient::Int;
+	impl ::bitrix24_runtime::Method for super::Add {
+		const NAME: &'static str = "mailservice.add";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `mailservice.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-delete.html>
 pub mod delete {
-    /// Error codes of `mailservice.delete`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE` (HTTP 400)
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Delete {
-        const NAME: &'static str = "mailservice.delete";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `mailservice.delete`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE` (HTTP 400)
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Delete {
+		const NAME: &'static str = "mailservice.delete";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `mailservice.fields`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-fields.html>
 pub mod fields {
-    /// Error codes of `mailservice.fields`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The object `result` of `mailservice.fields`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-fields.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `<field>`: `string`, optional.
-        ///
-        /// Stands for every key matching `*`: one entry per key.
-        pub field: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                field: object.pattern("*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Fields {
-        const NAME: &'static str = "mailservice.fields";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `mailservice.fields`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The object `result` of `mailservice.fields`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-fields.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `<field>`: `string`, optional.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub field: ::std::collections::BTreeMap<String, String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				field: object.pattern("*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Fields {
+		const NAME: &'static str = "mailservice.fields";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `mailservice.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
 pub mod get {
-    /// Error codes of `mailservice.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE` (HTTP 400)
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The object `result` of `mailservice.get`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `ID`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `SITE_ID`: `string`, optional.
-        pub site_id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub active: ::std::option::Option<bool>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SERVER`: `string`, optional.
-        pub server: ::std::option::Option<::std::string::String>,
-        /// `PORT`: `integer`, optional.
-        pub port: ::std::option::Option<i64>,
-        /// `ENCRYPTION`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub encryption: ::std::option::Option<bool>,
-        /// `LINK`: `string`, optional.
-        pub link: ::std::option::Option<::std::string::String>,
-        /// `ICON`: `string`, optional.
-        pub icon: ::std::option::Option<::std::string::String>,
-        /// `SMTP_SERVER`: `string | null`, optional.
-        pub smtp_server: ::std::option::Option<::std::string::String>,
-        /// `SMTP_PORT`: `integer | null`, optional.
-        pub smtp_port: ::std::option::Option<i64>,
-        /// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub smtp_login_as_imap: ::std::option::Option<bool>,
-        /// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub smtp_password_as_imap: ::std::option::Option<bool>,
-        /// `SMTP_ENCRYPTION`: `boolean | null`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub smtp_encryption: ::std::option::Option<bool>,
-        /// `UPLOAD_OUTGOING`: `boolean | null`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub upload_outgoing: ::std::option::Option<bool>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "SITE_ID",
-                        "ACTIVE",
-                        "SORT",
-                        "NAME",
-                        "SERVER",
-                        "PORT",
-                        "ENCRYPTION",
-                        "LINK",
-                        "ICON",
-                        "SMTP_SERVER",
-                        "SMTP_PORT",
-                        "SMTP_LOGIN_AS_IMAP",
-                        "SMTP_PASSWORD_AS_IMAP",
-                        "SMTP_ENCRYPTION",
-                        "UPLOAD_OUTGOING",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                site_id: object.field("SITE_ID")?,
-                active: object.field("ACTIVE")?,
-                sort: object.field("SORT")?,
-                name: object.field("NAME")?,
-                server: object.field("SERVER")?,
-                port: object.field("PORT")?,
-                encryption: object.field("ENCRYPTION")?,
-                link: object.field("LINK")?,
-                icon: object.field("ICON")?,
-                smtp_server: object.field("SMTP_SERVER")?,
-                smtp_port: object.field("SMTP_PORT")?,
-                smtp_login_as_imap: object.field("SMTP_LOGIN_AS_IMAP")?,
-                smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
-                smtp_encryption: object.field("SMTP_ENCRYPTION")?,
-                upload_outgoing: object.field("UPLOAD_OUTGOING")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "ACTIVE",
-                &self.active.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-            crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-            crate::support::opt_entry(
-                &mut map,
-                "ENCRYPTION",
-                &self.encryption.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-            crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-            crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
-            crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
-            crate::support::opt_entry(
-                &mut map,
-                "SMTP_LOGIN_AS_IMAP",
-                &self.smtp_login_as_imap.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "SMTP_PASSWORD_AS_IMAP",
-                &self.smtp_password_as_imap.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "SMTP_ENCRYPTION",
-                &self.smtp_encryption.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "UPLOAD_OUTGOING",
-                &self.upload_outgoing.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "mailservice.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `mailservice.get`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE` (HTTP 400)
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The object `result` of `mailservice.get`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `ID`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `SITE_ID`: `string`, optional.
+		pub site_id: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `SERVER`: `string`, optional.
+		pub server: Option<String>,
+		/// `PORT`: `integer`, optional.
+		pub port: Option<i64>,
+		/// `ENCRYPTION`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub encryption: Option<bool>,
+		/// `LINK`: `string`, optional.
+		pub link: Option<String>,
+		/// `ICON`: `string`, optional.
+		pub icon: Option<String>,
+		/// `SMTP_SERVER`: `string | null`, optional.
+		pub smtp_server: Option<String>,
+		/// `SMTP_PORT`: `integer | null`, optional.
+		pub smtp_port: Option<i64>,
+		/// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_login_as_imap: Option<bool>,
+		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_password_as_imap: Option<bool>,
+		/// `SMTP_ENCRYPTION`: `boolean | null`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_encryption: Option<bool>,
+		/// `UPLOAD_OUTGOING`: `boolean | null`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub upload_outgoing: Option<bool>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"ID",
+						"SITE_ID",
+						"ACTIVE",
+						"SORT",
+						"NAME",
+						"SERVER",
+						"PORT",
+						"ENCRYPTION",
+						"LINK",
+						"ICON",
+						"SMTP_SERVER",
+						"SMTP_PORT",
+						"SMTP_LOGIN_AS_IMAP",
+						"SMTP_PASSWORD_AS_IMAP",
+						"SMTP_ENCRYPTION",
+						"UPLOAD_OUTGOING",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				site_id: object.field("SITE_ID")?,
+				active: object.field("ACTIVE")?,
+				sort: object.field("SORT")?,
+				name: object.field("NAME")?,
+				server: object.field("SERVER")?,
+				port: object.field("PORT")?,
+				encryption: object.field("ENCRYPTION")?,
+				link: object.field("LINK")?,
+				icon: object.field("ICON")?,
+				smtp_server: object.field("SMTP_SERVER")?,
+				smtp_port: object.field("SMTP_PORT")?,
+				smtp_login_as_imap: object.field("SMTP_LOGIN_AS_IMAP")?,
+				smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
+				smtp_encryption: object.field("SMTP_ENCRYPTION")?,
+				upload_outgoing: object.field("UPLOAD_OUTGOING")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"ACTIVE",
+				&self.active.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+			crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+			crate::support::opt_entry(
+				&mut map,
+				"ENCRYPTION",
+				&self.encryption.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+			crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+			crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
+			crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SMTP_LOGIN_AS_IMAP",
+				&self.smtp_login_as_imap.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SMTP_PASSWORD_AS_IMAP",
+				&self.smtp_password_as_imap.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SMTP_ENCRYPTION",
+				&self.smtp_encryption.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UPLOAD_OUTGOING",
+				&self.upload_outgoing.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "mailservice.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `mailservice.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
 pub mod list {
-    /// Error codes of `mailservice.list`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE` (HTTP 400)
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The object `result` of `mailservice.list`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Item {
-        /// `ID`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `SITE_ID`: `string`, optional.
-        pub site_id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub active: ::std::option::Option<bool>,
-        /// `SORT`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `SERVER`: `string`, optional.
-        pub server: ::std::option::Option<::std::string::String>,
-        /// `PORT`: `integer`, optional.
-        pub port: ::std::option::Option<i64>,
-        /// `ENCRYPTION`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub encryption: ::std::option::Option<bool>,
-        /// `LINK`: `string`, optional.
-        pub link: ::std::option::Option<::std::string::String>,
-        /// `ICON`: `string`, optional.
-        pub icon: ::std::option::Option<::std::string::String>,
-        /// `SMTP_SERVER`: `string | null`, optional.
-        pub smtp_server: ::std::option::Option<::std::string::String>,
-        /// `SMTP_PORT`: `integer | null`, optional.
-        pub smtp_port: ::std::option::Option<i64>,
-        /// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub smtp_login_as_imap: ::std::option::Option<bool>,
-        /// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub smtp_password_as_imap: ::std::option::Option<bool>,
-        /// `SMTP_ENCRYPTION`: `boolean | null`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub smtp_encryption: ::std::option::Option<bool>,
-        /// `UPLOAD_OUTGOING`: `boolean | null`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub upload_outgoing: ::std::option::Option<bool>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Item {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "SITE_ID",
-                        "ACTIVE",
-                        "SORT",
-                        "NAME",
-                        "SERVER",
-                        "PORT",
-                        "ENCRYPTION",
-                        "LINK",
-                        "ICON",
-                        "SMTP_SERVER",
-                        "SMTP_PORT",
-                        "SMTP_LOGIN_AS_IMAP",
-                        "SMTP_PASSWORD_AS_IMAP",
-                        "SMTP_ENCRYPTION",
-                        "UPLOAD_OUTGOING",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                site_id: object.field("SITE_ID")?,
-                active: object.field("ACTIVE")?,
-                sort: object.field("SORT")?,
-                name: object.field("NAME")?,
-                server: object.field("SERVER")?,
-                port: object.field("PORT")?,
-                encryption: object.field("ENCRYPTION")?,
-                link: object.field("LINK")?,
-                icon: object.field("ICON")?,
-                smtp_server: object.field("SMTP_SERVER")?,
-                smtp_port: object.field("SMTP_PORT")?,
-                smtp_login_as_imap: object.field("SMTP_LOGIN_AS_IMAP")?,
-                smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
-                smtp_encryption: object.field("SMTP_ENCRYPTION")?,
-                upload_outgoing: object.field("UPLOAD_OUTGOING")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Item {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "ACTIVE",
-                &self.active.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-            crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-            crate::support::opt_entry(
-                &mut map,
-                "ENCRYPTION",
-                &self.encryption.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-            crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-            crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
-            crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
-            crate::support::opt_entry(
-                &mut map,
-                "SMTP_LOGIN_AS_IMAP",
-                &self.smtp_login_as_imap.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "SMTP_PASSWORD_AS_IMAP",
-                &self.smtp_password_as_imap.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "SMTP_ENCRYPTION",
-                &self.smtp_encryption.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "UPLOAD_OUTGOING",
-                &self.upload_outgoing.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The `result` of the call: `object[]`.
-    pub type Output = crate::List<Item>;
-    impl ::bitrix24_runtime::Method for super::List {
-        const NAME: &'static str = "mailservice.list";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Item);
+	/// Error codes of `mailservice.list`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE` (HTTP 400)
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The object `result` of `mailservice.list`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Item {
+		/// `ID`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `SITE_ID`: `string`, optional.
+		pub site_id: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SORT`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `SERVER`: `string`, optional.
+		pub server: Option<String>,
+		/// `PORT`: `integer`, optional.
+		pub port: Option<i64>,
+		/// `ENCRYPTION`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub encryption: Option<bool>,
+		/// `LINK`: `string`, optional.
+		pub link: Option<String>,
+		/// `ICON`: `string`, optional.
+		pub icon: Option<String>,
+		/// `SMTP_SERVER`: `string | null`, optional.
+		pub smtp_server: Option<String>,
+		/// `SMTP_PORT`: `integer | null`, optional.
+		pub smtp_port: Option<i64>,
+		/// `SMTP_LOGIN_AS_IMAP`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_login_as_imap: Option<bool>,
+		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_password_as_imap: Option<bool>,
+		/// `SMTP_ENCRYPTION`: `boolean | null`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_encryption: Option<bool>,
+		/// `UPLOAD_OUTGOING`: `boolean | null`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub upload_outgoing: Option<bool>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Item {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"ID",
+						"SITE_ID",
+						"ACTIVE",
+						"SORT",
+						"NAME",
+						"SERVER",
+						"PORT",
+						"ENCRYPTION",
+						"LINK",
+						"ICON",
+						"SMTP_SERVER",
+						"SMTP_PORT",
+						"SMTP_LOGIN_AS_IMAP",
+						"SMTP_PASSWORD_AS_IMAP",
+						"SMTP_ENCRYPTION",
+						"UPLOAD_OUTGOING",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				site_id: object.field("SITE_ID")?,
+				active: object.field("ACTIVE")?,
+				sort: object.field("SORT")?,
+				name: object.field("NAME")?,
+				server: object.field("SERVER")?,
+				port: object.field("PORT")?,
+				encryption: object.field("ENCRYPTION")?,
+				link: object.field("LINK")?,
+				icon: object.field("ICON")?,
+				smtp_server: object.field("SMTP_SERVER")?,
+				smtp_port: object.field("SMTP_PORT")?,
+				smtp_login_as_imap: object.field("SMTP_LOGIN_AS_IMAP")?,
+				smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
+				smtp_encryption: object.field("SMTP_ENCRYPTION")?,
+				upload_outgoing: object.field("UPLOAD_OUTGOING")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Item {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"ACTIVE",
+				&self.active.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+			crate::support::opt_entry(&mut map, "PORT", &self.port)?;
+			crate::support::opt_entry(
+				&mut map,
+				"ENCRYPTION",
+				&self.encryption.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "LINK", &self.link)?;
+			crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
+			crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
+			crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SMTP_LOGIN_AS_IMAP",
+				&self.smtp_login_as_imap.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SMTP_PASSWORD_AS_IMAP",
+				&self.smtp_password_as_imap.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SMTP_ENCRYPTION",
+				&self.smtp_encryption.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UPLOAD_OUTGOING",
+				&self.upload_outgoing.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The `result` of the call: `object[]`.
+	pub type Output = crate::List<Item>;
+	impl ::bitrix24_runtime::Method for super::List {
+		const NAME: &'static str = "mailservice.list";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Item);
 }
 /// Types of `mailservice.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-update.html>
 pub mod update {
-    /// Error codes of `mailservice.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE` (HTTP 400)
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Update {
-        const NAME: &'static str = "mailservice.update";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `mailservice.update`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE` (HTTP 400)
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Update {
+		const NAME: &'static str = "mailservice.update";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }

@@ -3,1588 +3,1470 @@
 //! Methods of the scope folder `main` (5 methods); cargo feature `main_scope`.
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::eventlog`.
-    pub mod eventlog {
-        /// `main.eventlog.get`: REST 3.0, scope `main`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-        ///
-        /// Required: `id`. Optional: `select`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `main.eventlog.list`: REST 3.0, scope `main`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
-        ///
-        /// Required: none. Optional: `select`, `filter`, `order`, `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `filter`: `any`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
-            /// `order`: `object`, optional.
-            ///
-            /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<list::Order>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    select: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `filter`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `order`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "order", &self.order)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    select: object.field("select")?,
-                    filter: object.field("filter")?,
-                    order: object.field("order")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `main.eventlog.tail`: REST 3.0, scope `main`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
-        ///
-        /// Required: none. Optional: `select`, `filter`, `cursor`.
-        ///
-        /// Result: `object` ([`tail::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`tail::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Tail {
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<tail::Filter>,
-            /// `cursor`: `object`, optional.
-            pub cursor: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Tail {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    select: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    cursor: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `filter`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<tail::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `cursor`.
-            pub fn cursor(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.cursor = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Tail {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "cursor", &self.cursor)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Tail {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    select: object.field("select")?,
-                    filter: object.field("filter")?,
-                    cursor: object.field("cursor")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Tail);
-        /// Methods under `v3::eventlog::field`.
-        pub mod field {
-            /// `main.eventlog.field.get`: REST 3.0, scope `main`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `main.eventlog.field.list`: REST 3.0, scope `main`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `main.eventlog.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
-            pub mod get {
-                /// Error codes of `main.eventlog.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `main.eventlog.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// `requiredGroups`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required_groups: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `editable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub element_type: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            description: object.soft("description"),
-                            validation_rules: object.soft("validationRules"),
-                            required_groups: object.soft("requiredGroups"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            editable: object.soft("editable"),
-                            multiple: object.soft("multiple"),
-                            element_type: object.soft("elementType"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "description",
-                            &self.description,
-                        )?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `main.eventlog.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "main.eventlog.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `main.eventlog.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
-            pub mod list {
-                /// Error codes of `main.eventlog.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `main.eventlog.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            description: object.soft("description"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            multiple: object.soft("multiple"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        map.serialize_entry("description", &self.description)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `main.eventlog.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "main.eventlog.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `main.eventlog.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-        pub mod get {
-            /// Error codes of `main.eventlog.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item` of `main.eventlog.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `timestampX`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub timestamp_x: ::std::option::Option<::std::string::String>,
-                /// `severity`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub severity: ::std::option::Option<::std::string::String>,
-                /// `auditTypeId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub audit_type_id: ::std::option::Option<::std::string::String>,
-                /// `moduleId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub module_id: ::std::option::Option<::std::string::String>,
-                /// `itemId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub item_id: ::std::option::Option<::std::string::String>,
-                /// `remoteAddr`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub remote_addr: ::std::option::Option<::std::string::String>,
-                /// `userAgent`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_agent: ::std::option::Option<::std::string::String>,
-                /// `requestUri`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub request_uri: ::std::option::Option<::std::string::String>,
-                /// `siteId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `userId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<i64>,
-                /// `guestId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub guest_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        timestamp_x: object.soft("timestampX"),
-                        severity: object.soft("severity"),
-                        audit_type_id: object.soft("auditTypeId"),
-                        module_id: object.soft("moduleId"),
-                        item_id: object.soft("itemId"),
-                        remote_addr: object.soft("remoteAddr"),
-                        user_agent: object.soft("userAgent"),
-                        request_uri: object.soft("requestUri"),
-                        site_id: object.soft("siteId"),
-                        user_id: object.soft("userId"),
-                        guest_id: object.soft("guestId"),
-                        description: object.soft("description"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "auditTypeId",
-                        &self.audit_type_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "remoteAddr",
-                        &self.remote_addr,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requestUri",
-                        &self.request_uri,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `main.eventlog.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `severity`: `string`, optional.
-                pub severity: ::std::option::Option<::std::string::String>,
-                /// `auditTypeId`: `string`, optional.
-                pub audit_type_id: ::std::option::Option<::std::string::String>,
-                /// `moduleId`: `string`, optional.
-                pub module_id: ::std::option::Option<::std::string::String>,
-                /// `itemId`: `string`, optional.
-                pub item_id: ::std::option::Option<::std::string::String>,
-                /// `remoteAddr`: `string`, optional.
-                pub remote_addr: ::std::option::Option<::std::string::String>,
-                /// `userAgent`: `string`, optional.
-                pub user_agent: ::std::option::Option<::std::string::String>,
-                /// `requestUri`: `string`, optional.
-                pub request_uri: ::std::option::Option<::std::string::String>,
-                /// `siteId`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `guestId`: `integer`, optional.
-                pub guest_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "timestampX",
-                                "severity",
-                                "auditTypeId",
-                                "moduleId",
-                                "itemId",
-                                "remoteAddr",
-                                "userAgent",
-                                "requestUri",
-                                "siteId",
-                                "userId",
-                                "guestId",
-                                "description",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        timestamp_x: object.field("timestampX")?,
-                        severity: object.field("severity")?,
-                        audit_type_id: object.field("auditTypeId")?,
-                        module_id: object.field("moduleId")?,
-                        item_id: object.field("itemId")?,
-                        remote_addr: object.field("remoteAddr")?,
-                        user_agent: object.field("userAgent")?,
-                        request_uri: object.field("requestUri")?,
-                        site_id: object.field("siteId")?,
-                        user_id: object.field("userId")?,
-                        guest_id: object.field("guestId")?,
-                        description: object.field("description")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "auditTypeId",
-                        &self.audit_type_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "remoteAddr",
-                        &self.remote_addr,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requestUri",
-                        &self.request_uri,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "main.eventlog.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `main.eventlog.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
-        pub mod list {
-            /// Error codes of `main.eventlog.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.order` of `main.eventlog.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `<field>`: `string`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// The object `result` of `main.eventlog.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `severity`: `string`, optional.
-                pub severity: ::std::option::Option<::std::string::String>,
-                /// `auditTypeId`: `string`, optional.
-                pub audit_type_id: ::std::option::Option<::std::string::String>,
-                /// `moduleId`: `string`, optional.
-                pub module_id: ::std::option::Option<::std::string::String>,
-                /// `itemId`: `string`, optional.
-                pub item_id: ::std::option::Option<::std::string::String>,
-                /// `remoteAddr`: `string`, optional.
-                pub remote_addr: ::std::option::Option<::std::string::String>,
-                /// `userAgent`: `string`, optional.
-                pub user_agent: ::std::option::Option<::std::string::String>,
-                /// `requestUri`: `string`, optional.
-                pub request_uri: ::std::option::Option<::std::string::String>,
-                /// `siteId`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `guestId`: `integer`, optional.
-                pub guest_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "items",
-                                "id",
-                                "timestampX",
-                                "severity",
-                                "auditTypeId",
-                                "moduleId",
-                                "itemId",
-                                "remoteAddr",
-                                "userAgent",
-                                "requestUri",
-                                "siteId",
-                                "userId",
-                                "guestId",
-                                "description",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        timestamp_x: object.field("timestampX")?,
-                        severity: object.field("severity")?,
-                        audit_type_id: object.field("auditTypeId")?,
-                        module_id: object.field("moduleId")?,
-                        item_id: object.field("itemId")?,
-                        remote_addr: object.field("remoteAddr")?,
-                        user_agent: object.field("userAgent")?,
-                        request_uri: object.field("requestUri")?,
-                        site_id: object.field("siteId")?,
-                        user_id: object.field("userId")?,
-                        guest_id: object.field("guestId")?,
-                        description: object.field("description")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "auditTypeId",
-                        &self.audit_type_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "remoteAddr",
-                        &self.remote_addr,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requestUri",
-                        &self.request_uri,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "main.eventlog.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `main.eventlog.tail`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
-        pub mod tail {
-            /// Error codes of `main.eventlog.tail`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
-                BitrixRestV3ExceptionInvalidfilterexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionInvalidfilterexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.filter` of `main.eventlog.tail`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `<field>`: `any`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// The object `result` of `main.eventlog.tail`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `array`, optional.
-                pub items: ::std::vec::Vec<::serde_json::Value>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `timestampX`: `datetime`, optional.
-                pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `severity`: `string`, optional.
-                pub severity: ::std::option::Option<::std::string::String>,
-                /// `auditTypeId`: `string`, optional.
-                pub audit_type_id: ::std::option::Option<::std::string::String>,
-                /// `moduleId`: `string`, optional.
-                pub module_id: ::std::option::Option<::std::string::String>,
-                /// `itemId`: `string`, optional.
-                pub item_id: ::std::option::Option<::std::string::String>,
-                /// `remoteAddr`: `string`, optional.
-                pub remote_addr: ::std::option::Option<::std::string::String>,
-                /// `userAgent`: `string`, optional.
-                pub user_agent: ::std::option::Option<::std::string::String>,
-                /// `requestUri`: `string`, optional.
-                pub request_uri: ::std::option::Option<::std::string::String>,
-                /// `siteId`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `userId`: `integer`, optional.
-                pub user_id: ::std::option::Option<i64>,
-                /// `guestId`: `integer`, optional.
-                pub guest_id: ::std::option::Option<i64>,
-                /// `description`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "items",
-                                "id",
-                                "timestampX",
-                                "severity",
-                                "auditTypeId",
-                                "moduleId",
-                                "itemId",
-                                "remoteAddr",
-                                "userAgent",
-                                "requestUri",
-                                "siteId",
-                                "userId",
-                                "guestId",
-                                "description",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        timestamp_x: object.field("timestampX")?,
-                        severity: object.field("severity")?,
-                        audit_type_id: object.field("auditTypeId")?,
-                        module_id: object.field("moduleId")?,
-                        item_id: object.field("itemId")?,
-                        remote_addr: object.field("remoteAddr")?,
-                        user_agent: object.field("userAgent")?,
-                        request_uri: object.field("requestUri")?,
-                        site_id: object.field("siteId")?,
-                        user_id: object.field("userId")?,
-                        guest_id: object.field("guestId")?,
-                        description: object.field("description")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timestampX",
-                        &self.timestamp_x,
-                    )?;
-                    crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "auditTypeId",
-                        &self.audit_type_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-                    crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "remoteAddr",
-                        &self.remote_addr,
-                    )?;
-                    crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requestUri",
-                        &self.request_uri,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Tail {
-                const NAME: &'static str = "main.eventlog.tail";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `v3::eventlog`.
+	pub mod eventlog {
+		/// `main.eventlog.get`: REST 3.0, scope `main`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+		///
+		/// Required: `id`. Optional: `select`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `main.eventlog.list`: REST 3.0, scope `main`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+		///
+		/// Required: none. Optional: `select`, `filter`, `order`, `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `filter`: `any`, optional.
+			pub filter: Option<::serde_json::Value>,
+			/// `order`: `object`, optional.
+			///
+			/// Values: `ASC`, `DESC`.
+			pub order: Option<list::Order>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					select: Default::default(),
+					filter: Default::default(),
+					order: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `filter`.
+			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `order`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "order", &self.order)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					select: object.field("select")?,
+					filter: object.field("filter")?,
+					order: object.field("order")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `main.eventlog.tail`: REST 3.0, scope `main`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+		///
+		/// Required: none. Optional: `select`, `filter`, `cursor`.
+		///
+		/// Result: `object` ([`tail::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`tail::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Tail {
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `filter`: `object`, optional.
+			pub filter: Option<tail::Filter>,
+			/// `cursor`: `object`, optional.
+			pub cursor: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Tail {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					select: Default::default(),
+					filter: Default::default(),
+					cursor: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `filter`.
+			pub fn filter(mut self, value: impl Into<tail::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `cursor`.
+			pub fn cursor(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.cursor = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Tail {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "cursor", &self.cursor)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Tail {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					select: object.field("select")?,
+					filter: object.field("filter")?,
+					cursor: object.field("cursor")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Tail);
+		/// Methods under `v3::eventlog::field`.
+		pub mod field {
+			/// `main.eventlog.field.get`: REST 3.0, scope `main`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `main.eventlog.field.list`: REST 3.0, scope `main`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `main.eventlog.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+			pub mod get {
+				/// Error codes of `main.eventlog.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `main.eventlog.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `description`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: Option<String>,
+					/// `validationRules`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub validation_rules: Vec<::serde_json::Value>,
+					/// `requiredGroups`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required_groups: ::serde_json::Value,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// `editable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub editable: Option<bool>,
+					/// `multiple`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<bool>,
+					/// `elementType`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub element_type: ::serde_json::Value,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							description: object.soft("description"),
+							validation_rules: object.soft("validationRules"),
+							required_groups: object.soft("requiredGroups"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							editable: object.soft("editable"),
+							multiple: object.soft("multiple"),
+							element_type: object.soft("elementType"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"description",
+							&self.description,
+						)?;
+						map.serialize_entry("validationRules", &self.validation_rules)?;
+						map.serialize_entry("requiredGroups", &self.required_groups)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+						map.serialize_entry("elementType", &self.element_type)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `main.eventlog.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "main.eventlog.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `main.eventlog.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+			pub mod list {
+				/// Error codes of `main.eventlog.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `main.eventlog.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `description`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: ::serde_json::Value,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// `multiple`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							description: object.soft("description"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							multiple: object.soft("multiple"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						map.serialize_entry("description", &self.description)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `main.eventlog.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "main.eventlog.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `main.eventlog.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+		pub mod get {
+			/// Error codes of `main.eventlog.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item` of `main.eventlog.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `timestampX`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub timestamp_x: Option<String>,
+				/// `severity`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub severity: Option<String>,
+				/// `auditTypeId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub audit_type_id: Option<String>,
+				/// `moduleId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub module_id: Option<String>,
+				/// `itemId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub item_id: Option<String>,
+				/// `remoteAddr`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub remote_addr: Option<String>,
+				/// `userAgent`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_agent: Option<String>,
+				/// `requestUri`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub request_uri: Option<String>,
+				/// `siteId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub site_id: Option<String>,
+				/// `userId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<i64>,
+				/// `guestId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub guest_id: Option<i64>,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						timestamp_x: object.soft("timestampX"),
+						severity: object.soft("severity"),
+						audit_type_id: object.soft("auditTypeId"),
+						module_id: object.soft("moduleId"),
+						item_id: object.soft("itemId"),
+						remote_addr: object.soft("remoteAddr"),
+						user_agent: object.soft("userAgent"),
+						request_uri: object.soft("requestUri"),
+						site_id: object.soft("siteId"),
+						user_id: object.soft("userId"),
+						guest_id: object.soft("guestId"),
+						description: object.soft("description"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timestampX",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"auditTypeId",
+						&self.audit_type_id,
+					)?;
+					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"remoteAddr",
+						&self.remote_addr,
+					)?;
+					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requestUri",
+						&self.request_uri,
+					)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `main.eventlog.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `timestampX`: `datetime`, optional.
+				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+				/// `severity`: `string`, optional.
+				pub severity: Option<String>,
+				/// `auditTypeId`: `string`, optional.
+				pub audit_type_id: Option<String>,
+				/// `moduleId`: `string`, optional.
+				pub module_id: Option<String>,
+				/// `itemId`: `string`, optional.
+				pub item_id: Option<String>,
+				/// `remoteAddr`: `string`, optional.
+				pub remote_addr: Option<String>,
+				/// `userAgent`: `string`, optional.
+				pub user_agent: Option<String>,
+				/// `requestUri`: `string`, optional.
+				pub request_uri: Option<String>,
+				/// `siteId`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `guestId`: `integer`, optional.
+				pub guest_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"timestampX",
+								"severity",
+								"auditTypeId",
+								"moduleId",
+								"itemId",
+								"remoteAddr",
+								"userAgent",
+								"requestUri",
+								"siteId",
+								"userId",
+								"guestId",
+								"description",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						timestamp_x: object.field("timestampX")?,
+						severity: object.field("severity")?,
+						audit_type_id: object.field("auditTypeId")?,
+						module_id: object.field("moduleId")?,
+						item_id: object.field("itemId")?,
+						remote_addr: object.field("remoteAddr")?,
+						user_agent: object.field("userAgent")?,
+						request_uri: object.field("requestUri")?,
+						site_id: object.field("siteId")?,
+						user_id: object.field("userId")?,
+						guest_id: object.field("guestId")?,
+						description: object.field("description")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timestampX",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"auditTypeId",
+						&self.audit_type_id,
+					)?;
+					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"remoteAddr",
+						&self.remote_addr,
+					)?;
+					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requestUri",
+						&self.request_uri,
+					)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "main.eventlog.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `main.eventlog.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+		pub mod list {
+			/// Error codes of `main.eventlog.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.order` of `main.eventlog.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `<field>`: `string`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						field: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds an entry for `<field>` under `key`.
+				pub fn field(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<String>,
+				) -> Self {
+					self.field.insert(key.into(), value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.field)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// The object `result` of `main.eventlog.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `array`, optional.
+				pub items: Vec<::serde_json::Value>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `timestampX`: `datetime`, optional.
+				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+				/// `severity`: `string`, optional.
+				pub severity: Option<String>,
+				/// `auditTypeId`: `string`, optional.
+				pub audit_type_id: Option<String>,
+				/// `moduleId`: `string`, optional.
+				pub module_id: Option<String>,
+				/// `itemId`: `string`, optional.
+				pub item_id: Option<String>,
+				/// `remoteAddr`: `string`, optional.
+				pub remote_addr: Option<String>,
+				/// `userAgent`: `string`, optional.
+				pub user_agent: Option<String>,
+				/// `requestUri`: `string`, optional.
+				pub request_uri: Option<String>,
+				/// `siteId`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `guestId`: `integer`, optional.
+				pub guest_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"items",
+								"id",
+								"timestampX",
+								"severity",
+								"auditTypeId",
+								"moduleId",
+								"itemId",
+								"remoteAddr",
+								"userAgent",
+								"requestUri",
+								"siteId",
+								"userId",
+								"guestId",
+								"description",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						timestamp_x: object.field("timestampX")?,
+						severity: object.field("severity")?,
+						audit_type_id: object.field("auditTypeId")?,
+						module_id: object.field("moduleId")?,
+						item_id: object.field("itemId")?,
+						remote_addr: object.field("remoteAddr")?,
+						user_agent: object.field("userAgent")?,
+						request_uri: object.field("requestUri")?,
+						site_id: object.field("siteId")?,
+						user_id: object.field("userId")?,
+						guest_id: object.field("guestId")?,
+						description: object.field("description")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timestampX",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"auditTypeId",
+						&self.audit_type_id,
+					)?;
+					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"remoteAddr",
+						&self.remote_addr,
+					)?;
+					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requestUri",
+						&self.request_uri,
+					)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "main.eventlog.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `main.eventlog.tail`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+		pub mod tail {
+			/// Error codes of `main.eventlog.tail`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
+				BitrixRestV3ExceptionInvalidfilterexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionInvalidfilterexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.filter` of `main.eventlog.tail`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `<field>`: `any`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						field: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds an entry for `<field>` under `key`.
+				pub fn field(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.field.insert(key.into(), value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.field)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// The object `result` of `main.eventlog.tail`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `array`, optional.
+				pub items: Vec<::serde_json::Value>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `timestampX`: `datetime`, optional.
+				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+				/// `severity`: `string`, optional.
+				pub severity: Option<String>,
+				/// `auditTypeId`: `string`, optional.
+				pub audit_type_id: Option<String>,
+				/// `moduleId`: `string`, optional.
+				pub module_id: Option<String>,
+				/// `itemId`: `string`, optional.
+				pub item_id: Option<String>,
+				/// `remoteAddr`: `string`, optional.
+				pub remote_addr: Option<String>,
+				/// `userAgent`: `string`, optional.
+				pub user_agent: Option<String>,
+				/// `requestUri`: `string`, optional.
+				pub request_uri: Option<String>,
+				/// `siteId`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `userId`: `integer`, optional.
+				pub user_id: Option<i64>,
+				/// `guestId`: `integer`, optional.
+				pub guest_id: Option<i64>,
+				/// `description`: `string`, optional.
+				pub description: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"items",
+								"id",
+								"timestampX",
+								"severity",
+								"auditTypeId",
+								"moduleId",
+								"itemId",
+								"remoteAddr",
+								"userAgent",
+								"requestUri",
+								"siteId",
+								"userId",
+								"guestId",
+								"description",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						timestamp_x: object.field("timestampX")?,
+						severity: object.field("severity")?,
+						audit_type_id: object.field("auditTypeId")?,
+						module_id: object.field("moduleId")?,
+						item_id: object.field("itemId")?,
+						remote_addr: object.field("remoteAddr")?,
+						user_agent: object.field("userAgent")?,
+						request_uri: object.field("requestUri")?,
+						site_id: object.field("siteId")?,
+						user_id: object.field("userId")?,
+						guest_id: object.field("guestId")?,
+						description: object.field("description")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timestampX",
+						&self.timestamp_x,
+					)?;
+					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
+					crate::support::opt_entry(
+						&mut map,
+						"auditTypeId",
+						&self.audit_type_id,
+					)?;
+					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
+					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"remoteAddr",
+						&self.remote_addr,
+					)?;
+					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requestUri",
+						&self.request_uri,
+					)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Tail {
+				const NAME: &'static str = "main.eventlog.tail";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

@@ -3,600 +3,553 @@
 //! Methods of the scope folder `messageservice` (5 methods); cargo feature `messageservice`.
 /// Methods under `message`.
 pub mod message {
-    /// Methods under `message::status`.
-    pub mod status {
-        /// `messageservice.message.status.update`: REST 2, scope `messageservice`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
-        ///
-        /// Required: `CODE`, `MESSAGE_ID`, `STATUS`. Optional: none.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_SENDER_VALIDATION_FAILURE`, `ERROR_MESSAGE_NOT_FOUND`, `ERROR_MESSAGE_STATUS_INCORRECT`, `ACCESS_DENIED` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `CODE`: `string`, required.
-            pub code: ::std::string::String,
-            /// `MESSAGE_ID`: `string`, required.
-            pub message_id: ::std::string::String,
-            /// `STATUS`: `string`, required.
-            ///
-            /// Values: `queued`, `sent`, `delivered`, `undelivered`, `failed`.
-            pub status: update::Status,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `CODE`, `MESSAGE_ID`, `STATUS`.
-            pub fn new(
-                code: impl ::std::convert::Into<::std::string::String>,
-                message_id: impl ::std::convert::Into<::std::string::String>,
-                status: impl ::std::convert::Into<update::Status>,
-            ) -> Self {
-                Self {
-                    code: code.into(),
-                    message_id: message_id.into(),
-                    status: status.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("CODE", &self.code)?;
-                map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-                map.serialize_entry("STATUS", &self.status)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    code: object.field("CODE")?,
-                    message_id: object.field("MESSAGE_ID")?,
-                    status: object.field("STATUS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `messageservice.message.status.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
-        pub mod update {
-            /// Error codes of `messageservice.message.status.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_SENDER_VALIDATION_FAILURE`
-                ErrorSenderValidationFailure,
-                /// `ERROR_MESSAGE_NOT_FOUND`
-                ErrorMessageNotFound,
-                /// `ERROR_MESSAGE_STATUS_INCORRECT`
-                ErrorMessageStatusIncorrect,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorSenderValidationFailure = "ERROR_SENDER_VALIDATION_FAILURE",
-                ErrorMessageNotFound = "ERROR_MESSAGE_NOT_FOUND",
-                ErrorMessageStatusIncorrect = "ERROR_MESSAGE_STATUS_INCORRECT",
-                AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.STATUS` in `messageservice.message.status.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Status {
-                /// `queued`
-                Queued,
-                /// `sent`
-                Sent,
-                /// `delivered`
-                Delivered,
-                /// `undelivered`
-                Undelivered,
-                /// `failed`
-                Failed,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Status { Queued = "queued", Sent = "sent", Delivered = "delivered",
-                Undelivered = "undelivered", Failed = "failed" }
-            );
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "messageservice.message.status.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `message::status`.
+	pub mod status {
+		/// `messageservice.message.status.update`: REST 2, scope `messageservice`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
+		///
+		/// Required: `CODE`, `MESSAGE_ID`, `STATUS`. Optional: none.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_SENDER_VALIDATION_FAILURE`, `ERROR_MESSAGE_NOT_FOUND`, `ERROR_MESSAGE_STATUS_INCORRECT`, `ACCESS_DENIED` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `CODE`: `string`, required.
+			pub code: String,
+			/// `MESSAGE_ID`: `string`, required.
+			pub message_id: String,
+			/// `STATUS`: `string`, required.
+			///
+			/// Values: `queued`, `sent`, `delivered`, `undelivered`, `failed`.
+			pub status: update::Status,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `CODE`, `MESSAGE_ID`, `STATUS`.
+			pub fn new(
+				code: impl Into<String>,
+				message_id: impl Into<String>,
+				status: impl Into<update::Status>,
+			) -> Self {
+				Self {
+					code: code.into(),
+					message_id: message_id.into(),
+					status: status.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("CODE", &self.code)?;
+				map.serialize_entry("MESSAGE_ID", &self.message_id)?;
+				map.serialize_entry("STATUS", &self.status)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					code: object.field("CODE")?,
+					message_id: object.field("MESSAGE_ID")?,
+					status: object.field("STATUS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `messageservice.message.status.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-message-status-update.html>
+		pub mod update {
+			/// Error codes of `messageservice.message.status.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_SENDER_VALIDATION_FAILURE`
+				ErrorSenderValidationFailure,
+				/// `ERROR_MESSAGE_NOT_FOUND`
+				ErrorMessageNotFound,
+				/// `ERROR_MESSAGE_STATUS_INCORRECT`
+				ErrorMessageStatusIncorrect,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorSenderValidationFailure = "ERROR_SENDER_VALIDATION_FAILURE",
+				ErrorMessageNotFound = "ERROR_MESSAGE_NOT_FOUND",
+				ErrorMessageStatusIncorrect = "ERROR_MESSAGE_STATUS_INCORRECT",
+				AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.STATUS` in `messageservice.message.status.update`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Status {
+				/// `queued`
+				Queued,
+				/// `sent`
+				Sent,
+				/// `delivered`
+				Delivered,
+				/// `undelivered`
+				Undelivered,
+				/// `failed`
+				Failed,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Status { Queued = "queued", Sent = "sent", Delivered = "delivered",
+				Undelivered = "undelivered", Failed = "failed" }
+			);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "messageservice.message.status.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }
 /// Methods under `sender`.
 pub mod sender {
-    /// `messageservice.sender.add`: REST 2, scope `messageservice`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
-    ///
-    /// Required: `CODE`, `TYPE`, `HANDLER`, `NAME`. Optional: `DESCRIPTION`.
-    ///
-    /// Result: `boolean` ([`add::Output`]). Errors: `ERROR_SENDER_VALIDATION_FAILURE`, `ERROR_SENDER_ALREADY_INSTALLED`, `ERROR_SENDER_ADD_FAILURE`, `ACCESS_DENIED` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// `TYPE`: `string`, required.
-        pub type_: ::std::string::String,
-        /// `HANDLER`: `string`, required.
-        pub handler: ::std::string::String,
-        /// `NAME`: `string | object`, required.
-        pub name: ::serde_json::Value,
-        /// `DESCRIPTION`: `string | object`, optional.
-        pub description: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `CODE`, `TYPE`, `HANDLER`, `NAME`.
-        pub fn new(
-            code: impl ::std::convert::Into<::std::string::String>,
-            type_: impl ::std::convert::Into<::std::string::String>,
-            handler: impl ::std::convert::Into<::std::string::String>,
-            name: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                code: code.into(),
-                type_: type_.into(),
-                handler: handler.into(),
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            map.serialize_entry("TYPE", &self.type_)?;
-            map.serialize_entry("HANDLER", &self.handler)?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                type_: object.field("TYPE")?,
-                handler: object.field("HANDLER")?,
-                name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `messageservice.sender.delete`: REST 2, scope `messageservice`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
-    ///
-    /// Required: `CODE`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_SENDER_VALIDATION_FAILURE`, `ERROR_SENDER_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `CODE`.
-        pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                code: code.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `messageservice.sender.list`: REST 2, scope `messageservice`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `messageservice.sender.update`: REST 2, scope `messageservice`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
-    ///
-    /// Required: `CODE`. Optional: `HANDLER`, `NAME`, `DESCRIPTION`.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_SENDER_CODE_REQUIRED`, `ERROR_SENDER_OTHER_PARAMS_REQUIRED`, `ERROR_SENDER_NOT_FOUND`, `ERROR_SENDER_UPDATE_FAILURE`, `ACCESS_DENIED` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `CODE`: `string`, required.
-        pub code: ::std::string::String,
-        /// `HANDLER`: `string`, optional.
-        pub handler: ::std::option::Option<::std::string::String>,
-        /// `NAME`: `string | object`, optional.
-        pub name: ::std::option::Option<::serde_json::Value>,
-        /// `DESCRIPTION`: `string | object`, optional.
-        pub description: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `CODE`.
-        pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                code: code.into(),
-                handler: ::std::default::Default::default(),
-                name: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `HANDLER`.
-        pub fn handler(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.handler = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CODE", &self.code)?;
-            crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                code: object.field("CODE")?,
-                handler: object.exact_str("HANDLER")?,
-                name: object.field("NAME")?,
-                description: object.field("DESCRIPTION")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `messageservice.sender.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
-    pub mod add {
-        /// Error codes of `messageservice.sender.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_SENDER_VALIDATION_FAILURE`
-            ErrorSenderValidationFailure,
-            /// `ERROR_SENDER_ALREADY_INSTALLED`
-            ErrorSenderAlreadyInstalled,
-            /// `ERROR_SENDER_ADD_FAILURE`
-            ErrorSenderAddFailure,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorSenderValidationFailure = "ERROR_SENDER_VALIDATION_FAILURE",
-            ErrorSenderAlreadyInstalled = "ERROR_SENDER_ALREADY_INSTALLED",
-            ErrorSenderAddFailure = "ERROR_SENDER_ADD_FAILURE", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "messageservice.sender.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `messageservice.sender.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
-    pub mod delete {
-        /// Error codes of `messageservice.sender.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_SENDER_VALIDATION_FAILURE`
-            ErrorSenderValidationFailure,
-            /// `ERROR_SENDER_NOT_FOUND`
-            ErrorSenderNotFound,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorSenderValidationFailure = "ERROR_SENDER_VALIDATION_FAILURE",
-            ErrorSenderNotFound = "ERROR_SENDER_NOT_FOUND", AccessDenied =
-            "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "messageservice.sender.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `messageservice.sender.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
-    pub mod list {
-        /// Error codes of `messageservice.sender.list`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-        error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "messageservice.sender.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `messageservice.sender.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
-    pub mod update {
-        /// Error codes of `messageservice.sender.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_SENDER_CODE_REQUIRED`
-            ErrorSenderCodeRequired,
-            /// `ERROR_SENDER_OTHER_PARAMS_REQUIRED`
-            ErrorSenderOtherParamsRequired,
-            /// `ERROR_SENDER_NOT_FOUND`
-            ErrorSenderNotFound,
-            /// `ERROR_SENDER_UPDATE_FAILURE`
-            ErrorSenderUpdateFailure,
-            /// `ACCESS_DENIED`
-            AccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorSenderCodeRequired = "ERROR_SENDER_CODE_REQUIRED",
-            ErrorSenderOtherParamsRequired = "ERROR_SENDER_OTHER_PARAMS_REQUIRED",
-            ErrorSenderNotFound = "ERROR_SENDER_NOT_FOUND", ErrorSenderUpdateFailure =
-            "ERROR_SENDER_UPDATE_FAILURE", AccessDenied = "ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "messageservice.sender.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `messageservice.sender.add`: REST 2, scope `messageservice`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
+	///
+	/// Required: `CODE`, `TYPE`, `HANDLER`, `NAME`. Optional: `DESCRIPTION`.
+	///
+	/// Result: `boolean` ([`add::Output`]). Errors: `ERROR_SENDER_VALIDATION_FAILURE`, `ERROR_SENDER_ALREADY_INSTALLED`, `ERROR_SENDER_ADD_FAILURE`, `ACCESS_DENIED` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// `TYPE`: `string`, required.
+		pub type_: String,
+		/// `HANDLER`: `string`, required.
+		pub handler: String,
+		/// `NAME`: `string | object`, required.
+		pub name: ::serde_json::Value,
+		/// `DESCRIPTION`: `string | object`, optional.
+		pub description: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `CODE`, `TYPE`, `HANDLER`, `NAME`.
+		pub fn new(
+			code: impl Into<String>,
+			type_: impl Into<String>,
+			handler: impl Into<String>,
+			name: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				code: code.into(),
+				type_: type_.into(),
+				handler: handler.into(),
+				name: name.into(),
+				description: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			map.serialize_entry("TYPE", &self.type_)?;
+			map.serialize_entry("HANDLER", &self.handler)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				type_: object.field("TYPE")?,
+				handler: object.field("HANDLER")?,
+				name: object.field("NAME")?,
+				description: object.field("DESCRIPTION")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `messageservice.sender.delete`: REST 2, scope `messageservice`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
+	///
+	/// Required: `CODE`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_SENDER_VALIDATION_FAILURE`, `ERROR_SENDER_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `CODE`.
+		pub fn new(code: impl Into<String>) -> Self {
+			Self {
+				code: code.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `messageservice.sender.list`: REST 2, scope `messageservice`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `array` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `messageservice.sender.update`: REST 2, scope `messageservice`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
+	///
+	/// Required: `CODE`. Optional: `HANDLER`, `NAME`, `DESCRIPTION`.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_SENDER_CODE_REQUIRED`, `ERROR_SENDER_OTHER_PARAMS_REQUIRED`, `ERROR_SENDER_NOT_FOUND`, `ERROR_SENDER_UPDATE_FAILURE`, `ACCESS_DENIED` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `CODE`: `string`, required.
+		pub code: String,
+		/// `HANDLER`: `string`, optional.
+		pub handler: Option<String>,
+		/// `NAME`: `string | object`, optional.
+		pub name: Option<::serde_json::Value>,
+		/// `DESCRIPTION`: `string | object`, optional.
+		pub description: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `CODE`.
+		pub fn new(code: impl Into<String>) -> Self {
+			Self {
+				code: code.into(),
+				handler: Default::default(),
+				name: Default::default(),
+				description: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `HANDLER`.
+		pub fn handler(mut self, value: impl Into<String>) -> Self {
+			self.handler = Some(value.into());
+			self
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CODE", &self.code)?;
+			crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				code: object.field("CODE")?,
+				handler: object.exact_str("HANDLER")?,
+				name: object.field("NAME")?,
+				description: object.field("DESCRIPTION")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `messageservice.sender.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-add.html>
+	pub mod add {
+		/// Error codes of `messageservice.sender.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_SENDER_VALIDATION_FAILURE`
+			ErrorSenderValidationFailure,
+			/// `ERROR_SENDER_ALREADY_INSTALLED`
+			ErrorSenderAlreadyInstalled,
+			/// `ERROR_SENDER_ADD_FAILURE`
+			ErrorSenderAddFailure,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorSenderValidationFailure = "ERROR_SENDER_VALIDATION_FAILURE",
+			ErrorSenderAlreadyInstalled = "ERROR_SENDER_ALREADY_INSTALLED",
+			ErrorSenderAddFailure = "ERROR_SENDER_ADD_FAILURE", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "messageservice.sender.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `messageservice.sender.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-delete.html>
+	pub mod delete {
+		/// Error codes of `messageservice.sender.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_SENDER_VALIDATION_FAILURE`
+			ErrorSenderValidationFailure,
+			/// `ERROR_SENDER_NOT_FOUND`
+			ErrorSenderNotFound,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorSenderValidationFailure = "ERROR_SENDER_VALIDATION_FAILURE",
+			ErrorSenderNotFound = "ERROR_SENDER_NOT_FOUND", AccessDenied =
+			"ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "messageservice.sender.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `messageservice.sender.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-list.html>
+	pub mod list {
+		/// Error codes of `messageservice.sender.list`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+		error_code!(Error);
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "messageservice.sender.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `messageservice.sender.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/messageservice/messageservice-sender-update.html>
+	pub mod update {
+		/// Error codes of `messageservice.sender.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_SENDER_CODE_REQUIRED`
+			ErrorSenderCodeRequired,
+			/// `ERROR_SENDER_OTHER_PARAMS_REQUIRED`
+			ErrorSenderOtherParamsRequired,
+			/// `ERROR_SENDER_NOT_FOUND`
+			ErrorSenderNotFound,
+			/// `ERROR_SENDER_UPDATE_FAILURE`
+			ErrorSenderUpdateFailure,
+			/// `ACCESS_DENIED`
+			AccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorSenderCodeRequired = "ERROR_SENDER_CODE_REQUIRED",
+			ErrorSenderOtherParamsRequired = "ERROR_SENDER_OTHER_PARAMS_REQUIRED",
+			ErrorSenderNotFound = "ERROR_SENDER_NOT_FOUND", ErrorSenderUpdateFailure =
+			"ERROR_SENDER_UPDATE_FAILURE", AccessDenied = "ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "messageservice.sender.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

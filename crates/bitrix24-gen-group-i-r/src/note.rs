@@ -3,6526 +3,6064 @@
 //! Methods of the scope folder `note` (25 methods); cargo feature `note`.
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::collection`.
-    pub mod collection {
-        /// `note.collection.add`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
-        ///
-        /// Required: `fields`. Optional: none.
-        ///
-        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `fields`: `object`, required.
-            pub fields: add::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `fields`.
-            pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self {
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `note.collection.archive`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`archive::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`archive::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Archive {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Archive {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Archive {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Archive {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Archive);
-        /// `note.collection.delete`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `NOTE_COLLECTION_UNDER_IMPORT` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `note.collection.get`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `note.collection.list`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-        ///
-        /// Required: none. Optional: `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<list::Pagination>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<list::Pagination>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `note.collection.update`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
-        ///
-        /// Required: `id`, `fields`. Optional: none.
-        ///
-        /// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `fields`: `object`, required.
-            pub fields: update::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `id`, `fields`.
-            pub fn new(
-                id: impl ::std::convert::Into<i64>,
-                fields: impl ::std::convert::Into<update::Fields>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `note.collection.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
-        pub mod add {
-            /// Error codes of `note.collection.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationDtovalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationDtovalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.fields` of `note.collection.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        position: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `position`.
-                pub fn position(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.position = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The object `result.item` of `note.collection.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        position: object.soft("position"),
-                        policy_level: object.soft("policyLevel"),
-                        created_by: object.soft("createdBy"),
-                        created_at: object.soft("createdAt"),
-                        updated_by: object.soft("updatedBy"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.collection.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "name",
-                                "position",
-                                "policyLevel",
-                                "createdBy",
-                                "createdAt",
-                                "updatedBy",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_by: object.field("updatedBy")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "note.collection.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `note.collection.archive`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
-        pub mod archive {
-            /// Error codes of `note.collection.archive`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `note.collection.archive`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `result`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["result"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("result")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "result", &self.result)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Archive {
-                const NAME: &'static str = "note.collection.archive";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `note.collection.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
-        pub mod delete {
-            /// Error codes of `note.collection.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// `NOTE_COLLECTION_UNDER_IMPORT`
-                NoteCollectionUnderImport,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
-                NoteCollectionUnderImport = "NOTE_COLLECTION_UNDER_IMPORT" }
-            );
-            error_code!(Error);
-            /// The object `result` of `note.collection.delete`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `result`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["result"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("result")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "result", &self.result)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "note.collection.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::collection::field`.
-        pub mod field {
-            /// `note.collection.field.get`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `note.collection.field.list`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `note.collection.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
-            pub mod get {
-                /// Error codes of `note.collection.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `note.collection.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.collection.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "note.collection.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `note.collection.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
-            pub mod list {
-                /// Error codes of `note.collection.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `note.collection.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.collection.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "note.collection.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `note.collection.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-        pub mod get {
-            /// Error codes of `note.collection.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item` of `note.collection.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        position: object.soft("position"),
-                        policy_level: object.soft("policyLevel"),
-                        created_by: object.soft("createdBy"),
-                        created_at: object.soft("createdAt"),
-                        updated_by: object.soft("updatedBy"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// Allowed values of `result.policyLevel` in `note.collection.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputPolicyLevel {
-                /// `none`
-                None,
-                /// `view`
-                View,
-                /// `manage`
-                Manage,
-                /// `moderate`
-                Moderate,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
-                Moderate = "moderate" }
-            );
-            /// The object `result` of `note.collection.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                ///
-                /// Values: `none`, `view`, `manage`, `moderate`.
-                pub policy_level: ::std::option::Option<OutputPolicyLevel>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "name",
-                                "position",
-                                "policyLevel",
-                                "createdBy",
-                                "createdAt",
-                                "updatedBy",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_by: object.field("updatedBy")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "note.collection.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `note.collection.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-        pub mod list {
-            /// Error codes of `note.collection.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.pagination.afterCursor` of `note.collection.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct PaginationAfterCursor {
-                /// `position`: `integer`, required.
-                pub position: i64,
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl PaginationAfterCursor {
-                /// The object with its required parameters: `position`, `id`.
-                pub fn new(
-                    position: impl ::std::convert::Into<i64>,
-                    id: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    Self {
-                        position: position.into(),
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for PaginationAfterCursor {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("position", &self.position)?;
-                    map.serialize_entry("id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for PaginationAfterCursor {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        position: object.field("position")?,
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(PaginationAfterCursor);
-            /// The object `params.pagination` of `note.collection.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Pagination {
-                /// `limit`: `integer`, optional.
-                ///
-                /// Values: `1`, `200`.
-                pub limit: ::std::option::Option<i64>,
-                /// `afterCursor`: `object`, optional.
-                pub after_cursor: ::std::option::Option<PaginationAfterCursor>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Pagination {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        limit: ::std::default::Default::default(),
-                        after_cursor: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `limit`.
-                pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `afterCursor`.
-                pub fn after_cursor(
-                    mut self,
-                    value: impl ::std::convert::Into<PaginationAfterCursor>,
-                ) -> Self {
-                    self.after_cursor = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Pagination {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "afterCursor",
-                        &self.after_cursor,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Pagination {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        limit: object.field("limit")?,
-                        after_cursor: object.field("afterCursor")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Pagination);
-            /// The object `result.items` of `note.collection.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_by: ::std::option::Option<i64>,
-                /// `updatedBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        position: object.soft("position"),
-                        policy_level: object.soft("policyLevel"),
-                        created_by: object.soft("createdBy"),
-                        updated_by: object.soft("updatedBy"),
-                        created_at: object.soft("createdAt"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// Allowed values of `result.policyLevel` in `note.collection.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputPolicyLevel {
-                /// `none`
-                None,
-                /// `view`
-                View,
-                /// `manage`
-                Manage,
-                /// `moderate`
-                Moderate,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
-                Moderate = "moderate" }
-            );
-            /// The object `result.nextCursor` of `note.collection.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputNextCursor {
-                /// `position`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub position: ::std::option::Option<i64>,
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputNextCursor {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        position: object.soft("position"),
-                        id: object.soft("id"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputNextCursor {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.collection.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                ///
-                /// Values: `none`, `view`, `manage`, `moderate`.
-                pub policy_level: ::std::option::Option<OutputPolicyLevel>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `nextCursor`: `object`, optional.
-                pub next_cursor: ::std::option::Option<OutputNextCursor>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "items",
-                                "id",
-                                "name",
-                                "position",
-                                "policyLevel",
-                                "createdBy",
-                                "updatedBy",
-                                "createdAt",
-                                "updatedAt",
-                                "nextCursor",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        updated_by: object.field("updatedBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        next_cursor: object.field("nextCursor")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "nextCursor",
-                        &self.next_cursor,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "note.collection.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `note.collection.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
-        pub mod update {
-            /// Error codes of `note.collection.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationDtovalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationDtovalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.fields` of `note.collection.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The object `result.item` of `note.collection.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        position: object.soft("position"),
-                        policy_level: object.soft("policyLevel"),
-                        created_by: object.soft("createdBy"),
-                        created_at: object.soft("createdAt"),
-                        updated_by: object.soft("updatedBy"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.collection.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `policyLevel`: `string`, optional.
-                pub policy_level: ::std::option::Option<::std::string::String>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "name",
-                                "position",
-                                "policyLevel",
-                                "createdBy",
-                                "createdAt",
-                                "updatedBy",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        position: object.field("position")?,
-                        policy_level: object.field("policyLevel")?,
-                        created_by: object.field("createdBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_by: object.field("updatedBy")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "policyLevel",
-                        &self.policy_level,
-                    )?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "note.collection.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `v3::document`.
-    pub mod document {
-        /// `note.document.add`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
-        ///
-        /// Required: `fields`. Optional: none.
-        ///
-        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `NOTE_MARKDOWN_TOO_LARGE`, `NOTE_INVALID_PARENT`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `fields`: `object`, required.
-            pub fields: add::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `fields`.
-            pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self {
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `note.document.archive`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`archive::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`archive::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Archive {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Archive {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Archive {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Archive {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Archive);
-        /// `note.document.delete`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `note.document.get`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `note.document.update`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
-        ///
-        /// Required: `id`, `fields`. Optional: `overwrite`.
-        ///
-        /// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `NOTE_EMPTY_UPDATE`, `NOTE_MARKDOWN_TOO_LARGE`, `NOTE_DOCUMENT_HAS_UNSAVED_CHANGES`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `fields`: `object`, required.
-            pub fields: update::Fields,
-            /// `overwrite`: `boolean`, optional.
-            pub overwrite: ::std::option::Option<bool>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `id`, `fields`.
-            pub fn new(
-                id: impl ::std::convert::Into<i64>,
-                fields: impl ::std::convert::Into<update::Fields>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: fields.into(),
-                    overwrite: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `overwrite`.
-            pub fn overwrite(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.overwrite = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::opt_entry(&mut map, "overwrite", &self.overwrite)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    fields: object.field("fields")?,
-                    overwrite: object.field("overwrite")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `note.document.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
-        pub mod add {
-            /// Error codes of `note.document.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationDtovalidationexception,
-                /// `NOTE_MARKDOWN_TOO_LARGE`
-                NoteMarkdownTooLarge,
-                /// `NOTE_INVALID_PARENT`
-                NoteInvalidParent,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationDtovalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                NoteMarkdownTooLarge = "NOTE_MARKDOWN_TOO_LARGE", NoteInvalidParent =
-                "NOTE_INVALID_PARENT", BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.fields` of `note.document.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `collectionId`: `integer`, required.
-                pub collection_id: i64,
-                /// `title`: `string`, required.
-                pub title: ::std::string::String,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `markdown`: `string`, optional.
-                pub markdown: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object with its required parameters: `collectionId`, `title`.
-                pub fn new(
-                    collection_id: impl ::std::convert::Into<i64>,
-                    title: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        collection_id: collection_id.into(),
-                        title: title.into(),
-                        parent_id: ::std::default::Default::default(),
-                        markdown: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `parentId`.
-                pub fn parent_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.parent_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `markdown`.
-                pub fn markdown(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.markdown = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("collectionId", &self.collection_id)?;
-                    map.serialize_entry("title", &self.title)?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        collection_id: object.field("collectionId")?,
-                        title: object.field("title")?,
-                        parent_id: object.field("parentId")?,
-                        markdown: object.exact_str("markdown")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The object `result` of `note.document.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `collectionId`: `integer`, optional.
-                pub collection_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `markdown`: `string`, optional.
-                pub markdown: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "collectionId",
-                                "parentId",
-                                "title",
-                                "markdown",
-                                "position",
-                                "createdBy",
-                                "updatedBy",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        collection_id: object.field("collectionId")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        markdown: object.field("markdown")?,
-                        position: object.field("position")?,
-                        created_by: object.field("createdBy")?,
-                        updated_by: object.field("updatedBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "collectionId",
-                        &self.collection_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "note.document.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `note.document.archive`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
-        pub mod archive {
-            /// Error codes of `note.document.archive`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `note.document.archive`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `result`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["result"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("result")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "result", &self.result)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Archive {
-                const NAME: &'static str = "note.document.archive";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `note.document.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
-        pub mod delete {
-            /// Error codes of `note.document.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `note.document.delete`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `result`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["result"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("result")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "result", &self.result)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "note.document.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::document::field`.
-        pub mod field {
-            /// `note.document.field.get`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `note.document.field.list`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `note.document.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
-            pub mod get {
-                /// Error codes of `note.document.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `note.document.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.document.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "note.document.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `note.document.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
-            pub mod list {
-                /// Error codes of `note.document.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `note.document.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.document.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "note.document.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `note.document.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
-        pub mod get {
-            /// Error codes of `note.document.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result` of `note.document.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::serde_json::Value,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `collectionId`: `integer`, optional.
-                pub collection_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `markdown`: `string`, optional.
-                pub markdown: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "collectionId",
-                                "parentId",
-                                "title",
-                                "markdown",
-                                "position",
-                                "createdBy",
-                                "updatedBy",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        collection_id: object.field("collectionId")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        markdown: object.field("markdown")?,
-                        position: object.field("position")?,
-                        created_by: object.field("createdBy")?,
-                        updated_by: object.field("updatedBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "collectionId",
-                        &self.collection_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "note.document.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::document::search`.
-        pub mod search {
-            /// `note.document.search.list`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
-            ///
-            /// Required: `query`. Optional: `pagination`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `NOTE_SEARCH_QUERY_TOO_SHORT`, `NOTE_SEARCH_QUERY_TOO_LONG`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `query`: `string`, required.
-                pub query: ::std::string::String,
-                /// `pagination`: `object`, optional.
-                pub pagination: ::std::option::Option<list::Pagination>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call with its required parameters: `query`.
-                pub fn new(
-                    query: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        query: query.into(),
-                        pagination: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `pagination`.
-                pub fn pagination(
-                    mut self,
-                    value: impl ::std::convert::Into<list::Pagination>,
-                ) -> Self {
-                    self.pagination = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("query", &self.query)?;
-                    crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        query: object.field("query")?,
-                        pagination: object.field("pagination")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Methods under `v3::document::search::field`.
-            pub mod field {
-                /// `note.document.search.field.get`: REST 3.0, scope `note`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
-                ///
-                /// Required: `name`. Optional: `select`.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `name`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `name`.
-                    pub fn new(
-                        name: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            name: name.into(),
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// `note.document.search.field.list`: REST 3.0, scope `note`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
-                ///
-                /// Required: none. Optional: `select`.
-                ///
-                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `note.document.search.field.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
-                pub mod get {
-                    /// Error codes of `note.document.search.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                        BitrixRestV3ExceptionValidationRequestvalidationexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                        BitrixRestV3ExceptionValidationRequestvalidationexception =
-                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.item` of `note.document.search.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `note.document.search.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["item"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                item: object.field("item")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "note.document.search.field.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-                /// Types of `note.document.search.field.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
-                pub mod list {
-                    /// Error codes of `note.document.search.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.items` of `note.document.search.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                filterable: object.soft("filterable"),
-                                sortable: object.soft("sortable"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `note.document.search.field.list`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["items"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                items: object.field("items")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("items", &self.items)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "note.document.search.field.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Types of `note.document.search.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
-            pub mod list {
-                /// Error codes of `note.document.search.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `NOTE_SEARCH_QUERY_TOO_SHORT`
-                    NoteSearchQueryTooShort,
-                    /// `NOTE_SEARCH_QUERY_TOO_LONG`
-                    NoteSearchQueryTooLong,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    NoteSearchQueryTooShort = "NOTE_SEARCH_QUERY_TOO_SHORT",
-                    NoteSearchQueryTooLong = "NOTE_SEARCH_QUERY_TOO_LONG",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `params.pagination` of `note.document.search.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct Pagination {
-                    /// `limit`: `integer`, optional.
-                    ///
-                    /// Values: `1`, `200`.
-                    pub limit: ::std::option::Option<i64>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Pagination {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            limit: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `limit`.
-                    pub fn limit(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.limit = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Pagination {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Pagination {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            limit: object.field("limit")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Pagination);
-                /// The object `result.items` of `note.document.search.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `documentId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub document_id: ::std::option::Option<i64>,
-                    /// `collectionId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub collection_id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `score`: `double`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub score: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                    /// `snippet`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub snippet: ::std::option::Option<::std::string::String>,
-                    /// `sharedAccess`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub shared_access: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            document_id: object.soft("documentId"),
-                            collection_id: object.soft("collectionId"),
-                            title: object.soft("title"),
-                            score: object.soft("score"),
-                            snippet: object.soft("snippet"),
-                            shared_access: object.soft("sharedAccess"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "documentId",
-                            &self.document_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "score", &self.score)?;
-                        crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "sharedAccess",
-                            &self.shared_access,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.document.search.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// `documentId`: `integer`, optional.
-                    pub document_id: ::std::option::Option<i64>,
-                    /// `collectionId`: `integer`, optional.
-                    pub collection_id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `score`: `double`, optional.
-                    pub score: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                    /// `snippet`: `string`, optional.
-                    pub snippet: ::std::option::Option<::std::string::String>,
-                    /// `sharedAccess`: `boolean`, optional.
-                    pub shared_access: ::std::option::Option<bool>,
-                    /// `hasMore`: `boolean`, optional.
-                    pub has_more: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "items",
-                                    "documentId",
-                                    "collectionId",
-                                    "title",
-                                    "score",
-                                    "snippet",
-                                    "sharedAccess",
-                                    "hasMore",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            document_id: object.field("documentId")?,
-                            collection_id: object.field("collectionId")?,
-                            title: object.field("title")?,
-                            score: object.field("score")?,
-                            snippet: object.field("snippet")?,
-                            shared_access: object.field("sharedAccess")?,
-                            has_more: object.field("hasMore")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "documentId",
-                            &self.document_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "score", &self.score)?;
-                        crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "sharedAccess",
-                            &self.shared_access,
-                        )?;
-                        crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "note.document.search.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Methods under `v3::document::tree`.
-        pub mod tree {
-            /// `note.document.tree.list`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-            ///
-            /// Required: `collectionId`. Optional: none.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `collectionId`: `integer`, required.
-                pub collection_id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call with its required parameters: `collectionId`.
-                pub fn new(collection_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        collection_id: collection_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("collectionId", &self.collection_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        collection_id: object.field("collectionId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Methods under `v3::document::tree::field`.
-            pub mod field {
-                /// `note.document.tree.field.get`: REST 3.0, scope `note`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
-                ///
-                /// Required: `name`. Optional: `select`.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `name`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `name`.
-                    pub fn new(
-                        name: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            name: name.into(),
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// `note.document.tree.field.list`: REST 3.0, scope `note`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
-                ///
-                /// Required: none. Optional: `select`.
-                ///
-                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `note.document.tree.field.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
-                pub mod get {
-                    /// Error codes of `note.document.tree.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                        BitrixRestV3ExceptionValidationRequestvalidationexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                        BitrixRestV3ExceptionValidationRequestvalidationexception =
-                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.item` of `note.document.tree.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `note.document.tree.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["item"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                item: object.field("item")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "note.document.tree.field.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-                /// Types of `note.document.tree.field.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
-                pub mod list {
-                    /// Error codes of `note.document.tree.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.items` of `note.document.tree.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                filterable: object.soft("filterable"),
-                                sortable: object.soft("sortable"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `note.document.tree.field.list`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["items"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                items: object.field("items")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("items", &self.items)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "note.document.tree.field.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Types of `note.document.tree.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-            pub mod list {
-                /// Error codes of `note.document.tree.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                    BitrixRestV3ExceptionEntitynotfoundexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionEntitynotfoundexception =
-                    "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items.children` of `note.document.tree.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemsChildren {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `collectionId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub collection_id: ::std::option::Option<i64>,
-                    /// `parentId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub parent_id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `position`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub position: ::std::option::Option<i64>,
-                    /// `children`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub children: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemsChildren {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            collection_id: object.soft("collectionId"),
-                            parent_id: object.soft("parentId"),
-                            title: object.soft("title"),
-                            position: object.soft("position"),
-                            children: object.soft("children"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemsChildren {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "parentId",
-                            &self.parent_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "position", &self.position)?;
-                        map.serialize_entry("children", &self.children)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.items` of `note.document.tree.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `collectionId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub collection_id: ::std::option::Option<i64>,
-                    /// `parentId`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub parent_id: ::serde_json::Value,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `position`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub position: ::std::option::Option<i64>,
-                    /// `children`: `object[]`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub children: ::std::vec::Vec<OutputItemsChildren>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            collection_id: object.soft("collectionId"),
-                            parent_id: object.soft("parentId"),
-                            title: object.soft("title"),
-                            position: object.soft("position"),
-                            children: object.soft("children"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        map.serialize_entry("parentId", &self.parent_id)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "position", &self.position)?;
-                        map.serialize_entry("children", &self.children)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.document.tree.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `collectionId`: `integer`, optional.
-                    pub collection_id: ::std::option::Option<i64>,
-                    /// `parentId`: `integer`, optional.
-                    pub parent_id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `position`: `integer`, optional.
-                    pub position: ::std::option::Option<i64>,
-                    /// `children`: `array`, optional.
-                    pub children: ::std::vec::Vec<::serde_json::Value>,
-                    /// `truncated`: `boolean`, optional.
-                    pub truncated: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "items",
-                                    "id",
-                                    "collectionId",
-                                    "parentId",
-                                    "title",
-                                    "position",
-                                    "children",
-                                    "truncated",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            id: object.field("id")?,
-                            collection_id: object.field("collectionId")?,
-                            parent_id: object.field("parentId")?,
-                            title: object.field("title")?,
-                            position: object.field("position")?,
-                            children: object.field("children")?,
-                            truncated: object.field("truncated")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "collectionId",
-                            &self.collection_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "parentId",
-                            &self.parent_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(&mut map, "position", &self.position)?;
-                        map.serialize_entry("children", &self.children)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "truncated",
-                            &self.truncated,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "note.document.tree.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `note.document.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
-        pub mod update {
-            /// Error codes of `note.document.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationDtovalidationexception,
-                /// `NOTE_EMPTY_UPDATE`
-                NoteEmptyUpdate,
-                /// `NOTE_MARKDOWN_TOO_LARGE`
-                NoteMarkdownTooLarge,
-                /// `NOTE_DOCUMENT_HAS_UNSAVED_CHANGES`
-                NoteDocumentHasUnsavedChanges,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionValidationDtovalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                NoteEmptyUpdate = "NOTE_EMPTY_UPDATE", NoteMarkdownTooLarge =
-                "NOTE_MARKDOWN_TOO_LARGE", NoteDocumentHasUnsavedChanges =
-                "NOTE_DOCUMENT_HAS_UNSAVED_CHANGES",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.fields.markdown` in `note.document.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsMarkdown {
-                /// `align`
-                Align,
-                /// `left`
-                Left,
-                /// `right`
-                Right,
-                /// `center`
-                Center,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                FieldsMarkdown { Align = "align", Left = "left", Right = "right", Center
-                = "center" }
-            );
-            /// The object `params.fields` of `note.document.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `markdown`: `string`, optional.
-                ///
-                /// Values: `align`, `left`, `right`, `center`.
-                pub markdown: ::std::option::Option<FieldsMarkdown>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        title: ::std::default::Default::default(),
-                        markdown: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `title`.
-                pub fn title(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.title = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `markdown`.
-                pub fn markdown(
-                    mut self,
-                    value: impl ::std::convert::Into<FieldsMarkdown>,
-                ) -> Self {
-                    self.markdown = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        title: object.exact_str("title")?,
-                        markdown: object.field("markdown")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The object `result.item` of `note.document.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `collectionId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub collection_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `markdown`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub markdown: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub position: ::std::option::Option<i64>,
-                /// `createdBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_by: ::std::option::Option<i64>,
-                /// `updatedBy`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub created_at: ::std::option::Option<::std::string::String>,
-                /// `updatedAt`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub updated_at: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        collection_id: object.soft("collectionId"),
-                        parent_id: object.soft("parentId"),
-                        title: object.soft("title"),
-                        markdown: object.soft("markdown"),
-                        position: object.soft("position"),
-                        created_by: object.soft("createdBy"),
-                        updated_by: object.soft("updatedBy"),
-                        created_at: object.soft("createdAt"),
-                        updated_at: object.soft("updatedAt"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "collectionId",
-                        &self.collection_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.document.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `collectionId`: `integer`, optional.
-                pub collection_id: ::std::option::Option<i64>,
-                /// `parentId`: `integer`, optional.
-                pub parent_id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `markdown`: `string`, optional.
-                pub markdown: ::std::option::Option<::std::string::String>,
-                /// `position`: `integer`, optional.
-                pub position: ::std::option::Option<i64>,
-                /// `createdBy`: `integer`, optional.
-                pub created_by: ::std::option::Option<i64>,
-                /// `updatedBy`: `integer`, optional.
-                pub updated_by: ::std::option::Option<i64>,
-                /// `createdAt`: `datetime`, optional.
-                pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `updatedAt`: `datetime`, optional.
-                pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "collectionId",
-                                "parentId",
-                                "title",
-                                "markdown",
-                                "position",
-                                "createdBy",
-                                "updatedBy",
-                                "createdAt",
-                                "updatedAt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        collection_id: object.field("collectionId")?,
-                        parent_id: object.field("parentId")?,
-                        title: object.field("title")?,
-                        markdown: object.field("markdown")?,
-                        position: object.field("position")?,
-                        created_by: object.field("createdBy")?,
-                        updated_by: object.field("updatedBy")?,
-                        created_at: object.field("createdAt")?,
-                        updated_at: object.field("updatedAt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "collectionId",
-                        &self.collection_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-                    crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-                    crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-                    crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "note.document.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `v3::file`.
-    pub mod file {
-        /// `note.file.add`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
-        ///
-        /// Required: `documentId`, `fileName`, `fileContent`. Optional: none.
-        ///
-        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `NOTE_FILE_TOO_LARGE`, `NOTE_FILE_TYPE_NOT_ALLOWED`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `documentId`: `integer`, required.
-            pub document_id: i64,
-            /// `fileName`: `string`, required.
-            pub file_name: ::std::string::String,
-            /// `fileContent`: `string`, required.
-            pub file_content: ::std::string::String,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `documentId`, `fileName`, `fileContent`.
-            pub fn new(
-                document_id: impl ::std::convert::Into<i64>,
-                file_name: impl ::std::convert::Into<::std::string::String>,
-                file_content: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    document_id: document_id.into(),
-                    file_name: file_name.into(),
-                    file_content: file_content.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("documentId", &self.document_id)?;
-                map.serialize_entry("fileName", &self.file_name)?;
-                map.serialize_entry("fileContent", &self.file_content)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    document_id: object.field("documentId")?,
-                    file_name: object.field("fileName")?,
-                    file_content: object.field("fileContent")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `note.file.get`: REST 3.0, scope `note`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-        ///
-        /// Required: `id`, `documentId`. Optional: none.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `documentId`: `integer`, required.
-            pub document_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`, `documentId`.
-            pub fn new(
-                id: impl ::std::convert::Into<i64>,
-                document_id: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    document_id: document_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("documentId", &self.document_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    document_id: object.field("documentId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `note.file.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
-        pub mod add {
-            /// Error codes of `note.file.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `NOTE_FILE_TOO_LARGE`
-                NoteFileTooLarge,
-                /// `NOTE_FILE_TYPE_NOT_ALLOWED`
-                NoteFileTypeNotAllowed,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                NoteFileTooLarge = "NOTE_FILE_TOO_LARGE", NoteFileTypeNotAllowed =
-                "NOTE_FILE_TYPE_NOT_ALLOWED", BitrixRestV3ExceptionAccessdeniedexception
-                = "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item` of `note.file.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `documentId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub document_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub size: ::std::option::Option<i64>,
-                /// `mimeType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mime_type: ::std::option::Option<::std::string::String>,
-                /// `assetType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub asset_type: ::std::option::Option<::std::string::String>,
-                /// `assetMarkdown`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub asset_markdown: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        document_id: object.soft("documentId"),
-                        name: object.soft("name"),
-                        size: object.soft("size"),
-                        mime_type: object.soft("mimeType"),
-                        asset_type: object.soft("assetType"),
-                        asset_markdown: object.soft("assetMarkdown"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentId",
-                        &self.document_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "assetMarkdown",
-                        &self.asset_markdown,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `note.file.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `documentId`: `integer`, optional.
-                pub document_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                pub size: ::std::option::Option<i64>,
-                /// `mimeType`: `string`, optional.
-                pub mime_type: ::std::option::Option<::std::string::String>,
-                /// `assetType`: `string`, optional.
-                pub asset_type: ::std::option::Option<::std::string::String>,
-                /// `assetMarkdown`: `string`, optional.
-                pub asset_markdown: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "documentId",
-                                "name",
-                                "size",
-                                "mimeType",
-                                "assetType",
-                                "assetMarkdown",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        document_id: object.field("documentId")?,
-                        name: object.field("name")?,
-                        size: object.field("size")?,
-                        mime_type: object.field("mimeType")?,
-                        asset_type: object.field("assetType")?,
-                        asset_markdown: object.field("assetMarkdown")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentId",
-                        &self.document_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "assetMarkdown",
-                        &self.asset_markdown,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "note.file.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::file::field`.
-        pub mod field {
-            /// `note.file.field.get`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `note.file.field.list`: REST 3.0, scope `note`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `note.file.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
-            pub mod get {
-                /// Error codes of `note.file.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `note.file.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.file.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "note.file.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `note.file.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
-            pub mod list {
-                /// Error codes of `note.file.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `note.file.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `note.file.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "note.file.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `note.file.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-        pub mod get {
-            /// Error codes of `note.file.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item` of `note.file.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `documentId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub document_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub size: ::std::option::Option<i64>,
-                /// `mimeType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mime_type: ::std::option::Option<::std::string::String>,
-                /// `assetType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub asset_type: ::std::option::Option<::std::string::String>,
-                /// `assetMarkdown`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub asset_markdown: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        document_id: object.soft("documentId"),
-                        name: object.soft("name"),
-                        size: object.soft("size"),
-                        mime_type: object.soft("mimeType"),
-                        asset_type: object.soft("assetType"),
-                        asset_markdown: object.soft("assetMarkdown"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentId",
-                        &self.document_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "assetMarkdown",
-                        &self.asset_markdown,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// Allowed values of `result.assetType` in `note.file.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputAssetType {
-                /// `image`
-                Image,
-                /// `video`
-                Video,
-                /// `file`
-                File,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputAssetType { Image = "image", Video = "video", File = "file" }
-            );
-            /// The object `result` of `note.file.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `documentId`: `integer`, optional.
-                pub document_id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `size`: `integer`, optional.
-                pub size: ::std::option::Option<i64>,
-                /// `mimeType`: `string`, optional.
-                pub mime_type: ::std::option::Option<::std::string::String>,
-                /// `assetType`: `string`, optional.
-                ///
-                /// Values: `image`, `video`, `file`.
-                pub asset_type: ::std::option::Option<OutputAssetType>,
-                /// `assetMarkdown`: `string`, optional.
-                pub asset_markdown: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "item",
-                                "id",
-                                "documentId",
-                                "name",
-                                "size",
-                                "mimeType",
-                                "assetType",
-                                "assetMarkdown",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        id: object.field("id")?,
-                        document_id: object.field("documentId")?,
-                        name: object.field("name")?,
-                        size: object.field("size")?,
-                        mime_type: object.field("mimeType")?,
-                        asset_type: object.field("assetType")?,
-                        asset_markdown: object.field("assetMarkdown")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "documentId",
-                        &self.document_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "size", &self.size)?;
-                    crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-                    crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "assetMarkdown",
-                        &self.asset_markdown,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "note.file.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `v3::collection`.
+	pub mod collection {
+		/// `note.collection.add`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+		///
+		/// Required: `fields`. Optional: none.
+		///
+		/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `fields`: `object`, required.
+			pub fields: add::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `fields`.
+			pub fn new(fields: impl Into<add::Fields>) -> Self {
+				Self {
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `note.collection.archive`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`archive::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`archive::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Archive {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Archive {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Archive {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Archive {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Archive);
+		/// `note.collection.delete`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `NOTE_COLLECTION_UNDER_IMPORT` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `note.collection.get`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `note.collection.list`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+		///
+		/// Required: none. Optional: `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<list::Pagination>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<list::Pagination>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `note.collection.update`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+		///
+		/// Required: `id`, `fields`. Optional: none.
+		///
+		/// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `fields`: `object`, required.
+			pub fields: update::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `id`, `fields`.
+			pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
+				Self {
+					id: id.into(),
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `note.collection.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+		pub mod add {
+			/// Error codes of `note.collection.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationDtovalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationDtovalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.fields` of `note.collection.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						position: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `position`.
+				pub fn position(mut self, value: impl Into<i64>) -> Self {
+					self.position = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						position: object.field("position")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The object `result.item` of `note.collection.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub policy_level: Option<String>,
+				/// `createdBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_by: Option<i64>,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_by: Option<i64>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						position: object.soft("position"),
+						policy_level: object.soft("policyLevel"),
+						created_by: object.soft("createdBy"),
+						created_at: object.soft("createdAt"),
+						updated_by: object.soft("updatedBy"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `note.collection.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				pub policy_level: Option<String>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"name",
+								"position",
+								"policyLevel",
+								"createdBy",
+								"createdAt",
+								"updatedBy",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						name: object.field("name")?,
+						position: object.field("position")?,
+						policy_level: object.field("policyLevel")?,
+						created_by: object.field("createdBy")?,
+						created_at: object.field("createdAt")?,
+						updated_by: object.field("updatedBy")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "note.collection.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `note.collection.archive`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
+		pub mod archive {
+			/// Error codes of `note.collection.archive`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `note.collection.archive`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-archive.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `result`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["result"], &[])?;
+					Ok(Self {
+						result: object.field("result")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "result", &self.result)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Archive {
+				const NAME: &'static str = "note.collection.archive";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `note.collection.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
+		pub mod delete {
+			/// Error codes of `note.collection.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// `NOTE_COLLECTION_UNDER_IMPORT`
+				NoteCollectionUnderImport,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+				NoteCollectionUnderImport = "NOTE_COLLECTION_UNDER_IMPORT" }
+			);
+			error_code!(Error);
+			/// The object `result` of `note.collection.delete`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-delete.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `result`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["result"], &[])?;
+					Ok(Self {
+						result: object.field("result")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "result", &self.result)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "note.collection.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::collection::field`.
+		pub mod field {
+			/// `note.collection.field.get`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `note.collection.field.list`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `note.collection.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+			pub mod get {
+				/// Error codes of `note.collection.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `note.collection.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.collection.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "note.collection.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `note.collection.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+			pub mod list {
+				/// Error codes of `note.collection.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `note.collection.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.collection.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "note.collection.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `note.collection.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+		pub mod get {
+			/// Error codes of `note.collection.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item` of `note.collection.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub policy_level: Option<String>,
+				/// `createdBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_by: Option<i64>,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_by: Option<i64>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						position: object.soft("position"),
+						policy_level: object.soft("policyLevel"),
+						created_by: object.soft("createdBy"),
+						created_at: object.soft("createdAt"),
+						updated_by: object.soft("updatedBy"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// Allowed values of `result.policyLevel` in `note.collection.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputPolicyLevel {
+				/// `none`
+				None,
+				/// `view`
+				View,
+				/// `manage`
+				Manage,
+				/// `moderate`
+				Moderate,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
+				Moderate = "moderate" }
+			);
+			/// The object `result` of `note.collection.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				///
+				/// Values: `none`, `view`, `manage`, `moderate`.
+				pub policy_level: Option<OutputPolicyLevel>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"name",
+								"position",
+								"policyLevel",
+								"createdBy",
+								"createdAt",
+								"updatedBy",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						name: object.field("name")?,
+						position: object.field("position")?,
+						policy_level: object.field("policyLevel")?,
+						created_by: object.field("createdBy")?,
+						created_at: object.field("createdAt")?,
+						updated_by: object.field("updatedBy")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "note.collection.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `note.collection.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+		pub mod list {
+			/// Error codes of `note.collection.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.pagination.afterCursor` of `note.collection.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct PaginationAfterCursor {
+				/// `position`: `integer`, required.
+				pub position: i64,
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl PaginationAfterCursor {
+				/// The object with its required parameters: `position`, `id`.
+				pub fn new(position: impl Into<i64>, id: impl Into<i64>) -> Self {
+					Self {
+						position: position.into(),
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for PaginationAfterCursor {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("position", &self.position)?;
+					map.serialize_entry("id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for PaginationAfterCursor {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						position: object.field("position")?,
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(PaginationAfterCursor);
+			/// The object `params.pagination` of `note.collection.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Pagination {
+				/// `limit`: `integer`, optional.
+				///
+				/// Values: `1`, `200`.
+				pub limit: Option<i64>,
+				/// `afterCursor`: `object`, optional.
+				pub after_cursor: Option<PaginationAfterCursor>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Pagination {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						limit: Default::default(),
+						after_cursor: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `limit`.
+				pub fn limit(mut self, value: impl Into<i64>) -> Self {
+					self.limit = Some(value.into());
+					self
+				}
+				/// Sets `afterCursor`.
+				pub fn after_cursor(
+					mut self,
+					value: impl Into<PaginationAfterCursor>,
+				) -> Self {
+					self.after_cursor = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Pagination {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+					crate::support::opt_entry(
+						&mut map,
+						"afterCursor",
+						&self.after_cursor,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Pagination {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						limit: object.field("limit")?,
+						after_cursor: object.field("afterCursor")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Pagination);
+			/// The object `result.items` of `note.collection.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub policy_level: Option<String>,
+				/// `createdBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						position: object.soft("position"),
+						policy_level: object.soft("policyLevel"),
+						created_by: object.soft("createdBy"),
+						updated_by: object.soft("updatedBy"),
+						created_at: object.soft("createdAt"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// Allowed values of `result.policyLevel` in `note.collection.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputPolicyLevel {
+				/// `none`
+				None,
+				/// `view`
+				View,
+				/// `manage`
+				Manage,
+				/// `moderate`
+				Moderate,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
+				Moderate = "moderate" }
+			);
+			/// The object `result.nextCursor` of `note.collection.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputNextCursor {
+				/// `position`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub position: Option<i64>,
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputNextCursor {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						position: object.soft("position"),
+						id: object.soft("id"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputNextCursor {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `note.collection.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				///
+				/// Values: `none`, `view`, `manage`, `moderate`.
+				pub policy_level: Option<OutputPolicyLevel>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// `nextCursor`: `object`, optional.
+				pub next_cursor: Option<OutputNextCursor>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"items",
+								"id",
+								"name",
+								"position",
+								"policyLevel",
+								"createdBy",
+								"updatedBy",
+								"createdAt",
+								"updatedAt",
+								"nextCursor",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						items: object.field("items")?,
+						id: object.field("id")?,
+						name: object.field("name")?,
+						position: object.field("position")?,
+						policy_level: object.field("policyLevel")?,
+						created_by: object.field("createdBy")?,
+						updated_by: object.field("updatedBy")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						next_cursor: object.field("nextCursor")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::opt_entry(
+						&mut map,
+						"nextCursor",
+						&self.next_cursor,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "note.collection.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `note.collection.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+		pub mod update {
+			/// Error codes of `note.collection.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationDtovalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationDtovalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.fields` of `note.collection.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The object `result.item` of `note.collection.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub policy_level: Option<String>,
+				/// `createdBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_by: Option<i64>,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_by: Option<i64>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						position: object.soft("position"),
+						policy_level: object.soft("policyLevel"),
+						created_by: object.soft("createdBy"),
+						created_at: object.soft("createdAt"),
+						updated_by: object.soft("updatedBy"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `note.collection.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `policyLevel`: `string`, optional.
+				pub policy_level: Option<String>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"name",
+								"position",
+								"policyLevel",
+								"createdBy",
+								"createdAt",
+								"updatedBy",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						name: object.field("name")?,
+						position: object.field("position")?,
+						policy_level: object.field("policyLevel")?,
+						created_by: object.field("createdBy")?,
+						created_at: object.field("createdAt")?,
+						updated_by: object.field("updatedBy")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(
+						&mut map,
+						"policyLevel",
+						&self.policy_level,
+					)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "note.collection.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `v3::document`.
+	pub mod document {
+		/// `note.document.add`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+		///
+		/// Required: `fields`. Optional: none.
+		///
+		/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `NOTE_MARKDOWN_TOO_LARGE`, `NOTE_INVALID_PARENT`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `fields`: `object`, required.
+			pub fields: add::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `fields`.
+			pub fn new(fields: impl Into<add::Fields>) -> Self {
+				Self {
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `note.document.archive`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`archive::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`archive::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Archive {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Archive {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Archive {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Archive {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Archive);
+		/// `note.document.delete`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `note.document.get`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `note.document.update`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+		///
+		/// Required: `id`, `fields`. Optional: `overwrite`.
+		///
+		/// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `NOTE_EMPTY_UPDATE`, `NOTE_MARKDOWN_TOO_LARGE`, `NOTE_DOCUMENT_HAS_UNSAVED_CHANGES`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `fields`: `object`, required.
+			pub fields: update::Fields,
+			/// `overwrite`: `boolean`, optional.
+			pub overwrite: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `id`, `fields`.
+			pub fn new(id: impl Into<i64>, fields: impl Into<update::Fields>) -> Self {
+				Self {
+					id: id.into(),
+					fields: fields.into(),
+					overwrite: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `overwrite`.
+			pub fn overwrite(mut self, value: impl Into<bool>) -> Self {
+				self.overwrite = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::opt_entry(&mut map, "overwrite", &self.overwrite)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					fields: object.field("fields")?,
+					overwrite: object.field("overwrite")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `note.document.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+		pub mod add {
+			/// Error codes of `note.document.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationDtovalidationexception,
+				/// `NOTE_MARKDOWN_TOO_LARGE`
+				NoteMarkdownTooLarge,
+				/// `NOTE_INVALID_PARENT`
+				NoteInvalidParent,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationDtovalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+				NoteMarkdownTooLarge = "NOTE_MARKDOWN_TOO_LARGE", NoteInvalidParent =
+				"NOTE_INVALID_PARENT", BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.fields` of `note.document.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `collectionId`: `integer`, required.
+				pub collection_id: i64,
+				/// `title`: `string`, required.
+				pub title: String,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `markdown`: `string`, optional.
+				pub markdown: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object with its required parameters: `collectionId`, `title`.
+				pub fn new(
+					collection_id: impl Into<i64>,
+					title: impl Into<String>,
+				) -> Self {
+					Self {
+						collection_id: collection_id.into(),
+						title: title.into(),
+						parent_id: Default::default(),
+						markdown: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `parentId`.
+				pub fn parent_id(mut self, value: impl Into<i64>) -> Self {
+					self.parent_id = Some(value.into());
+					self
+				}
+				/// Sets `markdown`.
+				pub fn markdown(mut self, value: impl Into<String>) -> Self {
+					self.markdown = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("collectionId", &self.collection_id)?;
+					map.serialize_entry("title", &self.title)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						collection_id: object.field("collectionId")?,
+						title: object.field("title")?,
+						parent_id: object.field("parentId")?,
+						markdown: object.exact_str("markdown")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The object `result` of `note.document.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: ::serde_json::Value,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `collectionId`: `integer`, optional.
+				pub collection_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `title`: `string`, optional.
+				pub title: Option<String>,
+				/// `markdown`: `string`, optional.
+				pub markdown: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"collectionId",
+								"parentId",
+								"title",
+								"markdown",
+								"position",
+								"createdBy",
+								"updatedBy",
+								"createdAt",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						collection_id: object.field("collectionId")?,
+						parent_id: object.field("parentId")?,
+						title: object.field("title")?,
+						markdown: object.field("markdown")?,
+						position: object.field("position")?,
+						created_by: object.field("createdBy")?,
+						updated_by: object.field("updatedBy")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"collectionId",
+						&self.collection_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "note.document.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `note.document.archive`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
+		pub mod archive {
+			/// Error codes of `note.document.archive`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `note.document.archive`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-archive.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `result`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["result"], &[])?;
+					Ok(Self {
+						result: object.field("result")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "result", &self.result)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Archive {
+				const NAME: &'static str = "note.document.archive";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `note.document.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
+		pub mod delete {
+			/// Error codes of `note.document.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `note.document.delete`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-delete.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `result`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["result"], &[])?;
+					Ok(Self {
+						result: object.field("result")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "result", &self.result)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "note.document.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::document::field`.
+		pub mod field {
+			/// `note.document.field.get`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `note.document.field.list`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `note.document.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+			pub mod get {
+				/// Error codes of `note.document.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `note.document.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.document.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "note.document.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `note.document.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+			pub mod list {
+				/// Error codes of `note.document.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `note.document.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.document.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "note.document.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `note.document.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+		pub mod get {
+			/// Error codes of `note.document.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result` of `note.document.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: ::serde_json::Value,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `collectionId`: `integer`, optional.
+				pub collection_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `title`: `string`, optional.
+				pub title: Option<String>,
+				/// `markdown`: `string`, optional.
+				pub markdown: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"collectionId",
+								"parentId",
+								"title",
+								"markdown",
+								"position",
+								"createdBy",
+								"updatedBy",
+								"createdAt",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						collection_id: object.field("collectionId")?,
+						parent_id: object.field("parentId")?,
+						title: object.field("title")?,
+						markdown: object.field("markdown")?,
+						position: object.field("position")?,
+						created_by: object.field("createdBy")?,
+						updated_by: object.field("updatedBy")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"collectionId",
+						&self.collection_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "note.document.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::document::search`.
+		pub mod search {
+			/// `note.document.search.list`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+			///
+			/// Required: `query`. Optional: `pagination`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `NOTE_SEARCH_QUERY_TOO_SHORT`, `NOTE_SEARCH_QUERY_TOO_LONG`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `query`: `string`, required.
+				pub query: String,
+				/// `pagination`: `object`, optional.
+				pub pagination: Option<list::Pagination>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call with its required parameters: `query`.
+				pub fn new(query: impl Into<String>) -> Self {
+					Self {
+						query: query.into(),
+						pagination: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `pagination`.
+				pub fn pagination(mut self, value: impl Into<list::Pagination>) -> Self {
+					self.pagination = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("query", &self.query)?;
+					crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						query: object.field("query")?,
+						pagination: object.field("pagination")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Methods under `v3::document::search::field`.
+			pub mod field {
+				/// `note.document.search.field.get`: REST 3.0, scope `note`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+				///
+				/// Required: `name`. Optional: `select`.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `name`: `string`, required.
+					pub name: String,
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `name`.
+					pub fn new(name: impl Into<String>) -> Self {
+						Self {
+							name: name.into(),
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("name", &self.name)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.field("name")?,
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// `note.document.search.field.list`: REST 3.0, scope `note`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+				///
+				/// Required: none. Optional: `select`.
+				///
+				/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `note.document.search.field.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+				pub mod get {
+					/// Error codes of `note.document.search.field.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+						BitrixRestV3RealisationExceptionFieldnotfoundexception,
+						/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+						BitrixRestV3ExceptionValidationRequestvalidationexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3RealisationExceptionFieldnotfoundexception =
+						"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+						BitrixRestV3ExceptionValidationRequestvalidationexception =
+						"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.item` of `note.document.search.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItem {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItem {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItem {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `note.document.search.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `item`: `object`, optional.
+						pub item: Option<OutputItem>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["item"], &[])?;
+							Ok(Self {
+								item: object.field("item")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "item", &self.item)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "note.document.search.field.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+				/// Types of `note.document.search.field.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+				pub mod list {
+					/// Error codes of `note.document.search.field.list`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.items` of `note.document.search.field.list`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItems {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItems {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								filterable: object.soft("filterable"),
+								sortable: object.soft("sortable"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItems {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `note.document.search.field.list`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `items`: `object[]`, optional.
+						pub items: Vec<OutputItems>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["items"], &[])?;
+							Ok(Self {
+								items: object.field("items")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("items", &self.items)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "note.document.search.field.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Types of `note.document.search.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+			pub mod list {
+				/// Error codes of `note.document.search.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `NOTE_SEARCH_QUERY_TOO_SHORT`
+					NoteSearchQueryTooShort,
+					/// `NOTE_SEARCH_QUERY_TOO_LONG`
+					NoteSearchQueryTooLong,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					NoteSearchQueryTooShort = "NOTE_SEARCH_QUERY_TOO_SHORT",
+					NoteSearchQueryTooLong = "NOTE_SEARCH_QUERY_TOO_LONG",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `params.pagination` of `note.document.search.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct Pagination {
+					/// `limit`: `integer`, optional.
+					///
+					/// Values: `1`, `200`.
+					pub limit: Option<i64>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Pagination {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							limit: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `limit`.
+					pub fn limit(mut self, value: impl Into<i64>) -> Self {
+						self.limit = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Pagination {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Pagination {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							limit: object.field("limit")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Pagination);
+				/// The object `result.items` of `note.document.search.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `documentId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub document_id: Option<i64>,
+					/// `collectionId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub collection_id: Option<i64>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `score`: `double`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub score: Option<::bitrix24_runtime::Decimal>,
+					/// `snippet`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub snippet: Option<String>,
+					/// `sharedAccess`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub shared_access: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							document_id: object.soft("documentId"),
+							collection_id: object.soft("collectionId"),
+							title: object.soft("title"),
+							score: object.soft("score"),
+							snippet: object.soft("snippet"),
+							shared_access: object.soft("sharedAccess"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"documentId",
+							&self.document_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"collectionId",
+							&self.collection_id,
+						)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "score", &self.score)?;
+						crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
+						crate::support::opt_entry(
+							&mut map,
+							"sharedAccess",
+							&self.shared_access,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.document.search.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// `documentId`: `integer`, optional.
+					pub document_id: Option<i64>,
+					/// `collectionId`: `integer`, optional.
+					pub collection_id: Option<i64>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `score`: `double`, optional.
+					pub score: Option<::bitrix24_runtime::Decimal>,
+					/// `snippet`: `string`, optional.
+					pub snippet: Option<String>,
+					/// `sharedAccess`: `boolean`, optional.
+					pub shared_access: Option<bool>,
+					/// `hasMore`: `boolean`, optional.
+					pub has_more: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"items",
+									"documentId",
+									"collectionId",
+									"title",
+									"score",
+									"snippet",
+									"sharedAccess",
+									"hasMore",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							items: object.field("items")?,
+							document_id: object.field("documentId")?,
+							collection_id: object.field("collectionId")?,
+							title: object.field("title")?,
+							score: object.field("score")?,
+							snippet: object.field("snippet")?,
+							shared_access: object.field("sharedAccess")?,
+							has_more: object.field("hasMore")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::opt_entry(
+							&mut map,
+							"documentId",
+							&self.document_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"collectionId",
+							&self.collection_id,
+						)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "score", &self.score)?;
+						crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
+						crate::support::opt_entry(
+							&mut map,
+							"sharedAccess",
+							&self.shared_access,
+						)?;
+						crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "note.document.search.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Methods under `v3::document::tree`.
+		pub mod tree {
+			/// `note.document.tree.list`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+			///
+			/// Required: `collectionId`. Optional: none.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `collectionId`: `integer`, required.
+				pub collection_id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call with its required parameters: `collectionId`.
+				pub fn new(collection_id: impl Into<i64>) -> Self {
+					Self {
+						collection_id: collection_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("collectionId", &self.collection_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						collection_id: object.field("collectionId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Methods under `v3::document::tree::field`.
+			pub mod field {
+				/// `note.document.tree.field.get`: REST 3.0, scope `note`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+				///
+				/// Required: `name`. Optional: `select`.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `name`: `string`, required.
+					pub name: String,
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `name`.
+					pub fn new(name: impl Into<String>) -> Self {
+						Self {
+							name: name.into(),
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("name", &self.name)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.field("name")?,
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// `note.document.tree.field.list`: REST 3.0, scope `note`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+				///
+				/// Required: none. Optional: `select`.
+				///
+				/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `note.document.tree.field.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+				pub mod get {
+					/// Error codes of `note.document.tree.field.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+						BitrixRestV3RealisationExceptionFieldnotfoundexception,
+						/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+						BitrixRestV3ExceptionValidationRequestvalidationexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3RealisationExceptionFieldnotfoundexception =
+						"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+						BitrixRestV3ExceptionValidationRequestvalidationexception =
+						"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.item` of `note.document.tree.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItem {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItem {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItem {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `note.document.tree.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `item`: `object`, optional.
+						pub item: Option<OutputItem>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["item"], &[])?;
+							Ok(Self {
+								item: object.field("item")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "item", &self.item)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "note.document.tree.field.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+				/// Types of `note.document.tree.field.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+				pub mod list {
+					/// Error codes of `note.document.tree.field.list`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.items` of `note.document.tree.field.list`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItems {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItems {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								filterable: object.soft("filterable"),
+								sortable: object.soft("sortable"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItems {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `note.document.tree.field.list`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `items`: `object[]`, optional.
+						pub items: Vec<OutputItems>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["items"], &[])?;
+							Ok(Self {
+								items: object.field("items")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("items", &self.items)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "note.document.tree.field.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Types of `note.document.tree.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+			pub mod list {
+				/// Error codes of `note.document.tree.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+					BitrixRestV3ExceptionEntitynotfoundexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionEntitynotfoundexception =
+					"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items.children` of `note.document.tree.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItemsChildren {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `collectionId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub collection_id: Option<i64>,
+					/// `parentId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub parent_id: Option<i64>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `position`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub position: Option<i64>,
+					/// `children`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub children: Vec<::serde_json::Value>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItemsChildren {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							collection_id: object.soft("collectionId"),
+							parent_id: object.soft("parentId"),
+							title: object.soft("title"),
+							position: object.soft("position"),
+							children: object.soft("children"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItemsChildren {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"collectionId",
+							&self.collection_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"parentId",
+							&self.parent_id,
+						)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "position", &self.position)?;
+						map.serialize_entry("children", &self.children)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.items` of `note.document.tree.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `collectionId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub collection_id: Option<i64>,
+					/// `parentId`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub parent_id: ::serde_json::Value,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `position`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub position: Option<i64>,
+					/// `children`: `object[]`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub children: Vec<OutputItemsChildren>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							collection_id: object.soft("collectionId"),
+							parent_id: object.soft("parentId"),
+							title: object.soft("title"),
+							position: object.soft("position"),
+							children: object.soft("children"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"collectionId",
+							&self.collection_id,
+						)?;
+						map.serialize_entry("parentId", &self.parent_id)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "position", &self.position)?;
+						map.serialize_entry("children", &self.children)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.document.tree.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `collectionId`: `integer`, optional.
+					pub collection_id: Option<i64>,
+					/// `parentId`: `integer`, optional.
+					pub parent_id: Option<i64>,
+					/// `title`: `string`, optional.
+					pub title: Option<String>,
+					/// `position`: `integer`, optional.
+					pub position: Option<i64>,
+					/// `children`: `array`, optional.
+					pub children: Vec<::serde_json::Value>,
+					/// `truncated`: `boolean`, optional.
+					pub truncated: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"items",
+									"id",
+									"collectionId",
+									"parentId",
+									"title",
+									"position",
+									"children",
+									"truncated",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							items: object.field("items")?,
+							id: object.field("id")?,
+							collection_id: object.field("collectionId")?,
+							parent_id: object.field("parentId")?,
+							title: object.field("title")?,
+							position: object.field("position")?,
+							children: object.field("children")?,
+							truncated: object.field("truncated")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"collectionId",
+							&self.collection_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"parentId",
+							&self.parent_id,
+						)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(&mut map, "position", &self.position)?;
+						map.serialize_entry("children", &self.children)?;
+						crate::support::opt_entry(
+							&mut map,
+							"truncated",
+							&self.truncated,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "note.document.tree.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `note.document.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+		pub mod update {
+			/// Error codes of `note.document.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationDtovalidationexception,
+				/// `NOTE_EMPTY_UPDATE`
+				NoteEmptyUpdate,
+				/// `NOTE_MARKDOWN_TOO_LARGE`
+				NoteMarkdownTooLarge,
+				/// `NOTE_DOCUMENT_HAS_UNSAVED_CHANGES`
+				NoteDocumentHasUnsavedChanges,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionValidationDtovalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+				NoteEmptyUpdate = "NOTE_EMPTY_UPDATE", NoteMarkdownTooLarge =
+				"NOTE_MARKDOWN_TOO_LARGE", NoteDocumentHasUnsavedChanges =
+				"NOTE_DOCUMENT_HAS_UNSAVED_CHANGES",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.fields.markdown` in `note.document.update`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FieldsMarkdown {
+				/// `align`
+				Align,
+				/// `left`
+				Left,
+				/// `right`
+				Right,
+				/// `center`
+				Center,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				FieldsMarkdown { Align = "align", Left = "left", Right = "right", Center
+				= "center" }
+			);
+			/// The object `params.fields` of `note.document.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `title`: `string`, optional.
+				pub title: Option<String>,
+				/// `markdown`: `string`, optional.
+				///
+				/// Values: `align`, `left`, `right`, `center`.
+				pub markdown: Option<FieldsMarkdown>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						title: Default::default(),
+						markdown: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `title`.
+				pub fn title(mut self, value: impl Into<String>) -> Self {
+					self.title = Some(value.into());
+					self
+				}
+				/// Sets `markdown`.
+				pub fn markdown(mut self, value: impl Into<FieldsMarkdown>) -> Self {
+					self.markdown = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						title: object.exact_str("title")?,
+						markdown: object.field("markdown")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The object `result.item` of `note.document.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `collectionId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub collection_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: Option<i64>,
+				/// `title`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub title: Option<String>,
+				/// `markdown`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub markdown: Option<String>,
+				/// `position`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub position: Option<i64>,
+				/// `createdBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						collection_id: object.soft("collectionId"),
+						parent_id: object.soft("parentId"),
+						title: object.soft("title"),
+						markdown: object.soft("markdown"),
+						position: object.soft("position"),
+						created_by: object.soft("createdBy"),
+						updated_by: object.soft("updatedBy"),
+						created_at: object.soft("createdAt"),
+						updated_at: object.soft("updatedAt"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"collectionId",
+						&self.collection_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `note.document.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `collectionId`: `integer`, optional.
+				pub collection_id: Option<i64>,
+				/// `parentId`: `integer`, optional.
+				pub parent_id: Option<i64>,
+				/// `title`: `string`, optional.
+				pub title: Option<String>,
+				/// `markdown`: `string`, optional.
+				pub markdown: Option<String>,
+				/// `position`: `integer`, optional.
+				pub position: Option<i64>,
+				/// `createdBy`: `integer`, optional.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, optional.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `datetime`, optional.
+				pub created_at: Option<::bitrix24_runtime::DateTime>,
+				/// `updatedAt`: `datetime`, optional.
+				pub updated_at: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"collectionId",
+								"parentId",
+								"title",
+								"markdown",
+								"position",
+								"createdBy",
+								"updatedBy",
+								"createdAt",
+								"updatedAt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						collection_id: object.field("collectionId")?,
+						parent_id: object.field("parentId")?,
+						title: object.field("title")?,
+						markdown: object.field("markdown")?,
+						position: object.field("position")?,
+						created_by: object.field("createdBy")?,
+						updated_by: object.field("updatedBy")?,
+						created_at: object.field("createdAt")?,
+						updated_at: object.field("updatedAt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"collectionId",
+						&self.collection_id,
+					)?;
+					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
+					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
+					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
+					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "note.document.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `v3::file`.
+	pub mod file {
+		/// `note.file.add`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+		///
+		/// Required: `documentId`, `fileName`, `fileContent`. Optional: none.
+		///
+		/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `NOTE_FILE_TOO_LARGE`, `NOTE_FILE_TYPE_NOT_ALLOWED`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `documentId`: `integer`, required.
+			pub document_id: i64,
+			/// `fileName`: `string`, required.
+			pub file_name: String,
+			/// `fileContent`: `string`, required.
+			pub file_content: String,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `documentId`, `fileName`, `fileContent`.
+			pub fn new(
+				document_id: impl Into<i64>,
+				file_name: impl Into<String>,
+				file_content: impl Into<String>,
+			) -> Self {
+				Self {
+					document_id: document_id.into(),
+					file_name: file_name.into(),
+					file_content: file_content.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("documentId", &self.document_id)?;
+				map.serialize_entry("fileName", &self.file_name)?;
+				map.serialize_entry("fileContent", &self.file_content)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					document_id: object.field("documentId")?,
+					file_name: object.field("fileName")?,
+					file_content: object.field("fileContent")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `note.file.get`: REST 3.0, scope `note`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+		///
+		/// Required: `id`, `documentId`. Optional: none.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `documentId`: `integer`, required.
+			pub document_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`, `documentId`.
+			pub fn new(id: impl Into<i64>, document_id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					document_id: document_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("documentId", &self.document_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					document_id: object.field("documentId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `note.file.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+		pub mod add {
+			/// Error codes of `note.file.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `NOTE_FILE_TOO_LARGE`
+				NoteFileTooLarge,
+				/// `NOTE_FILE_TYPE_NOT_ALLOWED`
+				NoteFileTypeNotAllowed,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				NoteFileTooLarge = "NOTE_FILE_TOO_LARGE", NoteFileTypeNotAllowed =
+				"NOTE_FILE_TYPE_NOT_ALLOWED", BitrixRestV3ExceptionAccessdeniedexception
+				= "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item` of `note.file.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `documentId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub document_id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `size`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub size: Option<i64>,
+				/// `mimeType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mime_type: Option<String>,
+				/// `assetType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub asset_type: Option<String>,
+				/// `assetMarkdown`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub asset_markdown: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						document_id: object.soft("documentId"),
+						name: object.soft("name"),
+						size: object.soft("size"),
+						mime_type: object.soft("mimeType"),
+						asset_type: object.soft("assetType"),
+						asset_markdown: object.soft("assetMarkdown"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"documentId",
+						&self.document_id,
+					)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "size", &self.size)?;
+					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"assetMarkdown",
+						&self.asset_markdown,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `note.file.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `documentId`: `integer`, optional.
+				pub document_id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `size`: `integer`, optional.
+				pub size: Option<i64>,
+				/// `mimeType`: `string`, optional.
+				pub mime_type: Option<String>,
+				/// `assetType`: `string`, optional.
+				pub asset_type: Option<String>,
+				/// `assetMarkdown`: `string`, optional.
+				pub asset_markdown: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"documentId",
+								"name",
+								"size",
+								"mimeType",
+								"assetType",
+								"assetMarkdown",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						document_id: object.field("documentId")?,
+						name: object.field("name")?,
+						size: object.field("size")?,
+						mime_type: object.field("mimeType")?,
+						asset_type: object.field("assetType")?,
+						asset_markdown: object.field("assetMarkdown")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"documentId",
+						&self.document_id,
+					)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "size", &self.size)?;
+					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"assetMarkdown",
+						&self.asset_markdown,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "note.file.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::file::field`.
+		pub mod field {
+			/// `note.file.field.get`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `note.file.field.list`: REST 3.0, scope `note`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `note.file.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+			pub mod get {
+				/// Error codes of `note.file.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `note.file.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.file.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "note.file.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `note.file.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+			pub mod list {
+				/// Error codes of `note.file.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `note.file.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `note.file.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "note.file.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `note.file.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+		pub mod get {
+			/// Error codes of `note.file.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item` of `note.file.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `documentId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub document_id: Option<i64>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `size`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub size: Option<i64>,
+				/// `mimeType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mime_type: Option<String>,
+				/// `assetType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub asset_type: Option<String>,
+				/// `assetMarkdown`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub asset_markdown: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						document_id: object.soft("documentId"),
+						name: object.soft("name"),
+						size: object.soft("size"),
+						mime_type: object.soft("mimeType"),
+						asset_type: object.soft("assetType"),
+						asset_markdown: object.soft("assetMarkdown"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"documentId",
+						&self.document_id,
+					)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "size", &self.size)?;
+					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"assetMarkdown",
+						&self.asset_markdown,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// Allowed values of `result.assetType` in `note.file.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputAssetType {
+				/// `image`
+				Image,
+				/// `video`
+				Video,
+				/// `file`
+				File,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputAssetType { Image = "image", Video = "video", File = "file" }
+			);
+			/// The object `result` of `note.file.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `documentId`: `integer`, optional.
+				pub document_id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `size`: `integer`, optional.
+				pub size: Option<i64>,
+				/// `mimeType`: `string`, optional.
+				pub mime_type: Option<String>,
+				/// `assetType`: `string`, optional.
+				///
+				/// Values: `image`, `video`, `file`.
+				pub asset_type: Option<OutputAssetType>,
+				/// `assetMarkdown`: `string`, optional.
+				pub asset_markdown: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"item",
+								"id",
+								"documentId",
+								"name",
+								"size",
+								"mimeType",
+								"assetType",
+								"assetMarkdown",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						item: object.field("item")?,
+						id: object.field("id")?,
+						document_id: object.field("documentId")?,
+						name: object.field("name")?,
+						size: object.field("size")?,
+						mime_type: object.field("mimeType")?,
+						asset_type: object.field("assetType")?,
+						asset_markdown: object.field("assetMarkdown")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"documentId",
+						&self.document_id,
+					)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "size", &self.size)?;
+					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
+					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"assetMarkdown",
+						&self.asset_markdown,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "note.file.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

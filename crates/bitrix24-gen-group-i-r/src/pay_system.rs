@@ -3,3033 +3,2751 @@
 //! Methods of the scope folder `pay_system` (14 methods); cargo feature `pay_system`.
 /// Methods under `sale`.
 pub mod sale {
-    /// Methods under `sale::paysystem`.
-    pub mod paysystem {
-        /// `sale.paysystem.add`: REST 2, scope `pay_system`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
-        ///
-        /// Required: `NAME`, `PERSON_TYPE_ID`, `BX_REST_HANDLER`. Optional: `DESCRIPTION`, `ACTIVE`, `SETTINGS`, `ENTITY_REGISTRY_TYPE`, `LOGOTYPE`, `NEW_WINDOW`, `XML_ID`.
-        ///
-        /// Result: `integer` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_PAY_SYSTEM_ADD`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_PERSON_TYPE_NOT_FOUND` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `NAME`: `string`, required.
-            pub name: ::std::string::String,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `PERSON_TYPE_ID`: `integer`, required.
-            pub person_type_id: i64,
-            /// `BX_REST_HANDLER`: `string`, required.
-            pub bx_rest_handler: ::std::string::String,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `SETTINGS`: `object`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `ENTITY_REGISTRY_TYPE`: `string`, optional.
-            pub entity_registry_type: ::std::option::Option<::std::string::String>,
-            /// `LOGOTYPE`: `string`, optional.
-            pub logotype: ::std::option::Option<::std::string::String>,
-            /// `NEW_WINDOW`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub new_window: ::std::option::Option<bool>,
-            /// `XML_ID`: `string`, optional.
-            pub xml_id: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `NAME`, `PERSON_TYPE_ID`, `BX_REST_HANDLER`.
-            pub fn new(
-                name: impl ::std::convert::Into<::std::string::String>,
-                person_type_id: impl ::std::convert::Into<i64>,
-                bx_rest_handler: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    description: ::std::default::Default::default(),
-                    person_type_id: person_type_id.into(),
-                    bx_rest_handler: bx_rest_handler.into(),
-                    active: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    entity_registry_type: ::std::default::Default::default(),
-                    logotype: ::std::default::Default::default(),
-                    new_window: ::std::default::Default::default(),
-                    xml_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `DESCRIPTION`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SETTINGS`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ENTITY_REGISTRY_TYPE`.
-            pub fn entity_registry_type(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.entity_registry_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LOGOTYPE`.
-            pub fn logotype(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.logotype = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NEW_WINDOW`.
-            pub fn new_window(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.new_window = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `XML_ID`.
-            pub fn xml_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.xml_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
-                map.serialize_entry("BX_REST_HANDLER", &self.bx_rest_handler)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ENTITY_REGISTRY_TYPE",
-                    &self.entity_registry_type,
-                )?;
-                crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "NEW_WINDOW",
-                    &self.new_window.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("NAME")?,
-                    description: object.exact_str("DESCRIPTION")?,
-                    person_type_id: object.field("PERSON_TYPE_ID")?,
-                    bx_rest_handler: object.field("BX_REST_HANDLER")?,
-                    active: object.field("ACTIVE")?,
-                    settings: object.field("SETTINGS")?,
-                    entity_registry_type: object.exact_str("ENTITY_REGISTRY_TYPE")?,
-                    logotype: object.exact_str("LOGOTYPE")?,
-                    new_window: object.field("NEW_WINDOW")?,
-                    xml_id: object.exact_str("XML_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `sale.paysystem.delete`: REST 2, scope `pay_system`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
-        ///
-        /// Required: `ID`. Optional: none.
-        ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_PAY_SYSTEM_NOT_FOUND`, `ERROR_CHECK_FAILURE` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `ID`: `string`, required.
-            pub id: ::std::string::String,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `sale.paysystem.list`: REST 2, scope `pay_system`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
-        ///
-        /// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`.
-        ///
-        /// Result: `sale_paysystem[]` ([`list::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ACCESS_DENIED` ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `SELECT`: `array`, optional.
-            pub select: ::std::option::Option<::serde_json::Value>,
-            /// `FILTER`: `object`, optional.
-            ///
-            /// Values: `field`.
-            pub filter: ::std::option::Option<::serde_json::Value>,
-            /// `ORDER`: `object`, optional.
-            ///
-            /// Values: `field`.
-            pub order: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    select: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `SELECT`.
-            pub fn select(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ORDER`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    select: object.field("SELECT")?,
-                    filter: object.field("FILTER")?,
-                    order: object.field("ORDER")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `sale.paysystem.update`: REST 2, scope `pay_system`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
-        ///
-        /// Required: `ID`. Optional: `FIELDS`.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_PERSON_TYPE_NOT_FOUND`, `ERROR_PAY_SYSTEM_NOT_FOUND`, `ERROR_CHECK_FAILURE` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `ID`: `string`, required.
-            pub id: ::std::string::String,
-            /// `FIELDS`: `object`, optional.
-            pub fields: ::std::option::Option<update::Fields>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `FIELDS`.
-            pub fn fields(
-                mut self,
-                value: impl ::std::convert::Into<update::Fields>,
-            ) -> Self {
-                self.fields = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    fields: object.field("FIELDS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `sale.paysystem.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
-        pub mod add {
-            /// Error codes of `sale.paysystem.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// `ERROR_PAY_SYSTEM_ADD` (HTTP 400)
-                ErrorPaySystemAdd,
-                /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                ErrorHandlerNotFound,
-                /// `ERROR_PERSON_TYPE_NOT_FOUND` (HTTP 400)
-                ErrorPersonTypeNotFound,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                "ERROR_CHECK_FAILURE", ErrorPaySystemAdd = "ERROR_PAY_SYSTEM_ADD",
-                ErrorHandlerNotFound = "ERROR_HANDLER_NOT_FOUND", ErrorPersonTypeNotFound
-                = "ERROR_PERSON_TYPE_NOT_FOUND" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "sale.paysystem.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `sale.paysystem.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
-        pub mod delete {
-            /// Error codes of `sale.paysystem.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// `ERROR_PAY_SYSTEM_NOT_FOUND` (HTTP 400)
-                ErrorPaySystemNotFound,
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorPaySystemNotFound =
-                "ERROR_PAY_SYSTEM_NOT_FOUND", ErrorCheckFailure = "ERROR_CHECK_FAILURE" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "sale.paysystem.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Methods under `sale::paysystem::handler`.
-        pub mod handler {
-            /// `sale.paysystem.handler.add`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-            ///
-            /// Required: `NAME`, `CODE`, `SETTINGS`. Optional: `SORT`.
-            ///
-            /// Result: `string` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_ALREADY_EXIST`, `ERROR_HANDLER_ADD` ([`add::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Add {
-                /// `NAME`: `string`, required.
-                pub name: ::std::string::String,
-                /// `SORT`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `CODE`: `string`, required.
-                pub code: ::std::string::String,
-                /// `SETTINGS`: `object`, required.
-                pub settings: add::Settings,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Add {
-                /// The call with its required parameters: `NAME`, `CODE`, `SETTINGS`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                    code: impl ::std::convert::Into<::std::string::String>,
-                    settings: impl ::std::convert::Into<add::Settings>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        sort: ::std::default::Default::default(),
-                        code: code.into(),
-                        settings: settings.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `SORT`.
-                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.sort = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Add {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    map.serialize_entry("CODE", &self.code)?;
-                    map.serialize_entry("SETTINGS", &self.settings)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Add {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("NAME")?,
-                        sort: object.field("SORT")?,
-                        code: object.field("CODE")?,
-                        settings: object.field("SETTINGS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Add);
-            /// `sale.paysystem.handler.delete`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
-            ///
-            /// Required: `ID`. Optional: none.
-            ///
-            /// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_PAY_SYSTEM_DELETE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_DELETE` ([`delete::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Delete {
-                /// `ID`: `string`, required.
-                pub id: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Delete {
-                /// The call with its required parameters: `ID`.
-                pub fn new(
-                    id: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Delete {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ID", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Delete {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Delete);
-            /// `sale.paysystem.handler.list`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: `sale_paysystem_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// `sale.paysystem.handler.update`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
-            ///
-            /// Required: `ID`, `FIELDS`. Optional: none.
-            ///
-            /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_UPDATE`, `ERROR_UNEXPECTED_ANSWER` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `ID`: `string`, required.
-                pub id: ::std::string::String,
-                /// `FIELDS`: `object`, required.
-                pub fields: update::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `ID`, `FIELDS`.
-                pub fn new(
-                    id: impl ::std::convert::Into<::std::string::String>,
-                    fields: impl ::std::convert::Into<update::Fields>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ID", &self.id)?;
-                    map.serialize_entry("FIELDS", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        fields: object.field("FIELDS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Types of `sale.paysystem.handler.add`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-            pub mod add {
-                /// Error codes of `sale.paysystem.handler.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_HANDLER_ALREADY_EXIST` (HTTP 400)
-                    ErrorHandlerAlreadyExist,
-                    /// `ERROR_HANDLER_ADD` (HTTP 400)
-                    ErrorHandlerAdd,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorHandlerAlreadyExist =
-                    "ERROR_HANDLER_ALREADY_EXIST", ErrorHandlerAdd = "ERROR_HANDLER_ADD"
-                    }
-                );
-                error_code!(Error);
-                /// The object `params.SETTINGS.CODES.DEFAULT` of `sale.paysystem.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct SettingsCodesDefault {
-                    /// `PROVIDER_KEY`: `string`, optional.
-                    pub provider_key: ::std::option::Option<::std::string::String>,
-                    /// `PROVIDER_VALUE`: `string`, optional.
-                    pub provider_value: ::std::option::Option<::std::string::String>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsCodesDefault {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            provider_key: ::std::default::Default::default(),
-                            provider_value: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `PROVIDER_KEY`.
-                    pub fn provider_key(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.provider_key = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `PROVIDER_VALUE`.
-                    pub fn provider_value(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.provider_value = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsCodesDefault {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PROVIDER_KEY",
-                            &self.provider_key,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PROVIDER_VALUE",
-                            &self.provider_value,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsCodesDefault {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            provider_key: object.exact_str("PROVIDER_KEY")?,
-                            provider_value: object.exact_str("PROVIDER_VALUE")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsCodesDefault);
-                /// The object `params.SETTINGS.CODES` of `sale.paysystem.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct SettingsCodes {
-                    /// `NAME`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `DESCRIPTION`: `string`, optional.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `SORT`: `integer`, optional.
-                    pub sort: ::std::option::Option<i64>,
-                    /// `GROUP`: `string`, optional.
-                    pub group: ::std::option::Option<::std::string::String>,
-                    /// `DEFAULT`: `object`, optional.
-                    pub default: ::std::option::Option<SettingsCodesDefault>,
-                    /// `INPUT`: `object`, optional.
-                    pub input: ::std::option::Option<::serde_json::Value>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsCodes {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            name: ::std::default::Default::default(),
-                            description: ::std::default::Default::default(),
-                            sort: ::std::default::Default::default(),
-                            group: ::std::default::Default::default(),
-                            default: ::std::default::Default::default(),
-                            input: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `NAME`.
-                    pub fn name(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.name = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `DESCRIPTION`.
-                    pub fn description(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.description = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `SORT`.
-                    pub fn sort(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.sort = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `GROUP`.
-                    pub fn group(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.group = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `DEFAULT`.
-                    pub fn default(
-                        mut self,
-                        value: impl ::std::convert::Into<SettingsCodesDefault>,
-                    ) -> Self {
-                        self.default = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `INPUT`.
-                    pub fn input(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.input = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsCodes {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "DESCRIPTION",
-                            &self.description,
-                        )?;
-                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                        crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
-                        crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
-                        crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsCodes {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.exact_str("NAME")?,
-                            description: object.exact_str("DESCRIPTION")?,
-                            sort: object.field("SORT")?,
-                            group: object.exact_str("GROUP")?,
-                            default: object.field("DEFAULT")?,
-                            input: object.field("INPUT")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsCodes);
-                /// The object `params.SETTINGS.FORM_DATA` of `sale.paysystem.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct SettingsFormData {
-                    /// `BX_PAYSYSTEM_ID`: `string`, optional.
-                    pub bx_paysystem_id: ::std::option::Option<::std::string::String>,
-                    /// `BX_RETURN_URL`: `string`, optional.
-                    pub bx_return_url: ::std::option::Option<::std::string::String>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsFormData {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            bx_paysystem_id: ::std::default::Default::default(),
-                            bx_return_url: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `BX_PAYSYSTEM_ID`.
-                    pub fn bx_paysystem_id(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.bx_paysystem_id = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `BX_RETURN_URL`.
-                    pub fn bx_return_url(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.bx_return_url = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsFormData {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "BX_PAYSYSTEM_ID",
-                            &self.bx_paysystem_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "BX_RETURN_URL",
-                            &self.bx_return_url,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsFormData {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            bx_paysystem_id: object.exact_str("BX_PAYSYSTEM_ID")?,
-                            bx_return_url: object.exact_str("BX_RETURN_URL")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsFormData);
-                /// The object `params.SETTINGS.CHECKOUT_DATA` of `sale.paysystem.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct SettingsCheckoutData {
-                    /// `RETURN_URL`: `string`, optional.
-                    pub return_url: ::std::option::Option<::std::string::String>,
-                    /// `PAYSYSTEM_ID`: `string`, optional.
-                    pub paysystem_id: ::std::option::Option<::std::string::String>,
-                    /// `PAYMENT_ID`: `integer`, optional.
-                    pub payment_id: ::std::option::Option<i64>,
-                    /// `SUM`: `double`, optional.
-                    pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                    /// `CURRENCY`: `string`, optional.
-                    pub currency: ::std::option::Option<::std::string::String>,
-                    /// `EXTERNAL_PAYMENT_ID`: `string`, optional.
-                    pub external_payment_id: ::std::option::Option<
-                        ::std::string::String,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsCheckoutData {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            return_url: ::std::default::Default::default(),
-                            paysystem_id: ::std::default::Default::default(),
-                            payment_id: ::std::default::Default::default(),
-                            sum: ::std::default::Default::default(),
-                            currency: ::std::default::Default::default(),
-                            external_payment_id: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `RETURN_URL`.
-                    pub fn return_url(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.return_url = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `PAYSYSTEM_ID`.
-                    pub fn paysystem_id(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.paysystem_id = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `PAYMENT_ID`.
-                    pub fn payment_id(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.payment_id = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `SUM`.
-                    pub fn sum(
-                        mut self,
-                        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-                    ) -> Self {
-                        self.sum = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CURRENCY`.
-                    pub fn currency(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.currency = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `EXTERNAL_PAYMENT_ID`.
-                    pub fn external_payment_id(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.external_payment_id = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsCheckoutData {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "RETURN_URL",
-                            &self.return_url,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PAYSYSTEM_ID",
-                            &self.paysystem_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PAYMENT_ID",
-                            &self.payment_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "SUM", &self.sum)?;
-                        crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "EXTERNAL_PAYMENT_ID",
-                            &self.external_payment_id,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsCheckoutData {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            return_url: object.exact_str("RETURN_URL")?,
-                            paysystem_id: object.exact_str("PAYSYSTEM_ID")?,
-                            payment_id: object.field("PAYMENT_ID")?,
-                            sum: object.field("SUM")?,
-                            currency: object.exact_str("CURRENCY")?,
-                            external_payment_id: object
-                                .exact_str("EXTERNAL_PAYMENT_ID")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsCheckoutData);
-                /// The object `params.SETTINGS.IFRAME_DATA` of `sale.paysystem.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct SettingsIframeData {
-                    /// `BX_SYSTEM_PARAMS`: `object`, optional.
-                    pub bx_system_params: ::std::option::Option<::serde_json::Value>,
-                    /// `BX_COMPUTED_STYLE`: `object`, optional.
-                    pub bx_computed_style: ::std::option::Option<::serde_json::Value>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl SettingsIframeData {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            bx_system_params: ::std::default::Default::default(),
-                            bx_computed_style: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `BX_SYSTEM_PARAMS`.
-                    pub fn bx_system_params(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.bx_system_params = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Sets `BX_COMPUTED_STYLE`.
-                    pub fn bx_computed_style(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.bx_computed_style = ::std::option::Option::Some(
-                            value.into(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for SettingsIframeData {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "BX_SYSTEM_PARAMS",
-                            &self.bx_system_params,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "BX_COMPUTED_STYLE",
-                            &self.bx_computed_style,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for SettingsIframeData {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            bx_system_params: object.field("BX_SYSTEM_PARAMS")?,
-                            bx_computed_style: object.field("BX_COMPUTED_STYLE")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(SettingsIframeData);
-                /// Allowed values of `params.SETTINGS.CLIENT_TYPE` in `sale.paysystem.handler.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum SettingsClientType {
-                    /// `b2c`
-                    B2c,
-                    /// `b2b`
-                    B2b,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(SettingsClientType { B2c = "b2c", B2b = "b2b" });
-                /// The object `params.SETTINGS` of `sale.paysystem.handler.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Settings {
-                    /// `CODES`: `object`, required.
-                    pub codes: SettingsCodes,
-                    /// `FORM_DATA`: `object`, optional.
-                    pub form_data: ::std::option::Option<SettingsFormData>,
-                    /// `CHECKOUT_DATA`: `object`, optional.
-                    pub checkout_data: ::std::option::Option<SettingsCheckoutData>,
-                    /// `IFRAME_DATA`: `object`, optional.
-                    pub iframe_data: ::std::option::Option<SettingsIframeData>,
-                    /// `CLIENT_TYPE`: `string`, optional.
-                    ///
-                    /// Values: `b2c`, `b2b`.
-                    pub client_type: ::std::option::Option<SettingsClientType>,
-                    /// `CURRENCY`: `string[]`, optional.
-                    pub currency: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Settings {
-                    /// The object with its required parameters: `CODES`.
-                    pub fn new(codes: impl ::std::convert::Into<SettingsCodes>) -> Self {
-                        Self {
-                            codes: codes.into(),
-                            form_data: ::std::default::Default::default(),
-                            checkout_data: ::std::default::Default::default(),
-                            iframe_data: ::std::default::Default::default(),
-                            client_type: ::std::default::Default::default(),
-                            currency: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `FORM_DATA`.
-                    pub fn form_data(
-                        mut self,
-                        value: impl ::std::convert::Into<SettingsFormData>,
-                    ) -> Self {
-                        self.form_data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CHECKOUT_DATA`.
-                    pub fn checkout_data(
-                        mut self,
-                        value: impl ::std::convert::Into<SettingsCheckoutData>,
-                    ) -> Self {
-                        self.checkout_data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `IFRAME_DATA`.
-                    pub fn iframe_data(
-                        mut self,
-                        value: impl ::std::convert::Into<SettingsIframeData>,
-                    ) -> Self {
-                        self.iframe_data = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CLIENT_TYPE`.
-                    pub fn client_type(
-                        mut self,
-                        value: impl ::std::convert::Into<SettingsClientType>,
-                    ) -> Self {
-                        self.client_type = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CURRENCY`.
-                    pub fn currency(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.currency = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Settings {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("CODES", &self.codes)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "FORM_DATA",
-                            &self.form_data,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "CHECKOUT_DATA",
-                            &self.checkout_data,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "IFRAME_DATA",
-                            &self.iframe_data,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "CLIENT_TYPE",
-                            &self.client_type,
-                        )?;
-                        crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Settings {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            codes: object.field("CODES")?,
-                            form_data: object.field("FORM_DATA")?,
-                            checkout_data: object.field("CHECKOUT_DATA")?,
-                            iframe_data: object.field("IFRAME_DATA")?,
-                            client_type: object.field("CLIENT_TYPE")?,
-                            currency: object.field("CURRENCY")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Settings);
-                /// The `result` of the call: `string`.
-                pub type Output = ::bitrix24_runtime::lenient::Str;
-                impl ::bitrix24_runtime::Method for super::Add {
-                    const NAME: &'static str = "sale.paysystem.handler.add";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.paysystem.handler.delete`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
-            pub mod delete {
-                /// Error codes of `sale.paysystem.handler.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_PAY_SYSTEM_DELETE` (HTTP 400)
-                    ErrorPaySystemDelete,
-                    /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                    ErrorHandlerNotFound,
-                    /// `ERROR_HANDLER_DELETE` (HTTP 400)
-                    ErrorHandlerDelete,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorPaySystemDelete =
-                    "ERROR_PAY_SYSTEM_DELETE", ErrorHandlerNotFound =
-                    "ERROR_HANDLER_NOT_FOUND", ErrorHandlerDelete =
-                    "ERROR_HANDLER_DELETE" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Delete {
-                    const NAME: &'static str = "sale.paysystem.handler.delete";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.paysystem.handler.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
-            pub mod list {
-                /// Error codes of `sale.paysystem.handler.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-                error_code!(Error);
-                /// The `result` of the call: `sale_paysystem_handler[]`.
-                pub type Output = crate::List<crate::entities::SalePaysystemHandler>;
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "sale.paysystem.handler.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.paysystem.handler.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
-            pub mod update {
-                /// Error codes of `sale.paysystem.handler.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                    ErrorHandlerNotFound,
-                    /// `ERROR_HANDLER_UPDATE` (HTTP 400)
-                    ErrorHandlerUpdate,
-                    /// `ERROR_UNEXPECTED_ANSWER` (HTTP 400)
-                    ErrorUnexpectedAnswer,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
-                    "ERROR_HANDLER_NOT_FOUND", ErrorHandlerUpdate =
-                    "ERROR_HANDLER_UPDATE", ErrorUnexpectedAnswer =
-                    "ERROR_UNEXPECTED_ANSWER" }
-                );
-                error_code!(Error);
-                /// The object `params.FIELDS` of `sale.paysystem.handler.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `NAME`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `CODE`: `string`, optional.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `SETTINGS`: `object`, optional.
-                    pub settings: ::std::option::Option<::serde_json::Value>,
-                    /// `SORT`: `integer`, optional.
-                    pub sort: ::std::option::Option<i64>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            name: ::std::default::Default::default(),
-                            code: ::std::default::Default::default(),
-                            settings: ::std::default::Default::default(),
-                            sort: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `NAME`.
-                    pub fn name(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.name = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `CODE`.
-                    pub fn code(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.code = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `SETTINGS`.
-                    pub fn settings(
-                        mut self,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.settings = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `SORT`.
-                    pub fn sort(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.sort = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                        crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-                        crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                        crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.exact_str("NAME")?,
-                            code: object.exact_str("CODE")?,
-                            settings: object.field("SETTINGS")?,
-                            sort: object.field("SORT")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "sale.paysystem.handler.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-        /// Types of `sale.paysystem.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
-        pub mod list {
-            /// Error codes of `sale.paysystem.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorCheckFailure = "ERROR_CHECK_FAILURE", AccessDenied =
-                "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `sale_paysystem[]`.
-            pub type Output = crate::List<crate::entities::SalePaysystem>;
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "sale.paysystem.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Methods under `sale::paysystem::pay`.
-        pub mod pay {
-            /// `sale.paysystem.pay.invoice`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
-            ///
-            /// Required: `INVOICE_ID`. Optional: `PAY_SYSTEM_ID`, `BX_REST_HANDLER`.
-            ///
-            /// Result: `boolean` ([`invoice::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_PAY_INVOICE_NOT_SUPPORTED`, `ERROR_INTERNAL_INVOICE_NOT_FOUND`, `ERROR_PROCESS_REQUEST_RESULT` ([`invoice::Error`]).
-            ///
-            /// Deprecated in the docs.
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Invoice {
-                /// `INVOICE_ID`: `integer`, required.
-                pub invoice_id: i64,
-                /// `PAY_SYSTEM_ID`: `string`, optional.
-                pub pay_system_id: ::std::option::Option<::std::string::String>,
-                /// `BX_REST_HANDLER`: `string`, optional.
-                pub bx_rest_handler: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Invoice {
-                /// The call with its required parameters: `INVOICE_ID`.
-                pub fn new(invoice_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        invoice_id: invoice_id.into(),
-                        pay_system_id: ::std::default::Default::default(),
-                        bx_rest_handler: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `PAY_SYSTEM_ID`.
-                pub fn pay_system_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.pay_system_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `BX_REST_HANDLER`.
-                pub fn bx_rest_handler(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.bx_rest_handler = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Invoice {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("INVOICE_ID", &self.invoice_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PAY_SYSTEM_ID",
-                        &self.pay_system_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "BX_REST_HANDLER",
-                        &self.bx_rest_handler,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Invoice {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        invoice_id: object.field("INVOICE_ID")?,
-                        pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
-                        bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Invoice);
-            /// `sale.paysystem.pay.payment`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
-            ///
-            /// Required: `PAYMENT_ID`, `PAY_SYSTEM_ID`. Optional: none.
-            ///
-            /// Result: `boolean` ([`payment::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_PROCESS_REQUEST_RESULT` ([`payment::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Payment {
-                /// `PAYMENT_ID`: `integer`, required.
-                pub payment_id: i64,
-                /// `PAY_SYSTEM_ID`: `string`, required.
-                pub pay_system_id: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Payment {
-                /// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
-                pub fn new(
-                    payment_id: impl ::std::convert::Into<i64>,
-                    pay_system_id: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        payment_id: payment_id.into(),
-                        pay_system_id: pay_system_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Payment {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
-                    map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Payment {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        payment_id: object.field("PAYMENT_ID")?,
-                        pay_system_id: object.field("PAY_SYSTEM_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Payment);
-            /// Types of `sale.paysystem.pay.invoice`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
-            pub mod invoice {
-                /// Error codes of `sale.paysystem.pay.invoice`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_PAY_INVOICE_NOT_SUPPORTED` (HTTP 400)
-                    ErrorPayInvoiceNotSupported,
-                    /// `ERROR_INTERNAL_INVOICE_NOT_FOUND` (HTTP 400)
-                    ErrorInternalInvoiceNotFound,
-                    /// `ERROR_PROCESS_REQUEST_RESULT` (HTTP 400)
-                    ErrorProcessRequestResult,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorPayInvoiceNotSupported =
-                    "ERROR_PAY_INVOICE_NOT_SUPPORTED", ErrorInternalInvoiceNotFound =
-                    "ERROR_INTERNAL_INVOICE_NOT_FOUND", ErrorProcessRequestResult =
-                    "ERROR_PROCESS_REQUEST_RESULT" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Invoice {
-                    const NAME: &'static str = "sale.paysystem.pay.invoice";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `sale.paysystem.pay.payment`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
-            pub mod payment {
-                /// Error codes of `sale.paysystem.pay.payment`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_PROCESS_REQUEST_RESULT` (HTTP 400)
-                    ErrorProcessRequestResult,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorProcessRequestResult =
-                    "ERROR_PROCESS_REQUEST_RESULT" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Payment {
-                    const NAME: &'static str = "sale.paysystem.pay.payment";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-        /// Methods under `sale::paysystem::settings`.
-        pub mod settings {
-            /// `sale.paysystem.settings.get`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
-            ///
-            /// Required: `ID`, `PERSON_TYPE_ID`. Optional: none.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `ID`: `string`, required.
-                pub id: ::std::string::String,
-                /// `PERSON_TYPE_ID`: `integer`, required.
-                pub person_type_id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `ID`, `PERSON_TYPE_ID`.
-                pub fn new(
-                    id: impl ::std::convert::Into<::std::string::String>,
-                    person_type_id: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        person_type_id: person_type_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ID", &self.id)?;
-                    map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        person_type_id: object.field("PERSON_TYPE_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `sale.paysystem.settings.update`: REST 2, scope `pay_system`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
-            ///
-            /// Required: `ID`, `SETTINGS`. Optional: `PERSON_TYPE_ID`.
-            ///
-            /// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `ID`: `string`, required.
-                pub id: ::std::string::String,
-                /// `PERSON_TYPE_ID`: `integer`, optional.
-                pub person_type_id: ::std::option::Option<i64>,
-                /// `SETTINGS`: `object`, required.
-                pub settings: update::Settings,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `ID`, `SETTINGS`.
-                pub fn new(
-                    id: impl ::std::convert::Into<::std::string::String>,
-                    settings: impl ::std::convert::Into<update::Settings>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        person_type_id: ::std::default::Default::default(),
-                        settings: settings.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `PERSON_TYPE_ID`.
-                pub fn person_type_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.person_type_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ID", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PERSON_TYPE_ID",
-                        &self.person_type_id,
-                    )?;
-                    map.serialize_entry("SETTINGS", &self.settings)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        person_type_id: object.field("PERSON_TYPE_ID")?,
-                        settings: object.field("SETTINGS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Types of `sale.paysystem.settings.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
-            pub mod get {
-                /// Error codes of `sale.paysystem.settings.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE" }
-                );
-                error_code!(Error);
-                /// The object `result` of `sale.paysystem.settings.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `REST_SERVICE_ID_IFRAME`: `string`, optional.
-                    pub rest_service_id_iframe: ::std::option::Option<
-                        ::std::string::String,
-                    >,
-                    /// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
-                    pub rest_service_key_iframe: ::std::option::Option<
-                        ::std::string::String,
-                    >,
-                    /// `PS_WORK_MODE_IFRAME`: `string`, optional.
-                    pub ps_work_mode_iframe: ::std::option::Option<
-                        ::std::string::String,
-                    >,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "REST_SERVICE_ID_IFRAME",
-                                    "REST_SERVICE_KEY_IFRAME",
-                                    "PS_WORK_MODE_IFRAME",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            rest_service_id_iframe: object
-                                .field("REST_SERVICE_ID_IFRAME")?,
-                            rest_service_key_iframe: object
-                                .field("REST_SERVICE_KEY_IFRAME")?,
-                            ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "REST_SERVICE_ID_IFRAME",
-                            &self.rest_service_id_iframe,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "REST_SERVICE_KEY_IFRAME",
-                            &self.rest_service_key_iframe,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PS_WORK_MODE_IFRAME",
-                            &self.ps_work_mode_iframe,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "sale.paysystem.settings.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Methods under `sale::paysystem::settings::invoice`.
-            pub mod invoice {
-                /// `sale.paysystem.settings.invoice.get`: REST 2, scope `pay_system`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
-                ///
-                /// Required: `INVOICE_ID`. Optional: `PAY_SYSTEM_ID`, `BX_REST_HANDLER`.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_INTERNAL_INVOICE_NOT_FOUND` ([`get::Error`]).
-                ///
-                /// Deprecated in the docs.
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `INVOICE_ID`: `integer`, required.
-                    pub invoice_id: i64,
-                    /// `PAY_SYSTEM_ID`: `string`, optional.
-                    pub pay_system_id: ::std::option::Option<::std::string::String>,
-                    /// `BX_REST_HANDLER`: `string`, optional.
-                    pub bx_rest_handler: ::std::option::Option<::std::string::String>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `INVOICE_ID`.
-                    pub fn new(invoice_id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            invoice_id: invoice_id.into(),
-                            pay_system_id: ::std::default::Default::default(),
-                            bx_rest_handler: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `PAY_SYSTEM_ID`.
-                    pub fn pay_system_id(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.pay_system_id = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `BX_REST_HANDLER`.
-                    pub fn bx_rest_handler(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.bx_rest_handler = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("INVOICE_ID", &self.invoice_id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PAY_SYSTEM_ID",
-                            &self.pay_system_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "BX_REST_HANDLER",
-                            &self.bx_rest_handler,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            invoice_id: object.field("INVOICE_ID")?,
-                            pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
-                            bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// Types of `sale.paysystem.settings.invoice.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
-                pub mod get {
-                    /// Error codes of `sale.paysystem.settings.invoice.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                        ErrorCheckFailure,
-                        /// `ERROR_INTERNAL_INVOICE_NOT_FOUND` (HTTP 400)
-                        ErrorInternalInvoiceNotFound,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                        "ERROR_CHECK_FAILURE", ErrorInternalInvoiceNotFound =
-                        "ERROR_INTERNAL_INVOICE_NOT_FOUND" }
-                    );
-                    error_code!(Error);
-                    /// The object `result` of `sale.paysystem.settings.invoice.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `REST_SERVICE_ID_IFRAME`: `string`, optional.
-                        pub rest_service_id_iframe: ::std::option::Option<
-                            ::std::string::String,
-                        >,
-                        /// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
-                        pub rest_service_key_iframe: ::std::option::Option<
-                            ::std::string::String,
-                        >,
-                        /// `PS_WORK_MODE_IFRAME`: `string`, optional.
-                        pub ps_work_mode_iframe: ::std::option::Option<
-                            ::std::string::String,
-                        >,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "REST_SERVICE_ID_IFRAME",
-                                        "REST_SERVICE_KEY_IFRAME",
-                                        "PS_WORK_MODE_IFRAME",
-                                    ],
-                                    &[],
-                                )?;
-                            ::std::result::Result::Ok(Self {
-                                rest_service_id_iframe: object
-                                    .field("REST_SERVICE_ID_IFRAME")?,
-                                rest_service_key_iframe: object
-                                    .field("REST_SERVICE_KEY_IFRAME")?,
-                                ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "REST_SERVICE_ID_IFRAME",
-                                &self.rest_service_id_iframe,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "REST_SERVICE_KEY_IFRAME",
-                                &self.rest_service_key_iframe,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "PS_WORK_MODE_IFRAME",
-                                &self.ps_work_mode_iframe,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "sale.paysystem.settings.invoice.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Methods under `sale::paysystem::settings::payment`.
-            pub mod payment {
-                /// `sale.paysystem.settings.payment.get`: REST 2, scope `pay_system`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
-                ///
-                /// Required: `PAYMENT_ID`, `PAY_SYSTEM_ID`. Optional: none.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_INTERNAL_ORDER_NOT_FOUND` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `PAYMENT_ID`: `integer`, required.
-                    pub payment_id: i64,
-                    /// `PAY_SYSTEM_ID`: `string`, required.
-                    pub pay_system_id: ::std::string::String,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
-                    pub fn new(
-                        payment_id: impl ::std::convert::Into<i64>,
-                        pay_system_id: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            payment_id: payment_id.into(),
-                            pay_system_id: pay_system_id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
-                        map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            payment_id: object.field("PAYMENT_ID")?,
-                            pay_system_id: object.field("PAY_SYSTEM_ID")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// Types of `sale.paysystem.settings.payment.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
-                pub mod get {
-                    /// Error codes of `sale.paysystem.settings.payment.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                        ErrorCheckFailure,
-                        /// `ERROR_INTERNAL_ORDER_NOT_FOUND` (HTTP 400)
-                        ErrorInternalOrderNotFound,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                        "ERROR_CHECK_FAILURE", ErrorInternalOrderNotFound =
-                        "ERROR_INTERNAL_ORDER_NOT_FOUND" }
-                    );
-                    error_code!(Error);
-                    /// The object `result` of `sale.paysystem.settings.payment.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `REST_SERVICE_ID_IFRAME`: `string`, optional.
-                        pub rest_service_id_iframe: ::std::option::Option<
-                            ::std::string::String,
-                        >,
-                        /// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
-                        pub rest_service_key_iframe: ::std::option::Option<
-                            ::std::string::String,
-                        >,
-                        /// `PS_WORK_MODE_IFRAME`: `string`, optional.
-                        pub ps_work_mode_iframe: ::std::option::Option<
-                            ::std::string::String,
-                        >,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object
-                                .fits(
-                                    &[
-                                        "REST_SERVICE_ID_IFRAME",
-                                        "REST_SERVICE_KEY_IFRAME",
-                                        "PS_WORK_MODE_IFRAME",
-                                    ],
-                                    &[],
-                                )?;
-                            ::std::result::Result::Ok(Self {
-                                rest_service_id_iframe: object
-                                    .field("REST_SERVICE_ID_IFRAME")?,
-                                rest_service_key_iframe: object
-                                    .field("REST_SERVICE_KEY_IFRAME")?,
-                                ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "REST_SERVICE_ID_IFRAME",
-                                &self.rest_service_id_iframe,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "REST_SERVICE_KEY_IFRAME",
-                                &self.rest_service_key_iframe,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "PS_WORK_MODE_IFRAME",
-                                &self.ps_work_mode_iframe,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "sale.paysystem.settings.payment.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Types of `sale.paysystem.settings.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
-            pub mod update {
-                /// Error codes of `sale.paysystem.settings.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED` (HTTP 403)
-                    AccessDenied,
-                    /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                    ErrorCheckFailure,
-                    /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                    ErrorHandlerNotFound,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
-                    "ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
-                    "ERROR_HANDLER_NOT_FOUND" }
-                );
-                error_code!(Error);
-                /// The object `params.SETTINGS` of `sale.paysystem.settings.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct Settings {
-                    /// `TYPE`: `string`, optional.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `VALUE`: `string`, optional.
-                    pub value: ::std::option::Option<::std::string::String>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Settings {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            type_: ::std::default::Default::default(),
-                            value: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `TYPE`.
-                    pub fn type_(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.type_ = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `VALUE`.
-                    pub fn value(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.value = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Settings {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Settings {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            type_: object.exact_str("TYPE")?,
-                            value: object.exact_str("VALUE")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Settings);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "sale.paysystem.settings.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-        /// Types of `sale.paysystem.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
-        pub mod update {
-            /// Error codes of `sale.paysystem.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED` (HTTP 403)
-                AccessDenied,
-                /// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
-                ErrorHandlerNotFound,
-                /// `ERROR_PERSON_TYPE_NOT_FOUND` (HTTP 400)
-                ErrorPersonTypeNotFound,
-                /// `ERROR_PAY_SYSTEM_NOT_FOUND` (HTTP 400)
-                ErrorPaySystemNotFound,
-                /// `ERROR_CHECK_FAILURE` (HTTP 400)
-                ErrorCheckFailure,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessDenied = "ACCESS_DENIED", ErrorHandlerNotFound =
-                "ERROR_HANDLER_NOT_FOUND", ErrorPersonTypeNotFound =
-                "ERROR_PERSON_TYPE_NOT_FOUND", ErrorPaySystemNotFound =
-                "ERROR_PAY_SYSTEM_NOT_FOUND", ErrorCheckFailure = "ERROR_CHECK_FAILURE" }
-            );
-            error_code!(Error);
-            /// The object `params.FIELDS` of `sale.paysystem.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DESCRIPTION`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `PERSON_TYPE_ID`: `integer`, optional.
-                pub person_type_id: ::std::option::Option<i64>,
-                /// `BX_REST_HANDLER`: `string`, optional.
-                pub bx_rest_handler: ::std::option::Option<::std::string::String>,
-                /// `ACTIVE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `LOGOTYPE`: `string`, optional.
-                pub logotype: ::std::option::Option<::std::string::String>,
-                /// `NEW_WINDOW`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub new_window: ::std::option::Option<bool>,
-                /// `XML_ID`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        name: ::std::default::Default::default(),
-                        description: ::std::default::Default::default(),
-                        person_type_id: ::std::default::Default::default(),
-                        bx_rest_handler: ::std::default::Default::default(),
-                        active: ::std::default::Default::default(),
-                        logotype: ::std::default::Default::default(),
-                        new_window: ::std::default::Default::default(),
-                        xml_id: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DESCRIPTION`.
-                pub fn description(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.description = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PERSON_TYPE_ID`.
-                pub fn person_type_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.person_type_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `BX_REST_HANDLER`.
-                pub fn bx_rest_handler(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.bx_rest_handler = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ACTIVE`.
-                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.active = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LOGOTYPE`.
-                pub fn logotype(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.logotype = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NEW_WINDOW`.
-                pub fn new_window(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.new_window = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `XML_ID`.
-                pub fn xml_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.xml_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PERSON_TYPE_ID",
-                        &self.person_type_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "BX_REST_HANDLER",
-                        &self.bx_rest_handler,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTIVE",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NEW_WINDOW",
-                        &self.new_window.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.exact_str("NAME")?,
-                        description: object.exact_str("DESCRIPTION")?,
-                        person_type_id: object.field("PERSON_TYPE_ID")?,
-                        bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
-                        active: object.field("ACTIVE")?,
-                        logotype: object.exact_str("LOGOTYPE")?,
-                        new_window: object.field("NEW_WINDOW")?,
-                        xml_id: object.exact_str("XML_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "sale.paysystem.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `sale::paysystem`.
+	pub mod paysystem {
+		/// `sale.paysystem.add`: REST 2, scope `pay_system`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
+		///
+		/// Required: `NAME`, `PERSON_TYPE_ID`, `BX_REST_HANDLER`. Optional: `DESCRIPTION`, `ACTIVE`, `SETTINGS`, `ENTITY_REGISTRY_TYPE`, `LOGOTYPE`, `NEW_WINDOW`, `XML_ID`.
+		///
+		/// Result: `integer` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_PAY_SYSTEM_ADD`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_PERSON_TYPE_NOT_FOUND` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `NAME`: `string`, required.
+			pub name: String,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `PERSON_TYPE_ID`: `integer`, required.
+			pub person_type_id: i64,
+			/// `BX_REST_HANDLER`: `string`, required.
+			pub bx_rest_handler: String,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `SETTINGS`: `object`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// `ENTITY_REGISTRY_TYPE`: `string`, optional.
+			pub entity_registry_type: Option<String>,
+			/// `LOGOTYPE`: `string`, optional.
+			pub logotype: Option<String>,
+			/// `NEW_WINDOW`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub new_window: Option<bool>,
+			/// `XML_ID`: `string`, optional.
+			pub xml_id: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `NAME`, `PERSON_TYPE_ID`, `BX_REST_HANDLER`.
+			pub fn new(
+				name: impl Into<String>,
+				person_type_id: impl Into<i64>,
+				bx_rest_handler: impl Into<String>,
+			) -> Self {
+				Self {
+					name: name.into(),
+					description: Default::default(),
+					person_type_id: person_type_id.into(),
+					bx_rest_handler: bx_rest_handler.into(),
+					active: Default::default(),
+					settings: Default::default(),
+					entity_registry_type: Default::default(),
+					logotype: Default::default(),
+					new_window: Default::default(),
+					xml_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `DESCRIPTION`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `SETTINGS`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `ENTITY_REGISTRY_TYPE`.
+			pub fn entity_registry_type(mut self, value: impl Into<String>) -> Self {
+				self.entity_registry_type = Some(value.into());
+				self
+			}
+			/// Sets `LOGOTYPE`.
+			pub fn logotype(mut self, value: impl Into<String>) -> Self {
+				self.logotype = Some(value.into());
+				self
+			}
+			/// Sets `NEW_WINDOW`.
+			pub fn new_window(mut self, value: impl Into<bool>) -> Self {
+				self.new_window = Some(value.into());
+				self
+			}
+			/// Sets `XML_ID`.
+			pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+				self.xml_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
+				map.serialize_entry("BX_REST_HANDLER", &self.bx_rest_handler)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ENTITY_REGISTRY_TYPE",
+					&self.entity_registry_type,
+				)?;
+				crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
+				crate::support::opt_entry(
+					&mut map,
+					"NEW_WINDOW",
+					&self.new_window.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("NAME")?,
+					description: object.exact_str("DESCRIPTION")?,
+					person_type_id: object.field("PERSON_TYPE_ID")?,
+					bx_rest_handler: object.field("BX_REST_HANDLER")?,
+					active: object.field("ACTIVE")?,
+					settings: object.field("SETTINGS")?,
+					entity_registry_type: object.exact_str("ENTITY_REGISTRY_TYPE")?,
+					logotype: object.exact_str("LOGOTYPE")?,
+					new_window: object.field("NEW_WINDOW")?,
+					xml_id: object.exact_str("XML_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `sale.paysystem.delete`: REST 2, scope `pay_system`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
+		///
+		/// Required: `ID`. Optional: none.
+		///
+		/// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_PAY_SYSTEM_NOT_FOUND`, `ERROR_CHECK_FAILURE` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `ID`: `string`, required.
+			pub id: String,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `ID`.
+			pub fn new(id: impl Into<String>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `sale.paysystem.list`: REST 2, scope `pay_system`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
+		///
+		/// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`.
+		///
+		/// Result: `sale_paysystem[]` ([`list::Output`]). Errors: `ERROR_CHECK_FAILURE`, `ACCESS_DENIED` ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `SELECT`: `array`, optional.
+			pub select: Option<::serde_json::Value>,
+			/// `FILTER`: `object`, optional.
+			///
+			/// Values: `field`.
+			pub filter: Option<::serde_json::Value>,
+			/// `ORDER`: `object`, optional.
+			///
+			/// Values: `field`.
+			pub order: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					select: Default::default(),
+					filter: Default::default(),
+					order: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `SELECT`.
+			pub fn select(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.select = Some(value.into());
+				self
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `ORDER`.
+			pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					select: object.field("SELECT")?,
+					filter: object.field("FILTER")?,
+					order: object.field("ORDER")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `sale.paysystem.update`: REST 2, scope `pay_system`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
+		///
+		/// Required: `ID`. Optional: `FIELDS`.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_PERSON_TYPE_NOT_FOUND`, `ERROR_PAY_SYSTEM_NOT_FOUND`, `ERROR_CHECK_FAILURE` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `ID`: `string`, required.
+			pub id: String,
+			/// `FIELDS`: `object`, optional.
+			pub fields: Option<update::Fields>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `ID`.
+			pub fn new(id: impl Into<String>) -> Self {
+				Self {
+					id: id.into(),
+					fields: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `FIELDS`.
+			pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
+				self.fields = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					fields: object.field("FIELDS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `sale.paysystem.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html>
+		pub mod add {
+			/// Error codes of `sale.paysystem.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// `ERROR_PAY_SYSTEM_ADD` (HTTP 400)
+				ErrorPaySystemAdd,
+				/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+				ErrorHandlerNotFound,
+				/// `ERROR_PERSON_TYPE_NOT_FOUND` (HTTP 400)
+				ErrorPersonTypeNotFound,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+				"ERROR_CHECK_FAILURE", ErrorPaySystemAdd = "ERROR_PAY_SYSTEM_ADD",
+				ErrorHandlerNotFound = "ERROR_HANDLER_NOT_FOUND", ErrorPersonTypeNotFound
+				= "ERROR_PERSON_TYPE_NOT_FOUND" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "sale.paysystem.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `sale.paysystem.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-delete.html>
+		pub mod delete {
+			/// Error codes of `sale.paysystem.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// `ERROR_PAY_SYSTEM_NOT_FOUND` (HTTP 400)
+				ErrorPaySystemNotFound,
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorPaySystemNotFound =
+				"ERROR_PAY_SYSTEM_NOT_FOUND", ErrorCheckFailure = "ERROR_CHECK_FAILURE" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "sale.paysystem.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Methods under `sale::paysystem::handler`.
+		pub mod handler {
+			/// `sale.paysystem.handler.add`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+			///
+			/// Required: `NAME`, `CODE`, `SETTINGS`. Optional: `SORT`.
+			///
+			/// Result: `string` ([`add::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_ALREADY_EXIST`, `ERROR_HANDLER_ADD` ([`add::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Add {
+				/// `NAME`: `string`, required.
+				pub name: String,
+				/// `SORT`: `integer`, optional.
+				pub sort: Option<i64>,
+				/// `CODE`: `string`, required.
+				pub code: String,
+				/// `SETTINGS`: `object`, required.
+				pub settings: add::Settings,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Add {
+				/// The call with its required parameters: `NAME`, `CODE`, `SETTINGS`.
+				pub fn new(
+					name: impl Into<String>,
+					code: impl Into<String>,
+					settings: impl Into<add::Settings>,
+				) -> Self {
+					Self {
+						name: name.into(),
+						sort: Default::default(),
+						code: code.into(),
+						settings: settings.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `SORT`.
+				pub fn sort(mut self, value: impl Into<i64>) -> Self {
+					self.sort = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Add {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					map.serialize_entry("CODE", &self.code)?;
+					map.serialize_entry("SETTINGS", &self.settings)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Add {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("NAME")?,
+						sort: object.field("SORT")?,
+						code: object.field("CODE")?,
+						settings: object.field("SETTINGS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Add);
+			/// `sale.paysystem.handler.delete`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
+			///
+			/// Required: `ID`. Optional: none.
+			///
+			/// Result: `boolean` ([`delete::Output`]). Errors: `ACCESS_DENIED`, `ERROR_PAY_SYSTEM_DELETE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_DELETE` ([`delete::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Delete {
+				/// `ID`: `string`, required.
+				pub id: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Delete {
+				/// The call with its required parameters: `ID`.
+				pub fn new(id: impl Into<String>) -> Self {
+					Self {
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Delete {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ID", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Delete {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Delete);
+			/// `sale.paysystem.handler.list`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+			///
+			/// No parameters.
+			///
+			/// Result: `sale_paysystem_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// `sale.paysystem.handler.update`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
+			///
+			/// Required: `ID`, `FIELDS`. Optional: none.
+			///
+			/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND`, `ERROR_HANDLER_UPDATE`, `ERROR_UNEXPECTED_ANSWER` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `ID`: `string`, required.
+				pub id: String,
+				/// `FIELDS`: `object`, required.
+				pub fields: update::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `ID`, `FIELDS`.
+				pub fn new(
+					id: impl Into<String>,
+					fields: impl Into<update::Fields>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ID", &self.id)?;
+					map.serialize_entry("FIELDS", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						fields: object.field("FIELDS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Types of `sale.paysystem.handler.add`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+			pub mod add {
+				/// Error codes of `sale.paysystem.handler.add`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_HANDLER_ALREADY_EXIST` (HTTP 400)
+					ErrorHandlerAlreadyExist,
+					/// `ERROR_HANDLER_ADD` (HTTP 400)
+					ErrorHandlerAdd,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorHandlerAlreadyExist =
+					"ERROR_HANDLER_ALREADY_EXIST", ErrorHandlerAdd = "ERROR_HANDLER_ADD"
+					}
+				);
+				error_code!(Error);
+				/// The object `params.SETTINGS.CODES.DEFAULT` of `sale.paysystem.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct SettingsCodesDefault {
+					/// `PROVIDER_KEY`: `string`, optional.
+					pub provider_key: Option<String>,
+					/// `PROVIDER_VALUE`: `string`, optional.
+					pub provider_value: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsCodesDefault {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							provider_key: Default::default(),
+							provider_value: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `PROVIDER_KEY`.
+					pub fn provider_key(mut self, value: impl Into<String>) -> Self {
+						self.provider_key = Some(value.into());
+						self
+					}
+					/// Sets `PROVIDER_VALUE`.
+					pub fn provider_value(mut self, value: impl Into<String>) -> Self {
+						self.provider_value = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsCodesDefault {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PROVIDER_KEY",
+							&self.provider_key,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PROVIDER_VALUE",
+							&self.provider_value,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsCodesDefault {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							provider_key: object.exact_str("PROVIDER_KEY")?,
+							provider_value: object.exact_str("PROVIDER_VALUE")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsCodesDefault);
+				/// The object `params.SETTINGS.CODES` of `sale.paysystem.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct SettingsCodes {
+					/// `NAME`: `string`, optional.
+					pub name: Option<String>,
+					/// `DESCRIPTION`: `string`, optional.
+					pub description: Option<String>,
+					/// `SORT`: `integer`, optional.
+					pub sort: Option<i64>,
+					/// `GROUP`: `string`, optional.
+					pub group: Option<String>,
+					/// `DEFAULT`: `object`, optional.
+					pub default: Option<SettingsCodesDefault>,
+					/// `INPUT`: `object`, optional.
+					pub input: Option<::serde_json::Value>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsCodes {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							name: Default::default(),
+							description: Default::default(),
+							sort: Default::default(),
+							group: Default::default(),
+							default: Default::default(),
+							input: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `NAME`.
+					pub fn name(mut self, value: impl Into<String>) -> Self {
+						self.name = Some(value.into());
+						self
+					}
+					/// Sets `DESCRIPTION`.
+					pub fn description(mut self, value: impl Into<String>) -> Self {
+						self.description = Some(value.into());
+						self
+					}
+					/// Sets `SORT`.
+					pub fn sort(mut self, value: impl Into<i64>) -> Self {
+						self.sort = Some(value.into());
+						self
+					}
+					/// Sets `GROUP`.
+					pub fn group(mut self, value: impl Into<String>) -> Self {
+						self.group = Some(value.into());
+						self
+					}
+					/// Sets `DEFAULT`.
+					pub fn default(
+						mut self,
+						value: impl Into<SettingsCodesDefault>,
+					) -> Self {
+						self.default = Some(value.into());
+						self
+					}
+					/// Sets `INPUT`.
+					pub fn input(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.input = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsCodes {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+						crate::support::opt_entry(
+							&mut map,
+							"DESCRIPTION",
+							&self.description,
+						)?;
+						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+						crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
+						crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
+						crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsCodes {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.exact_str("NAME")?,
+							description: object.exact_str("DESCRIPTION")?,
+							sort: object.field("SORT")?,
+							group: object.exact_str("GROUP")?,
+							default: object.field("DEFAULT")?,
+							input: object.field("INPUT")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsCodes);
+				/// The object `params.SETTINGS.FORM_DATA` of `sale.paysystem.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct SettingsFormData {
+					/// `BX_PAYSYSTEM_ID`: `string`, optional.
+					pub bx_paysystem_id: Option<String>,
+					/// `BX_RETURN_URL`: `string`, optional.
+					pub bx_return_url: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsFormData {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							bx_paysystem_id: Default::default(),
+							bx_return_url: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `BX_PAYSYSTEM_ID`.
+					pub fn bx_paysystem_id(mut self, value: impl Into<String>) -> Self {
+						self.bx_paysystem_id = Some(value.into());
+						self
+					}
+					/// Sets `BX_RETURN_URL`.
+					pub fn bx_return_url(mut self, value: impl Into<String>) -> Self {
+						self.bx_return_url = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsFormData {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"BX_PAYSYSTEM_ID",
+							&self.bx_paysystem_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"BX_RETURN_URL",
+							&self.bx_return_url,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsFormData {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							bx_paysystem_id: object.exact_str("BX_PAYSYSTEM_ID")?,
+							bx_return_url: object.exact_str("BX_RETURN_URL")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsFormData);
+				/// The object `params.SETTINGS.CHECKOUT_DATA` of `sale.paysystem.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct SettingsCheckoutData {
+					/// `RETURN_URL`: `string`, optional.
+					pub return_url: Option<String>,
+					/// `PAYSYSTEM_ID`: `string`, optional.
+					pub paysystem_id: Option<String>,
+					/// `PAYMENT_ID`: `integer`, optional.
+					pub payment_id: Option<i64>,
+					/// `SUM`: `double`, optional.
+					pub sum: Option<::bitrix24_runtime::Decimal>,
+					/// `CURRENCY`: `string`, optional.
+					pub currency: Option<String>,
+					/// `EXTERNAL_PAYMENT_ID`: `string`, optional.
+					pub external_payment_id: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsCheckoutData {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							return_url: Default::default(),
+							paysystem_id: Default::default(),
+							payment_id: Default::default(),
+							sum: Default::default(),
+							currency: Default::default(),
+							external_payment_id: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `RETURN_URL`.
+					pub fn return_url(mut self, value: impl Into<String>) -> Self {
+						self.return_url = Some(value.into());
+						self
+					}
+					/// Sets `PAYSYSTEM_ID`.
+					pub fn paysystem_id(mut self, value: impl Into<String>) -> Self {
+						self.paysystem_id = Some(value.into());
+						self
+					}
+					/// Sets `PAYMENT_ID`.
+					pub fn payment_id(mut self, value: impl Into<i64>) -> Self {
+						self.payment_id = Some(value.into());
+						self
+					}
+					/// Sets `SUM`.
+					pub fn sum(
+						mut self,
+						value: impl Into<::bitrix24_runtime::Decimal>,
+					) -> Self {
+						self.sum = Some(value.into());
+						self
+					}
+					/// Sets `CURRENCY`.
+					pub fn currency(mut self, value: impl Into<String>) -> Self {
+						self.currency = Some(value.into());
+						self
+					}
+					/// Sets `EXTERNAL_PAYMENT_ID`.
+					pub fn external_payment_id(
+						mut self,
+						value: impl Into<String>,
+					) -> Self {
+						self.external_payment_id = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsCheckoutData {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"RETURN_URL",
+							&self.return_url,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PAYSYSTEM_ID",
+							&self.paysystem_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PAYMENT_ID",
+							&self.payment_id,
+						)?;
+						crate::support::opt_entry(&mut map, "SUM", &self.sum)?;
+						crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
+						crate::support::opt_entry(
+							&mut map,
+							"EXTERNAL_PAYMENT_ID",
+							&self.external_payment_id,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsCheckoutData {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							return_url: object.exact_str("RETURN_URL")?,
+							paysystem_id: object.exact_str("PAYSYSTEM_ID")?,
+							payment_id: object.field("PAYMENT_ID")?,
+							sum: object.field("SUM")?,
+							currency: object.exact_str("CURRENCY")?,
+							external_payment_id: object
+								.exact_str("EXTERNAL_PAYMENT_ID")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsCheckoutData);
+				/// The object `params.SETTINGS.IFRAME_DATA` of `sale.paysystem.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct SettingsIframeData {
+					/// `BX_SYSTEM_PARAMS`: `object`, optional.
+					pub bx_system_params: Option<::serde_json::Value>,
+					/// `BX_COMPUTED_STYLE`: `object`, optional.
+					pub bx_computed_style: Option<::serde_json::Value>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl SettingsIframeData {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							bx_system_params: Default::default(),
+							bx_computed_style: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `BX_SYSTEM_PARAMS`.
+					pub fn bx_system_params(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.bx_system_params = Some(value.into());
+						self
+					}
+					/// Sets `BX_COMPUTED_STYLE`.
+					pub fn bx_computed_style(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.bx_computed_style = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for SettingsIframeData {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"BX_SYSTEM_PARAMS",
+							&self.bx_system_params,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"BX_COMPUTED_STYLE",
+							&self.bx_computed_style,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for SettingsIframeData {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							bx_system_params: object.field("BX_SYSTEM_PARAMS")?,
+							bx_computed_style: object.field("BX_COMPUTED_STYLE")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(SettingsIframeData);
+				/// Allowed values of `params.SETTINGS.CLIENT_TYPE` in `sale.paysystem.handler.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum SettingsClientType {
+					/// `b2c`
+					B2c,
+					/// `b2b`
+					B2b,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(SettingsClientType { B2c = "b2c", B2b = "b2b" });
+				/// The object `params.SETTINGS` of `sale.paysystem.handler.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Settings {
+					/// `CODES`: `object`, required.
+					pub codes: SettingsCodes,
+					/// `FORM_DATA`: `object`, optional.
+					pub form_data: Option<SettingsFormData>,
+					/// `CHECKOUT_DATA`: `object`, optional.
+					pub checkout_data: Option<SettingsCheckoutData>,
+					/// `IFRAME_DATA`: `object`, optional.
+					pub iframe_data: Option<SettingsIframeData>,
+					/// `CLIENT_TYPE`: `string`, optional.
+					///
+					/// Values: `b2c`, `b2b`.
+					pub client_type: Option<SettingsClientType>,
+					/// `CURRENCY`: `string[]`, optional.
+					pub currency: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Settings {
+					/// The object with its required parameters: `CODES`.
+					pub fn new(codes: impl Into<SettingsCodes>) -> Self {
+						Self {
+							codes: codes.into(),
+							form_data: Default::default(),
+							checkout_data: Default::default(),
+							iframe_data: Default::default(),
+							client_type: Default::default(),
+							currency: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `FORM_DATA`.
+					pub fn form_data(
+						mut self,
+						value: impl Into<SettingsFormData>,
+					) -> Self {
+						self.form_data = Some(value.into());
+						self
+					}
+					/// Sets `CHECKOUT_DATA`.
+					pub fn checkout_data(
+						mut self,
+						value: impl Into<SettingsCheckoutData>,
+					) -> Self {
+						self.checkout_data = Some(value.into());
+						self
+					}
+					/// Sets `IFRAME_DATA`.
+					pub fn iframe_data(
+						mut self,
+						value: impl Into<SettingsIframeData>,
+					) -> Self {
+						self.iframe_data = Some(value.into());
+						self
+					}
+					/// Sets `CLIENT_TYPE`.
+					pub fn client_type(
+						mut self,
+						value: impl Into<SettingsClientType>,
+					) -> Self {
+						self.client_type = Some(value.into());
+						self
+					}
+					/// Sets `CURRENCY`.
+					pub fn currency(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.currency = Some(
+							value.into_iter().map(Into::into).collect(),
+						);
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Settings {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("CODES", &self.codes)?;
+						crate::support::opt_entry(
+							&mut map,
+							"FORM_DATA",
+							&self.form_data,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"CHECKOUT_DATA",
+							&self.checkout_data,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"IFRAME_DATA",
+							&self.iframe_data,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"CLIENT_TYPE",
+							&self.client_type,
+						)?;
+						crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Settings {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							codes: object.field("CODES")?,
+							form_data: object.field("FORM_DATA")?,
+							checkout_data: object.field("CHECKOUT_DATA")?,
+							iframe_data: object.field("IFRAME_DATA")?,
+							client_type: object.field("CLIENT_TYPE")?,
+							currency: object.field("CURRENCY")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Settings);
+				/// The `result` of the call: `string`.
+				pub type Output = ::bitrix24_runtime::lenient::Str;
+				impl ::bitrix24_runtime::Method for super::Add {
+					const NAME: &'static str = "sale.paysystem.handler.add";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.paysystem.handler.delete`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-delete.html>
+			pub mod delete {
+				/// Error codes of `sale.paysystem.handler.delete`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_PAY_SYSTEM_DELETE` (HTTP 400)
+					ErrorPaySystemDelete,
+					/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+					ErrorHandlerNotFound,
+					/// `ERROR_HANDLER_DELETE` (HTTP 400)
+					ErrorHandlerDelete,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorPaySystemDelete =
+					"ERROR_PAY_SYSTEM_DELETE", ErrorHandlerNotFound =
+					"ERROR_HANDLER_NOT_FOUND", ErrorHandlerDelete =
+					"ERROR_HANDLER_DELETE" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Delete {
+					const NAME: &'static str = "sale.paysystem.handler.delete";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.paysystem.handler.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
+			pub mod list {
+				/// Error codes of `sale.paysystem.handler.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+				error_code!(Error);
+				/// The `result` of the call: `sale_paysystem_handler[]`.
+				pub type Output = crate::List<crate::entities::SalePaysystemHandler>;
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "sale.paysystem.handler.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.paysystem.handler.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
+			pub mod update {
+				/// Error codes of `sale.paysystem.handler.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+					ErrorHandlerNotFound,
+					/// `ERROR_HANDLER_UPDATE` (HTTP 400)
+					ErrorHandlerUpdate,
+					/// `ERROR_UNEXPECTED_ANSWER` (HTTP 400)
+					ErrorUnexpectedAnswer,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
+					"ERROR_HANDLER_NOT_FOUND", ErrorHandlerUpdate =
+					"ERROR_HANDLER_UPDATE", ErrorUnexpectedAnswer =
+					"ERROR_UNEXPECTED_ANSWER" }
+				);
+				error_code!(Error);
+				/// The object `params.FIELDS` of `sale.paysystem.handler.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `NAME`: `string`, optional.
+					pub name: Option<String>,
+					/// `CODE`: `string`, optional.
+					pub code: Option<String>,
+					/// `SETTINGS`: `object`, optional.
+					pub settings: Option<::serde_json::Value>,
+					/// `SORT`: `integer`, optional.
+					pub sort: Option<i64>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							name: Default::default(),
+							code: Default::default(),
+							settings: Default::default(),
+							sort: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `NAME`.
+					pub fn name(mut self, value: impl Into<String>) -> Self {
+						self.name = Some(value.into());
+						self
+					}
+					/// Sets `CODE`.
+					pub fn code(mut self, value: impl Into<String>) -> Self {
+						self.code = Some(value.into());
+						self
+					}
+					/// Sets `SETTINGS`.
+					pub fn settings(
+						mut self,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.settings = Some(value.into());
+						self
+					}
+					/// Sets `SORT`.
+					pub fn sort(mut self, value: impl Into<i64>) -> Self {
+						self.sort = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
+						crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.exact_str("NAME")?,
+							code: object.exact_str("CODE")?,
+							settings: object.field("SETTINGS")?,
+							sort: object.field("SORT")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "sale.paysystem.handler.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+		/// Types of `sale.paysystem.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
+		pub mod list {
+			/// Error codes of `sale.paysystem.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorCheckFailure = "ERROR_CHECK_FAILURE", AccessDenied =
+				"ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `sale_paysystem[]`.
+			pub type Output = crate::List<crate::entities::SalePaysystem>;
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "sale.paysystem.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Methods under `sale::paysystem::pay`.
+		pub mod pay {
+			/// `sale.paysystem.pay.invoice`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
+			///
+			/// Required: `INVOICE_ID`. Optional: `PAY_SYSTEM_ID`, `BX_REST_HANDLER`.
+			///
+			/// Result: `boolean` ([`invoice::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_PAY_INVOICE_NOT_SUPPORTED`, `ERROR_INTERNAL_INVOICE_NOT_FOUND`, `ERROR_PROCESS_REQUEST_RESULT` ([`invoice::Error`]).
+			///
+			/// Deprecated in the docs.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Invoice {
+				/// `INVOICE_ID`: `integer`, required.
+				pub invoice_id: i64,
+				/// `PAY_SYSTEM_ID`: `string`, optional.
+				pub pay_system_id: Option<String>,
+				/// `BX_REST_HANDLER`: `string`, optional.
+				pub bx_rest_handler: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Invoice {
+				/// The call with its required parameters: `INVOICE_ID`.
+				pub fn new(invoice_id: impl Into<i64>) -> Self {
+					Self {
+						invoice_id: invoice_id.into(),
+						pay_system_id: Default::default(),
+						bx_rest_handler: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `PAY_SYSTEM_ID`.
+				pub fn pay_system_id(mut self, value: impl Into<String>) -> Self {
+					self.pay_system_id = Some(value.into());
+					self
+				}
+				/// Sets `BX_REST_HANDLER`.
+				pub fn bx_rest_handler(mut self, value: impl Into<String>) -> Self {
+					self.bx_rest_handler = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Invoice {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("INVOICE_ID", &self.invoice_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PAY_SYSTEM_ID",
+						&self.pay_system_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"BX_REST_HANDLER",
+						&self.bx_rest_handler,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Invoice {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						invoice_id: object.field("INVOICE_ID")?,
+						pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
+						bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Invoice);
+			/// `sale.paysystem.pay.payment`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
+			///
+			/// Required: `PAYMENT_ID`, `PAY_SYSTEM_ID`. Optional: none.
+			///
+			/// Result: `boolean` ([`payment::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_PROCESS_REQUEST_RESULT` ([`payment::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Payment {
+				/// `PAYMENT_ID`: `integer`, required.
+				pub payment_id: i64,
+				/// `PAY_SYSTEM_ID`: `string`, required.
+				pub pay_system_id: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Payment {
+				/// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
+				pub fn new(
+					payment_id: impl Into<i64>,
+					pay_system_id: impl Into<String>,
+				) -> Self {
+					Self {
+						payment_id: payment_id.into(),
+						pay_system_id: pay_system_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Payment {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
+					map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Payment {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						payment_id: object.field("PAYMENT_ID")?,
+						pay_system_id: object.field("PAY_SYSTEM_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Payment);
+			/// Types of `sale.paysystem.pay.invoice`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-pay-invoice.html>
+			pub mod invoice {
+				/// Error codes of `sale.paysystem.pay.invoice`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_PAY_INVOICE_NOT_SUPPORTED` (HTTP 400)
+					ErrorPayInvoiceNotSupported,
+					/// `ERROR_INTERNAL_INVOICE_NOT_FOUND` (HTTP 400)
+					ErrorInternalInvoiceNotFound,
+					/// `ERROR_PROCESS_REQUEST_RESULT` (HTTP 400)
+					ErrorProcessRequestResult,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorPayInvoiceNotSupported =
+					"ERROR_PAY_INVOICE_NOT_SUPPORTED", ErrorInternalInvoiceNotFound =
+					"ERROR_INTERNAL_INVOICE_NOT_FOUND", ErrorProcessRequestResult =
+					"ERROR_PROCESS_REQUEST_RESULT" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Invoice {
+					const NAME: &'static str = "sale.paysystem.pay.invoice";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `sale.paysystem.pay.payment`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-pay-payment.html>
+			pub mod payment {
+				/// Error codes of `sale.paysystem.pay.payment`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_PROCESS_REQUEST_RESULT` (HTTP 400)
+					ErrorProcessRequestResult,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorProcessRequestResult =
+					"ERROR_PROCESS_REQUEST_RESULT" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Payment {
+					const NAME: &'static str = "sale.paysystem.pay.payment";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+		/// Methods under `sale::paysystem::settings`.
+		pub mod settings {
+			/// `sale.paysystem.settings.get`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
+			///
+			/// Required: `ID`, `PERSON_TYPE_ID`. Optional: none.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `ID`: `string`, required.
+				pub id: String,
+				/// `PERSON_TYPE_ID`: `integer`, required.
+				pub person_type_id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `ID`, `PERSON_TYPE_ID`.
+				pub fn new(
+					id: impl Into<String>,
+					person_type_id: impl Into<i64>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						person_type_id: person_type_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ID", &self.id)?;
+					map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						person_type_id: object.field("PERSON_TYPE_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `sale.paysystem.settings.update`: REST 2, scope `pay_system`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
+			///
+			/// Required: `ID`, `SETTINGS`. Optional: `PERSON_TYPE_ID`.
+			///
+			/// Result: `boolean` ([`update::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_HANDLER_NOT_FOUND` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `ID`: `string`, required.
+				pub id: String,
+				/// `PERSON_TYPE_ID`: `integer`, optional.
+				pub person_type_id: Option<i64>,
+				/// `SETTINGS`: `object`, required.
+				pub settings: update::Settings,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `ID`, `SETTINGS`.
+				pub fn new(
+					id: impl Into<String>,
+					settings: impl Into<update::Settings>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						person_type_id: Default::default(),
+						settings: settings.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `PERSON_TYPE_ID`.
+				pub fn person_type_id(mut self, value: impl Into<i64>) -> Self {
+					self.person_type_id = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ID", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PERSON_TYPE_ID",
+						&self.person_type_id,
+					)?;
+					map.serialize_entry("SETTINGS", &self.settings)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						person_type_id: object.field("PERSON_TYPE_ID")?,
+						settings: object.field("SETTINGS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Types of `sale.paysystem.settings.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
+			pub mod get {
+				/// Error codes of `sale.paysystem.settings.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE" }
+				);
+				error_code!(Error);
+				/// The object `result` of `sale.paysystem.settings.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `REST_SERVICE_ID_IFRAME`: `string`, optional.
+					pub rest_service_id_iframe: Option<String>,
+					/// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
+					pub rest_service_key_iframe: Option<String>,
+					/// `PS_WORK_MODE_IFRAME`: `string`, optional.
+					pub ps_work_mode_iframe: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"REST_SERVICE_ID_IFRAME",
+									"REST_SERVICE_KEY_IFRAME",
+									"PS_WORK_MODE_IFRAME",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							rest_service_id_iframe: object
+								.field("REST_SERVICE_ID_IFRAME")?,
+							rest_service_key_iframe: object
+								.field("REST_SERVICE_KEY_IFRAME")?,
+							ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"REST_SERVICE_ID_IFRAME",
+							&self.rest_service_id_iframe,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"REST_SERVICE_KEY_IFRAME",
+							&self.rest_service_key_iframe,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PS_WORK_MODE_IFRAME",
+							&self.ps_work_mode_iframe,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "sale.paysystem.settings.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Methods under `sale::paysystem::settings::invoice`.
+			pub mod invoice {
+				/// `sale.paysystem.settings.invoice.get`: REST 2, scope `pay_system`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
+				///
+				/// Required: `INVOICE_ID`. Optional: `PAY_SYSTEM_ID`, `BX_REST_HANDLER`.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_INTERNAL_INVOICE_NOT_FOUND` ([`get::Error`]).
+				///
+				/// Deprecated in the docs.
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `INVOICE_ID`: `integer`, required.
+					pub invoice_id: i64,
+					/// `PAY_SYSTEM_ID`: `string`, optional.
+					pub pay_system_id: Option<String>,
+					/// `BX_REST_HANDLER`: `string`, optional.
+					pub bx_rest_handler: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `INVOICE_ID`.
+					pub fn new(invoice_id: impl Into<i64>) -> Self {
+						Self {
+							invoice_id: invoice_id.into(),
+							pay_system_id: Default::default(),
+							bx_rest_handler: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `PAY_SYSTEM_ID`.
+					pub fn pay_system_id(mut self, value: impl Into<String>) -> Self {
+						self.pay_system_id = Some(value.into());
+						self
+					}
+					/// Sets `BX_REST_HANDLER`.
+					pub fn bx_rest_handler(mut self, value: impl Into<String>) -> Self {
+						self.bx_rest_handler = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("INVOICE_ID", &self.invoice_id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PAY_SYSTEM_ID",
+							&self.pay_system_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"BX_REST_HANDLER",
+							&self.bx_rest_handler,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							invoice_id: object.field("INVOICE_ID")?,
+							pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
+							bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// Types of `sale.paysystem.settings.invoice.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
+				pub mod get {
+					/// Error codes of `sale.paysystem.settings.invoice.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// `ERROR_CHECK_FAILURE` (HTTP 400)
+						ErrorCheckFailure,
+						/// `ERROR_INTERNAL_INVOICE_NOT_FOUND` (HTTP 400)
+						ErrorInternalInvoiceNotFound,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+						"ERROR_CHECK_FAILURE", ErrorInternalInvoiceNotFound =
+						"ERROR_INTERNAL_INVOICE_NOT_FOUND" }
+					);
+					error_code!(Error);
+					/// The object `result` of `sale.paysystem.settings.invoice.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/outdated/sale-pay-system-settings-invoice-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `REST_SERVICE_ID_IFRAME`: `string`, optional.
+						pub rest_service_id_iframe: Option<String>,
+						/// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
+						pub rest_service_key_iframe: Option<String>,
+						/// `PS_WORK_MODE_IFRAME`: `string`, optional.
+						pub ps_work_mode_iframe: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object
+								.fits(
+									&[
+										"REST_SERVICE_ID_IFRAME",
+										"REST_SERVICE_KEY_IFRAME",
+										"PS_WORK_MODE_IFRAME",
+									],
+									&[],
+								)?;
+							Ok(Self {
+								rest_service_id_iframe: object
+									.field("REST_SERVICE_ID_IFRAME")?,
+								rest_service_key_iframe: object
+									.field("REST_SERVICE_KEY_IFRAME")?,
+								ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(
+								&mut map,
+								"REST_SERVICE_ID_IFRAME",
+								&self.rest_service_id_iframe,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"REST_SERVICE_KEY_IFRAME",
+								&self.rest_service_key_iframe,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"PS_WORK_MODE_IFRAME",
+								&self.ps_work_mode_iframe,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "sale.paysystem.settings.invoice.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Methods under `sale::paysystem::settings::payment`.
+			pub mod payment {
+				/// `sale.paysystem.settings.payment.get`: REST 2, scope `pay_system`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
+				///
+				/// Required: `PAYMENT_ID`, `PAY_SYSTEM_ID`. Optional: none.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `ERROR_CHECK_FAILURE`, `ERROR_INTERNAL_ORDER_NOT_FOUND` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `PAYMENT_ID`: `integer`, required.
+					pub payment_id: i64,
+					/// `PAY_SYSTEM_ID`: `string`, required.
+					pub pay_system_id: String,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `PAYMENT_ID`, `PAY_SYSTEM_ID`.
+					pub fn new(
+						payment_id: impl Into<i64>,
+						pay_system_id: impl Into<String>,
+					) -> Self {
+						Self {
+							payment_id: payment_id.into(),
+							pay_system_id: pay_system_id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
+						map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							payment_id: object.field("PAYMENT_ID")?,
+							pay_system_id: object.field("PAY_SYSTEM_ID")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// Types of `sale.paysystem.settings.payment.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
+				pub mod get {
+					/// Error codes of `sale.paysystem.settings.payment.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// `ERROR_CHECK_FAILURE` (HTTP 400)
+						ErrorCheckFailure,
+						/// `ERROR_INTERNAL_ORDER_NOT_FOUND` (HTTP 400)
+						ErrorInternalOrderNotFound,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+						"ERROR_CHECK_FAILURE", ErrorInternalOrderNotFound =
+						"ERROR_INTERNAL_ORDER_NOT_FOUND" }
+					);
+					error_code!(Error);
+					/// The object `result` of `sale.paysystem.settings.payment.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-payment-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `REST_SERVICE_ID_IFRAME`: `string`, optional.
+						pub rest_service_id_iframe: Option<String>,
+						/// `REST_SERVICE_KEY_IFRAME`: `string`, optional.
+						pub rest_service_key_iframe: Option<String>,
+						/// `PS_WORK_MODE_IFRAME`: `string`, optional.
+						pub ps_work_mode_iframe: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object
+								.fits(
+									&[
+										"REST_SERVICE_ID_IFRAME",
+										"REST_SERVICE_KEY_IFRAME",
+										"PS_WORK_MODE_IFRAME",
+									],
+									&[],
+								)?;
+							Ok(Self {
+								rest_service_id_iframe: object
+									.field("REST_SERVICE_ID_IFRAME")?,
+								rest_service_key_iframe: object
+									.field("REST_SERVICE_KEY_IFRAME")?,
+								ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(
+								&mut map,
+								"REST_SERVICE_ID_IFRAME",
+								&self.rest_service_id_iframe,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"REST_SERVICE_KEY_IFRAME",
+								&self.rest_service_key_iframe,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"PS_WORK_MODE_IFRAME",
+								&self.ps_work_mode_iframe,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "sale.paysystem.settings.payment.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Types of `sale.paysystem.settings.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
+			pub mod update {
+				/// Error codes of `sale.paysystem.settings.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED` (HTTP 403)
+					AccessDenied,
+					/// `ERROR_CHECK_FAILURE` (HTTP 400)
+					ErrorCheckFailure,
+					/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+					ErrorHandlerNotFound,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", ErrorCheckFailure =
+					"ERROR_CHECK_FAILURE", ErrorHandlerNotFound =
+					"ERROR_HANDLER_NOT_FOUND" }
+				);
+				error_code!(Error);
+				/// The object `params.SETTINGS` of `sale.paysystem.settings.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct Settings {
+					/// `TYPE`: `string`, optional.
+					pub type_: Option<String>,
+					/// `VALUE`: `string`, optional.
+					pub value: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Settings {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							type_: Default::default(),
+							value: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `TYPE`.
+					pub fn type_(mut self, value: impl Into<String>) -> Self {
+						self.type_ = Some(value.into());
+						self
+					}
+					/// Sets `VALUE`.
+					pub fn value(mut self, value: impl Into<String>) -> Self {
+						self.value = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Settings {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+						crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Settings {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							type_: object.exact_str("TYPE")?,
+							value: object.exact_str("VALUE")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Settings);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "sale.paysystem.settings.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+		/// Types of `sale.paysystem.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
+		pub mod update {
+			/// Error codes of `sale.paysystem.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED` (HTTP 403)
+				AccessDenied,
+				/// `ERROR_HANDLER_NOT_FOUND` (HTTP 400)
+				ErrorHandlerNotFound,
+				/// `ERROR_PERSON_TYPE_NOT_FOUND` (HTTP 400)
+				ErrorPersonTypeNotFound,
+				/// `ERROR_PAY_SYSTEM_NOT_FOUND` (HTTP 400)
+				ErrorPaySystemNotFound,
+				/// `ERROR_CHECK_FAILURE` (HTTP 400)
+				ErrorCheckFailure,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessDenied = "ACCESS_DENIED", ErrorHandlerNotFound =
+				"ERROR_HANDLER_NOT_FOUND", ErrorPersonTypeNotFound =
+				"ERROR_PERSON_TYPE_NOT_FOUND", ErrorPaySystemNotFound =
+				"ERROR_PAY_SYSTEM_NOT_FOUND", ErrorCheckFailure = "ERROR_CHECK_FAILURE" }
+			);
+			error_code!(Error);
+			/// The object `params.FIELDS` of `sale.paysystem.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `DESCRIPTION`: `string`, optional.
+				pub description: Option<String>,
+				/// `PERSON_TYPE_ID`: `integer`, optional.
+				pub person_type_id: Option<i64>,
+				/// `BX_REST_HANDLER`: `string`, optional.
+				pub bx_rest_handler: Option<String>,
+				/// `ACTIVE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub active: Option<bool>,
+				/// `LOGOTYPE`: `string`, optional.
+				pub logotype: Option<String>,
+				/// `NEW_WINDOW`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub new_window: Option<bool>,
+				/// `XML_ID`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						name: Default::default(),
+						description: Default::default(),
+						person_type_id: Default::default(),
+						bx_rest_handler: Default::default(),
+						active: Default::default(),
+						logotype: Default::default(),
+						new_window: Default::default(),
+						xml_id: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `DESCRIPTION`.
+				pub fn description(mut self, value: impl Into<String>) -> Self {
+					self.description = Some(value.into());
+					self
+				}
+				/// Sets `PERSON_TYPE_ID`.
+				pub fn person_type_id(mut self, value: impl Into<i64>) -> Self {
+					self.person_type_id = Some(value.into());
+					self
+				}
+				/// Sets `BX_REST_HANDLER`.
+				pub fn bx_rest_handler(mut self, value: impl Into<String>) -> Self {
+					self.bx_rest_handler = Some(value.into());
+					self
+				}
+				/// Sets `ACTIVE`.
+				pub fn active(mut self, value: impl Into<bool>) -> Self {
+					self.active = Some(value.into());
+					self
+				}
+				/// Sets `LOGOTYPE`.
+				pub fn logotype(mut self, value: impl Into<String>) -> Self {
+					self.logotype = Some(value.into());
+					self
+				}
+				/// Sets `NEW_WINDOW`.
+				pub fn new_window(mut self, value: impl Into<bool>) -> Self {
+					self.new_window = Some(value.into());
+					self
+				}
+				/// Sets `XML_ID`.
+				pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+					self.xml_id = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DESCRIPTION",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PERSON_TYPE_ID",
+						&self.person_type_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"BX_REST_HANDLER",
+						&self.bx_rest_handler,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ACTIVE",
+						&self.active.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
+					crate::support::opt_entry(
+						&mut map,
+						"NEW_WINDOW",
+						&self.new_window.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.exact_str("NAME")?,
+						description: object.exact_str("DESCRIPTION")?,
+						person_type_id: object.field("PERSON_TYPE_ID")?,
+						bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
+						active: object.field("ACTIVE")?,
+						logotype: object.exact_str("LOGOTYPE")?,
+						new_window: object.field("NEW_WINDOW")?,
+						xml_id: object.exact_str("XML_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "sale.paysystem.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

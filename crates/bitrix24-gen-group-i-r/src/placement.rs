@@ -11,137 +11,115 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Bind {
-    /// `PLACEMENT`: `string`, required.
-    pub placement: ::std::string::String,
-    /// `HANDLER`: `string`, required.
-    pub handler: ::std::string::String,
-    /// `TITLE`: `string`, optional.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// `DESCRIPTION`: `string`, optional.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// `GROUP_NAME`: `string`, optional.
-    pub group_name: ::std::option::Option<::std::string::String>,
-    /// `LANG_ALL`: `object`, optional.
-    pub lang_all: ::std::option::Option<::serde_json::Value>,
-    /// `OPTIONS`: `object`, optional.
-    pub options: ::std::option::Option<::serde_json::Value>,
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `PLACEMENT`: `string`, required.
+	pub placement: String,
+	/// `HANDLER`: `string`, required.
+	pub handler: String,
+	/// `TITLE`: `string`, optional.
+	pub title: Option<String>,
+	/// `DESCRIPTION`: `string`, optional.
+	pub description: Option<String>,
+	/// `GROUP_NAME`: `string`, optional.
+	pub group_name: Option<String>,
+	/// `LANG_ALL`: `object`, optional.
+	pub lang_all: Option<::serde_json::Value>,
+	/// `OPTIONS`: `object`, optional.
+	pub options: Option<::serde_json::Value>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Bind {
-    /// The call with its required parameters: `PLACEMENT`, `HANDLER`.
-    pub fn new(
-        placement: impl ::std::convert::Into<::std::string::String>,
-        handler: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            placement: placement.into(),
-            handler: handler.into(),
-            title: ::std::default::Default::default(),
-            description: ::std::default::Default::default(),
-            group_name: ::std::default::Default::default(),
-            lang_all: ::std::default::Default::default(),
-            options: ::std::default::Default::default(),
-            user_id: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `TITLE`.
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`.
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `GROUP_NAME`.
-    pub fn group_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.group_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LANG_ALL`.
-    pub fn lang_all(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.lang_all = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `OPTIONS`.
-    pub fn options(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.options = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `PLACEMENT`, `HANDLER`.
+	pub fn new(placement: impl Into<String>, handler: impl Into<String>) -> Self {
+		Self {
+			placement: placement.into(),
+			handler: handler.into(),
+			title: Default::default(),
+			description: Default::default(),
+			group_name: Default::default(),
+			lang_all: Default::default(),
+			options: Default::default(),
+			user_id: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `TITLE`.
+	pub fn title(mut self, value: impl Into<String>) -> Self {
+		self.title = Some(value.into());
+		self
+	}
+	/// Sets `DESCRIPTION`.
+	pub fn description(mut self, value: impl Into<String>) -> Self {
+		self.description = Some(value.into());
+		self
+	}
+	/// Sets `GROUP_NAME`.
+	pub fn group_name(mut self, value: impl Into<String>) -> Self {
+		self.group_name = Some(value.into());
+		self
+	}
+	/// Sets `LANG_ALL`.
+	pub fn lang_all(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.lang_all = Some(value.into());
+		self
+	}
+	/// Sets `OPTIONS`.
+	pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.options = Some(value.into());
+		self
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Bind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("PLACEMENT", &self.placement)?;
-        map.serialize_entry("HANDLER", &self.handler)?;
-        crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-        crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-        crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
-        crate::support::opt_entry(&mut map, "LANG_ALL", &self.lang_all)?;
-        crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("PLACEMENT", &self.placement)?;
+		map.serialize_entry("HANDLER", &self.handler)?;
+		crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+		crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+		crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
+		crate::support::opt_entry(&mut map, "LANG_ALL", &self.lang_all)?;
+		crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Bind {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            placement: object.field("PLACEMENT")?,
-            handler: object.field("HANDLER")?,
-            title: object.exact_str("TITLE")?,
-            description: object.exact_str("DESCRIPTION")?,
-            group_name: object.exact_str("GROUP_NAME")?,
-            lang_all: object.field("LANG_ALL")?,
-            options: object.field("OPTIONS")?,
-            user_id: object.field("USER_ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			placement: object.field("PLACEMENT")?,
+			handler: object.field("HANDLER")?,
+			title: object.exact_str("TITLE")?,
+			description: object.exact_str("DESCRIPTION")?,
+			group_name: object.exact_str("GROUP_NAME")?,
+			lang_all: object.field("LANG_ALL")?,
+			options: object.field("OPTIONS")?,
+			user_id: object.field("USER_ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Bind);
@@ -155,47 +133,41 @@ deserialize_via_from_value!(Bind);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Get {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -209,72 +181,65 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct List {
-    /// `SCOPE`: `string`, optional.
-    pub scope: ::std::option::Option<::std::string::String>,
-    /// `FULL`: `boolean`, optional.
-    pub full: ::std::option::Option<bool>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `SCOPE`: `string`, optional.
+	pub scope: Option<String>,
+	/// `FULL`: `boolean`, optional.
+	pub full: Option<bool>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl List {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            scope: ::std::default::Default::default(),
-            full: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `SCOPE`.
-    pub fn scope(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.scope = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `FULL`.
-    pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.full = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			scope: Default::default(),
+			full: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `SCOPE`.
+	pub fn scope(mut self, value: impl Into<String>) -> Self {
+		self.scope = Some(value.into());
+		self
+	}
+	/// Sets `FULL`.
+	pub fn full(mut self, value: impl Into<bool>) -> Self {
+		self.full = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for List {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
-        crate::support::opt_entry(&mut map, "FULL", &self.full)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
+		crate::support::opt_entry(&mut map, "FULL", &self.full)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for List {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            scope: object.exact_str("SCOPE")?,
-            full: object.field("FULL")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			scope: object.exact_str("SCOPE")?,
+			full: object.field("FULL")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
@@ -288,77 +253,70 @@ deserialize_via_from_value!(List);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Unbind {
-    /// `PLACEMENT`: `string`, required.
-    pub placement: ::std::string::String,
-    /// `HANDLER`: `string`, optional.
-    pub handler: ::std::option::Option<::std::string::String>,
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `PLACEMENT`: `string`, required.
+	pub placement: String,
+	/// `HANDLER`: `string`, optional.
+	pub handler: Option<String>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Unbind {
-    /// The call with its required parameters: `PLACEMENT`.
-    pub fn new(placement: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            placement: placement.into(),
-            handler: ::std::default::Default::default(),
-            user_id: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `HANDLER`.
-    pub fn handler(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.handler = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `PLACEMENT`.
+	pub fn new(placement: impl Into<String>) -> Self {
+		Self {
+			placement: placement.into(),
+			handler: Default::default(),
+			user_id: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `HANDLER`.
+	pub fn handler(mut self, value: impl Into<String>) -> Self {
+		self.handler = Some(value.into());
+		self
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Unbind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("PLACEMENT", &self.placement)?;
-        crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("PLACEMENT", &self.placement)?;
+		crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Unbind {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            placement: object.field("PLACEMENT")?,
-            handler: object.exact_str("HANDLER")?,
-            user_id: object.field("USER_ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			placement: object.field("PLACEMENT")?,
+			handler: object.exact_str("HANDLER")?,
+			user_id: object.field("USER_ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Unbind);
@@ -366,675 +324,615 @@ deserialize_via_from_value!(Unbind);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-bind.html>
 pub mod bind {
-    /// Error codes of `placement.bind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_PLACEMENT_MAX_COUNT` (HTTP 200)
-        ErrorPlacementMaxCount,
-        /// `ERROR_PLACEMENT_USER_MODE` (HTTP 200)
-        ErrorPlacementUserMode,
-        /// `EMPTY_ERROR_HANDLER_URL` (HTTP 200)
-        EmptyErrorHandlerUrl,
-        /// `ERROR_ARGUMENT` (HTTP 200)
-        ErrorArgument,
-        /// `WRONG_AUTH_TYPE` (HTTP 403)
-        WrongAuthType,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorPlacementMaxCount = "ERROR_PLACEMENT_MAX_COUNT",
-        ErrorPlacementUserMode = "ERROR_PLACEMENT_USER_MODE", EmptyErrorHandlerUrl =
-        "EMPTY_ERROR_HANDLER_URL", ErrorArgument = "ERROR_ARGUMENT", WrongAuthType =
-        "WRONG_AUTH_TYPE" }
-    );
-    error_code!(Error);
-    /// Allowed values of `result` in `placement.bind`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Output {
-        /// `True`
-        True,
-        /// `False`
-        False,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Output { True = "True", False = "False" });
-    impl ::bitrix24_runtime::Method for super::Bind {
-        const NAME: &'static str = "placement.bind";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `placement.bind`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_PLACEMENT_MAX_COUNT` (HTTP 200)
+		ErrorPlacementMaxCount,
+		/// `ERROR_PLACEMENT_USER_MODE` (HTTP 200)
+		ErrorPlacementUserMode,
+		/// `EMPTY_ERROR_HANDLER_URL` (HTTP 200)
+		EmptyErrorHandlerUrl,
+		/// `ERROR_ARGUMENT` (HTTP 200)
+		ErrorArgument,
+		/// `WRONG_AUTH_TYPE` (HTTP 403)
+		WrongAuthType,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorPlacementMaxCount = "ERROR_PLACEMENT_MAX_COUNT",
+		ErrorPlacementUserMode = "ERROR_PLACEMENT_USER_MODE", EmptyErrorHandlerUrl =
+		"EMPTY_ERROR_HANDLER_URL", ErrorArgument = "ERROR_ARGUMENT", WrongAuthType =
+		"WRONG_AUTH_TYPE" }
+	);
+	error_code!(Error);
+	/// Allowed values of `result` in `placement.bind`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Output {
+		/// `True`
+		True,
+		/// `False`
+		False,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Output { True = "True", False = "False" });
+	impl ::bitrix24_runtime::Method for super::Bind {
+		const NAME: &'static str = "placement.bind";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `placement.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-get.html>
 pub mod get {
-    /// Error codes of `placement.get`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `WRONG_AUTH_TYPE` (HTTP 403)
-        WrongAuthType,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "placement.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `placement.get`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `WRONG_AUTH_TYPE` (HTTP 403)
+		WrongAuthType,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "placement.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `placement.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-list.html>
 pub mod list {
-    /// Error codes of `placement.list`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `WRONG_AUTH_TYPE` (HTTP 403)
-        WrongAuthType,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
-    error_code!(Error);
-    /// The `result` of the call: `string[]`.
-    pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
-    impl ::bitrix24_runtime::Method for super::List {
-        const NAME: &'static str = "placement.list";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `placement.list`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `WRONG_AUTH_TYPE` (HTTP 403)
+		WrongAuthType,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
+	error_code!(Error);
+	/// The `result` of the call: `string[]`.
+	pub type Output = crate::List<::bitrix24_runtime::lenient::Str>;
+	impl ::bitrix24_runtime::Method for super::List {
+		const NAME: &'static str = "placement.list";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `placement.unbind`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
 pub mod unbind {
-    /// Error codes of `placement.unbind`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `WRONG_AUTH_TYPE` (HTTP 403)
-        WrongAuthType,
-        /// `ACCESS_DENIED` (HTTP 403)
-        AccessDenied,
-        /// `ERROR_ARGUMENT` (HTTP 400)
-        ErrorArgument,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { WrongAuthType = "WRONG_AUTH_TYPE", AccessDenied = "ACCESS_DENIED",
-        ErrorArgument = "ERROR_ARGUMENT" }
-    );
-    error_code!(Error);
-    /// The object `result` of `placement.unbind`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `count`: `integer`, optional.
-        pub count: ::std::option::Option<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["count"], &[])?;
-            ::std::result::Result::Ok(Self {
-                count: object.field("count")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "count", &self.count)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Unbind {
-        const NAME: &'static str = "placement.unbind";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `placement.unbind`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `WRONG_AUTH_TYPE` (HTTP 403)
+		WrongAuthType,
+		/// `ACCESS_DENIED` (HTTP 403)
+		AccessDenied,
+		/// `ERROR_ARGUMENT` (HTTP 400)
+		ErrorArgument,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { WrongAuthType = "WRONG_AUTH_TYPE", AccessDenied = "ACCESS_DENIED",
+		ErrorArgument = "ERROR_ARGUMENT" }
+	);
+	error_code!(Error);
+	/// The object `result` of `placement.unbind`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/placement-unbind.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `count`: `integer`, optional.
+		pub count: Option<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["count"], &[])?;
+			Ok(Self {
+				count: object.field("count")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "count", &self.count)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Unbind {
+		const NAME: &'static str = "placement.unbind";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `userfieldtype`.
 pub mod userfieldtype {
-    /// `userfieldtype.add`: REST 2, scope `placement`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
-    ///
-    /// Required: `USER_TYPE_ID`, `HANDLER`. Optional: `TITLE`, `DESCRIPTION`, `OPTIONS`.
-    ///
-    /// Result: `boolean` ([`add::Output`]). Errors: `ERROR_CORE`, `ERROR_ARGUMENT` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `USER_TYPE_ID`: `string`, required.
-        pub user_type_id: ::std::string::String,
-        /// `HANDLER`: `string`, required.
-        pub handler: ::std::string::String,
-        /// `TITLE`: `string`, optional.
-        pub title: ::std::option::Option<::std::string::String>,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `OPTIONS`: `object`, optional.
-        pub options: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`.
-        pub fn new(
-            user_type_id: impl ::std::convert::Into<::std::string::String>,
-            handler: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                user_type_id: user_type_id.into(),
-                handler: handler.into(),
-                title: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                options: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `TITLE`.
-        pub fn title(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.title = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `OPTIONS`.
-        pub fn options(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.options = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-            map.serialize_entry("HANDLER", &self.handler)?;
-            crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.field("USER_TYPE_ID")?,
-                handler: object.field("HANDLER")?,
-                title: object.exact_str("TITLE")?,
-                description: object.exact_str("DESCRIPTION")?,
-                options: object.field("OPTIONS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `userfieldtype.delete`: REST 2, scope `placement`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
-    ///
-    /// Required: `USER_TYPE_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `USER_TYPE_ID`: `string`, required.
-        pub user_type_id: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `USER_TYPE_ID`.
-        pub fn new(
-            user_type_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                user_type_id: user_type_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.field("USER_TYPE_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `userfieldtype.list`: REST 2, scope `placement`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `userfieldtype.update`: REST 2, scope `placement`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
-    ///
-    /// Required: `USER_TYPE_ID`, `HANDLER`, `TITLE`. Optional: `DESCRIPTION`, `OPTIONS`.
-    ///
-    /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_CORE`, `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `USER_TYPE_ID`: `string`, required.
-        pub user_type_id: ::std::string::String,
-        /// `HANDLER`: `string`, required.
-        pub handler: ::std::string::String,
-        /// `TITLE`: `string`, required.
-        pub title: ::std::string::String,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `OPTIONS`: `object`, optional.
-        pub options: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`, `TITLE`.
-        pub fn new(
-            user_type_id: impl ::std::convert::Into<::std::string::String>,
-            handler: impl ::std::convert::Into<::std::string::String>,
-            title: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                user_type_id: user_type_id.into(),
-                handler: handler.into(),
-                title: title.into(),
-                description: ::std::default::Default::default(),
-                options: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `OPTIONS`.
-        pub fn options(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.options = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-            map.serialize_entry("HANDLER", &self.handler)?;
-            map.serialize_entry("TITLE", &self.title)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.field("USER_TYPE_ID")?,
-                handler: object.field("HANDLER")?,
-                title: object.field("TITLE")?,
-                description: object.exact_str("DESCRIPTION")?,
-                options: object.field("OPTIONS")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `userfieldtype.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
-    pub mod add {
-        /// Error codes of `userfieldtype.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorCore = "ERROR_CORE", ErrorArgument = "ERROR_ARGUMENT" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "userfieldtype.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `userfieldtype.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
-    pub mod delete {
-        /// Error codes of `userfieldtype.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_NOT_FOUND`
-            ErrorNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorArgument = "ERROR_ARGUMENT", ErrorNotFound = "ERROR_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "userfieldtype.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `userfieldtype.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
-    pub mod list {
-        /// Error codes of `userfieldtype.list`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `userfieldtype.list`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `USER_TYPE_ID`: `string`, optional.
-            pub user_type_id: ::std::option::Option<::std::string::String>,
-            /// `HANDLER`: `string`, optional.
-            pub handler: ::std::option::Option<::std::string::String>,
-            /// `TITLE`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["USER_TYPE_ID", "HANDLER", "TITLE", "DESCRIPTION"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    user_type_id: object.field("USER_TYPE_ID")?,
-                    handler: object.field("HANDLER")?,
-                    title: object.field("TITLE")?,
-                    description: object.field("DESCRIPTION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "USER_TYPE_ID", &self.user_type_id)?;
-                crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "userfieldtype.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::List {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `userfieldtype.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
-    pub mod update {
-        /// Error codes of `userfieldtype.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// `ERROR_ARGUMENT`
-            ErrorArgument,
-            /// `ERROR_NOT_FOUND`
-            ErrorNotFound,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { ErrorCore = "ERROR_CORE", ErrorArgument = "ERROR_ARGUMENT",
-            ErrorNotFound = "ERROR_NOT_FOUND" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "userfieldtype.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `userfieldtype.add`: REST 2, scope `placement`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
+	///
+	/// Required: `USER_TYPE_ID`, `HANDLER`. Optional: `TITLE`, `DESCRIPTION`, `OPTIONS`.
+	///
+	/// Result: `boolean` ([`add::Output`]). Errors: `ERROR_CORE`, `ERROR_ARGUMENT` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `USER_TYPE_ID`: `string`, required.
+		pub user_type_id: String,
+		/// `HANDLER`: `string`, required.
+		pub handler: String,
+		/// `TITLE`: `string`, optional.
+		pub title: Option<String>,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `OPTIONS`: `object`, optional.
+		pub options: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`.
+		pub fn new(user_type_id: impl Into<String>, handler: impl Into<String>) -> Self {
+			Self {
+				user_type_id: user_type_id.into(),
+				handler: handler.into(),
+				title: Default::default(),
+				description: Default::default(),
+				options: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `TITLE`.
+		pub fn title(mut self, value: impl Into<String>) -> Self {
+			self.title = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `OPTIONS`.
+		pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.options = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
+			map.serialize_entry("HANDLER", &self.handler)?;
+			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.field("USER_TYPE_ID")?,
+				handler: object.field("HANDLER")?,
+				title: object.exact_str("TITLE")?,
+				description: object.exact_str("DESCRIPTION")?,
+				options: object.field("OPTIONS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `userfieldtype.delete`: REST 2, scope `placement`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
+	///
+	/// Required: `USER_TYPE_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `USER_TYPE_ID`: `string`, required.
+		pub user_type_id: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `USER_TYPE_ID`.
+		pub fn new(user_type_id: impl Into<String>) -> Self {
+			Self {
+				user_type_id: user_type_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.field("USER_TYPE_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `userfieldtype.list`: REST 2, scope `placement`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `userfieldtype.update`: REST 2, scope `placement`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
+	///
+	/// Required: `USER_TYPE_ID`, `HANDLER`, `TITLE`. Optional: `DESCRIPTION`, `OPTIONS`.
+	///
+	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_CORE`, `ERROR_ARGUMENT`, `ERROR_NOT_FOUND` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `USER_TYPE_ID`: `string`, required.
+		pub user_type_id: String,
+		/// `HANDLER`: `string`, required.
+		pub handler: String,
+		/// `TITLE`: `string`, required.
+		pub title: String,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `OPTIONS`: `object`, optional.
+		pub options: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `USER_TYPE_ID`, `HANDLER`, `TITLE`.
+		pub fn new(
+			user_type_id: impl Into<String>,
+			handler: impl Into<String>,
+			title: impl Into<String>,
+		) -> Self {
+			Self {
+				user_type_id: user_type_id.into(),
+				handler: handler.into(),
+				title: title.into(),
+				description: Default::default(),
+				options: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `OPTIONS`.
+		pub fn options(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.options = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
+			map.serialize_entry("HANDLER", &self.handler)?;
+			map.serialize_entry("TITLE", &self.title)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.field("USER_TYPE_ID")?,
+				handler: object.field("HANDLER")?,
+				title: object.field("TITLE")?,
+				description: object.exact_str("DESCRIPTION")?,
+				options: object.field("OPTIONS")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `userfieldtype.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-add.html>
+	pub mod add {
+		/// Error codes of `userfieldtype.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorCore = "ERROR_CORE", ErrorArgument = "ERROR_ARGUMENT" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "userfieldtype.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `userfieldtype.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-delete.html>
+	pub mod delete {
+		/// Error codes of `userfieldtype.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_NOT_FOUND`
+			ErrorNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorArgument = "ERROR_ARGUMENT", ErrorNotFound = "ERROR_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "userfieldtype.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `userfieldtype.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
+	pub mod list {
+		/// Error codes of `userfieldtype.list`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `userfieldtype.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `USER_TYPE_ID`: `string`, optional.
+			pub user_type_id: Option<String>,
+			/// `HANDLER`: `string`, optional.
+			pub handler: Option<String>,
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["USER_TYPE_ID", "HANDLER", "TITLE", "DESCRIPTION"], &[])?;
+				Ok(Self {
+					user_type_id: object.field("USER_TYPE_ID")?,
+					handler: object.field("HANDLER")?,
+					title: object.field("TITLE")?,
+					description: object.field("DESCRIPTION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "USER_TYPE_ID", &self.user_type_id)?;
+				crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
+				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "userfieldtype.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::List {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `userfieldtype.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/widgets/user-field/userfieldtype-update.html>
+	pub mod update {
+		/// Error codes of `userfieldtype.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// `ERROR_ARGUMENT`
+			ErrorArgument,
+			/// `ERROR_NOT_FOUND`
+			ErrorNotFound,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { ErrorCore = "ERROR_CORE", ErrorArgument = "ERROR_ARGUMENT",
+			ErrorNotFound = "ERROR_NOT_FOUND" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "userfieldtype.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

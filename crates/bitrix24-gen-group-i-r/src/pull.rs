@@ -3,846 +3,786 @@
 //! Methods of the scope folder `pull` (3 methods); cargo feature `pull`.
 /// Methods under `application`.
 pub mod application {
-    /// Methods under `application::config`.
-    pub mod config {
-        /// `pull.application.config.get`: REST 2, scope `pull`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-        ///
-        /// Required: none. Optional: `CACHE`, `REOPEN`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `CACHE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub cache: ::std::option::Option<bool>,
-            /// `REOPEN`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub reopen: ::std::option::Option<bool>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    cache: ::std::default::Default::default(),
-                    reopen: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `CACHE`.
-            pub fn cache(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.cache = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REOPEN`.
-            pub fn reopen(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.reopen = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CACHE",
-                    &self.cache.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REOPEN",
-                    &self.reopen.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    cache: object.field("CACHE")?,
-                    reopen: object.field("REOPEN")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `pull.application.config.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-        pub mod get {
-            /// Error codes of `pull.application.config.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `WRONG_AUTH_TYPE` (HTTP 403)
-                WrongAuthType,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
-            error_code!(Error);
-            /// The object `result.server` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputServer {
-                /// `version`: `integer`, optional.
-                pub version: ::std::option::Option<i64>,
-                /// `server_enabled`: `boolean`, optional.
-                pub server_enabled: ::std::option::Option<bool>,
-                /// `mode`: `string`, optional.
-                pub mode: ::std::option::Option<::std::string::String>,
-                /// `hostname`: `string`, optional.
-                pub hostname: ::std::option::Option<::std::string::String>,
-                /// `long_polling`: `string`, optional.
-                pub long_polling: ::std::option::Option<::std::string::String>,
-                /// `long_pooling_secure`: `string`, optional.
-                pub long_pooling_secure: ::std::option::Option<::std::string::String>,
-                /// `websocket_enabled`: `boolean`, optional.
-                pub websocket_enabled: ::std::option::Option<bool>,
-                /// `websocket`: `string`, optional.
-                pub websocket: ::std::option::Option<::std::string::String>,
-                /// `websocket_secure`: `string`, optional.
-                pub websocket_secure: ::std::option::Option<::std::string::String>,
-                /// `publish_enabled`: `boolean`, optional.
-                pub publish_enabled: ::std::option::Option<bool>,
-                /// `publish`: `string`, optional.
-                pub publish: ::std::option::Option<::std::string::String>,
-                /// `publish_secure`: `string`, optional.
-                pub publish_secure: ::std::option::Option<::std::string::String>,
-                /// `config_timestamp`: `integer`, optional.
-                pub config_timestamp: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputServer {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        version: object.field("version")?,
-                        server_enabled: object.field("server_enabled")?,
-                        mode: object.field("mode")?,
-                        hostname: object.field("hostname")?,
-                        long_polling: object.field("long_polling")?,
-                        long_pooling_secure: object.field("long_pooling_secure")?,
-                        websocket_enabled: object.field("websocket_enabled")?,
-                        websocket: object.field("websocket")?,
-                        websocket_secure: object.field("websocket_secure")?,
-                        publish_enabled: object.field("publish_enabled")?,
-                        publish: object.field("publish")?,
-                        publish_secure: object.field("publish_secure")?,
-                        config_timestamp: object.field("config_timestamp")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputServer {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "version", &self.version)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "server_enabled",
-                        &self.server_enabled,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mode", &self.mode)?;
-                    crate::support::opt_entry(&mut map, "hostname", &self.hostname)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "long_polling",
-                        &self.long_polling,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "long_pooling_secure",
-                        &self.long_pooling_secure,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "websocket_enabled",
-                        &self.websocket_enabled,
-                    )?;
-                    crate::support::opt_entry(&mut map, "websocket", &self.websocket)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "websocket_secure",
-                        &self.websocket_secure,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "publish_enabled",
-                        &self.publish_enabled,
-                    )?;
-                    crate::support::opt_entry(&mut map, "publish", &self.publish)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "publish_secure",
-                        &self.publish_secure,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "config_timestamp",
-                        &self.config_timestamp,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.api` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputApi {
-                /// `revision_web`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub revision_web: ::std::option::Option<i64>,
-                /// `revision_mobile`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub revision_mobile: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputApi {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        revision_web: object.soft("revision_web"),
-                        revision_mobile: object.soft("revision_mobile"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputApi {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "revision_web",
-                        &self.revision_web,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "revision_mobile",
-                        &self.revision_mobile,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.channels.<key>` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputChannelsKey {
-                /// `id`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `public_id`: `string | null`, optional.
-                pub public_id: ::std::option::Option<::std::string::String>,
-                /// `start`: `datetime`, optional.
-                pub start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `end`: `datetime`, optional.
-                pub end: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputChannelsKey {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        public_id: object.field("public_id")?,
-                        start: object.field("start")?,
-                        end: object.field("end")?,
-                        type_: object.field("type")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputChannelsKey {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
-                    crate::support::opt_entry(&mut map, "start", &self.start)?;
-                    crate::support::opt_entry(&mut map, "end", &self.end)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.channels` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputChannels {
-                /// `<key>`: `object`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub key: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    OutputChannelsKey,
-                >,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputChannels {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        key: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputChannels {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.key)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.publicChannels....` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputPublicChannelsEmpty {
-                /// `user_id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<i64>,
-                /// `public_id`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub public_id: ::std::option::Option<::std::string::String>,
-                /// `signature`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub signature: ::std::option::Option<::std::string::String>,
-                /// `start`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start: ::std::option::Option<::std::string::String>,
-                /// `end`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub end: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputPublicChannelsEmpty {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.soft("user_id"),
-                        public_id: object.soft("public_id"),
-                        signature: object.soft("signature"),
-                        start: object.soft("start"),
-                        end: object.soft("end"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputPublicChannelsEmpty {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
-                    crate::support::opt_entry(&mut map, "signature", &self.signature)?;
-                    crate::support::opt_entry(&mut map, "start", &self.start)?;
-                    crate::support::opt_entry(&mut map, "end", &self.end)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.publicChannels` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputPublicChannels {
-                /// `...`: `object`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub empty: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    OutputPublicChannelsEmpty,
-                >,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputPublicChannels {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        empty: object.soft_pattern("*"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputPublicChannels {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.empty)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `pull.application.config.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `server`: `object`, optional.
-                pub server: ::std::option::Option<OutputServer>,
-                /// `api`: `object`, optional.
-                pub api: ::std::option::Option<OutputApi>,
-                /// `channels`: `object`, optional.
-                pub channels: ::std::option::Option<OutputChannels>,
-                /// `exp`: `integer`, optional.
-                pub exp: ::std::option::Option<i64>,
-                /// `publicChannels`: `object`, optional.
-                pub public_channels: ::std::option::Option<OutputPublicChannels>,
-                /// `clientId`: `string`, optional.
-                pub client_id: ::std::option::Option<::std::string::String>,
-                /// `jwt`: `string`, optional.
-                pub jwt: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "server",
-                                "api",
-                                "channels",
-                                "exp",
-                                "publicChannels",
-                                "clientId",
-                                "jwt",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        server: object.field("server")?,
-                        api: object.field("api")?,
-                        channels: object.field("channels")?,
-                        exp: object.field("exp")?,
-                        public_channels: object.field("publicChannels")?,
-                        client_id: object.field("clientId")?,
-                        jwt: object.field("jwt")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "server", &self.server)?;
-                    crate::support::opt_entry(&mut map, "api", &self.api)?;
-                    crate::support::opt_entry(&mut map, "channels", &self.channels)?;
-                    crate::support::opt_entry(&mut map, "exp", &self.exp)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "publicChannels",
-                        &self.public_channels,
-                    )?;
-                    crate::support::opt_entry(&mut map, "clientId", &self.client_id)?;
-                    crate::support::opt_entry(&mut map, "jwt", &self.jwt)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "pull.application.config.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `application::event`.
-    pub mod event {
-        /// `pull.application.event.add`: REST 2, scope `pull`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
-        ///
-        /// Required: `COMMAND`. Optional: `PARAMS`, `MODULE_ID`, `USER_ID`.
-        ///
-        /// Result: `boolean` ([`add::Output`]). Errors: `WRONG_AUTH_TYPE`, `USER_ID_ACCESS_ERROR`, `MODULE_ID_ERROR`, `COMMAND_ERROR`, `PARAMS_ERROR` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `COMMAND`: `string`, required.
-            pub command: ::std::string::String,
-            /// `PARAMS`: `object`, optional.
-            pub params: ::std::option::Option<::serde_json::Value>,
-            /// `MODULE_ID`: `string`, optional.
-            pub module_id: ::std::option::Option<::std::string::String>,
-            /// `USER_ID`: `integer | integer[]`, optional.
-            pub user_id: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `COMMAND`.
-            pub fn new(
-                command: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    command: command.into(),
-                    params: ::std::default::Default::default(),
-                    module_id: ::std::default::Default::default(),
-                    user_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `PARAMS`.
-            pub fn params(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.params = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MODULE_ID`.
-            pub fn module_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.module_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("COMMAND", &self.command)?;
-                crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-                crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    command: object.field("COMMAND")?,
-                    params: object.field("PARAMS")?,
-                    module_id: object.exact_str("MODULE_ID")?,
-                    user_id: object.field("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// Types of `pull.application.event.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
-        pub mod add {
-            /// Error codes of `pull.application.event.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `WRONG_AUTH_TYPE` (HTTP 403)
-                WrongAuthType,
-                /// `USER_ID_ACCESS_ERROR` (HTTP 400)
-                UserIdAccessError,
-                /// `MODULE_ID_ERROR` (HTTP 400)
-                ModuleIdError,
-                /// `COMMAND_ERROR` (HTTP 400)
-                CommandError,
-                /// `PARAMS_ERROR` (HTTP 400)
-                ParamsError,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { WrongAuthType = "WRONG_AUTH_TYPE", UserIdAccessError =
-                "USER_ID_ACCESS_ERROR", ModuleIdError = "MODULE_ID_ERROR", CommandError =
-                "COMMAND_ERROR", ParamsError = "PARAMS_ERROR" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "pull.application.event.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Methods under `application::push`.
-    pub mod push {
-        /// `pull.application.push.add`: REST 2, scope `pull`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
-        ///
-        /// Required: `USER_ID`, `TEXT`. Optional: `AVATAR`.
-        ///
-        /// Result: `boolean` ([`add::Output`]). Errors: `WRONG_AUTH_TYPE`, `ACCESS_ERROR`, `TEXT_ERROR`, `EMPTY_APP_NAME` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `USER_ID`: `integer | integer[]`, required.
-            pub user_id: ::serde_json::Value,
-            /// `TEXT`: `string`, required.
-            pub text: ::std::string::String,
-            /// `AVATAR`: `string`, optional.
-            pub avatar: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `USER_ID`, `TEXT`.
-            pub fn new(
-                user_id: impl ::std::convert::Into<::serde_json::Value>,
-                text: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    user_id: user_id.into(),
-                    text: text.into(),
-                    avatar: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `AVATAR`.
-            pub fn avatar(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.avatar = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                map.serialize_entry("TEXT", &self.text)?;
-                crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    user_id: object.field("USER_ID")?,
-                    text: object.field("TEXT")?,
-                    avatar: object.exact_str("AVATAR")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// Types of `pull.application.push.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
-        pub mod add {
-            /// Error codes of `pull.application.push.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `WRONG_AUTH_TYPE` (HTTP 403)
-                WrongAuthType,
-                /// `ACCESS_ERROR` (HTTP 400)
-                AccessError,
-                /// `TEXT_ERROR` (HTTP 400)
-                TextError,
-                /// `EMPTY_APP_NAME` (HTTP 400)
-                EmptyAppName,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { WrongAuthType = "WRONG_AUTH_TYPE", AccessError = "ACCESS_ERROR",
-                TextError = "TEXT_ERROR", EmptyAppName = "EMPTY_APP_NAME" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "pull.application.push.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `application::config`.
+	pub mod config {
+		/// `pull.application.config.get`: REST 2, scope `pull`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+		///
+		/// Required: none. Optional: `CACHE`, `REOPEN`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `CACHE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub cache: Option<bool>,
+			/// `REOPEN`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub reopen: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					cache: Default::default(),
+					reopen: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `CACHE`.
+			pub fn cache(mut self, value: impl Into<bool>) -> Self {
+				self.cache = Some(value.into());
+				self
+			}
+			/// Sets `REOPEN`.
+			pub fn reopen(mut self, value: impl Into<bool>) -> Self {
+				self.reopen = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CACHE",
+					&self.cache.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REOPEN",
+					&self.reopen.map(crate::support::yes_no),
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					cache: object.field("CACHE")?,
+					reopen: object.field("REOPEN")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `pull.application.config.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+		pub mod get {
+			/// Error codes of `pull.application.config.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `WRONG_AUTH_TYPE` (HTTP 403)
+				WrongAuthType,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
+			error_code!(Error);
+			/// The object `result.server` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputServer {
+				/// `version`: `integer`, optional.
+				pub version: Option<i64>,
+				/// `server_enabled`: `boolean`, optional.
+				pub server_enabled: Option<bool>,
+				/// `mode`: `string`, optional.
+				pub mode: Option<String>,
+				/// `hostname`: `string`, optional.
+				pub hostname: Option<String>,
+				/// `long_polling`: `string`, optional.
+				pub long_polling: Option<String>,
+				/// `long_pooling_secure`: `string`, optional.
+				pub long_pooling_secure: Option<String>,
+				/// `websocket_enabled`: `boolean`, optional.
+				pub websocket_enabled: Option<bool>,
+				/// `websocket`: `string`, optional.
+				pub websocket: Option<String>,
+				/// `websocket_secure`: `string`, optional.
+				pub websocket_secure: Option<String>,
+				/// `publish_enabled`: `boolean`, optional.
+				pub publish_enabled: Option<bool>,
+				/// `publish`: `string`, optional.
+				pub publish: Option<String>,
+				/// `publish_secure`: `string`, optional.
+				pub publish_secure: Option<String>,
+				/// `config_timestamp`: `integer`, optional.
+				pub config_timestamp: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputServer {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						version: object.field("version")?,
+						server_enabled: object.field("server_enabled")?,
+						mode: object.field("mode")?,
+						hostname: object.field("hostname")?,
+						long_polling: object.field("long_polling")?,
+						long_pooling_secure: object.field("long_pooling_secure")?,
+						websocket_enabled: object.field("websocket_enabled")?,
+						websocket: object.field("websocket")?,
+						websocket_secure: object.field("websocket_secure")?,
+						publish_enabled: object.field("publish_enabled")?,
+						publish: object.field("publish")?,
+						publish_secure: object.field("publish_secure")?,
+						config_timestamp: object.field("config_timestamp")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputServer {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "version", &self.version)?;
+					crate::support::opt_entry(
+						&mut map,
+						"server_enabled",
+						&self.server_enabled,
+					)?;
+					crate::support::opt_entry(&mut map, "mode", &self.mode)?;
+					crate::support::opt_entry(&mut map, "hostname", &self.hostname)?;
+					crate::support::opt_entry(
+						&mut map,
+						"long_polling",
+						&self.long_polling,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"long_pooling_secure",
+						&self.long_pooling_secure,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"websocket_enabled",
+						&self.websocket_enabled,
+					)?;
+					crate::support::opt_entry(&mut map, "websocket", &self.websocket)?;
+					crate::support::opt_entry(
+						&mut map,
+						"websocket_secure",
+						&self.websocket_secure,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"publish_enabled",
+						&self.publish_enabled,
+					)?;
+					crate::support::opt_entry(&mut map, "publish", &self.publish)?;
+					crate::support::opt_entry(
+						&mut map,
+						"publish_secure",
+						&self.publish_secure,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"config_timestamp",
+						&self.config_timestamp,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.api` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputApi {
+				/// `revision_web`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub revision_web: Option<i64>,
+				/// `revision_mobile`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub revision_mobile: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputApi {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						revision_web: object.soft("revision_web"),
+						revision_mobile: object.soft("revision_mobile"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputApi {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"revision_web",
+						&self.revision_web,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"revision_mobile",
+						&self.revision_mobile,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.channels.<key>` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputChannelsKey {
+				/// `id`: `string`, optional.
+				pub id: Option<String>,
+				/// `public_id`: `string | null`, optional.
+				pub public_id: Option<String>,
+				/// `start`: `datetime`, optional.
+				pub start: Option<::bitrix24_runtime::DateTime>,
+				/// `end`: `datetime`, optional.
+				pub end: Option<::bitrix24_runtime::DateTime>,
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputChannelsKey {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						public_id: object.field("public_id")?,
+						start: object.field("start")?,
+						end: object.field("end")?,
+						type_: object.field("type")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputChannelsKey {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
+					crate::support::opt_entry(&mut map, "start", &self.start)?;
+					crate::support::opt_entry(&mut map, "end", &self.end)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.channels` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputChannels {
+				/// `<key>`: `object`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub key: ::std::collections::BTreeMap<String, OutputChannelsKey>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputChannels {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						key: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputChannels {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.key)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.publicChannels....` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputPublicChannelsEmpty {
+				/// `user_id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<i64>,
+				/// `public_id`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub public_id: Option<String>,
+				/// `signature`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub signature: Option<String>,
+				/// `start`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start: Option<String>,
+				/// `end`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub end: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputPublicChannelsEmpty {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.soft("user_id"),
+						public_id: object.soft("public_id"),
+						signature: object.soft("signature"),
+						start: object.soft("start"),
+						end: object.soft("end"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputPublicChannelsEmpty {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
+					crate::support::opt_entry(&mut map, "signature", &self.signature)?;
+					crate::support::opt_entry(&mut map, "start", &self.start)?;
+					crate::support::opt_entry(&mut map, "end", &self.end)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.publicChannels` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputPublicChannels {
+				/// `...`: `object`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub empty: ::std::collections::BTreeMap<
+					String,
+					OutputPublicChannelsEmpty,
+				>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputPublicChannels {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						empty: object.soft_pattern("*"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputPublicChannels {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.empty)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `pull.application.config.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `server`: `object`, optional.
+				pub server: Option<OutputServer>,
+				/// `api`: `object`, optional.
+				pub api: Option<OutputApi>,
+				/// `channels`: `object`, optional.
+				pub channels: Option<OutputChannels>,
+				/// `exp`: `integer`, optional.
+				pub exp: Option<i64>,
+				/// `publicChannels`: `object`, optional.
+				pub public_channels: Option<OutputPublicChannels>,
+				/// `clientId`: `string`, optional.
+				pub client_id: Option<String>,
+				/// `jwt`: `string`, optional.
+				pub jwt: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"server",
+								"api",
+								"channels",
+								"exp",
+								"publicChannels",
+								"clientId",
+								"jwt",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						server: object.field("server")?,
+						api: object.field("api")?,
+						channels: object.field("channels")?,
+						exp: object.field("exp")?,
+						public_channels: object.field("publicChannels")?,
+						client_id: object.field("clientId")?,
+						jwt: object.field("jwt")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "server", &self.server)?;
+					crate::support::opt_entry(&mut map, "api", &self.api)?;
+					crate::support::opt_entry(&mut map, "channels", &self.channels)?;
+					crate::support::opt_entry(&mut map, "exp", &self.exp)?;
+					crate::support::opt_entry(
+						&mut map,
+						"publicChannels",
+						&self.public_channels,
+					)?;
+					crate::support::opt_entry(&mut map, "clientId", &self.client_id)?;
+					crate::support::opt_entry(&mut map, "jwt", &self.jwt)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "pull.application.config.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `application::event`.
+	pub mod event {
+		/// `pull.application.event.add`: REST 2, scope `pull`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
+		///
+		/// Required: `COMMAND`. Optional: `PARAMS`, `MODULE_ID`, `USER_ID`.
+		///
+		/// Result: `boolean` ([`add::Output`]). Errors: `WRONG_AUTH_TYPE`, `USER_ID_ACCESS_ERROR`, `MODULE_ID_ERROR`, `COMMAND_ERROR`, `PARAMS_ERROR` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `COMMAND`: `string`, required.
+			pub command: String,
+			/// `PARAMS`: `object`, optional.
+			pub params: Option<::serde_json::Value>,
+			/// `MODULE_ID`: `string`, optional.
+			pub module_id: Option<String>,
+			/// `USER_ID`: `integer | integer[]`, optional.
+			pub user_id: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `COMMAND`.
+			pub fn new(command: impl Into<String>) -> Self {
+				Self {
+					command: command.into(),
+					params: Default::default(),
+					module_id: Default::default(),
+					user_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `PARAMS`.
+			pub fn params(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.params = Some(value.into());
+				self
+			}
+			/// Sets `MODULE_ID`.
+			pub fn module_id(mut self, value: impl Into<String>) -> Self {
+				self.module_id = Some(value.into());
+				self
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("COMMAND", &self.command)?;
+				crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
+				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					command: object.field("COMMAND")?,
+					params: object.field("PARAMS")?,
+					module_id: object.exact_str("MODULE_ID")?,
+					user_id: object.field("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// Types of `pull.application.event.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-event-add.html>
+		pub mod add {
+			/// Error codes of `pull.application.event.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `WRONG_AUTH_TYPE` (HTTP 403)
+				WrongAuthType,
+				/// `USER_ID_ACCESS_ERROR` (HTTP 400)
+				UserIdAccessError,
+				/// `MODULE_ID_ERROR` (HTTP 400)
+				ModuleIdError,
+				/// `COMMAND_ERROR` (HTTP 400)
+				CommandError,
+				/// `PARAMS_ERROR` (HTTP 400)
+				ParamsError,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { WrongAuthType = "WRONG_AUTH_TYPE", UserIdAccessError =
+				"USER_ID_ACCESS_ERROR", ModuleIdError = "MODULE_ID_ERROR", CommandError =
+				"COMMAND_ERROR", ParamsError = "PARAMS_ERROR" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "pull.application.event.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Methods under `application::push`.
+	pub mod push {
+		/// `pull.application.push.add`: REST 2, scope `pull`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
+		///
+		/// Required: `USER_ID`, `TEXT`. Optional: `AVATAR`.
+		///
+		/// Result: `boolean` ([`add::Output`]). Errors: `WRONG_AUTH_TYPE`, `ACCESS_ERROR`, `TEXT_ERROR`, `EMPTY_APP_NAME` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `USER_ID`: `integer | integer[]`, required.
+			pub user_id: ::serde_json::Value,
+			/// `TEXT`: `string`, required.
+			pub text: String,
+			/// `AVATAR`: `string`, optional.
+			pub avatar: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `USER_ID`, `TEXT`.
+			pub fn new(
+				user_id: impl Into<::serde_json::Value>,
+				text: impl Into<String>,
+			) -> Self {
+				Self {
+					user_id: user_id.into(),
+					text: text.into(),
+					avatar: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `AVATAR`.
+			pub fn avatar(mut self, value: impl Into<String>) -> Self {
+				self.avatar = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				map.serialize_entry("TEXT", &self.text)?;
+				crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					user_id: object.field("USER_ID")?,
+					text: object.field("TEXT")?,
+					avatar: object.exact_str("AVATAR")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// Types of `pull.application.push.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-push-add.html>
+		pub mod add {
+			/// Error codes of `pull.application.push.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `WRONG_AUTH_TYPE` (HTTP 403)
+				WrongAuthType,
+				/// `ACCESS_ERROR` (HTTP 400)
+				AccessError,
+				/// `TEXT_ERROR` (HTTP 400)
+				TextError,
+				/// `EMPTY_APP_NAME` (HTTP 400)
+				EmptyAppName,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { WrongAuthType = "WRONG_AUTH_TYPE", AccessError = "ACCESS_ERROR",
+				TextError = "TEXT_ERROR", EmptyAppName = "EMPTY_APP_NAME" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "pull.application.push.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

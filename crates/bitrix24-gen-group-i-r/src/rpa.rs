@@ -3,4348 +3,3955 @@
 //! Methods of the scope folder `rpa` (30 methods); cargo feature `rpa`.
 /// Methods under `comment`.
 pub mod comment {
-    /// `rpa.comment.add`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
-    ///
-    /// Required: none. Optional: `typeId`, `itemId`, `fields`.
-    ///
-    /// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `itemId`: `integer`, optional.
-        pub item_id: ::std::option::Option<i64>,
-        /// `fields`: `object`, optional.
-        pub fields: ::std::option::Option<add::Fields>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                item_id: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `itemId`.
-        pub fn item_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.item_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fields`.
-        pub fn fields(mut self, value: impl ::std::convert::Into<add::Fields>) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                item_id: object.field("itemId")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `rpa.comment.delete`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `rpa.comment.update`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
-    ///
-    /// Required: none. Optional: `id`, `fields`.
-    ///
-    /// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `fields`: `object`, optional.
-        pub fields: ::std::option::Option<update::Fields>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fields`.
-        pub fn fields(
-            mut self,
-            value: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `rpa.comment.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
-    pub mod add {
-        /// Error codes of `rpa.comment.add`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.comment.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `files`: `array`, optional.
-            pub files: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    description: ::std::default::Default::default(),
-                    files: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `files`.
-            pub fn files(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.files = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "files", &self.files)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    description: object.exact_str("description")?,
-                    files: object.field("files")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "rpa.comment.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.comment.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
-    pub mod delete {
-        /// Error codes of `rpa.comment.delete`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "rpa.comment.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.comment.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
-    pub mod update {
-        /// Error codes of `rpa.comment.update`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.comment.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `description`: `integer`, optional.
-            pub description: ::std::option::Option<i64>,
-            /// `files`: `integer`, optional.
-            pub files: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    description: ::std::default::Default::default(),
-                    files: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `description`.
-            pub fn description(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `files`.
-            pub fn files(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.files = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::opt_entry(&mut map, "files", &self.files)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    description: object.field("description")?,
-                    files: object.field("files")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "rpa.comment.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.comment.add`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
+	///
+	/// Required: none. Optional: `typeId`, `itemId`, `fields`.
+	///
+	/// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `itemId`: `integer`, optional.
+		pub item_id: Option<i64>,
+		/// `fields`: `object`, optional.
+		pub fields: Option<add::Fields>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				item_id: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `itemId`.
+		pub fn item_id(mut self, value: impl Into<i64>) -> Self {
+			self.item_id = Some(value.into());
+			self
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<add::Fields>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				item_id: object.field("itemId")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `rpa.comment.delete`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `rpa.comment.update`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
+	///
+	/// Required: none. Optional: `id`, `fields`.
+	///
+	/// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `fields`: `object`, optional.
+		pub fields: Option<update::Fields>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `rpa.comment.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
+	pub mod add {
+		/// Error codes of `rpa.comment.add`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.comment.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `files`: `array`, optional.
+			pub files: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					description: Default::default(),
+					files: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `files`.
+			pub fn files(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.files = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "files", &self.files)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					description: object.exact_str("description")?,
+					files: object.field("files")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "rpa.comment.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.comment.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-delete.html>
+	pub mod delete {
+		/// Error codes of `rpa.comment.delete`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "rpa.comment.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.comment.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
+	pub mod update {
+		/// Error codes of `rpa.comment.update`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.comment.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/comment/rpa-comment-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `description`: `integer`, optional.
+			pub description: Option<i64>,
+			/// `files`: `integer`, optional.
+			pub files: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					description: Default::default(),
+					files: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<i64>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Sets `files`.
+			pub fn files(mut self, value: impl Into<i64>) -> Self {
+				self.files = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::opt_entry(&mut map, "files", &self.files)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					description: object.field("description")?,
+					files: object.field("files")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "rpa.comment.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `fields`.
 pub mod fields {
-    /// `rpa.fields.getSettings`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-get-settings.html>
-    ///
-    /// Required: `typeId`. Optional: `stageId`.
-    ///
-    /// Result: not described ([`get_settings::Output`]). Errors: none documented ([`get_settings::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct GetSettings {
-        /// `typeId`: `integer`, required.
-        pub type_id: i64,
-        /// `stageId`: `integer`, optional.
-        pub stage_id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl GetSettings {
-        /// The call with its required parameters: `typeId`.
-        pub fn new(type_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                type_id: type_id.into(),
-                stage_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `stageId`.
-        pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.stage_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for GetSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for GetSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                stage_id: object.field("stageId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(GetSettings);
-    /// `rpa.fields.setSettings`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
-    ///
-    /// Required: `typeId`, `fields`. Optional: `stageId`.
-    ///
-    /// Result: not described ([`set_settings::Output`]). Errors: none documented ([`set_settings::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct SetSettings {
-        /// `typeId`: `integer`, required.
-        pub type_id: i64,
-        /// `stageId`: `integer`, optional.
-        pub stage_id: ::std::option::Option<i64>,
-        /// `fields`: `object`, required.
-        pub fields: ::serde_json::Value,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl SetSettings {
-        /// The call with its required parameters: `typeId`, `fields`.
-        pub fn new(
-            type_id: impl ::std::convert::Into<i64>,
-            fields: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                type_id: type_id.into(),
-                stage_id: ::std::default::Default::default(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `stageId`.
-        pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.stage_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for SetSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for SetSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                stage_id: object.field("stageId")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(SetSettings);
-    /// `rpa.fields.setVisibilitySettings`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
-    ///
-    /// Required: `typeId`, `visibility`, `fields`. Optional: `stageId`.
-    ///
-    /// Result: not described ([`set_visibility_settings::Output`]). Errors: none documented ([`set_visibility_settings::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct SetVisibilitySettings {
-        /// `typeId`: `integer`, required.
-        pub type_id: i64,
-        /// `visibility`: `string`, required.
-        pub visibility: ::std::string::String,
-        /// `stageId`: `integer`, optional.
-        pub stage_id: ::std::option::Option<i64>,
-        /// `fields`: `array`, required.
-        pub fields: ::serde_json::Value,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl SetVisibilitySettings {
-        /// The call with its required parameters: `typeId`, `visibility`, `fields`.
-        pub fn new(
-            type_id: impl ::std::convert::Into<i64>,
-            visibility: impl ::std::convert::Into<::std::string::String>,
-            fields: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                type_id: type_id.into(),
-                visibility: visibility.into(),
-                stage_id: ::std::default::Default::default(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `stageId`.
-        pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.stage_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for SetVisibilitySettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("typeId", &self.type_id)?;
-            map.serialize_entry("visibility", &self.visibility)?;
-            crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for SetVisibilitySettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                visibility: object.field("visibility")?,
-                stage_id: object.field("stageId")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(SetVisibilitySettings);
-    /// Types of `rpa.fields.getSettings`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-get-settings.html>
-    pub mod get_settings {
-        /// Error codes of `rpa.fields.getSettings`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::GetSettings {
-            const NAME: &'static str = "rpa.fields.getSettings";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.fields.setSettings`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
-    pub mod set_settings {
-        /// Error codes of `rpa.fields.setSettings`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::SetSettings {
-            const NAME: &'static str = "rpa.fields.setSettings";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.fields.setVisibilitySettings`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
-    pub mod set_visibility_settings {
-        /// Error codes of `rpa.fields.setVisibilitySettings`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::SetVisibilitySettings {
-            const NAME: &'static str = "rpa.fields.setVisibilitySettings";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.fields.getSettings`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-get-settings.html>
+	///
+	/// Required: `typeId`. Optional: `stageId`.
+	///
+	/// Result: not described ([`get_settings::Output`]). Errors: none documented ([`get_settings::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct GetSettings {
+		/// `typeId`: `integer`, required.
+		pub type_id: i64,
+		/// `stageId`: `integer`, optional.
+		pub stage_id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl GetSettings {
+		/// The call with its required parameters: `typeId`.
+		pub fn new(type_id: impl Into<i64>) -> Self {
+			Self {
+				type_id: type_id.into(),
+				stage_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `stageId`.
+		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
+			self.stage_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for GetSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for GetSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				stage_id: object.field("stageId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(GetSettings);
+	/// `rpa.fields.setSettings`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
+	///
+	/// Required: `typeId`, `fields`. Optional: `stageId`.
+	///
+	/// Result: not described ([`set_settings::Output`]). Errors: none documented ([`set_settings::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SetSettings {
+		/// `typeId`: `integer`, required.
+		pub type_id: i64,
+		/// `stageId`: `integer`, optional.
+		pub stage_id: Option<i64>,
+		/// `fields`: `object`, required.
+		pub fields: ::serde_json::Value,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl SetSettings {
+		/// The call with its required parameters: `typeId`, `fields`.
+		pub fn new(
+			type_id: impl Into<i64>,
+			fields: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				type_id: type_id.into(),
+				stage_id: Default::default(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `stageId`.
+		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
+			self.stage_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for SetSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for SetSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				stage_id: object.field("stageId")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(SetSettings);
+	/// `rpa.fields.setVisibilitySettings`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
+	///
+	/// Required: `typeId`, `visibility`, `fields`. Optional: `stageId`.
+	///
+	/// Result: not described ([`set_visibility_settings::Output`]). Errors: none documented ([`set_visibility_settings::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SetVisibilitySettings {
+		/// `typeId`: `integer`, required.
+		pub type_id: i64,
+		/// `visibility`: `string`, required.
+		pub visibility: String,
+		/// `stageId`: `integer`, optional.
+		pub stage_id: Option<i64>,
+		/// `fields`: `array`, required.
+		pub fields: ::serde_json::Value,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl SetVisibilitySettings {
+		/// The call with its required parameters: `typeId`, `visibility`, `fields`.
+		pub fn new(
+			type_id: impl Into<i64>,
+			visibility: impl Into<String>,
+			fields: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				type_id: type_id.into(),
+				visibility: visibility.into(),
+				stage_id: Default::default(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `stageId`.
+		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
+			self.stage_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for SetVisibilitySettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("typeId", &self.type_id)?;
+			map.serialize_entry("visibility", &self.visibility)?;
+			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for SetVisibilitySettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				visibility: object.field("visibility")?,
+				stage_id: object.field("stageId")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(SetVisibilitySettings);
+	/// Types of `rpa.fields.getSettings`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-get-settings.html>
+	pub mod get_settings {
+		/// Error codes of `rpa.fields.getSettings`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::GetSettings {
+			const NAME: &'static str = "rpa.fields.getSettings";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.fields.setSettings`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-settings.html>
+	pub mod set_settings {
+		/// Error codes of `rpa.fields.setSettings`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::SetSettings {
+			const NAME: &'static str = "rpa.fields.setSettings";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.fields.setVisibilitySettings`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/fields/rpa-fields-set-visibility-settings.html>
+	pub mod set_visibility_settings {
+		/// Error codes of `rpa.fields.setVisibilitySettings`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::SetVisibilitySettings {
+			const NAME: &'static str = "rpa.fields.setVisibilitySettings";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `item`.
 pub mod item {
-    /// `rpa.item.add`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-add.html>
-    ///
-    /// Required: `typeId`. Optional: `fields`.
-    ///
-    /// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `typeId`: `integer`, required.
-        pub type_id: i64,
-        /// `fields`: `array`, optional.
-        pub fields: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `typeId`.
-        pub fn new(type_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                type_id: type_id.into(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `fields`.
-        pub fn fields(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `rpa.item.delete`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
-    ///
-    /// Required: `typeId`, `id`. Optional: none.
-    ///
-    /// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `typeId`: `integer`, required.
-        pub type_id: i64,
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `typeId`, `id`.
-        pub fn new(
-            type_id: impl ::std::convert::Into<i64>,
-            id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                type_id: type_id.into(),
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("typeId", &self.type_id)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `rpa.item.get`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
-    ///
-    /// Required: none. Optional: `typeId`, `id`.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `rpa.item.getTasks`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
-    ///
-    /// Required: none. Optional: `typeId`, `id`.
-    ///
-    /// Result: not described ([`get_tasks::Output`]). Errors: none documented ([`get_tasks::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct GetTasks {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl GetTasks {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for GetTasks {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for GetTasks {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(GetTasks);
-    /// `rpa.item.list`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
-    ///
-    /// Required: none. Optional: `typeId`, `order`, `filter`, `start`.
-    ///
-    /// Result: not described ([`list::Output`]). Errors: none documented ([`list::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `order`: `object`, optional.
-        ///
-        /// Values: `ASC`, `DESC`.
-        pub order: ::std::option::Option<list::Order>,
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                order: object.field("order")?,
-                filter: object.field("filter")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `rpa.item.update`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
-    ///
-    /// Required: `fields`. Optional: `typeId`, `id`.
-    ///
-    /// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `fields`: `object`, required.
-        pub fields: update::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `fields`.
-        pub fn new(fields: impl ::std::convert::Into<update::Fields>) -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                id: ::std::default::Default::default(),
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `rpa.item.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-add.html>
-    pub mod add {
-        /// Error codes of `rpa.item.add`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "rpa.item.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.item.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
-    pub mod delete {
-        /// Error codes of `rpa.item.delete`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "rpa.item.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.item.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
-    pub mod get {
-        /// Error codes of `rpa.item.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `rpa.item.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `stageId`: `any`, optional.
-            pub stage_id: ::serde_json::Value,
-            /// `previousStageId`: `any`, optional.
-            pub previous_stage_id: ::serde_json::Value,
-            /// `name`: `any`, optional.
-            pub name: ::serde_json::Value,
-            /// `typeId`: `any`, optional.
-            pub type_id: ::serde_json::Value,
-            /// `createdBy`: `any`, optional.
-            pub created_by: ::serde_json::Value,
-            /// `updatedBy`: `any`, optional.
-            pub updated_by: ::serde_json::Value,
-            /// `movedBy`: `any`, optional.
-            pub moved_by: ::serde_json::Value,
-            /// `createdTime`: `any`, optional.
-            pub created_time: ::serde_json::Value,
-            /// `updatedTime`: `any`, optional.
-            pub updated_time: ::serde_json::Value,
-            /// `movedTime`: `any`, optional.
-            pub moved_time: ::serde_json::Value,
-            /// `detailUrl`: `any`, optional.
-            pub detail_url: ::serde_json::Value,
-            /// `tasksCounter`: `any`, optional.
-            pub tasks_counter: ::serde_json::Value,
-            /// `tasksFaces`: `any`, optional.
-            pub tasks_faces: ::serde_json::Value,
-            /// `users`: `any`, optional.
-            pub users: ::serde_json::Value,
-            /// `UF_RPA_...`: `any`, optional.
-            ///
-            /// Stands for every key matching `UF_RPA_*`: one entry per key.
-            pub uf_rpa: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "stageId",
-                            "previousStageId",
-                            "name",
-                            "typeId",
-                            "createdBy",
-                            "updatedBy",
-                            "movedBy",
-                            "createdTime",
-                            "updatedTime",
-                            "movedTime",
-                            "detailUrl",
-                            "tasksCounter",
-                            "tasksFaces",
-                            "users",
-                        ],
-                        &["UF_RPA_*"],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    stage_id: object.field("stageId")?,
-                    previous_stage_id: object.field("previousStageId")?,
-                    name: object.field("name")?,
-                    type_id: object.field("typeId")?,
-                    created_by: object.field("createdBy")?,
-                    updated_by: object.field("updatedBy")?,
-                    moved_by: object.field("movedBy")?,
-                    created_time: object.field("createdTime")?,
-                    updated_time: object.field("updatedTime")?,
-                    moved_time: object.field("movedTime")?,
-                    detail_url: object.field("detailUrl")?,
-                    tasks_counter: object.field("tasksCounter")?,
-                    tasks_faces: object.field("tasksFaces")?,
-                    users: object.field("users")?,
-                    uf_rpa: object.pattern("UF_RPA_*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("stageId", &self.stage_id)?;
-                map.serialize_entry("previousStageId", &self.previous_stage_id)?;
-                map.serialize_entry("name", &self.name)?;
-                map.serialize_entry("typeId", &self.type_id)?;
-                map.serialize_entry("createdBy", &self.created_by)?;
-                map.serialize_entry("updatedBy", &self.updated_by)?;
-                map.serialize_entry("movedBy", &self.moved_by)?;
-                map.serialize_entry("createdTime", &self.created_time)?;
-                map.serialize_entry("updatedTime", &self.updated_time)?;
-                map.serialize_entry("movedTime", &self.moved_time)?;
-                map.serialize_entry("detailUrl", &self.detail_url)?;
-                map.serialize_entry("tasksCounter", &self.tasks_counter)?;
-                map.serialize_entry("tasksFaces", &self.tasks_faces)?;
-                map.serialize_entry("users", &self.users)?;
-                crate::support::rest_entries(&mut map, &self.uf_rpa)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "rpa.item.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `rpa.item.getTasks`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
-    pub mod get_tasks {
-        /// Error codes of `rpa.item.getTasks`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::GetTasks {
-            const NAME: &'static str = "rpa.item.getTasks";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.item.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
-    pub mod list {
-        /// Error codes of `rpa.item.list`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.order` of `rpa.item.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `params.filter` of `rpa.item.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "rpa.item.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.item.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
-    pub mod update {
-        /// Error codes of `rpa.item.update`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.item.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `stageId`: `integer`, optional.
-            pub stage_id: ::std::option::Option<i64>,
-            /// `UF_RPA_...`: `any`, optional.
-            ///
-            /// Stands for every key matching `UF_RPA_*`: one entry per key.
-            pub uf_rpa: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    stage_id: ::std::default::Default::default(),
-                    uf_rpa: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `stageId`.
-            pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.stage_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds an entry for `UF_RPA_...` under `key`.
-            pub fn uf_rpa(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.uf_rpa.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-                crate::support::rest_entries(&mut map, &self.uf_rpa)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    stage_id: object.field("stageId")?,
-                    uf_rpa: object.pattern("UF_RPA_*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "rpa.item.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.item.add`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-add.html>
+	///
+	/// Required: `typeId`. Optional: `fields`.
+	///
+	/// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `typeId`: `integer`, required.
+		pub type_id: i64,
+		/// `fields`: `array`, optional.
+		pub fields: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `typeId`.
+		pub fn new(type_id: impl Into<i64>) -> Self {
+			Self {
+				type_id: type_id.into(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `rpa.item.delete`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
+	///
+	/// Required: `typeId`, `id`. Optional: none.
+	///
+	/// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `typeId`: `integer`, required.
+		pub type_id: i64,
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `typeId`, `id`.
+		pub fn new(type_id: impl Into<i64>, id: impl Into<i64>) -> Self {
+			Self {
+				type_id: type_id.into(),
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("typeId", &self.type_id)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `rpa.item.get`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
+	///
+	/// Required: none. Optional: `typeId`, `id`.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `rpa.item.getTasks`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
+	///
+	/// Required: none. Optional: `typeId`, `id`.
+	///
+	/// Result: not described ([`get_tasks::Output`]). Errors: none documented ([`get_tasks::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct GetTasks {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl GetTasks {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for GetTasks {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for GetTasks {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(GetTasks);
+	/// `rpa.item.list`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+	///
+	/// Required: none. Optional: `typeId`, `order`, `filter`, `start`.
+	///
+	/// Result: not described ([`list::Output`]). Errors: none documented ([`list::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `order`: `object`, optional.
+		///
+		/// Values: `ASC`, `DESC`.
+		pub order: Option<list::Order>,
+		/// `filter`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				order: Default::default(),
+				filter: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				order: object.field("order")?,
+				filter: object.field("filter")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `rpa.item.update`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
+	///
+	/// Required: `fields`. Optional: `typeId`, `id`.
+	///
+	/// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `fields`: `object`, required.
+		pub fields: update::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `fields`.
+		pub fn new(fields: impl Into<update::Fields>) -> Self {
+			Self {
+				type_id: Default::default(),
+				id: Default::default(),
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `rpa.item.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-add.html>
+	pub mod add {
+		/// Error codes of `rpa.item.add`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "rpa.item.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.item.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-delete.html>
+	pub mod delete {
+		/// Error codes of `rpa.item.delete`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "rpa.item.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.item.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
+	pub mod get {
+		/// Error codes of `rpa.item.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `rpa.item.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `stageId`: `any`, optional.
+			pub stage_id: ::serde_json::Value,
+			/// `previousStageId`: `any`, optional.
+			pub previous_stage_id: ::serde_json::Value,
+			/// `name`: `any`, optional.
+			pub name: ::serde_json::Value,
+			/// `typeId`: `any`, optional.
+			pub type_id: ::serde_json::Value,
+			/// `createdBy`: `any`, optional.
+			pub created_by: ::serde_json::Value,
+			/// `updatedBy`: `any`, optional.
+			pub updated_by: ::serde_json::Value,
+			/// `movedBy`: `any`, optional.
+			pub moved_by: ::serde_json::Value,
+			/// `createdTime`: `any`, optional.
+			pub created_time: ::serde_json::Value,
+			/// `updatedTime`: `any`, optional.
+			pub updated_time: ::serde_json::Value,
+			/// `movedTime`: `any`, optional.
+			pub moved_time: ::serde_json::Value,
+			/// `detailUrl`: `any`, optional.
+			pub detail_url: ::serde_json::Value,
+			/// `tasksCounter`: `any`, optional.
+			pub tasks_counter: ::serde_json::Value,
+			/// `tasksFaces`: `any`, optional.
+			pub tasks_faces: ::serde_json::Value,
+			/// `users`: `any`, optional.
+			pub users: ::serde_json::Value,
+			/// `UF_RPA_...`: `any`, optional.
+			///
+			/// Stands for every key matching `UF_RPA_*`: one entry per key.
+			pub uf_rpa: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"stageId",
+							"previousStageId",
+							"name",
+							"typeId",
+							"createdBy",
+							"updatedBy",
+							"movedBy",
+							"createdTime",
+							"updatedTime",
+							"movedTime",
+							"detailUrl",
+							"tasksCounter",
+							"tasksFaces",
+							"users",
+						],
+						&["UF_RPA_*"],
+					)?;
+				Ok(Self {
+					stage_id: object.field("stageId")?,
+					previous_stage_id: object.field("previousStageId")?,
+					name: object.field("name")?,
+					type_id: object.field("typeId")?,
+					created_by: object.field("createdBy")?,
+					updated_by: object.field("updatedBy")?,
+					moved_by: object.field("movedBy")?,
+					created_time: object.field("createdTime")?,
+					updated_time: object.field("updatedTime")?,
+					moved_time: object.field("movedTime")?,
+					detail_url: object.field("detailUrl")?,
+					tasks_counter: object.field("tasksCounter")?,
+					tasks_faces: object.field("tasksFaces")?,
+					users: object.field("users")?,
+					uf_rpa: object.pattern("UF_RPA_*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("stageId", &self.stage_id)?;
+				map.serialize_entry("previousStageId", &self.previous_stage_id)?;
+				map.serialize_entry("name", &self.name)?;
+				map.serialize_entry("typeId", &self.type_id)?;
+				map.serialize_entry("createdBy", &self.created_by)?;
+				map.serialize_entry("updatedBy", &self.updated_by)?;
+				map.serialize_entry("movedBy", &self.moved_by)?;
+				map.serialize_entry("createdTime", &self.created_time)?;
+				map.serialize_entry("updatedTime", &self.updated_time)?;
+				map.serialize_entry("movedTime", &self.moved_time)?;
+				map.serialize_entry("detailUrl", &self.detail_url)?;
+				map.serialize_entry("tasksCounter", &self.tasks_counter)?;
+				map.serialize_entry("tasksFaces", &self.tasks_faces)?;
+				map.serialize_entry("users", &self.users)?;
+				crate::support::rest_entries(&mut map, &self.uf_rpa)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "rpa.item.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `rpa.item.getTasks`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get-tasks.html>
+	pub mod get_tasks {
+		/// Error codes of `rpa.item.getTasks`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::GetTasks {
+			const NAME: &'static str = "rpa.item.getTasks";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.item.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+	pub mod list {
+		/// Error codes of `rpa.item.list`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.order` of `rpa.item.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `params.filter` of `rpa.item.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "rpa.item.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.item.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
+	pub mod update {
+		/// Error codes of `rpa.item.update`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.item.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `stageId`: `integer`, optional.
+			pub stage_id: Option<i64>,
+			/// `UF_RPA_...`: `any`, optional.
+			///
+			/// Stands for every key matching `UF_RPA_*`: one entry per key.
+			pub uf_rpa: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					stage_id: Default::default(),
+					uf_rpa: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `stageId`.
+			pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
+				self.stage_id = Some(value.into());
+				self
+			}
+			/// Adds an entry for `UF_RPA_...` under `key`.
+			pub fn uf_rpa(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.uf_rpa.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+				crate::support::rest_entries(&mut map, &self.uf_rpa)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					stage_id: object.field("stageId")?,
+					uf_rpa: object.pattern("UF_RPA_*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "rpa.item.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `stage`.
 pub mod stage {
-    /// `rpa.stage.add`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
-    ///
-    /// Required: `fields`. Optional: none.
-    ///
-    /// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `fields`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `fields`.
-        pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self {
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `rpa.stage.delete`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `rpa.stage.get`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `rpa.stage.listForType`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
-    ///
-    /// Required: `typeId`. Optional: `start`.
-    ///
-    /// Result: not described ([`list_for_type::Output`]). Errors: none documented ([`list_for_type::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct ListForType {
-        /// `typeId`: `integer`, required.
-        pub type_id: i64,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl ListForType {
-        /// The call with its required parameters: `typeId`.
-        pub fn new(type_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                type_id: type_id.into(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for ListForType {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for ListForType {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(ListForType);
-    /// `rpa.stage.update`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
-    ///
-    /// Required: none. Optional: `id`, `fields`.
-    ///
-    /// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `fields`: `object`, optional.
-        pub fields: ::std::option::Option<update::Fields>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fields`.
-        pub fn fields(
-            mut self,
-            value: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `rpa.stage.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
-    pub mod add {
-        /// Error codes of `rpa.stage.add`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.stage.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `name`: `any`, required.
-            pub name: ::serde_json::Value,
-            /// `typeId`: `any`, required.
-            pub type_id: ::serde_json::Value,
-            /// `code`: `any`, optional.
-            pub code: ::std::option::Option<::serde_json::Value>,
-            /// `color`: `any`, optional.
-            pub color: ::std::option::Option<::serde_json::Value>,
-            /// `sort`: `any`, optional.
-            pub sort: ::std::option::Option<::serde_json::Value>,
-            /// `semantic`: `any`, optional.
-            pub semantic: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `name`, `typeId`.
-            pub fn new(
-                name: impl ::std::convert::Into<::serde_json::Value>,
-                type_id: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    name: name.into(),
-                    type_id: type_id.into(),
-                    code: ::std::default::Default::default(),
-                    color: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    semantic: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `code`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `color`.
-            pub fn color(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.color = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `sort`.
-            pub fn sort(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `semantic`.
-            pub fn semantic(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.semantic = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("name", &self.name)?;
-                map.serialize_entry("typeId", &self.type_id)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "color", &self.color)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    type_id: object.field("typeId")?,
-                    code: object.field("code")?,
-                    color: object.field("color")?,
-                    sort: object.field("sort")?,
-                    semantic: object.field("semantic")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "rpa.stage.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.stage.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
-    pub mod delete {
-        /// Error codes of `rpa.stage.delete`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "rpa.stage.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.stage.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
-    pub mod get {
-        /// Error codes of `rpa.stage.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `rpa.stage.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `name`: `any`, optional.
-            pub name: ::serde_json::Value,
-            /// `code`: `any`, optional.
-            pub code: ::serde_json::Value,
-            /// `color`: `any`, optional.
-            pub color: ::serde_json::Value,
-            /// `sort`: `any`, optional.
-            pub sort: ::serde_json::Value,
-            /// `semantic`: `any`, optional.
-            pub semantic: ::serde_json::Value,
-            /// `typeId`: `any`, optional.
-            pub type_id: ::serde_json::Value,
-            /// `isFirst`: `any`, optional.
-            pub is_first: ::serde_json::Value,
-            /// `isSuccess`: `any`, optional.
-            pub is_success: ::serde_json::Value,
-            /// `isFail`: `any`, optional.
-            pub is_fail: ::serde_json::Value,
-            /// `tasks`: `any`, optional.
-            pub tasks: ::serde_json::Value,
-            /// `robotsCount`: `any`, optional.
-            pub robots_count: ::serde_json::Value,
-            /// `possibleNextStages`: `any`, optional.
-            pub possible_next_stages: ::serde_json::Value,
-            /// `permissions`: `any`, optional.
-            pub permissions: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "name",
-                            "code",
-                            "color",
-                            "sort",
-                            "semantic",
-                            "typeId",
-                            "isFirst",
-                            "isSuccess",
-                            "isFail",
-                            "tasks",
-                            "robotsCount",
-                            "possibleNextStages",
-                            "permissions",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    color: object.field("color")?,
-                    sort: object.field("sort")?,
-                    semantic: object.field("semantic")?,
-                    type_id: object.field("typeId")?,
-                    is_first: object.field("isFirst")?,
-                    is_success: object.field("isSuccess")?,
-                    is_fail: object.field("isFail")?,
-                    tasks: object.field("tasks")?,
-                    robots_count: object.field("robotsCount")?,
-                    possible_next_stages: object.field("possibleNextStages")?,
-                    permissions: object.field("permissions")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("name", &self.name)?;
-                map.serialize_entry("code", &self.code)?;
-                map.serialize_entry("color", &self.color)?;
-                map.serialize_entry("sort", &self.sort)?;
-                map.serialize_entry("semantic", &self.semantic)?;
-                map.serialize_entry("typeId", &self.type_id)?;
-                map.serialize_entry("isFirst", &self.is_first)?;
-                map.serialize_entry("isSuccess", &self.is_success)?;
-                map.serialize_entry("isFail", &self.is_fail)?;
-                map.serialize_entry("tasks", &self.tasks)?;
-                map.serialize_entry("robotsCount", &self.robots_count)?;
-                map.serialize_entry("possibleNextStages", &self.possible_next_stages)?;
-                map.serialize_entry("permissions", &self.permissions)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "rpa.stage.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `rpa.stage.listForType`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
-    pub mod list_for_type {
-        /// Error codes of `rpa.stage.listForType`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::ListForType {
-            const NAME: &'static str = "rpa.stage.listForType";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.stage.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
-    pub mod update {
-        /// Error codes of `rpa.stage.update`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.stage.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `name`: `any`, optional.
-            pub name: ::std::option::Option<::serde_json::Value>,
-            /// `code`: `any`, optional.
-            pub code: ::std::option::Option<::serde_json::Value>,
-            /// `color`: `any`, optional.
-            pub color: ::std::option::Option<::serde_json::Value>,
-            /// `sort`: `any`, optional.
-            pub sort: ::std::option::Option<::serde_json::Value>,
-            /// `semantic`: `any`, optional.
-            pub semantic: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    name: ::std::default::Default::default(),
-                    code: ::std::default::Default::default(),
-                    color: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    semantic: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `name`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `code`.
-            pub fn code(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.code = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `color`.
-            pub fn color(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.color = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `sort`.
-            pub fn sort(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `semantic`.
-            pub fn semantic(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.semantic = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::opt_entry(&mut map, "code", &self.code)?;
-                crate::support::opt_entry(&mut map, "color", &self.color)?;
-                crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    name: object.field("name")?,
-                    code: object.field("code")?,
-                    color: object.field("color")?,
-                    sort: object.field("sort")?,
-                    semantic: object.field("semantic")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "rpa.stage.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.stage.add`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
+	///
+	/// Required: `fields`. Optional: none.
+	///
+	/// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `fields`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `fields`.
+		pub fn new(fields: impl Into<add::Fields>) -> Self {
+			Self {
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `rpa.stage.delete`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `rpa.stage.get`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `rpa.stage.listForType`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
+	///
+	/// Required: `typeId`. Optional: `start`.
+	///
+	/// Result: not described ([`list_for_type::Output`]). Errors: none documented ([`list_for_type::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ListForType {
+		/// `typeId`: `integer`, required.
+		pub type_id: i64,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl ListForType {
+		/// The call with its required parameters: `typeId`.
+		pub fn new(type_id: impl Into<i64>) -> Self {
+			Self {
+				type_id: type_id.into(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for ListForType {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for ListForType {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(ListForType);
+	/// `rpa.stage.update`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
+	///
+	/// Required: none. Optional: `id`, `fields`.
+	///
+	/// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `fields`: `object`, optional.
+		pub fields: Option<update::Fields>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `rpa.stage.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
+	pub mod add {
+		/// Error codes of `rpa.stage.add`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.stage.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `name`: `any`, required.
+			pub name: ::serde_json::Value,
+			/// `typeId`: `any`, required.
+			pub type_id: ::serde_json::Value,
+			/// `code`: `any`, optional.
+			pub code: Option<::serde_json::Value>,
+			/// `color`: `any`, optional.
+			pub color: Option<::serde_json::Value>,
+			/// `sort`: `any`, optional.
+			pub sort: Option<::serde_json::Value>,
+			/// `semantic`: `any`, optional.
+			pub semantic: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `name`, `typeId`.
+			pub fn new(
+				name: impl Into<::serde_json::Value>,
+				type_id: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					name: name.into(),
+					type_id: type_id.into(),
+					code: Default::default(),
+					color: Default::default(),
+					sort: Default::default(),
+					semantic: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `code`.
+			pub fn code(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `color`.
+			pub fn color(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.color = Some(value.into());
+				self
+			}
+			/// Sets `sort`.
+			pub fn sort(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `semantic`.
+			pub fn semantic(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.semantic = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("name", &self.name)?;
+				map.serialize_entry("typeId", &self.type_id)?;
+				crate::support::opt_entry(&mut map, "code", &self.code)?;
+				crate::support::opt_entry(&mut map, "color", &self.color)?;
+				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+				crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					type_id: object.field("typeId")?,
+					code: object.field("code")?,
+					color: object.field("color")?,
+					sort: object.field("sort")?,
+					semantic: object.field("semantic")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "rpa.stage.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.stage.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-delete.html>
+	pub mod delete {
+		/// Error codes of `rpa.stage.delete`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "rpa.stage.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.stage.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
+	pub mod get {
+		/// Error codes of `rpa.stage.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `rpa.stage.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `name`: `any`, optional.
+			pub name: ::serde_json::Value,
+			/// `code`: `any`, optional.
+			pub code: ::serde_json::Value,
+			/// `color`: `any`, optional.
+			pub color: ::serde_json::Value,
+			/// `sort`: `any`, optional.
+			pub sort: ::serde_json::Value,
+			/// `semantic`: `any`, optional.
+			pub semantic: ::serde_json::Value,
+			/// `typeId`: `any`, optional.
+			pub type_id: ::serde_json::Value,
+			/// `isFirst`: `any`, optional.
+			pub is_first: ::serde_json::Value,
+			/// `isSuccess`: `any`, optional.
+			pub is_success: ::serde_json::Value,
+			/// `isFail`: `any`, optional.
+			pub is_fail: ::serde_json::Value,
+			/// `tasks`: `any`, optional.
+			pub tasks: ::serde_json::Value,
+			/// `robotsCount`: `any`, optional.
+			pub robots_count: ::serde_json::Value,
+			/// `possibleNextStages`: `any`, optional.
+			pub possible_next_stages: ::serde_json::Value,
+			/// `permissions`: `any`, optional.
+			pub permissions: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"name",
+							"code",
+							"color",
+							"sort",
+							"semantic",
+							"typeId",
+							"isFirst",
+							"isSuccess",
+							"isFail",
+							"tasks",
+							"robotsCount",
+							"possibleNextStages",
+							"permissions",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					name: object.field("name")?,
+					code: object.field("code")?,
+					color: object.field("color")?,
+					sort: object.field("sort")?,
+					semantic: object.field("semantic")?,
+					type_id: object.field("typeId")?,
+					is_first: object.field("isFirst")?,
+					is_success: object.field("isSuccess")?,
+					is_fail: object.field("isFail")?,
+					tasks: object.field("tasks")?,
+					robots_count: object.field("robotsCount")?,
+					possible_next_stages: object.field("possibleNextStages")?,
+					permissions: object.field("permissions")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("name", &self.name)?;
+				map.serialize_entry("code", &self.code)?;
+				map.serialize_entry("color", &self.color)?;
+				map.serialize_entry("sort", &self.sort)?;
+				map.serialize_entry("semantic", &self.semantic)?;
+				map.serialize_entry("typeId", &self.type_id)?;
+				map.serialize_entry("isFirst", &self.is_first)?;
+				map.serialize_entry("isSuccess", &self.is_success)?;
+				map.serialize_entry("isFail", &self.is_fail)?;
+				map.serialize_entry("tasks", &self.tasks)?;
+				map.serialize_entry("robotsCount", &self.robots_count)?;
+				map.serialize_entry("possibleNextStages", &self.possible_next_stages)?;
+				map.serialize_entry("permissions", &self.permissions)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "rpa.stage.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `rpa.stage.listForType`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-list-for-type.html>
+	pub mod list_for_type {
+		/// Error codes of `rpa.stage.listForType`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::ListForType {
+			const NAME: &'static str = "rpa.stage.listForType";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.stage.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
+	pub mod update {
+		/// Error codes of `rpa.stage.update`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.stage.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `name`: `any`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `code`: `any`, optional.
+			pub code: Option<::serde_json::Value>,
+			/// `color`: `any`, optional.
+			pub color: Option<::serde_json::Value>,
+			/// `sort`: `any`, optional.
+			pub sort: Option<::serde_json::Value>,
+			/// `semantic`: `any`, optional.
+			pub semantic: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					name: Default::default(),
+					code: Default::default(),
+					color: Default::default(),
+					sort: Default::default(),
+					semantic: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `name`.
+			pub fn name(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `code`.
+			pub fn code(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.code = Some(value.into());
+				self
+			}
+			/// Sets `color`.
+			pub fn color(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.color = Some(value.into());
+				self
+			}
+			/// Sets `sort`.
+			pub fn sort(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `semantic`.
+			pub fn semantic(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.semantic = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::opt_entry(&mut map, "code", &self.code)?;
+				crate::support::opt_entry(&mut map, "color", &self.color)?;
+				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+				crate::support::opt_entry(&mut map, "semantic", &self.semantic)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					name: object.field("name")?,
+					code: object.field("code")?,
+					color: object.field("color")?,
+					sort: object.field("sort")?,
+					semantic: object.field("semantic")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "rpa.stage.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `task`.
 pub mod task {
-    /// `rpa.task.addUser`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-add-user.html>
-    ///
-    /// Required: none. Optional: `typeId`, `stageId`, `Automation rule name`, `userValue`.
-    ///
-    /// Result: not described ([`add_user::Output`]). Errors: none documented ([`add_user::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct AddUser {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `stageId`: `integer`, optional.
-        pub stage_id: ::std::option::Option<i64>,
-        /// `Automation rule name`: `string`, optional.
-        pub automation_rule_name: ::std::option::Option<::std::string::String>,
-        /// `userValue`: `string`, optional.
-        pub user_value: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl AddUser {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                stage_id: ::std::default::Default::default(),
-                automation_rule_name: ::std::default::Default::default(),
-                user_value: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `stageId`.
-        pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.stage_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `Automation rule name`.
-        pub fn automation_rule_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.automation_rule_name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `userValue`.
-        pub fn user_value(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.user_value = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for AddUser {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "Automation rule name",
-                &self.automation_rule_name,
-            )?;
-            crate::support::opt_entry(&mut map, "userValue", &self.user_value)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for AddUser {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                stage_id: object.field("stageId")?,
-                automation_rule_name: object.exact_str("Automation rule name")?,
-                user_value: object.exact_str("userValue")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(AddUser);
-    /// `rpa.task.delete`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
-    ///
-    /// Required: none. Optional: `typeId`, `stageId`, `robotName`.
-    ///
-    /// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `stageId`: `integer`, optional.
-        pub stage_id: ::std::option::Option<i64>,
-        /// `robotName`: `string`, optional.
-        pub robot_name: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                stage_id: ::std::default::Default::default(),
-                robot_name: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `stageId`.
-        pub fn stage_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.stage_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `robotName`.
-        pub fn robot_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.robot_name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-            crate::support::opt_entry(&mut map, "robotName", &self.robot_name)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                stage_id: object.field("stageId")?,
-                robot_name: object.exact_str("robotName")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `rpa.task.do`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: not described ([`do_::Output`]). Errors: none documented ([`do_::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Do {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Do {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Do {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Do {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Do);
-    /// Types of `rpa.task.addUser`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-add-user.html>
-    pub mod add_user {
-        /// Error codes of `rpa.task.addUser`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::AddUser {
-            const NAME: &'static str = "rpa.task.addUser";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.task.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
-    pub mod delete {
-        /// Error codes of `rpa.task.delete`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "rpa.task.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.task.do`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
-    pub mod do_ {
-        /// Error codes of `rpa.task.do`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Do {
-            const NAME: &'static str = "rpa.task.do";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.task.addUser`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-add-user.html>
+	///
+	/// Required: none. Optional: `typeId`, `stageId`, `Automation rule name`, `userValue`.
+	///
+	/// Result: not described ([`add_user::Output`]). Errors: none documented ([`add_user::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct AddUser {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `stageId`: `integer`, optional.
+		pub stage_id: Option<i64>,
+		/// `Automation rule name`: `string`, optional.
+		pub automation_rule_name: Option<String>,
+		/// `userValue`: `string`, optional.
+		pub user_value: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl AddUser {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				stage_id: Default::default(),
+				automation_rule_name: Default::default(),
+				user_value: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `stageId`.
+		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
+			self.stage_id = Some(value.into());
+			self
+		}
+		/// Sets `Automation rule name`.
+		pub fn automation_rule_name(mut self, value: impl Into<String>) -> Self {
+			self.automation_rule_name = Some(value.into());
+			self
+		}
+		/// Sets `userValue`.
+		pub fn user_value(mut self, value: impl Into<String>) -> Self {
+			self.user_value = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for AddUser {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"Automation rule name",
+				&self.automation_rule_name,
+			)?;
+			crate::support::opt_entry(&mut map, "userValue", &self.user_value)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for AddUser {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				stage_id: object.field("stageId")?,
+				automation_rule_name: object.exact_str("Automation rule name")?,
+				user_value: object.exact_str("userValue")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(AddUser);
+	/// `rpa.task.delete`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
+	///
+	/// Required: none. Optional: `typeId`, `stageId`, `robotName`.
+	///
+	/// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `stageId`: `integer`, optional.
+		pub stage_id: Option<i64>,
+		/// `robotName`: `string`, optional.
+		pub robot_name: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				stage_id: Default::default(),
+				robot_name: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `stageId`.
+		pub fn stage_id(mut self, value: impl Into<i64>) -> Self {
+			self.stage_id = Some(value.into());
+			self
+		}
+		/// Sets `robotName`.
+		pub fn robot_name(mut self, value: impl Into<String>) -> Self {
+			self.robot_name = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
+			crate::support::opt_entry(&mut map, "robotName", &self.robot_name)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				stage_id: object.field("stageId")?,
+				robot_name: object.exact_str("robotName")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `rpa.task.do`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
+	///
+	/// No parameters.
+	///
+	/// Result: not described ([`do_::Output`]). Errors: none documented ([`do_::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Do {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Do {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Do {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Do {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Do);
+	/// Types of `rpa.task.addUser`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-add-user.html>
+	pub mod add_user {
+		/// Error codes of `rpa.task.addUser`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::AddUser {
+			const NAME: &'static str = "rpa.task.addUser";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.task.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-delete.html>
+	pub mod delete {
+		/// Error codes of `rpa.task.delete`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "rpa.task.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.task.do`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/task/rpa-task-do.html>
+	pub mod do_ {
+		/// Error codes of `rpa.task.do`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Do {
+			const NAME: &'static str = "rpa.task.do";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `timeline`.
 pub mod timeline {
-    /// `rpa.timeline.add`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
-    ///
-    /// Required: none. Optional: `typeId`, `itemId`, `fields`.
-    ///
-    /// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `itemId`: `integer`, optional.
-        pub item_id: ::std::option::Option<i64>,
-        /// `fields`: `object`, optional.
-        pub fields: ::std::option::Option<add::Fields>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                item_id: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `itemId`.
-        pub fn item_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.item_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fields`.
-        pub fn fields(mut self, value: impl ::std::convert::Into<add::Fields>) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                item_id: object.field("itemId")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `rpa.timeline.delete`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `rpa.timeline.listForItem`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
-    ///
-    /// Required: none. Optional: `typeId`, `itemId`, `start`.
-    ///
-    /// Result: `object` ([`list_for_item::Output`]). Errors: none documented ([`list_for_item::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct ListForItem {
-        /// `typeId`: `integer`, optional.
-        pub type_id: ::std::option::Option<i64>,
-        /// `itemId`: `integer`, optional.
-        pub item_id: ::std::option::Option<i64>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl ListForItem {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                type_id: ::std::default::Default::default(),
-                item_id: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `typeId`.
-        pub fn type_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `itemId`.
-        pub fn item_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.item_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for ListForItem {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-            crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for ListForItem {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                type_id: object.field("typeId")?,
-                item_id: object.field("itemId")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(ListForItem);
-    /// `rpa.timeline.update`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
-    ///
-    /// Required: none. Optional: `id`, `fields`.
-    ///
-    /// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `fields`: `object`, optional.
-        pub fields: ::std::option::Option<update::Fields>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fields`.
-        pub fn fields(
-            mut self,
-            value: impl ::std::convert::Into<update::Fields>,
-        ) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// `rpa.timeline.updateIsFixed`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
-    ///
-    /// Required: none. Optional: `id`, `isFixed`.
-    ///
-    /// Result: not described ([`update_is_fixed::Output`]). Errors: none documented ([`update_is_fixed::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct UpdateIsFixed {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `isFixed`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_fixed: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl UpdateIsFixed {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                is_fixed: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `isFixed`.
-        pub fn is_fixed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_fixed = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for UpdateIsFixed {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "isFixed",
-                &self.is_fixed.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for UpdateIsFixed {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                is_fixed: object.field("isFixed")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(UpdateIsFixed);
-    /// Types of `rpa.timeline.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
-    pub mod add {
-        /// Error codes of `rpa.timeline.add`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.timeline.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    title: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `title`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.exact_str("title")?,
-                    description: object.exact_str("description")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "rpa.timeline.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.timeline.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
-    pub mod delete {
-        /// Error codes of `rpa.timeline.delete`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "rpa.timeline.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.timeline.listForItem`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
-    pub mod list_for_item {
-        /// Error codes of `rpa.timeline.listForItem`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `rpa.timeline.listForItem`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `id`: `any`, optional.
-            pub id: ::serde_json::Value,
-            /// `typeId`: `any`, optional.
-            pub type_id: ::serde_json::Value,
-            /// `itemId`: `any`, optional.
-            pub item_id: ::serde_json::Value,
-            /// `createdTime`: `any`, optional.
-            pub created_time: ::serde_json::Value,
-            /// `userId`: `any`, optional.
-            pub user_id: ::serde_json::Value,
-            /// `title`: `any`, optional.
-            pub title: ::serde_json::Value,
-            /// `description`: `any`, optional.
-            pub description: ::serde_json::Value,
-            /// `action`: `any`, optional.
-            pub action: ::serde_json::Value,
-            /// `isFixed`: `any`, optional.
-            pub is_fixed: ::serde_json::Value,
-            /// `data`: `any`, optional.
-            pub data: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "typeId",
-                            "itemId",
-                            "createdTime",
-                            "userId",
-                            "title",
-                            "description",
-                            "action",
-                            "isFixed",
-                            "data",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    type_id: object.field("typeId")?,
-                    item_id: object.field("itemId")?,
-                    created_time: object.field("createdTime")?,
-                    user_id: object.field("userId")?,
-                    title: object.field("title")?,
-                    description: object.field("description")?,
-                    action: object.field("action")?,
-                    is_fixed: object.field("isFixed")?,
-                    data: object.field("data")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("typeId", &self.type_id)?;
-                map.serialize_entry("itemId", &self.item_id)?;
-                map.serialize_entry("createdTime", &self.created_time)?;
-                map.serialize_entry("userId", &self.user_id)?;
-                map.serialize_entry("title", &self.title)?;
-                map.serialize_entry("description", &self.description)?;
-                map.serialize_entry("action", &self.action)?;
-                map.serialize_entry("isFixed", &self.is_fixed)?;
-                map.serialize_entry("data", &self.data)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::ListForItem {
-            const NAME: &'static str = "rpa.timeline.listForItem";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `rpa.timeline.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
-    pub mod update {
-        /// Error codes of `rpa.timeline.update`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.timeline.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `description`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    title: ::std::default::Default::default(),
-                    description: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `title`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `description`.
-            pub fn description(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.description = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                crate::support::opt_entry(&mut map, "description", &self.description)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.exact_str("title")?,
-                    description: object.exact_str("description")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "rpa.timeline.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.timeline.updateIsFixed`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
-    pub mod update_is_fixed {
-        /// Error codes of `rpa.timeline.updateIsFixed`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::UpdateIsFixed {
-            const NAME: &'static str = "rpa.timeline.updateIsFixed";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.timeline.add`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
+	///
+	/// Required: none. Optional: `typeId`, `itemId`, `fields`.
+	///
+	/// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `itemId`: `integer`, optional.
+		pub item_id: Option<i64>,
+		/// `fields`: `object`, optional.
+		pub fields: Option<add::Fields>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				item_id: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `itemId`.
+		pub fn item_id(mut self, value: impl Into<i64>) -> Self {
+			self.item_id = Some(value.into());
+			self
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<add::Fields>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				item_id: object.field("itemId")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `rpa.timeline.delete`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `rpa.timeline.listForItem`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
+	///
+	/// Required: none. Optional: `typeId`, `itemId`, `start`.
+	///
+	/// Result: `object` ([`list_for_item::Output`]). Errors: none documented ([`list_for_item::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct ListForItem {
+		/// `typeId`: `integer`, optional.
+		pub type_id: Option<i64>,
+		/// `itemId`: `integer`, optional.
+		pub item_id: Option<i64>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl ListForItem {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				type_id: Default::default(),
+				item_id: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `typeId`.
+		pub fn type_id(mut self, value: impl Into<i64>) -> Self {
+			self.type_id = Some(value.into());
+			self
+		}
+		/// Sets `itemId`.
+		pub fn item_id(mut self, value: impl Into<i64>) -> Self {
+			self.item_id = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for ListForItem {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
+			crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for ListForItem {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				type_id: object.field("typeId")?,
+				item_id: object.field("itemId")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(ListForItem);
+	/// `rpa.timeline.update`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
+	///
+	/// Required: none. Optional: `id`, `fields`.
+	///
+	/// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `fields`: `object`, optional.
+		pub fields: Option<update::Fields>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// `rpa.timeline.updateIsFixed`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
+	///
+	/// Required: none. Optional: `id`, `isFixed`.
+	///
+	/// Result: not described ([`update_is_fixed::Output`]). Errors: none documented ([`update_is_fixed::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct UpdateIsFixed {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `isFixed`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_fixed: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl UpdateIsFixed {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				is_fixed: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `isFixed`.
+		pub fn is_fixed(mut self, value: impl Into<bool>) -> Self {
+			self.is_fixed = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for UpdateIsFixed {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"isFixed",
+				&self.is_fixed.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for UpdateIsFixed {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				is_fixed: object.field("isFixed")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(UpdateIsFixed);
+	/// Types of `rpa.timeline.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
+	pub mod add {
+		/// Error codes of `rpa.timeline.add`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.timeline.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					title: Default::default(),
+					description: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `title`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.exact_str("title")?,
+					description: object.exact_str("description")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "rpa.timeline.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.timeline.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-delete.html>
+	pub mod delete {
+		/// Error codes of `rpa.timeline.delete`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "rpa.timeline.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.timeline.listForItem`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
+	pub mod list_for_item {
+		/// Error codes of `rpa.timeline.listForItem`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `rpa.timeline.listForItem`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `id`: `any`, optional.
+			pub id: ::serde_json::Value,
+			/// `typeId`: `any`, optional.
+			pub type_id: ::serde_json::Value,
+			/// `itemId`: `any`, optional.
+			pub item_id: ::serde_json::Value,
+			/// `createdTime`: `any`, optional.
+			pub created_time: ::serde_json::Value,
+			/// `userId`: `any`, optional.
+			pub user_id: ::serde_json::Value,
+			/// `title`: `any`, optional.
+			pub title: ::serde_json::Value,
+			/// `description`: `any`, optional.
+			pub description: ::serde_json::Value,
+			/// `action`: `any`, optional.
+			pub action: ::serde_json::Value,
+			/// `isFixed`: `any`, optional.
+			pub is_fixed: ::serde_json::Value,
+			/// `data`: `any`, optional.
+			pub data: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"id",
+							"typeId",
+							"itemId",
+							"createdTime",
+							"userId",
+							"title",
+							"description",
+							"action",
+							"isFixed",
+							"data",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("id")?,
+					type_id: object.field("typeId")?,
+					item_id: object.field("itemId")?,
+					created_time: object.field("createdTime")?,
+					user_id: object.field("userId")?,
+					title: object.field("title")?,
+					description: object.field("description")?,
+					action: object.field("action")?,
+					is_fixed: object.field("isFixed")?,
+					data: object.field("data")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("typeId", &self.type_id)?;
+				map.serialize_entry("itemId", &self.item_id)?;
+				map.serialize_entry("createdTime", &self.created_time)?;
+				map.serialize_entry("userId", &self.user_id)?;
+				map.serialize_entry("title", &self.title)?;
+				map.serialize_entry("description", &self.description)?;
+				map.serialize_entry("action", &self.action)?;
+				map.serialize_entry("isFixed", &self.is_fixed)?;
+				map.serialize_entry("data", &self.data)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::ListForItem {
+			const NAME: &'static str = "rpa.timeline.listForItem";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `rpa.timeline.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
+	pub mod update {
+		/// Error codes of `rpa.timeline.update`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.timeline.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, optional.
+			pub title: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					title: Default::default(),
+					description: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `title`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Sets `description`.
+			pub fn description(mut self, value: impl Into<String>) -> Self {
+				self.description = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "title", &self.title)?;
+				crate::support::opt_entry(&mut map, "description", &self.description)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.exact_str("title")?,
+					description: object.exact_str("description")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "rpa.timeline.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.timeline.updateIsFixed`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-update-is-fixed.html>
+	pub mod update_is_fixed {
+		/// Error codes of `rpa.timeline.updateIsFixed`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::UpdateIsFixed {
+			const NAME: &'static str = "rpa.timeline.updateIsFixed";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `type_`.
 pub mod type_ {
-    /// `rpa.type.add`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
-    ///
-    /// Required: `fields`. Optional: none.
-    ///
-    /// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `fields`: `object`, required.
-        pub fields: add::Fields,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `fields`.
-        pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-            Self {
-                fields: fields.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `rpa.type.delete`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `rpa.type.get`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `rpa.type.list`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
-    ///
-    /// Required: none. Optional: `select`, `order`, `filter`, `start`.
-    ///
-    /// Result: not described ([`list::Output`]). Errors: none documented ([`list::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// `select`: `string[]`, optional.
-        pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        /// `order`: `object`, optional.
-        ///
-        /// Values: `ASC`, `DESC`.
-        pub order: ::std::option::Option<list::Order>,
-        /// `filter`: `object`, optional.
-        pub filter: ::std::option::Option<list::Filter>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                select: ::std::default::Default::default(),
-                order: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `select`.
-        pub fn select(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<::std::string::String>,
-            >,
-        ) -> Self {
-            self.select = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `order`.
-        pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `filter`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "select", &self.select)?;
-            crate::support::opt_entry(&mut map, "order", &self.order)?;
-            crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                select: object.field("select")?,
-                order: object.field("order")?,
-                filter: object.field("filter")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `rpa.type.update`: REST 2, scope `rpa`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
-    ///
-    /// Required: none. Optional: `id`, `fields`.
-    ///
-    /// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
-    ///
-    /// Deprecated in the docs.
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `fields`: `array`, optional.
-        pub fields: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                fields: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fields`.
-        pub fn fields(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.fields = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `rpa.type.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
-    pub mod add {
-        /// Error codes of `rpa.type.add`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.fields` of `rpa.type.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Fields {
-            /// `title`: `string`, required.
-            pub title: ::std::string::String,
-            /// `image`: `string`, optional.
-            pub image: ::std::option::Option<::std::string::String>,
-            /// `settings`: `array`, optional.
-            pub settings: ::std::option::Option<::serde_json::Value>,
-            /// `permissions`: `array`, optional.
-            pub permissions: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Fields {
-            /// The object with its required parameters: `title`.
-            pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    title: title.into(),
-                    image: ::std::default::Default::default(),
-                    settings: ::std::default::Default::default(),
-                    permissions: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `image`.
-            pub fn image(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.image = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `settings`.
-            pub fn settings(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.settings = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `permissions`.
-            pub fn permissions(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.permissions = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Fields {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("title", &self.title)?;
-                crate::support::opt_entry(&mut map, "image", &self.image)?;
-                crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-                crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Fields {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    title: object.field("title")?,
-                    image: object.exact_str("image")?,
-                    settings: object.field("settings")?,
-                    permissions: object.field("permissions")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Fields);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "rpa.type.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.type.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
-    pub mod delete {
-        /// Error codes of `rpa.type.delete`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "rpa.type.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.type.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
-    pub mod get {
-        /// Error codes of `rpa.type.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `rpa.type.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `id`: `any`, optional.
-            pub id: ::serde_json::Value,
-            /// `title`: `any`, optional.
-            pub title: ::serde_json::Value,
-            /// `image`: `any`, optional.
-            pub image: ::serde_json::Value,
-            /// `createdBy`: `any`, optional.
-            pub created_by: ::serde_json::Value,
-            /// `settings`: `any`, optional.
-            pub settings: ::serde_json::Value,
-            /// `permissions`: `any`, optional.
-            pub permissions: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "id",
-                            "title",
-                            "image",
-                            "createdBy",
-                            "settings",
-                            "permissions",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    title: object.field("title")?,
-                    image: object.field("image")?,
-                    created_by: object.field("createdBy")?,
-                    settings: object.field("settings")?,
-                    permissions: object.field("permissions")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("title", &self.title)?;
-                map.serialize_entry("image", &self.image)?;
-                map.serialize_entry("createdBy", &self.created_by)?;
-                map.serialize_entry("settings", &self.settings)?;
-                map.serialize_entry("permissions", &self.permissions)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "rpa.type.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `rpa.type.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
-    pub mod list {
-        /// Error codes of `rpa.type.list`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.order` of `rpa.type.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Order {
-            /// `<field>`: `string`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Order {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Order {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Order {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Order);
-        /// The object `params.filter` of `rpa.type.list`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `<field>`: `any`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub field: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    field: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds an entry for `<field>` under `key`.
-            pub fn field(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.field.insert(key.into(), value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.field)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    field: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "rpa.type.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `rpa.type.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
-    pub mod update {
-        /// Error codes of `rpa.type.update`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "rpa.type.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `rpa.type.add`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
+	///
+	/// Required: `fields`. Optional: none.
+	///
+	/// Result: not described ([`add::Output`]). Errors: none documented ([`add::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `fields`: `object`, required.
+		pub fields: add::Fields,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `fields`.
+		pub fn new(fields: impl Into<add::Fields>) -> Self {
+			Self {
+				fields: fields.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `rpa.type.delete`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: not described ([`delete::Output`]). Errors: none documented ([`delete::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `rpa.type.get`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `rpa.type.list`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+	///
+	/// Required: none. Optional: `select`, `order`, `filter`, `start`.
+	///
+	/// Result: not described ([`list::Output`]). Errors: none documented ([`list::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// `select`: `string[]`, optional.
+		pub select: Option<Vec<String>>,
+		/// `order`: `object`, optional.
+		///
+		/// Values: `ASC`, `DESC`.
+		pub order: Option<list::Order>,
+		/// `filter`: `object`, optional.
+		pub filter: Option<list::Filter>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				select: Default::default(),
+				order: Default::default(),
+				filter: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `select`.
+		pub fn select(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<String>>,
+		) -> Self {
+			self.select = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `order`.
+		pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `filter`.
+		pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "select", &self.select)?;
+			crate::support::opt_entry(&mut map, "order", &self.order)?;
+			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				select: object.field("select")?,
+				order: object.field("order")?,
+				filter: object.field("filter")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `rpa.type.update`: REST 2, scope `rpa`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
+	///
+	/// Required: none. Optional: `id`, `fields`.
+	///
+	/// Result: not described ([`update::Output`]). Errors: none documented ([`update::Error`]).
+	///
+	/// Deprecated in the docs.
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `fields`: `array`, optional.
+		pub fields: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				fields: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `fields`.
+		pub fn fields(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.fields = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `rpa.type.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
+	pub mod add {
+		/// Error codes of `rpa.type.add`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.fields` of `rpa.type.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Fields {
+			/// `title`: `string`, required.
+			pub title: String,
+			/// `image`: `string`, optional.
+			pub image: Option<String>,
+			/// `settings`: `array`, optional.
+			pub settings: Option<::serde_json::Value>,
+			/// `permissions`: `array`, optional.
+			pub permissions: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Fields {
+			/// The object with its required parameters: `title`.
+			pub fn new(title: impl Into<String>) -> Self {
+				Self {
+					title: title.into(),
+					image: Default::default(),
+					settings: Default::default(),
+					permissions: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `image`.
+			pub fn image(mut self, value: impl Into<String>) -> Self {
+				self.image = Some(value.into());
+				self
+			}
+			/// Sets `settings`.
+			pub fn settings(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.settings = Some(value.into());
+				self
+			}
+			/// Sets `permissions`.
+			pub fn permissions(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.permissions = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Fields {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("title", &self.title)?;
+				crate::support::opt_entry(&mut map, "image", &self.image)?;
+				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Fields {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					title: object.field("title")?,
+					image: object.exact_str("image")?,
+					settings: object.field("settings")?,
+					permissions: object.field("permissions")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Fields);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "rpa.type.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.type.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-delete.html>
+	pub mod delete {
+		/// Error codes of `rpa.type.delete`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "rpa.type.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.type.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
+	pub mod get {
+		/// Error codes of `rpa.type.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `rpa.type.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `id`: `any`, optional.
+			pub id: ::serde_json::Value,
+			/// `title`: `any`, optional.
+			pub title: ::serde_json::Value,
+			/// `image`: `any`, optional.
+			pub image: ::serde_json::Value,
+			/// `createdBy`: `any`, optional.
+			pub created_by: ::serde_json::Value,
+			/// `settings`: `any`, optional.
+			pub settings: ::serde_json::Value,
+			/// `permissions`: `any`, optional.
+			pub permissions: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"id",
+							"title",
+							"image",
+							"createdBy",
+							"settings",
+							"permissions",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("id")?,
+					title: object.field("title")?,
+					image: object.field("image")?,
+					created_by: object.field("createdBy")?,
+					settings: object.field("settings")?,
+					permissions: object.field("permissions")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("title", &self.title)?;
+				map.serialize_entry("image", &self.image)?;
+				map.serialize_entry("createdBy", &self.created_by)?;
+				map.serialize_entry("settings", &self.settings)?;
+				map.serialize_entry("permissions", &self.permissions)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "rpa.type.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `rpa.type.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+	pub mod list {
+		/// Error codes of `rpa.type.list`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.order` of `rpa.type.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Order {
+			/// `<field>`: `string`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Order {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<String>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Order {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Order {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Order);
+		/// The object `params.filter` of `rpa.type.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `<field>`: `any`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					field: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds an entry for `<field>` under `key`.
+			pub fn field(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.field.insert(key.into(), value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.field)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					field: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "rpa.type.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `rpa.type.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-update.html>
+	pub mod update {
+		/// Error codes of `rpa.type.update`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "rpa.type.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

@@ -3,181 +3,166 @@
 //! Methods of the scope folder `salescenter` (1 methods); cargo feature `salescenter`.
 /// Methods under `payment`.
 pub mod payment {
-    /// `salescenter.payment.getPublicUrl`: REST 2, scope `salescenter`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
-    ///
-    /// Required: `id`. Optional: none.
-    ///
-    /// Result: `object` ([`get_public_url::Output`]). Errors: `200640400001`, `100`, `0` ([`get_public_url::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct GetPublicUrl {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl GetPublicUrl {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for GetPublicUrl {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for GetPublicUrl {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(GetPublicUrl);
-    /// Types of `salescenter.payment.getPublicUrl`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
-    pub mod get_public_url {
-        /// Error codes of `salescenter.payment.getPublicUrl`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `200640400001`
-            N200640400001,
-            /// `100`
-            N100,
-            /// `0`
-            N0,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { N200640400001 = "200640400001", N100 = "100", N0 = "0" });
-        error_code!(Error);
-        /// The object `result.payment` of `salescenter.payment.getPublicUrl`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputPayment {
-            /// `url`: `string`, optional.
-            pub url: ::std::option::Option<::std::string::String>,
-            /// `shortUrl`: `string`, optional.
-            pub short_url: ::std::option::Option<::std::string::String>,
-            /// `qr`: `string`, optional.
-            pub qr: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputPayment {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    url: object.field("url")?,
-                    short_url: object.field("shortUrl")?,
-                    qr: object.field("qr")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputPayment {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "url", &self.url)?;
-                crate::support::opt_entry(&mut map, "shortUrl", &self.short_url)?;
-                crate::support::opt_entry(&mut map, "qr", &self.qr)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `salescenter.payment.getPublicUrl`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `payment`: `object`, optional.
-            pub payment: ::std::option::Option<OutputPayment>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["payment"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    payment: object.field("payment")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "payment", &self.payment)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::GetPublicUrl {
-            const NAME: &'static str = "salescenter.payment.getPublicUrl";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `salescenter.payment.getPublicUrl`: REST 2, scope `salescenter`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
+	///
+	/// Required: `id`. Optional: none.
+	///
+	/// Result: `object` ([`get_public_url::Output`]). Errors: `200640400001`, `100`, `0` ([`get_public_url::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct GetPublicUrl {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl GetPublicUrl {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for GetPublicUrl {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for GetPublicUrl {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(GetPublicUrl);
+	/// Types of `salescenter.payment.getPublicUrl`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
+	pub mod get_public_url {
+		/// Error codes of `salescenter.payment.getPublicUrl`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `200640400001`
+			N200640400001,
+			/// `100`
+			N100,
+			/// `0`
+			N0,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { N200640400001 = "200640400001", N100 = "100", N0 = "0" });
+		error_code!(Error);
+		/// The object `result.payment` of `salescenter.payment.getPublicUrl`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputPayment {
+			/// `url`: `string`, optional.
+			pub url: Option<String>,
+			/// `shortUrl`: `string`, optional.
+			pub short_url: Option<String>,
+			/// `qr`: `string`, optional.
+			pub qr: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputPayment {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					url: object.field("url")?,
+					short_url: object.field("shortUrl")?,
+					qr: object.field("qr")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputPayment {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "url", &self.url)?;
+				crate::support::opt_entry(&mut map, "shortUrl", &self.short_url)?;
+				crate::support::opt_entry(&mut map, "qr", &self.qr)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `salescenter.payment.getPublicUrl`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `payment`: `object`, optional.
+			pub payment: Option<OutputPayment>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["payment"], &[])?;
+				Ok(Self {
+					payment: object.field("payment")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "payment", &self.payment)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::GetPublicUrl {
+			const NAME: &'static str = "salescenter.payment.getPublicUrl";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }

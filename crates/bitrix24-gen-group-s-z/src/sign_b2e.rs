@@ -3,2167 +3,1991 @@
 //! Methods of the scope folder `sign.b2e` (6 methods); cargo feature `sign_b2e`.
 /// Methods under `sign`.
 pub mod sign {
-    /// Methods under `sign::b2e`.
-    pub mod b2e {
-        /// Methods under `sign::b2e::company`.
-        pub mod company {
-            /// Methods under `sign::b2e::company::provider`.
-            pub mod provider {
-                /// `sign.b2e.company.provider.list`: REST 2, scope `sign.b2e`, `crm`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
-                ///
-                /// Required: `companyUuid`, `companyCrmId`. Optional: `language`, `limit`, `offset`.
-                ///
-                /// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; one error without a code ([`list::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `companyUuid`: `string`, required.
-                    pub company_uuid: ::std::string::String,
-                    /// `companyCrmId`: `integer`, required.
-                    pub company_crm_id: i64,
-                    /// `language`: `string`, optional.
-                    pub language: ::std::option::Option<::std::string::String>,
-                    /// `limit`: `integer`, optional.
-                    pub limit: ::std::option::Option<i64>,
-                    /// `offset`: `integer`, optional.
-                    pub offset: ::std::option::Option<i64>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call with its required parameters: `companyUuid`, `companyCrmId`.
-                    pub fn new(
-                        company_uuid: impl ::std::convert::Into<::std::string::String>,
-                        company_crm_id: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        Self {
-                            company_uuid: company_uuid.into(),
-                            company_crm_id: company_crm_id.into(),
-                            language: ::std::default::Default::default(),
-                            limit: ::std::default::Default::default(),
-                            offset: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `language`.
-                    pub fn language(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.language = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `limit`.
-                    pub fn limit(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.limit = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Sets `offset`.
-                    pub fn offset(
-                        mut self,
-                        value: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        self.offset = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("companyUuid", &self.company_uuid)?;
-                        map.serialize_entry("companyCrmId", &self.company_crm_id)?;
-                        crate::support::opt_entry(&mut map, "language", &self.language)?;
-                        crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                        crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            company_uuid: object.field("companyUuid")?,
-                            company_crm_id: object.field("companyCrmId")?,
-                            language: object.exact_str("language")?,
-                            limit: object.field("limit")?,
-                            offset: object.field("offset")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `sign.b2e.company.provider.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
-                pub mod list {
-                    /// Error codes of `sign.b2e.company.provider.list`; the codes any method can return are in [`crate::SystemError`].
-                    ///
-                    /// The docs also list errors without a code: no status.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ACCESS_DENIED`
-                        AccessDenied,
-                        /// `WRONG_AUTH_TYPE`
-                        WrongAuthType,
-                        /// `510`
-                        N510,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                        "WRONG_AUTH_TYPE", N510 = "510" }
-                    );
-                    error_code!(Error);
-                    /// The object `result` of `sign.b2e.company.provider.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Item {
-                        /// `code`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub code: ::std::option::Option<::std::string::String>,
-                        /// `uid`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub uid: ::std::option::Option<::std::string::String>,
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `date`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub date: ::std::option::Option<::std::string::String>,
-                        /// `expires`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub expires: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Item {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                code: object.soft("code"),
-                                uid: object.soft("uid"),
-                                name: object.soft("name"),
-                                date: object.soft("date"),
-                                expires: object.soft("expires"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Item {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "code", &self.code)?;
-                            crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "date", &self.date)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "expires",
-                                &self.expires,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The `result` of the call: `object[]`.
-                    pub type Output = crate::List<Item>;
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "sign.b2e.company.provider.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Item);
-                }
-            }
-        }
-        /// Methods under `sign::b2e::document`.
-        pub mod document {
-            /// `sign.b2e.document.get`: REST 2, scope `sign.b2e`, `crm`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-            ///
-            /// Required: none. Optional: `uid`, `language`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `INTERNAL_ERROR`; one error without a code ([`get::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `uid`: `string`, optional.
-                pub uid: ::std::option::Option<::std::string::String>,
-                /// `language`: `string`, optional.
-                pub language: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        uid: ::std::default::Default::default(),
-                        language: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `uid`.
-                pub fn uid(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.uid = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `language`.
-                pub fn language(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.language = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                    crate::support::opt_entry(&mut map, "language", &self.language)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        uid: object.exact_str("uid")?,
-                        language: object.exact_str("language")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `sign.b2e.document.send`: REST 2, scope `sign.b2e`, `crm`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-            ///
-            /// Required: `fields`. Optional: `language`.
-            ///
-            /// Result: `object` ([`send::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `BAD_REQUEST`, `INTERNAL_ERROR`; one error without a code ([`send::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Send {
-                /// `fields`: `object`, required.
-                pub fields: send::Fields,
-                /// `language`: `string`, optional.
-                pub language: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Send {
-                /// The call with its required parameters: `fields`.
-                pub fn new(fields: impl ::std::convert::Into<send::Fields>) -> Self {
-                    Self {
-                        fields: fields.into(),
-                        language: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `language`.
-                pub fn language(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.language = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Send {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::opt_entry(&mut map, "language", &self.language)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Send {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        fields: object.field("fields")?,
-                        language: object.exact_str("language")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Send);
-            /// Types of `sign.b2e.document.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-            pub mod get {
-                /// Error codes of `sign.b2e.document.get`; the codes any method can return are in [`crate::SystemError`].
-                ///
-                /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// `INTERNAL_ERROR`
-                    InternalError,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE", InternalError = "INTERNAL_ERROR" }
-                );
-                error_code!(Error);
-                /// The object `result.state` of `sign.b2e.document.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputState {
-                    /// `code`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputState {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            code: object.soft("code"),
-                            name: object.soft("name"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputState {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "code", &self.code)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.members.user` of `sign.b2e.document.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputMembersUser {
-                    /// `employeeCode`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub employee_code: ::std::option::Option<::std::string::String>,
-                    /// `employeeId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub employee_id: ::std::option::Option<i64>,
-                    /// `userId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputMembersUser {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            employee_code: object.soft("employeeCode"),
-                            employee_id: object.soft("employeeId"),
-                            user_id: object.soft("userId"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputMembersUser {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "employeeCode",
-                            &self.employee_code,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "employeeId",
-                            &self.employee_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.members.state` of `sign.b2e.document.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputMembersState {
-                    /// `code`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputMembersState {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            code: object.soft("code"),
-                            name: object.soft("name"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputMembersState {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "code", &self.code)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.members` of `sign.b2e.document.get`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputMembers {
-                    /// `uid`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub uid: ::std::option::Option<::std::string::String>,
-                    /// `role`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub role: ::std::option::Option<::std::string::String>,
-                    /// `party`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub party: ::std::option::Option<i64>,
-                    /// `user`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub user: ::std::option::Option<OutputMembersUser>,
-                    /// `state`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub state: ::std::option::Option<OutputMembersState>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputMembers {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            uid: object.soft("uid"),
-                            role: object.soft("role"),
-                            party: object.soft("party"),
-                            user: object.soft("user"),
-                            state: object.soft("state"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputMembers {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                        crate::support::opt_entry(&mut map, "role", &self.role)?;
-                        crate::support::opt_entry(&mut map, "party", &self.party)?;
-                        crate::support::opt_entry(&mut map, "user", &self.user)?;
-                        crate::support::opt_entry(&mut map, "state", &self.state)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `sign.b2e.document.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `uid`: `string`, optional.
-                    pub uid: ::std::option::Option<::std::string::String>,
-                    /// `state`: `object`, optional.
-                    pub state: ::std::option::Option<OutputState>,
-                    /// `members`: `object[]`, optional.
-                    pub members: ::std::vec::Vec<OutputMembers>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["uid", "state", "members"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            uid: object.field("uid")?,
-                            state: object.field("state")?,
-                            members: object.field("members")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                        crate::support::opt_entry(&mut map, "state", &self.state)?;
-                        map.serialize_entry("members", &self.members)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "sign.b2e.document.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `sign.b2e.document.send`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-            pub mod send {
-                /// Error codes of `sign.b2e.document.send`; the codes any method can return are in [`crate::SystemError`].
-                ///
-                /// The docs also list errors without a code: no status.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// `WRONG_AUTH_TYPE`
-                    WrongAuthType,
-                    /// `BAD_REQUEST`
-                    BadRequest,
-                    /// `INTERNAL_ERROR`
-                    InternalError,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                    "WRONG_AUTH_TYPE", BadRequest = "BAD_REQUEST", InternalError =
-                    "INTERNAL_ERROR" }
-                );
-                error_code!(Error);
-                /// The object `params.fields.company` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsCompany {
-                    /// `uuid`: `string`, required.
-                    pub uuid: ::std::string::String,
-                    /// `crmId`: `integer`, required.
-                    pub crm_id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsCompany {
-                    /// The object with its required parameters: `uuid`, `crmId`.
-                    pub fn new(
-                        uuid: impl ::std::convert::Into<::std::string::String>,
-                        crm_id: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        Self {
-                            uuid: uuid.into(),
-                            crm_id: crm_id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsCompany {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("uuid", &self.uuid)?;
-                        map.serialize_entry("crmId", &self.crm_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsCompany {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            uuid: object.field("uuid")?,
-                            crm_id: object.field("crmId")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsCompany);
-                /// Allowed values of `params.fields.members.role` in `sign.b2e.document.send`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsMembersRole {
-                    /// `signer`
-                    Signer,
-                    /// `assignee`
-                    Assignee,
-                    /// `reviewer`
-                    Reviewer,
-                    /// `editor`
-                    Editor,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsMembersRole { Signer = "signer", Assignee = "assignee",
-                    Reviewer = "reviewer", Editor = "editor" }
-                );
-                /// The object `params.fields.members` of `sign.b2e.document.send`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsMembers {
-                    /// `employeeCode`: `string`, required.
-                    pub employee_code: ::std::string::String,
-                    /// `employeeId`: `integer`, required.
-                    pub employee_id: i64,
-                    /// `userId`: `integer`, required.
-                    pub user_id: i64,
-                    /// `role`: `string`, required.
-                    ///
-                    /// Values: `signer`, `assignee`, `reviewer`, `editor`.
-                    pub role: FieldsMembersRole,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsMembers {
-                    /// The object with its required parameters: `employeeCode`, `employeeId`, `userId`, `role`.
-                    pub fn new(
-                        employee_code: impl ::std::convert::Into<::std::string::String>,
-                        employee_id: impl ::std::convert::Into<i64>,
-                        user_id: impl ::std::convert::Into<i64>,
-                        role: impl ::std::convert::Into<FieldsMembersRole>,
-                    ) -> Self {
-                        Self {
-                            employee_code: employee_code.into(),
-                            employee_id: employee_id.into(),
-                            user_id: user_id.into(),
-                            role: role.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsMembers {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("employeeCode", &self.employee_code)?;
-                        map.serialize_entry("employeeId", &self.employee_id)?;
-                        map.serialize_entry("userId", &self.user_id)?;
-                        map.serialize_entry("role", &self.role)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsMembers {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            employee_code: object.field("employeeCode")?,
-                            employee_id: object.field("employeeId")?,
-                            user_id: object.field("userId")?,
-                            role: object.field("role")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsMembers);
-                /// Allowed values of `params.fields.responsible.role` in `sign.b2e.document.send`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum FieldsResponsibleRole {
-                    /// `signer`
-                    Signer,
-                    /// `assignee`
-                    Assignee,
-                    /// `reviewer`
-                    Reviewer,
-                    /// `editor`
-                    Editor,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    FieldsResponsibleRole { Signer = "signer", Assignee = "assignee",
-                    Reviewer = "reviewer", Editor = "editor" }
-                );
-                /// The object `params.fields.responsible` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsResponsible {
-                    /// `employeeCode`: `string`, required.
-                    pub employee_code: ::std::string::String,
-                    /// `employeeId`: `integer`, required.
-                    pub employee_id: i64,
-                    /// `userId`: `integer`, required.
-                    pub user_id: i64,
-                    /// `role`: `string`, optional.
-                    ///
-                    /// Values: `signer`, `assignee`, `reviewer`, `editor`.
-                    pub role: ::std::option::Option<FieldsResponsibleRole>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsResponsible {
-                    /// The object with its required parameters: `employeeCode`, `employeeId`, `userId`.
-                    pub fn new(
-                        employee_code: impl ::std::convert::Into<::std::string::String>,
-                        employee_id: impl ::std::convert::Into<i64>,
-                        user_id: impl ::std::convert::Into<i64>,
-                    ) -> Self {
-                        Self {
-                            employee_code: employee_code.into(),
-                            employee_id: employee_id.into(),
-                            user_id: user_id.into(),
-                            role: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `role`.
-                    pub fn role(
-                        mut self,
-                        value: impl ::std::convert::Into<FieldsResponsibleRole>,
-                    ) -> Self {
-                        self.role = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsResponsible {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("employeeCode", &self.employee_code)?;
-                        map.serialize_entry("employeeId", &self.employee_id)?;
-                        map.serialize_entry("userId", &self.user_id)?;
-                        crate::support::opt_entry(&mut map, "role", &self.role)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsResponsible {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            employee_code: object.field("employeeCode")?,
-                            employee_id: object.field("employeeId")?,
-                            user_id: object.field("userId")?,
-                            role: object.field("role")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsResponsible);
-                /// The object `params.fields.files` of `sign.b2e.document.send`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsFiles {
-                    /// `fileName`: `string`, required.
-                    pub file_name: ::std::string::String,
-                    /// `fileType`: `string`, required.
-                    pub file_type: ::std::string::String,
-                    /// `fileContent`: `string`, required.
-                    pub file_content: ::std::string::String,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsFiles {
-                    /// The object with its required parameters: `fileName`, `fileType`, `fileContent`.
-                    pub fn new(
-                        file_name: impl ::std::convert::Into<::std::string::String>,
-                        file_type: impl ::std::convert::Into<::std::string::String>,
-                        file_content: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            file_name: file_name.into(),
-                            file_type: file_type.into(),
-                            file_content: file_content.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsFiles {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("fileName", &self.file_name)?;
-                        map.serialize_entry("fileType", &self.file_type)?;
-                        map.serialize_entry("fileContent", &self.file_content)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsFiles {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            file_name: object.field("fileName")?,
-                            file_type: object.field("fileType")?,
-                            file_content: object.field("fileContent")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsFiles);
-                /// The object `params.fields.externalSettings` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct FieldsExternalSettings {
-                    /// `externalId`: `string`, required.
-                    pub external_id: ::std::string::String,
-                    /// `externalDateCreate`: `string`, required.
-                    pub external_date_create: ::std::string::String,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl FieldsExternalSettings {
-                    /// The object with its required parameters: `externalId`, `externalDateCreate`.
-                    pub fn new(
-                        external_id: impl ::std::convert::Into<::std::string::String>,
-                        external_date_create: impl ::std::convert::Into<
-                            ::std::string::String,
-                        >,
-                    ) -> Self {
-                        Self {
-                            external_id: external_id.into(),
-                            external_date_create: external_date_create.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for FieldsExternalSettings {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("externalId", &self.external_id)?;
-                        map.serialize_entry(
-                            "externalDateCreate",
-                            &self.external_date_create,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for FieldsExternalSettings {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            external_id: object.field("externalId")?,
-                            external_date_create: object.field("externalDateCreate")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(FieldsExternalSettings);
-                /// The object `params.fields` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `company`: `object`, required.
-                    pub company: FieldsCompany,
-                    /// `members`: `array`, required.
-                    pub members: ::std::vec::Vec<FieldsMembers>,
-                    /// `responsible`: `object`, required.
-                    pub responsible: FieldsResponsible,
-                    /// `companyProviderUid`: `string`, required.
-                    pub company_provider_uid: ::std::string::String,
-                    /// `files`: `array`, required.
-                    pub files: ::std::vec::Vec<FieldsFiles>,
-                    /// `regionDocumentType`: `string`, required.
-                    pub region_document_type: ::std::string::String,
-                    /// `externalSettings`: `object`, required.
-                    pub external_settings: FieldsExternalSettings,
-                    /// `language`: `string`, optional.
-                    pub language: ::std::option::Option<::std::string::String>,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `company`, `members`, `responsible`, `companyProviderUid`, `files`, `regionDocumentType`, `externalSettings`.
-                    pub fn new(
-                        company: impl ::std::convert::Into<FieldsCompany>,
-                        members: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<FieldsMembers>,
-                        >,
-                        responsible: impl ::std::convert::Into<FieldsResponsible>,
-                        company_provider_uid: impl ::std::convert::Into<
-                            ::std::string::String,
-                        >,
-                        files: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<FieldsFiles>,
-                        >,
-                        region_document_type: impl ::std::convert::Into<
-                            ::std::string::String,
-                        >,
-                        external_settings: impl ::std::convert::Into<
-                            FieldsExternalSettings,
-                        >,
-                    ) -> Self {
-                        Self {
-                            company: company.into(),
-                            members: members
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
-                            responsible: responsible.into(),
-                            company_provider_uid: company_provider_uid.into(),
-                            files: files
-                                .into_iter()
-                                .map(::std::convert::Into::into)
-                                .collect(),
-                            region_document_type: region_document_type.into(),
-                            external_settings: external_settings.into(),
-                            language: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `language`.
-                    pub fn language(
-                        mut self,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.language = ::std::option::Option::Some(value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("company", &self.company)?;
-                        map.serialize_entry("members", &self.members)?;
-                        map.serialize_entry("responsible", &self.responsible)?;
-                        map.serialize_entry(
-                            "companyProviderUid",
-                            &self.company_provider_uid,
-                        )?;
-                        map.serialize_entry("files", &self.files)?;
-                        map.serialize_entry(
-                            "regionDocumentType",
-                            &self.region_document_type,
-                        )?;
-                        map.serialize_entry(
-                            "externalSettings",
-                            &self.external_settings,
-                        )?;
-                        crate::support::opt_entry(&mut map, "language", &self.language)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            company: object.field("company")?,
-                            members: object.field("members")?,
-                            responsible: object.field("responsible")?,
-                            company_provider_uid: object.field("companyProviderUid")?,
-                            files: object.field("files")?,
-                            region_document_type: object.field("regionDocumentType")?,
-                            external_settings: object.field("externalSettings")?,
-                            language: object.exact_str("language")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The object `result.state` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputState {
-                    /// `code`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputState {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            code: object.soft("code"),
-                            name: object.soft("name"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputState {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "code", &self.code)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.members.user` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputMembersUser {
-                    /// `employeeCode`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub employee_code: ::std::option::Option<::std::string::String>,
-                    /// `employeeId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub employee_id: ::std::option::Option<i64>,
-                    /// `userId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputMembersUser {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            employee_code: object.soft("employeeCode"),
-                            employee_id: object.soft("employeeId"),
-                            user_id: object.soft("userId"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputMembersUser {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "employeeCode",
-                            &self.employee_code,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "employeeId",
-                            &self.employee_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.members.state` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputMembersState {
-                    /// `code`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub code: ::std::option::Option<::std::string::String>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputMembersState {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            code: object.soft("code"),
-                            name: object.soft("name"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputMembersState {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "code", &self.code)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.members` of `sign.b2e.document.send`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputMembers {
-                    /// `uid`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub uid: ::std::option::Option<::std::string::String>,
-                    /// `role`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub role: ::std::option::Option<::std::string::String>,
-                    /// `party`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub party: ::std::option::Option<i64>,
-                    /// `user`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub user: ::std::option::Option<OutputMembersUser>,
-                    /// `state`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub state: ::std::option::Option<OutputMembersState>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputMembers {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            uid: object.soft("uid"),
-                            role: object.soft("role"),
-                            party: object.soft("party"),
-                            user: object.soft("user"),
-                            state: object.soft("state"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputMembers {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                        crate::support::opt_entry(&mut map, "role", &self.role)?;
-                        crate::support::opt_entry(&mut map, "party", &self.party)?;
-                        crate::support::opt_entry(&mut map, "user", &self.user)?;
-                        crate::support::opt_entry(&mut map, "state", &self.state)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `sign.b2e.document.send`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `uid`: `string`, optional.
-                    pub uid: ::std::option::Option<::std::string::String>,
-                    /// `state`: `object`, optional.
-                    pub state: ::std::option::Option<OutputState>,
-                    /// `members`: `object[]`, optional.
-                    pub members: ::std::vec::Vec<OutputMembers>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["uid", "state", "members"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            uid: object.field("uid")?,
-                            state: object.field("state")?,
-                            members: object.field("members")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                        crate::support::opt_entry(&mut map, "state", &self.state)?;
-                        map.serialize_entry("members", &self.members)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Send {
-                    const NAME: &'static str = "sign.b2e.document.send";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Methods under `sign::b2e::hcmlink`.
-        pub mod hcmlink {
-            /// Methods under `sign::b2e::hcmlink::document`.
-            pub mod document {
-                /// `sign.b2e.hcmlink.document.get`: REST 2, scope `sign.b2e`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
-                ///
-                /// Required: `id`. Optional: none.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `SIGN_HCMLINK_DOCUMENT_NOT_FOUND`, `SIGN_HCMLINK_DOCUMENT_NOT_LINKED`, `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST`; one error without a code ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `id`: `integer`, required.
-                    pub id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `id`.
-                    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            id: id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("id", &self.id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// Types of `sign.b2e.hcmlink.document.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
-                pub mod get {
-                    /// Error codes of `sign.b2e.hcmlink.document.get`; the codes any method can return are in [`crate::SystemError`].
-                    ///
-                    /// The docs also list errors without a code: HTTP 200.
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ACCESS_DENIED` (HTTP 403)
-                        AccessDenied,
-                        /// `WRONG_AUTH_TYPE` (HTTP 403)
-                        WrongAuthType,
-                        /// `SIGN_HCMLINK_DOCUMENT_NOT_FOUND` (HTTP 200)
-                        SignHcmlinkDocumentNotFound,
-                        /// `SIGN_HCMLINK_DOCUMENT_NOT_LINKED` (HTTP 200)
-                        SignHcmlinkDocumentNotLinked,
-                        /// `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST` (HTTP 200)
-                        SignHcmlinkNoSignedFileExist,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
-                        "WRONG_AUTH_TYPE", SignHcmlinkDocumentNotFound =
-                        "SIGN_HCMLINK_DOCUMENT_NOT_FOUND", SignHcmlinkDocumentNotLinked =
-                        "SIGN_HCMLINK_DOCUMENT_NOT_LINKED", SignHcmlinkNoSignedFileExist
-                        = "SIGN_HCMLINK_NO_SIGNED_FILE_EXIST" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.document` of `sign.b2e.hcmlink.document.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputDocument {
-                        /// `date`: `string`, optional.
-                        pub date: ::std::option::Option<::std::string::String>,
-                        /// `name`: `string`, optional.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `fileUrl`: `string`, optional.
-                        pub file_url: ::std::option::Option<::std::string::String>,
-                        /// `fileName`: `string`, optional.
-                        pub file_name: ::std::option::Option<::std::string::String>,
-                        /// `uid`: `string`, optional.
-                        pub uid: ::std::option::Option<::std::string::String>,
-                        /// `documentUid`: `string`, optional.
-                        pub document_uid: ::std::option::Option<::std::string::String>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputDocument {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                date: object.field("date")?,
-                                name: object.field("name")?,
-                                file_url: object.field("fileUrl")?,
-                                file_name: object.field("fileName")?,
-                                uid: object.field("uid")?,
-                                document_uid: object.field("documentUid")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputDocument {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "date", &self.date)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "fileUrl",
-                                &self.file_url,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "fileName",
-                                &self.file_name,
-                            )?;
-                            crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "documentUid",
-                                &self.document_uid,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `company`: `string`, optional.
-                        pub company: ::std::option::Option<::std::string::String>,
-                        /// `employee`: `string`, optional.
-                        pub employee: ::std::option::Option<::std::string::String>,
-                        /// `document`: `object`, optional.
-                        pub document: ::std::option::Option<OutputDocument>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["company", "employee", "document"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                company: object.field("company")?,
-                                employee: object.field("employee")?,
-                                document: object.field("document")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "company",
-                                &self.company,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "employee",
-                                &self.employee,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "document",
-                                &self.document,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "sign.b2e.hcmlink.document.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-        }
-        /// Methods under `sign::b2e::mysafe`.
-        pub mod mysafe {
-            /// `sign.b2e.mysafe.tail`: REST 2, scope `sign.b2e`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
-            ///
-            /// Required: none. Optional: `limit`, `offset`.
-            ///
-            /// Result: `object[]` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Tail {
-                /// `limit`: `integer`, optional.
-                pub limit: ::std::option::Option<i64>,
-                /// `offset`: `integer`, optional.
-                pub offset: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Tail {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        limit: ::std::default::Default::default(),
-                        offset: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `limit`.
-                pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `offset`.
-                pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.offset = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Tail {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                    crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Tail {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        limit: object.field("limit")?,
-                        offset: object.field("offset")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Tail);
-            /// Types of `sign.b2e.mysafe.tail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
-            pub mod tail {
-                /// Error codes of `sign.b2e.mysafe.tail`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The object `result` of `sign.b2e.mysafe.tail`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `create_date`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub create_date: ::std::option::Option<::std::string::String>,
-                    /// `signed_date`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub signed_date: ::std::option::Option<::std::string::String>,
-                    /// `creator_id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub creator_id: ::std::option::Option<i64>,
-                    /// `member_id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub member_id: ::std::option::Option<i64>,
-                    /// `role`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub role: ::std::option::Option<::std::string::String>,
-                    /// `file_url`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub file_url: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            title: object.soft("title"),
-                            create_date: object.soft("create_date"),
-                            signed_date: object.soft("signed_date"),
-                            creator_id: object.soft("creator_id"),
-                            member_id: object.soft("member_id"),
-                            role: object.soft("role"),
-                            file_url: object.soft("file_url"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "create_date",
-                            &self.create_date,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "signed_date",
-                            &self.signed_date,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "creator_id",
-                            &self.creator_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "member_id",
-                            &self.member_id,
-                        )?;
-                        crate::support::opt_entry(&mut map, "role", &self.role)?;
-                        crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The `result` of the call: `object[]`.
-                pub type Output = crate::List<Item>;
-                impl ::bitrix24_runtime::Method for super::Tail {
-                    const NAME: &'static str = "sign.b2e.mysafe.tail";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Item);
-            }
-        }
-        /// Methods under `sign::b2e::personal`.
-        pub mod personal {
-            /// `sign.b2e.personal.tail`: REST 2, scope `sign.b2e`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
-            ///
-            /// Required: none. Optional: `limit`, `offset`.
-            ///
-            /// Result: `object[]` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Tail {
-                /// `limit`: `integer`, optional.
-                pub limit: ::std::option::Option<i64>,
-                /// `offset`: `integer`, optional.
-                pub offset: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Tail {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        limit: ::std::default::Default::default(),
-                        offset: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `limit`.
-                pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.limit = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `offset`.
-                pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.offset = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Tail {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-                    crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Tail {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        limit: object.field("limit")?,
-                        offset: object.field("offset")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Tail);
-            /// Types of `sign.b2e.personal.tail`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
-            pub mod tail {
-                /// Error codes of `sign.b2e.personal.tail`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The object `result` of `sign.b2e.personal.tail`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `signed_date`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub signed_date: ::std::option::Option<::std::string::String>,
-                    /// `file_url`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub file_url: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            title: object.soft("title"),
-                            signed_date: object.soft("signed_date"),
-                            file_url: object.soft("file_url"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "signed_date",
-                            &self.signed_date,
-                        )?;
-                        crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The `result` of the call: `object[]`.
-                pub type Output = crate::List<Item>;
-                impl ::bitrix24_runtime::Method for super::Tail {
-                    const NAME: &'static str = "sign.b2e.personal.tail";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Item);
-            }
-        }
-    }
+	/// Methods under `sign::b2e`.
+	pub mod b2e {
+		/// Methods under `sign::b2e::company`.
+		pub mod company {
+			/// Methods under `sign::b2e::company::provider`.
+			pub mod provider {
+				/// `sign.b2e.company.provider.list`: REST 2, scope `sign.b2e`, `crm`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
+				///
+				/// Required: `companyUuid`, `companyCrmId`. Optional: `language`, `limit`, `offset`.
+				///
+				/// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; one error without a code ([`list::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `companyUuid`: `string`, required.
+					pub company_uuid: String,
+					/// `companyCrmId`: `integer`, required.
+					pub company_crm_id: i64,
+					/// `language`: `string`, optional.
+					pub language: Option<String>,
+					/// `limit`: `integer`, optional.
+					pub limit: Option<i64>,
+					/// `offset`: `integer`, optional.
+					pub offset: Option<i64>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call with its required parameters: `companyUuid`, `companyCrmId`.
+					pub fn new(
+						company_uuid: impl Into<String>,
+						company_crm_id: impl Into<i64>,
+					) -> Self {
+						Self {
+							company_uuid: company_uuid.into(),
+							company_crm_id: company_crm_id.into(),
+							language: Default::default(),
+							limit: Default::default(),
+							offset: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `language`.
+					pub fn language(mut self, value: impl Into<String>) -> Self {
+						self.language = Some(value.into());
+						self
+					}
+					/// Sets `limit`.
+					pub fn limit(mut self, value: impl Into<i64>) -> Self {
+						self.limit = Some(value.into());
+						self
+					}
+					/// Sets `offset`.
+					pub fn offset(mut self, value: impl Into<i64>) -> Self {
+						self.offset = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("companyUuid", &self.company_uuid)?;
+						map.serialize_entry("companyCrmId", &self.company_crm_id)?;
+						crate::support::opt_entry(&mut map, "language", &self.language)?;
+						crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+						crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							company_uuid: object.field("companyUuid")?,
+							company_crm_id: object.field("companyCrmId")?,
+							language: object.exact_str("language")?,
+							limit: object.field("limit")?,
+							offset: object.field("offset")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `sign.b2e.company.provider.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
+				pub mod list {
+					/// Error codes of `sign.b2e.company.provider.list`; the codes any method can return are in [`crate::SystemError`].
+					///
+					/// The docs also list errors without a code: no status.
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ACCESS_DENIED`
+						AccessDenied,
+						/// `WRONG_AUTH_TYPE`
+						WrongAuthType,
+						/// `510`
+						N510,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
+						"WRONG_AUTH_TYPE", N510 = "510" }
+					);
+					error_code!(Error);
+					/// The object `result` of `sign.b2e.company.provider.list`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Item {
+						/// `code`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub code: Option<String>,
+						/// `uid`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub uid: Option<String>,
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `date`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub date: Option<String>,
+						/// `expires`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub expires: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Item {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								code: object.soft("code"),
+								uid: object.soft("uid"),
+								name: object.soft("name"),
+								date: object.soft("date"),
+								expires: object.soft("expires"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Item {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "code", &self.code)?;
+							crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "date", &self.date)?;
+							crate::support::opt_entry(
+								&mut map,
+								"expires",
+								&self.expires,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The `result` of the call: `object[]`.
+					pub type Output = crate::List<Item>;
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "sign.b2e.company.provider.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Item);
+				}
+			}
+		}
+		/// Methods under `sign::b2e::document`.
+		pub mod document {
+			/// `sign.b2e.document.get`: REST 2, scope `sign.b2e`, `crm`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+			///
+			/// Required: none. Optional: `uid`, `language`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `INTERNAL_ERROR`; one error without a code ([`get::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `uid`: `string`, optional.
+				pub uid: Option<String>,
+				/// `language`: `string`, optional.
+				pub language: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						uid: Default::default(),
+						language: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `uid`.
+				pub fn uid(mut self, value: impl Into<String>) -> Self {
+					self.uid = Some(value.into());
+					self
+				}
+				/// Sets `language`.
+				pub fn language(mut self, value: impl Into<String>) -> Self {
+					self.language = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+					crate::support::opt_entry(&mut map, "language", &self.language)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						uid: object.exact_str("uid")?,
+						language: object.exact_str("language")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `sign.b2e.document.send`: REST 2, scope `sign.b2e`, `crm`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+			///
+			/// Required: `fields`. Optional: `language`.
+			///
+			/// Result: `object` ([`send::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `BAD_REQUEST`, `INTERNAL_ERROR`; one error without a code ([`send::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Send {
+				/// `fields`: `object`, required.
+				pub fields: send::Fields,
+				/// `language`: `string`, optional.
+				pub language: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Send {
+				/// The call with its required parameters: `fields`.
+				pub fn new(fields: impl Into<send::Fields>) -> Self {
+					Self {
+						fields: fields.into(),
+						language: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `language`.
+				pub fn language(mut self, value: impl Into<String>) -> Self {
+					self.language = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Send {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::opt_entry(&mut map, "language", &self.language)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Send {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						fields: object.field("fields")?,
+						language: object.exact_str("language")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Send);
+			/// Types of `sign.b2e.document.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+			pub mod get {
+				/// Error codes of `sign.b2e.document.get`; the codes any method can return are in [`crate::SystemError`].
+				///
+				/// The docs also list errors without a code: no status.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// `INTERNAL_ERROR`
+					InternalError,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE", InternalError = "INTERNAL_ERROR" }
+				);
+				error_code!(Error);
+				/// The object `result.state` of `sign.b2e.document.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputState {
+					/// `code`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub code: Option<String>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputState {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							code: object.soft("code"),
+							name: object.soft("name"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputState {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "code", &self.code)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.members.user` of `sign.b2e.document.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputMembersUser {
+					/// `employeeCode`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub employee_code: Option<String>,
+					/// `employeeId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub employee_id: Option<i64>,
+					/// `userId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub user_id: Option<i64>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputMembersUser {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							employee_code: object.soft("employeeCode"),
+							employee_id: object.soft("employeeId"),
+							user_id: object.soft("userId"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputMembersUser {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"employeeCode",
+							&self.employee_code,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"employeeId",
+							&self.employee_id,
+						)?;
+						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.members.state` of `sign.b2e.document.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputMembersState {
+					/// `code`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub code: Option<String>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputMembersState {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							code: object.soft("code"),
+							name: object.soft("name"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputMembersState {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "code", &self.code)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.members` of `sign.b2e.document.get`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputMembers {
+					/// `uid`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub uid: Option<String>,
+					/// `role`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub role: Option<String>,
+					/// `party`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub party: Option<i64>,
+					/// `user`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub user: Option<OutputMembersUser>,
+					/// `state`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub state: Option<OutputMembersState>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputMembers {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							uid: object.soft("uid"),
+							role: object.soft("role"),
+							party: object.soft("party"),
+							user: object.soft("user"),
+							state: object.soft("state"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputMembers {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+						crate::support::opt_entry(&mut map, "role", &self.role)?;
+						crate::support::opt_entry(&mut map, "party", &self.party)?;
+						crate::support::opt_entry(&mut map, "user", &self.user)?;
+						crate::support::opt_entry(&mut map, "state", &self.state)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `sign.b2e.document.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `uid`: `string`, optional.
+					pub uid: Option<String>,
+					/// `state`: `object`, optional.
+					pub state: Option<OutputState>,
+					/// `members`: `object[]`, optional.
+					pub members: Vec<OutputMembers>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["uid", "state", "members"], &[])?;
+						Ok(Self {
+							uid: object.field("uid")?,
+							state: object.field("state")?,
+							members: object.field("members")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+						crate::support::opt_entry(&mut map, "state", &self.state)?;
+						map.serialize_entry("members", &self.members)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "sign.b2e.document.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `sign.b2e.document.send`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+			pub mod send {
+				/// Error codes of `sign.b2e.document.send`; the codes any method can return are in [`crate::SystemError`].
+				///
+				/// The docs also list errors without a code: no status.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// `WRONG_AUTH_TYPE`
+					WrongAuthType,
+					/// `BAD_REQUEST`
+					BadRequest,
+					/// `INTERNAL_ERROR`
+					InternalError,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
+					"WRONG_AUTH_TYPE", BadRequest = "BAD_REQUEST", InternalError =
+					"INTERNAL_ERROR" }
+				);
+				error_code!(Error);
+				/// The object `params.fields.company` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsCompany {
+					/// `uuid`: `string`, required.
+					pub uuid: String,
+					/// `crmId`: `integer`, required.
+					pub crm_id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsCompany {
+					/// The object with its required parameters: `uuid`, `crmId`.
+					pub fn new(uuid: impl Into<String>, crm_id: impl Into<i64>) -> Self {
+						Self {
+							uuid: uuid.into(),
+							crm_id: crm_id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsCompany {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("uuid", &self.uuid)?;
+						map.serialize_entry("crmId", &self.crm_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsCompany {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							uuid: object.field("uuid")?,
+							crm_id: object.field("crmId")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsCompany);
+				/// Allowed values of `params.fields.members.role` in `sign.b2e.document.send`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsMembersRole {
+					/// `signer`
+					Signer,
+					/// `assignee`
+					Assignee,
+					/// `reviewer`
+					Reviewer,
+					/// `editor`
+					Editor,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsMembersRole { Signer = "signer", Assignee = "assignee",
+					Reviewer = "reviewer", Editor = "editor" }
+				);
+				/// The object `params.fields.members` of `sign.b2e.document.send`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsMembers {
+					/// `employeeCode`: `string`, required.
+					pub employee_code: String,
+					/// `employeeId`: `integer`, required.
+					pub employee_id: i64,
+					/// `userId`: `integer`, required.
+					pub user_id: i64,
+					/// `role`: `string`, required.
+					///
+					/// Values: `signer`, `assignee`, `reviewer`, `editor`.
+					pub role: FieldsMembersRole,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsMembers {
+					/// The object with its required parameters: `employeeCode`, `employeeId`, `userId`, `role`.
+					pub fn new(
+						employee_code: impl Into<String>,
+						employee_id: impl Into<i64>,
+						user_id: impl Into<i64>,
+						role: impl Into<FieldsMembersRole>,
+					) -> Self {
+						Self {
+							employee_code: employee_code.into(),
+							employee_id: employee_id.into(),
+							user_id: user_id.into(),
+							role: role.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsMembers {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("employeeCode", &self.employee_code)?;
+						map.serialize_entry("employeeId", &self.employee_id)?;
+						map.serialize_entry("userId", &self.user_id)?;
+						map.serialize_entry("role", &self.role)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsMembers {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							employee_code: object.field("employeeCode")?,
+							employee_id: object.field("employeeId")?,
+							user_id: object.field("userId")?,
+							role: object.field("role")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsMembers);
+				/// Allowed values of `params.fields.responsible.role` in `sign.b2e.document.send`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FieldsResponsibleRole {
+					/// `signer`
+					Signer,
+					/// `assignee`
+					Assignee,
+					/// `reviewer`
+					Reviewer,
+					/// `editor`
+					Editor,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FieldsResponsibleRole { Signer = "signer", Assignee = "assignee",
+					Reviewer = "reviewer", Editor = "editor" }
+				);
+				/// The object `params.fields.responsible` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsResponsible {
+					/// `employeeCode`: `string`, required.
+					pub employee_code: String,
+					/// `employeeId`: `integer`, required.
+					pub employee_id: i64,
+					/// `userId`: `integer`, required.
+					pub user_id: i64,
+					/// `role`: `string`, optional.
+					///
+					/// Values: `signer`, `assignee`, `reviewer`, `editor`.
+					pub role: Option<FieldsResponsibleRole>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsResponsible {
+					/// The object with its required parameters: `employeeCode`, `employeeId`, `userId`.
+					pub fn new(
+						employee_code: impl Into<String>,
+						employee_id: impl Into<i64>,
+						user_id: impl Into<i64>,
+					) -> Self {
+						Self {
+							employee_code: employee_code.into(),
+							employee_id: employee_id.into(),
+							user_id: user_id.into(),
+							role: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `role`.
+					pub fn role(
+						mut self,
+						value: impl Into<FieldsResponsibleRole>,
+					) -> Self {
+						self.role = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsResponsible {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("employeeCode", &self.employee_code)?;
+						map.serialize_entry("employeeId", &self.employee_id)?;
+						map.serialize_entry("userId", &self.user_id)?;
+						crate::support::opt_entry(&mut map, "role", &self.role)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsResponsible {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							employee_code: object.field("employeeCode")?,
+							employee_id: object.field("employeeId")?,
+							user_id: object.field("userId")?,
+							role: object.field("role")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsResponsible);
+				/// The object `params.fields.files` of `sign.b2e.document.send`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsFiles {
+					/// `fileName`: `string`, required.
+					pub file_name: String,
+					/// `fileType`: `string`, required.
+					pub file_type: String,
+					/// `fileContent`: `string`, required.
+					pub file_content: String,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsFiles {
+					/// The object with its required parameters: `fileName`, `fileType`, `fileContent`.
+					pub fn new(
+						file_name: impl Into<String>,
+						file_type: impl Into<String>,
+						file_content: impl Into<String>,
+					) -> Self {
+						Self {
+							file_name: file_name.into(),
+							file_type: file_type.into(),
+							file_content: file_content.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsFiles {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("fileName", &self.file_name)?;
+						map.serialize_entry("fileType", &self.file_type)?;
+						map.serialize_entry("fileContent", &self.file_content)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsFiles {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							file_name: object.field("fileName")?,
+							file_type: object.field("fileType")?,
+							file_content: object.field("fileContent")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsFiles);
+				/// The object `params.fields.externalSettings` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FieldsExternalSettings {
+					/// `externalId`: `string`, required.
+					pub external_id: String,
+					/// `externalDateCreate`: `string`, required.
+					pub external_date_create: String,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FieldsExternalSettings {
+					/// The object with its required parameters: `externalId`, `externalDateCreate`.
+					pub fn new(
+						external_id: impl Into<String>,
+						external_date_create: impl Into<String>,
+					) -> Self {
+						Self {
+							external_id: external_id.into(),
+							external_date_create: external_date_create.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for FieldsExternalSettings {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("externalId", &self.external_id)?;
+						map.serialize_entry(
+							"externalDateCreate",
+							&self.external_date_create,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for FieldsExternalSettings {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							external_id: object.field("externalId")?,
+							external_date_create: object.field("externalDateCreate")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FieldsExternalSettings);
+				/// The object `params.fields` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `company`: `object`, required.
+					pub company: FieldsCompany,
+					/// `members`: `array`, required.
+					pub members: Vec<FieldsMembers>,
+					/// `responsible`: `object`, required.
+					pub responsible: FieldsResponsible,
+					/// `companyProviderUid`: `string`, required.
+					pub company_provider_uid: String,
+					/// `files`: `array`, required.
+					pub files: Vec<FieldsFiles>,
+					/// `regionDocumentType`: `string`, required.
+					pub region_document_type: String,
+					/// `externalSettings`: `object`, required.
+					pub external_settings: FieldsExternalSettings,
+					/// `language`: `string`, optional.
+					pub language: Option<String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `company`, `members`, `responsible`, `companyProviderUid`, `files`, `regionDocumentType`, `externalSettings`.
+					pub fn new(
+						company: impl Into<FieldsCompany>,
+						members: impl IntoIterator<Item = impl Into<FieldsMembers>>,
+						responsible: impl Into<FieldsResponsible>,
+						company_provider_uid: impl Into<String>,
+						files: impl IntoIterator<Item = impl Into<FieldsFiles>>,
+						region_document_type: impl Into<String>,
+						external_settings: impl Into<FieldsExternalSettings>,
+					) -> Self {
+						Self {
+							company: company.into(),
+							members: members.into_iter().map(Into::into).collect(),
+							responsible: responsible.into(),
+							company_provider_uid: company_provider_uid.into(),
+							files: files.into_iter().map(Into::into).collect(),
+							region_document_type: region_document_type.into(),
+							external_settings: external_settings.into(),
+							language: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `language`.
+					pub fn language(mut self, value: impl Into<String>) -> Self {
+						self.language = Some(value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("company", &self.company)?;
+						map.serialize_entry("members", &self.members)?;
+						map.serialize_entry("responsible", &self.responsible)?;
+						map.serialize_entry(
+							"companyProviderUid",
+							&self.company_provider_uid,
+						)?;
+						map.serialize_entry("files", &self.files)?;
+						map.serialize_entry(
+							"regionDocumentType",
+							&self.region_document_type,
+						)?;
+						map.serialize_entry(
+							"externalSettings",
+							&self.external_settings,
+						)?;
+						crate::support::opt_entry(&mut map, "language", &self.language)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							company: object.field("company")?,
+							members: object.field("members")?,
+							responsible: object.field("responsible")?,
+							company_provider_uid: object.field("companyProviderUid")?,
+							files: object.field("files")?,
+							region_document_type: object.field("regionDocumentType")?,
+							external_settings: object.field("externalSettings")?,
+							language: object.exact_str("language")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The object `result.state` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputState {
+					/// `code`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub code: Option<String>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputState {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							code: object.soft("code"),
+							name: object.soft("name"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputState {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "code", &self.code)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.members.user` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputMembersUser {
+					/// `employeeCode`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub employee_code: Option<String>,
+					/// `employeeId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub employee_id: Option<i64>,
+					/// `userId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub user_id: Option<i64>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputMembersUser {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							employee_code: object.soft("employeeCode"),
+							employee_id: object.soft("employeeId"),
+							user_id: object.soft("userId"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputMembersUser {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"employeeCode",
+							&self.employee_code,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"employeeId",
+							&self.employee_id,
+						)?;
+						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.members.state` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputMembersState {
+					/// `code`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub code: Option<String>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputMembersState {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							code: object.soft("code"),
+							name: object.soft("name"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputMembersState {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "code", &self.code)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.members` of `sign.b2e.document.send`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputMembers {
+					/// `uid`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub uid: Option<String>,
+					/// `role`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub role: Option<String>,
+					/// `party`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub party: Option<i64>,
+					/// `user`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub user: Option<OutputMembersUser>,
+					/// `state`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub state: Option<OutputMembersState>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputMembers {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							uid: object.soft("uid"),
+							role: object.soft("role"),
+							party: object.soft("party"),
+							user: object.soft("user"),
+							state: object.soft("state"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputMembers {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+						crate::support::opt_entry(&mut map, "role", &self.role)?;
+						crate::support::opt_entry(&mut map, "party", &self.party)?;
+						crate::support::opt_entry(&mut map, "user", &self.user)?;
+						crate::support::opt_entry(&mut map, "state", &self.state)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `sign.b2e.document.send`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `uid`: `string`, optional.
+					pub uid: Option<String>,
+					/// `state`: `object`, optional.
+					pub state: Option<OutputState>,
+					/// `members`: `object[]`, optional.
+					pub members: Vec<OutputMembers>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["uid", "state", "members"], &[])?;
+						Ok(Self {
+							uid: object.field("uid")?,
+							state: object.field("state")?,
+							members: object.field("members")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+						crate::support::opt_entry(&mut map, "state", &self.state)?;
+						map.serialize_entry("members", &self.members)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Send {
+					const NAME: &'static str = "sign.b2e.document.send";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Methods under `sign::b2e::hcmlink`.
+		pub mod hcmlink {
+			/// Methods under `sign::b2e::hcmlink::document`.
+			pub mod document {
+				/// `sign.b2e.hcmlink.document.get`: REST 2, scope `sign.b2e`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+				///
+				/// Required: `id`. Optional: none.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `SIGN_HCMLINK_DOCUMENT_NOT_FOUND`, `SIGN_HCMLINK_DOCUMENT_NOT_LINKED`, `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST`; one error without a code ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `id`: `integer`, required.
+					pub id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `id`.
+					pub fn new(id: impl Into<i64>) -> Self {
+						Self {
+							id: id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("id", &self.id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("id")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// Types of `sign.b2e.hcmlink.document.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+				pub mod get {
+					/// Error codes of `sign.b2e.hcmlink.document.get`; the codes any method can return are in [`crate::SystemError`].
+					///
+					/// The docs also list errors without a code: HTTP 200.
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ACCESS_DENIED` (HTTP 403)
+						AccessDenied,
+						/// `WRONG_AUTH_TYPE` (HTTP 403)
+						WrongAuthType,
+						/// `SIGN_HCMLINK_DOCUMENT_NOT_FOUND` (HTTP 200)
+						SignHcmlinkDocumentNotFound,
+						/// `SIGN_HCMLINK_DOCUMENT_NOT_LINKED` (HTTP 200)
+						SignHcmlinkDocumentNotLinked,
+						/// `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST` (HTTP 200)
+						SignHcmlinkNoSignedFileExist,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { AccessDenied = "ACCESS_DENIED", WrongAuthType =
+						"WRONG_AUTH_TYPE", SignHcmlinkDocumentNotFound =
+						"SIGN_HCMLINK_DOCUMENT_NOT_FOUND", SignHcmlinkDocumentNotLinked =
+						"SIGN_HCMLINK_DOCUMENT_NOT_LINKED", SignHcmlinkNoSignedFileExist
+						= "SIGN_HCMLINK_NO_SIGNED_FILE_EXIST" }
+					);
+					error_code!(Error);
+					/// The object `result.document` of `sign.b2e.hcmlink.document.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputDocument {
+						/// `date`: `string`, optional.
+						pub date: Option<String>,
+						/// `name`: `string`, optional.
+						pub name: Option<String>,
+						/// `fileUrl`: `string`, optional.
+						pub file_url: Option<String>,
+						/// `fileName`: `string`, optional.
+						pub file_name: Option<String>,
+						/// `uid`: `string`, optional.
+						pub uid: Option<String>,
+						/// `documentUid`: `string`, optional.
+						pub document_uid: Option<String>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputDocument {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								date: object.field("date")?,
+								name: object.field("name")?,
+								file_url: object.field("fileUrl")?,
+								file_name: object.field("fileName")?,
+								uid: object.field("uid")?,
+								document_uid: object.field("documentUid")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputDocument {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "date", &self.date)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(
+								&mut map,
+								"fileUrl",
+								&self.file_url,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"fileName",
+								&self.file_name,
+							)?;
+							crate::support::opt_entry(&mut map, "uid", &self.uid)?;
+							crate::support::opt_entry(
+								&mut map,
+								"documentUid",
+								&self.document_uid,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `company`: `string`, optional.
+						pub company: Option<String>,
+						/// `employee`: `string`, optional.
+						pub employee: Option<String>,
+						/// `document`: `object`, optional.
+						pub document: Option<OutputDocument>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["company", "employee", "document"], &[])?;
+							Ok(Self {
+								company: object.field("company")?,
+								employee: object.field("employee")?,
+								document: object.field("document")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(
+								&mut map,
+								"company",
+								&self.company,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"employee",
+								&self.employee,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"document",
+								&self.document,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "sign.b2e.hcmlink.document.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+		}
+		/// Methods under `sign::b2e::mysafe`.
+		pub mod mysafe {
+			/// `sign.b2e.mysafe.tail`: REST 2, scope `sign.b2e`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
+			///
+			/// Required: none. Optional: `limit`, `offset`.
+			///
+			/// Result: `object[]` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Tail {
+				/// `limit`: `integer`, optional.
+				pub limit: Option<i64>,
+				/// `offset`: `integer`, optional.
+				pub offset: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Tail {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						limit: Default::default(),
+						offset: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `limit`.
+				pub fn limit(mut self, value: impl Into<i64>) -> Self {
+					self.limit = Some(value.into());
+					self
+				}
+				/// Sets `offset`.
+				pub fn offset(mut self, value: impl Into<i64>) -> Self {
+					self.offset = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Tail {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Tail {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						limit: object.field("limit")?,
+						offset: object.field("offset")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Tail);
+			/// Types of `sign.b2e.mysafe.tail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
+			pub mod tail {
+				/// Error codes of `sign.b2e.mysafe.tail`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The object `result` of `sign.b2e.mysafe.tail`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-mysafe-tail.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Item {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `create_date`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub create_date: Option<String>,
+					/// `signed_date`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub signed_date: Option<String>,
+					/// `creator_id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub creator_id: Option<i64>,
+					/// `member_id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub member_id: Option<i64>,
+					/// `role`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub role: Option<String>,
+					/// `file_url`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub file_url: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Item {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							title: object.soft("title"),
+							create_date: object.soft("create_date"),
+							signed_date: object.soft("signed_date"),
+							creator_id: object.soft("creator_id"),
+							member_id: object.soft("member_id"),
+							role: object.soft("role"),
+							file_url: object.soft("file_url"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Item {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"create_date",
+							&self.create_date,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"signed_date",
+							&self.signed_date,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"creator_id",
+							&self.creator_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"member_id",
+							&self.member_id,
+						)?;
+						crate::support::opt_entry(&mut map, "role", &self.role)?;
+						crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The `result` of the call: `object[]`.
+				pub type Output = crate::List<Item>;
+				impl ::bitrix24_runtime::Method for super::Tail {
+					const NAME: &'static str = "sign.b2e.mysafe.tail";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Item);
+			}
+		}
+		/// Methods under `sign::b2e::personal`.
+		pub mod personal {
+			/// `sign.b2e.personal.tail`: REST 2, scope `sign.b2e`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
+			///
+			/// Required: none. Optional: `limit`, `offset`.
+			///
+			/// Result: `object[]` ([`tail::Output`]). Errors: none documented ([`tail::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Tail {
+				/// `limit`: `integer`, optional.
+				pub limit: Option<i64>,
+				/// `offset`: `integer`, optional.
+				pub offset: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Tail {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						limit: Default::default(),
+						offset: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `limit`.
+				pub fn limit(mut self, value: impl Into<i64>) -> Self {
+					self.limit = Some(value.into());
+					self
+				}
+				/// Sets `offset`.
+				pub fn offset(mut self, value: impl Into<i64>) -> Self {
+					self.offset = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Tail {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
+					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Tail {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						limit: object.field("limit")?,
+						offset: object.field("offset")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Tail);
+			/// Types of `sign.b2e.personal.tail`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
+			pub mod tail {
+				/// Error codes of `sign.b2e.personal.tail`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The object `result` of `sign.b2e.personal.tail`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-personal-tail.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Item {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `signed_date`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub signed_date: Option<String>,
+					/// `file_url`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub file_url: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Item {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							title: object.soft("title"),
+							signed_date: object.soft("signed_date"),
+							file_url: object.soft("file_url"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Item {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"signed_date",
+							&self.signed_date,
+						)?;
+						crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The `result` of the call: `object[]`.
+				pub type Output = crate::List<Item>;
+				impl ::bitrix24_runtime::Method for super::Tail {
+					const NAME: &'static str = "sign.b2e.personal.tail";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Item);
+			}
+		}
+	}
 }

@@ -3,3099 +3,2798 @@
 //! Methods of the scope folder `socialnetwork` (2 methods); cargo feature `socialnetwork`.
 /// Methods under `api`.
 pub mod api {
-    /// Methods under `api::workgroup`.
-    pub mod workgroup {
-        /// `socialnetwork.api.workgroup.get`: REST 2, scope `socialnetwork`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-        ///
-        /// Required: `params`. Optional: none.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `SONET_CONTROLLER_WORKGROUP_EMPTY`, `SONET_CONTROLLER_WORKGROUP_NOT_FOUND` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `params`: `object`, required.
-            pub params: get::Params,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `params`.
-            pub fn new(params: impl ::std::convert::Into<get::Params>) -> Self {
-                Self {
-                    params: params.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("params", &self.params)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    params: object.field("params")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `socialnetwork.api.workgroup.list`: REST 2, scope `socialnetwork`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-        ///
-        /// Required: none. Optional: `filter`, `select`, `order`, `params`, `start`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `filter`: `object`, optional.
-            pub filter: ::std::option::Option<list::Filter>,
-            /// `select`: `array`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<list::Select>>,
-            /// `order`: `object`, optional.
-            ///
-            /// Values: `field`.
-            pub order: ::std::option::Option<list::Order>,
-            /// `params`: `object`, optional.
-            pub params: ::std::option::Option<list::Params>,
-            /// `start`: `integer`, optional.
-            pub start: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    filter: ::std::default::Default::default(),
-                    select: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    params: ::std::default::Default::default(),
-                    start: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `filter`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<list::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<list::Select>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `order`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `params`.
-            pub fn params(
-                mut self,
-                value: impl ::std::convert::Into<list::Params>,
-            ) -> Self {
-                self.params = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `start`.
-            pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.start = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "order", &self.order)?;
-                crate::support::opt_entry(&mut map, "params", &self.params)?;
-                crate::support::opt_entry(&mut map, "start", &self.start)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("filter")?,
-                    select: object.field("select")?,
-                    order: object.field("order")?,
-                    params: object.field("params")?,
-                    start: object.field("start")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// Types of `socialnetwork.api.workgroup.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-        pub mod get {
-            /// Error codes of `socialnetwork.api.workgroup.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `SONET_CONTROLLER_WORKGROUP_EMPTY`
-                SonetControllerWorkgroupEmpty,
-                /// `SONET_CONTROLLER_WORKGROUP_NOT_FOUND`
-                SonetControllerWorkgroupNotFound,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { SonetControllerWorkgroupEmpty =
-                "SONET_CONTROLLER_WORKGROUP_EMPTY", SonetControllerWorkgroupNotFound =
-                "SONET_CONTROLLER_WORKGROUP_NOT_FOUND" }
-            );
-            error_code!(Error);
-            /// The object `params.params.select` of `socialnetwork.api.workgroup.get`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct ParamsSelect {
-                /// `ACTIONS`: `string`, optional.
-                pub actions: ::std::option::Option<::std::string::String>,
-                /// `AVATAR`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `AVATAR_DATA`: `string`, optional.
-                pub avatar_data: ::std::option::Option<::std::string::String>,
-                /// `AVATAR_TYPES`: `string`, optional.
-                pub avatar_types: ::std::option::Option<::std::string::String>,
-                /// `COUNTERS`: `string`, optional.
-                pub counters: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `string`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `DEPARTMENTS`: `string`, optional.
-                pub departments: ::std::option::Option<::std::string::String>,
-                /// `EFFICIENCY`: `string`, optional.
-                pub efficiency: ::std::option::Option<::std::string::String>,
-                /// `FEATURES`: `string`, optional.
-                pub features: ::std::option::Option<::std::string::String>,
-                /// `GROUP_MEMBERS_LIST`: `string`, optional.
-                pub group_members_list: ::std::option::Option<::std::string::String>,
-                /// `LIST_OF_MEMBERS`: `string`, optional.
-                pub list_of_members: ::std::option::Option<::std::string::String>,
-                /// `LIST_OF_MEMBERS_AWAITING_INVITE`: `string`, optional.
-                pub list_of_members_awaiting_invite: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `OWNER_DATA`: `string`, optional.
-                pub owner_data: ::std::option::Option<::std::string::String>,
-                /// `PIN`: `string`, optional.
-                pub pin: ::std::option::Option<::std::string::String>,
-                /// `PRIVACY_TYPE`: `string`, optional.
-                pub privacy_type: ::std::option::Option<::std::string::String>,
-                /// `SUBJECT_DATA`: `string`, optional.
-                pub subject_data: ::std::option::Option<::std::string::String>,
-                /// `TAGS`: `string`, optional.
-                pub tags: ::std::option::Option<::std::string::String>,
-                /// `USER_DATA`: `string`, optional.
-                pub user_data: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl ParamsSelect {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        actions: ::std::default::Default::default(),
-                        avatar: ::std::default::Default::default(),
-                        avatar_data: ::std::default::Default::default(),
-                        avatar_types: ::std::default::Default::default(),
-                        counters: ::std::default::Default::default(),
-                        date_create: ::std::default::Default::default(),
-                        departments: ::std::default::Default::default(),
-                        efficiency: ::std::default::Default::default(),
-                        features: ::std::default::Default::default(),
-                        group_members_list: ::std::default::Default::default(),
-                        list_of_members: ::std::default::Default::default(),
-                        list_of_members_awaiting_invite: ::std::default::Default::default(),
-                        owner_data: ::std::default::Default::default(),
-                        pin: ::std::default::Default::default(),
-                        privacy_type: ::std::default::Default::default(),
-                        subject_data: ::std::default::Default::default(),
-                        tags: ::std::default::Default::default(),
-                        user_data: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ACTIONS`.
-                pub fn actions(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.actions = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AVATAR`.
-                pub fn avatar(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.avatar = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AVATAR_DATA`.
-                pub fn avatar_data(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.avatar_data = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AVATAR_TYPES`.
-                pub fn avatar_types(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.avatar_types = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `COUNTERS`.
-                pub fn counters(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.counters = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_CREATE`.
-                pub fn date_create(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.date_create = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DEPARTMENTS`.
-                pub fn departments(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.departments = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EFFICIENCY`.
-                pub fn efficiency(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.efficiency = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `FEATURES`.
-                pub fn features(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.features = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `GROUP_MEMBERS_LIST`.
-                pub fn group_members_list(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.group_members_list = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LIST_OF_MEMBERS`.
-                pub fn list_of_members(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.list_of_members = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LIST_OF_MEMBERS_AWAITING_INVITE`.
-                pub fn list_of_members_awaiting_invite(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.list_of_members_awaiting_invite = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `OWNER_DATA`.
-                pub fn owner_data(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.owner_data = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PIN`.
-                pub fn pin(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.pin = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PRIVACY_TYPE`.
-                pub fn privacy_type(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.privacy_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SUBJECT_DATA`.
-                pub fn subject_data(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.subject_data = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TAGS`.
-                pub fn tags(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.tags = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `USER_DATA`.
-                pub fn user_data(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.user_data = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for ParamsSelect {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
-                    crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AVATAR_DATA",
-                        &self.avatar_data,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AVATAR_TYPES",
-                        &self.avatar_types,
-                    )?;
-                    crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DEPARTMENTS",
-                        &self.departments,
-                    )?;
-                    crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
-                    crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "GROUP_MEMBERS_LIST",
-                        &self.group_members_list,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_OF_MEMBERS",
-                        &self.list_of_members,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_OF_MEMBERS_AWAITING_INVITE",
-                        &self.list_of_members_awaiting_invite,
-                    )?;
-                    crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
-                    crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PRIVACY_TYPE",
-                        &self.privacy_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SUBJECT_DATA",
-                        &self.subject_data,
-                    )?;
-                    crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
-                    crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for ParamsSelect {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        actions: object.exact_str("ACTIONS")?,
-                        avatar: object.exact_str("AVATAR")?,
-                        avatar_data: object.exact_str("AVATAR_DATA")?,
-                        avatar_types: object.exact_str("AVATAR_TYPES")?,
-                        counters: object.exact_str("COUNTERS")?,
-                        date_create: object.exact_str("DATE_CREATE")?,
-                        departments: object.exact_str("DEPARTMENTS")?,
-                        efficiency: object.exact_str("EFFICIENCY")?,
-                        features: object.exact_str("FEATURES")?,
-                        group_members_list: object.exact_str("GROUP_MEMBERS_LIST")?,
-                        list_of_members: object.exact_str("LIST_OF_MEMBERS")?,
-                        list_of_members_awaiting_invite: object
-                            .exact_str("LIST_OF_MEMBERS_AWAITING_INVITE")?,
-                        owner_data: object.exact_str("OWNER_DATA")?,
-                        pin: object.exact_str("PIN")?,
-                        privacy_type: object.exact_str("PRIVACY_TYPE")?,
-                        subject_data: object.exact_str("SUBJECT_DATA")?,
-                        tags: object.exact_str("TAGS")?,
-                        user_data: object.exact_str("USER_DATA")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(ParamsSelect);
-            /// The object `params.params` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Params {
-                /// `groupId`: `integer`, required.
-                pub group_id: i64,
-                /// `select`: `array`, optional.
-                pub select: ::std::option::Option<::std::vec::Vec<ParamsSelect>>,
-                /// `mode`: `string`, optional.
-                pub mode: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Params {
-                /// The object with its required parameters: `groupId`.
-                pub fn new(group_id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        group_id: group_id.into(),
-                        select: ::std::default::Default::default(),
-                        mode: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<ParamsSelect>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Sets `mode`.
-                pub fn mode(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.mode = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Params {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("groupId", &self.group_id)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::opt_entry(&mut map, "mode", &self.mode)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Params {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        group_id: object.field("groupId")?,
-                        select: object.field("select")?,
-                        mode: object.exact_str("mode")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Params);
-            /// The object `result.AVATAR_TYPES` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputAvatarTypes {
-                /// `sort`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `mobileUrl`: `string`, optional.
-                pub mobile_url: ::std::option::Option<::std::string::String>,
-                /// `webCssClass`: `string`, optional.
-                pub web_css_class: ::std::option::Option<::std::string::String>,
-                /// `entitySelectorUrl`: `string`, optional.
-                pub entity_selector_url: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputAvatarTypes {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        sort: object.field("sort")?,
-                        mobile_url: object.field("mobileUrl")?,
-                        web_css_class: object.field("webCssClass")?,
-                        entity_selector_url: object.field("entitySelectorUrl")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputAvatarTypes {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "mobileUrl", &self.mobile_url)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "webCssClass",
-                        &self.web_css_class,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "entitySelectorUrl",
-                        &self.entity_selector_url,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.AVATAR_DATA` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputAvatarData {
-                /// `type`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `id`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputAvatarData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("type")?,
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputAvatarData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.OWNER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputOwnerData {
-                /// `ID`: `user`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `PHOTO`: `string`, optional.
-                pub photo: ::std::option::Option<::std::string::String>,
-                /// `FORMATTED_NAME`: `string`, optional.
-                pub formatted_name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputOwnerData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        photo: object.field("PHOTO")?,
-                        formatted_name: object.field("FORMATTED_NAME")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputOwnerData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "PHOTO", &self.photo)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "FORMATTED_NAME",
-                        &self.formatted_name,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.SUBJECT_DATA` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputSubjectData {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputSubjectData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        name: object.field("NAME")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputSubjectData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.ACTIONS` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputActions {
-                /// `EDIT`: `boolean`, optional.
-                pub edit: ::std::option::Option<bool>,
-                /// `DELETE`: `boolean`, optional.
-                pub delete: ::std::option::Option<bool>,
-                /// `INVITE`: `boolean`, optional.
-                pub invite: ::std::option::Option<bool>,
-                /// `JOIN`: `boolean`, optional.
-                pub join: ::std::option::Option<bool>,
-                /// `LEAVE`: `boolean`, optional.
-                pub leave: ::std::option::Option<bool>,
-                /// `FOLLOW`: `boolean`, optional.
-                pub follow: ::std::option::Option<bool>,
-                /// `PIN`: `boolean`, optional.
-                pub pin: ::std::option::Option<bool>,
-                /// `EDIT_FEATURES`: `boolean`, optional.
-                pub edit_features: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputActions {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        edit: object.field("EDIT")?,
-                        delete: object.field("DELETE")?,
-                        invite: object.field("INVITE")?,
-                        join: object.field("JOIN")?,
-                        leave: object.field("LEAVE")?,
-                        follow: object.field("FOLLOW")?,
-                        pin: object.field("PIN")?,
-                        edit_features: object.field("EDIT_FEATURES")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputActions {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "EDIT", &self.edit)?;
-                    crate::support::opt_entry(&mut map, "DELETE", &self.delete)?;
-                    crate::support::opt_entry(&mut map, "INVITE", &self.invite)?;
-                    crate::support::opt_entry(&mut map, "JOIN", &self.join)?;
-                    crate::support::opt_entry(&mut map, "LEAVE", &self.leave)?;
-                    crate::support::opt_entry(&mut map, "FOLLOW", &self.follow)?;
-                    crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EDIT_FEATURES",
-                        &self.edit_features,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.USER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputUserData {
-                /// `ROLE`: `any`, optional.
-                pub role: ::serde_json::Value,
-                /// `INITIATED_BY_TYPE`: `any`, optional.
-                pub initiated_by_type: ::serde_json::Value,
-                /// `IS_SUBSCRIBED`: `boolean`, optional.
-                pub is_subscribed: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputUserData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        role: object.field("ROLE")?,
-                        initiated_by_type: object.field("INITIATED_BY_TYPE")?,
-                        is_subscribed: object.field("IS_SUBSCRIBED")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputUserData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("ROLE", &self.role)?;
-                    map.serialize_entry("INITIATED_BY_TYPE", &self.initiated_by_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_SUBSCRIBED",
-                        &self.is_subscribed,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputListOfMembers {
-                /// `id`: `user`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `isOwner`: `boolean`, optional.
-                pub is_owner: ::std::option::Option<bool>,
-                /// `isModerator`: `boolean`, optional.
-                pub is_moderator: ::std::option::Option<bool>,
-                /// `isScrumMaster`: `boolean`, optional.
-                pub is_scrum_master: ::std::option::Option<bool>,
-                /// `isAutoMember`: `boolean`, optional.
-                pub is_auto_member: ::std::option::Option<bool>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `lastName`: `string`, optional.
-                pub last_name: ::std::option::Option<::std::string::String>,
-                /// `position`: `string`, optional.
-                pub position: ::std::option::Option<::std::string::String>,
-                /// `photo`: `string`, optional.
-                pub photo: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputListOfMembers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        is_owner: object.field("isOwner")?,
-                        is_moderator: object.field("isModerator")?,
-                        is_scrum_master: object.field("isScrumMaster")?,
-                        is_auto_member: object.field("isAutoMember")?,
-                        name: object.field("name")?,
-                        last_name: object.field("lastName")?,
-                        position: object.field("position")?,
-                        photo: object.field("photo")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputListOfMembers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "isOwner", &self.is_owner)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isModerator",
-                        &self.is_moderator,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isScrumMaster",
-                        &self.is_scrum_master,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isAutoMember",
-                        &self.is_auto_member,
-                    )?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-                    crate::support::opt_entry(&mut map, "position", &self.position)?;
-                    crate::support::opt_entry(&mut map, "photo", &self.photo)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.FEATURES` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputFeatures {
-                /// `featureName`: `string`, optional.
-                pub feature_name: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `customName`: `string`, optional.
-                pub custom_name: ::std::option::Option<::std::string::String>,
-                /// `id`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `active`: `boolean`, optional.
-                pub active: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputFeatures {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        feature_name: object.field("featureName")?,
-                        name: object.field("name")?,
-                        custom_name: object.field("customName")?,
-                        id: object.field("id")?,
-                        active: object.field("active")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputFeatures {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "featureName",
-                        &self.feature_name,
-                    )?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "customName",
-                        &self.custom_name,
-                    )?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "active", &self.active)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputListOfMembersAwaitingInvite {
-                /// `id`: `user`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `photo`: `string`, optional.
-                pub photo: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputListOfMembersAwaitingInvite {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        name: object.field("name")?,
-                        photo: object.field("photo")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputListOfMembersAwaitingInvite {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "photo", &self.photo)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputGroupMembersList {
-                /// `id`: `user`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `invited`: `boolean`, optional.
-                pub invited: ::std::option::Option<bool>,
-                /// `isAwaiting`: `boolean`, optional.
-                pub is_awaiting: ::std::option::Option<bool>,
-                /// `isMember`: `boolean`, optional.
-                pub is_member: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputGroupMembersList {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        invited: object.field("invited")?,
-                        is_awaiting: object.field("isAwaiting")?,
-                        is_member: object.field("isMember")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputGroupMembersList {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "invited", &self.invited)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isAwaiting",
-                        &self.is_awaiting,
-                    )?;
-                    crate::support::opt_entry(&mut map, "isMember", &self.is_member)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.COUNTERS` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputCounters {
-                /// `workgroup_requests_out`: `integer`, optional.
-                pub workgroup_requests_out: ::std::option::Option<i64>,
-                /// `workgroup_requests_in`: `integer`, optional.
-                pub workgroup_requests_in: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputCounters {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        workgroup_requests_out: object.field("workgroup_requests_out")?,
-                        workgroup_requests_in: object.field("workgroup_requests_in")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputCounters {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workgroup_requests_out",
-                        &self.workgroup_requests_out,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workgroup_requests_in",
-                        &self.workgroup_requests_in,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.ADDITIONAL_DATA` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputAdditionalData {
-                /// `ROLE`: `string`, optional.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `INITIATED_BY_TYPE`: `string`, optional.
-                pub initiated_by_type: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputAdditionalData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        role: object.field("ROLE")?,
-                        initiated_by_type: object.field("INITIATED_BY_TYPE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputAdditionalData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INITIATED_BY_TYPE",
-                        &self.initiated_by_type,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `socialnetwork.api.workgroup.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `ACTIVE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `SITE_ID`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `SUBJECT_ID`: `integer`, optional.
-                pub subject_id: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DESCRIPTION`: `text`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `KEYWORDS`: `string`, optional.
-                pub keywords: ::std::option::Option<::std::string::String>,
-                /// `CLOSED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub closed: ::std::option::Option<bool>,
-                /// `VISIBLE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub visible: ::std::option::Option<bool>,
-                /// `OPENED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub opened: ::std::option::Option<bool>,
-                /// `DATE_CREATE`: `string`, optional.
-                pub date_create: ::std::option::Option<::std::string::String>,
-                /// `DATE_UPDATE`: `string`, optional.
-                pub date_update: ::std::option::Option<::std::string::String>,
-                /// `DATE_ACTIVITY`: `string`, optional.
-                pub date_activity: ::std::option::Option<::std::string::String>,
-                /// `IMAGE_ID`: `integer`, optional.
-                pub image_id: ::std::option::Option<i64>,
-                /// `AVATAR_TYPE`: `string`, optional.
-                pub avatar_type: ::std::option::Option<::std::string::String>,
-                /// `OWNER_ID`: `user`, optional.
-                pub owner_id: ::std::option::Option<i64>,
-                /// `INITIATE_PERMS`: `enum`, optional.
-                pub initiate_perms: ::std::option::Option<::std::string::String>,
-                /// `NUMBER_OF_MEMBERS`: `integer`, optional.
-                pub number_of_members: ::std::option::Option<i64>,
-                /// `NUMBER_OF_MODERATORS`: `integer`, optional.
-                pub number_of_moderators: ::std::option::Option<i64>,
-                /// `PROJECT`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub project: ::std::option::Option<bool>,
-                /// `PROJECT_DATE_START`: `any`, optional.
-                pub project_date_start: ::serde_json::Value,
-                /// `PROJECT_DATE_FINISH`: `any`, optional.
-                pub project_date_finish: ::serde_json::Value,
-                /// `SEARCH_INDEX`: `string`, optional.
-                pub search_index: ::std::option::Option<::std::string::String>,
-                /// `LANDING`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub landing: ::std::option::Option<bool>,
-                /// `SCRUM_MASTER_ID`: `integer`, optional.
-                pub scrum_master_id: ::std::option::Option<i64>,
-                /// `SCRUM_SPRINT_DURATION`: `integer`, optional.
-                pub scrum_sprint_duration: ::std::option::Option<i64>,
-                /// `SCRUM_TASK_RESPONSIBLE`: `string`, optional.
-                pub scrum_task_responsible: ::std::option::Option<::std::string::String>,
-                /// `TYPE`: `enum`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `MEMBERS`: `array`, optional.
-                pub members: ::std::vec::Vec<::serde_json::Value>,
-                /// `CHAT_ID`: `integer`, optional.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `DIALOG_ID`: `string`, optional.
-                pub dialog_id: ::std::option::Option<::std::string::String>,
-                /// `ORDINARY_MEMBERS`: `array`, optional.
-                pub ordinary_members: ::std::vec::Vec<::serde_json::Value>,
-                /// `INVITED_MEMBERS`: `array`, optional.
-                pub invited_members: ::std::vec::Vec<::serde_json::Value>,
-                /// `MODERATOR_MEMBERS`: `array`, optional.
-                pub moderator_members: ::std::vec::Vec<::serde_json::Value>,
-                /// `SITE_IDS`: `array`, optional.
-                pub site_ids: ::std::vec::Vec<::serde_json::Value>,
-                /// `AVATAR`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `AVATAR_TYPES`: `object`, optional.
-                pub avatar_types: ::std::option::Option<OutputAvatarTypes>,
-                /// `AVATAR_DATA`: `object`, optional.
-                pub avatar_data: ::std::option::Option<OutputAvatarData>,
-                /// `OWNER_DATA`: `object`, optional.
-                pub owner_data: ::std::option::Option<OutputOwnerData>,
-                /// `SUBJECT_DATA`: `object`, optional.
-                pub subject_data: ::std::option::Option<OutputSubjectData>,
-                /// `TAGS`: `array`, optional.
-                pub tags: ::std::vec::Vec<::serde_json::Value>,
-                /// `ACTIONS`: `object`, optional.
-                pub actions: ::std::option::Option<OutputActions>,
-                /// `USER_DATA`: `object`, optional.
-                pub user_data: ::std::option::Option<OutputUserData>,
-                /// `DEPARTMENTS`: `array`, optional.
-                pub departments: ::std::vec::Vec<::serde_json::Value>,
-                /// `IS_PIN`: `boolean`, optional.
-                pub is_pin: ::std::option::Option<bool>,
-                /// `PRIVACY_CODE`: `string`, optional.
-                pub privacy_code: ::std::option::Option<::std::string::String>,
-                /// `LIST_OF_MEMBERS`: `object`, optional.
-                pub list_of_members: ::std::option::Option<OutputListOfMembers>,
-                /// `FEATURES`: `object`, optional.
-                pub features: ::std::option::Option<OutputFeatures>,
-                /// `LIST_OF_MEMBERS_AWAITING_INVITE`: `object`, optional.
-                pub list_of_members_awaiting_invite: ::std::option::Option<
-                    OutputListOfMembersAwaitingInvite,
-                >,
-                /// `GROUP_MEMBERS_LIST`: `object`, optional.
-                pub group_members_list: ::std::option::Option<OutputGroupMembersList>,
-                /// `COUNTERS`: `object`, optional.
-                pub counters: ::std::option::Option<OutputCounters>,
-                /// `EFFICIENCY`: `integer`, optional.
-                pub efficiency: ::std::option::Option<i64>,
-                /// `ADDITIONAL_DATA`: `object`, optional.
-                pub additional_data: ::std::option::Option<OutputAdditionalData>,
-                /// `SCRUM_OWNER_ID`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub scrum_owner_id: ::std::option::Option<i64>,
-                /// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub number_of_members_plural: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "ACTIVE",
-                                "SITE_ID",
-                                "SUBJECT_ID",
-                                "NAME",
-                                "DESCRIPTION",
-                                "KEYWORDS",
-                                "CLOSED",
-                                "VISIBLE",
-                                "OPENED",
-                                "DATE_CREATE",
-                                "DATE_UPDATE",
-                                "DATE_ACTIVITY",
-                                "IMAGE_ID",
-                                "AVATAR_TYPE",
-                                "OWNER_ID",
-                                "INITIATE_PERMS",
-                                "NUMBER_OF_MEMBERS",
-                                "NUMBER_OF_MODERATORS",
-                                "PROJECT",
-                                "PROJECT_DATE_START",
-                                "PROJECT_DATE_FINISH",
-                                "SEARCH_INDEX",
-                                "LANDING",
-                                "SCRUM_MASTER_ID",
-                                "SCRUM_SPRINT_DURATION",
-                                "SCRUM_TASK_RESPONSIBLE",
-                                "TYPE",
-                                "MEMBERS",
-                                "CHAT_ID",
-                                "DIALOG_ID",
-                                "ORDINARY_MEMBERS",
-                                "INVITED_MEMBERS",
-                                "MODERATOR_MEMBERS",
-                                "SITE_IDS",
-                                "AVATAR",
-                                "AVATAR_TYPES",
-                                "AVATAR_DATA",
-                                "OWNER_DATA",
-                                "SUBJECT_DATA",
-                                "TAGS",
-                                "ACTIONS",
-                                "USER_DATA",
-                                "DEPARTMENTS",
-                                "IS_PIN",
-                                "PRIVACY_CODE",
-                                "LIST_OF_MEMBERS",
-                                "FEATURES",
-                                "LIST_OF_MEMBERS_AWAITING_INVITE",
-                                "GROUP_MEMBERS_LIST",
-                                "COUNTERS",
-                                "EFFICIENCY",
-                                "ADDITIONAL_DATA",
-                                "SCRUM_OWNER_ID",
-                                "NUMBER_OF_MEMBERS_PLURAL",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        active: object.field("ACTIVE")?,
-                        site_id: object.field("SITE_ID")?,
-                        subject_id: object.field("SUBJECT_ID")?,
-                        name: object.field("NAME")?,
-                        description: object.field("DESCRIPTION")?,
-                        keywords: object.field("KEYWORDS")?,
-                        closed: object.field("CLOSED")?,
-                        visible: object.field("VISIBLE")?,
-                        opened: object.field("OPENED")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        date_update: object.field("DATE_UPDATE")?,
-                        date_activity: object.field("DATE_ACTIVITY")?,
-                        image_id: object.field("IMAGE_ID")?,
-                        avatar_type: object.field("AVATAR_TYPE")?,
-                        owner_id: object.field("OWNER_ID")?,
-                        initiate_perms: object.field("INITIATE_PERMS")?,
-                        number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-                        number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
-                        project: object.field("PROJECT")?,
-                        project_date_start: object.field("PROJECT_DATE_START")?,
-                        project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-                        search_index: object.field("SEARCH_INDEX")?,
-                        landing: object.field("LANDING")?,
-                        scrum_master_id: object.field("SCRUM_MASTER_ID")?,
-                        scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
-                        scrum_task_responsible: object.field("SCRUM_TASK_RESPONSIBLE")?,
-                        type_: object.field("TYPE")?,
-                        members: object.field("MEMBERS")?,
-                        chat_id: object.field("CHAT_ID")?,
-                        dialog_id: object.field("DIALOG_ID")?,
-                        ordinary_members: object.field("ORDINARY_MEMBERS")?,
-                        invited_members: object.field("INVITED_MEMBERS")?,
-                        moderator_members: object.field("MODERATOR_MEMBERS")?,
-                        site_ids: object.field("SITE_IDS")?,
-                        avatar: object.field("AVATAR")?,
-                        avatar_types: object.field("AVATAR_TYPES")?,
-                        avatar_data: object.field("AVATAR_DATA")?,
-                        owner_data: object.field("OWNER_DATA")?,
-                        subject_data: object.field("SUBJECT_DATA")?,
-                        tags: object.field("TAGS")?,
-                        actions: object.field("ACTIONS")?,
-                        user_data: object.field("USER_DATA")?,
-                        departments: object.field("DEPARTMENTS")?,
-                        is_pin: object.field("IS_PIN")?,
-                        privacy_code: object.field("PRIVACY_CODE")?,
-                        list_of_members: object.field("LIST_OF_MEMBERS")?,
-                        features: object.field("FEATURES")?,
-                        list_of_members_awaiting_invite: object
-                            .field("LIST_OF_MEMBERS_AWAITING_INVITE")?,
-                        group_members_list: object.field("GROUP_MEMBERS_LIST")?,
-                        counters: object.field("COUNTERS")?,
-                        efficiency: object.field("EFFICIENCY")?,
-                        additional_data: object.field("ADDITIONAL_DATA")?,
-                        scrum_owner_id: object.soft("SCRUM_OWNER_ID"),
-                        number_of_members_plural: object
-                            .soft("NUMBER_OF_MEMBERS_PLURAL"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTIVE",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-                    crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CLOSED",
-                        &self.closed.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "VISIBLE",
-                        &self.visible.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OPENED",
-                        &self.opened.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_UPDATE",
-                        &self.date_update,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_ACTIVITY",
-                        &self.date_activity,
-                    )?;
-                    crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AVATAR_TYPE",
-                        &self.avatar_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INITIATE_PERMS",
-                        &self.initiate_perms,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NUMBER_OF_MEMBERS",
-                        &self.number_of_members,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NUMBER_OF_MODERATORS",
-                        &self.number_of_moderators,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PROJECT",
-                        &self.project.map(crate::support::yes_no),
-                    )?;
-                    map.serialize_entry("PROJECT_DATE_START", &self.project_date_start)?;
-                    map.serialize_entry(
-                        "PROJECT_DATE_FINISH",
-                        &self.project_date_finish,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SEARCH_INDEX",
-                        &self.search_index,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LANDING",
-                        &self.landing.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_MASTER_ID",
-                        &self.scrum_master_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_SPRINT_DURATION",
-                        &self.scrum_sprint_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_TASK_RESPONSIBLE",
-                        &self.scrum_task_responsible,
-                    )?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    map.serialize_entry("MEMBERS", &self.members)?;
-                    crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-                    crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-                    map.serialize_entry("ORDINARY_MEMBERS", &self.ordinary_members)?;
-                    map.serialize_entry("INVITED_MEMBERS", &self.invited_members)?;
-                    map.serialize_entry("MODERATOR_MEMBERS", &self.moderator_members)?;
-                    map.serialize_entry("SITE_IDS", &self.site_ids)?;
-                    crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AVATAR_TYPES",
-                        &self.avatar_types,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AVATAR_DATA",
-                        &self.avatar_data,
-                    )?;
-                    crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SUBJECT_DATA",
-                        &self.subject_data,
-                    )?;
-                    map.serialize_entry("TAGS", &self.tags)?;
-                    crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
-                    crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
-                    map.serialize_entry("DEPARTMENTS", &self.departments)?;
-                    crate::support::opt_entry(&mut map, "IS_PIN", &self.is_pin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PRIVACY_CODE",
-                        &self.privacy_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_OF_MEMBERS",
-                        &self.list_of_members,
-                    )?;
-                    crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_OF_MEMBERS_AWAITING_INVITE",
-                        &self.list_of_members_awaiting_invite,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "GROUP_MEMBERS_LIST",
-                        &self.group_members_list,
-                    )?;
-                    crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
-                    crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ADDITIONAL_DATA",
-                        &self.additional_data,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_OWNER_ID",
-                        &self.scrum_owner_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NUMBER_OF_MEMBERS_PLURAL",
-                        &self.number_of_members_plural,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "socialnetwork.api.workgroup.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `socialnetwork.api.workgroup.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-        pub mod list {
-            /// Error codes of `socialnetwork.api.workgroup.list`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The object `params.filter` of `socialnetwork.api.workgroup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `OWNER_ID`: `integer`, optional.
-                pub owner_id: ::std::option::Option<i64>,
-                /// `ACTIVE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `VISIBLE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub visible: ::std::option::Option<bool>,
-                /// `OPENED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub opened: ::std::option::Option<bool>,
-                /// `CLOSED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub closed: ::std::option::Option<bool>,
-                /// `PROJECT`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub project: ::std::option::Option<bool>,
-                /// `SUBJECT_ID`: `integer`, optional.
-                pub subject_id: ::std::option::Option<i64>,
-                /// `SITE_ID`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_UPDATE`: `datetime`, optional.
-                pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_ACTIVITY`: `datetime`, optional.
-                pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        owner_id: ::std::default::Default::default(),
-                        active: ::std::default::Default::default(),
-                        visible: ::std::default::Default::default(),
-                        opened: ::std::default::Default::default(),
-                        closed: ::std::default::Default::default(),
-                        project: ::std::default::Default::default(),
-                        subject_id: ::std::default::Default::default(),
-                        site_id: ::std::default::Default::default(),
-                        date_create: ::std::default::Default::default(),
-                        date_update: ::std::default::Default::default(),
-                        date_activity: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OWNER_ID`.
-                pub fn owner_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.owner_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ACTIVE`.
-                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.active = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `VISIBLE`.
-                pub fn visible(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.visible = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OPENED`.
-                pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.opened = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CLOSED`.
-                pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.closed = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PROJECT`.
-                pub fn project(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.project = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SUBJECT_ID`.
-                pub fn subject_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.subject_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SITE_ID`.
-                pub fn site_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.site_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_CREATE`.
-                pub fn date_create(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_create = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_UPDATE`.
-                pub fn date_update(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_update = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_ACTIVITY`.
-                pub fn date_activity(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_activity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTIVE",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "VISIBLE",
-                        &self.visible.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OPENED",
-                        &self.opened.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CLOSED",
-                        &self.closed.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PROJECT",
-                        &self.project.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-                    crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_UPDATE",
-                        &self.date_update,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_ACTIVITY",
-                        &self.date_activity,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        name: object.exact_str("NAME")?,
-                        owner_id: object.field("OWNER_ID")?,
-                        active: object.field("ACTIVE")?,
-                        visible: object.field("VISIBLE")?,
-                        opened: object.field("OPENED")?,
-                        closed: object.field("CLOSED")?,
-                        project: object.field("PROJECT")?,
-                        subject_id: object.field("SUBJECT_ID")?,
-                        site_id: object.exact_str("SITE_ID")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        date_update: object.field("DATE_UPDATE")?,
-                        date_activity: object.field("DATE_ACTIVITY")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// The object `params.select` of `socialnetwork.api.workgroup.list`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Select {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `ACTIVE`: `string`, optional.
-                pub active: ::std::option::Option<::std::string::String>,
-                /// `SUBJECT_ID`: `integer`, optional.
-                pub subject_id: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `DESCRIPTION`: `string`, optional.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `KEYWORDS`: `string`, optional.
-                pub keywords: ::std::option::Option<::std::string::String>,
-                /// `CLOSED`: `string`, optional.
-                pub closed: ::std::option::Option<::std::string::String>,
-                /// `VISIBLE`: `string`, optional.
-                pub visible: ::std::option::Option<::std::string::String>,
-                /// `OPENED`: `string`, optional.
-                pub opened: ::std::option::Option<::std::string::String>,
-                /// `PROJECT`: `string`, optional.
-                pub project: ::std::option::Option<::std::string::String>,
-                /// `LANDING`: `string`, optional.
-                pub landing: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_UPDATE`: `datetime`, optional.
-                pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_ACTIVITY`: `datetime`, optional.
-                pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `IMAGE_ID`: `integer`, optional.
-                pub image_id: ::std::option::Option<i64>,
-                /// `AVATAR_TYPE`: `string`, optional.
-                pub avatar_type: ::std::option::Option<::std::string::String>,
-                /// `OWNER_ID`: `integer`, optional.
-                pub owner_id: ::std::option::Option<i64>,
-                /// `NUMBER_OF_MEMBERS`: `integer`, optional.
-                pub number_of_members: ::std::option::Option<i64>,
-                /// `NUMBER_OF_MODERATORS`: `integer`, optional.
-                pub number_of_moderators: ::std::option::Option<i64>,
-                /// `INITIATE_PERMS`: `string`, optional.
-                pub initiate_perms: ::std::option::Option<::std::string::String>,
-                /// `PROJECT_DATE_START`: `datetime`, optional.
-                pub project_date_start: ::std::option::Option<
-                    ::bitrix24_runtime::DateTime,
-                >,
-                /// `PROJECT_DATE_FINISH`: `datetime`, optional.
-                pub project_date_finish: ::std::option::Option<
-                    ::bitrix24_runtime::DateTime,
-                >,
-                /// `SCRUM_OWNER_ID`: `integer`, optional.
-                pub scrum_owner_id: ::std::option::Option<i64>,
-                /// `SCRUM_MASTER_ID`: `integer`, optional.
-                pub scrum_master_id: ::std::option::Option<i64>,
-                /// `SCRUM_SPRINT_DURATION`: `integer`, optional.
-                pub scrum_sprint_duration: ::std::option::Option<i64>,
-                /// `SCRUM_TASK_RESPONSIBLE`: `string`, optional.
-                pub scrum_task_responsible: ::std::option::Option<::std::string::String>,
-                /// `TYPE`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `AVATAR`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Select {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        active: ::std::default::Default::default(),
-                        subject_id: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        description: ::std::default::Default::default(),
-                        keywords: ::std::default::Default::default(),
-                        closed: ::std::default::Default::default(),
-                        visible: ::std::default::Default::default(),
-                        opened: ::std::default::Default::default(),
-                        project: ::std::default::Default::default(),
-                        landing: ::std::default::Default::default(),
-                        date_create: ::std::default::Default::default(),
-                        date_update: ::std::default::Default::default(),
-                        date_activity: ::std::default::Default::default(),
-                        image_id: ::std::default::Default::default(),
-                        avatar_type: ::std::default::Default::default(),
-                        owner_id: ::std::default::Default::default(),
-                        number_of_members: ::std::default::Default::default(),
-                        number_of_moderators: ::std::default::Default::default(),
-                        initiate_perms: ::std::default::Default::default(),
-                        project_date_start: ::std::default::Default::default(),
-                        project_date_finish: ::std::default::Default::default(),
-                        scrum_owner_id: ::std::default::Default::default(),
-                        scrum_master_id: ::std::default::Default::default(),
-                        scrum_sprint_duration: ::std::default::Default::default(),
-                        scrum_task_responsible: ::std::default::Default::default(),
-                        type_: ::std::default::Default::default(),
-                        avatar: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ACTIVE`.
-                pub fn active(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.active = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SUBJECT_ID`.
-                pub fn subject_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.subject_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DESCRIPTION`.
-                pub fn description(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.description = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `KEYWORDS`.
-                pub fn keywords(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.keywords = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CLOSED`.
-                pub fn closed(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.closed = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `VISIBLE`.
-                pub fn visible(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.visible = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OPENED`.
-                pub fn opened(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.opened = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PROJECT`.
-                pub fn project(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.project = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LANDING`.
-                pub fn landing(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.landing = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_CREATE`.
-                pub fn date_create(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_create = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_UPDATE`.
-                pub fn date_update(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_update = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_ACTIVITY`.
-                pub fn date_activity(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_activity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `IMAGE_ID`.
-                pub fn image_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.image_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AVATAR_TYPE`.
-                pub fn avatar_type(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.avatar_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OWNER_ID`.
-                pub fn owner_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.owner_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NUMBER_OF_MEMBERS`.
-                pub fn number_of_members(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.number_of_members = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NUMBER_OF_MODERATORS`.
-                pub fn number_of_moderators(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.number_of_moderators = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `INITIATE_PERMS`.
-                pub fn initiate_perms(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.initiate_perms = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PROJECT_DATE_START`.
-                pub fn project_date_start(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.project_date_start = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PROJECT_DATE_FINISH`.
-                pub fn project_date_finish(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.project_date_finish = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SCRUM_OWNER_ID`.
-                pub fn scrum_owner_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.scrum_owner_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SCRUM_MASTER_ID`.
-                pub fn scrum_master_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.scrum_master_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SCRUM_SPRINT_DURATION`.
-                pub fn scrum_sprint_duration(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.scrum_sprint_duration = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `SCRUM_TASK_RESPONSIBLE`.
-                pub fn scrum_task_responsible(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.scrum_task_responsible = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `TYPE`.
-                pub fn type_(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.type_ = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AVATAR`.
-                pub fn avatar(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.avatar = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Select {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                    crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DESCRIPTION",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-                    crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-                    crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-                    crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
-                    crate::support::opt_entry(&mut map, "LANDING", &self.landing)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_UPDATE",
-                        &self.date_update,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_ACTIVITY",
-                        &self.date_activity,
-                    )?;
-                    crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "AVATAR_TYPE",
-                        &self.avatar_type,
-                    )?;
-                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NUMBER_OF_MEMBERS",
-                        &self.number_of_members,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "NUMBER_OF_MODERATORS",
-                        &self.number_of_moderators,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INITIATE_PERMS",
-                        &self.initiate_perms,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PROJECT_DATE_START",
-                        &self.project_date_start,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PROJECT_DATE_FINISH",
-                        &self.project_date_finish,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_OWNER_ID",
-                        &self.scrum_owner_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_MASTER_ID",
-                        &self.scrum_master_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_SPRINT_DURATION",
-                        &self.scrum_sprint_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SCRUM_TASK_RESPONSIBLE",
-                        &self.scrum_task_responsible,
-                    )?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Select {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        active: object.exact_str("ACTIVE")?,
-                        subject_id: object.field("SUBJECT_ID")?,
-                        name: object.exact_str("NAME")?,
-                        description: object.exact_str("DESCRIPTION")?,
-                        keywords: object.exact_str("KEYWORDS")?,
-                        closed: object.exact_str("CLOSED")?,
-                        visible: object.exact_str("VISIBLE")?,
-                        opened: object.exact_str("OPENED")?,
-                        project: object.exact_str("PROJECT")?,
-                        landing: object.exact_str("LANDING")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        date_update: object.field("DATE_UPDATE")?,
-                        date_activity: object.field("DATE_ACTIVITY")?,
-                        image_id: object.field("IMAGE_ID")?,
-                        avatar_type: object.exact_str("AVATAR_TYPE")?,
-                        owner_id: object.field("OWNER_ID")?,
-                        number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-                        number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
-                        initiate_perms: object.exact_str("INITIATE_PERMS")?,
-                        project_date_start: object.field("PROJECT_DATE_START")?,
-                        project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-                        scrum_owner_id: object.field("SCRUM_OWNER_ID")?,
-                        scrum_master_id: object.field("SCRUM_MASTER_ID")?,
-                        scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
-                        scrum_task_responsible: object
-                            .exact_str("SCRUM_TASK_RESPONSIBLE")?,
-                        type_: object.exact_str("TYPE")?,
-                        avatar: object.exact_str("AVATAR")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Select);
-            /// The object `params.order` of `socialnetwork.api.workgroup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `NAME`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `OWNER_ID`: `integer`, optional.
-                pub owner_id: ::std::option::Option<i64>,
-                /// `ACTIVE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub active: ::std::option::Option<bool>,
-                /// `VISIBLE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub visible: ::std::option::Option<bool>,
-                /// `OPENED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub opened: ::std::option::Option<bool>,
-                /// `CLOSED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub closed: ::std::option::Option<bool>,
-                /// `PROJECT`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub project: ::std::option::Option<bool>,
-                /// `SUBJECT_ID`: `integer`, optional.
-                pub subject_id: ::std::option::Option<i64>,
-                /// `SITE_ID`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `DATE_CREATE`: `datetime`, optional.
-                pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_UPDATE`: `datetime`, optional.
-                pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `DATE_ACTIVITY`: `datetime`, optional.
-                pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        name: ::std::default::Default::default(),
-                        owner_id: ::std::default::Default::default(),
-                        active: ::std::default::Default::default(),
-                        visible: ::std::default::Default::default(),
-                        opened: ::std::default::Default::default(),
-                        closed: ::std::default::Default::default(),
-                        project: ::std::default::Default::default(),
-                        subject_id: ::std::default::Default::default(),
-                        site_id: ::std::default::Default::default(),
-                        date_create: ::std::default::Default::default(),
-                        date_update: ::std::default::Default::default(),
-                        date_activity: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `NAME`.
-                pub fn name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OWNER_ID`.
-                pub fn owner_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.owner_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ACTIVE`.
-                pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.active = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `VISIBLE`.
-                pub fn visible(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.visible = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OPENED`.
-                pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.opened = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CLOSED`.
-                pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                    self.closed = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PROJECT`.
-                pub fn project(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.project = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SUBJECT_ID`.
-                pub fn subject_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.subject_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SITE_ID`.
-                pub fn site_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.site_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_CREATE`.
-                pub fn date_create(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_create = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_UPDATE`.
-                pub fn date_update(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_update = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DATE_ACTIVITY`.
-                pub fn date_activity(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.date_activity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                    crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ACTIVE",
-                        &self.active.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "VISIBLE",
-                        &self.visible.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OPENED",
-                        &self.opened.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CLOSED",
-                        &self.closed.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PROJECT",
-                        &self.project.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-                    crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_CREATE",
-                        &self.date_create,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_UPDATE",
-                        &self.date_update,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DATE_ACTIVITY",
-                        &self.date_activity,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        name: object.exact_str("NAME")?,
-                        owner_id: object.field("OWNER_ID")?,
-                        active: object.field("ACTIVE")?,
-                        visible: object.field("VISIBLE")?,
-                        opened: object.field("OPENED")?,
-                        closed: object.field("CLOSED")?,
-                        project: object.field("PROJECT")?,
-                        subject_id: object.field("SUBJECT_ID")?,
-                        site_id: object.exact_str("SITE_ID")?,
-                        date_create: object.field("DATE_CREATE")?,
-                        date_update: object.field("DATE_UPDATE")?,
-                        date_activity: object.field("DATE_ACTIVITY")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// Allowed values of `params.params.IS_ADMIN` in `socialnetwork.api.workgroup.list`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ParamsIsAdmin {
-                /// `Y`
-                Y,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ParamsIsAdmin { Y = "Y" });
-            /// The object `params.params` of `socialnetwork.api.workgroup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Params {
-                /// `IS_ADMIN`: `string`, optional.
-                ///
-                /// Values: `Y`.
-                pub is_admin: ::std::option::Option<ParamsIsAdmin>,
-                /// `siteId`: `string`, optional.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `mode`: `string`, optional.
-                pub mode: ::std::option::Option<::std::string::String>,
-                /// `features`: `array`, optional.
-                pub features: ::std::option::Option<::serde_json::Value>,
-                /// `mandatoryFeatures`: `array`, optional.
-                pub mandatory_features: ::std::option::Option<::serde_json::Value>,
-                /// `shouldSelectDialogId`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub should_select_dialog_id: ::std::option::Option<bool>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Params {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        is_admin: ::std::default::Default::default(),
-                        site_id: ::std::default::Default::default(),
-                        mode: ::std::default::Default::default(),
-                        features: ::std::default::Default::default(),
-                        mandatory_features: ::std::default::Default::default(),
-                        should_select_dialog_id: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `IS_ADMIN`.
-                pub fn is_admin(
-                    mut self,
-                    value: impl ::std::convert::Into<ParamsIsAdmin>,
-                ) -> Self {
-                    self.is_admin = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `siteId`.
-                pub fn site_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.site_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `mode`.
-                pub fn mode(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.mode = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `features`.
-                pub fn features(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.features = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `mandatoryFeatures`.
-                pub fn mandatory_features(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.mandatory_features = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `shouldSelectDialogId`.
-                pub fn should_select_dialog_id(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.should_select_dialog_id = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Params {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    crate::support::opt_entry(&mut map, "mode", &self.mode)?;
-                    crate::support::opt_entry(&mut map, "features", &self.features)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "mandatoryFeatures",
-                        &self.mandatory_features,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "shouldSelectDialogId",
-                        &self.should_select_dialog_id.map(crate::support::yes_no),
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Params {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        is_admin: object.field("IS_ADMIN")?,
-                        site_id: object.exact_str("siteId")?,
-                        mode: object.exact_str("mode")?,
-                        features: object.field("features")?,
-                        mandatory_features: object.field("mandatoryFeatures")?,
-                        should_select_dialog_id: object.field("shouldSelectDialogId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Params);
-            /// The object `result.workgroups.additionalData` of `socialnetwork.api.workgroup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputWorkgroupsAdditionalData {
-                /// `role`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `initiatedByType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub initiated_by_type: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputWorkgroupsAdditionalData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        role: object.soft("role"),
-                        initiated_by_type: object.soft("initiatedByType"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputWorkgroupsAdditionalData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "role", &self.role)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "initiatedByType",
-                        &self.initiated_by_type,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputWorkgroups {
-                /// `id`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `imageId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub image_id: ::std::option::Option<::std::string::String>,
-                /// `avatarType`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub avatar_type: ::serde_json::Value,
-                /// `avatar`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `additionalData`: `object`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub additional_data: ::std::option::Option<
-                    OutputWorkgroupsAdditionalData,
-                >,
-                /// `dialogId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub dialog_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputWorkgroups {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        name: object.soft("name"),
-                        type_: object.soft("type"),
-                        image_id: object.soft("imageId"),
-                        avatar_type: object.soft("avatarType"),
-                        avatar: object.soft("avatar"),
-                        additional_data: object.soft("additionalData"),
-                        dialog_id: object.soft("dialogId"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputWorkgroups {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-                    map.serialize_entry("avatarType", &self.avatar_type)?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "additionalData",
-                        &self.additional_data,
-                    )?;
-                    crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `workgroups`: `object[]`, optional.
-                pub workgroups: ::std::vec::Vec<OutputWorkgroups>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["workgroups"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        workgroups: object.field("workgroups")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("workgroups", &self.workgroups)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "socialnetwork.api.workgroup.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::List {
-                type Item = OutputWorkgroups;
-                fn into_items(output: Output) -> ::std::vec::Vec<OutputWorkgroups> {
-                    output.workgroups
-                }
-            }
-            deserialize_via_from_value!(Output);
-            deserialize_via_from_value!(OutputWorkgroups);
-        }
-    }
+	/// Methods under `api::workgroup`.
+	pub mod workgroup {
+		/// `socialnetwork.api.workgroup.get`: REST 2, scope `socialnetwork`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+		///
+		/// Required: `params`. Optional: none.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `SONET_CONTROLLER_WORKGROUP_EMPTY`, `SONET_CONTROLLER_WORKGROUP_NOT_FOUND` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `params`: `object`, required.
+			pub params: get::Params,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `params`.
+			pub fn new(params: impl Into<get::Params>) -> Self {
+				Self {
+					params: params.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("params", &self.params)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					params: object.field("params")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `socialnetwork.api.workgroup.list`: REST 2, scope `socialnetwork`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+		///
+		/// Required: none. Optional: `filter`, `select`, `order`, `params`, `start`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `filter`: `object`, optional.
+			pub filter: Option<list::Filter>,
+			/// `select`: `array`, optional.
+			pub select: Option<Vec<list::Select>>,
+			/// `order`: `object`, optional.
+			///
+			/// Values: `field`.
+			pub order: Option<list::Order>,
+			/// `params`: `object`, optional.
+			pub params: Option<list::Params>,
+			/// `start`: `integer`, optional.
+			pub start: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					filter: Default::default(),
+					select: Default::default(),
+					order: Default::default(),
+					params: Default::default(),
+					start: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `filter`.
+			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<list::Select>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `order`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `params`.
+			pub fn params(mut self, value: impl Into<list::Params>) -> Self {
+				self.params = Some(value.into());
+				self
+			}
+			/// Sets `start`.
+			pub fn start(mut self, value: impl Into<i64>) -> Self {
+				self.start = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "order", &self.order)?;
+				crate::support::opt_entry(&mut map, "params", &self.params)?;
+				crate::support::opt_entry(&mut map, "start", &self.start)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("filter")?,
+					select: object.field("select")?,
+					order: object.field("order")?,
+					params: object.field("params")?,
+					start: object.field("start")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// Types of `socialnetwork.api.workgroup.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+		pub mod get {
+			/// Error codes of `socialnetwork.api.workgroup.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `SONET_CONTROLLER_WORKGROUP_EMPTY`
+				SonetControllerWorkgroupEmpty,
+				/// `SONET_CONTROLLER_WORKGROUP_NOT_FOUND`
+				SonetControllerWorkgroupNotFound,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { SonetControllerWorkgroupEmpty =
+				"SONET_CONTROLLER_WORKGROUP_EMPTY", SonetControllerWorkgroupNotFound =
+				"SONET_CONTROLLER_WORKGROUP_NOT_FOUND" }
+			);
+			error_code!(Error);
+			/// The object `params.params.select` of `socialnetwork.api.workgroup.get`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct ParamsSelect {
+				/// `ACTIONS`: `string`, optional.
+				pub actions: Option<String>,
+				/// `AVATAR`: `string`, optional.
+				pub avatar: Option<String>,
+				/// `AVATAR_DATA`: `string`, optional.
+				pub avatar_data: Option<String>,
+				/// `AVATAR_TYPES`: `string`, optional.
+				pub avatar_types: Option<String>,
+				/// `COUNTERS`: `string`, optional.
+				pub counters: Option<String>,
+				/// `DATE_CREATE`: `string`, optional.
+				pub date_create: Option<String>,
+				/// `DEPARTMENTS`: `string`, optional.
+				pub departments: Option<String>,
+				/// `EFFICIENCY`: `string`, optional.
+				pub efficiency: Option<String>,
+				/// `FEATURES`: `string`, optional.
+				pub features: Option<String>,
+				/// `GROUP_MEMBERS_LIST`: `string`, optional.
+				pub group_members_list: Option<String>,
+				/// `LIST_OF_MEMBERS`: `string`, optional.
+				pub list_of_members: Option<String>,
+				/// `LIST_OF_MEMBERS_AWAITING_INVITE`: `string`, optional.
+				pub list_of_members_awaiting_invite: Option<String>,
+				/// `OWNER_DATA`: `string`, optional.
+				pub owner_data: Option<String>,
+				/// `PIN`: `string`, optional.
+				pub pin: Option<String>,
+				/// `PRIVACY_TYPE`: `string`, optional.
+				pub privacy_type: Option<String>,
+				/// `SUBJECT_DATA`: `string`, optional.
+				pub subject_data: Option<String>,
+				/// `TAGS`: `string`, optional.
+				pub tags: Option<String>,
+				/// `USER_DATA`: `string`, optional.
+				pub user_data: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl ParamsSelect {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						actions: Default::default(),
+						avatar: Default::default(),
+						avatar_data: Default::default(),
+						avatar_types: Default::default(),
+						counters: Default::default(),
+						date_create: Default::default(),
+						departments: Default::default(),
+						efficiency: Default::default(),
+						features: Default::default(),
+						group_members_list: Default::default(),
+						list_of_members: Default::default(),
+						list_of_members_awaiting_invite: Default::default(),
+						owner_data: Default::default(),
+						pin: Default::default(),
+						privacy_type: Default::default(),
+						subject_data: Default::default(),
+						tags: Default::default(),
+						user_data: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ACTIONS`.
+				pub fn actions(mut self, value: impl Into<String>) -> Self {
+					self.actions = Some(value.into());
+					self
+				}
+				/// Sets `AVATAR`.
+				pub fn avatar(mut self, value: impl Into<String>) -> Self {
+					self.avatar = Some(value.into());
+					self
+				}
+				/// Sets `AVATAR_DATA`.
+				pub fn avatar_data(mut self, value: impl Into<String>) -> Self {
+					self.avatar_data = Some(value.into());
+					self
+				}
+				/// Sets `AVATAR_TYPES`.
+				pub fn avatar_types(mut self, value: impl Into<String>) -> Self {
+					self.avatar_types = Some(value.into());
+					self
+				}
+				/// Sets `COUNTERS`.
+				pub fn counters(mut self, value: impl Into<String>) -> Self {
+					self.counters = Some(value.into());
+					self
+				}
+				/// Sets `DATE_CREATE`.
+				pub fn date_create(mut self, value: impl Into<String>) -> Self {
+					self.date_create = Some(value.into());
+					self
+				}
+				/// Sets `DEPARTMENTS`.
+				pub fn departments(mut self, value: impl Into<String>) -> Self {
+					self.departments = Some(value.into());
+					self
+				}
+				/// Sets `EFFICIENCY`.
+				pub fn efficiency(mut self, value: impl Into<String>) -> Self {
+					self.efficiency = Some(value.into());
+					self
+				}
+				/// Sets `FEATURES`.
+				pub fn features(mut self, value: impl Into<String>) -> Self {
+					self.features = Some(value.into());
+					self
+				}
+				/// Sets `GROUP_MEMBERS_LIST`.
+				pub fn group_members_list(mut self, value: impl Into<String>) -> Self {
+					self.group_members_list = Some(value.into());
+					self
+				}
+				/// Sets `LIST_OF_MEMBERS`.
+				pub fn list_of_members(mut self, value: impl Into<String>) -> Self {
+					self.list_of_members = Some(value.into());
+					self
+				}
+				/// Sets `LIST_OF_MEMBERS_AWAITING_INVITE`.
+				pub fn list_of_members_awaiting_invite(
+					mut self,
+					value: impl Into<String>,
+				) -> Self {
+					self.list_of_members_awaiting_invite = Some(value.into());
+					self
+				}
+				/// Sets `OWNER_DATA`.
+				pub fn owner_data(mut self, value: impl Into<String>) -> Self {
+					self.owner_data = Some(value.into());
+					self
+				}
+				/// Sets `PIN`.
+				pub fn pin(mut self, value: impl Into<String>) -> Self {
+					self.pin = Some(value.into());
+					self
+				}
+				/// Sets `PRIVACY_TYPE`.
+				pub fn privacy_type(mut self, value: impl Into<String>) -> Self {
+					self.privacy_type = Some(value.into());
+					self
+				}
+				/// Sets `SUBJECT_DATA`.
+				pub fn subject_data(mut self, value: impl Into<String>) -> Self {
+					self.subject_data = Some(value.into());
+					self
+				}
+				/// Sets `TAGS`.
+				pub fn tags(mut self, value: impl Into<String>) -> Self {
+					self.tags = Some(value.into());
+					self
+				}
+				/// Sets `USER_DATA`.
+				pub fn user_data(mut self, value: impl Into<String>) -> Self {
+					self.user_data = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for ParamsSelect {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
+					crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AVATAR_DATA",
+						&self.avatar_data,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AVATAR_TYPES",
+						&self.avatar_types,
+					)?;
+					crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DEPARTMENTS",
+						&self.departments,
+					)?;
+					crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
+					crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
+					crate::support::opt_entry(
+						&mut map,
+						"GROUP_MEMBERS_LIST",
+						&self.group_members_list,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_OF_MEMBERS",
+						&self.list_of_members,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_OF_MEMBERS_AWAITING_INVITE",
+						&self.list_of_members_awaiting_invite,
+					)?;
+					crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
+					crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PRIVACY_TYPE",
+						&self.privacy_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SUBJECT_DATA",
+						&self.subject_data,
+					)?;
+					crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
+					crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for ParamsSelect {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						actions: object.exact_str("ACTIONS")?,
+						avatar: object.exact_str("AVATAR")?,
+						avatar_data: object.exact_str("AVATAR_DATA")?,
+						avatar_types: object.exact_str("AVATAR_TYPES")?,
+						counters: object.exact_str("COUNTERS")?,
+						date_create: object.exact_str("DATE_CREATE")?,
+						departments: object.exact_str("DEPARTMENTS")?,
+						efficiency: object.exact_str("EFFICIENCY")?,
+						features: object.exact_str("FEATURES")?,
+						group_members_list: object.exact_str("GROUP_MEMBERS_LIST")?,
+						list_of_members: object.exact_str("LIST_OF_MEMBERS")?,
+						list_of_members_awaiting_invite: object
+							.exact_str("LIST_OF_MEMBERS_AWAITING_INVITE")?,
+						owner_data: object.exact_str("OWNER_DATA")?,
+						pin: object.exact_str("PIN")?,
+						privacy_type: object.exact_str("PRIVACY_TYPE")?,
+						subject_data: object.exact_str("SUBJECT_DATA")?,
+						tags: object.exact_str("TAGS")?,
+						user_data: object.exact_str("USER_DATA")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(ParamsSelect);
+			/// The object `params.params` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Params {
+				/// `groupId`: `integer`, required.
+				pub group_id: i64,
+				/// `select`: `array`, optional.
+				pub select: Option<Vec<ParamsSelect>>,
+				/// `mode`: `string`, optional.
+				pub mode: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Params {
+				/// The object with its required parameters: `groupId`.
+				pub fn new(group_id: impl Into<i64>) -> Self {
+					Self {
+						group_id: group_id.into(),
+						select: Default::default(),
+						mode: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<ParamsSelect>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Sets `mode`.
+				pub fn mode(mut self, value: impl Into<String>) -> Self {
+					self.mode = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Params {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("groupId", &self.group_id)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::opt_entry(&mut map, "mode", &self.mode)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Params {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						group_id: object.field("groupId")?,
+						select: object.field("select")?,
+						mode: object.exact_str("mode")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Params);
+			/// The object `result.AVATAR_TYPES` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputAvatarTypes {
+				/// `sort`: `integer`, optional.
+				pub sort: Option<i64>,
+				/// `mobileUrl`: `string`, optional.
+				pub mobile_url: Option<String>,
+				/// `webCssClass`: `string`, optional.
+				pub web_css_class: Option<String>,
+				/// `entitySelectorUrl`: `string`, optional.
+				pub entity_selector_url: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputAvatarTypes {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						sort: object.field("sort")?,
+						mobile_url: object.field("mobileUrl")?,
+						web_css_class: object.field("webCssClass")?,
+						entity_selector_url: object.field("entitySelectorUrl")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputAvatarTypes {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+					crate::support::opt_entry(&mut map, "mobileUrl", &self.mobile_url)?;
+					crate::support::opt_entry(
+						&mut map,
+						"webCssClass",
+						&self.web_css_class,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"entitySelectorUrl",
+						&self.entity_selector_url,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.AVATAR_DATA` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputAvatarData {
+				/// `type`: `string`, optional.
+				pub type_: Option<String>,
+				/// `id`: `string`, optional.
+				pub id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputAvatarData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						type_: object.field("type")?,
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputAvatarData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.OWNER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputOwnerData {
+				/// `ID`: `user`, optional.
+				pub id: Option<i64>,
+				/// `PHOTO`: `string`, optional.
+				pub photo: Option<String>,
+				/// `FORMATTED_NAME`: `string`, optional.
+				pub formatted_name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputOwnerData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						photo: object.field("PHOTO")?,
+						formatted_name: object.field("FORMATTED_NAME")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputOwnerData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "PHOTO", &self.photo)?;
+					crate::support::opt_entry(
+						&mut map,
+						"FORMATTED_NAME",
+						&self.formatted_name,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.SUBJECT_DATA` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputSubjectData {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputSubjectData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						name: object.field("NAME")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputSubjectData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.ACTIONS` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputActions {
+				/// `EDIT`: `boolean`, optional.
+				pub edit: Option<bool>,
+				/// `DELETE`: `boolean`, optional.
+				pub delete: Option<bool>,
+				/// `INVITE`: `boolean`, optional.
+				pub invite: Option<bool>,
+				/// `JOIN`: `boolean`, optional.
+				pub join: Option<bool>,
+				/// `LEAVE`: `boolean`, optional.
+				pub leave: Option<bool>,
+				/// `FOLLOW`: `boolean`, optional.
+				pub follow: Option<bool>,
+				/// `PIN`: `boolean`, optional.
+				pub pin: Option<bool>,
+				/// `EDIT_FEATURES`: `boolean`, optional.
+				pub edit_features: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputActions {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						edit: object.field("EDIT")?,
+						delete: object.field("DELETE")?,
+						invite: object.field("INVITE")?,
+						join: object.field("JOIN")?,
+						leave: object.field("LEAVE")?,
+						follow: object.field("FOLLOW")?,
+						pin: object.field("PIN")?,
+						edit_features: object.field("EDIT_FEATURES")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputActions {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "EDIT", &self.edit)?;
+					crate::support::opt_entry(&mut map, "DELETE", &self.delete)?;
+					crate::support::opt_entry(&mut map, "INVITE", &self.invite)?;
+					crate::support::opt_entry(&mut map, "JOIN", &self.join)?;
+					crate::support::opt_entry(&mut map, "LEAVE", &self.leave)?;
+					crate::support::opt_entry(&mut map, "FOLLOW", &self.follow)?;
+					crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EDIT_FEATURES",
+						&self.edit_features,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.USER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputUserData {
+				/// `ROLE`: `any`, optional.
+				pub role: ::serde_json::Value,
+				/// `INITIATED_BY_TYPE`: `any`, optional.
+				pub initiated_by_type: ::serde_json::Value,
+				/// `IS_SUBSCRIBED`: `boolean`, optional.
+				pub is_subscribed: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputUserData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						role: object.field("ROLE")?,
+						initiated_by_type: object.field("INITIATED_BY_TYPE")?,
+						is_subscribed: object.field("IS_SUBSCRIBED")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputUserData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("ROLE", &self.role)?;
+					map.serialize_entry("INITIATED_BY_TYPE", &self.initiated_by_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_SUBSCRIBED",
+						&self.is_subscribed,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputListOfMembers {
+				/// `id`: `user`, optional.
+				pub id: Option<i64>,
+				/// `isOwner`: `boolean`, optional.
+				pub is_owner: Option<bool>,
+				/// `isModerator`: `boolean`, optional.
+				pub is_moderator: Option<bool>,
+				/// `isScrumMaster`: `boolean`, optional.
+				pub is_scrum_master: Option<bool>,
+				/// `isAutoMember`: `boolean`, optional.
+				pub is_auto_member: Option<bool>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `lastName`: `string`, optional.
+				pub last_name: Option<String>,
+				/// `position`: `string`, optional.
+				pub position: Option<String>,
+				/// `photo`: `string`, optional.
+				pub photo: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputListOfMembers {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						is_owner: object.field("isOwner")?,
+						is_moderator: object.field("isModerator")?,
+						is_scrum_master: object.field("isScrumMaster")?,
+						is_auto_member: object.field("isAutoMember")?,
+						name: object.field("name")?,
+						last_name: object.field("lastName")?,
+						position: object.field("position")?,
+						photo: object.field("photo")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputListOfMembers {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "isOwner", &self.is_owner)?;
+					crate::support::opt_entry(
+						&mut map,
+						"isModerator",
+						&self.is_moderator,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"isScrumMaster",
+						&self.is_scrum_master,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"isAutoMember",
+						&self.is_auto_member,
+					)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
+					crate::support::opt_entry(&mut map, "position", &self.position)?;
+					crate::support::opt_entry(&mut map, "photo", &self.photo)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.FEATURES` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFeatures {
+				/// `featureName`: `string`, optional.
+				pub feature_name: Option<String>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `customName`: `string`, optional.
+				pub custom_name: Option<String>,
+				/// `id`: `string`, optional.
+				pub id: Option<String>,
+				/// `active`: `boolean`, optional.
+				pub active: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputFeatures {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						feature_name: object.field("featureName")?,
+						name: object.field("name")?,
+						custom_name: object.field("customName")?,
+						id: object.field("id")?,
+						active: object.field("active")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputFeatures {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"featureName",
+						&self.feature_name,
+					)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"customName",
+						&self.custom_name,
+					)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "active", &self.active)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputListOfMembersAwaitingInvite {
+				/// `id`: `user`, optional.
+				pub id: Option<i64>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `photo`: `string`, optional.
+				pub photo: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputListOfMembersAwaitingInvite {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						name: object.field("name")?,
+						photo: object.field("photo")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputListOfMembersAwaitingInvite {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "photo", &self.photo)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputGroupMembersList {
+				/// `id`: `user`, optional.
+				pub id: Option<i64>,
+				/// `invited`: `boolean`, optional.
+				pub invited: Option<bool>,
+				/// `isAwaiting`: `boolean`, optional.
+				pub is_awaiting: Option<bool>,
+				/// `isMember`: `boolean`, optional.
+				pub is_member: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputGroupMembersList {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						invited: object.field("invited")?,
+						is_awaiting: object.field("isAwaiting")?,
+						is_member: object.field("isMember")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputGroupMembersList {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "invited", &self.invited)?;
+					crate::support::opt_entry(
+						&mut map,
+						"isAwaiting",
+						&self.is_awaiting,
+					)?;
+					crate::support::opt_entry(&mut map, "isMember", &self.is_member)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.COUNTERS` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputCounters {
+				/// `workgroup_requests_out`: `integer`, optional.
+				pub workgroup_requests_out: Option<i64>,
+				/// `workgroup_requests_in`: `integer`, optional.
+				pub workgroup_requests_in: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputCounters {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						workgroup_requests_out: object.field("workgroup_requests_out")?,
+						workgroup_requests_in: object.field("workgroup_requests_in")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputCounters {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workgroup_requests_out",
+						&self.workgroup_requests_out,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workgroup_requests_in",
+						&self.workgroup_requests_in,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.ADDITIONAL_DATA` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputAdditionalData {
+				/// `ROLE`: `string`, optional.
+				pub role: Option<String>,
+				/// `INITIATED_BY_TYPE`: `string`, optional.
+				pub initiated_by_type: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputAdditionalData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						role: object.field("ROLE")?,
+						initiated_by_type: object.field("INITIATED_BY_TYPE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputAdditionalData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INITIATED_BY_TYPE",
+						&self.initiated_by_type,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `socialnetwork.api.workgroup.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `ACTIVE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub active: Option<bool>,
+				/// `SITE_ID`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `SUBJECT_ID`: `integer`, optional.
+				pub subject_id: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `DESCRIPTION`: `text`, optional.
+				pub description: Option<String>,
+				/// `KEYWORDS`: `string`, optional.
+				pub keywords: Option<String>,
+				/// `CLOSED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub closed: Option<bool>,
+				/// `VISIBLE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub visible: Option<bool>,
+				/// `OPENED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub opened: Option<bool>,
+				/// `DATE_CREATE`: `string`, optional.
+				pub date_create: Option<String>,
+				/// `DATE_UPDATE`: `string`, optional.
+				pub date_update: Option<String>,
+				/// `DATE_ACTIVITY`: `string`, optional.
+				pub date_activity: Option<String>,
+				/// `IMAGE_ID`: `integer`, optional.
+				pub image_id: Option<i64>,
+				/// `AVATAR_TYPE`: `string`, optional.
+				pub avatar_type: Option<String>,
+				/// `OWNER_ID`: `user`, optional.
+				pub owner_id: Option<i64>,
+				/// `INITIATE_PERMS`: `enum`, optional.
+				pub initiate_perms: Option<String>,
+				/// `NUMBER_OF_MEMBERS`: `integer`, optional.
+				pub number_of_members: Option<i64>,
+				/// `NUMBER_OF_MODERATORS`: `integer`, optional.
+				pub number_of_moderators: Option<i64>,
+				/// `PROJECT`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub project: Option<bool>,
+				/// `PROJECT_DATE_START`: `any`, optional.
+				pub project_date_start: ::serde_json::Value,
+				/// `PROJECT_DATE_FINISH`: `any`, optional.
+				pub project_date_finish: ::serde_json::Value,
+				/// `SEARCH_INDEX`: `string`, optional.
+				pub search_index: Option<String>,
+				/// `LANDING`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub landing: Option<bool>,
+				/// `SCRUM_MASTER_ID`: `integer`, optional.
+				pub scrum_master_id: Option<i64>,
+				/// `SCRUM_SPRINT_DURATION`: `integer`, optional.
+				pub scrum_sprint_duration: Option<i64>,
+				/// `SCRUM_TASK_RESPONSIBLE`: `string`, optional.
+				pub scrum_task_responsible: Option<String>,
+				/// `TYPE`: `enum`, optional.
+				pub type_: Option<String>,
+				/// `MEMBERS`: `array`, optional.
+				pub members: Vec<::serde_json::Value>,
+				/// `CHAT_ID`: `integer`, optional.
+				pub chat_id: Option<i64>,
+				/// `DIALOG_ID`: `string`, optional.
+				pub dialog_id: Option<String>,
+				/// `ORDINARY_MEMBERS`: `array`, optional.
+				pub ordinary_members: Vec<::serde_json::Value>,
+				/// `INVITED_MEMBERS`: `array`, optional.
+				pub invited_members: Vec<::serde_json::Value>,
+				/// `MODERATOR_MEMBERS`: `array`, optional.
+				pub moderator_members: Vec<::serde_json::Value>,
+				/// `SITE_IDS`: `array`, optional.
+				pub site_ids: Vec<::serde_json::Value>,
+				/// `AVATAR`: `string`, optional.
+				pub avatar: Option<String>,
+				/// `AVATAR_TYPES`: `object`, optional.
+				pub avatar_types: Option<OutputAvatarTypes>,
+				/// `AVATAR_DATA`: `object`, optional.
+				pub avatar_data: Option<OutputAvatarData>,
+				/// `OWNER_DATA`: `object`, optional.
+				pub owner_data: Option<OutputOwnerData>,
+				/// `SUBJECT_DATA`: `object`, optional.
+				pub subject_data: Option<OutputSubjectData>,
+				/// `TAGS`: `array`, optional.
+				pub tags: Vec<::serde_json::Value>,
+				/// `ACTIONS`: `object`, optional.
+				pub actions: Option<OutputActions>,
+				/// `USER_DATA`: `object`, optional.
+				pub user_data: Option<OutputUserData>,
+				/// `DEPARTMENTS`: `array`, optional.
+				pub departments: Vec<::serde_json::Value>,
+				/// `IS_PIN`: `boolean`, optional.
+				pub is_pin: Option<bool>,
+				/// `PRIVACY_CODE`: `string`, optional.
+				pub privacy_code: Option<String>,
+				/// `LIST_OF_MEMBERS`: `object`, optional.
+				pub list_of_members: Option<OutputListOfMembers>,
+				/// `FEATURES`: `object`, optional.
+				pub features: Option<OutputFeatures>,
+				/// `LIST_OF_MEMBERS_AWAITING_INVITE`: `object`, optional.
+				pub list_of_members_awaiting_invite: Option<
+					OutputListOfMembersAwaitingInvite,
+				>,
+				/// `GROUP_MEMBERS_LIST`: `object`, optional.
+				pub group_members_list: Option<OutputGroupMembersList>,
+				/// `COUNTERS`: `object`, optional.
+				pub counters: Option<OutputCounters>,
+				/// `EFFICIENCY`: `integer`, optional.
+				pub efficiency: Option<i64>,
+				/// `ADDITIONAL_DATA`: `object`, optional.
+				pub additional_data: Option<OutputAdditionalData>,
+				/// `SCRUM_OWNER_ID`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub scrum_owner_id: Option<i64>,
+				/// `NUMBER_OF_MEMBERS_PLURAL`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub number_of_members_plural: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"ACTIVE",
+								"SITE_ID",
+								"SUBJECT_ID",
+								"NAME",
+								"DESCRIPTION",
+								"KEYWORDS",
+								"CLOSED",
+								"VISIBLE",
+								"OPENED",
+								"DATE_CREATE",
+								"DATE_UPDATE",
+								"DATE_ACTIVITY",
+								"IMAGE_ID",
+								"AVATAR_TYPE",
+								"OWNER_ID",
+								"INITIATE_PERMS",
+								"NUMBER_OF_MEMBERS",
+								"NUMBER_OF_MODERATORS",
+								"PROJECT",
+								"PROJECT_DATE_START",
+								"PROJECT_DATE_FINISH",
+								"SEARCH_INDEX",
+								"LANDING",
+								"SCRUM_MASTER_ID",
+								"SCRUM_SPRINT_DURATION",
+								"SCRUM_TASK_RESPONSIBLE",
+								"TYPE",
+								"MEMBERS",
+								"CHAT_ID",
+								"DIALOG_ID",
+								"ORDINARY_MEMBERS",
+								"INVITED_MEMBERS",
+								"MODERATOR_MEMBERS",
+								"SITE_IDS",
+								"AVATAR",
+								"AVATAR_TYPES",
+								"AVATAR_DATA",
+								"OWNER_DATA",
+								"SUBJECT_DATA",
+								"TAGS",
+								"ACTIONS",
+								"USER_DATA",
+								"DEPARTMENTS",
+								"IS_PIN",
+								"PRIVACY_CODE",
+								"LIST_OF_MEMBERS",
+								"FEATURES",
+								"LIST_OF_MEMBERS_AWAITING_INVITE",
+								"GROUP_MEMBERS_LIST",
+								"COUNTERS",
+								"EFFICIENCY",
+								"ADDITIONAL_DATA",
+								"SCRUM_OWNER_ID",
+								"NUMBER_OF_MEMBERS_PLURAL",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						active: object.field("ACTIVE")?,
+						site_id: object.field("SITE_ID")?,
+						subject_id: object.field("SUBJECT_ID")?,
+						name: object.field("NAME")?,
+						description: object.field("DESCRIPTION")?,
+						keywords: object.field("KEYWORDS")?,
+						closed: object.field("CLOSED")?,
+						visible: object.field("VISIBLE")?,
+						opened: object.field("OPENED")?,
+						date_create: object.field("DATE_CREATE")?,
+						date_update: object.field("DATE_UPDATE")?,
+						date_activity: object.field("DATE_ACTIVITY")?,
+						image_id: object.field("IMAGE_ID")?,
+						avatar_type: object.field("AVATAR_TYPE")?,
+						owner_id: object.field("OWNER_ID")?,
+						initiate_perms: object.field("INITIATE_PERMS")?,
+						number_of_members: object.field("NUMBER_OF_MEMBERS")?,
+						number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
+						project: object.field("PROJECT")?,
+						project_date_start: object.field("PROJECT_DATE_START")?,
+						project_date_finish: object.field("PROJECT_DATE_FINISH")?,
+						search_index: object.field("SEARCH_INDEX")?,
+						landing: object.field("LANDING")?,
+						scrum_master_id: object.field("SCRUM_MASTER_ID")?,
+						scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
+						scrum_task_responsible: object.field("SCRUM_TASK_RESPONSIBLE")?,
+						type_: object.field("TYPE")?,
+						members: object.field("MEMBERS")?,
+						chat_id: object.field("CHAT_ID")?,
+						dialog_id: object.field("DIALOG_ID")?,
+						ordinary_members: object.field("ORDINARY_MEMBERS")?,
+						invited_members: object.field("INVITED_MEMBERS")?,
+						moderator_members: object.field("MODERATOR_MEMBERS")?,
+						site_ids: object.field("SITE_IDS")?,
+						avatar: object.field("AVATAR")?,
+						avatar_types: object.field("AVATAR_TYPES")?,
+						avatar_data: object.field("AVATAR_DATA")?,
+						owner_data: object.field("OWNER_DATA")?,
+						subject_data: object.field("SUBJECT_DATA")?,
+						tags: object.field("TAGS")?,
+						actions: object.field("ACTIONS")?,
+						user_data: object.field("USER_DATA")?,
+						departments: object.field("DEPARTMENTS")?,
+						is_pin: object.field("IS_PIN")?,
+						privacy_code: object.field("PRIVACY_CODE")?,
+						list_of_members: object.field("LIST_OF_MEMBERS")?,
+						features: object.field("FEATURES")?,
+						list_of_members_awaiting_invite: object
+							.field("LIST_OF_MEMBERS_AWAITING_INVITE")?,
+						group_members_list: object.field("GROUP_MEMBERS_LIST")?,
+						counters: object.field("COUNTERS")?,
+						efficiency: object.field("EFFICIENCY")?,
+						additional_data: object.field("ADDITIONAL_DATA")?,
+						scrum_owner_id: object.soft("SCRUM_OWNER_ID"),
+						number_of_members_plural: object
+							.soft("NUMBER_OF_MEMBERS_PLURAL"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ACTIVE",
+						&self.active.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DESCRIPTION",
+						&self.description,
+					)?;
+					crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CLOSED",
+						&self.closed.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"VISIBLE",
+						&self.visible.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OPENED",
+						&self.opened.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_UPDATE",
+						&self.date_update,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_ACTIVITY",
+						&self.date_activity,
+					)?;
+					crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AVATAR_TYPE",
+						&self.avatar_type,
+					)?;
+					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INITIATE_PERMS",
+						&self.initiate_perms,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"NUMBER_OF_MEMBERS",
+						&self.number_of_members,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"NUMBER_OF_MODERATORS",
+						&self.number_of_moderators,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PROJECT",
+						&self.project.map(crate::support::yes_no),
+					)?;
+					map.serialize_entry("PROJECT_DATE_START", &self.project_date_start)?;
+					map.serialize_entry(
+						"PROJECT_DATE_FINISH",
+						&self.project_date_finish,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SEARCH_INDEX",
+						&self.search_index,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LANDING",
+						&self.landing.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_MASTER_ID",
+						&self.scrum_master_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_SPRINT_DURATION",
+						&self.scrum_sprint_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_TASK_RESPONSIBLE",
+						&self.scrum_task_responsible,
+					)?;
+					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+					map.serialize_entry("MEMBERS", &self.members)?;
+					crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
+					crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
+					map.serialize_entry("ORDINARY_MEMBERS", &self.ordinary_members)?;
+					map.serialize_entry("INVITED_MEMBERS", &self.invited_members)?;
+					map.serialize_entry("MODERATOR_MEMBERS", &self.moderator_members)?;
+					map.serialize_entry("SITE_IDS", &self.site_ids)?;
+					crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AVATAR_TYPES",
+						&self.avatar_types,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AVATAR_DATA",
+						&self.avatar_data,
+					)?;
+					crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SUBJECT_DATA",
+						&self.subject_data,
+					)?;
+					map.serialize_entry("TAGS", &self.tags)?;
+					crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
+					crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
+					map.serialize_entry("DEPARTMENTS", &self.departments)?;
+					crate::support::opt_entry(&mut map, "IS_PIN", &self.is_pin)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PRIVACY_CODE",
+						&self.privacy_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_OF_MEMBERS",
+						&self.list_of_members,
+					)?;
+					crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_OF_MEMBERS_AWAITING_INVITE",
+						&self.list_of_members_awaiting_invite,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"GROUP_MEMBERS_LIST",
+						&self.group_members_list,
+					)?;
+					crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
+					crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ADDITIONAL_DATA",
+						&self.additional_data,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_OWNER_ID",
+						&self.scrum_owner_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"NUMBER_OF_MEMBERS_PLURAL",
+						&self.number_of_members_plural,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "socialnetwork.api.workgroup.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `socialnetwork.api.workgroup.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+		pub mod list {
+			/// Error codes of `socialnetwork.api.workgroup.list`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The object `params.filter` of `socialnetwork.api.workgroup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `OWNER_ID`: `integer`, optional.
+				pub owner_id: Option<i64>,
+				/// `ACTIVE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub active: Option<bool>,
+				/// `VISIBLE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub visible: Option<bool>,
+				/// `OPENED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub opened: Option<bool>,
+				/// `CLOSED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub closed: Option<bool>,
+				/// `PROJECT`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub project: Option<bool>,
+				/// `SUBJECT_ID`: `integer`, optional.
+				pub subject_id: Option<i64>,
+				/// `SITE_ID`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `DATE_CREATE`: `datetime`, optional.
+				pub date_create: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_UPDATE`: `datetime`, optional.
+				pub date_update: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_ACTIVITY`: `datetime`, optional.
+				pub date_activity: Option<::bitrix24_runtime::DateTime>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						name: Default::default(),
+						owner_id: Default::default(),
+						active: Default::default(),
+						visible: Default::default(),
+						opened: Default::default(),
+						closed: Default::default(),
+						project: Default::default(),
+						subject_id: Default::default(),
+						site_id: Default::default(),
+						date_create: Default::default(),
+						date_update: Default::default(),
+						date_activity: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `OWNER_ID`.
+				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+					self.owner_id = Some(value.into());
+					self
+				}
+				/// Sets `ACTIVE`.
+				pub fn active(mut self, value: impl Into<bool>) -> Self {
+					self.active = Some(value.into());
+					self
+				}
+				/// Sets `VISIBLE`.
+				pub fn visible(mut self, value: impl Into<bool>) -> Self {
+					self.visible = Some(value.into());
+					self
+				}
+				/// Sets `OPENED`.
+				pub fn opened(mut self, value: impl Into<bool>) -> Self {
+					self.opened = Some(value.into());
+					self
+				}
+				/// Sets `CLOSED`.
+				pub fn closed(mut self, value: impl Into<bool>) -> Self {
+					self.closed = Some(value.into());
+					self
+				}
+				/// Sets `PROJECT`.
+				pub fn project(mut self, value: impl Into<bool>) -> Self {
+					self.project = Some(value.into());
+					self
+				}
+				/// Sets `SUBJECT_ID`.
+				pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
+					self.subject_id = Some(value.into());
+					self
+				}
+				/// Sets `SITE_ID`.
+				pub fn site_id(mut self, value: impl Into<String>) -> Self {
+					self.site_id = Some(value.into());
+					self
+				}
+				/// Sets `DATE_CREATE`.
+				pub fn date_create(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_create = Some(value.into());
+					self
+				}
+				/// Sets `DATE_UPDATE`.
+				pub fn date_update(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_update = Some(value.into());
+					self
+				}
+				/// Sets `DATE_ACTIVITY`.
+				pub fn date_activity(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_activity = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ACTIVE",
+						&self.active.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"VISIBLE",
+						&self.visible.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OPENED",
+						&self.opened.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CLOSED",
+						&self.closed.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PROJECT",
+						&self.project.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_UPDATE",
+						&self.date_update,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_ACTIVITY",
+						&self.date_activity,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						name: object.exact_str("NAME")?,
+						owner_id: object.field("OWNER_ID")?,
+						active: object.field("ACTIVE")?,
+						visible: object.field("VISIBLE")?,
+						opened: object.field("OPENED")?,
+						closed: object.field("CLOSED")?,
+						project: object.field("PROJECT")?,
+						subject_id: object.field("SUBJECT_ID")?,
+						site_id: object.exact_str("SITE_ID")?,
+						date_create: object.field("DATE_CREATE")?,
+						date_update: object.field("DATE_UPDATE")?,
+						date_activity: object.field("DATE_ACTIVITY")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// The object `params.select` of `socialnetwork.api.workgroup.list`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Select {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `ACTIVE`: `string`, optional.
+				pub active: Option<String>,
+				/// `SUBJECT_ID`: `integer`, optional.
+				pub subject_id: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `DESCRIPTION`: `string`, optional.
+				pub description: Option<String>,
+				/// `KEYWORDS`: `string`, optional.
+				pub keywords: Option<String>,
+				/// `CLOSED`: `string`, optional.
+				pub closed: Option<String>,
+				/// `VISIBLE`: `string`, optional.
+				pub visible: Option<String>,
+				/// `OPENED`: `string`, optional.
+				pub opened: Option<String>,
+				/// `PROJECT`: `string`, optional.
+				pub project: Option<String>,
+				/// `LANDING`: `string`, optional.
+				pub landing: Option<String>,
+				/// `DATE_CREATE`: `datetime`, optional.
+				pub date_create: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_UPDATE`: `datetime`, optional.
+				pub date_update: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_ACTIVITY`: `datetime`, optional.
+				pub date_activity: Option<::bitrix24_runtime::DateTime>,
+				/// `IMAGE_ID`: `integer`, optional.
+				pub image_id: Option<i64>,
+				/// `AVATAR_TYPE`: `string`, optional.
+				pub avatar_type: Option<String>,
+				/// `OWNER_ID`: `integer`, optional.
+				pub owner_id: Option<i64>,
+				/// `NUMBER_OF_MEMBERS`: `integer`, optional.
+				pub number_of_members: Option<i64>,
+				/// `NUMBER_OF_MODERATORS`: `integer`, optional.
+				pub number_of_moderators: Option<i64>,
+				/// `INITIATE_PERMS`: `string`, optional.
+				pub initiate_perms: Option<String>,
+				/// `PROJECT_DATE_START`: `datetime`, optional.
+				pub project_date_start: Option<::bitrix24_runtime::DateTime>,
+				/// `PROJECT_DATE_FINISH`: `datetime`, optional.
+				pub project_date_finish: Option<::bitrix24_runtime::DateTime>,
+				/// `SCRUM_OWNER_ID`: `integer`, optional.
+				pub scrum_owner_id: Option<i64>,
+				/// `SCRUM_MASTER_ID`: `integer`, optional.
+				pub scrum_master_id: Option<i64>,
+				/// `SCRUM_SPRINT_DURATION`: `integer`, optional.
+				pub scrum_sprint_duration: Option<i64>,
+				/// `SCRUM_TASK_RESPONSIBLE`: `string`, optional.
+				pub scrum_task_responsible: Option<String>,
+				/// `TYPE`: `string`, optional.
+				pub type_: Option<String>,
+				/// `AVATAR`: `string`, optional.
+				pub avatar: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Select {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						active: Default::default(),
+						subject_id: Default::default(),
+						name: Default::default(),
+						description: Default::default(),
+						keywords: Default::default(),
+						closed: Default::default(),
+						visible: Default::default(),
+						opened: Default::default(),
+						project: Default::default(),
+						landing: Default::default(),
+						date_create: Default::default(),
+						date_update: Default::default(),
+						date_activity: Default::default(),
+						image_id: Default::default(),
+						avatar_type: Default::default(),
+						owner_id: Default::default(),
+						number_of_members: Default::default(),
+						number_of_moderators: Default::default(),
+						initiate_perms: Default::default(),
+						project_date_start: Default::default(),
+						project_date_finish: Default::default(),
+						scrum_owner_id: Default::default(),
+						scrum_master_id: Default::default(),
+						scrum_sprint_duration: Default::default(),
+						scrum_task_responsible: Default::default(),
+						type_: Default::default(),
+						avatar: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `ACTIVE`.
+				pub fn active(mut self, value: impl Into<String>) -> Self {
+					self.active = Some(value.into());
+					self
+				}
+				/// Sets `SUBJECT_ID`.
+				pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
+					self.subject_id = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `DESCRIPTION`.
+				pub fn description(mut self, value: impl Into<String>) -> Self {
+					self.description = Some(value.into());
+					self
+				}
+				/// Sets `KEYWORDS`.
+				pub fn keywords(mut self, value: impl Into<String>) -> Self {
+					self.keywords = Some(value.into());
+					self
+				}
+				/// Sets `CLOSED`.
+				pub fn closed(mut self, value: impl Into<String>) -> Self {
+					self.closed = Some(value.into());
+					self
+				}
+				/// Sets `VISIBLE`.
+				pub fn visible(mut self, value: impl Into<String>) -> Self {
+					self.visible = Some(value.into());
+					self
+				}
+				/// Sets `OPENED`.
+				pub fn opened(mut self, value: impl Into<String>) -> Self {
+					self.opened = Some(value.into());
+					self
+				}
+				/// Sets `PROJECT`.
+				pub fn project(mut self, value: impl Into<String>) -> Self {
+					self.project = Some(value.into());
+					self
+				}
+				/// Sets `LANDING`.
+				pub fn landing(mut self, value: impl Into<String>) -> Self {
+					self.landing = Some(value.into());
+					self
+				}
+				/// Sets `DATE_CREATE`.
+				pub fn date_create(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_create = Some(value.into());
+					self
+				}
+				/// Sets `DATE_UPDATE`.
+				pub fn date_update(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_update = Some(value.into());
+					self
+				}
+				/// Sets `DATE_ACTIVITY`.
+				pub fn date_activity(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_activity = Some(value.into());
+					self
+				}
+				/// Sets `IMAGE_ID`.
+				pub fn image_id(mut self, value: impl Into<i64>) -> Self {
+					self.image_id = Some(value.into());
+					self
+				}
+				/// Sets `AVATAR_TYPE`.
+				pub fn avatar_type(mut self, value: impl Into<String>) -> Self {
+					self.avatar_type = Some(value.into());
+					self
+				}
+				/// Sets `OWNER_ID`.
+				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+					self.owner_id = Some(value.into());
+					self
+				}
+				/// Sets `NUMBER_OF_MEMBERS`.
+				pub fn number_of_members(mut self, value: impl Into<i64>) -> Self {
+					self.number_of_members = Some(value.into());
+					self
+				}
+				/// Sets `NUMBER_OF_MODERATORS`.
+				pub fn number_of_moderators(mut self, value: impl Into<i64>) -> Self {
+					self.number_of_moderators = Some(value.into());
+					self
+				}
+				/// Sets `INITIATE_PERMS`.
+				pub fn initiate_perms(mut self, value: impl Into<String>) -> Self {
+					self.initiate_perms = Some(value.into());
+					self
+				}
+				/// Sets `PROJECT_DATE_START`.
+				pub fn project_date_start(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.project_date_start = Some(value.into());
+					self
+				}
+				/// Sets `PROJECT_DATE_FINISH`.
+				pub fn project_date_finish(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.project_date_finish = Some(value.into());
+					self
+				}
+				/// Sets `SCRUM_OWNER_ID`.
+				pub fn scrum_owner_id(mut self, value: impl Into<i64>) -> Self {
+					self.scrum_owner_id = Some(value.into());
+					self
+				}
+				/// Sets `SCRUM_MASTER_ID`.
+				pub fn scrum_master_id(mut self, value: impl Into<i64>) -> Self {
+					self.scrum_master_id = Some(value.into());
+					self
+				}
+				/// Sets `SCRUM_SPRINT_DURATION`.
+				pub fn scrum_sprint_duration(mut self, value: impl Into<i64>) -> Self {
+					self.scrum_sprint_duration = Some(value.into());
+					self
+				}
+				/// Sets `SCRUM_TASK_RESPONSIBLE`.
+				pub fn scrum_task_responsible(
+					mut self,
+					value: impl Into<String>,
+				) -> Self {
+					self.scrum_task_responsible = Some(value.into());
+					self
+				}
+				/// Sets `TYPE`.
+				pub fn type_(mut self, value: impl Into<String>) -> Self {
+					self.type_ = Some(value.into());
+					self
+				}
+				/// Sets `AVATAR`.
+				pub fn avatar(mut self, value: impl Into<String>) -> Self {
+					self.avatar = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Select {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DESCRIPTION",
+						&self.description,
+					)?;
+					crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+					crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+					crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
+					crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
+					crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+					crate::support::opt_entry(&mut map, "LANDING", &self.landing)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_UPDATE",
+						&self.date_update,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_ACTIVITY",
+						&self.date_activity,
+					)?;
+					crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"AVATAR_TYPE",
+						&self.avatar_type,
+					)?;
+					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"NUMBER_OF_MEMBERS",
+						&self.number_of_members,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"NUMBER_OF_MODERATORS",
+						&self.number_of_moderators,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INITIATE_PERMS",
+						&self.initiate_perms,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PROJECT_DATE_START",
+						&self.project_date_start,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PROJECT_DATE_FINISH",
+						&self.project_date_finish,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_OWNER_ID",
+						&self.scrum_owner_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_MASTER_ID",
+						&self.scrum_master_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_SPRINT_DURATION",
+						&self.scrum_sprint_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SCRUM_TASK_RESPONSIBLE",
+						&self.scrum_task_responsible,
+					)?;
+					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+					crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Select {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						active: object.exact_str("ACTIVE")?,
+						subject_id: object.field("SUBJECT_ID")?,
+						name: object.exact_str("NAME")?,
+						description: object.exact_str("DESCRIPTION")?,
+						keywords: object.exact_str("KEYWORDS")?,
+						closed: object.exact_str("CLOSED")?,
+						visible: object.exact_str("VISIBLE")?,
+						opened: object.exact_str("OPENED")?,
+						project: object.exact_str("PROJECT")?,
+						landing: object.exact_str("LANDING")?,
+						date_create: object.field("DATE_CREATE")?,
+						date_update: object.field("DATE_UPDATE")?,
+						date_activity: object.field("DATE_ACTIVITY")?,
+						image_id: object.field("IMAGE_ID")?,
+						avatar_type: object.exact_str("AVATAR_TYPE")?,
+						owner_id: object.field("OWNER_ID")?,
+						number_of_members: object.field("NUMBER_OF_MEMBERS")?,
+						number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
+						initiate_perms: object.exact_str("INITIATE_PERMS")?,
+						project_date_start: object.field("PROJECT_DATE_START")?,
+						project_date_finish: object.field("PROJECT_DATE_FINISH")?,
+						scrum_owner_id: object.field("SCRUM_OWNER_ID")?,
+						scrum_master_id: object.field("SCRUM_MASTER_ID")?,
+						scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
+						scrum_task_responsible: object
+							.exact_str("SCRUM_TASK_RESPONSIBLE")?,
+						type_: object.exact_str("TYPE")?,
+						avatar: object.exact_str("AVATAR")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Select);
+			/// The object `params.order` of `socialnetwork.api.workgroup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `NAME`: `string`, optional.
+				pub name: Option<String>,
+				/// `OWNER_ID`: `integer`, optional.
+				pub owner_id: Option<i64>,
+				/// `ACTIVE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub active: Option<bool>,
+				/// `VISIBLE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub visible: Option<bool>,
+				/// `OPENED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub opened: Option<bool>,
+				/// `CLOSED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub closed: Option<bool>,
+				/// `PROJECT`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub project: Option<bool>,
+				/// `SUBJECT_ID`: `integer`, optional.
+				pub subject_id: Option<i64>,
+				/// `SITE_ID`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `DATE_CREATE`: `datetime`, optional.
+				pub date_create: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_UPDATE`: `datetime`, optional.
+				pub date_update: Option<::bitrix24_runtime::DateTime>,
+				/// `DATE_ACTIVITY`: `datetime`, optional.
+				pub date_activity: Option<::bitrix24_runtime::DateTime>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						name: Default::default(),
+						owner_id: Default::default(),
+						active: Default::default(),
+						visible: Default::default(),
+						opened: Default::default(),
+						closed: Default::default(),
+						project: Default::default(),
+						subject_id: Default::default(),
+						site_id: Default::default(),
+						date_create: Default::default(),
+						date_update: Default::default(),
+						date_activity: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `NAME`.
+				pub fn name(mut self, value: impl Into<String>) -> Self {
+					self.name = Some(value.into());
+					self
+				}
+				/// Sets `OWNER_ID`.
+				pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+					self.owner_id = Some(value.into());
+					self
+				}
+				/// Sets `ACTIVE`.
+				pub fn active(mut self, value: impl Into<bool>) -> Self {
+					self.active = Some(value.into());
+					self
+				}
+				/// Sets `VISIBLE`.
+				pub fn visible(mut self, value: impl Into<bool>) -> Self {
+					self.visible = Some(value.into());
+					self
+				}
+				/// Sets `OPENED`.
+				pub fn opened(mut self, value: impl Into<bool>) -> Self {
+					self.opened = Some(value.into());
+					self
+				}
+				/// Sets `CLOSED`.
+				pub fn closed(mut self, value: impl Into<bool>) -> Self {
+					self.closed = Some(value.into());
+					self
+				}
+				/// Sets `PROJECT`.
+				pub fn project(mut self, value: impl Into<bool>) -> Self {
+					self.project = Some(value.into());
+					self
+				}
+				/// Sets `SUBJECT_ID`.
+				pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
+					self.subject_id = Some(value.into());
+					self
+				}
+				/// Sets `SITE_ID`.
+				pub fn site_id(mut self, value: impl Into<String>) -> Self {
+					self.site_id = Some(value.into());
+					self
+				}
+				/// Sets `DATE_CREATE`.
+				pub fn date_create(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_create = Some(value.into());
+					self
+				}
+				/// Sets `DATE_UPDATE`.
+				pub fn date_update(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_update = Some(value.into());
+					self
+				}
+				/// Sets `DATE_ACTIVITY`.
+				pub fn date_activity(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.date_activity = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ACTIVE",
+						&self.active.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"VISIBLE",
+						&self.visible.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OPENED",
+						&self.opened.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CLOSED",
+						&self.closed.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PROJECT",
+						&self.project.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_CREATE",
+						&self.date_create,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_UPDATE",
+						&self.date_update,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DATE_ACTIVITY",
+						&self.date_activity,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						name: object.exact_str("NAME")?,
+						owner_id: object.field("OWNER_ID")?,
+						active: object.field("ACTIVE")?,
+						visible: object.field("VISIBLE")?,
+						opened: object.field("OPENED")?,
+						closed: object.field("CLOSED")?,
+						project: object.field("PROJECT")?,
+						subject_id: object.field("SUBJECT_ID")?,
+						site_id: object.exact_str("SITE_ID")?,
+						date_create: object.field("DATE_CREATE")?,
+						date_update: object.field("DATE_UPDATE")?,
+						date_activity: object.field("DATE_ACTIVITY")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// Allowed values of `params.params.IS_ADMIN` in `socialnetwork.api.workgroup.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ParamsIsAdmin {
+				/// `Y`
+				Y,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(ParamsIsAdmin { Y = "Y" });
+			/// The object `params.params` of `socialnetwork.api.workgroup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Params {
+				/// `IS_ADMIN`: `string`, optional.
+				///
+				/// Values: `Y`.
+				pub is_admin: Option<ParamsIsAdmin>,
+				/// `siteId`: `string`, optional.
+				pub site_id: Option<String>,
+				/// `mode`: `string`, optional.
+				pub mode: Option<String>,
+				/// `features`: `array`, optional.
+				pub features: Option<::serde_json::Value>,
+				/// `mandatoryFeatures`: `array`, optional.
+				pub mandatory_features: Option<::serde_json::Value>,
+				/// `shouldSelectDialogId`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub should_select_dialog_id: Option<bool>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Params {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						is_admin: Default::default(),
+						site_id: Default::default(),
+						mode: Default::default(),
+						features: Default::default(),
+						mandatory_features: Default::default(),
+						should_select_dialog_id: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `IS_ADMIN`.
+				pub fn is_admin(mut self, value: impl Into<ParamsIsAdmin>) -> Self {
+					self.is_admin = Some(value.into());
+					self
+				}
+				/// Sets `siteId`.
+				pub fn site_id(mut self, value: impl Into<String>) -> Self {
+					self.site_id = Some(value.into());
+					self
+				}
+				/// Sets `mode`.
+				pub fn mode(mut self, value: impl Into<String>) -> Self {
+					self.mode = Some(value.into());
+					self
+				}
+				/// Sets `features`.
+				pub fn features(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.features = Some(value.into());
+					self
+				}
+				/// Sets `mandatoryFeatures`.
+				pub fn mandatory_features(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.mandatory_features = Some(value.into());
+					self
+				}
+				/// Sets `shouldSelectDialogId`.
+				pub fn should_select_dialog_id(
+					mut self,
+					value: impl Into<bool>,
+				) -> Self {
+					self.should_select_dialog_id = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Params {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					crate::support::opt_entry(&mut map, "mode", &self.mode)?;
+					crate::support::opt_entry(&mut map, "features", &self.features)?;
+					crate::support::opt_entry(
+						&mut map,
+						"mandatoryFeatures",
+						&self.mandatory_features,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"shouldSelectDialogId",
+						&self.should_select_dialog_id.map(crate::support::yes_no),
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Params {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						is_admin: object.field("IS_ADMIN")?,
+						site_id: object.exact_str("siteId")?,
+						mode: object.exact_str("mode")?,
+						features: object.field("features")?,
+						mandatory_features: object.field("mandatoryFeatures")?,
+						should_select_dialog_id: object.field("shouldSelectDialogId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Params);
+			/// The object `result.workgroups.additionalData` of `socialnetwork.api.workgroup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputWorkgroupsAdditionalData {
+				/// `role`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub role: Option<String>,
+				/// `initiatedByType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub initiated_by_type: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputWorkgroupsAdditionalData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						role: object.soft("role"),
+						initiated_by_type: object.soft("initiatedByType"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputWorkgroupsAdditionalData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "role", &self.role)?;
+					crate::support::opt_entry(
+						&mut map,
+						"initiatedByType",
+						&self.initiated_by_type,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputWorkgroups {
+				/// `id`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<String>,
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub type_: Option<String>,
+				/// `imageId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub image_id: Option<String>,
+				/// `avatarType`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub avatar_type: ::serde_json::Value,
+				/// `avatar`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub avatar: Option<String>,
+				/// `additionalData`: `object`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub additional_data: Option<OutputWorkgroupsAdditionalData>,
+				/// `dialogId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub dialog_id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputWorkgroups {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						name: object.soft("name"),
+						type_: object.soft("type"),
+						image_id: object.soft("imageId"),
+						avatar_type: object.soft("avatarType"),
+						avatar: object.soft("avatar"),
+						additional_data: object.soft("additionalData"),
+						dialog_id: object.soft("dialogId"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputWorkgroups {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
+					map.serialize_entry("avatarType", &self.avatar_type)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(
+						&mut map,
+						"additionalData",
+						&self.additional_data,
+					)?;
+					crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `workgroups`: `object[]`, optional.
+				pub workgroups: Vec<OutputWorkgroups>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["workgroups"], &[])?;
+					Ok(Self {
+						workgroups: object.field("workgroups")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("workgroups", &self.workgroups)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "socialnetwork.api.workgroup.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			impl ::bitrix24_runtime::Paged for super::List {
+				type Item = OutputWorkgroups;
+				fn into_items(output: Output) -> Vec<OutputWorkgroups> {
+					output.workgroups
+				}
+			}
+			deserialize_via_from_value!(Output);
+			deserialize_via_from_value!(OutputWorkgroups);
+		}
+	}
 }

@@ -3,2163 +3,2021 @@
 //! Methods of the scope folder `sonet` (13 methods); cargo feature `sonet`.
 /// Methods under `sonet_group`.
 pub mod sonet_group {
-    /// `sonet_group.create`: REST 2, scope `sonet`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-create.html>
-    ///
-    /// Required: `NAME`. Optional: `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `SCRUM_MASTER_ID`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`, `SUBJECT_ID`.
-    ///
-    /// Result: `integer` ([`create::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`create::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Create {
-        /// `NAME`: `string`, required.
-        pub name: ::std::string::String,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `VISIBLE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub visible: ::std::option::Option<bool>,
-        /// `OPENED`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub opened: ::std::option::Option<bool>,
-        /// `CLOSED`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub closed: ::std::option::Option<bool>,
-        /// `KEYWORDS`: `string`, optional.
-        pub keywords: ::std::option::Option<::std::string::String>,
-        /// `INITIATE_PERMS`: `string`, optional.
-        ///
-        /// Values: `A`, `E`, `K`.
-        pub initiate_perms: ::std::option::Option<create::InitiatePerms>,
-        /// `PROJECT`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub project: ::std::option::Option<bool>,
-        /// `PROJECT_DATE_START`: `datetime`, optional.
-        pub project_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `PROJECT_DATE_FINISH`: `datetime`, optional.
-        pub project_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `SCRUM_MASTER_ID`: `integer`, optional.
-        pub scrum_master_id: ::std::option::Option<i64>,
-        /// `OWNER_ID`: `integer`, optional.
-        pub owner_id: ::std::option::Option<i64>,
-        /// `IMAGE`: `file`, optional.
-        pub image: ::std::option::Option<::serde_json::Value>,
-        /// `IMAGE_FILE_ID`: `integer`, optional.
-        pub image_file_id: ::std::option::Option<i64>,
-        /// `SITE_ID`: `array`, optional.
-        pub site_id: ::std::option::Option<::serde_json::Value>,
-        /// `SUBJECT_ID`: `integer`, optional.
-        pub subject_id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Create {
-        /// The call with its required parameters: `NAME`.
-        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                name: name.into(),
-                description: ::std::default::Default::default(),
-                visible: ::std::default::Default::default(),
-                opened: ::std::default::Default::default(),
-                closed: ::std::default::Default::default(),
-                keywords: ::std::default::Default::default(),
-                initiate_perms: ::std::default::Default::default(),
-                project: ::std::default::Default::default(),
-                project_date_start: ::std::default::Default::default(),
-                project_date_finish: ::std::default::Default::default(),
-                scrum_master_id: ::std::default::Default::default(),
-                owner_id: ::std::default::Default::default(),
-                image: ::std::default::Default::default(),
-                image_file_id: ::std::default::Default::default(),
-                site_id: ::std::default::Default::default(),
-                subject_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `VISIBLE`.
-        pub fn visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.visible = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `OPENED`.
-        pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.opened = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CLOSED`.
-        pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.closed = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `KEYWORDS`.
-        pub fn keywords(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.keywords = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `INITIATE_PERMS`.
-        pub fn initiate_perms(
-            mut self,
-            value: impl ::std::convert::Into<create::InitiatePerms>,
-        ) -> Self {
-            self.initiate_perms = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROJECT`.
-        pub fn project(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.project = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROJECT_DATE_START`.
-        pub fn project_date_start(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.project_date_start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROJECT_DATE_FINISH`.
-        pub fn project_date_finish(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.project_date_finish = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SCRUM_MASTER_ID`.
-        pub fn scrum_master_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.scrum_master_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `OWNER_ID`.
-        pub fn owner_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.owner_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMAGE`.
-        pub fn image(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.image = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMAGE_FILE_ID`.
-        pub fn image_file_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.image_file_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SITE_ID`.
-        pub fn site_id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.site_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SUBJECT_ID`.
-        pub fn subject_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.subject_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Create {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(
-                &mut map,
-                "VISIBLE",
-                &self.visible.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "OPENED",
-                &self.opened.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "CLOSED",
-                &self.closed.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-            crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROJECT",
-                &self.project.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROJECT_DATE_START",
-                &self.project_date_start,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROJECT_DATE_FINISH",
-                &self.project_date_finish,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "SCRUM_MASTER_ID",
-                &self.scrum_master_id,
-            )?;
-            crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-            crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-            crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Create {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                name: object.field("NAME")?,
-                description: object.exact_str("DESCRIPTION")?,
-                visible: object.field("VISIBLE")?,
-                opened: object.field("OPENED")?,
-                closed: object.field("CLOSED")?,
-                keywords: object.exact_str("KEYWORDS")?,
-                initiate_perms: object.field("INITIATE_PERMS")?,
-                project: object.field("PROJECT")?,
-                project_date_start: object.field("PROJECT_DATE_START")?,
-                project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-                scrum_master_id: object.field("SCRUM_MASTER_ID")?,
-                owner_id: object.field("OWNER_ID")?,
-                image: object.field("IMAGE")?,
-                image_file_id: object.field("IMAGE_FILE_ID")?,
-                site_id: object.field("SITE_ID")?,
-                subject_id: object.field("SUBJECT_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Create);
-    /// `sonet_group.delete`: REST 2, scope `sonet`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
-    ///
-    /// Required: `GROUP_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `GROUP_ID`: `integer`, required.
-        pub group_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `GROUP_ID`.
-        pub fn new(group_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                group_id: group_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("GROUP_ID", &self.group_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                group_id: object.field("GROUP_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `sonet_group.get`: REST 2, scope `sonet`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
-    ///
-    /// Required: none. Optional: `ORDER`, `FILTER`, `GROUP_ID`, `IS_ADMIN`, `start`.
-    ///
-    /// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `ORDER`: `object`, optional.
-        ///
-        /// Values: `ASC`, `DESC`.
-        pub order: ::std::option::Option<::serde_json::Value>,
-        /// `FILTER`: `object`, optional.
-        pub filter: ::std::option::Option<get::Filter>,
-        /// `GROUP_ID`: `integer`, optional.
-        pub group_id: ::std::option::Option<i64>,
-        /// `IS_ADMIN`: `string`, optional.
-        ///
-        /// Values: `Y`.
-        pub is_admin: ::std::option::Option<get::IsAdmin>,
-        /// `start`: `integer`, optional.
-        pub start: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                order: ::std::default::Default::default(),
-                filter: ::std::default::Default::default(),
-                group_id: ::std::default::Default::default(),
-                is_admin: ::std::default::Default::default(),
-                start: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `ORDER`.
-        pub fn order(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.order = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILTER`.
-        pub fn filter(mut self, value: impl ::std::convert::Into<get::Filter>) -> Self {
-            self.filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `GROUP_ID`.
-        pub fn group_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.group_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IS_ADMIN`.
-        pub fn is_admin(
-            mut self,
-            value: impl ::std::convert::Into<get::IsAdmin>,
-        ) -> Self {
-            self.is_admin = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `start`.
-        pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-            crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-            crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-            crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
-            crate::support::opt_entry(&mut map, "start", &self.start)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                order: object.field("ORDER")?,
-                filter: object.field("FILTER")?,
-                group_id: object.field("GROUP_ID")?,
-                is_admin: object.field("IS_ADMIN")?,
-                start: object.field("start")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `sonet_group.setowner`: REST 2, scope `sonet`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
-    ///
-    /// Required: `GROUP_ID`, `USER_ID`. Optional: none.
-    ///
-    /// Result: `boolean` ([`setowner::Output`]). Errors: one error without a code ([`setowner::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Setowner {
-        /// `GROUP_ID`: `integer`, required.
-        pub group_id: i64,
-        /// `USER_ID`: `integer`, required.
-        pub user_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Setowner {
-        /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
-        pub fn new(
-            group_id: impl ::std::convert::Into<i64>,
-            user_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                group_id: group_id.into(),
-                user_id: user_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Setowner {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("GROUP_ID", &self.group_id)?;
-            map.serialize_entry("USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Setowner {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                group_id: object.field("GROUP_ID")?,
-                user_id: object.field("USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Setowner);
-    /// `sonet_group.update`: REST 2, scope `sonet`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
-    ///
-    /// Required: `GROUP_ID`. Optional: `NAME`, `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`.
-    ///
-    /// Result: `integer` ([`update::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `GROUP_ID`: `integer`, required.
-        pub group_id: i64,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `DESCRIPTION`: `string`, optional.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// `VISIBLE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub visible: ::std::option::Option<bool>,
-        /// `OPENED`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub opened: ::std::option::Option<bool>,
-        /// `CLOSED`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub closed: ::std::option::Option<bool>,
-        /// `KEYWORDS`: `string`, optional.
-        pub keywords: ::std::option::Option<::std::string::String>,
-        /// `INITIATE_PERMS`: `string`, optional.
-        ///
-        /// Values: `A`, `E`, `K`.
-        pub initiate_perms: ::std::option::Option<update::InitiatePerms>,
-        /// `PROJECT_DATE_START`: `datetime`, optional.
-        pub project_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `PROJECT_DATE_FINISH`: `datetime`, optional.
-        pub project_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `OWNER_ID`: `integer`, optional.
-        pub owner_id: ::std::option::Option<i64>,
-        /// `IMAGE`: `file`, optional.
-        pub image: ::std::option::Option<::serde_json::Value>,
-        /// `IMAGE_FILE_ID`: `integer`, optional.
-        pub image_file_id: ::std::option::Option<i64>,
-        /// `SITE_ID`: `array`, optional.
-        pub site_id: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `GROUP_ID`.
-        pub fn new(group_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                group_id: group_id.into(),
-                name: ::std::default::Default::default(),
-                description: ::std::default::Default::default(),
-                visible: ::std::default::Default::default(),
-                opened: ::std::default::Default::default(),
-                closed: ::std::default::Default::default(),
-                keywords: ::std::default::Default::default(),
-                initiate_perms: ::std::default::Default::default(),
-                project_date_start: ::std::default::Default::default(),
-                project_date_finish: ::std::default::Default::default(),
-                owner_id: ::std::default::Default::default(),
-                image: ::std::default::Default::default(),
-                image_file_id: ::std::default::Default::default(),
-                site_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `DESCRIPTION`.
-        pub fn description(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.description = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `VISIBLE`.
-        pub fn visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.visible = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `OPENED`.
-        pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.opened = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CLOSED`.
-        pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.closed = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `KEYWORDS`.
-        pub fn keywords(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.keywords = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `INITIATE_PERMS`.
-        pub fn initiate_perms(
-            mut self,
-            value: impl ::std::convert::Into<update::InitiatePerms>,
-        ) -> Self {
-            self.initiate_perms = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROJECT_DATE_START`.
-        pub fn project_date_start(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.project_date_start = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `PROJECT_DATE_FINISH`.
-        pub fn project_date_finish(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-        ) -> Self {
-            self.project_date_finish = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `OWNER_ID`.
-        pub fn owner_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.owner_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMAGE`.
-        pub fn image(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.image = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `IMAGE_FILE_ID`.
-        pub fn image_file_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.image_file_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SITE_ID`.
-        pub fn site_id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.site_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("GROUP_ID", &self.group_id)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-            crate::support::opt_entry(
-                &mut map,
-                "VISIBLE",
-                &self.visible.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "OPENED",
-                &self.opened.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "CLOSED",
-                &self.closed.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-            crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROJECT_DATE_START",
-                &self.project_date_start,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PROJECT_DATE_FINISH",
-                &self.project_date_finish,
-            )?;
-            crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-            crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-            crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
-            crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                group_id: object.field("GROUP_ID")?,
-                name: object.exact_str("NAME")?,
-                description: object.exact_str("DESCRIPTION")?,
-                visible: object.field("VISIBLE")?,
-                opened: object.field("OPENED")?,
-                closed: object.field("CLOSED")?,
-                keywords: object.exact_str("KEYWORDS")?,
-                initiate_perms: object.field("INITIATE_PERMS")?,
-                project_date_start: object.field("PROJECT_DATE_START")?,
-                project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-                owner_id: object.field("OWNER_ID")?,
-                image: object.field("IMAGE")?,
-                image_file_id: object.field("IMAGE_FILE_ID")?,
-                site_id: object.field("SITE_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `sonet_group.create`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-create.html>
-    pub mod create {
-        /// Error codes of `sonet_group.create`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_IMAGE_ID`
-            ErrorImageId,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
-        error_code!(Error);
-        /// Allowed values of `params.INITIATE_PERMS` in `sonet_group.create`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum InitiatePerms {
-            /// `A`
-            A,
-            /// `E`
-            E,
-            /// `K`
-            K,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Create {
-            const NAME: &'static str = "sonet_group.create";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `sonet_group.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
-    pub mod delete {
-        /// Error codes of `sonet_group.delete`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "sonet_group.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Methods under `sonet_group::feature`.
-    pub mod feature {
-        /// `sonet_group.feature.access`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-feature-access.html>
-        ///
-        /// Required: `GROUP_ID`, `FEATURE`, `OPERATION`. Optional: none.
-        ///
-        /// Result: `boolean` ([`access::Output`]). Errors: one error without a code ([`access::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Access {
-            /// `GROUP_ID`: `integer`, required.
-            pub group_id: i64,
-            /// `FEATURE`: `string`, required.
-            pub feature: ::std::string::String,
-            /// `OPERATION`: `string`, required.
-            ///
-            /// Values: `FEATURE`.
-            pub operation: access::Operation,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Access {
-            /// The call with its required parameters: `GROUP_ID`, `FEATURE`, `OPERATION`.
-            pub fn new(
-                group_id: impl ::std::convert::Into<i64>,
-                feature: impl ::std::convert::Into<::std::string::String>,
-                operation: impl ::std::convert::Into<access::Operation>,
-            ) -> Self {
-                Self {
-                    group_id: group_id.into(),
-                    feature: feature.into(),
-                    operation: operation.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Access {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("GROUP_ID", &self.group_id)?;
-                map.serialize_entry("FEATURE", &self.feature)?;
-                map.serialize_entry("OPERATION", &self.operation)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Access {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    group_id: object.field("GROUP_ID")?,
-                    feature: object.field("FEATURE")?,
-                    operation: object.field("OPERATION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Access);
-        /// Types of `sonet_group.feature.access`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-feature-access.html>
-        pub mod access {
-            /// Error codes of `sonet_group.feature.access`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// Allowed values of `params.OPERATION` in `sonet_group.feature.access`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Operation {
-                /// `FEATURE`
-                Feature,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Operation { Feature = "FEATURE" });
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Access {
-                const NAME: &'static str = "sonet_group.feature.access";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Types of `sonet_group.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
-    pub mod get {
-        /// Error codes of `sonet_group.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `params.FILTER` of `sonet_group.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Filter {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `OWNER_ID`: `integer`, optional.
-            pub owner_id: ::std::option::Option<i64>,
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub active: ::std::option::Option<bool>,
-            /// `VISIBLE`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub visible: ::std::option::Option<bool>,
-            /// `OPENED`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub opened: ::std::option::Option<bool>,
-            /// `CLOSED`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub closed: ::std::option::Option<bool>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_UPDATE`: `datetime`, optional.
-            pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_ACTIVITY`: `datetime`, optional.
-            pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `IS_EXTRANET`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub is_extranet: ::std::option::Option<bool>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Filter {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    id: ::std::default::Default::default(),
-                    name: ::std::default::Default::default(),
-                    owner_id: ::std::default::Default::default(),
-                    active: ::std::default::Default::default(),
-                    visible: ::std::default::Default::default(),
-                    opened: ::std::default::Default::default(),
-                    closed: ::std::default::Default::default(),
-                    date_create: ::std::default::Default::default(),
-                    date_update: ::std::default::Default::default(),
-                    date_activity: ::std::default::Default::default(),
-                    is_extranet: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ID`.
-            pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `NAME`.
-            pub fn name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `OWNER_ID`.
-            pub fn owner_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.owner_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `VISIBLE`.
-            pub fn visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.visible = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `OPENED`.
-            pub fn opened(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.opened = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CLOSED`.
-            pub fn closed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.closed = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_CREATE`.
-            pub fn date_create(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_create = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_UPDATE`.
-            pub fn date_update(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_update = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `DATE_ACTIVITY`.
-            pub fn date_activity(
-                mut self,
-                value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-            ) -> Self {
-                self.date_activity = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `IS_EXTRANET`.
-            pub fn is_extranet(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.is_extranet = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Filter {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ACTIVE",
-                    &self.active.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "VISIBLE",
-                    &self.visible.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "OPENED",
-                    &self.opened.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CLOSED",
-                    &self.closed.map(crate::support::yes_no),
-                )?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVITY",
-                    &self.date_activity,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "IS_EXTRANET",
-                    &self.is_extranet.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Filter {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.exact_str("NAME")?,
-                    owner_id: object.field("OWNER_ID")?,
-                    active: object.field("ACTIVE")?,
-                    visible: object.field("VISIBLE")?,
-                    opened: object.field("OPENED")?,
-                    closed: object.field("CLOSED")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_update: object.field("DATE_UPDATE")?,
-                    date_activity: object.field("DATE_ACTIVITY")?,
-                    is_extranet: object.field("IS_EXTRANET")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Filter);
-        /// Allowed values of `params.IS_ADMIN` in `sonet_group.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum IsAdmin {
-            /// `Y`
-            Y,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(IsAdmin { Y = "Y" });
-        /// The object `result` of `sonet_group.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `SITE_ID`: `string`, optional.
-            pub site_id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `DESCRIPTION`: `string`, optional.
-            pub description: ::std::option::Option<::std::string::String>,
-            /// `DATE_CREATE`: `datetime`, optional.
-            pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_UPDATE`: `datetime`, optional.
-            pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `DATE_ACTIVITY`: `datetime`, optional.
-            pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `ACTIVE`: `string`, optional.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `VISIBLE`: `string`, optional.
-            pub visible: ::std::option::Option<::std::string::String>,
-            /// `OPENED`: `string`, optional.
-            pub opened: ::std::option::Option<::std::string::String>,
-            /// `CLOSED`: `string`, optional.
-            pub closed: ::std::option::Option<::std::string::String>,
-            /// `SUBJECT_ID`: `integer`, optional.
-            pub subject_id: ::std::option::Option<i64>,
-            /// `OWNER_ID`: `integer`, optional.
-            pub owner_id: ::std::option::Option<i64>,
-            /// `KEYWORDS`: `string`, optional.
-            pub keywords: ::std::option::Option<::std::string::String>,
-            /// `NUMBER_OF_MEMBERS`: `integer`, optional.
-            pub number_of_members: ::std::option::Option<i64>,
-            /// `SUBJECT_NAME`: `string`, optional.
-            pub subject_name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `string`, optional.
-            pub image: ::std::option::Option<::std::string::String>,
-            /// `IS_EXTRANET`: `string`, optional.
-            pub is_extranet: ::std::option::Option<::std::string::String>,
-            /// `PROJECT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub project: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "SITE_ID",
-                            "NAME",
-                            "DESCRIPTION",
-                            "DATE_CREATE",
-                            "DATE_UPDATE",
-                            "DATE_ACTIVITY",
-                            "ACTIVE",
-                            "VISIBLE",
-                            "OPENED",
-                            "CLOSED",
-                            "SUBJECT_ID",
-                            "OWNER_ID",
-                            "KEYWORDS",
-                            "NUMBER_OF_MEMBERS",
-                            "SUBJECT_NAME",
-                            "IMAGE",
-                            "IS_EXTRANET",
-                            "PROJECT",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    site_id: object.field("SITE_ID")?,
-                    name: object.field("NAME")?,
-                    description: object.field("DESCRIPTION")?,
-                    date_create: object.field("DATE_CREATE")?,
-                    date_update: object.field("DATE_UPDATE")?,
-                    date_activity: object.field("DATE_ACTIVITY")?,
-                    active: object.field("ACTIVE")?,
-                    visible: object.field("VISIBLE")?,
-                    opened: object.field("OPENED")?,
-                    closed: object.field("CLOSED")?,
-                    subject_id: object.field("SUBJECT_ID")?,
-                    owner_id: object.field("OWNER_ID")?,
-                    keywords: object.field("KEYWORDS")?,
-                    number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-                    subject_name: object.field("SUBJECT_NAME")?,
-                    image: object.field("IMAGE")?,
-                    is_extranet: object.field("IS_EXTRANET")?,
-                    project: object.soft("PROJECT"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-                crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-                crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "DATE_ACTIVITY",
-                    &self.date_activity,
-                )?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-                crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-                crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
-                crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-                crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-                crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "NUMBER_OF_MEMBERS",
-                    &self.number_of_members,
-                )?;
-                crate::support::opt_entry(&mut map, "SUBJECT_NAME", &self.subject_name)?;
-                crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-                crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
-                crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "sonet_group.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::Get {
-            type Item = Item;
-            fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                output.0
-            }
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `sonet_group.setowner`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
-    pub mod setowner {
-        /// Error codes of `sonet_group.setowner`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Setowner {
-            const NAME: &'static str = "sonet_group.setowner";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `sonet_group.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
-    pub mod update {
-        /// Error codes of `sonet_group.update`; the codes any method can return are in [`crate::SystemError`].
-        ///
-        /// The docs also list errors without a code: no status.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_IMAGE_ID`
-            ErrorImageId,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
-        error_code!(Error);
-        /// Allowed values of `params.INITIATE_PERMS` in `sonet_group.update`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum InitiatePerms {
-            /// `A`
-            A,
-            /// `E`
-            E,
-            /// `K`
-            K,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "sonet_group.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Methods under `sonet_group::user`.
-    pub mod user {
-        /// `sonet_group.user.add`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-add.html>
-        ///
-        /// Required: `GROUP_ID`, `USER_ID`. Optional: none.
-        ///
-        /// Result: `array` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `GROUP_ID`: `integer`, required.
-            pub group_id: i64,
-            /// `USER_ID`: `integer | integer[]`, required.
-            pub user_id: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
-            pub fn new(
-                group_id: impl ::std::convert::Into<i64>,
-                user_id: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    group_id: group_id.into(),
-                    user_id: user_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("GROUP_ID", &self.group_id)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    group_id: object.field("GROUP_ID")?,
-                    user_id: object.field("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `sonet_group.user.delete`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
-        ///
-        /// Required: `GROUP_ID`, `USER_ID`. Optional: none.
-        ///
-        /// Result: `array` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `GROUP_ID`: `integer`, required.
-            pub group_id: i64,
-            /// `USER_ID`: `integer | integer[]`, required.
-            pub user_id: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
-            pub fn new(
-                group_id: impl ::std::convert::Into<i64>,
-                user_id: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    group_id: group_id.into(),
-                    user_id: user_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("GROUP_ID", &self.group_id)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    group_id: object.field("GROUP_ID")?,
-                    user_id: object.field("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `sonet_group.user.get`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
-        ///
-        /// Required: `ID`. Optional: none.
-        ///
-        /// Result: `object[]` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `ID`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `ID`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("ID", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `sonet_group.user.groups`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object[]` ([`groups::Output`]). Errors: none documented ([`groups::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Groups {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Groups {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Groups {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Groups {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Groups);
-        /// `sonet_group.user.invite`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
-        ///
-        /// Required: `GROUP_ID`, `USER_ID`. Optional: `MESSAGE`.
-        ///
-        /// Result: `array` ([`invite::Output`]). Errors: one error without a code ([`invite::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Invite {
-            /// `GROUP_ID`: `integer`, required.
-            pub group_id: i64,
-            /// `USER_ID`: `integer | integer[]`, required.
-            pub user_id: ::serde_json::Value,
-            /// `MESSAGE`: `string`, optional.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Invite {
-            /// The call with its required parameters: `GROUP_ID`, `USER_ID`.
-            pub fn new(
-                group_id: impl ::std::convert::Into<i64>,
-                user_id: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    group_id: group_id.into(),
-                    user_id: user_id.into(),
-                    message: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `MESSAGE`.
-            pub fn message(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.message = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Invite {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("GROUP_ID", &self.group_id)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Invite {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    group_id: object.field("GROUP_ID")?,
-                    user_id: object.field("USER_ID")?,
-                    message: object.exact_str("MESSAGE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Invite);
-        /// `sonet_group.user.request`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
-        ///
-        /// Required: `GROUP_ID`. Optional: `MESSAGE`.
-        ///
-        /// Result: `boolean` ([`request::Output`]). Errors: one error without a code ([`request::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Request {
-            /// `GROUP_ID`: `integer`, required.
-            pub group_id: i64,
-            /// `MESSAGE`: `string`, optional.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Request {
-            /// The call with its required parameters: `GROUP_ID`.
-            pub fn new(group_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    group_id: group_id.into(),
-                    message: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `MESSAGE`.
-            pub fn message(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.message = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Request {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("GROUP_ID", &self.group_id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Request {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    group_id: object.field("GROUP_ID")?,
-                    message: object.exact_str("MESSAGE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Request);
-        /// `sonet_group.user.update`: REST 2, scope `sonet`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
-        ///
-        /// Required: `GROUP_ID`, `USER_ID`, `ROLE`. Optional: none.
-        ///
-        /// Result: `array` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `GROUP_ID`: `integer`, required.
-            pub group_id: i64,
-            /// `USER_ID`: `integer | integer[]`, required.
-            pub user_id: ::serde_json::Value,
-            /// `ROLE`: `string`, required.
-            ///
-            /// Values: `E`, `K`.
-            pub role: update::Role,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `GROUP_ID`, `USER_ID`, `ROLE`.
-            pub fn new(
-                group_id: impl ::std::convert::Into<i64>,
-                user_id: impl ::std::convert::Into<::serde_json::Value>,
-                role: impl ::std::convert::Into<update::Role>,
-            ) -> Self {
-                Self {
-                    group_id: group_id.into(),
-                    user_id: user_id.into(),
-                    role: role.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("GROUP_ID", &self.group_id)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                map.serialize_entry("ROLE", &self.role)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    group_id: object.field("GROUP_ID")?,
-                    user_id: object.field("USER_ID")?,
-                    role: object.field("ROLE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `sonet_group.user.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-add.html>
-        pub mod add {
-            /// Error codes of `sonet_group.user.add`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "sonet_group.user.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `sonet_group.user.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
-        pub mod delete {
-            /// Error codes of `sonet_group.user.delete`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "sonet_group.user.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `sonet_group.user.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
-        pub mod get {
-            /// Error codes of `sonet_group.user.get`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The object `result` of `sonet_group.user.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `USER_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub user_id: ::std::option::Option<::std::string::String>,
-                /// `ROLE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        user_id: object.soft("USER_ID"),
-                        role: object.soft("ROLE"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "sonet_group.user.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `sonet_group.user.groups`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
-        pub mod groups {
-            /// Error codes of `sonet_group.user.groups`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The object `result` of `sonet_group.user.groups`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `GROUP_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub group_id: ::std::option::Option<::std::string::String>,
-                /// `GROUP_NAME`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub group_name: ::std::option::Option<::std::string::String>,
-                /// `ROLE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub role: ::std::option::Option<::std::string::String>,
-                /// `GROUP_IMAGE_ID`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub group_image_id: ::serde_json::Value,
-                /// `GROUP_IMAGE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub group_image: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        group_id: object.soft("GROUP_ID"),
-                        group_name: object.soft("GROUP_NAME"),
-                        role: object.soft("ROLE"),
-                        group_image_id: object.soft("GROUP_IMAGE_ID"),
-                        group_image: object.soft("GROUP_IMAGE"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-                    crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
-                    crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
-                    map.serialize_entry("GROUP_IMAGE_ID", &self.group_image_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "GROUP_IMAGE",
-                        &self.group_image,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Groups {
-                const NAME: &'static str = "sonet_group.user.groups";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `sonet_group.user.invite`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
-        pub mod invite {
-            /// Error codes of `sonet_group.user.invite`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Invite {
-                const NAME: &'static str = "sonet_group.user.invite";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `sonet_group.user.request`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
-        pub mod request {
-            /// Error codes of `sonet_group.user.request`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Request {
-                const NAME: &'static str = "sonet_group.user.request";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `sonet_group.user.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
-        pub mod update {
-            /// Error codes of `sonet_group.user.update`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// Allowed values of `params.ROLE` in `sonet_group.user.update`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Role {
-                /// `E`
-                E,
-                /// `K`
-                K,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Role { E = "E", K = "K" });
-            /// The `result` of the call: `array`.
-            pub type Output = crate::List<::serde_json::Value>;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "sonet_group.user.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// `sonet_group.create`: REST 2, scope `sonet`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-create.html>
+	///
+	/// Required: `NAME`. Optional: `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `SCRUM_MASTER_ID`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`, `SUBJECT_ID`.
+	///
+	/// Result: `integer` ([`create::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`create::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Create {
+		/// `NAME`: `string`, required.
+		pub name: String,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `VISIBLE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub visible: Option<bool>,
+		/// `OPENED`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub opened: Option<bool>,
+		/// `CLOSED`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub closed: Option<bool>,
+		/// `KEYWORDS`: `string`, optional.
+		pub keywords: Option<String>,
+		/// `INITIATE_PERMS`: `string`, optional.
+		///
+		/// Values: `A`, `E`, `K`.
+		pub initiate_perms: Option<create::InitiatePerms>,
+		/// `PROJECT`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub project: Option<bool>,
+		/// `PROJECT_DATE_START`: `datetime`, optional.
+		pub project_date_start: Option<::bitrix24_runtime::DateTime>,
+		/// `PROJECT_DATE_FINISH`: `datetime`, optional.
+		pub project_date_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `SCRUM_MASTER_ID`: `integer`, optional.
+		pub scrum_master_id: Option<i64>,
+		/// `OWNER_ID`: `integer`, optional.
+		pub owner_id: Option<i64>,
+		/// `IMAGE`: `file`, optional.
+		pub image: Option<::serde_json::Value>,
+		/// `IMAGE_FILE_ID`: `integer`, optional.
+		pub image_file_id: Option<i64>,
+		/// `SITE_ID`: `array`, optional.
+		pub site_id: Option<::serde_json::Value>,
+		/// `SUBJECT_ID`: `integer`, optional.
+		pub subject_id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Create {
+		/// The call with its required parameters: `NAME`.
+		pub fn new(name: impl Into<String>) -> Self {
+			Self {
+				name: name.into(),
+				description: Default::default(),
+				visible: Default::default(),
+				opened: Default::default(),
+				closed: Default::default(),
+				keywords: Default::default(),
+				initiate_perms: Default::default(),
+				project: Default::default(),
+				project_date_start: Default::default(),
+				project_date_finish: Default::default(),
+				scrum_master_id: Default::default(),
+				owner_id: Default::default(),
+				image: Default::default(),
+				image_file_id: Default::default(),
+				site_id: Default::default(),
+				subject_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `VISIBLE`.
+		pub fn visible(mut self, value: impl Into<bool>) -> Self {
+			self.visible = Some(value.into());
+			self
+		}
+		/// Sets `OPENED`.
+		pub fn opened(mut self, value: impl Into<bool>) -> Self {
+			self.opened = Some(value.into());
+			self
+		}
+		/// Sets `CLOSED`.
+		pub fn closed(mut self, value: impl Into<bool>) -> Self {
+			self.closed = Some(value.into());
+			self
+		}
+		/// Sets `KEYWORDS`.
+		pub fn keywords(mut self, value: impl Into<String>) -> Self {
+			self.keywords = Some(value.into());
+			self
+		}
+		/// Sets `INITIATE_PERMS`.
+		pub fn initiate_perms(
+			mut self,
+			value: impl Into<create::InitiatePerms>,
+		) -> Self {
+			self.initiate_perms = Some(value.into());
+			self
+		}
+		/// Sets `PROJECT`.
+		pub fn project(mut self, value: impl Into<bool>) -> Self {
+			self.project = Some(value.into());
+			self
+		}
+		/// Sets `PROJECT_DATE_START`.
+		pub fn project_date_start(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.project_date_start = Some(value.into());
+			self
+		}
+		/// Sets `PROJECT_DATE_FINISH`.
+		pub fn project_date_finish(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.project_date_finish = Some(value.into());
+			self
+		}
+		/// Sets `SCRUM_MASTER_ID`.
+		pub fn scrum_master_id(mut self, value: impl Into<i64>) -> Self {
+			self.scrum_master_id = Some(value.into());
+			self
+		}
+		/// Sets `OWNER_ID`.
+		pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+			self.owner_id = Some(value.into());
+			self
+		}
+		/// Sets `IMAGE`.
+		pub fn image(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.image = Some(value.into());
+			self
+		}
+		/// Sets `IMAGE_FILE_ID`.
+		pub fn image_file_id(mut self, value: impl Into<i64>) -> Self {
+			self.image_file_id = Some(value.into());
+			self
+		}
+		/// Sets `SITE_ID`.
+		pub fn site_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.site_id = Some(value.into());
+			self
+		}
+		/// Sets `SUBJECT_ID`.
+		pub fn subject_id(mut self, value: impl Into<i64>) -> Self {
+			self.subject_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Create {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(
+				&mut map,
+				"VISIBLE",
+				&self.visible.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"OPENED",
+				&self.opened.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CLOSED",
+				&self.closed.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+			crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROJECT",
+				&self.project.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROJECT_DATE_START",
+				&self.project_date_start,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROJECT_DATE_FINISH",
+				&self.project_date_finish,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"SCRUM_MASTER_ID",
+				&self.scrum_master_id,
+			)?;
+			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+			crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+			crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
+			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+			crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Create {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				name: object.field("NAME")?,
+				description: object.exact_str("DESCRIPTION")?,
+				visible: object.field("VISIBLE")?,
+				opened: object.field("OPENED")?,
+				closed: object.field("CLOSED")?,
+				keywords: object.exact_str("KEYWORDS")?,
+				initiate_perms: object.field("INITIATE_PERMS")?,
+				project: object.field("PROJECT")?,
+				project_date_start: object.field("PROJECT_DATE_START")?,
+				project_date_finish: object.field("PROJECT_DATE_FINISH")?,
+				scrum_master_id: object.field("SCRUM_MASTER_ID")?,
+				owner_id: object.field("OWNER_ID")?,
+				image: object.field("IMAGE")?,
+				image_file_id: object.field("IMAGE_FILE_ID")?,
+				site_id: object.field("SITE_ID")?,
+				subject_id: object.field("SUBJECT_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Create);
+	/// `sonet_group.delete`: REST 2, scope `sonet`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
+	///
+	/// Required: `GROUP_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `GROUP_ID`: `integer`, required.
+		pub group_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `GROUP_ID`.
+		pub fn new(group_id: impl Into<i64>) -> Self {
+			Self {
+				group_id: group_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("GROUP_ID", &self.group_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				group_id: object.field("GROUP_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `sonet_group.get`: REST 2, scope `sonet`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+	///
+	/// Required: none. Optional: `ORDER`, `FILTER`, `GROUP_ID`, `IS_ADMIN`, `start`.
+	///
+	/// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `ORDER`: `object`, optional.
+		///
+		/// Values: `ASC`, `DESC`.
+		pub order: Option<::serde_json::Value>,
+		/// `FILTER`: `object`, optional.
+		pub filter: Option<get::Filter>,
+		/// `GROUP_ID`: `integer`, optional.
+		pub group_id: Option<i64>,
+		/// `IS_ADMIN`: `string`, optional.
+		///
+		/// Values: `Y`.
+		pub is_admin: Option<get::IsAdmin>,
+		/// `start`: `integer`, optional.
+		pub start: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				order: Default::default(),
+				filter: Default::default(),
+				group_id: Default::default(),
+				is_admin: Default::default(),
+				start: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `ORDER`.
+		pub fn order(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.order = Some(value.into());
+			self
+		}
+		/// Sets `FILTER`.
+		pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
+			self.filter = Some(value.into());
+			self
+		}
+		/// Sets `GROUP_ID`.
+		pub fn group_id(mut self, value: impl Into<i64>) -> Self {
+			self.group_id = Some(value.into());
+			self
+		}
+		/// Sets `IS_ADMIN`.
+		pub fn is_admin(mut self, value: impl Into<get::IsAdmin>) -> Self {
+			self.is_admin = Some(value.into());
+			self
+		}
+		/// Sets `start`.
+		pub fn start(mut self, value: impl Into<i64>) -> Self {
+			self.start = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+			crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
+			crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
+			crate::support::opt_entry(&mut map, "start", &self.start)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				order: object.field("ORDER")?,
+				filter: object.field("FILTER")?,
+				group_id: object.field("GROUP_ID")?,
+				is_admin: object.field("IS_ADMIN")?,
+				start: object.field("start")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `sonet_group.setowner`: REST 2, scope `sonet`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
+	///
+	/// Required: `GROUP_ID`, `USER_ID`. Optional: none.
+	///
+	/// Result: `boolean` ([`setowner::Output`]). Errors: one error without a code ([`setowner::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Setowner {
+		/// `GROUP_ID`: `integer`, required.
+		pub group_id: i64,
+		/// `USER_ID`: `integer`, required.
+		pub user_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Setowner {
+		/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
+		pub fn new(group_id: impl Into<i64>, user_id: impl Into<i64>) -> Self {
+			Self {
+				group_id: group_id.into(),
+				user_id: user_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Setowner {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("GROUP_ID", &self.group_id)?;
+			map.serialize_entry("USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Setowner {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				group_id: object.field("GROUP_ID")?,
+				user_id: object.field("USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Setowner);
+	/// `sonet_group.update`: REST 2, scope `sonet`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
+	///
+	/// Required: `GROUP_ID`. Optional: `NAME`, `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`.
+	///
+	/// Result: `integer` ([`update::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `GROUP_ID`: `integer`, required.
+		pub group_id: i64,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `DESCRIPTION`: `string`, optional.
+		pub description: Option<String>,
+		/// `VISIBLE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub visible: Option<bool>,
+		/// `OPENED`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub opened: Option<bool>,
+		/// `CLOSED`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub closed: Option<bool>,
+		/// `KEYWORDS`: `string`, optional.
+		pub keywords: Option<String>,
+		/// `INITIATE_PERMS`: `string`, optional.
+		///
+		/// Values: `A`, `E`, `K`.
+		pub initiate_perms: Option<update::InitiatePerms>,
+		/// `PROJECT_DATE_START`: `datetime`, optional.
+		pub project_date_start: Option<::bitrix24_runtime::DateTime>,
+		/// `PROJECT_DATE_FINISH`: `datetime`, optional.
+		pub project_date_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `OWNER_ID`: `integer`, optional.
+		pub owner_id: Option<i64>,
+		/// `IMAGE`: `file`, optional.
+		pub image: Option<::serde_json::Value>,
+		/// `IMAGE_FILE_ID`: `integer`, optional.
+		pub image_file_id: Option<i64>,
+		/// `SITE_ID`: `array`, optional.
+		pub site_id: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `GROUP_ID`.
+		pub fn new(group_id: impl Into<i64>) -> Self {
+			Self {
+				group_id: group_id.into(),
+				name: Default::default(),
+				description: Default::default(),
+				visible: Default::default(),
+				opened: Default::default(),
+				closed: Default::default(),
+				keywords: Default::default(),
+				initiate_perms: Default::default(),
+				project_date_start: Default::default(),
+				project_date_finish: Default::default(),
+				owner_id: Default::default(),
+				image: Default::default(),
+				image_file_id: Default::default(),
+				site_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `DESCRIPTION`.
+		pub fn description(mut self, value: impl Into<String>) -> Self {
+			self.description = Some(value.into());
+			self
+		}
+		/// Sets `VISIBLE`.
+		pub fn visible(mut self, value: impl Into<bool>) -> Self {
+			self.visible = Some(value.into());
+			self
+		}
+		/// Sets `OPENED`.
+		pub fn opened(mut self, value: impl Into<bool>) -> Self {
+			self.opened = Some(value.into());
+			self
+		}
+		/// Sets `CLOSED`.
+		pub fn closed(mut self, value: impl Into<bool>) -> Self {
+			self.closed = Some(value.into());
+			self
+		}
+		/// Sets `KEYWORDS`.
+		pub fn keywords(mut self, value: impl Into<String>) -> Self {
+			self.keywords = Some(value.into());
+			self
+		}
+		/// Sets `INITIATE_PERMS`.
+		pub fn initiate_perms(
+			mut self,
+			value: impl Into<update::InitiatePerms>,
+		) -> Self {
+			self.initiate_perms = Some(value.into());
+			self
+		}
+		/// Sets `PROJECT_DATE_START`.
+		pub fn project_date_start(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.project_date_start = Some(value.into());
+			self
+		}
+		/// Sets `PROJECT_DATE_FINISH`.
+		pub fn project_date_finish(
+			mut self,
+			value: impl Into<::bitrix24_runtime::DateTime>,
+		) -> Self {
+			self.project_date_finish = Some(value.into());
+			self
+		}
+		/// Sets `OWNER_ID`.
+		pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+			self.owner_id = Some(value.into());
+			self
+		}
+		/// Sets `IMAGE`.
+		pub fn image(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.image = Some(value.into());
+			self
+		}
+		/// Sets `IMAGE_FILE_ID`.
+		pub fn image_file_id(mut self, value: impl Into<i64>) -> Self {
+			self.image_file_id = Some(value.into());
+			self
+		}
+		/// Sets `SITE_ID`.
+		pub fn site_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.site_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("GROUP_ID", &self.group_id)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+			crate::support::opt_entry(
+				&mut map,
+				"VISIBLE",
+				&self.visible.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"OPENED",
+				&self.opened.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CLOSED",
+				&self.closed.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+			crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROJECT_DATE_START",
+				&self.project_date_start,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PROJECT_DATE_FINISH",
+				&self.project_date_finish,
+			)?;
+			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+			crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+			crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
+			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				group_id: object.field("GROUP_ID")?,
+				name: object.exact_str("NAME")?,
+				description: object.exact_str("DESCRIPTION")?,
+				visible: object.field("VISIBLE")?,
+				opened: object.field("OPENED")?,
+				closed: object.field("CLOSED")?,
+				keywords: object.exact_str("KEYWORDS")?,
+				initiate_perms: object.field("INITIATE_PERMS")?,
+				project_date_start: object.field("PROJECT_DATE_START")?,
+				project_date_finish: object.field("PROJECT_DATE_FINISH")?,
+				owner_id: object.field("OWNER_ID")?,
+				image: object.field("IMAGE")?,
+				image_file_id: object.field("IMAGE_FILE_ID")?,
+				site_id: object.field("SITE_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `sonet_group.create`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-create.html>
+	pub mod create {
+		/// Error codes of `sonet_group.create`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_IMAGE_ID`
+			ErrorImageId,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
+		error_code!(Error);
+		/// Allowed values of `params.INITIATE_PERMS` in `sonet_group.create`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum InitiatePerms {
+			/// `A`
+			A,
+			/// `E`
+			E,
+			/// `K`
+			K,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Create {
+			const NAME: &'static str = "sonet_group.create";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `sonet_group.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-delete.html>
+	pub mod delete {
+		/// Error codes of `sonet_group.delete`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "sonet_group.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Methods under `sonet_group::feature`.
+	pub mod feature {
+		/// `sonet_group.feature.access`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-feature-access.html>
+		///
+		/// Required: `GROUP_ID`, `FEATURE`, `OPERATION`. Optional: none.
+		///
+		/// Result: `boolean` ([`access::Output`]). Errors: one error without a code ([`access::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Access {
+			/// `GROUP_ID`: `integer`, required.
+			pub group_id: i64,
+			/// `FEATURE`: `string`, required.
+			pub feature: String,
+			/// `OPERATION`: `string`, required.
+			///
+			/// Values: `FEATURE`.
+			pub operation: access::Operation,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Access {
+			/// The call with its required parameters: `GROUP_ID`, `FEATURE`, `OPERATION`.
+			pub fn new(
+				group_id: impl Into<i64>,
+				feature: impl Into<String>,
+				operation: impl Into<access::Operation>,
+			) -> Self {
+				Self {
+					group_id: group_id.into(),
+					feature: feature.into(),
+					operation: operation.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Access {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("GROUP_ID", &self.group_id)?;
+				map.serialize_entry("FEATURE", &self.feature)?;
+				map.serialize_entry("OPERATION", &self.operation)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Access {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					group_id: object.field("GROUP_ID")?,
+					feature: object.field("FEATURE")?,
+					operation: object.field("OPERATION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Access);
+		/// Types of `sonet_group.feature.access`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-feature-access.html>
+		pub mod access {
+			/// Error codes of `sonet_group.feature.access`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// Allowed values of `params.OPERATION` in `sonet_group.feature.access`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Operation {
+				/// `FEATURE`
+				Feature,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Operation { Feature = "FEATURE" });
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Access {
+				const NAME: &'static str = "sonet_group.feature.access";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Types of `sonet_group.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+	pub mod get {
+		/// Error codes of `sonet_group.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `params.FILTER` of `sonet_group.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Filter {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `OWNER_ID`: `integer`, optional.
+			pub owner_id: Option<i64>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `VISIBLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub visible: Option<bool>,
+			/// `OPENED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub opened: Option<bool>,
+			/// `CLOSED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub closed: Option<bool>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_UPDATE`: `datetime`, optional.
+			pub date_update: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_ACTIVITY`: `datetime`, optional.
+			pub date_activity: Option<::bitrix24_runtime::DateTime>,
+			/// `IS_EXTRANET`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub is_extranet: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Filter {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					id: Default::default(),
+					name: Default::default(),
+					owner_id: Default::default(),
+					active: Default::default(),
+					visible: Default::default(),
+					opened: Default::default(),
+					closed: Default::default(),
+					date_create: Default::default(),
+					date_update: Default::default(),
+					date_activity: Default::default(),
+					is_extranet: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ID`.
+			pub fn id(mut self, value: impl Into<i64>) -> Self {
+				self.id = Some(value.into());
+				self
+			}
+			/// Sets `NAME`.
+			pub fn name(mut self, value: impl Into<String>) -> Self {
+				self.name = Some(value.into());
+				self
+			}
+			/// Sets `OWNER_ID`.
+			pub fn owner_id(mut self, value: impl Into<i64>) -> Self {
+				self.owner_id = Some(value.into());
+				self
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `VISIBLE`.
+			pub fn visible(mut self, value: impl Into<bool>) -> Self {
+				self.visible = Some(value.into());
+				self
+			}
+			/// Sets `OPENED`.
+			pub fn opened(mut self, value: impl Into<bool>) -> Self {
+				self.opened = Some(value.into());
+				self
+			}
+			/// Sets `CLOSED`.
+			pub fn closed(mut self, value: impl Into<bool>) -> Self {
+				self.closed = Some(value.into());
+				self
+			}
+			/// Sets `DATE_CREATE`.
+			pub fn date_create(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_create = Some(value.into());
+				self
+			}
+			/// Sets `DATE_UPDATE`.
+			pub fn date_update(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_update = Some(value.into());
+				self
+			}
+			/// Sets `DATE_ACTIVITY`.
+			pub fn date_activity(
+				mut self,
+				value: impl Into<::bitrix24_runtime::DateTime>,
+			) -> Self {
+				self.date_activity = Some(value.into());
+				self
+			}
+			/// Sets `IS_EXTRANET`.
+			pub fn is_extranet(mut self, value: impl Into<bool>) -> Self {
+				self.is_extranet = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Filter {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ACTIVE",
+					&self.active.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"VISIBLE",
+					&self.visible.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"OPENED",
+					&self.opened.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CLOSED",
+					&self.closed.map(crate::support::yes_no),
+				)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVITY",
+					&self.date_activity,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"IS_EXTRANET",
+					&self.is_extranet.map(crate::support::yes_no),
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Filter {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.exact_str("NAME")?,
+					owner_id: object.field("OWNER_ID")?,
+					active: object.field("ACTIVE")?,
+					visible: object.field("VISIBLE")?,
+					opened: object.field("OPENED")?,
+					closed: object.field("CLOSED")?,
+					date_create: object.field("DATE_CREATE")?,
+					date_update: object.field("DATE_UPDATE")?,
+					date_activity: object.field("DATE_ACTIVITY")?,
+					is_extranet: object.field("IS_EXTRANET")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Filter);
+		/// Allowed values of `params.IS_ADMIN` in `sonet_group.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum IsAdmin {
+			/// `Y`
+			Y,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(IsAdmin { Y = "Y" });
+		/// The object `result` of `sonet_group.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `SITE_ID`: `string`, optional.
+			pub site_id: Option<String>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `DESCRIPTION`: `string`, optional.
+			pub description: Option<String>,
+			/// `DATE_CREATE`: `datetime`, optional.
+			pub date_create: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_UPDATE`: `datetime`, optional.
+			pub date_update: Option<::bitrix24_runtime::DateTime>,
+			/// `DATE_ACTIVITY`: `datetime`, optional.
+			pub date_activity: Option<::bitrix24_runtime::DateTime>,
+			/// `ACTIVE`: `string`, optional.
+			pub active: Option<String>,
+			/// `VISIBLE`: `string`, optional.
+			pub visible: Option<String>,
+			/// `OPENED`: `string`, optional.
+			pub opened: Option<String>,
+			/// `CLOSED`: `string`, optional.
+			pub closed: Option<String>,
+			/// `SUBJECT_ID`: `integer`, optional.
+			pub subject_id: Option<i64>,
+			/// `OWNER_ID`: `integer`, optional.
+			pub owner_id: Option<i64>,
+			/// `KEYWORDS`: `string`, optional.
+			pub keywords: Option<String>,
+			/// `NUMBER_OF_MEMBERS`: `integer`, optional.
+			pub number_of_members: Option<i64>,
+			/// `SUBJECT_NAME`: `string`, optional.
+			pub subject_name: Option<String>,
+			/// `IMAGE`: `string`, optional.
+			pub image: Option<String>,
+			/// `IS_EXTRANET`: `string`, optional.
+			pub is_extranet: Option<String>,
+			/// `PROJECT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub project: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"SITE_ID",
+							"NAME",
+							"DESCRIPTION",
+							"DATE_CREATE",
+							"DATE_UPDATE",
+							"DATE_ACTIVITY",
+							"ACTIVE",
+							"VISIBLE",
+							"OPENED",
+							"CLOSED",
+							"SUBJECT_ID",
+							"OWNER_ID",
+							"KEYWORDS",
+							"NUMBER_OF_MEMBERS",
+							"SUBJECT_NAME",
+							"IMAGE",
+							"IS_EXTRANET",
+							"PROJECT",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					site_id: object.field("SITE_ID")?,
+					name: object.field("NAME")?,
+					description: object.field("DESCRIPTION")?,
+					date_create: object.field("DATE_CREATE")?,
+					date_update: object.field("DATE_UPDATE")?,
+					date_activity: object.field("DATE_ACTIVITY")?,
+					active: object.field("ACTIVE")?,
+					visible: object.field("VISIBLE")?,
+					opened: object.field("OPENED")?,
+					closed: object.field("CLOSED")?,
+					subject_id: object.field("SUBJECT_ID")?,
+					owner_id: object.field("OWNER_ID")?,
+					keywords: object.field("KEYWORDS")?,
+					number_of_members: object.field("NUMBER_OF_MEMBERS")?,
+					subject_name: object.field("SUBJECT_NAME")?,
+					image: object.field("IMAGE")?,
+					is_extranet: object.field("IS_EXTRANET")?,
+					project: object.soft("PROJECT"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
+				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
+				crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
+				crate::support::opt_entry(
+					&mut map,
+					"DATE_ACTIVITY",
+					&self.date_activity,
+				)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
+				crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
+				crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
+				crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
+				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
+				crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
+				crate::support::opt_entry(
+					&mut map,
+					"NUMBER_OF_MEMBERS",
+					&self.number_of_members,
+				)?;
+				crate::support::opt_entry(&mut map, "SUBJECT_NAME", &self.subject_name)?;
+				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+				crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
+				crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "sonet_group.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::Get {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
+				output.0
+			}
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `sonet_group.setowner`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-setowner.html>
+	pub mod setowner {
+		/// Error codes of `sonet_group.setowner`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Setowner {
+			const NAME: &'static str = "sonet_group.setowner";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `sonet_group.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-update.html>
+	pub mod update {
+		/// Error codes of `sonet_group.update`; the codes any method can return are in [`crate::SystemError`].
+		///
+		/// The docs also list errors without a code: no status.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_IMAGE_ID`
+			ErrorImageId,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorImageId = "ERROR_IMAGE_ID" });
+		error_code!(Error);
+		/// Allowed values of `params.INITIATE_PERMS` in `sonet_group.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum InitiatePerms {
+			/// `A`
+			A,
+			/// `E`
+			E,
+			/// `K`
+			K,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(InitiatePerms { A = "A", E = "E", K = "K" });
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "sonet_group.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Methods under `sonet_group::user`.
+	pub mod user {
+		/// `sonet_group.user.add`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-add.html>
+		///
+		/// Required: `GROUP_ID`, `USER_ID`. Optional: none.
+		///
+		/// Result: `array` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `GROUP_ID`: `integer`, required.
+			pub group_id: i64,
+			/// `USER_ID`: `integer | integer[]`, required.
+			pub user_id: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
+			pub fn new(
+				group_id: impl Into<i64>,
+				user_id: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					group_id: group_id.into(),
+					user_id: user_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("GROUP_ID", &self.group_id)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					group_id: object.field("GROUP_ID")?,
+					user_id: object.field("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `sonet_group.user.delete`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
+		///
+		/// Required: `GROUP_ID`, `USER_ID`. Optional: none.
+		///
+		/// Result: `array` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `GROUP_ID`: `integer`, required.
+			pub group_id: i64,
+			/// `USER_ID`: `integer | integer[]`, required.
+			pub user_id: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
+			pub fn new(
+				group_id: impl Into<i64>,
+				user_id: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					group_id: group_id.into(),
+					user_id: user_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("GROUP_ID", &self.group_id)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					group_id: object.field("GROUP_ID")?,
+					user_id: object.field("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `sonet_group.user.get`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
+		///
+		/// Required: `ID`. Optional: none.
+		///
+		/// Result: `object[]` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `ID`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `ID`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("ID", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `sonet_group.user.groups`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object[]` ([`groups::Output`]). Errors: none documented ([`groups::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Groups {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Groups {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Groups {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Groups {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Groups);
+		/// `sonet_group.user.invite`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
+		///
+		/// Required: `GROUP_ID`, `USER_ID`. Optional: `MESSAGE`.
+		///
+		/// Result: `array` ([`invite::Output`]). Errors: one error without a code ([`invite::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Invite {
+			/// `GROUP_ID`: `integer`, required.
+			pub group_id: i64,
+			/// `USER_ID`: `integer | integer[]`, required.
+			pub user_id: ::serde_json::Value,
+			/// `MESSAGE`: `string`, optional.
+			pub message: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Invite {
+			/// The call with its required parameters: `GROUP_ID`, `USER_ID`.
+			pub fn new(
+				group_id: impl Into<i64>,
+				user_id: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					group_id: group_id.into(),
+					user_id: user_id.into(),
+					message: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `MESSAGE`.
+			pub fn message(mut self, value: impl Into<String>) -> Self {
+				self.message = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Invite {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("GROUP_ID", &self.group_id)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Invite {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					group_id: object.field("GROUP_ID")?,
+					user_id: object.field("USER_ID")?,
+					message: object.exact_str("MESSAGE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Invite);
+		/// `sonet_group.user.request`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
+		///
+		/// Required: `GROUP_ID`. Optional: `MESSAGE`.
+		///
+		/// Result: `boolean` ([`request::Output`]). Errors: one error without a code ([`request::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Request {
+			/// `GROUP_ID`: `integer`, required.
+			pub group_id: i64,
+			/// `MESSAGE`: `string`, optional.
+			pub message: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Request {
+			/// The call with its required parameters: `GROUP_ID`.
+			pub fn new(group_id: impl Into<i64>) -> Self {
+				Self {
+					group_id: group_id.into(),
+					message: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `MESSAGE`.
+			pub fn message(mut self, value: impl Into<String>) -> Self {
+				self.message = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Request {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("GROUP_ID", &self.group_id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Request {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					group_id: object.field("GROUP_ID")?,
+					message: object.exact_str("MESSAGE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Request);
+		/// `sonet_group.user.update`: REST 2, scope `sonet`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
+		///
+		/// Required: `GROUP_ID`, `USER_ID`, `ROLE`. Optional: none.
+		///
+		/// Result: `array` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `GROUP_ID`: `integer`, required.
+			pub group_id: i64,
+			/// `USER_ID`: `integer | integer[]`, required.
+			pub user_id: ::serde_json::Value,
+			/// `ROLE`: `string`, required.
+			///
+			/// Values: `E`, `K`.
+			pub role: update::Role,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `GROUP_ID`, `USER_ID`, `ROLE`.
+			pub fn new(
+				group_id: impl Into<i64>,
+				user_id: impl Into<::serde_json::Value>,
+				role: impl Into<update::Role>,
+			) -> Self {
+				Self {
+					group_id: group_id.into(),
+					user_id: user_id.into(),
+					role: role.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("GROUP_ID", &self.group_id)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				map.serialize_entry("ROLE", &self.role)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					group_id: object.field("GROUP_ID")?,
+					user_id: object.field("USER_ID")?,
+					role: object.field("ROLE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `sonet_group.user.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-add.html>
+		pub mod add {
+			/// Error codes of `sonet_group.user.add`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "sonet_group.user.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `sonet_group.user.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-delete.html>
+		pub mod delete {
+			/// Error codes of `sonet_group.user.delete`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "sonet_group.user.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `sonet_group.user.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
+		pub mod get {
+			/// Error codes of `sonet_group.user.get`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The object `result` of `sonet_group.user.get`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `USER_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub user_id: Option<String>,
+				/// `ROLE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub role: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						user_id: object.soft("USER_ID"),
+						role: object.soft("ROLE"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "sonet_group.user.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `sonet_group.user.groups`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
+		pub mod groups {
+			/// Error codes of `sonet_group.user.groups`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The object `result` of `sonet_group.user.groups`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `GROUP_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub group_id: Option<String>,
+				/// `GROUP_NAME`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub group_name: Option<String>,
+				/// `ROLE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub role: Option<String>,
+				/// `GROUP_IMAGE_ID`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub group_image_id: ::serde_json::Value,
+				/// `GROUP_IMAGE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub group_image: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						group_id: object.soft("GROUP_ID"),
+						group_name: object.soft("GROUP_NAME"),
+						role: object.soft("ROLE"),
+						group_image_id: object.soft("GROUP_IMAGE_ID"),
+						group_image: object.soft("GROUP_IMAGE"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
+					crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
+					crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
+					map.serialize_entry("GROUP_IMAGE_ID", &self.group_image_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"GROUP_IMAGE",
+						&self.group_image,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Groups {
+				const NAME: &'static str = "sonet_group.user.groups";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `sonet_group.user.invite`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-invite.html>
+		pub mod invite {
+			/// Error codes of `sonet_group.user.invite`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Invite {
+				const NAME: &'static str = "sonet_group.user.invite";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `sonet_group.user.request`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-request.html>
+		pub mod request {
+			/// Error codes of `sonet_group.user.request`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Request {
+				const NAME: &'static str = "sonet_group.user.request";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `sonet_group.user.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/members/sonet-group-user-update.html>
+		pub mod update {
+			/// Error codes of `sonet_group.user.update`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// Allowed values of `params.ROLE` in `sonet_group.user.update`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Role {
+				/// `E`
+				E,
+				/// `K`
+				K,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Role { E = "E", K = "K" });
+			/// The `result` of the call: `array`.
+			pub type Output = crate::List<::serde_json::Value>;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "sonet_group.user.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

@@ -3,7191 +3,6813 @@
 //! Methods of the scope folder `tasks` (21 methods); cargo feature `tasks`.
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::task`.
-    pub mod task {
-        /// `tasks.task.add`: REST 3.0, scope `tasks`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-        ///
-        /// Required: `fields`. Optional: none.
-        ///
-        /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `fields`: `object`, required.
-            pub fields: add::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `fields`.
-            pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self {
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `tasks.task.delete`: REST 3.0, scope `tasks`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `tasks.task.get`: REST 3.0, scope `tasks`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-        ///
-        /// Required: `id`. Optional: `select`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    select: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    select: object.field("select")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `tasks.task.list`: REST 3.0, scope `tasks`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
-        ///
-        /// Required: none. Optional: `select`, `filter`, `order`, `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `filter`: `any`, optional.
-            pub filter: ::std::option::Option<::serde_json::Value>,
-            /// `order`: `object`, optional.
-            ///
-            /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<list::Order>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    select: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `filter`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `order`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "order", &self.order)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    select: object.field("select")?,
-                    filter: object.field("filter")?,
-                    order: object.field("order")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `tasks.task.update`: REST 3.0, scope `tasks`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
-        ///
-        /// Required: `id`, `fields`. Optional: none.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `fields`: `object`, required.
-            pub fields: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `id`, `fields`.
-            pub fn new(
-                id: impl ::std::convert::Into<i64>,
-                fields: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Methods under `v3::task::access`.
-        pub mod access {
-            /// `tasks.task.access.get`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
-            ///
-            /// Required: `id`. Optional: none.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `id`.
-                pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// Methods under `v3::task::access::field`.
-            pub mod field {
-                /// `tasks.task.access.field.get`: REST 3.0, scope `tasks`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
-                ///
-                /// Required: `name`. Optional: `select`.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `name`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `name`.
-                    pub fn new(
-                        name: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            name: name.into(),
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// `tasks.task.access.field.list`: REST 3.0, scope `tasks`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
-                ///
-                /// Required: none. Optional: `select`.
-                ///
-                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `tasks.task.access.field.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
-                pub mod get {
-                    /// Error codes of `tasks.task.access.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                        BitrixRestV3ExceptionValidationRequestvalidationexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                        BitrixRestV3ExceptionValidationRequestvalidationexception =
-                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.item` of `tasks.task.access.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub description: ::std::option::Option<::std::string::String>,
-                        /// `validationRules`: `array`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                        /// `requiredGroups`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub required_groups: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `editable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub editable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// `elementType`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub element_type: ::serde_json::Value,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                description: object.soft("description"),
-                                validation_rules: object.soft("validationRules"),
-                                required_groups: object.soft("requiredGroups"),
-                                filterable: object.soft("filterable"),
-                                sortable: object.soft("sortable"),
-                                editable: object.soft("editable"),
-                                multiple: object.soft("multiple"),
-                                element_type: object.soft("elementType"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "description",
-                                &self.description,
-                            )?;
-                            map.serialize_entry(
-                                "validationRules",
-                                &self.validation_rules,
-                            )?;
-                            map.serialize_entry(
-                                "requiredGroups",
-                                &self.required_groups,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "editable",
-                                &self.editable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            map.serialize_entry("elementType", &self.element_type)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `tasks.task.access.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["item"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                item: object.field("item")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "tasks.task.access.field.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-                /// Types of `tasks.task.access.field.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
-                pub mod list {
-                    /// Error codes of `tasks.task.access.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.items` of `tasks.task.access.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub description: ::std::option::Option<::std::string::String>,
-                        /// `validationRules`: `array`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                        /// `requiredGroups`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub required_groups: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `editable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub editable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// `elementType`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub element_type: ::serde_json::Value,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                description: object.soft("description"),
-                                validation_rules: object.soft("validationRules"),
-                                required_groups: object.soft("requiredGroups"),
-                                filterable: object.soft("filterable"),
-                                sortable: object.soft("sortable"),
-                                editable: object.soft("editable"),
-                                multiple: object.soft("multiple"),
-                                element_type: object.soft("elementType"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "description",
-                                &self.description,
-                            )?;
-                            map.serialize_entry(
-                                "validationRules",
-                                &self.validation_rules,
-                            )?;
-                            map.serialize_entry(
-                                "requiredGroups",
-                                &self.required_groups,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "editable",
-                                &self.editable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            map.serialize_entry("elementType", &self.element_type)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `tasks.task.access.field.list`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["items"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                items: object.field("items")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("items", &self.items)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "tasks.task.access.field.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-            /// Types of `tasks.task.access.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
-            pub mod get {
-                /// Error codes of `tasks.task.access.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result` of `tasks.task.access.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `read`: `boolean`, optional.
-                    pub read: ::std::option::Option<bool>,
-                    /// `watch`: `boolean`, optional.
-                    pub watch: ::std::option::Option<bool>,
-                    /// `mute`: `boolean`, optional.
-                    pub mute: ::std::option::Option<bool>,
-                    /// `createSubtask`: `boolean`, optional.
-                    pub create_subtask: ::std::option::Option<bool>,
-                    /// `createResult`: `boolean`, optional.
-                    pub create_result: ::std::option::Option<bool>,
-                    /// `edit`: `boolean`, optional.
-                    pub edit: ::std::option::Option<bool>,
-                    /// `remove`: `boolean`, optional.
-                    pub remove: ::std::option::Option<bool>,
-                    /// `complete`: `boolean`, optional.
-                    pub complete: ::std::option::Option<bool>,
-                    /// `approve`: `boolean`, optional.
-                    pub approve: ::std::option::Option<bool>,
-                    /// `disapprove`: `boolean`, optional.
-                    pub disapprove: ::std::option::Option<bool>,
-                    /// `start`: `boolean`, optional.
-                    pub start: ::std::option::Option<bool>,
-                    /// `take`: `boolean`, optional.
-                    pub take: ::std::option::Option<bool>,
-                    /// `delegate`: `boolean`, optional.
-                    pub delegate: ::std::option::Option<bool>,
-                    /// `defer`: `boolean`, optional.
-                    pub defer: ::std::option::Option<bool>,
-                    /// `renew`: `boolean`, optional.
-                    pub renew: ::std::option::Option<bool>,
-                    /// `deadline`: `boolean`, optional.
-                    pub deadline: ::std::option::Option<bool>,
-                    /// `datePlan`: `boolean`, optional.
-                    pub date_plan: ::std::option::Option<bool>,
-                    /// `changeDirector`: `boolean`, optional.
-                    pub change_director: ::std::option::Option<bool>,
-                    /// `changeResponsible`: `boolean`, optional.
-                    pub change_responsible: ::std::option::Option<bool>,
-                    /// `changeAccomplices`: `boolean`, optional.
-                    pub change_accomplices: ::std::option::Option<bool>,
-                    /// `pause`: `boolean`, optional.
-                    pub pause: ::std::option::Option<bool>,
-                    /// `timeTracking`: `boolean`, optional.
-                    pub time_tracking: ::std::option::Option<bool>,
-                    /// `mark`: `boolean`, optional.
-                    pub mark: ::std::option::Option<bool>,
-                    /// `changeStatus`: `boolean`, optional.
-                    pub change_status: ::std::option::Option<bool>,
-                    /// `reminder`: `boolean`, optional.
-                    pub reminder: ::std::option::Option<bool>,
-                    /// `addAuditors`: `boolean`, optional.
-                    pub add_auditors: ::std::option::Option<bool>,
-                    /// `elapsedTime`: `boolean`, optional.
-                    pub elapsed_time: ::std::option::Option<bool>,
-                    /// `favorite`: `boolean`, optional.
-                    pub favorite: ::std::option::Option<bool>,
-                    /// `checklistAdd`: `boolean`, optional.
-                    pub checklist_add: ::std::option::Option<bool>,
-                    /// `checklistEdit`: `boolean`, optional.
-                    pub checklist_edit: ::std::option::Option<bool>,
-                    /// `checklistSave`: `boolean`, optional.
-                    pub checklist_save: ::std::option::Option<bool>,
-                    /// `checklistToggle`: `boolean`, optional.
-                    pub checklist_toggle: ::std::option::Option<bool>,
-                    /// `automate`: `boolean`, optional.
-                    pub automate: ::std::option::Option<bool>,
-                    /// `resultEdit`: `boolean`, optional.
-                    pub result_edit: ::std::option::Option<bool>,
-                    /// `completeResult`: `boolean`, optional.
-                    pub complete_result: ::std::option::Option<bool>,
-                    /// `removeResult`: `boolean`, optional.
-                    pub remove_result: ::std::option::Option<bool>,
-                    /// `resultRead`: `boolean`, optional.
-                    pub result_read: ::std::option::Option<bool>,
-                    /// `admin`: `boolean`, optional.
-                    pub admin: ::std::option::Option<bool>,
-                    /// `copy`: `boolean`, optional.
-                    pub copy: ::std::option::Option<bool>,
-                    /// `saveAsTemplate`: `boolean`, optional.
-                    pub save_as_template: ::std::option::Option<bool>,
-                    /// `attachFile`: `boolean`, optional.
-                    pub attach_file: ::std::option::Option<bool>,
-                    /// `detachFile`: `boolean`, optional.
-                    pub detach_file: ::std::option::Option<bool>,
-                    /// `detachParent`: `boolean`, optional.
-                    pub detach_parent: ::std::option::Option<bool>,
-                    /// `createGanttDependence`: `boolean`, optional.
-                    pub create_gantt_dependence: ::std::option::Option<bool>,
-                    /// `sort`: `boolean`, optional.
-                    pub sort: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "read",
-                                    "watch",
-                                    "mute",
-                                    "createSubtask",
-                                    "createResult",
-                                    "edit",
-                                    "remove",
-                                    "complete",
-                                    "approve",
-                                    "disapprove",
-                                    "start",
-                                    "take",
-                                    "delegate",
-                                    "defer",
-                                    "renew",
-                                    "deadline",
-                                    "datePlan",
-                                    "changeDirector",
-                                    "changeResponsible",
-                                    "changeAccomplices",
-                                    "pause",
-                                    "timeTracking",
-                                    "mark",
-                                    "changeStatus",
-                                    "reminder",
-                                    "addAuditors",
-                                    "elapsedTime",
-                                    "favorite",
-                                    "checklistAdd",
-                                    "checklistEdit",
-                                    "checklistSave",
-                                    "checklistToggle",
-                                    "automate",
-                                    "resultEdit",
-                                    "completeResult",
-                                    "removeResult",
-                                    "resultRead",
-                                    "admin",
-                                    "copy",
-                                    "saveAsTemplate",
-                                    "attachFile",
-                                    "detachFile",
-                                    "detachParent",
-                                    "createGanttDependence",
-                                    "sort",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            read: object.field("read")?,
-                            watch: object.field("watch")?,
-                            mute: object.field("mute")?,
-                            create_subtask: object.field("createSubtask")?,
-                            create_result: object.field("createResult")?,
-                            edit: object.field("edit")?,
-                            remove: object.field("remove")?,
-                            complete: object.field("complete")?,
-                            approve: object.field("approve")?,
-                            disapprove: object.field("disapprove")?,
-                            start: object.field("start")?,
-                            take: object.field("take")?,
-                            delegate: object.field("delegate")?,
-                            defer: object.field("defer")?,
-                            renew: object.field("renew")?,
-                            deadline: object.field("deadline")?,
-                            date_plan: object.field("datePlan")?,
-                            change_director: object.field("changeDirector")?,
-                            change_responsible: object.field("changeResponsible")?,
-                            change_accomplices: object.field("changeAccomplices")?,
-                            pause: object.field("pause")?,
-                            time_tracking: object.field("timeTracking")?,
-                            mark: object.field("mark")?,
-                            change_status: object.field("changeStatus")?,
-                            reminder: object.field("reminder")?,
-                            add_auditors: object.field("addAuditors")?,
-                            elapsed_time: object.field("elapsedTime")?,
-                            favorite: object.field("favorite")?,
-                            checklist_add: object.field("checklistAdd")?,
-                            checklist_edit: object.field("checklistEdit")?,
-                            checklist_save: object.field("checklistSave")?,
-                            checklist_toggle: object.field("checklistToggle")?,
-                            automate: object.field("automate")?,
-                            result_edit: object.field("resultEdit")?,
-                            complete_result: object.field("completeResult")?,
-                            remove_result: object.field("removeResult")?,
-                            result_read: object.field("resultRead")?,
-                            admin: object.field("admin")?,
-                            copy: object.field("copy")?,
-                            save_as_template: object.field("saveAsTemplate")?,
-                            attach_file: object.field("attachFile")?,
-                            detach_file: object.field("detachFile")?,
-                            detach_parent: object.field("detachParent")?,
-                            create_gantt_dependence: object
-                                .field("createGanttDependence")?,
-                            sort: object.field("sort")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "read", &self.read)?;
-                        crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-                        crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createSubtask",
-                            &self.create_subtask,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createResult",
-                            &self.create_result,
-                        )?;
-                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                        crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-                        crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "disapprove",
-                            &self.disapprove,
-                        )?;
-                        crate::support::opt_entry(&mut map, "start", &self.start)?;
-                        crate::support::opt_entry(&mut map, "take", &self.take)?;
-                        crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-                        crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-                        crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-                        crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "datePlan",
-                            &self.date_plan,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "changeDirector",
-                            &self.change_director,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "changeResponsible",
-                            &self.change_responsible,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "changeAccomplices",
-                            &self.change_accomplices,
-                        )?;
-                        crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "timeTracking",
-                            &self.time_tracking,
-                        )?;
-                        crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "changeStatus",
-                            &self.change_status,
-                        )?;
-                        crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "addAuditors",
-                            &self.add_auditors,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "elapsedTime",
-                            &self.elapsed_time,
-                        )?;
-                        crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "checklistAdd",
-                            &self.checklist_add,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "checklistEdit",
-                            &self.checklist_edit,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "checklistSave",
-                            &self.checklist_save,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "checklistToggle",
-                            &self.checklist_toggle,
-                        )?;
-                        crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "resultEdit",
-                            &self.result_edit,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "completeResult",
-                            &self.complete_result,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "removeResult",
-                            &self.remove_result,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "resultRead",
-                            &self.result_read,
-                        )?;
-                        crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-                        crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "saveAsTemplate",
-                            &self.save_as_template,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "attachFile",
-                            &self.attach_file,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "detachFile",
-                            &self.detach_file,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "detachParent",
-                            &self.detach_parent,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createGanttDependence",
-                            &self.create_gantt_dependence,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "tasks.task.access.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `tasks.task.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-        pub mod add {
-            /// Error codes of `tasks.task.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.fields` of `tasks.task.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `title`: `string`, required.
-                pub title: ::std::string::String,
-                /// `creatorId`: `integer`, required.
-                pub creator_id: i64,
-                /// `responsibleId`: `integer`, required.
-                pub responsible_id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object with its required parameters: `title`, `creatorId`, `responsibleId`.
-                pub fn new(
-                    title: impl ::std::convert::Into<::std::string::String>,
-                    creator_id: impl ::std::convert::Into<i64>,
-                    responsible_id: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    Self {
-                        title: title.into(),
-                        creator_id: creator_id.into(),
-                        responsible_id: responsible_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("title", &self.title)?;
-                    map.serialize_entry("creatorId", &self.creator_id)?;
-                    map.serialize_entry("responsibleId", &self.responsible_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        title: object.field("title")?,
-                        creator_id: object.field("creatorId")?,
-                        responsible_id: object.field("responsibleId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The object `result.item.rights` of `tasks.task.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemRights {
-                /// `read`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub read: ::std::option::Option<bool>,
-                /// `watch`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub watch: ::std::option::Option<bool>,
-                /// `mute`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mute: ::std::option::Option<bool>,
-                /// `createResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub create_result: ::std::option::Option<bool>,
-                /// `edit`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub edit: ::std::option::Option<bool>,
-                /// `remove`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub remove: ::std::option::Option<bool>,
-                /// `complete`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub complete: ::std::option::Option<bool>,
-                /// `approve`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub approve: ::std::option::Option<bool>,
-                /// `disapprove`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub disapprove: ::std::option::Option<bool>,
-                /// `start`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start: ::std::option::Option<bool>,
-                /// `take`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub take: ::std::option::Option<bool>,
-                /// `delegate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub delegate: ::std::option::Option<bool>,
-                /// `defer`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub defer: ::std::option::Option<bool>,
-                /// `renew`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub renew: ::std::option::Option<bool>,
-                /// `deadline`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline: ::std::option::Option<bool>,
-                /// `datePlan`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date_plan: ::std::option::Option<bool>,
-                /// `changeDirector`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_director: ::std::option::Option<bool>,
-                /// `changeResponsible`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_responsible: ::std::option::Option<bool>,
-                /// `changeAccomplices`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_accomplices: ::std::option::Option<bool>,
-                /// `pause`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub pause: ::std::option::Option<bool>,
-                /// `timeTracking`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub time_tracking: ::std::option::Option<bool>,
-                /// `mark`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mark: ::std::option::Option<bool>,
-                /// `changeStatus`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_status: ::std::option::Option<bool>,
-                /// `reminder`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub reminder: ::std::option::Option<bool>,
-                /// `addAuditors`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub add_auditors: ::std::option::Option<bool>,
-                /// `elapsedTime`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub elapsed_time: ::std::option::Option<bool>,
-                /// `favorite`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub favorite: ::std::option::Option<bool>,
-                /// `checklistAdd`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_add: ::std::option::Option<bool>,
-                /// `checklistEdit`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_edit: ::std::option::Option<bool>,
-                /// `checklistSave`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_save: ::std::option::Option<bool>,
-                /// `checklistToggle`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_toggle: ::std::option::Option<bool>,
-                /// `automate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub automate: ::std::option::Option<bool>,
-                /// `resultEdit`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub result_edit: ::std::option::Option<bool>,
-                /// `completeResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub complete_result: ::std::option::Option<bool>,
-                /// `removeResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub remove_result: ::std::option::Option<bool>,
-                /// `resultRead`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub result_read: ::std::option::Option<bool>,
-                /// `admin`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub admin: ::std::option::Option<bool>,
-                /// `createSubtask`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub create_subtask: ::std::option::Option<bool>,
-                /// `copy`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub copy: ::std::option::Option<bool>,
-                /// `saveAsTemplate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub save_as_template: ::std::option::Option<bool>,
-                /// `attachFile`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub attach_file: ::std::option::Option<bool>,
-                /// `detachFile`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub detach_file: ::std::option::Option<bool>,
-                /// `detachParent`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub detach_parent: ::std::option::Option<bool>,
-                /// `createGanttDependence`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub create_gantt_dependence: ::std::option::Option<bool>,
-                /// `sort`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sort: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemRights {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        read: object.soft("read"),
-                        watch: object.soft("watch"),
-                        mute: object.soft("mute"),
-                        create_result: object.soft("createResult"),
-                        edit: object.soft("edit"),
-                        remove: object.soft("remove"),
-                        complete: object.soft("complete"),
-                        approve: object.soft("approve"),
-                        disapprove: object.soft("disapprove"),
-                        start: object.soft("start"),
-                        take: object.soft("take"),
-                        delegate: object.soft("delegate"),
-                        defer: object.soft("defer"),
-                        renew: object.soft("renew"),
-                        deadline: object.soft("deadline"),
-                        date_plan: object.soft("datePlan"),
-                        change_director: object.soft("changeDirector"),
-                        change_responsible: object.soft("changeResponsible"),
-                        change_accomplices: object.soft("changeAccomplices"),
-                        pause: object.soft("pause"),
-                        time_tracking: object.soft("timeTracking"),
-                        mark: object.soft("mark"),
-                        change_status: object.soft("changeStatus"),
-                        reminder: object.soft("reminder"),
-                        add_auditors: object.soft("addAuditors"),
-                        elapsed_time: object.soft("elapsedTime"),
-                        favorite: object.soft("favorite"),
-                        checklist_add: object.soft("checklistAdd"),
-                        checklist_edit: object.soft("checklistEdit"),
-                        checklist_save: object.soft("checklistSave"),
-                        checklist_toggle: object.soft("checklistToggle"),
-                        automate: object.soft("automate"),
-                        result_edit: object.soft("resultEdit"),
-                        complete_result: object.soft("completeResult"),
-                        remove_result: object.soft("removeResult"),
-                        result_read: object.soft("resultRead"),
-                        admin: object.soft("admin"),
-                        create_subtask: object.soft("createSubtask"),
-                        copy: object.soft("copy"),
-                        save_as_template: object.soft("saveAsTemplate"),
-                        attach_file: object.soft("attachFile"),
-                        detach_file: object.soft("detachFile"),
-                        detach_parent: object.soft("detachParent"),
-                        create_gantt_dependence: object.soft("createGanttDependence"),
-                        sort: object.soft("sort"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemRights {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "read", &self.read)?;
-                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createResult",
-                        &self.create_result,
-                    )?;
-                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-                    crate::support::opt_entry(&mut map, "start", &self.start)?;
-                    crate::support::opt_entry(&mut map, "take", &self.take)?;
-                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeDirector",
-                        &self.change_director,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeResponsible",
-                        &self.change_responsible,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeAccomplices",
-                        &self.change_accomplices,
-                    )?;
-                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timeTracking",
-                        &self.time_tracking,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeStatus",
-                        &self.change_status,
-                    )?;
-                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "addAuditors",
-                        &self.add_auditors,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "elapsedTime",
-                        &self.elapsed_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistAdd",
-                        &self.checklist_add,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistEdit",
-                        &self.checklist_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistSave",
-                        &self.checklist_save,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistToggle",
-                        &self.checklist_toggle,
-                    )?;
-                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultEdit",
-                        &self.result_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "completeResult",
-                        &self.complete_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "removeResult",
-                        &self.remove_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultRead",
-                        &self.result_read,
-                    )?;
-                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createSubtask",
-                        &self.create_subtask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "saveAsTemplate",
-                        &self.save_as_template,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "attachFile",
-                        &self.attach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachFile",
-                        &self.detach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachParent",
-                        &self.detach_parent,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createGanttDependence",
-                        &self.create_gantt_dependence,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item` of `tasks.task.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `deadline`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline: ::std::option::Option<::std::string::String>,
-                /// `needsControl`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub needs_control: ::std::option::Option<bool>,
-                /// `startPlan`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start_plan: ::serde_json::Value,
-                /// `endPlan`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub end_plan: ::serde_json::Value,
-                /// `fileIds`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub file_ids: ::serde_json::Value,
-                /// `checklist`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist: ::std::vec::Vec<::serde_json::Value>,
-                /// `epicId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub epic_id: ::serde_json::Value,
-                /// `storyPoints`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub story_points: ::serde_json::Value,
-                /// `priority`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub priority: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// `statusChanged`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub status_changed: ::serde_json::Value,
-                /// `parentId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::serde_json::Value,
-                /// `containsChecklist`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_checklist: ::std::option::Option<bool>,
-                /// `containsSubTasks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_sub_tasks: ::std::option::Option<bool>,
-                /// `containsRelatedTasks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_related_tasks: ::std::option::Option<bool>,
-                /// `containsGanttLinks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_gantt_links: ::std::option::Option<bool>,
-                /// `containsPlacements`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_placements: ::std::option::Option<bool>,
-                /// `containsResults`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_results: ::std::option::Option<bool>,
-                /// `numberOfReminders`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub number_of_reminders: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `plannedDuration`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub planned_duration: ::std::option::Option<i64>,
-                /// `actualDuration`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub actual_duration: ::std::option::Option<i64>,
-                /// `durationType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub duration_type: ::std::option::Option<::std::string::String>,
-                /// `started`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub started: ::serde_json::Value,
-                /// `estimatedTime`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub estimated_time: ::std::option::Option<i64>,
-                /// `replicate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub replicate: ::std::option::Option<bool>,
-                /// `changed`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub changed: ::std::option::Option<::std::string::String>,
-                /// `closed`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub closed: ::serde_json::Value,
-                /// `activity`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub activity: ::std::option::Option<::std::string::String>,
-                /// `guid`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub guid: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub xml_id: ::serde_json::Value,
-                /// `exchangeId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub exchange_id: ::serde_json::Value,
-                /// `exchangeModified`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub exchange_modified: ::serde_json::Value,
-                /// `outlookVersion`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub outlook_version: ::std::option::Option<i64>,
-                /// `mark`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mark: ::std::option::Option<::std::string::String>,
-                /// `allowsChangeDeadline`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub allows_change_deadline: ::std::option::Option<bool>,
-                /// `allowsTimeTracking`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub allows_time_tracking: ::std::option::Option<bool>,
-                /// `matchesWorkTime`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub matches_work_time: ::std::option::Option<bool>,
-                /// `addInReport`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub add_in_report: ::serde_json::Value,
-                /// `isMultitask`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub is_multitask: ::std::option::Option<bool>,
-                /// `siteId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `deadlineCount`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline_count: ::serde_json::Value,
-                /// `declineReason`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub decline_reason: ::serde_json::Value,
-                /// `forumTopicId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub forum_topic_id: ::serde_json::Value,
-                /// `link`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub link: ::std::option::Option<::std::string::String>,
-                /// `rights`: `object`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub rights: ::std::option::Option<OutputItemRights>,
-                /// `archiveLink`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub archive_link: ::std::option::Option<::std::string::String>,
-                /// `crmItemIds`: `string[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub crm_item_ids: ::std::vec::Vec<::std::string::String>,
-                /// `requireResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub require_result: ::std::option::Option<bool>,
-                /// `matchesSubTasksTime`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub matches_sub_tasks_time: ::std::option::Option<bool>,
-                /// `autocompleteSubTasks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub autocomplete_sub_tasks: ::std::option::Option<bool>,
-                /// `allowsChangeDatePlan`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub allows_change_date_plan: ::std::option::Option<bool>,
-                /// `maxDeadlineChangeDate`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub max_deadline_change_date: ::serde_json::Value,
-                /// `maxDeadlineChanges`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub max_deadline_changes: ::serde_json::Value,
-                /// `requireDeadlineChangeReason`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub require_deadline_change_reason: ::std::option::Option<bool>,
-                /// `inFavorite`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_favorite: ::std::vec::Vec<::serde_json::Value>,
-                /// `inPin`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inGroupPin`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_group_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inMute`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_mute: ::std::vec::Vec<::serde_json::Value>,
-                /// `dependsOn`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub depends_on: ::std::vec::Vec<::serde_json::Value>,
-                /// `scenarios`: `string[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub scenarios: ::std::vec::Vec<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        title: object.soft("title"),
-                        description: object.soft("description"),
-                        deadline: object.soft("deadline"),
-                        needs_control: object.soft("needsControl"),
-                        start_plan: object.soft("startPlan"),
-                        end_plan: object.soft("endPlan"),
-                        file_ids: object.soft("fileIds"),
-                        checklist: object.soft("checklist"),
-                        epic_id: object.soft("epicId"),
-                        story_points: object.soft("storyPoints"),
-                        priority: object.soft("priority"),
-                        status: object.soft("status"),
-                        status_changed: object.soft("statusChanged"),
-                        parent_id: object.soft("parentId"),
-                        contains_checklist: object.soft("containsChecklist"),
-                        contains_sub_tasks: object.soft("containsSubTasks"),
-                        contains_related_tasks: object.soft("containsRelatedTasks"),
-                        contains_gantt_links: object.soft("containsGanttLinks"),
-                        contains_placements: object.soft("containsPlacements"),
-                        contains_results: object.soft("containsResults"),
-                        number_of_reminders: object.soft("numberOfReminders"),
-                        chat_id: object.soft("chatId"),
-                        planned_duration: object.soft("plannedDuration"),
-                        actual_duration: object.soft("actualDuration"),
-                        duration_type: object.soft("durationType"),
-                        started: object.soft("started"),
-                        estimated_time: object.soft("estimatedTime"),
-                        replicate: object.soft("replicate"),
-                        changed: object.soft("changed"),
-                        closed: object.soft("closed"),
-                        activity: object.soft("activity"),
-                        guid: object.soft("guid"),
-                        xml_id: object.soft("xmlId"),
-                        exchange_id: object.soft("exchangeId"),
-                        exchange_modified: object.soft("exchangeModified"),
-                        outlook_version: object.soft("outlookVersion"),
-                        mark: object.soft("mark"),
-                        allows_change_deadline: object.soft("allowsChangeDeadline"),
-                        allows_time_tracking: object.soft("allowsTimeTracking"),
-                        matches_work_time: object.soft("matchesWorkTime"),
-                        add_in_report: object.soft("addInReport"),
-                        is_multitask: object.soft("isMultitask"),
-                        site_id: object.soft("siteId"),
-                        deadline_count: object.soft("deadlineCount"),
-                        decline_reason: object.soft("declineReason"),
-                        forum_topic_id: object.soft("forumTopicId"),
-                        link: object.soft("link"),
-                        rights: object.soft("rights"),
-                        archive_link: object.soft("archiveLink"),
-                        crm_item_ids: object.soft("crmItemIds"),
-                        require_result: object.soft("requireResult"),
-                        matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
-                        autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
-                        allows_change_date_plan: object.soft("allowsChangeDatePlan"),
-                        max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
-                        max_deadline_changes: object.soft("maxDeadlineChanges"),
-                        require_deadline_change_reason: object
-                            .soft("requireDeadlineChangeReason"),
-                        in_favorite: object.soft("inFavorite"),
-                        in_pin: object.soft("inPin"),
-                        in_group_pin: object.soft("inGroupPin"),
-                        in_mute: object.soft("inMute"),
-                        depends_on: object.soft("dependsOn"),
-                        scenarios: object.soft("scenarios"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "needsControl",
-                        &self.needs_control,
-                    )?;
-                    map.serialize_entry("startPlan", &self.start_plan)?;
-                    map.serialize_entry("endPlan", &self.end_plan)?;
-                    map.serialize_entry("fileIds", &self.file_ids)?;
-                    map.serialize_entry("checklist", &self.checklist)?;
-                    map.serialize_entry("epicId", &self.epic_id)?;
-                    map.serialize_entry("storyPoints", &self.story_points)?;
-                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    map.serialize_entry("statusChanged", &self.status_changed)?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsChecklist",
-                        &self.contains_checklist,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsSubTasks",
-                        &self.contains_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsRelatedTasks",
-                        &self.contains_related_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsGanttLinks",
-                        &self.contains_gantt_links,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsPlacements",
-                        &self.contains_placements,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsResults",
-                        &self.contains_results,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "numberOfReminders",
-                        &self.number_of_reminders,
-                    )?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "plannedDuration",
-                        &self.planned_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "actualDuration",
-                        &self.actual_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "durationType",
-                        &self.duration_type,
-                    )?;
-                    map.serialize_entry("started", &self.started)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "estimatedTime",
-                        &self.estimated_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
-                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
-                    map.serialize_entry("closed", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    map.serialize_entry("exchangeId", &self.exchange_id)?;
-                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "outlookVersion",
-                        &self.outlook_version,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDeadline",
-                        &self.allows_change_deadline,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsTimeTracking",
-                        &self.allows_time_tracking,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesWorkTime",
-                        &self.matches_work_time,
-                    )?;
-                    map.serialize_entry("addInReport", &self.add_in_report)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isMultitask",
-                        &self.is_multitask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
-                    map.serialize_entry("declineReason", &self.decline_reason)?;
-                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
-                    crate::support::opt_entry(&mut map, "link", &self.link)?;
-                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "archiveLink",
-                        &self.archive_link,
-                    )?;
-                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireResult",
-                        &self.require_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesSubTasksTime",
-                        &self.matches_sub_tasks_time,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "autocompleteSubTasks",
-                        &self.autocomplete_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDatePlan",
-                        &self.allows_change_date_plan,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChangeDate",
-                        &self.max_deadline_change_date,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChanges",
-                        &self.max_deadline_changes,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireDeadlineChangeReason",
-                        &self.require_deadline_change_reason,
-                    )?;
-                    map.serialize_entry("inFavorite", &self.in_favorite)?;
-                    map.serialize_entry("inPin", &self.in_pin)?;
-                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
-                    map.serialize_entry("inMute", &self.in_mute)?;
-                    map.serialize_entry("dependsOn", &self.depends_on)?;
-                    map.serialize_entry("scenarios", &self.scenarios)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `tasks.task.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "tasks.task.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::task::chat`.
-        pub mod chat {
-            /// Methods under `v3::task::chat::message`.
-            pub mod message {
-                /// `tasks.task.chat.message.send`: REST 3.0, scope `tasks`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
-                ///
-                /// Required: `fields`. Optional: none.
-                ///
-                /// Result: `object` ([`send::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`send::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Send {
-                    /// `fields`: `object`, required.
-                    pub fields: send::Fields,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Send {
-                    /// The call with its required parameters: `fields`.
-                    pub fn new(fields: impl ::std::convert::Into<send::Fields>) -> Self {
-                        Self {
-                            fields: fields.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Send {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("fields", &self.fields)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Send {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            fields: object.field("fields")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Send);
-                /// Methods under `v3::task::chat::message::field`.
-                pub mod field {
-                    /// `tasks.task.chat.message.field.get`: REST 3.0, scope `tasks`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
-                    ///
-                    /// Required: `name`. Optional: `select`.
-                    ///
-                    /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Get {
-                        /// `name`: `string`, required.
-                        pub name: ::std::string::String,
-                        /// `select`: `string[]`, optional.
-                        pub select: ::std::option::Option<
-                            ::std::vec::Vec<::std::string::String>,
-                        >,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl Get {
-                        /// The call with its required parameters: `name`.
-                        pub fn new(
-                            name: impl ::std::convert::Into<::std::string::String>,
-                        ) -> Self {
-                            Self {
-                                name: name.into(),
-                                select: ::std::default::Default::default(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Sets `select`.
-                        pub fn select(
-                            mut self,
-                            value: impl ::std::iter::IntoIterator<
-                                Item = impl ::std::convert::Into<::std::string::String>,
-                            >,
-                        ) -> Self {
-                            self.select = ::std::option::Option::Some(
-                                value.into_iter().map(::std::convert::Into::into).collect(),
-                            );
-                            self
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for Get {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "select", &self.select)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for Get {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.field("name")?,
-                                select: object.field("select")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(Get);
-                    /// `tasks.task.chat.message.field.list`: REST 3.0, scope `tasks`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
-                    ///
-                    /// Required: none. Optional: `select`.
-                    ///
-                    /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-                    #[derive(Debug, Clone, Default)]
-                    #[non_exhaustive]
-                    pub struct List {
-                        /// `select`: `string[]`, optional.
-                        pub select: ::std::option::Option<
-                            ::std::vec::Vec<::std::string::String>,
-                        >,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl List {
-                        /// The call; every parameter is optional.
-                        pub fn new() -> Self {
-                            Self {
-                                select: ::std::default::Default::default(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Sets `select`.
-                        pub fn select(
-                            mut self,
-                            value: impl ::std::iter::IntoIterator<
-                                Item = impl ::std::convert::Into<::std::string::String>,
-                            >,
-                        ) -> Self {
-                            self.select = ::std::option::Option::Some(
-                                value.into_iter().map(::std::convert::Into::into).collect(),
-                            );
-                            self
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for List {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "select", &self.select)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for List {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                select: object.field("select")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(List);
-                    /// Types of `tasks.task.chat.message.field.get`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
-                    pub mod get {
-                        /// Error codes of `tasks.task.chat.message.field.get`; the codes any method can return are in [`crate::SystemError`].
-                        #[derive(Debug, Clone, PartialEq, Eq)]
-                        #[non_exhaustive]
-                        pub enum Error {
-                            /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                            BitrixRestV3ExceptionAccessdeniedexception,
-                            /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                            BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                            /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                            BitrixRestV3ExceptionValidationRequestvalidationexception,
-                            /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                            BitrixRestV3ExceptionUnknowndtopropertyexception,
-                            /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                            BitrixRestV3ExceptionInvalidselectexception,
-                            /// A value this version of the crate does not know, kept as sent.
-                            Unknown(::std::string::String),
-                        }
-                        string_enum!(
-                            Error { BitrixRestV3ExceptionAccessdeniedexception =
-                            "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                            BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                            "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                            BitrixRestV3ExceptionValidationRequestvalidationexception =
-                            "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                            BitrixRestV3ExceptionUnknowndtopropertyexception =
-                            "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                            BitrixRestV3ExceptionInvalidselectexception =
-                            "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                        );
-                        error_code!(Error);
-                        /// The object `result.item` of `tasks.task.chat.message.field.get`: `object`.
-                        ///
-                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
-                        #[derive(Debug, Clone)]
-                        #[non_exhaustive]
-                        pub struct OutputItem {
-                            /// `name`: `string`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub name: ::std::option::Option<::std::string::String>,
-                            /// `type`: `string`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub type_: ::std::option::Option<::std::string::String>,
-                            /// `title`: `string`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub title: ::std::option::Option<::std::string::String>,
-                            /// `description`: `any`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub description: ::serde_json::Value,
-                            /// `filterable`: `boolean`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub filterable: ::std::option::Option<bool>,
-                            /// `sortable`: `boolean`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub sortable: ::std::option::Option<bool>,
-                            /// `multiple`: `boolean`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub multiple: ::std::option::Option<bool>,
-                            /// The keys of the object that the docs do not describe, as sent:
-                            /// nothing the server sends is dropped.
-                            pub extra: ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        }
-                        impl crate::support::FromValue for OutputItem {
-                            fn from_value(
-                                value: ::serde_json::Value,
-                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                                let mut object = crate::support::Object::new(value)?;
-                                ::std::result::Result::Ok(Self {
-                                    name: object.soft("name"),
-                                    type_: object.soft("type"),
-                                    title: object.soft("title"),
-                                    description: object.soft("description"),
-                                    filterable: object.soft("filterable"),
-                                    sortable: object.soft("sortable"),
-                                    multiple: object.soft("multiple"),
-                                    extra: object.rest()?,
-                                })
-                            }
-                        }
-                        impl ::serde::Serialize for OutputItem {
-                            fn serialize<S: ::serde::Serializer>(
-                                &self,
-                                serializer: S,
-                            ) -> ::std::result::Result<S::Ok, S::Error> {
-                                use ::serde::ser::SerializeMap as _;
-                                let mut map = serializer
-                                    .serialize_map(::std::option::Option::None)?;
-                                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                                map.serialize_entry("description", &self.description)?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "filterable",
-                                    &self.filterable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "sortable",
-                                    &self.sortable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "multiple",
-                                    &self.multiple,
-                                )?;
-                                crate::support::rest_entries(&mut map, &self.extra)?;
-                                map.end()
-                            }
-                        }
-                        /// The object `result` of `tasks.task.chat.message.field.get`: `object`.
-                        ///
-                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
-                        #[derive(Debug, Clone)]
-                        #[non_exhaustive]
-                        pub struct Output {
-                            /// `item`: `object`, optional.
-                            pub item: ::std::option::Option<OutputItem>,
-                            /// The keys of the object that the docs do not describe, as sent:
-                            /// nothing the server sends is dropped.
-                            pub extra: ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        }
-                        impl crate::support::FromValue for Output {
-                            fn from_value(
-                                value: ::serde_json::Value,
-                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                                let mut object = crate::support::Object::new(value)?;
-                                object.fits(&["item"], &[])?;
-                                ::std::result::Result::Ok(Self {
-                                    item: object.field("item")?,
-                                    extra: object.rest()?,
-                                })
-                            }
-                        }
-                        impl ::serde::Serialize for Output {
-                            fn serialize<S: ::serde::Serializer>(
-                                &self,
-                                serializer: S,
-                            ) -> ::std::result::Result<S::Ok, S::Error> {
-                                use ::serde::ser::SerializeMap as _;
-                                let mut map = serializer
-                                    .serialize_map(::std::option::Option::None)?;
-                                crate::support::opt_entry(&mut map, "item", &self.item)?;
-                                crate::support::rest_entries(&mut map, &self.extra)?;
-                                map.end()
-                            }
-                        }
-                        impl ::bitrix24_runtime::Method for super::Get {
-                            const NAME: &'static str = "tasks.task.chat.message.field.get";
-                            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                            const IDEMPOTENT: bool = true;
-                            type Output = Output;
-                            type ErrorCode = Error;
-                        }
-                        deserialize_via_from_value!(Output);
-                    }
-                    /// Types of `tasks.task.chat.message.field.list`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
-                    pub mod list {
-                        /// Error codes of `tasks.task.chat.message.field.list`; the codes any method can return are in [`crate::SystemError`].
-                        #[derive(Debug, Clone, PartialEq, Eq)]
-                        #[non_exhaustive]
-                        pub enum Error {
-                            /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                            BitrixRestV3ExceptionAccessdeniedexception,
-                            /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                            BitrixRestV3ExceptionUnknowndtopropertyexception,
-                            /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                            BitrixRestV3ExceptionInvalidselectexception,
-                            /// A value this version of the crate does not know, kept as sent.
-                            Unknown(::std::string::String),
-                        }
-                        string_enum!(
-                            Error { BitrixRestV3ExceptionAccessdeniedexception =
-                            "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                            BitrixRestV3ExceptionUnknowndtopropertyexception =
-                            "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                            BitrixRestV3ExceptionInvalidselectexception =
-                            "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                        );
-                        error_code!(Error);
-                        /// The object `result.items` of `tasks.task.chat.message.field.list`: `object[]`.
-                        ///
-                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
-                        #[derive(Debug, Clone)]
-                        #[non_exhaustive]
-                        pub struct OutputItems {
-                            /// `name`: `string`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub name: ::std::option::Option<::std::string::String>,
-                            /// `type`: `string`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub type_: ::std::option::Option<::std::string::String>,
-                            /// `title`: `string`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub title: ::std::option::Option<::std::string::String>,
-                            /// `description`: `any`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub description: ::serde_json::Value,
-                            /// `filterable`: `boolean`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub filterable: ::std::option::Option<bool>,
-                            /// `sortable`: `boolean`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub sortable: ::std::option::Option<bool>,
-                            /// `multiple`: `boolean`, optional.
-                            ///
-                            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                            pub multiple: ::std::option::Option<bool>,
-                            /// The keys of the object that the docs do not describe, as sent:
-                            /// nothing the server sends is dropped.
-                            pub extra: ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        }
-                        impl crate::support::FromValue for OutputItems {
-                            fn from_value(
-                                value: ::serde_json::Value,
-                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                                let mut object = crate::support::Object::new(value)?;
-                                ::std::result::Result::Ok(Self {
-                                    name: object.soft("name"),
-                                    type_: object.soft("type"),
-                                    title: object.soft("title"),
-                                    description: object.soft("description"),
-                                    filterable: object.soft("filterable"),
-                                    sortable: object.soft("sortable"),
-                                    multiple: object.soft("multiple"),
-                                    extra: object.rest()?,
-                                })
-                            }
-                        }
-                        impl ::serde::Serialize for OutputItems {
-                            fn serialize<S: ::serde::Serializer>(
-                                &self,
-                                serializer: S,
-                            ) -> ::std::result::Result<S::Ok, S::Error> {
-                                use ::serde::ser::SerializeMap as _;
-                                let mut map = serializer
-                                    .serialize_map(::std::option::Option::None)?;
-                                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                                crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                                crate::support::opt_entry(&mut map, "title", &self.title)?;
-                                map.serialize_entry("description", &self.description)?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "filterable",
-                                    &self.filterable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "sortable",
-                                    &self.sortable,
-                                )?;
-                                crate::support::opt_entry(
-                                    &mut map,
-                                    "multiple",
-                                    &self.multiple,
-                                )?;
-                                crate::support::rest_entries(&mut map, &self.extra)?;
-                                map.end()
-                            }
-                        }
-                        /// The object `result` of `tasks.task.chat.message.field.list`: `object`.
-                        ///
-                        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
-                        #[derive(Debug, Clone)]
-                        #[non_exhaustive]
-                        pub struct Output {
-                            /// `items`: `object[]`, optional.
-                            pub items: ::std::vec::Vec<OutputItems>,
-                            /// The keys of the object that the docs do not describe, as sent:
-                            /// nothing the server sends is dropped.
-                            pub extra: ::std::collections::BTreeMap<
-                                ::std::string::String,
-                                ::serde_json::Value,
-                            >,
-                        }
-                        impl crate::support::FromValue for Output {
-                            fn from_value(
-                                value: ::serde_json::Value,
-                            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                                let mut object = crate::support::Object::new(value)?;
-                                object.fits(&["items"], &[])?;
-                                ::std::result::Result::Ok(Self {
-                                    items: object.field("items")?,
-                                    extra: object.rest()?,
-                                })
-                            }
-                        }
-                        impl ::serde::Serialize for Output {
-                            fn serialize<S: ::serde::Serializer>(
-                                &self,
-                                serializer: S,
-                            ) -> ::std::result::Result<S::Ok, S::Error> {
-                                use ::serde::ser::SerializeMap as _;
-                                let mut map = serializer
-                                    .serialize_map(::std::option::Option::None)?;
-                                map.serialize_entry("items", &self.items)?;
-                                crate::support::rest_entries(&mut map, &self.extra)?;
-                                map.end()
-                            }
-                        }
-                        impl ::bitrix24_runtime::Method for super::List {
-                            const NAME: &'static str = "tasks.task.chat.message.field.list";
-                            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                            const IDEMPOTENT: bool = true;
-                            type Output = Output;
-                            type ErrorCode = Error;
-                        }
-                        deserialize_via_from_value!(Output);
-                    }
-                }
-                /// Types of `tasks.task.chat.message.send`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
-                pub mod send {
-                    /// Error codes of `tasks.task.chat.message.send`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                        BitrixRestV3ExceptionValidationRequestvalidationexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionValidationRequestvalidationexception
-                        =
-                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                        BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `params.fields` of `tasks.task.chat.message.send`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Fields {
-                        /// `taskId`: `integer`, required.
-                        pub task_id: i64,
-                        /// `text`: `string`, required.
-                        pub text: ::std::string::String,
-                        /// Keys the docs do not describe (custom fields such as
-                        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                        /// after the documented ones.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl Fields {
-                        /// The object with its required parameters: `taskId`, `text`.
-                        pub fn new(
-                            task_id: impl ::std::convert::Into<i64>,
-                            text: impl ::std::convert::Into<::std::string::String>,
-                        ) -> Self {
-                            Self {
-                                task_id: task_id.into(),
-                                text: text.into(),
-                                extra: ::std::default::Default::default(),
-                            }
-                        }
-                        /// Adds a key the docs do not describe, sent as it is.
-                        pub fn extra(
-                            mut self,
-                            key: impl ::std::convert::Into<::std::string::String>,
-                            value: impl ::std::convert::Into<::serde_json::Value>,
-                        ) -> Self {
-                            self.extra.insert(key.into(), value.into());
-                            self
-                        }
-                    }
-                    impl ::serde::Serialize for Fields {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("taskId", &self.task_id)?;
-                            map.serialize_entry("text", &self.text)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    impl crate::support::FromValue for Fields {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                task_id: object.field("taskId")?,
-                                text: object.field("text")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    #[cfg(feature = "deserialize-params")]
-                    deserialize_via_from_value!(Fields);
-                    /// The object `result` of `tasks.task.chat.message.send`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `result`: `boolean`, optional.
-                        pub result: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["result"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                result: object.field("result")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "result", &self.result)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Send {
-                        const NAME: &'static str = "tasks.task.chat.message.send";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = false;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-        }
-        /// Types of `tasks.task.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
-        pub mod delete {
-            /// Error codes of `tasks.task.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "tasks.task.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Methods under `v3::task::field`.
-        pub mod field {
-            /// `tasks.task.field.get`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `tasks.task.field.list`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `tasks.task.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
-            pub mod get {
-                /// Error codes of `tasks.task.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `tasks.task.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `description`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub description: ::std::option::Option<::std::string::String>,
-                    /// `validationRules`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub validation_rules: ::std::vec::Vec<::serde_json::Value>,
-                    /// `requiredGroups`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub required_groups: ::serde_json::Value,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// `editable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub editable: ::std::option::Option<bool>,
-                    /// `multiple`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub multiple: ::std::option::Option<bool>,
-                    /// `elementType`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub element_type: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            description: object.soft("description"),
-                            validation_rules: object.soft("validationRules"),
-                            required_groups: object.soft("requiredGroups"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            editable: object.soft("editable"),
-                            multiple: object.soft("multiple"),
-                            element_type: object.soft("elementType"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "description",
-                            &self.description,
-                        )?;
-                        map.serialize_entry("validationRules", &self.validation_rules)?;
-                        map.serialize_entry("requiredGroups", &self.required_groups)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-                        crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-                        map.serialize_entry("elementType", &self.element_type)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `tasks.task.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "tasks.task.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `tasks.task.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
-            pub mod list {
-                /// Error codes of `tasks.task.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result` of `tasks.task.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `array`, optional.
-                    pub items: ::std::vec::Vec<::serde_json::Value>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "tasks.task.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Methods under `v3::task::file`.
-        pub mod file {
-            /// `tasks.task.file.attach`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
-            ///
-            /// Required: `taskId`, `fileIds`. Optional: none.
-            ///
-            /// Result: `boolean` ([`attach::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`attach::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Attach {
-                /// `taskId`: `integer`, required.
-                pub task_id: i64,
-                /// `fileIds`: `integer[]`, required.
-                pub file_ids: ::std::vec::Vec<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Attach {
-                /// The call with its required parameters: `taskId`, `fileIds`.
-                pub fn new(
-                    task_id: impl ::std::convert::Into<i64>,
-                    file_ids: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<i64>,
-                    >,
-                ) -> Self {
-                    Self {
-                        task_id: task_id.into(),
-                        file_ids: file_ids
-                            .into_iter()
-                            .map(::std::convert::Into::into)
-                            .collect(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Attach {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("taskId", &self.task_id)?;
-                    map.serialize_entry("fileIds", &self.file_ids)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Attach {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        task_id: object.field("taskId")?,
-                        file_ids: object.field("fileIds")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Attach);
-            /// Types of `tasks.task.file.attach`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
-            pub mod attach {
-                /// Error codes of `tasks.task.file.attach`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The `result` of the call: `boolean`.
-                pub type Output = ::bitrix24_runtime::lenient::Bool;
-                impl ::bitrix24_runtime::Method for super::Attach {
-                    const NAME: &'static str = "tasks.task.file.attach";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Methods under `v3::task::file::field`.
-            pub mod field {
-                /// `tasks.task.file.field.get`: REST 3.0, scope `tasks`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
-                ///
-                /// Required: `name`. Optional: `select`.
-                ///
-                /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Get {
-                    /// `name`: `string`, required.
-                    pub name: ::std::string::String,
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Get {
-                    /// The call with its required parameters: `name`.
-                    pub fn new(
-                        name: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            name: name.into(),
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Get {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Get {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.field("name")?,
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Get);
-                /// `tasks.task.file.field.list`: REST 3.0, scope `tasks`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
-                ///
-                /// Required: none. Optional: `select`.
-                ///
-                /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct List {
-                    /// `select`: `string[]`, optional.
-                    pub select: ::std::option::Option<
-                        ::std::vec::Vec<::std::string::String>,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl List {
-                    /// The call; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            select: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Sets `select`.
-                    pub fn select(
-                        mut self,
-                        value: impl ::std::iter::IntoIterator<
-                            Item = impl ::std::convert::Into<::std::string::String>,
-                        >,
-                    ) -> Self {
-                        self.select = ::std::option::Option::Some(
-                            value.into_iter().map(::std::convert::Into::into).collect(),
-                        );
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for List {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "select", &self.select)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for List {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            select: object.field("select")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(List);
-                /// Types of `tasks.task.file.field.get`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
-                pub mod get {
-                    /// Error codes of `tasks.task.file.field.get`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                        BitrixRestV3ExceptionValidationRequestvalidationexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                        "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                        BitrixRestV3ExceptionValidationRequestvalidationexception =
-                        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.item` of `tasks.task.file.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItem {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub description: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItem {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                description: object.soft("description"),
-                                filterable: object.soft("filterable"),
-                                sortable: object.soft("sortable"),
-                                multiple: object.soft("multiple"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItem {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            map.serialize_entry("description", &self.description)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `tasks.task.file.field.get`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `item`: `object`, optional.
-                        pub item: ::std::option::Option<OutputItem>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["item"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                item: object.field("item")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "item", &self.item)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::Get {
-                        const NAME: &'static str = "tasks.task.file.field.get";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-                /// Types of `tasks.task.file.field.list`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
-                pub mod list {
-                    /// Error codes of `tasks.task.file.field.list`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                        BitrixRestV3ExceptionAccessdeniedexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                        BitrixRestV3ExceptionUnknowndtopropertyexception,
-                        /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                        BitrixRestV3ExceptionInvalidselectexception,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { BitrixRestV3ExceptionAccessdeniedexception =
-                        "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                        BitrixRestV3ExceptionUnknowndtopropertyexception =
-                        "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                        BitrixRestV3ExceptionInvalidselectexception =
-                        "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                    );
-                    error_code!(Error);
-                    /// The object `result.items` of `tasks.task.file.field.list`: `object[]`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct OutputItems {
-                        /// `name`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub name: ::std::option::Option<::std::string::String>,
-                        /// `type`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub type_: ::std::option::Option<::std::string::String>,
-                        /// `title`: `string`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub title: ::std::option::Option<::std::string::String>,
-                        /// `description`: `any`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub description: ::serde_json::Value,
-                        /// `filterable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub filterable: ::std::option::Option<bool>,
-                        /// `sortable`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub sortable: ::std::option::Option<bool>,
-                        /// `multiple`: `boolean`, optional.
-                        ///
-                        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                        pub multiple: ::std::option::Option<bool>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for OutputItems {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            ::std::result::Result::Ok(Self {
-                                name: object.soft("name"),
-                                type_: object.soft("type"),
-                                title: object.soft("title"),
-                                description: object.soft("description"),
-                                filterable: object.soft("filterable"),
-                                sortable: object.soft("sortable"),
-                                multiple: object.soft("multiple"),
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for OutputItems {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            crate::support::opt_entry(&mut map, "name", &self.name)?;
-                            crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                            crate::support::opt_entry(&mut map, "title", &self.title)?;
-                            map.serialize_entry("description", &self.description)?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "filterable",
-                                &self.filterable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "sortable",
-                                &self.sortable,
-                            )?;
-                            crate::support::opt_entry(
-                                &mut map,
-                                "multiple",
-                                &self.multiple,
-                            )?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    /// The object `result` of `tasks.task.file.field.list`: `object`.
-                    ///
-                    /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
-                    #[derive(Debug, Clone)]
-                    #[non_exhaustive]
-                    pub struct Output {
-                        /// `items`: `object[]`, optional.
-                        pub items: ::std::vec::Vec<OutputItems>,
-                        /// The keys of the object that the docs do not describe, as sent:
-                        /// nothing the server sends is dropped.
-                        pub extra: ::std::collections::BTreeMap<
-                            ::std::string::String,
-                            ::serde_json::Value,
-                        >,
-                    }
-                    impl crate::support::FromValue for Output {
-                        fn from_value(
-                            value: ::serde_json::Value,
-                        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                            let mut object = crate::support::Object::new(value)?;
-                            object.fits(&["items"], &[])?;
-                            ::std::result::Result::Ok(Self {
-                                items: object.field("items")?,
-                                extra: object.rest()?,
-                            })
-                        }
-                    }
-                    impl ::serde::Serialize for Output {
-                        fn serialize<S: ::serde::Serializer>(
-                            &self,
-                            serializer: S,
-                        ) -> ::std::result::Result<S::Ok, S::Error> {
-                            use ::serde::ser::SerializeMap as _;
-                            let mut map = serializer
-                                .serialize_map(::std::option::Option::None)?;
-                            map.serialize_entry("items", &self.items)?;
-                            crate::support::rest_entries(&mut map, &self.extra)?;
-                            map.end()
-                        }
-                    }
-                    impl ::bitrix24_runtime::Method for super::List {
-                        const NAME: &'static str = "tasks.task.file.field.list";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                        const IDEMPOTENT: bool = true;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                    deserialize_via_from_value!(Output);
-                }
-            }
-        }
-        /// Types of `tasks.task.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-        pub mod get {
-            /// Error codes of `tasks.task.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
-                BitrixRestV3ExceptionEntitynotfoundexception,
-                /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                BitrixRestV3ExceptionUnknowndtopropertyexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionEntitynotfoundexception =
-                "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
-                BitrixRestV3ExceptionUnknowndtopropertyexception =
-                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `result.item.responsible` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemResponsible {
-                /// `name`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `email`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub email: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemResponsible {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.soft("name"),
-                        email: object.soft("email"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemResponsible {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "email", &self.email)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item.rights` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItemRights {
-                /// `read`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub read: ::std::option::Option<bool>,
-                /// `watch`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub watch: ::std::option::Option<bool>,
-                /// `mute`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mute: ::std::option::Option<bool>,
-                /// `createResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub create_result: ::std::option::Option<bool>,
-                /// `edit`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub edit: ::std::option::Option<bool>,
-                /// `remove`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub remove: ::std::option::Option<bool>,
-                /// `complete`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub complete: ::std::option::Option<bool>,
-                /// `approve`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub approve: ::std::option::Option<bool>,
-                /// `disapprove`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub disapprove: ::std::option::Option<bool>,
-                /// `start`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start: ::std::option::Option<bool>,
-                /// `take`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub take: ::std::option::Option<bool>,
-                /// `delegate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub delegate: ::std::option::Option<bool>,
-                /// `defer`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub defer: ::std::option::Option<bool>,
-                /// `renew`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub renew: ::std::option::Option<bool>,
-                /// `deadline`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline: ::std::option::Option<bool>,
-                /// `datePlan`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub date_plan: ::std::option::Option<bool>,
-                /// `changeDirector`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_director: ::std::option::Option<bool>,
-                /// `changeResponsible`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_responsible: ::std::option::Option<bool>,
-                /// `changeAccomplices`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_accomplices: ::std::option::Option<bool>,
-                /// `pause`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub pause: ::std::option::Option<bool>,
-                /// `timeTracking`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub time_tracking: ::std::option::Option<bool>,
-                /// `mark`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mark: ::std::option::Option<bool>,
-                /// `changeStatus`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub change_status: ::std::option::Option<bool>,
-                /// `reminder`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub reminder: ::std::option::Option<bool>,
-                /// `addAuditors`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub add_auditors: ::std::option::Option<bool>,
-                /// `elapsedTime`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub elapsed_time: ::std::option::Option<bool>,
-                /// `favorite`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub favorite: ::std::option::Option<bool>,
-                /// `checklistAdd`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_add: ::std::option::Option<bool>,
-                /// `checklistEdit`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_edit: ::std::option::Option<bool>,
-                /// `checklistSave`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_save: ::std::option::Option<bool>,
-                /// `checklistToggle`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist_toggle: ::std::option::Option<bool>,
-                /// `automate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub automate: ::std::option::Option<bool>,
-                /// `resultEdit`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub result_edit: ::std::option::Option<bool>,
-                /// `completeResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub complete_result: ::std::option::Option<bool>,
-                /// `removeResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub remove_result: ::std::option::Option<bool>,
-                /// `resultRead`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub result_read: ::std::option::Option<bool>,
-                /// `admin`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub admin: ::std::option::Option<bool>,
-                /// `createSubtask`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub create_subtask: ::std::option::Option<bool>,
-                /// `copy`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub copy: ::std::option::Option<bool>,
-                /// `saveAsTemplate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub save_as_template: ::std::option::Option<bool>,
-                /// `attachFile`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub attach_file: ::std::option::Option<bool>,
-                /// `detachFile`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub detach_file: ::std::option::Option<bool>,
-                /// `detachParent`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub detach_parent: ::std::option::Option<bool>,
-                /// `createGanttDependence`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub create_gantt_dependence: ::std::option::Option<bool>,
-                /// `sort`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub sort: ::std::option::Option<bool>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItemRights {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        read: object.soft("read"),
-                        watch: object.soft("watch"),
-                        mute: object.soft("mute"),
-                        create_result: object.soft("createResult"),
-                        edit: object.soft("edit"),
-                        remove: object.soft("remove"),
-                        complete: object.soft("complete"),
-                        approve: object.soft("approve"),
-                        disapprove: object.soft("disapprove"),
-                        start: object.soft("start"),
-                        take: object.soft("take"),
-                        delegate: object.soft("delegate"),
-                        defer: object.soft("defer"),
-                        renew: object.soft("renew"),
-                        deadline: object.soft("deadline"),
-                        date_plan: object.soft("datePlan"),
-                        change_director: object.soft("changeDirector"),
-                        change_responsible: object.soft("changeResponsible"),
-                        change_accomplices: object.soft("changeAccomplices"),
-                        pause: object.soft("pause"),
-                        time_tracking: object.soft("timeTracking"),
-                        mark: object.soft("mark"),
-                        change_status: object.soft("changeStatus"),
-                        reminder: object.soft("reminder"),
-                        add_auditors: object.soft("addAuditors"),
-                        elapsed_time: object.soft("elapsedTime"),
-                        favorite: object.soft("favorite"),
-                        checklist_add: object.soft("checklistAdd"),
-                        checklist_edit: object.soft("checklistEdit"),
-                        checklist_save: object.soft("checklistSave"),
-                        checklist_toggle: object.soft("checklistToggle"),
-                        automate: object.soft("automate"),
-                        result_edit: object.soft("resultEdit"),
-                        complete_result: object.soft("completeResult"),
-                        remove_result: object.soft("removeResult"),
-                        result_read: object.soft("resultRead"),
-                        admin: object.soft("admin"),
-                        create_subtask: object.soft("createSubtask"),
-                        copy: object.soft("copy"),
-                        save_as_template: object.soft("saveAsTemplate"),
-                        attach_file: object.soft("attachFile"),
-                        detach_file: object.soft("detachFile"),
-                        detach_parent: object.soft("detachParent"),
-                        create_gantt_dependence: object.soft("createGanttDependence"),
-                        sort: object.soft("sort"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItemRights {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "read", &self.read)?;
-                    crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-                    crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createResult",
-                        &self.create_result,
-                    )?;
-                    crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                    crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                    crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-                    crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-                    crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-                    crate::support::opt_entry(&mut map, "start", &self.start)?;
-                    crate::support::opt_entry(&mut map, "take", &self.take)?;
-                    crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-                    crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-                    crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeDirector",
-                        &self.change_director,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeResponsible",
-                        &self.change_responsible,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeAccomplices",
-                        &self.change_accomplices,
-                    )?;
-                    crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "timeTracking",
-                        &self.time_tracking,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "changeStatus",
-                        &self.change_status,
-                    )?;
-                    crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "addAuditors",
-                        &self.add_auditors,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "elapsedTime",
-                        &self.elapsed_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistAdd",
-                        &self.checklist_add,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistEdit",
-                        &self.checklist_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistSave",
-                        &self.checklist_save,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "checklistToggle",
-                        &self.checklist_toggle,
-                    )?;
-                    crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultEdit",
-                        &self.result_edit,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "completeResult",
-                        &self.complete_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "removeResult",
-                        &self.remove_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "resultRead",
-                        &self.result_read,
-                    )?;
-                    crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createSubtask",
-                        &self.create_subtask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "saveAsTemplate",
-                        &self.save_as_template,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "attachFile",
-                        &self.attach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachFile",
-                        &self.detach_file,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detachParent",
-                        &self.detach_parent,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "createGanttDependence",
-                        &self.create_gantt_dependence,
-                    )?;
-                    crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.item` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItem {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `description`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub description: ::std::option::Option<::std::string::String>,
-                /// `responsible`: `object`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub responsible: ::std::option::Option<OutputItemResponsible>,
-                /// `deadline`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline: ::std::option::Option<::std::string::String>,
-                /// `needsControl`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub needs_control: ::std::option::Option<bool>,
-                /// `startPlan`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start_plan: ::serde_json::Value,
-                /// `endPlan`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub end_plan: ::serde_json::Value,
-                /// `fileIds`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub file_ids: ::serde_json::Value,
-                /// `checklist`: `integer[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub checklist: ::std::vec::Vec<i64>,
-                /// `epicId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub epic_id: ::serde_json::Value,
-                /// `storyPoints`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub story_points: ::serde_json::Value,
-                /// `priority`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub priority: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// `statusChanged`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub status_changed: ::std::option::Option<::std::string::String>,
-                /// `parentId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub parent_id: ::serde_json::Value,
-                /// `containsChecklist`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_checklist: ::std::option::Option<bool>,
-                /// `containsSubTasks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_sub_tasks: ::std::option::Option<bool>,
-                /// `containsRelatedTasks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_related_tasks: ::std::option::Option<bool>,
-                /// `containsGanttLinks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_gantt_links: ::std::option::Option<bool>,
-                /// `containsPlacements`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_placements: ::std::option::Option<bool>,
-                /// `containsResults`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub contains_results: ::std::option::Option<bool>,
-                /// `numberOfReminders`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub number_of_reminders: ::std::option::Option<i64>,
-                /// `chatId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub chat_id: ::std::option::Option<i64>,
-                /// `plannedDuration`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub planned_duration: ::std::option::Option<i64>,
-                /// `actualDuration`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub actual_duration: ::std::option::Option<i64>,
-                /// `durationType`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub duration_type: ::std::option::Option<::std::string::String>,
-                /// `started`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub started: ::serde_json::Value,
-                /// `estimatedTime`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub estimated_time: ::std::option::Option<i64>,
-                /// `replicate`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub replicate: ::std::option::Option<bool>,
-                /// `changed`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub changed: ::std::option::Option<::std::string::String>,
-                /// `closed`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub closed: ::serde_json::Value,
-                /// `activity`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub activity: ::std::option::Option<::std::string::String>,
-                /// `guid`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub guid: ::std::option::Option<::std::string::String>,
-                /// `xmlId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub xml_id: ::serde_json::Value,
-                /// `exchangeId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub exchange_id: ::serde_json::Value,
-                /// `exchangeModified`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub exchange_modified: ::serde_json::Value,
-                /// `outlookVersion`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub outlook_version: ::std::option::Option<i64>,
-                /// `mark`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub mark: ::std::option::Option<::std::string::String>,
-                /// `allowsChangeDeadline`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub allows_change_deadline: ::std::option::Option<bool>,
-                /// `allowsTimeTracking`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub allows_time_tracking: ::std::option::Option<bool>,
-                /// `matchesWorkTime`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub matches_work_time: ::std::option::Option<bool>,
-                /// `addInReport`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub add_in_report: ::serde_json::Value,
-                /// `isMultitask`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub is_multitask: ::std::option::Option<bool>,
-                /// `siteId`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub site_id: ::std::option::Option<::std::string::String>,
-                /// `deadlineCount`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline_count: ::serde_json::Value,
-                /// `declineReason`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub decline_reason: ::serde_json::Value,
-                /// `forumTopicId`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub forum_topic_id: ::serde_json::Value,
-                /// `link`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub link: ::std::option::Option<::std::string::String>,
-                /// `rights`: `object`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub rights: ::std::option::Option<OutputItemRights>,
-                /// `archiveLink`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub archive_link: ::std::option::Option<::std::string::String>,
-                /// `crmItemIds`: `string[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub crm_item_ids: ::std::vec::Vec<::std::string::String>,
-                /// `requireResult`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub require_result: ::std::option::Option<bool>,
-                /// `matchesSubTasksTime`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub matches_sub_tasks_time: ::std::option::Option<bool>,
-                /// `autocompleteSubTasks`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub autocomplete_sub_tasks: ::std::option::Option<bool>,
-                /// `allowsChangeDatePlan`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub allows_change_date_plan: ::std::option::Option<bool>,
-                /// `maxDeadlineChangeDate`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub max_deadline_change_date: ::serde_json::Value,
-                /// `maxDeadlineChanges`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub max_deadline_changes: ::serde_json::Value,
-                /// `requireDeadlineChangeReason`: `boolean`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub require_deadline_change_reason: ::std::option::Option<bool>,
-                /// `inFavorite`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_favorite: ::std::vec::Vec<::serde_json::Value>,
-                /// `inPin`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inGroupPin`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_group_pin: ::std::vec::Vec<::serde_json::Value>,
-                /// `inMute`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub in_mute: ::std::vec::Vec<::serde_json::Value>,
-                /// `dependsOn`: `array`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub depends_on: ::std::vec::Vec<::serde_json::Value>,
-                /// `scenarios`: `string[]`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub scenarios: ::std::vec::Vec<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItem {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        title: object.soft("title"),
-                        description: object.soft("description"),
-                        responsible: object.soft("responsible"),
-                        deadline: object.soft("deadline"),
-                        needs_control: object.soft("needsControl"),
-                        start_plan: object.soft("startPlan"),
-                        end_plan: object.soft("endPlan"),
-                        file_ids: object.soft("fileIds"),
-                        checklist: object.soft("checklist"),
-                        epic_id: object.soft("epicId"),
-                        story_points: object.soft("storyPoints"),
-                        priority: object.soft("priority"),
-                        status: object.soft("status"),
-                        status_changed: object.soft("statusChanged"),
-                        parent_id: object.soft("parentId"),
-                        contains_checklist: object.soft("containsChecklist"),
-                        contains_sub_tasks: object.soft("containsSubTasks"),
-                        contains_related_tasks: object.soft("containsRelatedTasks"),
-                        contains_gantt_links: object.soft("containsGanttLinks"),
-                        contains_placements: object.soft("containsPlacements"),
-                        contains_results: object.soft("containsResults"),
-                        number_of_reminders: object.soft("numberOfReminders"),
-                        chat_id: object.soft("chatId"),
-                        planned_duration: object.soft("plannedDuration"),
-                        actual_duration: object.soft("actualDuration"),
-                        duration_type: object.soft("durationType"),
-                        started: object.soft("started"),
-                        estimated_time: object.soft("estimatedTime"),
-                        replicate: object.soft("replicate"),
-                        changed: object.soft("changed"),
-                        closed: object.soft("closed"),
-                        activity: object.soft("activity"),
-                        guid: object.soft("guid"),
-                        xml_id: object.soft("xmlId"),
-                        exchange_id: object.soft("exchangeId"),
-                        exchange_modified: object.soft("exchangeModified"),
-                        outlook_version: object.soft("outlookVersion"),
-                        mark: object.soft("mark"),
-                        allows_change_deadline: object.soft("allowsChangeDeadline"),
-                        allows_time_tracking: object.soft("allowsTimeTracking"),
-                        matches_work_time: object.soft("matchesWorkTime"),
-                        add_in_report: object.soft("addInReport"),
-                        is_multitask: object.soft("isMultitask"),
-                        site_id: object.soft("siteId"),
-                        deadline_count: object.soft("deadlineCount"),
-                        decline_reason: object.soft("declineReason"),
-                        forum_topic_id: object.soft("forumTopicId"),
-                        link: object.soft("link"),
-                        rights: object.soft("rights"),
-                        archive_link: object.soft("archiveLink"),
-                        crm_item_ids: object.soft("crmItemIds"),
-                        require_result: object.soft("requireResult"),
-                        matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
-                        autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
-                        allows_change_date_plan: object.soft("allowsChangeDatePlan"),
-                        max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
-                        max_deadline_changes: object.soft("maxDeadlineChanges"),
-                        require_deadline_change_reason: object
-                            .soft("requireDeadlineChangeReason"),
-                        in_favorite: object.soft("inFavorite"),
-                        in_pin: object.soft("inPin"),
-                        in_group_pin: object.soft("inGroupPin"),
-                        in_mute: object.soft("inMute"),
-                        depends_on: object.soft("dependsOn"),
-                        scenarios: object.soft("scenarios"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItem {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "description",
-                        &self.description,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "responsible",
-                        &self.responsible,
-                    )?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "needsControl",
-                        &self.needs_control,
-                    )?;
-                    map.serialize_entry("startPlan", &self.start_plan)?;
-                    map.serialize_entry("endPlan", &self.end_plan)?;
-                    map.serialize_entry("fileIds", &self.file_ids)?;
-                    map.serialize_entry("checklist", &self.checklist)?;
-                    map.serialize_entry("epicId", &self.epic_id)?;
-                    map.serialize_entry("storyPoints", &self.story_points)?;
-                    crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "statusChanged",
-                        &self.status_changed,
-                    )?;
-                    map.serialize_entry("parentId", &self.parent_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsChecklist",
-                        &self.contains_checklist,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsSubTasks",
-                        &self.contains_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsRelatedTasks",
-                        &self.contains_related_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsGanttLinks",
-                        &self.contains_gantt_links,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsPlacements",
-                        &self.contains_placements,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "containsResults",
-                        &self.contains_results,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "numberOfReminders",
-                        &self.number_of_reminders,
-                    )?;
-                    crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "plannedDuration",
-                        &self.planned_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "actualDuration",
-                        &self.actual_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "durationType",
-                        &self.duration_type,
-                    )?;
-                    map.serialize_entry("started", &self.started)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "estimatedTime",
-                        &self.estimated_time,
-                    )?;
-                    crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
-                    crate::support::opt_entry(&mut map, "changed", &self.changed)?;
-                    map.serialize_entry("closed", &self.closed)?;
-                    crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-                    crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-                    map.serialize_entry("xmlId", &self.xml_id)?;
-                    map.serialize_entry("exchangeId", &self.exchange_id)?;
-                    map.serialize_entry("exchangeModified", &self.exchange_modified)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "outlookVersion",
-                        &self.outlook_version,
-                    )?;
-                    crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDeadline",
-                        &self.allows_change_deadline,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsTimeTracking",
-                        &self.allows_time_tracking,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesWorkTime",
-                        &self.matches_work_time,
-                    )?;
-                    map.serialize_entry("addInReport", &self.add_in_report)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "isMultitask",
-                        &self.is_multitask,
-                    )?;
-                    crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-                    map.serialize_entry("deadlineCount", &self.deadline_count)?;
-                    map.serialize_entry("declineReason", &self.decline_reason)?;
-                    map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
-                    crate::support::opt_entry(&mut map, "link", &self.link)?;
-                    crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "archiveLink",
-                        &self.archive_link,
-                    )?;
-                    map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireResult",
-                        &self.require_result,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "matchesSubTasksTime",
-                        &self.matches_sub_tasks_time,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "autocompleteSubTasks",
-                        &self.autocomplete_sub_tasks,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "allowsChangeDatePlan",
-                        &self.allows_change_date_plan,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChangeDate",
-                        &self.max_deadline_change_date,
-                    )?;
-                    map.serialize_entry(
-                        "maxDeadlineChanges",
-                        &self.max_deadline_changes,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "requireDeadlineChangeReason",
-                        &self.require_deadline_change_reason,
-                    )?;
-                    map.serialize_entry("inFavorite", &self.in_favorite)?;
-                    map.serialize_entry("inPin", &self.in_pin)?;
-                    map.serialize_entry("inGroupPin", &self.in_group_pin)?;
-                    map.serialize_entry("inMute", &self.in_mute)?;
-                    map.serialize_entry("dependsOn", &self.depends_on)?;
-                    map.serialize_entry("scenarios", &self.scenarios)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `tasks.task.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `item`: `object`, optional.
-                pub item: ::std::option::Option<OutputItem>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["item"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        item: object.field("item")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "item", &self.item)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "tasks.task.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `tasks.task.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
-        pub mod list {
-            /// Error codes of `tasks.task.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`
-                BitrixRestV3ExceptionInvalidorderexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionInvalidorderexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.order` of `tasks.task.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `<field>`: `string`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// The object `result.items` of `tasks.task.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `title`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `responsibleId`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub responsible_id: ::std::option::Option<i64>,
-                /// `deadline`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub deadline: ::std::option::Option<::std::string::String>,
-                /// `status`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub status: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        title: object.soft("title"),
-                        responsible_id: object.soft("responsibleId"),
-                        deadline: object.soft("deadline"),
-                        status: object.soft("status"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "title", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "responsibleId",
-                        &self.responsible_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-                    crate::support::opt_entry(&mut map, "status", &self.status)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `tasks.task.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "tasks.task.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `v3::task::result`.
-        pub mod result {
-            /// `tasks.task.result.add`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-            ///
-            /// Required: `fields`. Optional: none.
-            ///
-            /// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`add::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Add {
-                /// `fields`: `object`, required.
-                pub fields: add::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Add {
-                /// The call with its required parameters: `fields`.
-                pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                    Self {
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Add {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Add {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        fields: object.field("fields")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Add);
-            /// `tasks.task.result.addfromchatmessage`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-            ///
-            /// Required: `fields`. Optional: none.
-            ///
-            /// Result: `object` ([`addfromchatmessage::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`addfromchatmessage::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Addfromchatmessage {
-                /// `fields`: `object`, required.
-                pub fields: addfromchatmessage::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Addfromchatmessage {
-                /// The call with its required parameters: `fields`.
-                pub fn new(
-                    fields: impl ::std::convert::Into<addfromchatmessage::Fields>,
-                ) -> Self {
-                    Self {
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Addfromchatmessage {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Addfromchatmessage {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        fields: object.field("fields")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Addfromchatmessage);
-            /// `tasks.task.result.delete`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
-            ///
-            /// Required: `id`. Optional: none.
-            ///
-            /// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`delete::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Delete {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Delete {
-                /// The call with its required parameters: `id`.
-                pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                    Self {
-                        id: id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Delete {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Delete {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Delete);
-            /// `tasks.task.result.list`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
-            ///
-            /// Required: `filter`. Optional: `order`, `select`, `pagination`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `order`: `object`, optional.
-                pub order: ::std::option::Option<list::Order>,
-                /// `filter`: `any`, required.
-                ///
-                /// Values: `open`, `closed`, `messageId`.
-                pub filter: list::Filter,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// `pagination`: `object`, optional.
-                pub pagination: ::std::option::Option<::serde_json::Value>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call with its required parameters: `filter`.
-                pub fn new(filter: impl ::std::convert::Into<list::Filter>) -> Self {
-                    Self {
-                        order: ::std::default::Default::default(),
-                        filter: filter.into(),
-                        select: ::std::default::Default::default(),
-                        pagination: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `order`.
-                pub fn order(
-                    mut self,
-                    value: impl ::std::convert::Into<list::Order>,
-                ) -> Self {
-                    self.order = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Sets `pagination`.
-                pub fn pagination(
-                    mut self,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.pagination = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "order", &self.order)?;
-                    map.serialize_entry("filter", &self.filter)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        order: object.field("order")?,
-                        filter: object.field("filter")?,
-                        select: object.field("select")?,
-                        pagination: object.field("pagination")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// `tasks.task.result.update`: REST 3.0, scope `tasks`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-            ///
-            /// Required: `id`, `fields`. Optional: none.
-            ///
-            /// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`update::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Update {
-                /// `id`: `integer`, required.
-                pub id: i64,
-                /// `fields`: `object`, required.
-                pub fields: update::Fields,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Update {
-                /// The call with its required parameters: `id`, `fields`.
-                pub fn new(
-                    id: impl ::std::convert::Into<i64>,
-                    fields: impl ::std::convert::Into<update::Fields>,
-                ) -> Self {
-                    Self {
-                        id: id.into(),
-                        fields: fields.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Update {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("id", &self.id)?;
-                    map.serialize_entry("fields", &self.fields)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Update {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        fields: object.field("fields")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Update);
-            /// Types of `tasks.task.result.add`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-            pub mod add {
-                /// Error codes of `tasks.task.result.add`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationDtovalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationDtovalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `params.fields` of `tasks.task.result.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `taskId`: `integer`, required.
-                    pub task_id: i64,
-                    /// `text`: `string`, required.
-                    pub text: ::std::string::String,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `taskId`, `text`.
-                    pub fn new(
-                        task_id: impl ::std::convert::Into<i64>,
-                        text: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            task_id: task_id.into(),
-                            text: text.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("taskId", &self.task_id)?;
-                        map.serialize_entry("text", &self.text)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            task_id: object.field("taskId")?,
-                            text: object.field("text")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// Allowed values of `result.item.status` in `tasks.task.result.add`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OutputItemStatus {
-                    /// `open`
-                    Open,
-                    /// `closed`
-                    Closed,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(OutputItemStatus { Open = "open", Closed = "closed" });
-                /// The object `result.item.rights` of `tasks.task.result.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemRights {
-                    /// `edit`: `boolean`, optional.
-                    pub edit: ::std::option::Option<bool>,
-                    /// `remove`: `boolean`, optional.
-                    pub remove: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemRights {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            edit: object.field("edit")?,
-                            remove: object.field("remove")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemRights {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.item` of `tasks.task.result.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `id`: `integer`, optional.
-                    pub id: ::std::option::Option<i64>,
-                    /// `taskId`: `integer`, optional.
-                    pub task_id: ::std::option::Option<i64>,
-                    /// `text`: `string`, optional.
-                    pub text: ::std::option::Option<::std::string::String>,
-                    /// `authorId`: `integer`, optional.
-                    pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `datetime`, optional.
-                    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                    /// `updatedAt`: `datetime`, optional.
-                    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                    /// `status`: `string`, optional.
-                    ///
-                    /// Values: `open`, `closed`.
-                    pub status: ::std::option::Option<OutputItemStatus>,
-                    /// `fileIds`: `array`, optional.
-                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
-                    /// `rights`: `object`, optional.
-                    pub rights: ::std::option::Option<OutputItemRights>,
-                    /// `messageId`: `integer`, optional.
-                    pub message_id: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            task_id: object.field("taskId")?,
-                            text: object.field("text")?,
-                            author_id: object.field("authorId")?,
-                            created_at: object.field("createdAt")?,
-                            updated_at: object.field("updatedAt")?,
-                            status: object.field("status")?,
-                            file_ids: object.field("fileIds")?,
-                            rights: object.field("rights")?,
-                            message_id: object.field("messageId")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                        crate::support::opt_entry(&mut map, "text", &self.text)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "authorId",
-                            &self.author_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "updatedAt",
-                            &self.updated_at,
-                        )?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("fileIds", &self.file_ids)?;
-                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "messageId",
-                            &self.message_id,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `tasks.task.result.add`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Add {
-                    const NAME: &'static str = "tasks.task.result.add";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `tasks.task.result.addfromchatmessage`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-            pub mod addfromchatmessage {
-                /// Error codes of `tasks.task.result.addfromchatmessage`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationDtovalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationDtovalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `params.fields` of `tasks.task.result.addfromchatmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `messageId`: `integer`, required.
-                    pub message_id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `messageId`.
-                    pub fn new(message_id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            message_id: message_id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("messageId", &self.message_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            message_id: object.field("messageId")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemRights {
-                    /// `edit`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub edit: ::std::option::Option<bool>,
-                    /// `remove`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub remove: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemRights {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            edit: object.soft("edit"),
-                            remove: object.soft("remove"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemRights {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `taskId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub task_id: ::std::option::Option<i64>,
-                    /// `text`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub text: ::std::option::Option<::std::string::String>,
-                    /// `authorId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `updatedAt`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub updated_at: ::serde_json::Value,
-                    /// `status`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub status: ::std::option::Option<::std::string::String>,
-                    /// `fileIds`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
-                    /// `rights`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub rights: ::std::option::Option<OutputItemRights>,
-                    /// `messageId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub message_id: ::std::option::Option<i64>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            task_id: object.soft("taskId"),
-                            text: object.soft("text"),
-                            author_id: object.soft("authorId"),
-                            created_at: object.soft("createdAt"),
-                            updated_at: object.soft("updatedAt"),
-                            status: object.soft("status"),
-                            file_ids: object.soft("fileIds"),
-                            rights: object.soft("rights"),
-                            message_id: object.soft("messageId"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                        crate::support::opt_entry(&mut map, "text", &self.text)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "authorId",
-                            &self.author_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        map.serialize_entry("updatedAt", &self.updated_at)?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("fileIds", &self.file_ids)?;
-                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "messageId",
-                            &self.message_id,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Addfromchatmessage {
-                    const NAME: &'static str = "tasks.task.result.addfromchatmessage";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `tasks.task.result.delete`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
-            pub mod delete {
-                /// Error codes of `tasks.task.result.delete`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result` of `tasks.task.result.delete`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `result`: `boolean`, optional.
-                    pub result: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["result"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            result: object.field("result")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "result", &self.result)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Delete {
-                    const NAME: &'static str = "tasks.task.result.delete";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `tasks.task.result.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
-            pub mod list {
-                /// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestfiltervalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
-                    BitrixRestV3ExceptionInvalidfilterexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION`
-                    BitrixRestV3ExceptionUnknownfilteroperatorexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                    BitrixRestV3ExceptionInvalidpaginationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`
-                    BitrixRestV3ExceptionInvalidorderexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestfiltervalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionInvalidfilterexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
-                    BitrixRestV3ExceptionUnknownfilteroperatorexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION",
-                    BitrixRestV3ExceptionInvalidpaginationexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidorderexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `params.order` of `tasks.task.result.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
-                #[derive(Debug, Clone, Default)]
-                #[non_exhaustive]
-                pub struct Order {
-                    /// `<field>`: `string`, optional.
-                    ///
-                    /// Stands for every key matching `*`: one entry per key.
-                    pub field: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::std::string::String,
-                    >,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Order {
-                    /// The object; every parameter is optional.
-                    pub fn new() -> Self {
-                        Self {
-                            field: ::std::default::Default::default(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds an entry for `<field>` under `key`.
-                    pub fn field(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        self.field.insert(key.into(), value.into());
-                        self
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Order {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::rest_entries(&mut map, &self.field)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Order {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            field: object.pattern("*")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Order);
-                /// Allowed values of `params.filter` in `tasks.task.result.list`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Filter {
-                    /// `open`
-                    Open,
-                    /// `closed`
-                    Closed,
-                    /// `messageId`
-                    MessageId,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Filter { Open = "open", Closed = "closed", MessageId = "messageId" }
-                );
-                /// The object `result.items` of `tasks.task.result.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `taskId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub task_id: ::std::option::Option<i64>,
-                    /// `text`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub text: ::std::option::Option<::std::string::String>,
-                    /// `authorId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `status`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub status: ::std::option::Option<::std::string::String>,
-                    /// `messageId`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub message_id: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            task_id: object.soft("taskId"),
-                            text: object.soft("text"),
-                            author_id: object.soft("authorId"),
-                            created_at: object.soft("createdAt"),
-                            status: object.soft("status"),
-                            message_id: object.soft("messageId"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                        crate::support::opt_entry(&mut map, "text", &self.text)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "authorId",
-                            &self.author_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("messageId", &self.message_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `tasks.task.result.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "tasks.task.result.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `tasks.task.result.update`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-            pub mod update {
-                /// Error codes of `tasks.task.result.update`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationDtovalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionValidationDtovalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `params.fields` of `tasks.task.result.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Fields {
-                    /// `text`: `string`, required.
-                    pub text: ::std::string::String,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Fields {
-                    /// The object with its required parameters: `text`.
-                    pub fn new(
-                        text: impl ::std::convert::Into<::std::string::String>,
-                    ) -> Self {
-                        Self {
-                            text: text.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Fields {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("text", &self.text)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Fields {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            text: object.field("text")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Fields);
-                /// The object `result.item.rights` of `tasks.task.result.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItemRights {
-                    /// `edit`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub edit: ::std::option::Option<bool>,
-                    /// `remove`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub remove: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItemRights {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            edit: object.soft("edit"),
-                            remove: object.soft("remove"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItemRights {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-                        crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result.item` of `tasks.task.result.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `taskId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub task_id: ::std::option::Option<i64>,
-                    /// `text`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub text: ::std::option::Option<::std::string::String>,
-                    /// `authorId`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub author_id: ::std::option::Option<i64>,
-                    /// `createdAt`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub created_at: ::std::option::Option<::std::string::String>,
-                    /// `updatedAt`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub updated_at: ::std::option::Option<::std::string::String>,
-                    /// `status`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub status: ::std::option::Option<::std::string::String>,
-                    /// `fileIds`: `array`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub file_ids: ::std::vec::Vec<::serde_json::Value>,
-                    /// `rights`: `object`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub rights: ::std::option::Option<OutputItemRights>,
-                    /// `messageId`: `any`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub message_id: ::serde_json::Value,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            task_id: object.soft("taskId"),
-                            text: object.soft("text"),
-                            author_id: object.soft("authorId"),
-                            created_at: object.soft("createdAt"),
-                            updated_at: object.soft("updatedAt"),
-                            status: object.soft("status"),
-                            file_ids: object.soft("fileIds"),
-                            rights: object.soft("rights"),
-                            message_id: object.soft("messageId"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-                        crate::support::opt_entry(&mut map, "text", &self.text)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "authorId",
-                            &self.author_id,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "createdAt",
-                            &self.created_at,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "updatedAt",
-                            &self.updated_at,
-                        )?;
-                        crate::support::opt_entry(&mut map, "status", &self.status)?;
-                        map.serialize_entry("fileIds", &self.file_ids)?;
-                        crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-                        map.serialize_entry("messageId", &self.message_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `tasks.task.result.update`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Update {
-                    const NAME: &'static str = "tasks.task.result.update";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `tasks.task.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
-        pub mod update {
-            /// Error codes of `tasks.task.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "tasks.task.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `v3::task`.
+	pub mod task {
+		/// `tasks.task.add`: REST 3.0, scope `tasks`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+		///
+		/// Required: `fields`. Optional: none.
+		///
+		/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `fields`: `object`, required.
+			pub fields: add::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `fields`.
+			pub fn new(fields: impl Into<add::Fields>) -> Self {
+				Self {
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `tasks.task.delete`: REST 3.0, scope `tasks`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `boolean` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `tasks.task.get`: REST 3.0, scope `tasks`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+		///
+		/// Required: `id`. Optional: `select`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					select: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					select: object.field("select")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `tasks.task.list`: REST 3.0, scope `tasks`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+		///
+		/// Required: none. Optional: `select`, `filter`, `order`, `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `filter`: `any`, optional.
+			pub filter: Option<::serde_json::Value>,
+			/// `order`: `object`, optional.
+			///
+			/// Values: `ASC`, `DESC`.
+			pub order: Option<list::Order>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					select: Default::default(),
+					filter: Default::default(),
+					order: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `filter`.
+			pub fn filter(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `order`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "order", &self.order)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					select: object.field("select")?,
+					filter: object.field("filter")?,
+					order: object.field("order")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `tasks.task.update`: REST 3.0, scope `tasks`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
+		///
+		/// Required: `id`, `fields`. Optional: none.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `fields`: `object`, required.
+			pub fields: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `id`, `fields`.
+			pub fn new(
+				id: impl Into<i64>,
+				fields: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					id: id.into(),
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Methods under `v3::task::access`.
+		pub mod access {
+			/// `tasks.task.access.get`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
+			///
+			/// Required: `id`. Optional: none.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `id`.
+				pub fn new(id: impl Into<i64>) -> Self {
+					Self {
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// Methods under `v3::task::access::field`.
+			pub mod field {
+				/// `tasks.task.access.field.get`: REST 3.0, scope `tasks`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+				///
+				/// Required: `name`. Optional: `select`.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `name`: `string`, required.
+					pub name: String,
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `name`.
+					pub fn new(name: impl Into<String>) -> Self {
+						Self {
+							name: name.into(),
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("name", &self.name)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.field("name")?,
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// `tasks.task.access.field.list`: REST 3.0, scope `tasks`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+				///
+				/// Required: none. Optional: `select`.
+				///
+				/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `tasks.task.access.field.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+				pub mod get {
+					/// Error codes of `tasks.task.access.field.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+						BitrixRestV3RealisationExceptionFieldnotfoundexception,
+						/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+						BitrixRestV3ExceptionValidationRequestvalidationexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3RealisationExceptionFieldnotfoundexception =
+						"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+						BitrixRestV3ExceptionValidationRequestvalidationexception =
+						"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.item` of `tasks.task.access.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItem {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `description`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub description: Option<String>,
+						/// `validationRules`: `array`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub validation_rules: Vec<::serde_json::Value>,
+						/// `requiredGroups`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub required_groups: ::serde_json::Value,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// `editable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub editable: Option<bool>,
+						/// `multiple`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub multiple: Option<bool>,
+						/// `elementType`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub element_type: ::serde_json::Value,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItem {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								description: object.soft("description"),
+								validation_rules: object.soft("validationRules"),
+								required_groups: object.soft("requiredGroups"),
+								filterable: object.soft("filterable"),
+								sortable: object.soft("sortable"),
+								editable: object.soft("editable"),
+								multiple: object.soft("multiple"),
+								element_type: object.soft("elementType"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItem {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::opt_entry(
+								&mut map,
+								"description",
+								&self.description,
+							)?;
+							map.serialize_entry(
+								"validationRules",
+								&self.validation_rules,
+							)?;
+							map.serialize_entry(
+								"requiredGroups",
+								&self.required_groups,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"editable",
+								&self.editable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"multiple",
+								&self.multiple,
+							)?;
+							map.serialize_entry("elementType", &self.element_type)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `tasks.task.access.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `item`: `object`, optional.
+						pub item: Option<OutputItem>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["item"], &[])?;
+							Ok(Self {
+								item: object.field("item")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "item", &self.item)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "tasks.task.access.field.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+				/// Types of `tasks.task.access.field.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+				pub mod list {
+					/// Error codes of `tasks.task.access.field.list`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.items` of `tasks.task.access.field.list`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItems {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `description`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub description: Option<String>,
+						/// `validationRules`: `array`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub validation_rules: Vec<::serde_json::Value>,
+						/// `requiredGroups`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub required_groups: ::serde_json::Value,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// `editable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub editable: Option<bool>,
+						/// `multiple`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub multiple: Option<bool>,
+						/// `elementType`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub element_type: ::serde_json::Value,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItems {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								description: object.soft("description"),
+								validation_rules: object.soft("validationRules"),
+								required_groups: object.soft("requiredGroups"),
+								filterable: object.soft("filterable"),
+								sortable: object.soft("sortable"),
+								editable: object.soft("editable"),
+								multiple: object.soft("multiple"),
+								element_type: object.soft("elementType"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItems {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							crate::support::opt_entry(
+								&mut map,
+								"description",
+								&self.description,
+							)?;
+							map.serialize_entry(
+								"validationRules",
+								&self.validation_rules,
+							)?;
+							map.serialize_entry(
+								"requiredGroups",
+								&self.required_groups,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"editable",
+								&self.editable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"multiple",
+								&self.multiple,
+							)?;
+							map.serialize_entry("elementType", &self.element_type)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `tasks.task.access.field.list`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `items`: `object[]`, optional.
+						pub items: Vec<OutputItems>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["items"], &[])?;
+							Ok(Self {
+								items: object.field("items")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("items", &self.items)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "tasks.task.access.field.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+			/// Types of `tasks.task.access.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
+			pub mod get {
+				/// Error codes of `tasks.task.access.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result` of `tasks.task.access.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `read`: `boolean`, optional.
+					pub read: Option<bool>,
+					/// `watch`: `boolean`, optional.
+					pub watch: Option<bool>,
+					/// `mute`: `boolean`, optional.
+					pub mute: Option<bool>,
+					/// `createSubtask`: `boolean`, optional.
+					pub create_subtask: Option<bool>,
+					/// `createResult`: `boolean`, optional.
+					pub create_result: Option<bool>,
+					/// `edit`: `boolean`, optional.
+					pub edit: Option<bool>,
+					/// `remove`: `boolean`, optional.
+					pub remove: Option<bool>,
+					/// `complete`: `boolean`, optional.
+					pub complete: Option<bool>,
+					/// `approve`: `boolean`, optional.
+					pub approve: Option<bool>,
+					/// `disapprove`: `boolean`, optional.
+					pub disapprove: Option<bool>,
+					/// `start`: `boolean`, optional.
+					pub start: Option<bool>,
+					/// `take`: `boolean`, optional.
+					pub take: Option<bool>,
+					/// `delegate`: `boolean`, optional.
+					pub delegate: Option<bool>,
+					/// `defer`: `boolean`, optional.
+					pub defer: Option<bool>,
+					/// `renew`: `boolean`, optional.
+					pub renew: Option<bool>,
+					/// `deadline`: `boolean`, optional.
+					pub deadline: Option<bool>,
+					/// `datePlan`: `boolean`, optional.
+					pub date_plan: Option<bool>,
+					/// `changeDirector`: `boolean`, optional.
+					pub change_director: Option<bool>,
+					/// `changeResponsible`: `boolean`, optional.
+					pub change_responsible: Option<bool>,
+					/// `changeAccomplices`: `boolean`, optional.
+					pub change_accomplices: Option<bool>,
+					/// `pause`: `boolean`, optional.
+					pub pause: Option<bool>,
+					/// `timeTracking`: `boolean`, optional.
+					pub time_tracking: Option<bool>,
+					/// `mark`: `boolean`, optional.
+					pub mark: Option<bool>,
+					/// `changeStatus`: `boolean`, optional.
+					pub change_status: Option<bool>,
+					/// `reminder`: `boolean`, optional.
+					pub reminder: Option<bool>,
+					/// `addAuditors`: `boolean`, optional.
+					pub add_auditors: Option<bool>,
+					/// `elapsedTime`: `boolean`, optional.
+					pub elapsed_time: Option<bool>,
+					/// `favorite`: `boolean`, optional.
+					pub favorite: Option<bool>,
+					/// `checklistAdd`: `boolean`, optional.
+					pub checklist_add: Option<bool>,
+					/// `checklistEdit`: `boolean`, optional.
+					pub checklist_edit: Option<bool>,
+					/// `checklistSave`: `boolean`, optional.
+					pub checklist_save: Option<bool>,
+					/// `checklistToggle`: `boolean`, optional.
+					pub checklist_toggle: Option<bool>,
+					/// `automate`: `boolean`, optional.
+					pub automate: Option<bool>,
+					/// `resultEdit`: `boolean`, optional.
+					pub result_edit: Option<bool>,
+					/// `completeResult`: `boolean`, optional.
+					pub complete_result: Option<bool>,
+					/// `removeResult`: `boolean`, optional.
+					pub remove_result: Option<bool>,
+					/// `resultRead`: `boolean`, optional.
+					pub result_read: Option<bool>,
+					/// `admin`: `boolean`, optional.
+					pub admin: Option<bool>,
+					/// `copy`: `boolean`, optional.
+					pub copy: Option<bool>,
+					/// `saveAsTemplate`: `boolean`, optional.
+					pub save_as_template: Option<bool>,
+					/// `attachFile`: `boolean`, optional.
+					pub attach_file: Option<bool>,
+					/// `detachFile`: `boolean`, optional.
+					pub detach_file: Option<bool>,
+					/// `detachParent`: `boolean`, optional.
+					pub detach_parent: Option<bool>,
+					/// `createGanttDependence`: `boolean`, optional.
+					pub create_gantt_dependence: Option<bool>,
+					/// `sort`: `boolean`, optional.
+					pub sort: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"read",
+									"watch",
+									"mute",
+									"createSubtask",
+									"createResult",
+									"edit",
+									"remove",
+									"complete",
+									"approve",
+									"disapprove",
+									"start",
+									"take",
+									"delegate",
+									"defer",
+									"renew",
+									"deadline",
+									"datePlan",
+									"changeDirector",
+									"changeResponsible",
+									"changeAccomplices",
+									"pause",
+									"timeTracking",
+									"mark",
+									"changeStatus",
+									"reminder",
+									"addAuditors",
+									"elapsedTime",
+									"favorite",
+									"checklistAdd",
+									"checklistEdit",
+									"checklistSave",
+									"checklistToggle",
+									"automate",
+									"resultEdit",
+									"completeResult",
+									"removeResult",
+									"resultRead",
+									"admin",
+									"copy",
+									"saveAsTemplate",
+									"attachFile",
+									"detachFile",
+									"detachParent",
+									"createGanttDependence",
+									"sort",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							read: object.field("read")?,
+							watch: object.field("watch")?,
+							mute: object.field("mute")?,
+							create_subtask: object.field("createSubtask")?,
+							create_result: object.field("createResult")?,
+							edit: object.field("edit")?,
+							remove: object.field("remove")?,
+							complete: object.field("complete")?,
+							approve: object.field("approve")?,
+							disapprove: object.field("disapprove")?,
+							start: object.field("start")?,
+							take: object.field("take")?,
+							delegate: object.field("delegate")?,
+							defer: object.field("defer")?,
+							renew: object.field("renew")?,
+							deadline: object.field("deadline")?,
+							date_plan: object.field("datePlan")?,
+							change_director: object.field("changeDirector")?,
+							change_responsible: object.field("changeResponsible")?,
+							change_accomplices: object.field("changeAccomplices")?,
+							pause: object.field("pause")?,
+							time_tracking: object.field("timeTracking")?,
+							mark: object.field("mark")?,
+							change_status: object.field("changeStatus")?,
+							reminder: object.field("reminder")?,
+							add_auditors: object.field("addAuditors")?,
+							elapsed_time: object.field("elapsedTime")?,
+							favorite: object.field("favorite")?,
+							checklist_add: object.field("checklistAdd")?,
+							checklist_edit: object.field("checklistEdit")?,
+							checklist_save: object.field("checklistSave")?,
+							checklist_toggle: object.field("checklistToggle")?,
+							automate: object.field("automate")?,
+							result_edit: object.field("resultEdit")?,
+							complete_result: object.field("completeResult")?,
+							remove_result: object.field("removeResult")?,
+							result_read: object.field("resultRead")?,
+							admin: object.field("admin")?,
+							copy: object.field("copy")?,
+							save_as_template: object.field("saveAsTemplate")?,
+							attach_file: object.field("attachFile")?,
+							detach_file: object.field("detachFile")?,
+							detach_parent: object.field("detachParent")?,
+							create_gantt_dependence: object
+								.field("createGanttDependence")?,
+							sort: object.field("sort")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "read", &self.read)?;
+						crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+						crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createSubtask",
+							&self.create_subtask,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createResult",
+							&self.create_result,
+						)?;
+						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+						crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+						crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+						crate::support::opt_entry(
+							&mut map,
+							"disapprove",
+							&self.disapprove,
+						)?;
+						crate::support::opt_entry(&mut map, "start", &self.start)?;
+						crate::support::opt_entry(&mut map, "take", &self.take)?;
+						crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+						crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+						crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+						crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+						crate::support::opt_entry(
+							&mut map,
+							"datePlan",
+							&self.date_plan,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"changeDirector",
+							&self.change_director,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"changeResponsible",
+							&self.change_responsible,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"changeAccomplices",
+							&self.change_accomplices,
+						)?;
+						crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+						crate::support::opt_entry(
+							&mut map,
+							"timeTracking",
+							&self.time_tracking,
+						)?;
+						crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+						crate::support::opt_entry(
+							&mut map,
+							"changeStatus",
+							&self.change_status,
+						)?;
+						crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+						crate::support::opt_entry(
+							&mut map,
+							"addAuditors",
+							&self.add_auditors,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"elapsedTime",
+							&self.elapsed_time,
+						)?;
+						crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+						crate::support::opt_entry(
+							&mut map,
+							"checklistAdd",
+							&self.checklist_add,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"checklistEdit",
+							&self.checklist_edit,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"checklistSave",
+							&self.checklist_save,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"checklistToggle",
+							&self.checklist_toggle,
+						)?;
+						crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+						crate::support::opt_entry(
+							&mut map,
+							"resultEdit",
+							&self.result_edit,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"completeResult",
+							&self.complete_result,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"removeResult",
+							&self.remove_result,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"resultRead",
+							&self.result_read,
+						)?;
+						crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+						crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+						crate::support::opt_entry(
+							&mut map,
+							"saveAsTemplate",
+							&self.save_as_template,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"attachFile",
+							&self.attach_file,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"detachFile",
+							&self.detach_file,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"detachParent",
+							&self.detach_parent,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createGanttDependence",
+							&self.create_gantt_dependence,
+						)?;
+						crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "tasks.task.access.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `tasks.task.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+		pub mod add {
+			/// Error codes of `tasks.task.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.fields` of `tasks.task.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `title`: `string`, required.
+				pub title: String,
+				/// `creatorId`: `integer`, required.
+				pub creator_id: i64,
+				/// `responsibleId`: `integer`, required.
+				pub responsible_id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object with its required parameters: `title`, `creatorId`, `responsibleId`.
+				pub fn new(
+					title: impl Into<String>,
+					creator_id: impl Into<i64>,
+					responsible_id: impl Into<i64>,
+				) -> Self {
+					Self {
+						title: title.into(),
+						creator_id: creator_id.into(),
+						responsible_id: responsible_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("title", &self.title)?;
+					map.serialize_entry("creatorId", &self.creator_id)?;
+					map.serialize_entry("responsibleId", &self.responsible_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						title: object.field("title")?,
+						creator_id: object.field("creatorId")?,
+						responsible_id: object.field("responsibleId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The object `result.item.rights` of `tasks.task.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemRights {
+				/// `read`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub read: Option<bool>,
+				/// `watch`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub watch: Option<bool>,
+				/// `mute`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mute: Option<bool>,
+				/// `createResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub create_result: Option<bool>,
+				/// `edit`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub edit: Option<bool>,
+				/// `remove`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub remove: Option<bool>,
+				/// `complete`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub complete: Option<bool>,
+				/// `approve`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub approve: Option<bool>,
+				/// `disapprove`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub disapprove: Option<bool>,
+				/// `start`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start: Option<bool>,
+				/// `take`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub take: Option<bool>,
+				/// `delegate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub delegate: Option<bool>,
+				/// `defer`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub defer: Option<bool>,
+				/// `renew`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub renew: Option<bool>,
+				/// `deadline`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline: Option<bool>,
+				/// `datePlan`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date_plan: Option<bool>,
+				/// `changeDirector`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_director: Option<bool>,
+				/// `changeResponsible`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_responsible: Option<bool>,
+				/// `changeAccomplices`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_accomplices: Option<bool>,
+				/// `pause`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub pause: Option<bool>,
+				/// `timeTracking`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub time_tracking: Option<bool>,
+				/// `mark`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mark: Option<bool>,
+				/// `changeStatus`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_status: Option<bool>,
+				/// `reminder`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub reminder: Option<bool>,
+				/// `addAuditors`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub add_auditors: Option<bool>,
+				/// `elapsedTime`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub elapsed_time: Option<bool>,
+				/// `favorite`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub favorite: Option<bool>,
+				/// `checklistAdd`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_add: Option<bool>,
+				/// `checklistEdit`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_edit: Option<bool>,
+				/// `checklistSave`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_save: Option<bool>,
+				/// `checklistToggle`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_toggle: Option<bool>,
+				/// `automate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub automate: Option<bool>,
+				/// `resultEdit`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub result_edit: Option<bool>,
+				/// `completeResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub complete_result: Option<bool>,
+				/// `removeResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub remove_result: Option<bool>,
+				/// `resultRead`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub result_read: Option<bool>,
+				/// `admin`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub admin: Option<bool>,
+				/// `createSubtask`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub create_subtask: Option<bool>,
+				/// `copy`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub copy: Option<bool>,
+				/// `saveAsTemplate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub save_as_template: Option<bool>,
+				/// `attachFile`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub attach_file: Option<bool>,
+				/// `detachFile`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub detach_file: Option<bool>,
+				/// `detachParent`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub detach_parent: Option<bool>,
+				/// `createGanttDependence`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub create_gantt_dependence: Option<bool>,
+				/// `sort`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sort: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemRights {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						read: object.soft("read"),
+						watch: object.soft("watch"),
+						mute: object.soft("mute"),
+						create_result: object.soft("createResult"),
+						edit: object.soft("edit"),
+						remove: object.soft("remove"),
+						complete: object.soft("complete"),
+						approve: object.soft("approve"),
+						disapprove: object.soft("disapprove"),
+						start: object.soft("start"),
+						take: object.soft("take"),
+						delegate: object.soft("delegate"),
+						defer: object.soft("defer"),
+						renew: object.soft("renew"),
+						deadline: object.soft("deadline"),
+						date_plan: object.soft("datePlan"),
+						change_director: object.soft("changeDirector"),
+						change_responsible: object.soft("changeResponsible"),
+						change_accomplices: object.soft("changeAccomplices"),
+						pause: object.soft("pause"),
+						time_tracking: object.soft("timeTracking"),
+						mark: object.soft("mark"),
+						change_status: object.soft("changeStatus"),
+						reminder: object.soft("reminder"),
+						add_auditors: object.soft("addAuditors"),
+						elapsed_time: object.soft("elapsedTime"),
+						favorite: object.soft("favorite"),
+						checklist_add: object.soft("checklistAdd"),
+						checklist_edit: object.soft("checklistEdit"),
+						checklist_save: object.soft("checklistSave"),
+						checklist_toggle: object.soft("checklistToggle"),
+						automate: object.soft("automate"),
+						result_edit: object.soft("resultEdit"),
+						complete_result: object.soft("completeResult"),
+						remove_result: object.soft("removeResult"),
+						result_read: object.soft("resultRead"),
+						admin: object.soft("admin"),
+						create_subtask: object.soft("createSubtask"),
+						copy: object.soft("copy"),
+						save_as_template: object.soft("saveAsTemplate"),
+						attach_file: object.soft("attachFile"),
+						detach_file: object.soft("detachFile"),
+						detach_parent: object.soft("detachParent"),
+						create_gantt_dependence: object.soft("createGanttDependence"),
+						sort: object.soft("sort"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemRights {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "read", &self.read)?;
+					crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+					crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createResult",
+						&self.create_result,
+					)?;
+					crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+					crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+					crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
+					crate::support::opt_entry(&mut map, "start", &self.start)?;
+					crate::support::opt_entry(&mut map, "take", &self.take)?;
+					crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+					crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+					crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+					crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeDirector",
+						&self.change_director,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeResponsible",
+						&self.change_responsible,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeAccomplices",
+						&self.change_accomplices,
+					)?;
+					crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timeTracking",
+						&self.time_tracking,
+					)?;
+					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeStatus",
+						&self.change_status,
+					)?;
+					crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+					crate::support::opt_entry(
+						&mut map,
+						"addAuditors",
+						&self.add_auditors,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"elapsedTime",
+						&self.elapsed_time,
+					)?;
+					crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistAdd",
+						&self.checklist_add,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistEdit",
+						&self.checklist_edit,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistSave",
+						&self.checklist_save,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistToggle",
+						&self.checklist_toggle,
+					)?;
+					crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+					crate::support::opt_entry(
+						&mut map,
+						"resultEdit",
+						&self.result_edit,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"completeResult",
+						&self.complete_result,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"removeResult",
+						&self.remove_result,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"resultRead",
+						&self.result_read,
+					)?;
+					crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createSubtask",
+						&self.create_subtask,
+					)?;
+					crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+					crate::support::opt_entry(
+						&mut map,
+						"saveAsTemplate",
+						&self.save_as_template,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"attachFile",
+						&self.attach_file,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"detachFile",
+						&self.detach_file,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"detachParent",
+						&self.detach_parent,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createGanttDependence",
+						&self.create_gantt_dependence,
+					)?;
+					crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.item` of `tasks.task.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `title`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub title: Option<String>,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// `deadline`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline: Option<String>,
+				/// `needsControl`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub needs_control: Option<bool>,
+				/// `startPlan`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start_plan: ::serde_json::Value,
+				/// `endPlan`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub end_plan: ::serde_json::Value,
+				/// `fileIds`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub file_ids: ::serde_json::Value,
+				/// `checklist`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist: Vec<::serde_json::Value>,
+				/// `epicId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub epic_id: ::serde_json::Value,
+				/// `storyPoints`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub story_points: ::serde_json::Value,
+				/// `priority`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub priority: Option<String>,
+				/// `status`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub status: Option<String>,
+				/// `statusChanged`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub status_changed: ::serde_json::Value,
+				/// `parentId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: ::serde_json::Value,
+				/// `containsChecklist`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_checklist: Option<bool>,
+				/// `containsSubTasks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_sub_tasks: Option<bool>,
+				/// `containsRelatedTasks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_related_tasks: Option<bool>,
+				/// `containsGanttLinks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_gantt_links: Option<bool>,
+				/// `containsPlacements`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_placements: Option<bool>,
+				/// `containsResults`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_results: Option<bool>,
+				/// `numberOfReminders`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub number_of_reminders: Option<i64>,
+				/// `chatId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub chat_id: Option<i64>,
+				/// `plannedDuration`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub planned_duration: Option<i64>,
+				/// `actualDuration`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub actual_duration: Option<i64>,
+				/// `durationType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub duration_type: Option<String>,
+				/// `started`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub started: ::serde_json::Value,
+				/// `estimatedTime`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub estimated_time: Option<i64>,
+				/// `replicate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub replicate: Option<bool>,
+				/// `changed`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub changed: Option<String>,
+				/// `closed`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub closed: ::serde_json::Value,
+				/// `activity`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub activity: Option<String>,
+				/// `guid`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub guid: Option<String>,
+				/// `xmlId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub xml_id: ::serde_json::Value,
+				/// `exchangeId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub exchange_id: ::serde_json::Value,
+				/// `exchangeModified`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub exchange_modified: ::serde_json::Value,
+				/// `outlookVersion`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub outlook_version: Option<i64>,
+				/// `mark`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mark: Option<String>,
+				/// `allowsChangeDeadline`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub allows_change_deadline: Option<bool>,
+				/// `allowsTimeTracking`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub allows_time_tracking: Option<bool>,
+				/// `matchesWorkTime`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub matches_work_time: Option<bool>,
+				/// `addInReport`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub add_in_report: ::serde_json::Value,
+				/// `isMultitask`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub is_multitask: Option<bool>,
+				/// `siteId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub site_id: Option<String>,
+				/// `deadlineCount`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline_count: ::serde_json::Value,
+				/// `declineReason`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub decline_reason: ::serde_json::Value,
+				/// `forumTopicId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub forum_topic_id: ::serde_json::Value,
+				/// `link`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub link: Option<String>,
+				/// `rights`: `object`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub rights: Option<OutputItemRights>,
+				/// `archiveLink`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub archive_link: Option<String>,
+				/// `crmItemIds`: `string[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub crm_item_ids: Vec<String>,
+				/// `requireResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub require_result: Option<bool>,
+				/// `matchesSubTasksTime`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub matches_sub_tasks_time: Option<bool>,
+				/// `autocompleteSubTasks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub autocomplete_sub_tasks: Option<bool>,
+				/// `allowsChangeDatePlan`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub allows_change_date_plan: Option<bool>,
+				/// `maxDeadlineChangeDate`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub max_deadline_change_date: ::serde_json::Value,
+				/// `maxDeadlineChanges`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub max_deadline_changes: ::serde_json::Value,
+				/// `requireDeadlineChangeReason`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub require_deadline_change_reason: Option<bool>,
+				/// `inFavorite`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_favorite: Vec<::serde_json::Value>,
+				/// `inPin`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_pin: Vec<::serde_json::Value>,
+				/// `inGroupPin`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_group_pin: Vec<::serde_json::Value>,
+				/// `inMute`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_mute: Vec<::serde_json::Value>,
+				/// `dependsOn`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub depends_on: Vec<::serde_json::Value>,
+				/// `scenarios`: `string[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub scenarios: Vec<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						title: object.soft("title"),
+						description: object.soft("description"),
+						deadline: object.soft("deadline"),
+						needs_control: object.soft("needsControl"),
+						start_plan: object.soft("startPlan"),
+						end_plan: object.soft("endPlan"),
+						file_ids: object.soft("fileIds"),
+						checklist: object.soft("checklist"),
+						epic_id: object.soft("epicId"),
+						story_points: object.soft("storyPoints"),
+						priority: object.soft("priority"),
+						status: object.soft("status"),
+						status_changed: object.soft("statusChanged"),
+						parent_id: object.soft("parentId"),
+						contains_checklist: object.soft("containsChecklist"),
+						contains_sub_tasks: object.soft("containsSubTasks"),
+						contains_related_tasks: object.soft("containsRelatedTasks"),
+						contains_gantt_links: object.soft("containsGanttLinks"),
+						contains_placements: object.soft("containsPlacements"),
+						contains_results: object.soft("containsResults"),
+						number_of_reminders: object.soft("numberOfReminders"),
+						chat_id: object.soft("chatId"),
+						planned_duration: object.soft("plannedDuration"),
+						actual_duration: object.soft("actualDuration"),
+						duration_type: object.soft("durationType"),
+						started: object.soft("started"),
+						estimated_time: object.soft("estimatedTime"),
+						replicate: object.soft("replicate"),
+						changed: object.soft("changed"),
+						closed: object.soft("closed"),
+						activity: object.soft("activity"),
+						guid: object.soft("guid"),
+						xml_id: object.soft("xmlId"),
+						exchange_id: object.soft("exchangeId"),
+						exchange_modified: object.soft("exchangeModified"),
+						outlook_version: object.soft("outlookVersion"),
+						mark: object.soft("mark"),
+						allows_change_deadline: object.soft("allowsChangeDeadline"),
+						allows_time_tracking: object.soft("allowsTimeTracking"),
+						matches_work_time: object.soft("matchesWorkTime"),
+						add_in_report: object.soft("addInReport"),
+						is_multitask: object.soft("isMultitask"),
+						site_id: object.soft("siteId"),
+						deadline_count: object.soft("deadlineCount"),
+						decline_reason: object.soft("declineReason"),
+						forum_topic_id: object.soft("forumTopicId"),
+						link: object.soft("link"),
+						rights: object.soft("rights"),
+						archive_link: object.soft("archiveLink"),
+						crm_item_ids: object.soft("crmItemIds"),
+						require_result: object.soft("requireResult"),
+						matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
+						autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
+						allows_change_date_plan: object.soft("allowsChangeDatePlan"),
+						max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
+						max_deadline_changes: object.soft("maxDeadlineChanges"),
+						require_deadline_change_reason: object
+							.soft("requireDeadlineChangeReason"),
+						in_favorite: object.soft("inFavorite"),
+						in_pin: object.soft("inPin"),
+						in_group_pin: object.soft("inGroupPin"),
+						in_mute: object.soft("inMute"),
+						depends_on: object.soft("dependsOn"),
+						scenarios: object.soft("scenarios"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+					crate::support::opt_entry(
+						&mut map,
+						"needsControl",
+						&self.needs_control,
+					)?;
+					map.serialize_entry("startPlan", &self.start_plan)?;
+					map.serialize_entry("endPlan", &self.end_plan)?;
+					map.serialize_entry("fileIds", &self.file_ids)?;
+					map.serialize_entry("checklist", &self.checklist)?;
+					map.serialize_entry("epicId", &self.epic_id)?;
+					map.serialize_entry("storyPoints", &self.story_points)?;
+					crate::support::opt_entry(&mut map, "priority", &self.priority)?;
+					crate::support::opt_entry(&mut map, "status", &self.status)?;
+					map.serialize_entry("statusChanged", &self.status_changed)?;
+					map.serialize_entry("parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsChecklist",
+						&self.contains_checklist,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsSubTasks",
+						&self.contains_sub_tasks,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsRelatedTasks",
+						&self.contains_related_tasks,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsGanttLinks",
+						&self.contains_gantt_links,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsPlacements",
+						&self.contains_placements,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsResults",
+						&self.contains_results,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"numberOfReminders",
+						&self.number_of_reminders,
+					)?;
+					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"plannedDuration",
+						&self.planned_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"actualDuration",
+						&self.actual_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"durationType",
+						&self.duration_type,
+					)?;
+					map.serialize_entry("started", &self.started)?;
+					crate::support::opt_entry(
+						&mut map,
+						"estimatedTime",
+						&self.estimated_time,
+					)?;
+					crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
+					crate::support::opt_entry(&mut map, "changed", &self.changed)?;
+					map.serialize_entry("closed", &self.closed)?;
+					crate::support::opt_entry(&mut map, "activity", &self.activity)?;
+					crate::support::opt_entry(&mut map, "guid", &self.guid)?;
+					map.serialize_entry("xmlId", &self.xml_id)?;
+					map.serialize_entry("exchangeId", &self.exchange_id)?;
+					map.serialize_entry("exchangeModified", &self.exchange_modified)?;
+					crate::support::opt_entry(
+						&mut map,
+						"outlookVersion",
+						&self.outlook_version,
+					)?;
+					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+					crate::support::opt_entry(
+						&mut map,
+						"allowsChangeDeadline",
+						&self.allows_change_deadline,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"allowsTimeTracking",
+						&self.allows_time_tracking,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"matchesWorkTime",
+						&self.matches_work_time,
+					)?;
+					map.serialize_entry("addInReport", &self.add_in_report)?;
+					crate::support::opt_entry(
+						&mut map,
+						"isMultitask",
+						&self.is_multitask,
+					)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					map.serialize_entry("deadlineCount", &self.deadline_count)?;
+					map.serialize_entry("declineReason", &self.decline_reason)?;
+					map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
+					crate::support::opt_entry(&mut map, "link", &self.link)?;
+					crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+					crate::support::opt_entry(
+						&mut map,
+						"archiveLink",
+						&self.archive_link,
+					)?;
+					map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requireResult",
+						&self.require_result,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"matchesSubTasksTime",
+						&self.matches_sub_tasks_time,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"autocompleteSubTasks",
+						&self.autocomplete_sub_tasks,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"allowsChangeDatePlan",
+						&self.allows_change_date_plan,
+					)?;
+					map.serialize_entry(
+						"maxDeadlineChangeDate",
+						&self.max_deadline_change_date,
+					)?;
+					map.serialize_entry(
+						"maxDeadlineChanges",
+						&self.max_deadline_changes,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requireDeadlineChangeReason",
+						&self.require_deadline_change_reason,
+					)?;
+					map.serialize_entry("inFavorite", &self.in_favorite)?;
+					map.serialize_entry("inPin", &self.in_pin)?;
+					map.serialize_entry("inGroupPin", &self.in_group_pin)?;
+					map.serialize_entry("inMute", &self.in_mute)?;
+					map.serialize_entry("dependsOn", &self.depends_on)?;
+					map.serialize_entry("scenarios", &self.scenarios)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `tasks.task.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["item"], &[])?;
+					Ok(Self {
+						item: object.field("item")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "tasks.task.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::task::chat`.
+		pub mod chat {
+			/// Methods under `v3::task::chat::message`.
+			pub mod message {
+				/// `tasks.task.chat.message.send`: REST 3.0, scope `tasks`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
+				///
+				/// Required: `fields`. Optional: none.
+				///
+				/// Result: `object` ([`send::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`send::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Send {
+					/// `fields`: `object`, required.
+					pub fields: send::Fields,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Send {
+					/// The call with its required parameters: `fields`.
+					pub fn new(fields: impl Into<send::Fields>) -> Self {
+						Self {
+							fields: fields.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Send {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("fields", &self.fields)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Send {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							fields: object.field("fields")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Send);
+				/// Methods under `v3::task::chat::message::field`.
+				pub mod field {
+					/// `tasks.task.chat.message.field.get`: REST 3.0, scope `tasks`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+					///
+					/// Required: `name`. Optional: `select`.
+					///
+					/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Get {
+						/// `name`: `string`, required.
+						pub name: String,
+						/// `select`: `string[]`, optional.
+						pub select: Option<Vec<String>>,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl Get {
+						/// The call with its required parameters: `name`.
+						pub fn new(name: impl Into<String>) -> Self {
+							Self {
+								name: name.into(),
+								select: Default::default(),
+								extra: Default::default(),
+							}
+						}
+						/// Sets `select`.
+						pub fn select(
+							mut self,
+							value: impl IntoIterator<Item = impl Into<String>>,
+						) -> Self {
+							self.select = Some(
+								value.into_iter().map(Into::into).collect(),
+							);
+							self
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for Get {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("name", &self.name)?;
+							crate::support::opt_entry(&mut map, "select", &self.select)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for Get {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.field("name")?,
+								select: object.field("select")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(Get);
+					/// `tasks.task.chat.message.field.list`: REST 3.0, scope `tasks`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+					///
+					/// Required: none. Optional: `select`.
+					///
+					/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+					#[derive(Debug, Clone, Default)]
+					#[non_exhaustive]
+					pub struct List {
+						/// `select`: `string[]`, optional.
+						pub select: Option<Vec<String>>,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl List {
+						/// The call; every parameter is optional.
+						pub fn new() -> Self {
+							Self {
+								select: Default::default(),
+								extra: Default::default(),
+							}
+						}
+						/// Sets `select`.
+						pub fn select(
+							mut self,
+							value: impl IntoIterator<Item = impl Into<String>>,
+						) -> Self {
+							self.select = Some(
+								value.into_iter().map(Into::into).collect(),
+							);
+							self
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for List {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "select", &self.select)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for List {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								select: object.field("select")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(List);
+					/// Types of `tasks.task.chat.message.field.get`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+					pub mod get {
+						/// Error codes of `tasks.task.chat.message.field.get`; the codes any method can return are in [`crate::SystemError`].
+						#[derive(Debug, Clone, PartialEq, Eq)]
+						#[non_exhaustive]
+						pub enum Error {
+							/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+							BitrixRestV3ExceptionAccessdeniedexception,
+							/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+							BitrixRestV3RealisationExceptionFieldnotfoundexception,
+							/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+							BitrixRestV3ExceptionValidationRequestvalidationexception,
+							/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+							BitrixRestV3ExceptionUnknowndtopropertyexception,
+							/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+							BitrixRestV3ExceptionInvalidselectexception,
+							/// A value this version of the crate does not know, kept as sent.
+							Unknown(String),
+						}
+						string_enum!(
+							Error { BitrixRestV3ExceptionAccessdeniedexception =
+							"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+							BitrixRestV3RealisationExceptionFieldnotfoundexception =
+							"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+							BitrixRestV3ExceptionValidationRequestvalidationexception =
+							"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+							BitrixRestV3ExceptionUnknowndtopropertyexception =
+							"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+							BitrixRestV3ExceptionInvalidselectexception =
+							"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+						);
+						error_code!(Error);
+						/// The object `result.item` of `tasks.task.chat.message.field.get`: `object`.
+						///
+						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+						#[derive(Debug, Clone)]
+						#[non_exhaustive]
+						pub struct OutputItem {
+							/// `name`: `string`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub name: Option<String>,
+							/// `type`: `string`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub type_: Option<String>,
+							/// `title`: `string`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub title: Option<String>,
+							/// `description`: `any`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub description: ::serde_json::Value,
+							/// `filterable`: `boolean`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub filterable: Option<bool>,
+							/// `sortable`: `boolean`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub sortable: Option<bool>,
+							/// `multiple`: `boolean`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub multiple: Option<bool>,
+							/// The keys the docs do not describe, as sent: nothing is dropped.
+							pub extra: ::std::collections::BTreeMap<
+								String,
+								::serde_json::Value,
+							>,
+						}
+						impl crate::support::FromValue for OutputItem {
+							fn from_value(
+								value: ::serde_json::Value,
+							) -> Result<Self, ::serde_json::Error> {
+								let mut object = crate::support::Object::new(value)?;
+								Ok(Self {
+									name: object.soft("name"),
+									type_: object.soft("type"),
+									title: object.soft("title"),
+									description: object.soft("description"),
+									filterable: object.soft("filterable"),
+									sortable: object.soft("sortable"),
+									multiple: object.soft("multiple"),
+									extra: object.rest()?,
+								})
+							}
+						}
+						impl ::serde::Serialize for OutputItem {
+							fn serialize<S: ::serde::Serializer>(
+								&self,
+								serializer: S,
+							) -> Result<S::Ok, S::Error> {
+								use ::serde::ser::SerializeMap as _;
+								let mut map = serializer.serialize_map(None)?;
+								crate::support::opt_entry(&mut map, "name", &self.name)?;
+								crate::support::opt_entry(&mut map, "type", &self.type_)?;
+								crate::support::opt_entry(&mut map, "title", &self.title)?;
+								map.serialize_entry("description", &self.description)?;
+								crate::support::opt_entry(
+									&mut map,
+									"filterable",
+									&self.filterable,
+								)?;
+								crate::support::opt_entry(
+									&mut map,
+									"sortable",
+									&self.sortable,
+								)?;
+								crate::support::opt_entry(
+									&mut map,
+									"multiple",
+									&self.multiple,
+								)?;
+								crate::support::rest_entries(&mut map, &self.extra)?;
+								map.end()
+							}
+						}
+						/// The object `result` of `tasks.task.chat.message.field.get`: `object`.
+						///
+						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
+						#[derive(Debug, Clone)]
+						#[non_exhaustive]
+						pub struct Output {
+							/// `item`: `object`, optional.
+							pub item: Option<OutputItem>,
+							/// The keys the docs do not describe, as sent: nothing is dropped.
+							pub extra: ::std::collections::BTreeMap<
+								String,
+								::serde_json::Value,
+							>,
+						}
+						impl crate::support::FromValue for Output {
+							fn from_value(
+								value: ::serde_json::Value,
+							) -> Result<Self, ::serde_json::Error> {
+								let mut object = crate::support::Object::new(value)?;
+								object.fits(&["item"], &[])?;
+								Ok(Self {
+									item: object.field("item")?,
+									extra: object.rest()?,
+								})
+							}
+						}
+						impl ::serde::Serialize for Output {
+							fn serialize<S: ::serde::Serializer>(
+								&self,
+								serializer: S,
+							) -> Result<S::Ok, S::Error> {
+								use ::serde::ser::SerializeMap as _;
+								let mut map = serializer.serialize_map(None)?;
+								crate::support::opt_entry(&mut map, "item", &self.item)?;
+								crate::support::rest_entries(&mut map, &self.extra)?;
+								map.end()
+							}
+						}
+						impl ::bitrix24_runtime::Method for super::Get {
+							const NAME: &'static str = "tasks.task.chat.message.field.get";
+							const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+							const IDEMPOTENT: bool = true;
+							type Output = Output;
+							type ErrorCode = Error;
+						}
+						deserialize_via_from_value!(Output);
+					}
+					/// Types of `tasks.task.chat.message.field.list`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+					pub mod list {
+						/// Error codes of `tasks.task.chat.message.field.list`; the codes any method can return are in [`crate::SystemError`].
+						#[derive(Debug, Clone, PartialEq, Eq)]
+						#[non_exhaustive]
+						pub enum Error {
+							/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+							BitrixRestV3ExceptionAccessdeniedexception,
+							/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+							BitrixRestV3ExceptionUnknowndtopropertyexception,
+							/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+							BitrixRestV3ExceptionInvalidselectexception,
+							/// A value this version of the crate does not know, kept as sent.
+							Unknown(String),
+						}
+						string_enum!(
+							Error { BitrixRestV3ExceptionAccessdeniedexception =
+							"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+							BitrixRestV3ExceptionUnknowndtopropertyexception =
+							"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+							BitrixRestV3ExceptionInvalidselectexception =
+							"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+						);
+						error_code!(Error);
+						/// The object `result.items` of `tasks.task.chat.message.field.list`: `object[]`.
+						///
+						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+						#[derive(Debug, Clone)]
+						#[non_exhaustive]
+						pub struct OutputItems {
+							/// `name`: `string`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub name: Option<String>,
+							/// `type`: `string`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub type_: Option<String>,
+							/// `title`: `string`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub title: Option<String>,
+							/// `description`: `any`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub description: ::serde_json::Value,
+							/// `filterable`: `boolean`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub filterable: Option<bool>,
+							/// `sortable`: `boolean`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub sortable: Option<bool>,
+							/// `multiple`: `boolean`, optional.
+							///
+							/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+							pub multiple: Option<bool>,
+							/// The keys the docs do not describe, as sent: nothing is dropped.
+							pub extra: ::std::collections::BTreeMap<
+								String,
+								::serde_json::Value,
+							>,
+						}
+						impl crate::support::FromValue for OutputItems {
+							fn from_value(
+								value: ::serde_json::Value,
+							) -> Result<Self, ::serde_json::Error> {
+								let mut object = crate::support::Object::new(value)?;
+								Ok(Self {
+									name: object.soft("name"),
+									type_: object.soft("type"),
+									title: object.soft("title"),
+									description: object.soft("description"),
+									filterable: object.soft("filterable"),
+									sortable: object.soft("sortable"),
+									multiple: object.soft("multiple"),
+									extra: object.rest()?,
+								})
+							}
+						}
+						impl ::serde::Serialize for OutputItems {
+							fn serialize<S: ::serde::Serializer>(
+								&self,
+								serializer: S,
+							) -> Result<S::Ok, S::Error> {
+								use ::serde::ser::SerializeMap as _;
+								let mut map = serializer.serialize_map(None)?;
+								crate::support::opt_entry(&mut map, "name", &self.name)?;
+								crate::support::opt_entry(&mut map, "type", &self.type_)?;
+								crate::support::opt_entry(&mut map, "title", &self.title)?;
+								map.serialize_entry("description", &self.description)?;
+								crate::support::opt_entry(
+									&mut map,
+									"filterable",
+									&self.filterable,
+								)?;
+								crate::support::opt_entry(
+									&mut map,
+									"sortable",
+									&self.sortable,
+								)?;
+								crate::support::opt_entry(
+									&mut map,
+									"multiple",
+									&self.multiple,
+								)?;
+								crate::support::rest_entries(&mut map, &self.extra)?;
+								map.end()
+							}
+						}
+						/// The object `result` of `tasks.task.chat.message.field.list`: `object`.
+						///
+						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
+						#[derive(Debug, Clone)]
+						#[non_exhaustive]
+						pub struct Output {
+							/// `items`: `object[]`, optional.
+							pub items: Vec<OutputItems>,
+							/// The keys the docs do not describe, as sent: nothing is dropped.
+							pub extra: ::std::collections::BTreeMap<
+								String,
+								::serde_json::Value,
+							>,
+						}
+						impl crate::support::FromValue for Output {
+							fn from_value(
+								value: ::serde_json::Value,
+							) -> Result<Self, ::serde_json::Error> {
+								let mut object = crate::support::Object::new(value)?;
+								object.fits(&["items"], &[])?;
+								Ok(Self {
+									items: object.field("items")?,
+									extra: object.rest()?,
+								})
+							}
+						}
+						impl ::serde::Serialize for Output {
+							fn serialize<S: ::serde::Serializer>(
+								&self,
+								serializer: S,
+							) -> Result<S::Ok, S::Error> {
+								use ::serde::ser::SerializeMap as _;
+								let mut map = serializer.serialize_map(None)?;
+								map.serialize_entry("items", &self.items)?;
+								crate::support::rest_entries(&mut map, &self.extra)?;
+								map.end()
+							}
+						}
+						impl ::bitrix24_runtime::Method for super::List {
+							const NAME: &'static str = "tasks.task.chat.message.field.list";
+							const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+							const IDEMPOTENT: bool = true;
+							type Output = Output;
+							type ErrorCode = Error;
+						}
+						deserialize_via_from_value!(Output);
+					}
+				}
+				/// Types of `tasks.task.chat.message.send`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
+				pub mod send {
+					/// Error codes of `tasks.task.chat.message.send`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+						BitrixRestV3ExceptionValidationRequestvalidationexception,
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionValidationRequestvalidationexception
+						=
+						"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+						BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `params.fields` of `tasks.task.chat.message.send`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Fields {
+						/// `taskId`: `integer`, required.
+						pub task_id: i64,
+						/// `text`: `string`, required.
+						pub text: String,
+						/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl Fields {
+						/// The object with its required parameters: `taskId`, `text`.
+						pub fn new(
+							task_id: impl Into<i64>,
+							text: impl Into<String>,
+						) -> Self {
+							Self {
+								task_id: task_id.into(),
+								text: text.into(),
+								extra: Default::default(),
+							}
+						}
+						/// Adds a key the docs do not describe, sent as it is.
+						pub fn extra(
+							mut self,
+							key: impl Into<String>,
+							value: impl Into<::serde_json::Value>,
+						) -> Self {
+							self.extra.insert(key.into(), value.into());
+							self
+						}
+					}
+					impl ::serde::Serialize for Fields {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("taskId", &self.task_id)?;
+							map.serialize_entry("text", &self.text)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					impl crate::support::FromValue for Fields {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								task_id: object.field("taskId")?,
+								text: object.field("text")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					#[cfg(feature = "deserialize-params")]
+					deserialize_via_from_value!(Fields);
+					/// The object `result` of `tasks.task.chat.message.send`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `result`: `boolean`, optional.
+						pub result: Option<bool>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["result"], &[])?;
+							Ok(Self {
+								result: object.field("result")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "result", &self.result)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Send {
+						const NAME: &'static str = "tasks.task.chat.message.send";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = false;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+		}
+		/// Types of `tasks.task.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delete-rest-v3.html>
+		pub mod delete {
+			/// Error codes of `tasks.task.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "tasks.task.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Methods under `v3::task::field`.
+		pub mod field {
+			/// `tasks.task.field.get`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `tasks.task.field.list`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `tasks.task.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+			pub mod get {
+				/// Error codes of `tasks.task.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `tasks.task.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `description`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub description: Option<String>,
+					/// `validationRules`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub validation_rules: Vec<::serde_json::Value>,
+					/// `requiredGroups`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub required_groups: ::serde_json::Value,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// `editable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub editable: Option<bool>,
+					/// `multiple`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub multiple: Option<bool>,
+					/// `elementType`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub element_type: ::serde_json::Value,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							description: object.soft("description"),
+							validation_rules: object.soft("validationRules"),
+							required_groups: object.soft("requiredGroups"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							editable: object.soft("editable"),
+							multiple: object.soft("multiple"),
+							element_type: object.soft("elementType"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"description",
+							&self.description,
+						)?;
+						map.serialize_entry("validationRules", &self.validation_rules)?;
+						map.serialize_entry("requiredGroups", &self.required_groups)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
+						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
+						map.serialize_entry("elementType", &self.element_type)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `tasks.task.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "tasks.task.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `tasks.task.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
+			pub mod list {
+				/// Error codes of `tasks.task.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result` of `tasks.task.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `array`, optional.
+					pub items: Vec<::serde_json::Value>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "tasks.task.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Methods under `v3::task::file`.
+		pub mod file {
+			/// `tasks.task.file.attach`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
+			///
+			/// Required: `taskId`, `fileIds`. Optional: none.
+			///
+			/// Result: `boolean` ([`attach::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION` ([`attach::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Attach {
+				/// `taskId`: `integer`, required.
+				pub task_id: i64,
+				/// `fileIds`: `integer[]`, required.
+				pub file_ids: Vec<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Attach {
+				/// The call with its required parameters: `taskId`, `fileIds`.
+				pub fn new(
+					task_id: impl Into<i64>,
+					file_ids: impl IntoIterator<Item = impl Into<i64>>,
+				) -> Self {
+					Self {
+						task_id: task_id.into(),
+						file_ids: file_ids.into_iter().map(Into::into).collect(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Attach {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("taskId", &self.task_id)?;
+					map.serialize_entry("fileIds", &self.file_ids)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Attach {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						task_id: object.field("taskId")?,
+						file_ids: object.field("fileIds")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Attach);
+			/// Types of `tasks.task.file.attach`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-attach.html>
+			pub mod attach {
+				/// Error codes of `tasks.task.file.attach`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The `result` of the call: `boolean`.
+				pub type Output = ::bitrix24_runtime::lenient::Bool;
+				impl ::bitrix24_runtime::Method for super::Attach {
+					const NAME: &'static str = "tasks.task.file.attach";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Methods under `v3::task::file::field`.
+			pub mod field {
+				/// `tasks.task.file.field.get`: REST 3.0, scope `tasks`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+				///
+				/// Required: `name`. Optional: `select`.
+				///
+				/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Get {
+					/// `name`: `string`, required.
+					pub name: String,
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Get {
+					/// The call with its required parameters: `name`.
+					pub fn new(name: impl Into<String>) -> Self {
+						Self {
+							name: name.into(),
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Get {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("name", &self.name)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Get {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.field("name")?,
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Get);
+				/// `tasks.task.file.field.list`: REST 3.0, scope `tasks`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+				///
+				/// Required: none. Optional: `select`.
+				///
+				/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct List {
+					/// `select`: `string[]`, optional.
+					pub select: Option<Vec<String>>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl List {
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							select: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Sets `select`.
+					pub fn select(
+						mut self,
+						value: impl IntoIterator<Item = impl Into<String>>,
+					) -> Self {
+						self.select = Some(value.into_iter().map(Into::into).collect());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for List {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "select", &self.select)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for List {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							select: object.field("select")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(List);
+				/// Types of `tasks.task.file.field.get`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+				pub mod get {
+					/// Error codes of `tasks.task.file.field.get`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+						BitrixRestV3RealisationExceptionFieldnotfoundexception,
+						/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+						BitrixRestV3ExceptionValidationRequestvalidationexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3RealisationExceptionFieldnotfoundexception =
+						"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+						BitrixRestV3ExceptionValidationRequestvalidationexception =
+						"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.item` of `tasks.task.file.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItem {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `description`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub description: ::serde_json::Value,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// `multiple`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub multiple: Option<bool>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItem {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								description: object.soft("description"),
+								filterable: object.soft("filterable"),
+								sortable: object.soft("sortable"),
+								multiple: object.soft("multiple"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItem {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							map.serialize_entry("description", &self.description)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"multiple",
+								&self.multiple,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `tasks.task.file.field.get`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `item`: `object`, optional.
+						pub item: Option<OutputItem>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["item"], &[])?;
+							Ok(Self {
+								item: object.field("item")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "item", &self.item)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::Get {
+						const NAME: &'static str = "tasks.task.file.field.get";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+				/// Types of `tasks.task.file.field.list`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+				pub mod list {
+					/// Error codes of `tasks.task.file.field.list`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+						BitrixRestV3ExceptionAccessdeniedexception,
+						/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+						BitrixRestV3ExceptionUnknowndtopropertyexception,
+						/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+						BitrixRestV3ExceptionInvalidselectexception,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { BitrixRestV3ExceptionAccessdeniedexception =
+						"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+						BitrixRestV3ExceptionUnknowndtopropertyexception =
+						"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+						BitrixRestV3ExceptionInvalidselectexception =
+						"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+					);
+					error_code!(Error);
+					/// The object `result.items` of `tasks.task.file.field.list`: `object[]`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputItems {
+						/// `name`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub name: Option<String>,
+						/// `type`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub type_: Option<String>,
+						/// `title`: `string`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub title: Option<String>,
+						/// `description`: `any`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub description: ::serde_json::Value,
+						/// `filterable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub filterable: Option<bool>,
+						/// `sortable`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub sortable: Option<bool>,
+						/// `multiple`: `boolean`, optional.
+						///
+						/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+						pub multiple: Option<bool>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for OutputItems {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							Ok(Self {
+								name: object.soft("name"),
+								type_: object.soft("type"),
+								title: object.soft("title"),
+								description: object.soft("description"),
+								filterable: object.soft("filterable"),
+								sortable: object.soft("sortable"),
+								multiple: object.soft("multiple"),
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for OutputItems {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							crate::support::opt_entry(&mut map, "name", &self.name)?;
+							crate::support::opt_entry(&mut map, "type", &self.type_)?;
+							crate::support::opt_entry(&mut map, "title", &self.title)?;
+							map.serialize_entry("description", &self.description)?;
+							crate::support::opt_entry(
+								&mut map,
+								"filterable",
+								&self.filterable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"sortable",
+								&self.sortable,
+							)?;
+							crate::support::opt_entry(
+								&mut map,
+								"multiple",
+								&self.multiple,
+							)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					/// The object `result` of `tasks.task.file.field.list`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct Output {
+						/// `items`: `object[]`, optional.
+						pub items: Vec<OutputItems>,
+						/// The keys the docs do not describe, as sent: nothing is dropped.
+						pub extra: ::std::collections::BTreeMap<
+							String,
+							::serde_json::Value,
+						>,
+					}
+					impl crate::support::FromValue for Output {
+						fn from_value(
+							value: ::serde_json::Value,
+						) -> Result<Self, ::serde_json::Error> {
+							let mut object = crate::support::Object::new(value)?;
+							object.fits(&["items"], &[])?;
+							Ok(Self {
+								items: object.field("items")?,
+								extra: object.rest()?,
+							})
+						}
+					}
+					impl ::serde::Serialize for Output {
+						fn serialize<S: ::serde::Serializer>(
+							&self,
+							serializer: S,
+						) -> Result<S::Ok, S::Error> {
+							use ::serde::ser::SerializeMap as _;
+							let mut map = serializer.serialize_map(None)?;
+							map.serialize_entry("items", &self.items)?;
+							crate::support::rest_entries(&mut map, &self.extra)?;
+							map.end()
+						}
+					}
+					impl ::bitrix24_runtime::Method for super::List {
+						const NAME: &'static str = "tasks.task.file.field.list";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+						const IDEMPOTENT: bool = true;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+					deserialize_via_from_value!(Output);
+				}
+			}
+		}
+		/// Types of `tasks.task.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+		pub mod get {
+			/// Error codes of `tasks.task.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION`
+				BitrixRestV3ExceptionEntitynotfoundexception,
+				/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+				BitrixRestV3ExceptionUnknowndtopropertyexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionEntitynotfoundexception =
+				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+				BitrixRestV3ExceptionUnknowndtopropertyexception =
+				"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `result.item.responsible` of `tasks.task.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemResponsible {
+				/// `name`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub name: Option<String>,
+				/// `email`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub email: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemResponsible {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.soft("name"),
+						email: object.soft("email"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemResponsible {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "email", &self.email)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.item.rights` of `tasks.task.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItemRights {
+				/// `read`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub read: Option<bool>,
+				/// `watch`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub watch: Option<bool>,
+				/// `mute`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mute: Option<bool>,
+				/// `createResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub create_result: Option<bool>,
+				/// `edit`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub edit: Option<bool>,
+				/// `remove`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub remove: Option<bool>,
+				/// `complete`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub complete: Option<bool>,
+				/// `approve`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub approve: Option<bool>,
+				/// `disapprove`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub disapprove: Option<bool>,
+				/// `start`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start: Option<bool>,
+				/// `take`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub take: Option<bool>,
+				/// `delegate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub delegate: Option<bool>,
+				/// `defer`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub defer: Option<bool>,
+				/// `renew`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub renew: Option<bool>,
+				/// `deadline`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline: Option<bool>,
+				/// `datePlan`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub date_plan: Option<bool>,
+				/// `changeDirector`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_director: Option<bool>,
+				/// `changeResponsible`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_responsible: Option<bool>,
+				/// `changeAccomplices`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_accomplices: Option<bool>,
+				/// `pause`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub pause: Option<bool>,
+				/// `timeTracking`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub time_tracking: Option<bool>,
+				/// `mark`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mark: Option<bool>,
+				/// `changeStatus`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub change_status: Option<bool>,
+				/// `reminder`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub reminder: Option<bool>,
+				/// `addAuditors`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub add_auditors: Option<bool>,
+				/// `elapsedTime`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub elapsed_time: Option<bool>,
+				/// `favorite`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub favorite: Option<bool>,
+				/// `checklistAdd`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_add: Option<bool>,
+				/// `checklistEdit`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_edit: Option<bool>,
+				/// `checklistSave`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_save: Option<bool>,
+				/// `checklistToggle`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist_toggle: Option<bool>,
+				/// `automate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub automate: Option<bool>,
+				/// `resultEdit`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub result_edit: Option<bool>,
+				/// `completeResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub complete_result: Option<bool>,
+				/// `removeResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub remove_result: Option<bool>,
+				/// `resultRead`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub result_read: Option<bool>,
+				/// `admin`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub admin: Option<bool>,
+				/// `createSubtask`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub create_subtask: Option<bool>,
+				/// `copy`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub copy: Option<bool>,
+				/// `saveAsTemplate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub save_as_template: Option<bool>,
+				/// `attachFile`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub attach_file: Option<bool>,
+				/// `detachFile`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub detach_file: Option<bool>,
+				/// `detachParent`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub detach_parent: Option<bool>,
+				/// `createGanttDependence`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub create_gantt_dependence: Option<bool>,
+				/// `sort`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub sort: Option<bool>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItemRights {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						read: object.soft("read"),
+						watch: object.soft("watch"),
+						mute: object.soft("mute"),
+						create_result: object.soft("createResult"),
+						edit: object.soft("edit"),
+						remove: object.soft("remove"),
+						complete: object.soft("complete"),
+						approve: object.soft("approve"),
+						disapprove: object.soft("disapprove"),
+						start: object.soft("start"),
+						take: object.soft("take"),
+						delegate: object.soft("delegate"),
+						defer: object.soft("defer"),
+						renew: object.soft("renew"),
+						deadline: object.soft("deadline"),
+						date_plan: object.soft("datePlan"),
+						change_director: object.soft("changeDirector"),
+						change_responsible: object.soft("changeResponsible"),
+						change_accomplices: object.soft("changeAccomplices"),
+						pause: object.soft("pause"),
+						time_tracking: object.soft("timeTracking"),
+						mark: object.soft("mark"),
+						change_status: object.soft("changeStatus"),
+						reminder: object.soft("reminder"),
+						add_auditors: object.soft("addAuditors"),
+						elapsed_time: object.soft("elapsedTime"),
+						favorite: object.soft("favorite"),
+						checklist_add: object.soft("checklistAdd"),
+						checklist_edit: object.soft("checklistEdit"),
+						checklist_save: object.soft("checklistSave"),
+						checklist_toggle: object.soft("checklistToggle"),
+						automate: object.soft("automate"),
+						result_edit: object.soft("resultEdit"),
+						complete_result: object.soft("completeResult"),
+						remove_result: object.soft("removeResult"),
+						result_read: object.soft("resultRead"),
+						admin: object.soft("admin"),
+						create_subtask: object.soft("createSubtask"),
+						copy: object.soft("copy"),
+						save_as_template: object.soft("saveAsTemplate"),
+						attach_file: object.soft("attachFile"),
+						detach_file: object.soft("detachFile"),
+						detach_parent: object.soft("detachParent"),
+						create_gantt_dependence: object.soft("createGanttDependence"),
+						sort: object.soft("sort"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItemRights {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "read", &self.read)?;
+					crate::support::opt_entry(&mut map, "watch", &self.watch)?;
+					crate::support::opt_entry(&mut map, "mute", &self.mute)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createResult",
+						&self.create_result,
+					)?;
+					crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
+					crate::support::opt_entry(&mut map, "approve", &self.approve)?;
+					crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
+					crate::support::opt_entry(&mut map, "start", &self.start)?;
+					crate::support::opt_entry(&mut map, "take", &self.take)?;
+					crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
+					crate::support::opt_entry(&mut map, "defer", &self.defer)?;
+					crate::support::opt_entry(&mut map, "renew", &self.renew)?;
+					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+					crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeDirector",
+						&self.change_director,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeResponsible",
+						&self.change_responsible,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeAccomplices",
+						&self.change_accomplices,
+					)?;
+					crate::support::opt_entry(&mut map, "pause", &self.pause)?;
+					crate::support::opt_entry(
+						&mut map,
+						"timeTracking",
+						&self.time_tracking,
+					)?;
+					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+					crate::support::opt_entry(
+						&mut map,
+						"changeStatus",
+						&self.change_status,
+					)?;
+					crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
+					crate::support::opt_entry(
+						&mut map,
+						"addAuditors",
+						&self.add_auditors,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"elapsedTime",
+						&self.elapsed_time,
+					)?;
+					crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistAdd",
+						&self.checklist_add,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistEdit",
+						&self.checklist_edit,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistSave",
+						&self.checklist_save,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"checklistToggle",
+						&self.checklist_toggle,
+					)?;
+					crate::support::opt_entry(&mut map, "automate", &self.automate)?;
+					crate::support::opt_entry(
+						&mut map,
+						"resultEdit",
+						&self.result_edit,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"completeResult",
+						&self.complete_result,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"removeResult",
+						&self.remove_result,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"resultRead",
+						&self.result_read,
+					)?;
+					crate::support::opt_entry(&mut map, "admin", &self.admin)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createSubtask",
+						&self.create_subtask,
+					)?;
+					crate::support::opt_entry(&mut map, "copy", &self.copy)?;
+					crate::support::opt_entry(
+						&mut map,
+						"saveAsTemplate",
+						&self.save_as_template,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"attachFile",
+						&self.attach_file,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"detachFile",
+						&self.detach_file,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"detachParent",
+						&self.detach_parent,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"createGanttDependence",
+						&self.create_gantt_dependence,
+					)?;
+					crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.item` of `tasks.task.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `title`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub title: Option<String>,
+				/// `description`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub description: Option<String>,
+				/// `responsible`: `object`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub responsible: Option<OutputItemResponsible>,
+				/// `deadline`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline: Option<String>,
+				/// `needsControl`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub needs_control: Option<bool>,
+				/// `startPlan`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start_plan: ::serde_json::Value,
+				/// `endPlan`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub end_plan: ::serde_json::Value,
+				/// `fileIds`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub file_ids: ::serde_json::Value,
+				/// `checklist`: `integer[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub checklist: Vec<i64>,
+				/// `epicId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub epic_id: ::serde_json::Value,
+				/// `storyPoints`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub story_points: ::serde_json::Value,
+				/// `priority`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub priority: Option<String>,
+				/// `status`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub status: Option<String>,
+				/// `statusChanged`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub status_changed: Option<String>,
+				/// `parentId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub parent_id: ::serde_json::Value,
+				/// `containsChecklist`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_checklist: Option<bool>,
+				/// `containsSubTasks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_sub_tasks: Option<bool>,
+				/// `containsRelatedTasks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_related_tasks: Option<bool>,
+				/// `containsGanttLinks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_gantt_links: Option<bool>,
+				/// `containsPlacements`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_placements: Option<bool>,
+				/// `containsResults`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub contains_results: Option<bool>,
+				/// `numberOfReminders`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub number_of_reminders: Option<i64>,
+				/// `chatId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub chat_id: Option<i64>,
+				/// `plannedDuration`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub planned_duration: Option<i64>,
+				/// `actualDuration`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub actual_duration: Option<i64>,
+				/// `durationType`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub duration_type: Option<String>,
+				/// `started`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub started: ::serde_json::Value,
+				/// `estimatedTime`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub estimated_time: Option<i64>,
+				/// `replicate`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub replicate: Option<bool>,
+				/// `changed`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub changed: Option<String>,
+				/// `closed`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub closed: ::serde_json::Value,
+				/// `activity`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub activity: Option<String>,
+				/// `guid`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub guid: Option<String>,
+				/// `xmlId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub xml_id: ::serde_json::Value,
+				/// `exchangeId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub exchange_id: ::serde_json::Value,
+				/// `exchangeModified`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub exchange_modified: ::serde_json::Value,
+				/// `outlookVersion`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub outlook_version: Option<i64>,
+				/// `mark`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub mark: Option<String>,
+				/// `allowsChangeDeadline`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub allows_change_deadline: Option<bool>,
+				/// `allowsTimeTracking`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub allows_time_tracking: Option<bool>,
+				/// `matchesWorkTime`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub matches_work_time: Option<bool>,
+				/// `addInReport`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub add_in_report: ::serde_json::Value,
+				/// `isMultitask`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub is_multitask: Option<bool>,
+				/// `siteId`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub site_id: Option<String>,
+				/// `deadlineCount`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline_count: ::serde_json::Value,
+				/// `declineReason`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub decline_reason: ::serde_json::Value,
+				/// `forumTopicId`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub forum_topic_id: ::serde_json::Value,
+				/// `link`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub link: Option<String>,
+				/// `rights`: `object`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub rights: Option<OutputItemRights>,
+				/// `archiveLink`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub archive_link: Option<String>,
+				/// `crmItemIds`: `string[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub crm_item_ids: Vec<String>,
+				/// `requireResult`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub require_result: Option<bool>,
+				/// `matchesSubTasksTime`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub matches_sub_tasks_time: Option<bool>,
+				/// `autocompleteSubTasks`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub autocomplete_sub_tasks: Option<bool>,
+				/// `allowsChangeDatePlan`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub allows_change_date_plan: Option<bool>,
+				/// `maxDeadlineChangeDate`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub max_deadline_change_date: ::serde_json::Value,
+				/// `maxDeadlineChanges`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub max_deadline_changes: ::serde_json::Value,
+				/// `requireDeadlineChangeReason`: `boolean`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub require_deadline_change_reason: Option<bool>,
+				/// `inFavorite`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_favorite: Vec<::serde_json::Value>,
+				/// `inPin`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_pin: Vec<::serde_json::Value>,
+				/// `inGroupPin`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_group_pin: Vec<::serde_json::Value>,
+				/// `inMute`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub in_mute: Vec<::serde_json::Value>,
+				/// `dependsOn`: `array`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub depends_on: Vec<::serde_json::Value>,
+				/// `scenarios`: `string[]`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub scenarios: Vec<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItem {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						title: object.soft("title"),
+						description: object.soft("description"),
+						responsible: object.soft("responsible"),
+						deadline: object.soft("deadline"),
+						needs_control: object.soft("needsControl"),
+						start_plan: object.soft("startPlan"),
+						end_plan: object.soft("endPlan"),
+						file_ids: object.soft("fileIds"),
+						checklist: object.soft("checklist"),
+						epic_id: object.soft("epicId"),
+						story_points: object.soft("storyPoints"),
+						priority: object.soft("priority"),
+						status: object.soft("status"),
+						status_changed: object.soft("statusChanged"),
+						parent_id: object.soft("parentId"),
+						contains_checklist: object.soft("containsChecklist"),
+						contains_sub_tasks: object.soft("containsSubTasks"),
+						contains_related_tasks: object.soft("containsRelatedTasks"),
+						contains_gantt_links: object.soft("containsGanttLinks"),
+						contains_placements: object.soft("containsPlacements"),
+						contains_results: object.soft("containsResults"),
+						number_of_reminders: object.soft("numberOfReminders"),
+						chat_id: object.soft("chatId"),
+						planned_duration: object.soft("plannedDuration"),
+						actual_duration: object.soft("actualDuration"),
+						duration_type: object.soft("durationType"),
+						started: object.soft("started"),
+						estimated_time: object.soft("estimatedTime"),
+						replicate: object.soft("replicate"),
+						changed: object.soft("changed"),
+						closed: object.soft("closed"),
+						activity: object.soft("activity"),
+						guid: object.soft("guid"),
+						xml_id: object.soft("xmlId"),
+						exchange_id: object.soft("exchangeId"),
+						exchange_modified: object.soft("exchangeModified"),
+						outlook_version: object.soft("outlookVersion"),
+						mark: object.soft("mark"),
+						allows_change_deadline: object.soft("allowsChangeDeadline"),
+						allows_time_tracking: object.soft("allowsTimeTracking"),
+						matches_work_time: object.soft("matchesWorkTime"),
+						add_in_report: object.soft("addInReport"),
+						is_multitask: object.soft("isMultitask"),
+						site_id: object.soft("siteId"),
+						deadline_count: object.soft("deadlineCount"),
+						decline_reason: object.soft("declineReason"),
+						forum_topic_id: object.soft("forumTopicId"),
+						link: object.soft("link"),
+						rights: object.soft("rights"),
+						archive_link: object.soft("archiveLink"),
+						crm_item_ids: object.soft("crmItemIds"),
+						require_result: object.soft("requireResult"),
+						matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
+						autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
+						allows_change_date_plan: object.soft("allowsChangeDatePlan"),
+						max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
+						max_deadline_changes: object.soft("maxDeadlineChanges"),
+						require_deadline_change_reason: object
+							.soft("requireDeadlineChangeReason"),
+						in_favorite: object.soft("inFavorite"),
+						in_pin: object.soft("inPin"),
+						in_group_pin: object.soft("inGroupPin"),
+						in_mute: object.soft("inMute"),
+						depends_on: object.soft("dependsOn"),
+						scenarios: object.soft("scenarios"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItem {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(
+						&mut map,
+						"description",
+						&self.description,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"responsible",
+						&self.responsible,
+					)?;
+					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+					crate::support::opt_entry(
+						&mut map,
+						"needsControl",
+						&self.needs_control,
+					)?;
+					map.serialize_entry("startPlan", &self.start_plan)?;
+					map.serialize_entry("endPlan", &self.end_plan)?;
+					map.serialize_entry("fileIds", &self.file_ids)?;
+					map.serialize_entry("checklist", &self.checklist)?;
+					map.serialize_entry("epicId", &self.epic_id)?;
+					map.serialize_entry("storyPoints", &self.story_points)?;
+					crate::support::opt_entry(&mut map, "priority", &self.priority)?;
+					crate::support::opt_entry(&mut map, "status", &self.status)?;
+					crate::support::opt_entry(
+						&mut map,
+						"statusChanged",
+						&self.status_changed,
+					)?;
+					map.serialize_entry("parentId", &self.parent_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsChecklist",
+						&self.contains_checklist,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsSubTasks",
+						&self.contains_sub_tasks,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsRelatedTasks",
+						&self.contains_related_tasks,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsGanttLinks",
+						&self.contains_gantt_links,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsPlacements",
+						&self.contains_placements,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"containsResults",
+						&self.contains_results,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"numberOfReminders",
+						&self.number_of_reminders,
+					)?;
+					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"plannedDuration",
+						&self.planned_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"actualDuration",
+						&self.actual_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"durationType",
+						&self.duration_type,
+					)?;
+					map.serialize_entry("started", &self.started)?;
+					crate::support::opt_entry(
+						&mut map,
+						"estimatedTime",
+						&self.estimated_time,
+					)?;
+					crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
+					crate::support::opt_entry(&mut map, "changed", &self.changed)?;
+					map.serialize_entry("closed", &self.closed)?;
+					crate::support::opt_entry(&mut map, "activity", &self.activity)?;
+					crate::support::opt_entry(&mut map, "guid", &self.guid)?;
+					map.serialize_entry("xmlId", &self.xml_id)?;
+					map.serialize_entry("exchangeId", &self.exchange_id)?;
+					map.serialize_entry("exchangeModified", &self.exchange_modified)?;
+					crate::support::opt_entry(
+						&mut map,
+						"outlookVersion",
+						&self.outlook_version,
+					)?;
+					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
+					crate::support::opt_entry(
+						&mut map,
+						"allowsChangeDeadline",
+						&self.allows_change_deadline,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"allowsTimeTracking",
+						&self.allows_time_tracking,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"matchesWorkTime",
+						&self.matches_work_time,
+					)?;
+					map.serialize_entry("addInReport", &self.add_in_report)?;
+					crate::support::opt_entry(
+						&mut map,
+						"isMultitask",
+						&self.is_multitask,
+					)?;
+					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
+					map.serialize_entry("deadlineCount", &self.deadline_count)?;
+					map.serialize_entry("declineReason", &self.decline_reason)?;
+					map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
+					crate::support::opt_entry(&mut map, "link", &self.link)?;
+					crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+					crate::support::opt_entry(
+						&mut map,
+						"archiveLink",
+						&self.archive_link,
+					)?;
+					map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requireResult",
+						&self.require_result,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"matchesSubTasksTime",
+						&self.matches_sub_tasks_time,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"autocompleteSubTasks",
+						&self.autocomplete_sub_tasks,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"allowsChangeDatePlan",
+						&self.allows_change_date_plan,
+					)?;
+					map.serialize_entry(
+						"maxDeadlineChangeDate",
+						&self.max_deadline_change_date,
+					)?;
+					map.serialize_entry(
+						"maxDeadlineChanges",
+						&self.max_deadline_changes,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"requireDeadlineChangeReason",
+						&self.require_deadline_change_reason,
+					)?;
+					map.serialize_entry("inFavorite", &self.in_favorite)?;
+					map.serialize_entry("inPin", &self.in_pin)?;
+					map.serialize_entry("inGroupPin", &self.in_group_pin)?;
+					map.serialize_entry("inMute", &self.in_mute)?;
+					map.serialize_entry("dependsOn", &self.depends_on)?;
+					map.serialize_entry("scenarios", &self.scenarios)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `tasks.task.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `item`: `object`, optional.
+				pub item: Option<OutputItem>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["item"], &[])?;
+					Ok(Self {
+						item: object.field("item")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "item", &self.item)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "tasks.task.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `tasks.task.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+		pub mod list {
+			/// Error codes of `tasks.task.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`
+				BitrixRestV3ExceptionInvalidorderexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionInvalidorderexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.order` of `tasks.task.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `<field>`: `string`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						field: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds an entry for `<field>` under `key`.
+				pub fn field(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<String>,
+				) -> Self {
+					self.field.insert(key.into(), value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.field)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// The object `result.items` of `tasks.task.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `title`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub title: Option<String>,
+				/// `responsibleId`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub responsible_id: Option<i64>,
+				/// `deadline`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub deadline: Option<String>,
+				/// `status`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub status: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						title: object.soft("title"),
+						responsible_id: object.soft("responsibleId"),
+						deadline: object.soft("deadline"),
+						status: object.soft("status"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "title", &self.title)?;
+					crate::support::opt_entry(
+						&mut map,
+						"responsibleId",
+						&self.responsible_id,
+					)?;
+					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
+					crate::support::opt_entry(&mut map, "status", &self.status)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `tasks.task.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "tasks.task.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `v3::task::result`.
+		pub mod result {
+			/// `tasks.task.result.add`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+			///
+			/// Required: `fields`. Optional: none.
+			///
+			/// Result: `object` ([`add::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`add::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Add {
+				/// `fields`: `object`, required.
+				pub fields: add::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Add {
+				/// The call with its required parameters: `fields`.
+				pub fn new(fields: impl Into<add::Fields>) -> Self {
+					Self {
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Add {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Add {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						fields: object.field("fields")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Add);
+			/// `tasks.task.result.addfromchatmessage`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+			///
+			/// Required: `fields`. Optional: none.
+			///
+			/// Result: `object` ([`addfromchatmessage::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`addfromchatmessage::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Addfromchatmessage {
+				/// `fields`: `object`, required.
+				pub fields: addfromchatmessage::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Addfromchatmessage {
+				/// The call with its required parameters: `fields`.
+				pub fn new(fields: impl Into<addfromchatmessage::Fields>) -> Self {
+					Self {
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Addfromchatmessage {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Addfromchatmessage {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						fields: object.field("fields")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Addfromchatmessage);
+			/// `tasks.task.result.delete`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
+			///
+			/// Required: `id`. Optional: none.
+			///
+			/// Result: `object` ([`delete::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`delete::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Delete {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Delete {
+				/// The call with its required parameters: `id`.
+				pub fn new(id: impl Into<i64>) -> Self {
+					Self {
+						id: id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Delete {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Delete {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Delete);
+			/// `tasks.task.result.list`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+			///
+			/// Required: `filter`. Optional: `order`, `select`, `pagination`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `order`: `object`, optional.
+				pub order: Option<list::Order>,
+				/// `filter`: `any`, required.
+				///
+				/// Values: `open`, `closed`, `messageId`.
+				pub filter: list::Filter,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// `pagination`: `object`, optional.
+				pub pagination: Option<::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call with its required parameters: `filter`.
+				pub fn new(filter: impl Into<list::Filter>) -> Self {
+					Self {
+						order: Default::default(),
+						filter: filter.into(),
+						select: Default::default(),
+						pagination: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `order`.
+				pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+					self.order = Some(value.into());
+					self
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Sets `pagination`.
+				pub fn pagination(
+					mut self,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.pagination = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "order", &self.order)?;
+					map.serialize_entry("filter", &self.filter)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						order: object.field("order")?,
+						filter: object.field("filter")?,
+						select: object.field("select")?,
+						pagination: object.field("pagination")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// `tasks.task.result.update`: REST 3.0, scope `tasks`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+			///
+			/// Required: `id`, `fields`. Optional: none.
+			///
+			/// Result: `object` ([`update::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` ([`update::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Update {
+				/// `id`: `integer`, required.
+				pub id: i64,
+				/// `fields`: `object`, required.
+				pub fields: update::Fields,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Update {
+				/// The call with its required parameters: `id`, `fields`.
+				pub fn new(
+					id: impl Into<i64>,
+					fields: impl Into<update::Fields>,
+				) -> Self {
+					Self {
+						id: id.into(),
+						fields: fields.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Update {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("id", &self.id)?;
+					map.serialize_entry("fields", &self.fields)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Update {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						fields: object.field("fields")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Update);
+			/// Types of `tasks.task.result.add`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+			pub mod add {
+				/// Error codes of `tasks.task.result.add`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationDtovalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationDtovalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `params.fields` of `tasks.task.result.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `taskId`: `integer`, required.
+					pub task_id: i64,
+					/// `text`: `string`, required.
+					pub text: String,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `taskId`, `text`.
+					pub fn new(
+						task_id: impl Into<i64>,
+						text: impl Into<String>,
+					) -> Self {
+						Self {
+							task_id: task_id.into(),
+							text: text.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("taskId", &self.task_id)?;
+						map.serialize_entry("text", &self.text)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							task_id: object.field("taskId")?,
+							text: object.field("text")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// Allowed values of `result.item.status` in `tasks.task.result.add`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum OutputItemStatus {
+					/// `open`
+					Open,
+					/// `closed`
+					Closed,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(OutputItemStatus { Open = "open", Closed = "closed" });
+				/// The object `result.item.rights` of `tasks.task.result.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItemRights {
+					/// `edit`: `boolean`, optional.
+					pub edit: Option<bool>,
+					/// `remove`: `boolean`, optional.
+					pub remove: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItemRights {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							edit: object.field("edit")?,
+							remove: object.field("remove")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItemRights {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.item` of `tasks.task.result.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `id`: `integer`, optional.
+					pub id: Option<i64>,
+					/// `taskId`: `integer`, optional.
+					pub task_id: Option<i64>,
+					/// `text`: `string`, optional.
+					pub text: Option<String>,
+					/// `authorId`: `integer`, optional.
+					pub author_id: Option<i64>,
+					/// `createdAt`: `datetime`, optional.
+					pub created_at: Option<::bitrix24_runtime::DateTime>,
+					/// `updatedAt`: `datetime`, optional.
+					pub updated_at: Option<::bitrix24_runtime::DateTime>,
+					/// `status`: `string`, optional.
+					///
+					/// Values: `open`, `closed`.
+					pub status: Option<OutputItemStatus>,
+					/// `fileIds`: `array`, optional.
+					pub file_ids: Vec<::serde_json::Value>,
+					/// `rights`: `object`, optional.
+					pub rights: Option<OutputItemRights>,
+					/// `messageId`: `integer`, optional.
+					pub message_id: Option<i64>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("id")?,
+							task_id: object.field("taskId")?,
+							text: object.field("text")?,
+							author_id: object.field("authorId")?,
+							created_at: object.field("createdAt")?,
+							updated_at: object.field("updatedAt")?,
+							status: object.field("status")?,
+							file_ids: object.field("fileIds")?,
+							rights: object.field("rights")?,
+							message_id: object.field("messageId")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+						crate::support::opt_entry(&mut map, "text", &self.text)?;
+						crate::support::opt_entry(
+							&mut map,
+							"authorId",
+							&self.author_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"updatedAt",
+							&self.updated_at,
+						)?;
+						crate::support::opt_entry(&mut map, "status", &self.status)?;
+						map.serialize_entry("fileIds", &self.file_ids)?;
+						crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+						crate::support::opt_entry(
+							&mut map,
+							"messageId",
+							&self.message_id,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `tasks.task.result.add`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Add {
+					const NAME: &'static str = "tasks.task.result.add";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `tasks.task.result.addfromchatmessage`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+			pub mod addfromchatmessage {
+				/// Error codes of `tasks.task.result.addfromchatmessage`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationDtovalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationDtovalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `params.fields` of `tasks.task.result.addfromchatmessage`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `messageId`: `integer`, required.
+					pub message_id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `messageId`.
+					pub fn new(message_id: impl Into<i64>) -> Self {
+						Self {
+							message_id: message_id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("messageId", &self.message_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							message_id: object.field("messageId")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItemRights {
+					/// `edit`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub edit: Option<bool>,
+					/// `remove`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub remove: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItemRights {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							edit: object.soft("edit"),
+							remove: object.soft("remove"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItemRights {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `taskId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub task_id: Option<i64>,
+					/// `text`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub text: Option<String>,
+					/// `authorId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub author_id: Option<i64>,
+					/// `createdAt`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub created_at: Option<String>,
+					/// `updatedAt`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub updated_at: ::serde_json::Value,
+					/// `status`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub status: Option<String>,
+					/// `fileIds`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub file_ids: Vec<::serde_json::Value>,
+					/// `rights`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub rights: Option<OutputItemRights>,
+					/// `messageId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub message_id: Option<i64>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							task_id: object.soft("taskId"),
+							text: object.soft("text"),
+							author_id: object.soft("authorId"),
+							created_at: object.soft("createdAt"),
+							updated_at: object.soft("updatedAt"),
+							status: object.soft("status"),
+							file_ids: object.soft("fileIds"),
+							rights: object.soft("rights"),
+							message_id: object.soft("messageId"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+						crate::support::opt_entry(&mut map, "text", &self.text)?;
+						crate::support::opt_entry(
+							&mut map,
+							"authorId",
+							&self.author_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						map.serialize_entry("updatedAt", &self.updated_at)?;
+						crate::support::opt_entry(&mut map, "status", &self.status)?;
+						map.serialize_entry("fileIds", &self.file_ids)?;
+						crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+						crate::support::opt_entry(
+							&mut map,
+							"messageId",
+							&self.message_id,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Addfromchatmessage {
+					const NAME: &'static str = "tasks.task.result.addfromchatmessage";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `tasks.task.result.delete`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
+			pub mod delete {
+				/// Error codes of `tasks.task.result.delete`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result` of `tasks.task.result.delete`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-delete.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `result`: `boolean`, optional.
+					pub result: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["result"], &[])?;
+						Ok(Self {
+							result: object.field("result")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "result", &self.result)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Delete {
+					const NAME: &'static str = "tasks.task.result.delete";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `tasks.task.result.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+			pub mod list {
+				/// Error codes of `tasks.task.result.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestfiltervalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
+					BitrixRestV3ExceptionInvalidfilterexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION`
+					BitrixRestV3ExceptionUnknownfilteroperatorexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+					BitrixRestV3ExceptionInvalidpaginationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION`
+					BitrixRestV3ExceptionInvalidorderexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestfiltervalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTFILTERVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionInvalidfilterexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
+					BitrixRestV3ExceptionUnknownfilteroperatorexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNFILTEROPERATOREXCEPTION",
+					BitrixRestV3ExceptionInvalidpaginationexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidorderexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDORDEREXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `params.order` of `tasks.task.result.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+				#[derive(Debug, Clone, Default)]
+				#[non_exhaustive]
+				pub struct Order {
+					/// `<field>`: `string`, optional.
+					///
+					/// Stands for every key matching `*`: one entry per key.
+					pub field: ::std::collections::BTreeMap<String, String>,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Order {
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Self {
+							field: Default::default(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds an entry for `<field>` under `key`.
+					pub fn field(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<String>,
+					) -> Self {
+						self.field.insert(key.into(), value.into());
+						self
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Order {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::rest_entries(&mut map, &self.field)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Order {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							field: object.pattern("*")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Order);
+				/// Allowed values of `params.filter` in `tasks.task.result.list`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Filter {
+					/// `open`
+					Open,
+					/// `closed`
+					Closed,
+					/// `messageId`
+					MessageId,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Filter { Open = "open", Closed = "closed", MessageId = "messageId" }
+				);
+				/// The object `result.items` of `tasks.task.result.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `taskId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub task_id: Option<i64>,
+					/// `text`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub text: Option<String>,
+					/// `authorId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub author_id: Option<i64>,
+					/// `createdAt`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub created_at: Option<String>,
+					/// `status`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub status: Option<String>,
+					/// `messageId`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub message_id: ::serde_json::Value,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							task_id: object.soft("taskId"),
+							text: object.soft("text"),
+							author_id: object.soft("authorId"),
+							created_at: object.soft("createdAt"),
+							status: object.soft("status"),
+							message_id: object.soft("messageId"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+						crate::support::opt_entry(&mut map, "text", &self.text)?;
+						crate::support::opt_entry(
+							&mut map,
+							"authorId",
+							&self.author_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						crate::support::opt_entry(&mut map, "status", &self.status)?;
+						map.serialize_entry("messageId", &self.message_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `tasks.task.result.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "tasks.task.result.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `tasks.task.result.update`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+			pub mod update {
+				/// Error codes of `tasks.task.result.update`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationDtovalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionValidationDtovalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_DTOVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `params.fields` of `tasks.task.result.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Fields {
+					/// `text`: `string`, required.
+					pub text: String,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Fields {
+					/// The object with its required parameters: `text`.
+					pub fn new(text: impl Into<String>) -> Self {
+						Self {
+							text: text.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Fields {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("text", &self.text)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Fields {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							text: object.field("text")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Fields);
+				/// The object `result.item.rights` of `tasks.task.result.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItemRights {
+					/// `edit`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub edit: Option<bool>,
+					/// `remove`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub remove: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItemRights {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							edit: object.soft("edit"),
+							remove: object.soft("remove"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItemRights {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
+						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result.item` of `tasks.task.result.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `taskId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub task_id: Option<i64>,
+					/// `text`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub text: Option<String>,
+					/// `authorId`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub author_id: Option<i64>,
+					/// `createdAt`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub created_at: Option<String>,
+					/// `updatedAt`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub updated_at: Option<String>,
+					/// `status`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub status: Option<String>,
+					/// `fileIds`: `array`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub file_ids: Vec<::serde_json::Value>,
+					/// `rights`: `object`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub rights: Option<OutputItemRights>,
+					/// `messageId`: `any`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub message_id: ::serde_json::Value,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							task_id: object.soft("taskId"),
+							text: object.soft("text"),
+							author_id: object.soft("authorId"),
+							created_at: object.soft("createdAt"),
+							updated_at: object.soft("updatedAt"),
+							status: object.soft("status"),
+							file_ids: object.soft("fileIds"),
+							rights: object.soft("rights"),
+							message_id: object.soft("messageId"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
+						crate::support::opt_entry(&mut map, "text", &self.text)?;
+						crate::support::opt_entry(
+							&mut map,
+							"authorId",
+							&self.author_id,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"createdAt",
+							&self.created_at,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"updatedAt",
+							&self.updated_at,
+						)?;
+						crate::support::opt_entry(&mut map, "status", &self.status)?;
+						map.serialize_entry("fileIds", &self.file_ids)?;
+						crate::support::opt_entry(&mut map, "rights", &self.rights)?;
+						map.serialize_entry("messageId", &self.message_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `tasks.task.result.update`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Update {
+					const NAME: &'static str = "tasks.task.result.update";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `tasks.task.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update-rest-v3.html>
+		pub mod update {
+			/// Error codes of `tasks.task.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "tasks.task.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

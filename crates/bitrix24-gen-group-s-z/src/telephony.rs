@@ -3,6808 +3,6274 @@
 //! Methods of the scope folder `telephony` (30 methods); cargo feature `telephony`.
 /// Methods under `call`.
 pub mod call {
-    /// `telephony.call.attachTranscription`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
-    ///
-    /// Required: `CALL_ID`, `MESSAGES`. Optional: `COST`, `COST_CURRENCY`.
-    ///
-    /// Result: `object` ([`attach_transcription::Output`]). Errors: `ERROR_CORE` ([`attach_transcription::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct AttachTranscription {
-        /// `CALL_ID`: `string`, required.
-        pub call_id: ::std::string::String,
-        /// `MESSAGES`: `array`, required.
-        pub messages: ::std::vec::Vec<attach_transcription::Messages>,
-        /// `COST`: `double`, optional.
-        pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `COST_CURRENCY`: `string`, optional.
-        pub cost_currency: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl AttachTranscription {
-        /// The call with its required parameters: `CALL_ID`, `MESSAGES`.
-        pub fn new(
-            call_id: impl ::std::convert::Into<::std::string::String>,
-            messages: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<attach_transcription::Messages>,
-            >,
-        ) -> Self {
-            Self {
-                call_id: call_id.into(),
-                messages: messages.into_iter().map(::std::convert::Into::into).collect(),
-                cost: ::std::default::Default::default(),
-                cost_currency: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `COST`.
-        pub fn cost(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-        ) -> Self {
-            self.cost = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `COST_CURRENCY`.
-        pub fn cost_currency(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.cost_currency = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for AttachTranscription {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CALL_ID", &self.call_id)?;
-            map.serialize_entry("MESSAGES", &self.messages)?;
-            crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-            crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for AttachTranscription {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                call_id: object.field("CALL_ID")?,
-                messages: object.field("MESSAGES")?,
-                cost: object.field("COST")?,
-                cost_currency: object.exact_str("COST_CURRENCY")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(AttachTranscription);
-    /// Types of `telephony.call.attachTranscription`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
-    pub mod attach_transcription {
-        /// Error codes of `telephony.call.attachTranscription`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorCore = "ERROR_CORE" });
-        error_code!(Error);
-        /// Allowed values of `params.MESSAGES.SIDE` in `telephony.call.attachTranscription`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum MessagesSide {
-            /// `User`
-            User,
-            /// `Client`
-            Client,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(MessagesSide { User = "User", Client = "Client" });
-        /// The object `params.MESSAGES` of `telephony.call.attachTranscription`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Messages {
-            /// `SIDE`: `string`, required.
-            ///
-            /// Values: `User`, `Client`.
-            pub side: MessagesSide,
-            /// `START_TIME`: `integer`, required.
-            pub start_time: i64,
-            /// `STOP_TIME`: `integer`, required.
-            pub stop_time: i64,
-            /// `MESSAGE`: `string`, required.
-            pub message: ::std::string::String,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Messages {
-            /// The object with its required parameters: `SIDE`, `START_TIME`, `STOP_TIME`, `MESSAGE`.
-            pub fn new(
-                side: impl ::std::convert::Into<MessagesSide>,
-                start_time: impl ::std::convert::Into<i64>,
-                stop_time: impl ::std::convert::Into<i64>,
-                message: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    side: side.into(),
-                    start_time: start_time.into(),
-                    stop_time: stop_time.into(),
-                    message: message.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Messages {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("SIDE", &self.side)?;
-                map.serialize_entry("START_TIME", &self.start_time)?;
-                map.serialize_entry("STOP_TIME", &self.stop_time)?;
-                map.serialize_entry("MESSAGE", &self.message)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Messages {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    side: object.field("SIDE")?,
-                    start_time: object.field("START_TIME")?,
-                    stop_time: object.field("STOP_TIME")?,
-                    message: object.field("MESSAGE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Messages);
-        /// The object `result` of `telephony.call.attachTranscription`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `TRANSCRIPT_ID`: `integer`, optional.
-            pub transcript_id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["TRANSCRIPT_ID"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    transcript_id: object.field("TRANSCRIPT_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "TRANSCRIPT_ID",
-                    &self.transcript_id,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::AttachTranscription {
-            const NAME: &'static str = "telephony.call.attachTranscription";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `telephony.call.attachTranscription`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
+	///
+	/// Required: `CALL_ID`, `MESSAGES`. Optional: `COST`, `COST_CURRENCY`.
+	///
+	/// Result: `object` ([`attach_transcription::Output`]). Errors: `ERROR_CORE` ([`attach_transcription::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct AttachTranscription {
+		/// `CALL_ID`: `string`, required.
+		pub call_id: String,
+		/// `MESSAGES`: `array`, required.
+		pub messages: Vec<attach_transcription::Messages>,
+		/// `COST`: `double`, optional.
+		pub cost: Option<::bitrix24_runtime::Decimal>,
+		/// `COST_CURRENCY`: `string`, optional.
+		pub cost_currency: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl AttachTranscription {
+		/// The call with its required parameters: `CALL_ID`, `MESSAGES`.
+		pub fn new(
+			call_id: impl Into<String>,
+			messages: impl IntoIterator<Item = impl Into<attach_transcription::Messages>>,
+		) -> Self {
+			Self {
+				call_id: call_id.into(),
+				messages: messages.into_iter().map(Into::into).collect(),
+				cost: Default::default(),
+				cost_currency: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `COST`.
+		pub fn cost(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
+			self.cost = Some(value.into());
+			self
+		}
+		/// Sets `COST_CURRENCY`.
+		pub fn cost_currency(mut self, value: impl Into<String>) -> Self {
+			self.cost_currency = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for AttachTranscription {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CALL_ID", &self.call_id)?;
+			map.serialize_entry("MESSAGES", &self.messages)?;
+			crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+			crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for AttachTranscription {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				call_id: object.field("CALL_ID")?,
+				messages: object.field("MESSAGES")?,
+				cost: object.field("COST")?,
+				cost_currency: object.exact_str("COST_CURRENCY")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(AttachTranscription);
+	/// Types of `telephony.call.attachTranscription`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
+	pub mod attach_transcription {
+		/// Error codes of `telephony.call.attachTranscription`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorCore = "ERROR_CORE" });
+		error_code!(Error);
+		/// Allowed values of `params.MESSAGES.SIDE` in `telephony.call.attachTranscription`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum MessagesSide {
+			/// `User`
+			User,
+			/// `Client`
+			Client,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(MessagesSide { User = "User", Client = "Client" });
+		/// The object `params.MESSAGES` of `telephony.call.attachTranscription`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Messages {
+			/// `SIDE`: `string`, required.
+			///
+			/// Values: `User`, `Client`.
+			pub side: MessagesSide,
+			/// `START_TIME`: `integer`, required.
+			pub start_time: i64,
+			/// `STOP_TIME`: `integer`, required.
+			pub stop_time: i64,
+			/// `MESSAGE`: `string`, required.
+			pub message: String,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Messages {
+			/// The object with its required parameters: `SIDE`, `START_TIME`, `STOP_TIME`, `MESSAGE`.
+			pub fn new(
+				side: impl Into<MessagesSide>,
+				start_time: impl Into<i64>,
+				stop_time: impl Into<i64>,
+				message: impl Into<String>,
+			) -> Self {
+				Self {
+					side: side.into(),
+					start_time: start_time.into(),
+					stop_time: stop_time.into(),
+					message: message.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Messages {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("SIDE", &self.side)?;
+				map.serialize_entry("START_TIME", &self.start_time)?;
+				map.serialize_entry("STOP_TIME", &self.stop_time)?;
+				map.serialize_entry("MESSAGE", &self.message)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Messages {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					side: object.field("SIDE")?,
+					start_time: object.field("START_TIME")?,
+					stop_time: object.field("STOP_TIME")?,
+					message: object.field("MESSAGE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Messages);
+		/// The object `result` of `telephony.call.attachTranscription`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `TRANSCRIPT_ID`: `integer`, optional.
+			pub transcript_id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["TRANSCRIPT_ID"], &[])?;
+				Ok(Self {
+					transcript_id: object.field("TRANSCRIPT_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"TRANSCRIPT_ID",
+					&self.transcript_id,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::AttachTranscription {
+			const NAME: &'static str = "telephony.call.attachTranscription";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `external_call`.
 pub mod external_call {
-    /// `telephony.externalCall.attachRecord`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
-    ///
-    /// Required: `CALL_ID`. Optional: `RECORD_URL`, `FILENAME`, `FILE_CONTENT`.
-    ///
-    /// Result: `object` ([`attach_record::Output`]). Errors: `ERROR_CORE` ([`attach_record::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct AttachRecord {
-        /// `CALL_ID`: `string`, required.
-        pub call_id: ::std::string::String,
-        /// `RECORD_URL`: `string`, optional.
-        pub record_url: ::std::option::Option<::std::string::String>,
-        /// `FILENAME`: `string`, optional.
-        pub filename: ::std::option::Option<::std::string::String>,
-        /// `FILE_CONTENT`: `string`, optional.
-        pub file_content: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl AttachRecord {
-        /// The call with its required parameters: `CALL_ID`.
-        pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                call_id: call_id.into(),
-                record_url: ::std::default::Default::default(),
-                filename: ::std::default::Default::default(),
-                file_content: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `RECORD_URL`.
-        pub fn record_url(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.record_url = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILENAME`.
-        pub fn filename(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.filename = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FILE_CONTENT`.
-        pub fn file_content(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.file_content = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for AttachRecord {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CALL_ID", &self.call_id)?;
-            crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
-            crate::support::opt_entry(&mut map, "FILENAME", &self.filename)?;
-            crate::support::opt_entry(&mut map, "FILE_CONTENT", &self.file_content)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for AttachRecord {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                call_id: object.field("CALL_ID")?,
-                record_url: object.exact_str("RECORD_URL")?,
-                filename: object.exact_str("FILENAME")?,
-                file_content: object.exact_str("FILE_CONTENT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(AttachRecord);
-    /// `telephony.externalCall.finish`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
-    ///
-    /// Required: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`. Optional: `DURATION`, `COST`, `COST_CURRENCY`, `STATUS_CODE`, `FAILED_REASON`, `RECORD_URL`, `VOTE`, `ADD_TO_CHAT`.
-    ///
-    /// Result: `object` ([`finish::Output`]). Errors: `WRONG_AUTH_TYPE`, `INVALID_ARGUMENT`, `ERROR_CORE` ([`finish::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Finish {
-        /// `CALL_ID`: `string`, required.
-        pub call_id: ::std::string::String,
-        /// `USER_ID`: `integer`, required.
-        pub user_id: i64,
-        /// `USER_PHONE_INNER`: `string`, required.
-        pub user_phone_inner: ::std::string::String,
-        /// `DURATION`: `integer`, optional.
-        pub duration: ::std::option::Option<i64>,
-        /// `COST`: `double`, optional.
-        pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `COST_CURRENCY`: `string`, optional.
-        pub cost_currency: ::std::option::Option<::std::string::String>,
-        /// `STATUS_CODE`: `string`, optional.
-        ///
-        /// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
-        pub status_code: ::std::option::Option<finish::StatusCode>,
-        /// `FAILED_REASON`: `string`, optional.
-        pub failed_reason: ::std::option::Option<::std::string::String>,
-        /// `RECORD_URL`: `string`, optional.
-        pub record_url: ::std::option::Option<::std::string::String>,
-        /// `VOTE`: `integer`, optional.
-        ///
-        /// Values: `1`.
-        pub vote: ::std::option::Option<i64>,
-        /// `ADD_TO_CHAT`: `integer`, optional.
-        ///
-        /// Values: `0`, `1`.
-        pub add_to_chat: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Finish {
-        /// The call with its required parameters: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`.
-        pub fn new(
-            call_id: impl ::std::convert::Into<::std::string::String>,
-            user_id: impl ::std::convert::Into<i64>,
-            user_phone_inner: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                call_id: call_id.into(),
-                user_id: user_id.into(),
-                user_phone_inner: user_phone_inner.into(),
-                duration: ::std::default::Default::default(),
-                cost: ::std::default::Default::default(),
-                cost_currency: ::std::default::Default::default(),
-                status_code: ::std::default::Default::default(),
-                failed_reason: ::std::default::Default::default(),
-                record_url: ::std::default::Default::default(),
-                vote: ::std::default::Default::default(),
-                add_to_chat: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DURATION`.
-        pub fn duration(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.duration = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `COST`.
-        pub fn cost(
-            mut self,
-            value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-        ) -> Self {
-            self.cost = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `COST_CURRENCY`.
-        pub fn cost_currency(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.cost_currency = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `STATUS_CODE`.
-        pub fn status_code(
-            mut self,
-            value: impl ::std::convert::Into<finish::StatusCode>,
-        ) -> Self {
-            self.status_code = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `FAILED_REASON`.
-        pub fn failed_reason(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.failed_reason = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `RECORD_URL`.
-        pub fn record_url(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.record_url = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `VOTE`.
-        pub fn vote(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.vote = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ADD_TO_CHAT`.
-        pub fn add_to_chat(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.add_to_chat = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Finish {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CALL_ID", &self.call_id)?;
-            map.serialize_entry("USER_ID", &self.user_id)?;
-            map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
-            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-            crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-            crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
-            crate::support::opt_entry(&mut map, "STATUS_CODE", &self.status_code)?;
-            crate::support::opt_entry(&mut map, "FAILED_REASON", &self.failed_reason)?;
-            crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
-            crate::support::opt_entry(&mut map, "VOTE", &self.vote)?;
-            crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Finish {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                call_id: object.field("CALL_ID")?,
-                user_id: object.field("USER_ID")?,
-                user_phone_inner: object.field("USER_PHONE_INNER")?,
-                duration: object.field("DURATION")?,
-                cost: object.field("COST")?,
-                cost_currency: object.exact_str("COST_CURRENCY")?,
-                status_code: object.field("STATUS_CODE")?,
-                failed_reason: object.exact_str("FAILED_REASON")?,
-                record_url: object.exact_str("RECORD_URL")?,
-                vote: object.field("VOTE")?,
-                add_to_chat: object.field("ADD_TO_CHAT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Finish);
-    /// `telephony.externalCall.hide`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
-    ///
-    /// Required: `CALL_ID`. Optional: `USER_ID`.
-    ///
-    /// Result: `boolean` ([`hide::Output`]). Errors: none documented ([`hide::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Hide {
-        /// `CALL_ID`: `string`, required.
-        pub call_id: ::std::string::String,
-        /// `USER_ID`: `integer | integer[]`, optional.
-        pub user_id: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Hide {
-        /// The call with its required parameters: `CALL_ID`.
-        pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                call_id: call_id.into(),
-                user_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Hide {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CALL_ID", &self.call_id)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Hide {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                call_id: object.field("CALL_ID")?,
-                user_id: object.field("USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Hide);
-    /// `telephony.externalCall.register`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
-    ///
-    /// Required: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`. Optional: `CALL_START_DATE`, `CRM_CREATE`, `CRM_SOURCE`, `CRM_ENTITY_TYPE`, `CRM_ENTITY_ID`, `SHOW`, `ADD_TO_CHAT`, `CALL_LIST_ID`, `LINE_NUMBER`, `EXTERNAL_CALL_ID`.
-    ///
-    /// Result: `object` ([`register::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`register::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Register {
-        /// `USER_ID`: `integer`, required.
-        pub user_id: i64,
-        /// `USER_PHONE_INNER`: `string`, required.
-        pub user_phone_inner: ::std::string::String,
-        /// `PHONE_NUMBER`: `string`, required.
-        pub phone_number: ::std::string::String,
-        /// `TYPE`: `integer`, required.
-        ///
-        /// Values: `1`, `2`, `3`, `4`, `5`.
-        pub type_: i64,
-        /// `CALL_START_DATE`: `string`, optional.
-        pub call_start_date: ::std::option::Option<::std::string::String>,
-        /// `CRM_CREATE`: `integer`, optional.
-        ///
-        /// Values: `0`, `1`.
-        pub crm_create: ::std::option::Option<i64>,
-        /// `CRM_SOURCE`: `string`, optional.
-        pub crm_source: ::std::option::Option<::std::string::String>,
-        /// `CRM_ENTITY_TYPE`: `string`, optional.
-        ///
-        /// Values: `CONTACT`, `COMPANY`, `LEAD`.
-        pub crm_entity_type: ::std::option::Option<register::CrmEntityType>,
-        /// `CRM_ENTITY_ID`: `integer`, optional.
-        pub crm_entity_id: ::std::option::Option<i64>,
-        /// `SHOW`: `integer`, optional.
-        ///
-        /// Values: `0`, `1`.
-        pub show: ::std::option::Option<i64>,
-        /// `ADD_TO_CHAT`: `integer`, optional.
-        ///
-        /// Values: `0`, `1`.
-        pub add_to_chat: ::std::option::Option<i64>,
-        /// `CALL_LIST_ID`: `integer`, optional.
-        pub call_list_id: ::std::option::Option<i64>,
-        /// `LINE_NUMBER`: `string`, optional.
-        pub line_number: ::std::option::Option<::std::string::String>,
-        /// `EXTERNAL_CALL_ID`: `string`, optional.
-        pub external_call_id: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Register {
-        /// The call with its required parameters: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`.
-        pub fn new(
-            user_id: impl ::std::convert::Into<i64>,
-            user_phone_inner: impl ::std::convert::Into<::std::string::String>,
-            phone_number: impl ::std::convert::Into<::std::string::String>,
-            type_: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                user_id: user_id.into(),
-                user_phone_inner: user_phone_inner.into(),
-                phone_number: phone_number.into(),
-                type_: type_.into(),
-                call_start_date: ::std::default::Default::default(),
-                crm_create: ::std::default::Default::default(),
-                crm_source: ::std::default::Default::default(),
-                crm_entity_type: ::std::default::Default::default(),
-                crm_entity_id: ::std::default::Default::default(),
-                show: ::std::default::Default::default(),
-                add_to_chat: ::std::default::Default::default(),
-                call_list_id: ::std::default::Default::default(),
-                line_number: ::std::default::Default::default(),
-                external_call_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `CALL_START_DATE`.
-        pub fn call_start_date(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.call_start_date = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CRM_CREATE`.
-        pub fn crm_create(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.crm_create = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CRM_SOURCE`.
-        pub fn crm_source(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.crm_source = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CRM_ENTITY_TYPE`.
-        pub fn crm_entity_type(
-            mut self,
-            value: impl ::std::convert::Into<register::CrmEntityType>,
-        ) -> Self {
-            self.crm_entity_type = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CRM_ENTITY_ID`.
-        pub fn crm_entity_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.crm_entity_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SHOW`.
-        pub fn show(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.show = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ADD_TO_CHAT`.
-        pub fn add_to_chat(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.add_to_chat = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CALL_LIST_ID`.
-        pub fn call_list_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.call_list_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `LINE_NUMBER`.
-        pub fn line_number(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.line_number = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `EXTERNAL_CALL_ID`.
-        pub fn external_call_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.external_call_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Register {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("USER_ID", &self.user_id)?;
-            map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
-            map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
-            map.serialize_entry("TYPE", &self.type_)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CALL_START_DATE",
-                &self.call_start_date,
-            )?;
-            crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-            crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CRM_ENTITY_TYPE",
-                &self.crm_entity_type,
-            )?;
-            crate::support::opt_entry(&mut map, "CRM_ENTITY_ID", &self.crm_entity_id)?;
-            crate::support::opt_entry(&mut map, "SHOW", &self.show)?;
-            crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
-            crate::support::opt_entry(&mut map, "CALL_LIST_ID", &self.call_list_id)?;
-            crate::support::opt_entry(&mut map, "LINE_NUMBER", &self.line_number)?;
-            crate::support::opt_entry(
-                &mut map,
-                "EXTERNAL_CALL_ID",
-                &self.external_call_id,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Register {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_id: object.field("USER_ID")?,
-                user_phone_inner: object.field("USER_PHONE_INNER")?,
-                phone_number: object.field("PHONE_NUMBER")?,
-                type_: object.field("TYPE")?,
-                call_start_date: object.exact_str("CALL_START_DATE")?,
-                crm_create: object.field("CRM_CREATE")?,
-                crm_source: object.exact_str("CRM_SOURCE")?,
-                crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-                crm_entity_id: object.field("CRM_ENTITY_ID")?,
-                show: object.field("SHOW")?,
-                add_to_chat: object.field("ADD_TO_CHAT")?,
-                call_list_id: object.field("CALL_LIST_ID")?,
-                line_number: object.exact_str("LINE_NUMBER")?,
-                external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Register);
-    /// `telephony.externalCall.searchCrmEntities`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
-    ///
-    /// Required: `PHONE_NUMBER`. Optional: none.
-    ///
-    /// Result: `object[]` ([`search_crm_entities::Output`]). Errors: `ERROR_CORE` ([`search_crm_entities::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct SearchCrmEntities {
-        /// `PHONE_NUMBER`: `string`, required.
-        pub phone_number: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl SearchCrmEntities {
-        /// The call with its required parameters: `PHONE_NUMBER`.
-        pub fn new(
-            phone_number: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                phone_number: phone_number.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for SearchCrmEntities {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for SearchCrmEntities {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                phone_number: object.field("PHONE_NUMBER")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(SearchCrmEntities);
-    /// `telephony.externalCall.show`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
-    ///
-    /// Required: `CALL_ID`. Optional: `USER_ID`.
-    ///
-    /// Result: `boolean` ([`show::Output`]). Errors: none documented ([`show::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Show {
-        /// `CALL_ID`: `string`, required.
-        pub call_id: ::std::string::String,
-        /// `USER_ID`: `integer | integer[]`, optional.
-        pub user_id: ::std::option::Option<::serde_json::Value>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Show {
-        /// The call with its required parameters: `CALL_ID`.
-        pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                call_id: call_id.into(),
-                user_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Show {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("CALL_ID", &self.call_id)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Show {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                call_id: object.field("CALL_ID")?,
-                user_id: object.field("USER_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Show);
-    /// Types of `telephony.externalCall.attachRecord`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
-    pub mod attach_record {
-        /// Error codes of `telephony.externalCall.attachRecord`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorCore = "ERROR_CORE" });
-        error_code!(Error);
-        /// The object `result` of `telephony.externalCall.attachRecord`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `FILE_ID`: `integer`, optional.
-            pub file_id: ::std::option::Option<i64>,
-            /// `uploadUrl`: `string`, optional.
-            pub upload_url: ::std::option::Option<::std::string::String>,
-            /// `fieldName`: `string`, optional.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["FILE_ID", "uploadUrl", "fieldName"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    file_id: object.field("FILE_ID")?,
-                    upload_url: object.field("uploadUrl")?,
-                    field_name: object.field("fieldName")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-                crate::support::opt_entry(&mut map, "uploadUrl", &self.upload_url)?;
-                crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::AttachRecord {
-            const NAME: &'static str = "telephony.externalCall.attachRecord";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `telephony.externalCall.finish`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
-    pub mod finish {
-        /// Error codes of `telephony.externalCall.finish`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `WRONG_AUTH_TYPE`
-            WrongAuthType,
-            /// `INVALID_ARGUMENT`
-            InvalidArgument,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { WrongAuthType = "WRONG_AUTH_TYPE", InvalidArgument =
-            "INVALID_ARGUMENT", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.STATUS_CODE` in `telephony.externalCall.finish`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum StatusCode {
-            /// `200`
-            N200,
-            /// `304`
-            N304,
-            /// `603`
-            N603,
-            /// `603-S`
-            N603S,
-            /// `403`
-            N403,
-            /// `404`
-            N404,
-            /// `486`
-            N486,
-            /// `484`
-            N484,
-            /// `503`
-            N503,
-            /// `480`
-            N480,
-            /// `402`
-            N402,
-            /// `423`
-            N423,
-            /// `OTHER`
-            Other,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            StatusCode { N200 = "200", N304 = "304", N603 = "603", N603S = "603-S", N403
-            = "403", N404 = "404", N486 = "486", N484 = "484", N503 = "503", N480 =
-            "480", N402 = "402", N423 = "423", Other = "OTHER" }
-        );
-        /// Allowed values of `result.INCOMING` in `telephony.externalCall.finish`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputIncoming {
-            /// `1`
-            N1,
-            /// `2`
-            N2,
-            /// `3`
-            N3,
-            /// `4`
-            N4,
-            /// `5`
-            N5,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputIncoming { N1 = "1", N2 = "2", N3 = "3", N4 = "4", N5 = "5" }
-        );
-        /// Allowed values of `result.CALL_FAILED_CODE` in `telephony.externalCall.finish`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputCallFailedCode {
-            /// `200`
-            N200,
-            /// `304`
-            N304,
-            /// `603`
-            N603,
-            /// `603-S`
-            N603S,
-            /// `403`
-            N403,
-            /// `404`
-            N404,
-            /// `486`
-            N486,
-            /// `484`
-            N484,
-            /// `503`
-            N503,
-            /// `480`
-            N480,
-            /// `402`
-            N402,
-            /// `423`
-            N423,
-            /// `OTHER`
-            Other,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputCallFailedCode { N200 = "200", N304 = "304", N603 = "603", N603S =
-            "603-S", N403 = "403", N404 = "404", N486 = "486", N484 = "484", N503 =
-            "503", N480 = "480", N402 = "402", N423 = "423", Other = "OTHER" }
-        );
-        /// The object `result` of `telephony.externalCall.finish`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `CALL_ID`: `string`, optional.
-            pub call_id: ::std::option::Option<::std::string::String>,
-            /// `EXTERNAL_CALL_ID`: `string`, optional.
-            pub external_call_id: ::std::option::Option<::std::string::String>,
-            /// `PORTAL_USER_ID`: `integer`, optional.
-            pub portal_user_id: ::std::option::Option<i64>,
-            /// `PHONE_NUMBER`: `string`, optional.
-            pub phone_number: ::std::option::Option<::std::string::String>,
-            /// `PORTAL_NUMBER`: `string`, optional.
-            pub portal_number: ::std::option::Option<::std::string::String>,
-            /// `INCOMING`: `string`, optional.
-            ///
-            /// Values: `1`, `2`, `3`, `4`, `5`.
-            pub incoming: ::std::option::Option<OutputIncoming>,
-            /// `CALL_DURATION`: `integer`, optional.
-            pub call_duration: ::std::option::Option<i64>,
-            /// `CALL_START_DATE`: `datetime`, optional.
-            pub call_start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `CALL_STATUS`: `integer`, optional.
-            ///
-            /// Values: `1`, `0`.
-            pub call_status: ::std::option::Option<i64>,
-            /// `CALL_VOTE`: `integer`, optional.
-            pub call_vote: ::std::option::Option<i64>,
-            /// `COST`: `double`, optional.
-            pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
-            /// `COST_CURRENCY`: `string`, optional.
-            pub cost_currency: ::std::option::Option<::std::string::String>,
-            /// `CALL_FAILED_CODE`: `string`, optional.
-            ///
-            /// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
-            pub call_failed_code: ::std::option::Option<OutputCallFailedCode>,
-            /// `CALL_FAILED_REASON`: `string`, optional.
-            pub call_failed_reason: ::std::option::Option<::std::string::String>,
-            /// `REST_APP_ID`: `integer`, optional.
-            pub rest_app_id: ::std::option::Option<i64>,
-            /// `REST_APP_NAME`: `string`, optional.
-            pub rest_app_name: ::std::option::Option<::std::string::String>,
-            /// `CRM_ACTIVITY_ID`: `integer`, optional.
-            pub crm_activity_id: ::std::option::Option<i64>,
-            /// `COMMENT`: `string`, optional.
-            pub comment: ::std::option::Option<::std::string::String>,
-            /// `CRM_ENTITY_TYPE`: `string`, optional.
-            pub crm_entity_type: ::std::option::Option<::std::string::String>,
-            /// `CRM_ENTITY_ID`: `integer`, optional.
-            pub crm_entity_id: ::std::option::Option<i64>,
-            /// `ERRORS`: `object`, optional.
-            pub errors: ::serde_json::Value,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "CALL_ID",
-                            "EXTERNAL_CALL_ID",
-                            "PORTAL_USER_ID",
-                            "PHONE_NUMBER",
-                            "PORTAL_NUMBER",
-                            "INCOMING",
-                            "CALL_DURATION",
-                            "CALL_START_DATE",
-                            "CALL_STATUS",
-                            "CALL_VOTE",
-                            "COST",
-                            "COST_CURRENCY",
-                            "CALL_FAILED_CODE",
-                            "CALL_FAILED_REASON",
-                            "REST_APP_ID",
-                            "REST_APP_NAME",
-                            "CRM_ACTIVITY_ID",
-                            "COMMENT",
-                            "CRM_ENTITY_TYPE",
-                            "CRM_ENTITY_ID",
-                            "ERRORS",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    call_id: object.field("CALL_ID")?,
-                    external_call_id: object.field("EXTERNAL_CALL_ID")?,
-                    portal_user_id: object.field("PORTAL_USER_ID")?,
-                    phone_number: object.field("PHONE_NUMBER")?,
-                    portal_number: object.field("PORTAL_NUMBER")?,
-                    incoming: object.field("INCOMING")?,
-                    call_duration: object.field("CALL_DURATION")?,
-                    call_start_date: object.field("CALL_START_DATE")?,
-                    call_status: object.field("CALL_STATUS")?,
-                    call_vote: object.field("CALL_VOTE")?,
-                    cost: object.field("COST")?,
-                    cost_currency: object.field("COST_CURRENCY")?,
-                    call_failed_code: object.field("CALL_FAILED_CODE")?,
-                    call_failed_reason: object.field("CALL_FAILED_REASON")?,
-                    rest_app_id: object.field("REST_APP_ID")?,
-                    rest_app_name: object.field("REST_APP_NAME")?,
-                    crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
-                    comment: object.field("COMMENT")?,
-                    crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-                    crm_entity_id: object.field("CRM_ENTITY_ID")?,
-                    errors: object.field("ERRORS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EXTERNAL_CALL_ID",
-                    &self.external_call_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PORTAL_USER_ID",
-                    &self.portal_user_id,
-                )?;
-                crate::support::opt_entry(&mut map, "PHONE_NUMBER", &self.phone_number)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PORTAL_NUMBER",
-                    &self.portal_number,
-                )?;
-                crate::support::opt_entry(&mut map, "INCOMING", &self.incoming)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CALL_DURATION",
-                    &self.call_duration,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CALL_START_DATE",
-                    &self.call_start_date,
-                )?;
-                crate::support::opt_entry(&mut map, "CALL_STATUS", &self.call_status)?;
-                crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
-                crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "COST_CURRENCY",
-                    &self.cost_currency,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CALL_FAILED_CODE",
-                    &self.call_failed_code,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CALL_FAILED_REASON",
-                    &self.call_failed_reason,
-                )?;
-                crate::support::opt_entry(&mut map, "REST_APP_ID", &self.rest_app_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REST_APP_NAME",
-                    &self.rest_app_name,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ACTIVITY_ID",
-                    &self.crm_activity_id,
-                )?;
-                crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ENTITY_TYPE",
-                    &self.crm_entity_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ENTITY_ID",
-                    &self.crm_entity_id,
-                )?;
-                map.serialize_entry("ERRORS", &self.errors)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Finish {
-            const NAME: &'static str = "telephony.externalCall.finish";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `telephony.externalCall.hide`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
-    pub mod hide {
-        /// Error codes of `telephony.externalCall.hide`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Hide {
-            const NAME: &'static str = "telephony.externalCall.hide";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `telephony.externalCall.register`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
-    pub mod register {
-        /// Error codes of `telephony.externalCall.register`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `WRONG_AUTH_TYPE`
-            WrongAuthType,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// Allowed values of `params.CRM_ENTITY_TYPE` in `telephony.externalCall.register`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum CrmEntityType {
-            /// `CONTACT`
-            Contact,
-            /// `COMPANY`
-            Company,
-            /// `LEAD`
-            Lead,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            CrmEntityType { Contact = "CONTACT", Company = "COMPANY", Lead = "LEAD" }
-        );
-        /// The object `result.CRM_CREATED_ENTITIES` of `telephony.externalCall.register`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputCrmCreatedEntities {
-            /// `ENTITY_TYPE`: `string`, optional.
-            pub entity_type: ::std::option::Option<::std::string::String>,
-            /// `ENTITY_ID`: `integer`, optional.
-            pub entity_id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputCrmCreatedEntities {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    entity_type: object.field("ENTITY_TYPE")?,
-                    entity_id: object.field("ENTITY_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputCrmCreatedEntities {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-                crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `telephony.externalCall.register`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `CALL_ID`: `string`, optional.
-            pub call_id: ::std::option::Option<::std::string::String>,
-            /// `CRM_CREATED_LEAD`: `integer`, optional.
-            pub crm_created_lead: ::std::option::Option<i64>,
-            /// `CRM_CREATED_ENTITIES`: `array`, optional.
-            pub crm_created_entities: ::std::vec::Vec<OutputCrmCreatedEntities>,
-            /// `CRM_ENTITY_TYPE`: `string`, optional.
-            pub crm_entity_type: ::std::option::Option<::std::string::String>,
-            /// `CRM_ENTITY_ID`: `integer`, optional.
-            pub crm_entity_id: ::std::option::Option<i64>,
-            /// `LEAD_CREATION_ERROR`: `string`, optional.
-            pub lead_creation_error: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "CALL_ID",
-                            "CRM_CREATED_LEAD",
-                            "CRM_CREATED_ENTITIES",
-                            "CRM_ENTITY_TYPE",
-                            "CRM_ENTITY_ID",
-                            "LEAD_CREATION_ERROR",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    call_id: object.field("CALL_ID")?,
-                    crm_created_lead: object.field("CRM_CREATED_LEAD")?,
-                    crm_created_entities: object.field("CRM_CREATED_ENTITIES")?,
-                    crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-                    crm_entity_id: object.field("CRM_ENTITY_ID")?,
-                    lead_creation_error: object.field("LEAD_CREATION_ERROR")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_CREATED_LEAD",
-                    &self.crm_created_lead,
-                )?;
-                map.serialize_entry("CRM_CREATED_ENTITIES", &self.crm_created_entities)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ENTITY_TYPE",
-                    &self.crm_entity_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ENTITY_ID",
-                    &self.crm_entity_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "LEAD_CREATION_ERROR",
-                    &self.lead_creation_error,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Register {
-            const NAME: &'static str = "telephony.externalCall.register";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `telephony.externalCall.searchCrmEntities`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
-    pub mod search_crm_entities {
-        /// Error codes of `telephony.externalCall.searchCrmEntities`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorCore = "ERROR_CORE" });
-        error_code!(Error);
-        /// The object `result.ASSIGNED_BY` of `telephony.externalCall.searchCrmEntities`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct ItemAssignedBy {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `TIMEMAN_STATUS`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timeman_status: ::std::option::Option<::std::string::String>,
-            /// `USER_PHONE_INNER`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub user_phone_inner: ::serde_json::Value,
-            /// `WORK_PHONE`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub work_phone: ::serde_json::Value,
-            /// `PERSONAL_PHONE`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub personal_phone: ::serde_json::Value,
-            /// `PERSONAL_MOBILE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub personal_mobile: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for ItemAssignedBy {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    timeman_status: object.soft("TIMEMAN_STATUS"),
-                    user_phone_inner: object.soft("USER_PHONE_INNER"),
-                    work_phone: object.soft("WORK_PHONE"),
-                    personal_phone: object.soft("PERSONAL_PHONE"),
-                    personal_mobile: object.soft("PERSONAL_MOBILE"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for ItemAssignedBy {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "TIMEMAN_STATUS",
-                    &self.timeman_status,
-                )?;
-                map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
-                map.serialize_entry("WORK_PHONE", &self.work_phone)?;
-                map.serialize_entry("PERSONAL_PHONE", &self.personal_phone)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PERSONAL_MOBILE",
-                    &self.personal_mobile,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `telephony.externalCall.searchCrmEntities`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `CRM_ENTITY_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub crm_entity_type: ::std::option::Option<::std::string::String>,
-            /// `CRM_ENTITY_ID`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub crm_entity_id: ::std::option::Option<i64>,
-            /// `ASSIGNED_BY_ID`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub assigned_by_id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `ASSIGNED_BY`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub assigned_by: ::std::option::Option<ItemAssignedBy>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
-                    crm_entity_id: object.soft("CRM_ENTITY_ID"),
-                    assigned_by_id: object.soft("ASSIGNED_BY_ID"),
-                    name: object.soft("NAME"),
-                    assigned_by: object.soft("ASSIGNED_BY"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ENTITY_TYPE",
-                    &self.crm_entity_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_ENTITY_ID",
-                    &self.crm_entity_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ASSIGNED_BY_ID",
-                    &self.assigned_by_id,
-                )?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "ASSIGNED_BY", &self.assigned_by)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::SearchCrmEntities {
-            const NAME: &'static str = "telephony.externalCall.searchCrmEntities";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `telephony.externalCall.show`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
-    pub mod show {
-        /// Error codes of `telephony.externalCall.show`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Show {
-            const NAME: &'static str = "telephony.externalCall.show";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `telephony.externalCall.attachRecord`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
+	///
+	/// Required: `CALL_ID`. Optional: `RECORD_URL`, `FILENAME`, `FILE_CONTENT`.
+	///
+	/// Result: `object` ([`attach_record::Output`]). Errors: `ERROR_CORE` ([`attach_record::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct AttachRecord {
+		/// `CALL_ID`: `string`, required.
+		pub call_id: String,
+		/// `RECORD_URL`: `string`, optional.
+		pub record_url: Option<String>,
+		/// `FILENAME`: `string`, optional.
+		pub filename: Option<String>,
+		/// `FILE_CONTENT`: `string`, optional.
+		pub file_content: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl AttachRecord {
+		/// The call with its required parameters: `CALL_ID`.
+		pub fn new(call_id: impl Into<String>) -> Self {
+			Self {
+				call_id: call_id.into(),
+				record_url: Default::default(),
+				filename: Default::default(),
+				file_content: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `RECORD_URL`.
+		pub fn record_url(mut self, value: impl Into<String>) -> Self {
+			self.record_url = Some(value.into());
+			self
+		}
+		/// Sets `FILENAME`.
+		pub fn filename(mut self, value: impl Into<String>) -> Self {
+			self.filename = Some(value.into());
+			self
+		}
+		/// Sets `FILE_CONTENT`.
+		pub fn file_content(mut self, value: impl Into<String>) -> Self {
+			self.file_content = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for AttachRecord {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CALL_ID", &self.call_id)?;
+			crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
+			crate::support::opt_entry(&mut map, "FILENAME", &self.filename)?;
+			crate::support::opt_entry(&mut map, "FILE_CONTENT", &self.file_content)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for AttachRecord {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				call_id: object.field("CALL_ID")?,
+				record_url: object.exact_str("RECORD_URL")?,
+				filename: object.exact_str("FILENAME")?,
+				file_content: object.exact_str("FILE_CONTENT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(AttachRecord);
+	/// `telephony.externalCall.finish`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
+	///
+	/// Required: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`. Optional: `DURATION`, `COST`, `COST_CURRENCY`, `STATUS_CODE`, `FAILED_REASON`, `RECORD_URL`, `VOTE`, `ADD_TO_CHAT`.
+	///
+	/// Result: `object` ([`finish::Output`]). Errors: `WRONG_AUTH_TYPE`, `INVALID_ARGUMENT`, `ERROR_CORE` ([`finish::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Finish {
+		/// `CALL_ID`: `string`, required.
+		pub call_id: String,
+		/// `USER_ID`: `integer`, required.
+		pub user_id: i64,
+		/// `USER_PHONE_INNER`: `string`, required.
+		pub user_phone_inner: String,
+		/// `DURATION`: `integer`, optional.
+		pub duration: Option<i64>,
+		/// `COST`: `double`, optional.
+		pub cost: Option<::bitrix24_runtime::Decimal>,
+		/// `COST_CURRENCY`: `string`, optional.
+		pub cost_currency: Option<String>,
+		/// `STATUS_CODE`: `string`, optional.
+		///
+		/// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
+		pub status_code: Option<finish::StatusCode>,
+		/// `FAILED_REASON`: `string`, optional.
+		pub failed_reason: Option<String>,
+		/// `RECORD_URL`: `string`, optional.
+		pub record_url: Option<String>,
+		/// `VOTE`: `integer`, optional.
+		///
+		/// Values: `1`.
+		pub vote: Option<i64>,
+		/// `ADD_TO_CHAT`: `integer`, optional.
+		///
+		/// Values: `0`, `1`.
+		pub add_to_chat: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Finish {
+		/// The call with its required parameters: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`.
+		pub fn new(
+			call_id: impl Into<String>,
+			user_id: impl Into<i64>,
+			user_phone_inner: impl Into<String>,
+		) -> Self {
+			Self {
+				call_id: call_id.into(),
+				user_id: user_id.into(),
+				user_phone_inner: user_phone_inner.into(),
+				duration: Default::default(),
+				cost: Default::default(),
+				cost_currency: Default::default(),
+				status_code: Default::default(),
+				failed_reason: Default::default(),
+				record_url: Default::default(),
+				vote: Default::default(),
+				add_to_chat: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DURATION`.
+		pub fn duration(mut self, value: impl Into<i64>) -> Self {
+			self.duration = Some(value.into());
+			self
+		}
+		/// Sets `COST`.
+		pub fn cost(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
+			self.cost = Some(value.into());
+			self
+		}
+		/// Sets `COST_CURRENCY`.
+		pub fn cost_currency(mut self, value: impl Into<String>) -> Self {
+			self.cost_currency = Some(value.into());
+			self
+		}
+		/// Sets `STATUS_CODE`.
+		pub fn status_code(mut self, value: impl Into<finish::StatusCode>) -> Self {
+			self.status_code = Some(value.into());
+			self
+		}
+		/// Sets `FAILED_REASON`.
+		pub fn failed_reason(mut self, value: impl Into<String>) -> Self {
+			self.failed_reason = Some(value.into());
+			self
+		}
+		/// Sets `RECORD_URL`.
+		pub fn record_url(mut self, value: impl Into<String>) -> Self {
+			self.record_url = Some(value.into());
+			self
+		}
+		/// Sets `VOTE`.
+		pub fn vote(mut self, value: impl Into<i64>) -> Self {
+			self.vote = Some(value.into());
+			self
+		}
+		/// Sets `ADD_TO_CHAT`.
+		pub fn add_to_chat(mut self, value: impl Into<i64>) -> Self {
+			self.add_to_chat = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Finish {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CALL_ID", &self.call_id)?;
+			map.serialize_entry("USER_ID", &self.user_id)?;
+			map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
+			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+			crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+			crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
+			crate::support::opt_entry(&mut map, "STATUS_CODE", &self.status_code)?;
+			crate::support::opt_entry(&mut map, "FAILED_REASON", &self.failed_reason)?;
+			crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
+			crate::support::opt_entry(&mut map, "VOTE", &self.vote)?;
+			crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Finish {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				call_id: object.field("CALL_ID")?,
+				user_id: object.field("USER_ID")?,
+				user_phone_inner: object.field("USER_PHONE_INNER")?,
+				duration: object.field("DURATION")?,
+				cost: object.field("COST")?,
+				cost_currency: object.exact_str("COST_CURRENCY")?,
+				status_code: object.field("STATUS_CODE")?,
+				failed_reason: object.exact_str("FAILED_REASON")?,
+				record_url: object.exact_str("RECORD_URL")?,
+				vote: object.field("VOTE")?,
+				add_to_chat: object.field("ADD_TO_CHAT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Finish);
+	/// `telephony.externalCall.hide`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
+	///
+	/// Required: `CALL_ID`. Optional: `USER_ID`.
+	///
+	/// Result: `boolean` ([`hide::Output`]). Errors: none documented ([`hide::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Hide {
+		/// `CALL_ID`: `string`, required.
+		pub call_id: String,
+		/// `USER_ID`: `integer | integer[]`, optional.
+		pub user_id: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Hide {
+		/// The call with its required parameters: `CALL_ID`.
+		pub fn new(call_id: impl Into<String>) -> Self {
+			Self {
+				call_id: call_id.into(),
+				user_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Hide {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CALL_ID", &self.call_id)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Hide {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				call_id: object.field("CALL_ID")?,
+				user_id: object.field("USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Hide);
+	/// `telephony.externalCall.register`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
+	///
+	/// Required: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`. Optional: `CALL_START_DATE`, `CRM_CREATE`, `CRM_SOURCE`, `CRM_ENTITY_TYPE`, `CRM_ENTITY_ID`, `SHOW`, `ADD_TO_CHAT`, `CALL_LIST_ID`, `LINE_NUMBER`, `EXTERNAL_CALL_ID`.
+	///
+	/// Result: `object` ([`register::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`register::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Register {
+		/// `USER_ID`: `integer`, required.
+		pub user_id: i64,
+		/// `USER_PHONE_INNER`: `string`, required.
+		pub user_phone_inner: String,
+		/// `PHONE_NUMBER`: `string`, required.
+		pub phone_number: String,
+		/// `TYPE`: `integer`, required.
+		///
+		/// Values: `1`, `2`, `3`, `4`, `5`.
+		pub type_: i64,
+		/// `CALL_START_DATE`: `string`, optional.
+		pub call_start_date: Option<String>,
+		/// `CRM_CREATE`: `integer`, optional.
+		///
+		/// Values: `0`, `1`.
+		pub crm_create: Option<i64>,
+		/// `CRM_SOURCE`: `string`, optional.
+		pub crm_source: Option<String>,
+		/// `CRM_ENTITY_TYPE`: `string`, optional.
+		///
+		/// Values: `CONTACT`, `COMPANY`, `LEAD`.
+		pub crm_entity_type: Option<register::CrmEntityType>,
+		/// `CRM_ENTITY_ID`: `integer`, optional.
+		pub crm_entity_id: Option<i64>,
+		/// `SHOW`: `integer`, optional.
+		///
+		/// Values: `0`, `1`.
+		pub show: Option<i64>,
+		/// `ADD_TO_CHAT`: `integer`, optional.
+		///
+		/// Values: `0`, `1`.
+		pub add_to_chat: Option<i64>,
+		/// `CALL_LIST_ID`: `integer`, optional.
+		pub call_list_id: Option<i64>,
+		/// `LINE_NUMBER`: `string`, optional.
+		pub line_number: Option<String>,
+		/// `EXTERNAL_CALL_ID`: `string`, optional.
+		pub external_call_id: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Register {
+		/// The call with its required parameters: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`.
+		pub fn new(
+			user_id: impl Into<i64>,
+			user_phone_inner: impl Into<String>,
+			phone_number: impl Into<String>,
+			type_: impl Into<i64>,
+		) -> Self {
+			Self {
+				user_id: user_id.into(),
+				user_phone_inner: user_phone_inner.into(),
+				phone_number: phone_number.into(),
+				type_: type_.into(),
+				call_start_date: Default::default(),
+				crm_create: Default::default(),
+				crm_source: Default::default(),
+				crm_entity_type: Default::default(),
+				crm_entity_id: Default::default(),
+				show: Default::default(),
+				add_to_chat: Default::default(),
+				call_list_id: Default::default(),
+				line_number: Default::default(),
+				external_call_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `CALL_START_DATE`.
+		pub fn call_start_date(mut self, value: impl Into<String>) -> Self {
+			self.call_start_date = Some(value.into());
+			self
+		}
+		/// Sets `CRM_CREATE`.
+		pub fn crm_create(mut self, value: impl Into<i64>) -> Self {
+			self.crm_create = Some(value.into());
+			self
+		}
+		/// Sets `CRM_SOURCE`.
+		pub fn crm_source(mut self, value: impl Into<String>) -> Self {
+			self.crm_source = Some(value.into());
+			self
+		}
+		/// Sets `CRM_ENTITY_TYPE`.
+		pub fn crm_entity_type(
+			mut self,
+			value: impl Into<register::CrmEntityType>,
+		) -> Self {
+			self.crm_entity_type = Some(value.into());
+			self
+		}
+		/// Sets `CRM_ENTITY_ID`.
+		pub fn crm_entity_id(mut self, value: impl Into<i64>) -> Self {
+			self.crm_entity_id = Some(value.into());
+			self
+		}
+		/// Sets `SHOW`.
+		pub fn show(mut self, value: impl Into<i64>) -> Self {
+			self.show = Some(value.into());
+			self
+		}
+		/// Sets `ADD_TO_CHAT`.
+		pub fn add_to_chat(mut self, value: impl Into<i64>) -> Self {
+			self.add_to_chat = Some(value.into());
+			self
+		}
+		/// Sets `CALL_LIST_ID`.
+		pub fn call_list_id(mut self, value: impl Into<i64>) -> Self {
+			self.call_list_id = Some(value.into());
+			self
+		}
+		/// Sets `LINE_NUMBER`.
+		pub fn line_number(mut self, value: impl Into<String>) -> Self {
+			self.line_number = Some(value.into());
+			self
+		}
+		/// Sets `EXTERNAL_CALL_ID`.
+		pub fn external_call_id(mut self, value: impl Into<String>) -> Self {
+			self.external_call_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Register {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("USER_ID", &self.user_id)?;
+			map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
+			map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
+			map.serialize_entry("TYPE", &self.type_)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CALL_START_DATE",
+				&self.call_start_date,
+			)?;
+			crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
+			crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CRM_ENTITY_TYPE",
+				&self.crm_entity_type,
+			)?;
+			crate::support::opt_entry(&mut map, "CRM_ENTITY_ID", &self.crm_entity_id)?;
+			crate::support::opt_entry(&mut map, "SHOW", &self.show)?;
+			crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
+			crate::support::opt_entry(&mut map, "CALL_LIST_ID", &self.call_list_id)?;
+			crate::support::opt_entry(&mut map, "LINE_NUMBER", &self.line_number)?;
+			crate::support::opt_entry(
+				&mut map,
+				"EXTERNAL_CALL_ID",
+				&self.external_call_id,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Register {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_id: object.field("USER_ID")?,
+				user_phone_inner: object.field("USER_PHONE_INNER")?,
+				phone_number: object.field("PHONE_NUMBER")?,
+				type_: object.field("TYPE")?,
+				call_start_date: object.exact_str("CALL_START_DATE")?,
+				crm_create: object.field("CRM_CREATE")?,
+				crm_source: object.exact_str("CRM_SOURCE")?,
+				crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
+				crm_entity_id: object.field("CRM_ENTITY_ID")?,
+				show: object.field("SHOW")?,
+				add_to_chat: object.field("ADD_TO_CHAT")?,
+				call_list_id: object.field("CALL_LIST_ID")?,
+				line_number: object.exact_str("LINE_NUMBER")?,
+				external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Register);
+	/// `telephony.externalCall.searchCrmEntities`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+	///
+	/// Required: `PHONE_NUMBER`. Optional: none.
+	///
+	/// Result: `object[]` ([`search_crm_entities::Output`]). Errors: `ERROR_CORE` ([`search_crm_entities::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SearchCrmEntities {
+		/// `PHONE_NUMBER`: `string`, required.
+		pub phone_number: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl SearchCrmEntities {
+		/// The call with its required parameters: `PHONE_NUMBER`.
+		pub fn new(phone_number: impl Into<String>) -> Self {
+			Self {
+				phone_number: phone_number.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for SearchCrmEntities {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for SearchCrmEntities {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				phone_number: object.field("PHONE_NUMBER")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(SearchCrmEntities);
+	/// `telephony.externalCall.show`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
+	///
+	/// Required: `CALL_ID`. Optional: `USER_ID`.
+	///
+	/// Result: `boolean` ([`show::Output`]). Errors: none documented ([`show::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Show {
+		/// `CALL_ID`: `string`, required.
+		pub call_id: String,
+		/// `USER_ID`: `integer | integer[]`, optional.
+		pub user_id: Option<::serde_json::Value>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Show {
+		/// The call with its required parameters: `CALL_ID`.
+		pub fn new(call_id: impl Into<String>) -> Self {
+			Self {
+				call_id: call_id.into(),
+				user_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Show {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("CALL_ID", &self.call_id)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Show {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				call_id: object.field("CALL_ID")?,
+				user_id: object.field("USER_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Show);
+	/// Types of `telephony.externalCall.attachRecord`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
+	pub mod attach_record {
+		/// Error codes of `telephony.externalCall.attachRecord`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorCore = "ERROR_CORE" });
+		error_code!(Error);
+		/// The object `result` of `telephony.externalCall.attachRecord`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-attach-record.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `FILE_ID`: `integer`, optional.
+			pub file_id: Option<i64>,
+			/// `uploadUrl`: `string`, optional.
+			pub upload_url: Option<String>,
+			/// `fieldName`: `string`, optional.
+			pub field_name: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["FILE_ID", "uploadUrl", "fieldName"], &[])?;
+				Ok(Self {
+					file_id: object.field("FILE_ID")?,
+					upload_url: object.field("uploadUrl")?,
+					field_name: object.field("fieldName")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
+				crate::support::opt_entry(&mut map, "uploadUrl", &self.upload_url)?;
+				crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::AttachRecord {
+			const NAME: &'static str = "telephony.externalCall.attachRecord";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `telephony.externalCall.finish`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
+	pub mod finish {
+		/// Error codes of `telephony.externalCall.finish`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `WRONG_AUTH_TYPE`
+			WrongAuthType,
+			/// `INVALID_ARGUMENT`
+			InvalidArgument,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { WrongAuthType = "WRONG_AUTH_TYPE", InvalidArgument =
+			"INVALID_ARGUMENT", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.STATUS_CODE` in `telephony.externalCall.finish`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum StatusCode {
+			/// `200`
+			N200,
+			/// `304`
+			N304,
+			/// `603`
+			N603,
+			/// `603-S`
+			N603S,
+			/// `403`
+			N403,
+			/// `404`
+			N404,
+			/// `486`
+			N486,
+			/// `484`
+			N484,
+			/// `503`
+			N503,
+			/// `480`
+			N480,
+			/// `402`
+			N402,
+			/// `423`
+			N423,
+			/// `OTHER`
+			Other,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			StatusCode { N200 = "200", N304 = "304", N603 = "603", N603S = "603-S", N403
+			= "403", N404 = "404", N486 = "486", N484 = "484", N503 = "503", N480 =
+			"480", N402 = "402", N423 = "423", Other = "OTHER" }
+		);
+		/// Allowed values of `result.INCOMING` in `telephony.externalCall.finish`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputIncoming {
+			/// `1`
+			N1,
+			/// `2`
+			N2,
+			/// `3`
+			N3,
+			/// `4`
+			N4,
+			/// `5`
+			N5,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OutputIncoming { N1 = "1", N2 = "2", N3 = "3", N4 = "4", N5 = "5" }
+		);
+		/// Allowed values of `result.CALL_FAILED_CODE` in `telephony.externalCall.finish`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputCallFailedCode {
+			/// `200`
+			N200,
+			/// `304`
+			N304,
+			/// `603`
+			N603,
+			/// `603-S`
+			N603S,
+			/// `403`
+			N403,
+			/// `404`
+			N404,
+			/// `486`
+			N486,
+			/// `484`
+			N484,
+			/// `503`
+			N503,
+			/// `480`
+			N480,
+			/// `402`
+			N402,
+			/// `423`
+			N423,
+			/// `OTHER`
+			Other,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OutputCallFailedCode { N200 = "200", N304 = "304", N603 = "603", N603S =
+			"603-S", N403 = "403", N404 = "404", N486 = "486", N484 = "484", N503 =
+			"503", N480 = "480", N402 = "402", N423 = "423", Other = "OTHER" }
+		);
+		/// The object `result` of `telephony.externalCall.finish`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `CALL_ID`: `string`, optional.
+			pub call_id: Option<String>,
+			/// `EXTERNAL_CALL_ID`: `string`, optional.
+			pub external_call_id: Option<String>,
+			/// `PORTAL_USER_ID`: `integer`, optional.
+			pub portal_user_id: Option<i64>,
+			/// `PHONE_NUMBER`: `string`, optional.
+			pub phone_number: Option<String>,
+			/// `PORTAL_NUMBER`: `string`, optional.
+			pub portal_number: Option<String>,
+			/// `INCOMING`: `string`, optional.
+			///
+			/// Values: `1`, `2`, `3`, `4`, `5`.
+			pub incoming: Option<OutputIncoming>,
+			/// `CALL_DURATION`: `integer`, optional.
+			pub call_duration: Option<i64>,
+			/// `CALL_START_DATE`: `datetime`, optional.
+			pub call_start_date: Option<::bitrix24_runtime::DateTime>,
+			/// `CALL_STATUS`: `integer`, optional.
+			///
+			/// Values: `1`, `0`.
+			pub call_status: Option<i64>,
+			/// `CALL_VOTE`: `integer`, optional.
+			pub call_vote: Option<i64>,
+			/// `COST`: `double`, optional.
+			pub cost: Option<::bitrix24_runtime::Decimal>,
+			/// `COST_CURRENCY`: `string`, optional.
+			pub cost_currency: Option<String>,
+			/// `CALL_FAILED_CODE`: `string`, optional.
+			///
+			/// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
+			pub call_failed_code: Option<OutputCallFailedCode>,
+			/// `CALL_FAILED_REASON`: `string`, optional.
+			pub call_failed_reason: Option<String>,
+			/// `REST_APP_ID`: `integer`, optional.
+			pub rest_app_id: Option<i64>,
+			/// `REST_APP_NAME`: `string`, optional.
+			pub rest_app_name: Option<String>,
+			/// `CRM_ACTIVITY_ID`: `integer`, optional.
+			pub crm_activity_id: Option<i64>,
+			/// `COMMENT`: `string`, optional.
+			pub comment: Option<String>,
+			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			pub crm_entity_type: Option<String>,
+			/// `CRM_ENTITY_ID`: `integer`, optional.
+			pub crm_entity_id: Option<i64>,
+			/// `ERRORS`: `object`, optional.
+			pub errors: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"CALL_ID",
+							"EXTERNAL_CALL_ID",
+							"PORTAL_USER_ID",
+							"PHONE_NUMBER",
+							"PORTAL_NUMBER",
+							"INCOMING",
+							"CALL_DURATION",
+							"CALL_START_DATE",
+							"CALL_STATUS",
+							"CALL_VOTE",
+							"COST",
+							"COST_CURRENCY",
+							"CALL_FAILED_CODE",
+							"CALL_FAILED_REASON",
+							"REST_APP_ID",
+							"REST_APP_NAME",
+							"CRM_ACTIVITY_ID",
+							"COMMENT",
+							"CRM_ENTITY_TYPE",
+							"CRM_ENTITY_ID",
+							"ERRORS",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					call_id: object.field("CALL_ID")?,
+					external_call_id: object.field("EXTERNAL_CALL_ID")?,
+					portal_user_id: object.field("PORTAL_USER_ID")?,
+					phone_number: object.field("PHONE_NUMBER")?,
+					portal_number: object.field("PORTAL_NUMBER")?,
+					incoming: object.field("INCOMING")?,
+					call_duration: object.field("CALL_DURATION")?,
+					call_start_date: object.field("CALL_START_DATE")?,
+					call_status: object.field("CALL_STATUS")?,
+					call_vote: object.field("CALL_VOTE")?,
+					cost: object.field("COST")?,
+					cost_currency: object.field("COST_CURRENCY")?,
+					call_failed_code: object.field("CALL_FAILED_CODE")?,
+					call_failed_reason: object.field("CALL_FAILED_REASON")?,
+					rest_app_id: object.field("REST_APP_ID")?,
+					rest_app_name: object.field("REST_APP_NAME")?,
+					crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
+					comment: object.field("COMMENT")?,
+					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
+					crm_entity_id: object.field("CRM_ENTITY_ID")?,
+					errors: object.field("ERRORS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EXTERNAL_CALL_ID",
+					&self.external_call_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PORTAL_USER_ID",
+					&self.portal_user_id,
+				)?;
+				crate::support::opt_entry(&mut map, "PHONE_NUMBER", &self.phone_number)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PORTAL_NUMBER",
+					&self.portal_number,
+				)?;
+				crate::support::opt_entry(&mut map, "INCOMING", &self.incoming)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CALL_DURATION",
+					&self.call_duration,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CALL_START_DATE",
+					&self.call_start_date,
+				)?;
+				crate::support::opt_entry(&mut map, "CALL_STATUS", &self.call_status)?;
+				crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
+				crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+				crate::support::opt_entry(
+					&mut map,
+					"COST_CURRENCY",
+					&self.cost_currency,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CALL_FAILED_CODE",
+					&self.call_failed_code,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CALL_FAILED_REASON",
+					&self.call_failed_reason,
+				)?;
+				crate::support::opt_entry(&mut map, "REST_APP_ID", &self.rest_app_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REST_APP_NAME",
+					&self.rest_app_name,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ACTIVITY_ID",
+					&self.crm_activity_id,
+				)?;
+				crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ENTITY_TYPE",
+					&self.crm_entity_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ENTITY_ID",
+					&self.crm_entity_id,
+				)?;
+				map.serialize_entry("ERRORS", &self.errors)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Finish {
+			const NAME: &'static str = "telephony.externalCall.finish";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `telephony.externalCall.hide`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-hide.html>
+	pub mod hide {
+		/// Error codes of `telephony.externalCall.hide`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Hide {
+			const NAME: &'static str = "telephony.externalCall.hide";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `telephony.externalCall.register`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
+	pub mod register {
+		/// Error codes of `telephony.externalCall.register`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `WRONG_AUTH_TYPE`
+			WrongAuthType,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// Allowed values of `params.CRM_ENTITY_TYPE` in `telephony.externalCall.register`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum CrmEntityType {
+			/// `CONTACT`
+			Contact,
+			/// `COMPANY`
+			Company,
+			/// `LEAD`
+			Lead,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			CrmEntityType { Contact = "CONTACT", Company = "COMPANY", Lead = "LEAD" }
+		);
+		/// The object `result.CRM_CREATED_ENTITIES` of `telephony.externalCall.register`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputCrmCreatedEntities {
+			/// `ENTITY_TYPE`: `string`, optional.
+			pub entity_type: Option<String>,
+			/// `ENTITY_ID`: `integer`, optional.
+			pub entity_id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputCrmCreatedEntities {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					entity_type: object.field("ENTITY_TYPE")?,
+					entity_id: object.field("ENTITY_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputCrmCreatedEntities {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
+				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `telephony.externalCall.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `CALL_ID`: `string`, optional.
+			pub call_id: Option<String>,
+			/// `CRM_CREATED_LEAD`: `integer`, optional.
+			pub crm_created_lead: Option<i64>,
+			/// `CRM_CREATED_ENTITIES`: `array`, optional.
+			pub crm_created_entities: Vec<OutputCrmCreatedEntities>,
+			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			pub crm_entity_type: Option<String>,
+			/// `CRM_ENTITY_ID`: `integer`, optional.
+			pub crm_entity_id: Option<i64>,
+			/// `LEAD_CREATION_ERROR`: `string`, optional.
+			pub lead_creation_error: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"CALL_ID",
+							"CRM_CREATED_LEAD",
+							"CRM_CREATED_ENTITIES",
+							"CRM_ENTITY_TYPE",
+							"CRM_ENTITY_ID",
+							"LEAD_CREATION_ERROR",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					call_id: object.field("CALL_ID")?,
+					crm_created_lead: object.field("CRM_CREATED_LEAD")?,
+					crm_created_entities: object.field("CRM_CREATED_ENTITIES")?,
+					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
+					crm_entity_id: object.field("CRM_ENTITY_ID")?,
+					lead_creation_error: object.field("LEAD_CREATION_ERROR")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_CREATED_LEAD",
+					&self.crm_created_lead,
+				)?;
+				map.serialize_entry("CRM_CREATED_ENTITIES", &self.crm_created_entities)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ENTITY_TYPE",
+					&self.crm_entity_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ENTITY_ID",
+					&self.crm_entity_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"LEAD_CREATION_ERROR",
+					&self.lead_creation_error,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Register {
+			const NAME: &'static str = "telephony.externalCall.register";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `telephony.externalCall.searchCrmEntities`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+	pub mod search_crm_entities {
+		/// Error codes of `telephony.externalCall.searchCrmEntities`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorCore = "ERROR_CORE" });
+		error_code!(Error);
+		/// The object `result.ASSIGNED_BY` of `telephony.externalCall.searchCrmEntities`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemAssignedBy {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `TIMEMAN_STATUS`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timeman_status: Option<String>,
+			/// `USER_PHONE_INNER`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub user_phone_inner: ::serde_json::Value,
+			/// `WORK_PHONE`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_phone: ::serde_json::Value,
+			/// `PERSONAL_PHONE`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub personal_phone: ::serde_json::Value,
+			/// `PERSONAL_MOBILE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub personal_mobile: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for ItemAssignedBy {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					timeman_status: object.soft("TIMEMAN_STATUS"),
+					user_phone_inner: object.soft("USER_PHONE_INNER"),
+					work_phone: object.soft("WORK_PHONE"),
+					personal_phone: object.soft("PERSONAL_PHONE"),
+					personal_mobile: object.soft("PERSONAL_MOBILE"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for ItemAssignedBy {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"TIMEMAN_STATUS",
+					&self.timeman_status,
+				)?;
+				map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
+				map.serialize_entry("WORK_PHONE", &self.work_phone)?;
+				map.serialize_entry("PERSONAL_PHONE", &self.personal_phone)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PERSONAL_MOBILE",
+					&self.personal_mobile,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `telephony.externalCall.searchCrmEntities`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `CRM_ENTITY_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub crm_entity_type: Option<String>,
+			/// `CRM_ENTITY_ID`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub crm_entity_id: Option<i64>,
+			/// `ASSIGNED_BY_ID`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub assigned_by_id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `ASSIGNED_BY`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub assigned_by: Option<ItemAssignedBy>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
+					crm_entity_id: object.soft("CRM_ENTITY_ID"),
+					assigned_by_id: object.soft("ASSIGNED_BY_ID"),
+					name: object.soft("NAME"),
+					assigned_by: object.soft("ASSIGNED_BY"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ENTITY_TYPE",
+					&self.crm_entity_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_ENTITY_ID",
+					&self.crm_entity_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ASSIGNED_BY_ID",
+					&self.assigned_by_id,
+				)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "ASSIGNED_BY", &self.assigned_by)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::SearchCrmEntities {
+			const NAME: &'static str = "telephony.externalCall.searchCrmEntities";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `telephony.externalCall.show`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-show.html>
+	pub mod show {
+		/// Error codes of `telephony.externalCall.show`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Show {
+			const NAME: &'static str = "telephony.externalCall.show";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Methods under `external_line`.
 pub mod external_line {
-    /// `telephony.externalLine.add`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
-    ///
-    /// Required: `NUMBER`. Optional: `NAME`, `CRM_AUTO_CREATE`.
-    ///
-    /// Result: `object` ([`add::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `NUMBER`: `string`, required.
-        pub number: ::std::string::String,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `CRM_AUTO_CREATE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub crm_auto_create: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `NUMBER`.
-        pub fn new(number: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                number: number.into(),
-                name: ::std::default::Default::default(),
-                crm_auto_create: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CRM_AUTO_CREATE`.
-        pub fn crm_auto_create(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.crm_auto_create = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("NUMBER", &self.number)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CRM_AUTO_CREATE",
-                &self.crm_auto_create.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                number: object.field("NUMBER")?,
-                name: object.exact_str("NAME")?,
-                crm_auto_create: object.field("CRM_AUTO_CREATE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// `telephony.externalLine.delete`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
-    ///
-    /// Required: `NUMBER`. Optional: none.
-    ///
-    /// Result: `array` ([`delete::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`delete::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Delete {
-        /// `NUMBER`: `string`, required.
-        pub number: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Delete {
-        /// The call with its required parameters: `NUMBER`.
-        pub fn new(number: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                number: number.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Delete {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("NUMBER", &self.number)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Delete {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                number: object.field("NUMBER")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Delete);
-    /// `telephony.externalLine.get`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object[]` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `telephony.externalLine.update`: REST 2, scope `telephony`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
-    ///
-    /// Required: `NUMBER`. Optional: `NAME`, `CRM_AUTO_CREATE`.
-    ///
-    /// Result: `object` ([`update::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`update::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Update {
-        /// `NUMBER`: `string`, required.
-        pub number: ::std::string::String,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `CRM_AUTO_CREATE`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub crm_auto_create: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Update {
-        /// The call with its required parameters: `NUMBER`.
-        pub fn new(number: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                number: number.into(),
-                name: ::std::default::Default::default(),
-                crm_auto_create: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `NAME`.
-        pub fn name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `CRM_AUTO_CREATE`.
-        pub fn crm_auto_create(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.crm_auto_create = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Update {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("NUMBER", &self.number)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CRM_AUTO_CREATE",
-                &self.crm_auto_create.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Update {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                number: object.field("NUMBER")?,
-                name: object.exact_str("NAME")?,
-                crm_auto_create: object.field("CRM_AUTO_CREATE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Update);
-    /// Types of `telephony.externalLine.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
-    pub mod add {
-        /// Error codes of `telephony.externalLine.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `WRONG_AUTH_TYPE`
-            WrongAuthType,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The object `result` of `telephony.externalLine.add`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ID"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "telephony.externalLine.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `telephony.externalLine.delete`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
-    pub mod delete {
-        /// Error codes of `telephony.externalLine.delete`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `WRONG_AUTH_TYPE`
-            WrongAuthType,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::Delete {
-            const NAME: &'static str = "telephony.externalLine.delete";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `telephony.externalLine.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
-    pub mod get {
-        /// Error codes of `telephony.externalLine.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `WRONG_AUTH_TYPE`
-            WrongAuthType,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
-        error_code!(Error);
-        /// The object `result` of `telephony.externalLine.get`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `NUMBER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub number: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `CRM_AUTO_CREATE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub crm_auto_create: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    number: object.soft("NUMBER"),
-                    name: object.soft("NAME"),
-                    crm_auto_create: object.soft("CRM_AUTO_CREATE"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "NUMBER", &self.number)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CRM_AUTO_CREATE",
-                    &self.crm_auto_create,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "telephony.externalLine.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `telephony.externalLine.update`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
-    pub mod update {
-        /// Error codes of `telephony.externalLine.update`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `WRONG_AUTH_TYPE`
-            WrongAuthType,
-            /// `ERROR_CORE`
-            ErrorCore,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
-        );
-        error_code!(Error);
-        /// The object `result` of `telephony.externalLine.update`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ID"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Update {
-            const NAME: &'static str = "telephony.externalLine.update";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `telephony.externalLine.add`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
+	///
+	/// Required: `NUMBER`. Optional: `NAME`, `CRM_AUTO_CREATE`.
+	///
+	/// Result: `object` ([`add::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `NUMBER`: `string`, required.
+		pub number: String,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `CRM_AUTO_CREATE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_auto_create: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `NUMBER`.
+		pub fn new(number: impl Into<String>) -> Self {
+			Self {
+				number: number.into(),
+				name: Default::default(),
+				crm_auto_create: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `CRM_AUTO_CREATE`.
+		pub fn crm_auto_create(mut self, value: impl Into<bool>) -> Self {
+			self.crm_auto_create = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("NUMBER", &self.number)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CRM_AUTO_CREATE",
+				&self.crm_auto_create.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				number: object.field("NUMBER")?,
+				name: object.exact_str("NAME")?,
+				crm_auto_create: object.field("CRM_AUTO_CREATE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// `telephony.externalLine.delete`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
+	///
+	/// Required: `NUMBER`. Optional: none.
+	///
+	/// Result: `array` ([`delete::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`delete::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Delete {
+		/// `NUMBER`: `string`, required.
+		pub number: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Delete {
+		/// The call with its required parameters: `NUMBER`.
+		pub fn new(number: impl Into<String>) -> Self {
+			Self {
+				number: number.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Delete {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("NUMBER", &self.number)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Delete {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				number: object.field("NUMBER")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Delete);
+	/// `telephony.externalLine.get`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object[]` ([`get::Output`]). Errors: `WRONG_AUTH_TYPE` ([`get::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `telephony.externalLine.update`: REST 2, scope `telephony`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
+	///
+	/// Required: `NUMBER`. Optional: `NAME`, `CRM_AUTO_CREATE`.
+	///
+	/// Result: `object` ([`update::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`update::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Update {
+		/// `NUMBER`: `string`, required.
+		pub number: String,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `CRM_AUTO_CREATE`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_auto_create: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Update {
+		/// The call with its required parameters: `NUMBER`.
+		pub fn new(number: impl Into<String>) -> Self {
+			Self {
+				number: number.into(),
+				name: Default::default(),
+				crm_auto_create: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `NAME`.
+		pub fn name(mut self, value: impl Into<String>) -> Self {
+			self.name = Some(value.into());
+			self
+		}
+		/// Sets `CRM_AUTO_CREATE`.
+		pub fn crm_auto_create(mut self, value: impl Into<bool>) -> Self {
+			self.crm_auto_create = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Update {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("NUMBER", &self.number)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CRM_AUTO_CREATE",
+				&self.crm_auto_create.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Update {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				number: object.field("NUMBER")?,
+				name: object.exact_str("NAME")?,
+				crm_auto_create: object.field("CRM_AUTO_CREATE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Update);
+	/// Types of `telephony.externalLine.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
+	pub mod add {
+		/// Error codes of `telephony.externalLine.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `WRONG_AUTH_TYPE`
+			WrongAuthType,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The object `result` of `telephony.externalLine.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["ID"], &[])?;
+				Ok(Self {
+					id: object.field("ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "telephony.externalLine.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `telephony.externalLine.delete`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-delete.html>
+	pub mod delete {
+		/// Error codes of `telephony.externalLine.delete`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `WRONG_AUTH_TYPE`
+			WrongAuthType,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::Delete {
+			const NAME: &'static str = "telephony.externalLine.delete";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `telephony.externalLine.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
+	pub mod get {
+		/// Error codes of `telephony.externalLine.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `WRONG_AUTH_TYPE`
+			WrongAuthType,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { WrongAuthType = "WRONG_AUTH_TYPE" });
+		error_code!(Error);
+		/// The object `result` of `telephony.externalLine.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `NUMBER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub number: Option<String>,
+			/// `NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `CRM_AUTO_CREATE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub crm_auto_create: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					number: object.soft("NUMBER"),
+					name: object.soft("NAME"),
+					crm_auto_create: object.soft("CRM_AUTO_CREATE"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "NUMBER", &self.number)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CRM_AUTO_CREATE",
+					&self.crm_auto_create,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "telephony.externalLine.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `telephony.externalLine.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
+	pub mod update {
+		/// Error codes of `telephony.externalLine.update`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `WRONG_AUTH_TYPE`
+			WrongAuthType,
+			/// `ERROR_CORE`
+			ErrorCore,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { WrongAuthType = "WRONG_AUTH_TYPE", ErrorCore = "ERROR_CORE" }
+		);
+		error_code!(Error);
+		/// The object `result` of `telephony.externalLine.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-line-update.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["ID"], &[])?;
+				Ok(Self {
+					id: object.field("ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Update {
+			const NAME: &'static str = "telephony.externalLine.update";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `voximplant`.
 pub mod voximplant {
-    /// Methods under `voximplant::callback`.
-    pub mod callback {
-        /// `voximplant.callback.start`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
-        ///
-        /// Required: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`. Optional: `VOICE`.
-        ///
-        /// Result: `object` ([`start::Output`]). Errors: `ERROR_CORE`, `ACCESS_DENIED` ([`start::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Start {
-            /// `FROM_LINE`: `string`, required.
-            pub from_line: ::std::string::String,
-            /// `TO_NUMBER`: `string`, required.
-            pub to_number: ::std::string::String,
-            /// `TEXT_TO_PRONOUNCE`: `string`, required.
-            pub text_to_pronounce: ::std::string::String,
-            /// `VOICE`: `string`, optional.
-            pub voice: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Start {
-            /// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
-            pub fn new(
-                from_line: impl ::std::convert::Into<::std::string::String>,
-                to_number: impl ::std::convert::Into<::std::string::String>,
-                text_to_pronounce: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    from_line: from_line.into(),
-                    to_number: to_number.into(),
-                    text_to_pronounce: text_to_pronounce.into(),
-                    voice: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `VOICE`.
-            pub fn voice(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.voice = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Start {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("FROM_LINE", &self.from_line)?;
-                map.serialize_entry("TO_NUMBER", &self.to_number)?;
-                map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
-                crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Start {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    from_line: object.field("FROM_LINE")?,
-                    to_number: object.field("TO_NUMBER")?,
-                    text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
-                    voice: object.exact_str("VOICE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Start);
-        /// Types of `voximplant.callback.start`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
-        pub mod start {
-            /// Error codes of `voximplant.callback.start`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorCore = "ERROR_CORE", AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The object `result` of `voximplant.callback.start`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `RESULT`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// `CALL_ID`: `string`, optional.
-                pub call_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["RESULT", "CALL_ID"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("RESULT")?,
-                        call_id: object.field("CALL_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
-                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Start {
-                const NAME: &'static str = "voximplant.callback.start";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `voximplant::infocall`.
-    pub mod infocall {
-        /// `voximplant.infocall.startwithsound`: REST 2, scope `telephony`, `call`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
-        ///
-        /// Required: `FROM_LINE`, `TO_NUMBER`, `URL`. Optional: none.
-        ///
-        /// Result: `object` ([`startwithsound::Output`]). Errors: `ERROR_CORE`, `ACCESS_DENIED` ([`startwithsound::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Startwithsound {
-            /// `FROM_LINE`: `string`, required.
-            pub from_line: ::std::string::String,
-            /// `TO_NUMBER`: `string`, required.
-            pub to_number: ::std::string::String,
-            /// `URL`: `string`, required.
-            pub url: ::std::string::String,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Startwithsound {
-            /// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `URL`.
-            pub fn new(
-                from_line: impl ::std::convert::Into<::std::string::String>,
-                to_number: impl ::std::convert::Into<::std::string::String>,
-                url: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    from_line: from_line.into(),
-                    to_number: to_number.into(),
-                    url: url.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Startwithsound {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("FROM_LINE", &self.from_line)?;
-                map.serialize_entry("TO_NUMBER", &self.to_number)?;
-                map.serialize_entry("URL", &self.url)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Startwithsound {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    from_line: object.field("FROM_LINE")?,
-                    to_number: object.field("TO_NUMBER")?,
-                    url: object.field("URL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Startwithsound);
-        /// `voximplant.infocall.startwithtext`: REST 2, scope `telephony`, `call`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
-        ///
-        /// Required: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`. Optional: `VOICE`.
-        ///
-        /// Result: `object` ([`startwithtext::Output`]). Errors: `ERROR_CORE`, `ACCESS_DENIED` ([`startwithtext::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Startwithtext {
-            /// `FROM_LINE`: `string`, required.
-            pub from_line: ::std::string::String,
-            /// `TO_NUMBER`: `string`, required.
-            pub to_number: ::std::string::String,
-            /// `TEXT_TO_PRONOUNCE`: `string`, required.
-            pub text_to_pronounce: ::std::string::String,
-            /// `VOICE`: `string`, optional.
-            pub voice: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Startwithtext {
-            /// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
-            pub fn new(
-                from_line: impl ::std::convert::Into<::std::string::String>,
-                to_number: impl ::std::convert::Into<::std::string::String>,
-                text_to_pronounce: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    from_line: from_line.into(),
-                    to_number: to_number.into(),
-                    text_to_pronounce: text_to_pronounce.into(),
-                    voice: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `VOICE`.
-            pub fn voice(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.voice = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Startwithtext {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("FROM_LINE", &self.from_line)?;
-                map.serialize_entry("TO_NUMBER", &self.to_number)?;
-                map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
-                crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Startwithtext {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    from_line: object.field("FROM_LINE")?,
-                    to_number: object.field("TO_NUMBER")?,
-                    text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
-                    voice: object.exact_str("VOICE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Startwithtext);
-        /// Types of `voximplant.infocall.startwithsound`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
-        pub mod startwithsound {
-            /// Error codes of `voximplant.infocall.startwithsound`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorCore = "ERROR_CORE", AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The object `result` of `voximplant.infocall.startwithsound`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `RESULT`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// `CALL_ID`: `string`, optional.
-                pub call_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["RESULT", "CALL_ID"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("RESULT")?,
-                        call_id: object.field("CALL_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
-                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Startwithsound {
-                const NAME: &'static str = "voximplant.infocall.startwithsound";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `voximplant.infocall.startwithtext`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
-        pub mod startwithtext {
-            /// Error codes of `voximplant.infocall.startwithtext`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorCore = "ERROR_CORE", AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The object `result` of `voximplant.infocall.startwithtext`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `RESULT`: `boolean`, optional.
-                pub result: ::std::option::Option<bool>,
-                /// `CALL_ID`: `string`, optional.
-                pub call_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["RESULT", "CALL_ID"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        result: object.field("RESULT")?,
-                        call_id: object.field("CALL_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
-                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Startwithtext {
-                const NAME: &'static str = "voximplant.infocall.startwithtext";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `voximplant::line`.
-    pub mod line {
-        /// `voximplant.line.get`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `voximplant.line.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
-        pub mod get {
-            /// Error codes of `voximplant.line.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-            error_code!(Error);
-            /// The object `result` of `voximplant.line.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `reg*`: `string`, optional.
-                ///
-                /// Stands for every key matching `reg*`: one entry per key.
-                pub reg: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-                /// `sip7`: `string`, optional.
-                pub sip7: ::std::option::Option<::std::string::String>,
-                /// `sip11`: `string`, optional.
-                pub sip11: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["sip7", "sip11"], &["reg*"])?;
-                    ::std::result::Result::Ok(Self {
-                        sip7: object.field("sip7")?,
-                        sip11: object.field("sip11")?,
-                        reg: object.pattern("reg*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.reg)?;
-                    crate::support::opt_entry(&mut map, "sip7", &self.sip7)?;
-                    crate::support::opt_entry(&mut map, "sip11", &self.sip11)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "voximplant.line.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `voximplant::line::outgoing`.
-        pub mod outgoing {
-            /// `voximplant.line.outgoing.get`: REST 2, scope `telephony`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: `string` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `voximplant.line.outgoing.set`: REST 2, scope `telephony`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
-            ///
-            /// Required: `LINE_ID`. Optional: none.
-            ///
-            /// Result: `integer` ([`set::Output`]). Errors: `ACCESS_DENIED` ([`set::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Set {
-                /// `LINE_ID`: `string`, required.
-                pub line_id: ::std::string::String,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Set {
-                /// The call with its required parameters: `LINE_ID`.
-                pub fn new(
-                    line_id: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        line_id: line_id.into(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Set {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("LINE_ID", &self.line_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Set {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        line_id: object.field("LINE_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Set);
-            /// Types of `voximplant.line.outgoing.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
-            pub mod get {
-                /// Error codes of `voximplant.line.outgoing.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-                error_code!(Error);
-                /// The `result` of the call: `string`.
-                pub type Output = ::bitrix24_runtime::lenient::Str;
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "voximplant.line.outgoing.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Types of `voximplant.line.outgoing.set`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
-            pub mod set {
-                /// Error codes of `voximplant.line.outgoing.set`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-                error_code!(Error);
-                /// The `result` of the call: `integer`.
-                pub type Output = ::bitrix24_runtime::lenient::Int;
-                impl ::bitrix24_runtime::Method for super::Set {
-                    const NAME: &'static str = "voximplant.line.outgoing.set";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-            /// Methods under `voximplant::line::outgoing::sip`.
-            pub mod sip {
-                /// `voximplant.line.outgoing.sip.set`: REST 2, scope `telephony`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
-                ///
-                /// Required: `CONFIG_ID`. Optional: none.
-                ///
-                /// Result: `integer` ([`set::Output`]). Errors: `ERROR_ARGUMENT`, `ACCESS_DENIED` ([`set::Error`]).
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Set {
-                    /// `CONFIG_ID`: `integer`, required.
-                    pub config_id: i64,
-                    /// Keys the docs do not describe (custom fields such as
-                    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                    /// after the documented ones.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl Set {
-                    /// The call with its required parameters: `CONFIG_ID`.
-                    pub fn new(config_id: impl ::std::convert::Into<i64>) -> Self {
-                        Self {
-                            config_id: config_id.into(),
-                            extra: ::std::default::Default::default(),
-                        }
-                    }
-                    /// Adds a key the docs do not describe, sent as it is.
-                    pub fn extra(
-                        mut self,
-                        key: impl ::std::convert::Into<::std::string::String>,
-                        value: impl ::std::convert::Into<::serde_json::Value>,
-                    ) -> Self {
-                        self.extra.insert(key.into(), value.into());
-                        self
-                    }
-                }
-                impl ::serde::Serialize for Set {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("CONFIG_ID", &self.config_id)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                impl crate::support::FromValue for Set {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            config_id: object.field("CONFIG_ID")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                #[cfg(feature = "deserialize-params")]
-                deserialize_via_from_value!(Set);
-                /// Types of `voximplant.line.outgoing.sip.set`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
-                pub mod set {
-                    /// Error codes of `voximplant.line.outgoing.sip.set`; the codes any method can return are in [`crate::SystemError`].
-                    #[derive(Debug, Clone, PartialEq, Eq)]
-                    #[non_exhaustive]
-                    pub enum Error {
-                        /// `ERROR_ARGUMENT`
-                        ErrorArgument,
-                        /// `ACCESS_DENIED`
-                        AccessDenied,
-                        /// A value this version of the crate does not know, kept as sent.
-                        Unknown(::std::string::String),
-                    }
-                    string_enum!(
-                        Error { ErrorArgument = "ERROR_ARGUMENT", AccessDenied =
-                        "ACCESS_DENIED" }
-                    );
-                    error_code!(Error);
-                    /// The `result` of the call: `integer`.
-                    pub type Output = ::bitrix24_runtime::lenient::Int;
-                    impl ::bitrix24_runtime::Method for super::Set {
-                        const NAME: &'static str = "voximplant.line.outgoing.sip.set";
-                        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                        const IDEMPOTENT: bool = false;
-                        type Output = Output;
-                        type ErrorCode = Error;
-                    }
-                }
-            }
-        }
-    }
-    /// Methods under `voximplant::sip`.
-    pub mod sip {
-        /// `voximplant.sip.add`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
-        ///
-        /// Required: `SERVER`, `LOGIN`. Optional: `PASSWORD`, `TYPE`, `TITLE`.
-        ///
-        /// Result: `object` ([`add::Output`]). Errors: `CHECK_FIELDS_ERROR`, `TITLE_EXISTS`, `MAX_CLOUD_PBX`, `ACCESS_DENIED` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `SERVER`: `string`, required.
-            pub server: ::std::string::String,
-            /// `LOGIN`: `string`, required.
-            pub login: ::std::string::String,
-            /// `PASSWORD`: `string`, optional.
-            pub password: ::std::option::Option<::std::string::String>,
-            /// `TYPE`: `string`, optional.
-            ///
-            /// Values: `cloud`, `office`.
-            pub type_: ::std::option::Option<add::Type>,
-            /// `TITLE`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `SERVER`, `LOGIN`.
-            pub fn new(
-                server: impl ::std::convert::Into<::std::string::String>,
-                login: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    server: server.into(),
-                    login: login.into(),
-                    password: ::std::default::Default::default(),
-                    type_: ::std::default::Default::default(),
-                    title: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `PASSWORD`.
-            pub fn password(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.password = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TYPE`.
-            pub fn type_(mut self, value: impl ::std::convert::Into<add::Type>) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TITLE`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("SERVER", &self.server)?;
-                map.serialize_entry("LOGIN", &self.login)?;
-                crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    server: object.field("SERVER")?,
-                    login: object.field("LOGIN")?,
-                    password: object.exact_str("PASSWORD")?,
-                    type_: object.field("TYPE")?,
-                    title: object.exact_str("TITLE")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `voximplant.sip.delete`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
-        ///
-        /// Required: `CONFIG_ID`. Optional: none.
-        ///
-        /// Result: `integer` ([`delete::Output`]). Errors: `ERROR_NOT_FOUND`, `REG_ID_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `CONFIG_ID`: `integer`, required.
-            pub config_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `CONFIG_ID`.
-            pub fn new(config_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    config_id: config_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("CONFIG_ID", &self.config_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    config_id: object.field("CONFIG_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `voximplant.sip.get`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
-        ///
-        /// Required: none. Optional: `FILTER`, `SORT`, `ORDER`, `start`.
-        ///
-        /// Result: `object[]` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `FILTER`: `object`, optional.
-            pub filter: ::std::option::Option<get::Filter>,
-            /// `SORT`: `string`, optional.
-            pub sort: ::std::option::Option<::std::string::String>,
-            /// `ORDER`: `string`, optional.
-            ///
-            /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<get::Order>,
-            /// `start`: `integer`, optional.
-            pub start: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    filter: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    start: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<get::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ORDER`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<get::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `start`.
-            pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.start = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-                crate::support::opt_entry(&mut map, "start", &self.start)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("FILTER")?,
-                    sort: object.exact_str("SORT")?,
-                    order: object.field("ORDER")?,
-                    start: object.field("start")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `voximplant.sip.status`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
-        ///
-        /// Required: `REG_ID`. Optional: none.
-        ///
-        /// Result: `object` ([`status::Output`]). Errors: `REG_ID_NOT_FOUND`, `ACCESS_DENIED` ([`status::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Status {
-            /// `REG_ID`: `integer`, required.
-            pub reg_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Status {
-            /// The call with its required parameters: `REG_ID`.
-            pub fn new(reg_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    reg_id: reg_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Status {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("REG_ID", &self.reg_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Status {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    reg_id: object.field("REG_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Status);
-        /// `voximplant.sip.update`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
-        ///
-        /// Required: `CONFIG_ID`. Optional: `TITLE`, `SERVER`, `LOGIN`, `PASSWORD`.
-        ///
-        /// Result: `integer` ([`update::Output`]). Errors: `ERROR_NOT_FOUND`, `CHECK_FIELDS_ERROR`, `TITLE_EXISTS`, `ACCESS_DENIED` ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `CONFIG_ID`: `integer`, required.
-            pub config_id: i64,
-            /// `TITLE`: `string`, optional.
-            pub title: ::std::option::Option<::std::string::String>,
-            /// `SERVER`: `string`, optional.
-            pub server: ::std::option::Option<::std::string::String>,
-            /// `LOGIN`: `string`, optional.
-            pub login: ::std::option::Option<::std::string::String>,
-            /// `PASSWORD`: `string`, optional.
-            pub password: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `CONFIG_ID`.
-            pub fn new(config_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    config_id: config_id.into(),
-                    title: ::std::default::Default::default(),
-                    server: ::std::default::Default::default(),
-                    login: ::std::default::Default::default(),
-                    password: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `TITLE`.
-            pub fn title(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.title = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SERVER`.
-            pub fn server(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.server = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `LOGIN`.
-            pub fn login(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.login = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PASSWORD`.
-            pub fn password(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.password = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("CONFIG_ID", &self.config_id)?;
-                crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-                crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-                crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-                crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    config_id: object.field("CONFIG_ID")?,
-                    title: object.exact_str("TITLE")?,
-                    server: object.exact_str("SERVER")?,
-                    login: object.exact_str("LOGIN")?,
-                    password: object.exact_str("PASSWORD")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `voximplant.sip.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
-        pub mod add {
-            /// Error codes of `voximplant.sip.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `CHECK_FIELDS_ERROR`
-                CheckFieldsError,
-                /// `TITLE_EXISTS`
-                TitleExists,
-                /// `MAX_CLOUD_PBX`
-                MaxCloudPbx,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { CheckFieldsError = "CHECK_FIELDS_ERROR", TitleExists =
-                "TITLE_EXISTS", MaxCloudPbx = "MAX_CLOUD_PBX", AccessDenied =
-                "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.TYPE` in `voximplant.sip.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Type {
-                /// `cloud`
-                Cloud,
-                /// `office`
-                Office,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Type { Cloud = "cloud", Office = "office" });
-            /// The object `result` of `voximplant.sip.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `TYPE`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `CONFIG_ID`: `string`, optional.
-                pub config_id: ::std::option::Option<::std::string::String>,
-                /// `REG_ID`: `integer`, optional.
-                pub reg_id: ::std::option::Option<i64>,
-                /// `TITLE`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `SERVER`: `string`, optional.
-                pub server: ::std::option::Option<::std::string::String>,
-                /// `LOGIN`: `string`, optional.
-                pub login: ::std::option::Option<::std::string::String>,
-                /// `PASSWORD`: `string`, optional.
-                pub password: ::std::option::Option<::std::string::String>,
-                /// `AUTH_USER`: `string`, optional.
-                pub auth_user: ::std::option::Option<::std::string::String>,
-                /// `OUTBOUND_PROXY`: `string`, optional.
-                pub outbound_proxy: ::std::option::Option<::std::string::String>,
-                /// `DETECT_LINE_NUMBER`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub detect_line_number: ::std::option::Option<bool>,
-                /// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
-                pub line_detect_header_order: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `REGISTRATION_STATUS_CODE`: `integer`, optional.
-                pub registration_status_code: ::std::option::Option<i64>,
-                /// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
-                pub registration_error_message: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `INCOMING_SERVER`: `string`, optional.
-                pub incoming_server: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_LOGIN`: `string`, optional.
-                pub incoming_login: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_PASSWORD`: `string`, optional.
-                pub incoming_password: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "TYPE",
-                                "CONFIG_ID",
-                                "REG_ID",
-                                "TITLE",
-                                "SERVER",
-                                "LOGIN",
-                                "PASSWORD",
-                                "AUTH_USER",
-                                "OUTBOUND_PROXY",
-                                "DETECT_LINE_NUMBER",
-                                "LINE_DETECT_HEADER_ORDER",
-                                "REGISTRATION_STATUS_CODE",
-                                "REGISTRATION_ERROR_MESSAGE",
-                                "INCOMING_SERVER",
-                                "INCOMING_LOGIN",
-                                "INCOMING_PASSWORD",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        type_: object.field("TYPE")?,
-                        config_id: object.field("CONFIG_ID")?,
-                        reg_id: object.field("REG_ID")?,
-                        title: object.field("TITLE")?,
-                        server: object.field("SERVER")?,
-                        login: object.field("LOGIN")?,
-                        password: object.field("PASSWORD")?,
-                        auth_user: object.field("AUTH_USER")?,
-                        outbound_proxy: object.field("OUTBOUND_PROXY")?,
-                        detect_line_number: object.field("DETECT_LINE_NUMBER")?,
-                        line_detect_header_order: object
-                            .field("LINE_DETECT_HEADER_ORDER")?,
-                        registration_status_code: object
-                            .field("REGISTRATION_STATUS_CODE")?,
-                        registration_error_message: object
-                            .field("REGISTRATION_ERROR_MESSAGE")?,
-                        incoming_server: object.field("INCOMING_SERVER")?,
-                        incoming_login: object.field("INCOMING_LOGIN")?,
-                        incoming_password: object.field("INCOMING_PASSWORD")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
-                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-                    crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-                    crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-                    crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-                    crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                    crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OUTBOUND_PROXY",
-                        &self.outbound_proxy,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DETECT_LINE_NUMBER",
-                        &self.detect_line_number.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LINE_DETECT_HEADER_ORDER",
-                        &self.line_detect_header_order,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REGISTRATION_STATUS_CODE",
-                        &self.registration_status_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REGISTRATION_ERROR_MESSAGE",
-                        &self.registration_error_message,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_SERVER",
-                        &self.incoming_server,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_LOGIN",
-                        &self.incoming_login,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_PASSWORD",
-                        &self.incoming_password,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "voximplant.sip.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `voximplant::sip::connector`.
-        pub mod connector {
-            /// `voximplant.sip.connector.status`: REST 2, scope `telephony`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: `object` ([`status::Output`]). Errors: `ACCESS_DENIED` ([`status::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Status {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Status {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Status {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Status {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Status);
-            /// Types of `voximplant.sip.connector.status`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
-            pub mod status {
-                /// Error codes of `voximplant.sip.connector.status`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `ACCESS_DENIED`
-                    AccessDenied,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-                error_code!(Error);
-                /// The object `result` of `voximplant.sip.connector.status`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `FREE_MINUTES`: `integer`, optional.
-                    pub free_minutes: ::std::option::Option<i64>,
-                    /// `PAID`: `boolean`, optional.
-                    pub paid: ::std::option::Option<bool>,
-                    /// `PAID_DATE_END`: `string`, optional.
-                    pub paid_date_end: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["FREE_MINUTES", "PAID", "PAID_DATE_END"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            free_minutes: object.field("FREE_MINUTES")?,
-                            paid: object.field("PAID")?,
-                            paid_date_end: object.field("PAID_DATE_END")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "FREE_MINUTES",
-                            &self.free_minutes,
-                        )?;
-                        crate::support::opt_entry(&mut map, "PAID", &self.paid)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "PAID_DATE_END",
-                            &self.paid_date_end,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Status {
-                    const NAME: &'static str = "voximplant.sip.connector.status";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = false;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `voximplant.sip.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
-        pub mod delete {
-            /// Error codes of `voximplant.sip.delete`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_NOT_FOUND`
-                ErrorNotFound,
-                /// `REG_ID_NOT_FOUND`
-                RegIdNotFound,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorNotFound = "ERROR_NOT_FOUND", RegIdNotFound =
-                "REG_ID_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "voximplant.sip.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `voximplant.sip.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
-        pub mod get {
-            /// Error codes of `voximplant.sip.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-            error_code!(Error);
-            /// Allowed values of `params.FILTER.TYPE` in `voximplant.sip.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterType {
-                /// `cloud`
-                Cloud,
-                /// `office`
-                Office,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(FilterType { Cloud = "cloud", Office = "office" });
-            /// The object `params.FILTER` of `voximplant.sip.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `TYPE`: `string`, optional.
-                ///
-                /// Values: `cloud`, `office`.
-                pub type_: ::std::option::Option<FilterType>,
-                /// `TITLE`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `CONFIG_ID`: `integer`, optional.
-                pub config_id: ::std::option::Option<i64>,
-                /// `REG_ID`: `integer`, optional.
-                pub reg_id: ::std::option::Option<i64>,
-                /// `APP_ID`: `string`, optional.
-                pub app_id: ::std::option::Option<::std::string::String>,
-                /// `SERVER`: `string`, optional.
-                pub server: ::std::option::Option<::std::string::String>,
-                /// `LOGIN`: `string`, optional.
-                pub login: ::std::option::Option<::std::string::String>,
-                /// `PASSWORD`: `string`, optional.
-                pub password: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_SERVER`: `string`, optional.
-                pub incoming_server: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_LOGIN`: `string`, optional.
-                pub incoming_login: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_PASSWORD`: `string`, optional.
-                pub incoming_password: ::std::option::Option<::std::string::String>,
-                /// `AUTH_USER`: `string`, optional.
-                pub auth_user: ::std::option::Option<::std::string::String>,
-                /// `OUTBOUND_PROXY`: `string`, optional.
-                pub outbound_proxy: ::std::option::Option<::std::string::String>,
-                /// `DETECT_LINE_NUMBER`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub detect_line_number: ::std::option::Option<bool>,
-                /// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
-                pub line_detect_header_order: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `REGISTRATION_STATUS_CODE`: `integer`, optional.
-                pub registration_status_code: ::std::option::Option<i64>,
-                /// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
-                pub registration_error_message: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        type_: ::std::default::Default::default(),
-                        title: ::std::default::Default::default(),
-                        config_id: ::std::default::Default::default(),
-                        reg_id: ::std::default::Default::default(),
-                        app_id: ::std::default::Default::default(),
-                        server: ::std::default::Default::default(),
-                        login: ::std::default::Default::default(),
-                        password: ::std::default::Default::default(),
-                        incoming_server: ::std::default::Default::default(),
-                        incoming_login: ::std::default::Default::default(),
-                        incoming_password: ::std::default::Default::default(),
-                        auth_user: ::std::default::Default::default(),
-                        outbound_proxy: ::std::default::Default::default(),
-                        detect_line_number: ::std::default::Default::default(),
-                        line_detect_header_order: ::std::default::Default::default(),
-                        registration_status_code: ::std::default::Default::default(),
-                        registration_error_message: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TYPE`.
-                pub fn type_(
-                    mut self,
-                    value: impl ::std::convert::Into<FilterType>,
-                ) -> Self {
-                    self.type_ = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TITLE`.
-                pub fn title(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.title = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CONFIG_ID`.
-                pub fn config_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.config_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `REG_ID`.
-                pub fn reg_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.reg_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `APP_ID`.
-                pub fn app_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.app_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SERVER`.
-                pub fn server(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.server = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LOGIN`.
-                pub fn login(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.login = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PASSWORD`.
-                pub fn password(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.password = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `INCOMING_SERVER`.
-                pub fn incoming_server(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.incoming_server = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `INCOMING_LOGIN`.
-                pub fn incoming_login(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.incoming_login = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `INCOMING_PASSWORD`.
-                pub fn incoming_password(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.incoming_password = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `AUTH_USER`.
-                pub fn auth_user(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.auth_user = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OUTBOUND_PROXY`.
-                pub fn outbound_proxy(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.outbound_proxy = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `DETECT_LINE_NUMBER`.
-                pub fn detect_line_number(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.detect_line_number = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LINE_DETECT_HEADER_ORDER`.
-                pub fn line_detect_header_order(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.line_detect_header_order = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `REGISTRATION_STATUS_CODE`.
-                pub fn registration_status_code(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.registration_status_code = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Sets `REGISTRATION_ERROR_MESSAGE`.
-                pub fn registration_error_message(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.registration_error_message = ::std::option::Option::Some(
-                        value.into(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-                    crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
-                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-                    crate::support::opt_entry(&mut map, "APP_ID", &self.app_id)?;
-                    crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-                    crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-                    crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_SERVER",
-                        &self.incoming_server,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_LOGIN",
-                        &self.incoming_login,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_PASSWORD",
-                        &self.incoming_password,
-                    )?;
-                    crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OUTBOUND_PROXY",
-                        &self.outbound_proxy,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DETECT_LINE_NUMBER",
-                        &self.detect_line_number.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LINE_DETECT_HEADER_ORDER",
-                        &self.line_detect_header_order,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REGISTRATION_STATUS_CODE",
-                        &self.registration_status_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REGISTRATION_ERROR_MESSAGE",
-                        &self.registration_error_message,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        type_: object.field("TYPE")?,
-                        title: object.exact_str("TITLE")?,
-                        config_id: object.field("CONFIG_ID")?,
-                        reg_id: object.field("REG_ID")?,
-                        app_id: object.exact_str("APP_ID")?,
-                        server: object.exact_str("SERVER")?,
-                        login: object.exact_str("LOGIN")?,
-                        password: object.exact_str("PASSWORD")?,
-                        incoming_server: object.exact_str("INCOMING_SERVER")?,
-                        incoming_login: object.exact_str("INCOMING_LOGIN")?,
-                        incoming_password: object.exact_str("INCOMING_PASSWORD")?,
-                        auth_user: object.exact_str("AUTH_USER")?,
-                        outbound_proxy: object.exact_str("OUTBOUND_PROXY")?,
-                        detect_line_number: object.field("DETECT_LINE_NUMBER")?,
-                        line_detect_header_order: object
-                            .exact_str("LINE_DETECT_HEADER_ORDER")?,
-                        registration_status_code: object
-                            .field("REGISTRATION_STATUS_CODE")?,
-                        registration_error_message: object
-                            .exact_str("REGISTRATION_ERROR_MESSAGE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// Allowed values of `params.ORDER` in `voximplant.sip.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Order {
-                /// `ASC`
-                Asc,
-                /// `DESC`
-                Desc,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-            /// The object `result` of `voximplant.sip.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `TYPE`: `string`, optional.
-                pub type_: ::std::option::Option<::std::string::String>,
-                /// `CONFIG_ID`: `string`, optional.
-                pub config_id: ::std::option::Option<::std::string::String>,
-                /// `REG_ID`: `string`, optional.
-                pub reg_id: ::std::option::Option<::std::string::String>,
-                /// `SERVER`: `string`, optional.
-                pub server: ::std::option::Option<::std::string::String>,
-                /// `LOGIN`: `string`, optional.
-                pub login: ::std::option::Option<::std::string::String>,
-                /// `PASSWORD`: `string`, optional.
-                pub password: ::std::option::Option<::std::string::String>,
-                /// `AUTH_USER`: `string`, optional.
-                pub auth_user: ::std::option::Option<::std::string::String>,
-                /// `OUTBOUND_PROXY`: `string`, optional.
-                pub outbound_proxy: ::std::option::Option<::std::string::String>,
-                /// `DETECT_LINE_NUMBER`: `string`, optional.
-                pub detect_line_number: ::std::option::Option<::std::string::String>,
-                /// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
-                pub line_detect_header_order: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `REGISTRATION_STATUS_CODE`: `string`, optional.
-                pub registration_status_code: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
-                pub registration_error_message: ::std::option::Option<
-                    ::std::string::String,
-                >,
-                /// `TITLE`: `string`, optional.
-                pub title: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_SERVER`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub incoming_server: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_LOGIN`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub incoming_login: ::std::option::Option<::std::string::String>,
-                /// `INCOMING_PASSWORD`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub incoming_password: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "TYPE",
-                                "CONFIG_ID",
-                                "REG_ID",
-                                "SERVER",
-                                "LOGIN",
-                                "PASSWORD",
-                                "AUTH_USER",
-                                "OUTBOUND_PROXY",
-                                "DETECT_LINE_NUMBER",
-                                "LINE_DETECT_HEADER_ORDER",
-                                "REGISTRATION_STATUS_CODE",
-                                "REGISTRATION_ERROR_MESSAGE",
-                                "TITLE",
-                                "INCOMING_SERVER",
-                                "INCOMING_LOGIN",
-                                "INCOMING_PASSWORD",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        type_: object.field("TYPE")?,
-                        config_id: object.field("CONFIG_ID")?,
-                        reg_id: object.field("REG_ID")?,
-                        server: object.field("SERVER")?,
-                        login: object.field("LOGIN")?,
-                        password: object.field("PASSWORD")?,
-                        auth_user: object.field("AUTH_USER")?,
-                        outbound_proxy: object.field("OUTBOUND_PROXY")?,
-                        detect_line_number: object.field("DETECT_LINE_NUMBER")?,
-                        line_detect_header_order: object
-                            .field("LINE_DETECT_HEADER_ORDER")?,
-                        registration_status_code: object
-                            .field("REGISTRATION_STATUS_CODE")?,
-                        registration_error_message: object
-                            .field("REGISTRATION_ERROR_MESSAGE")?,
-                        title: object.field("TITLE")?,
-                        incoming_server: object.soft("INCOMING_SERVER"),
-                        incoming_login: object.soft("INCOMING_LOGIN"),
-                        incoming_password: object.soft("INCOMING_PASSWORD"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
-                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-                    crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-                    crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-                    crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-                    crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "OUTBOUND_PROXY",
-                        &self.outbound_proxy,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DETECT_LINE_NUMBER",
-                        &self.detect_line_number,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LINE_DETECT_HEADER_ORDER",
-                        &self.line_detect_header_order,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REGISTRATION_STATUS_CODE",
-                        &self.registration_status_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REGISTRATION_ERROR_MESSAGE",
-                        &self.registration_error_message,
-                    )?;
-                    crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_SERVER",
-                        &self.incoming_server,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_LOGIN",
-                        &self.incoming_login,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INCOMING_PASSWORD",
-                        &self.incoming_password,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "voximplant.sip.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::Get {
-                type Item = Item;
-                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output.0
-                }
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `voximplant.sip.status`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
-        pub mod status {
-            /// Error codes of `voximplant.sip.status`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `REG_ID_NOT_FOUND`
-                RegIdNotFound,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { RegIdNotFound = "REG_ID_NOT_FOUND", AccessDenied =
-                "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// Allowed values of `result.STATUS_RESULT` in `voximplant.sip.status`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputStatusResult {
-                /// `success`
-                Success,
-                /// `error`
-                Error,
-                /// `in_progress`
-                InProgress,
-                /// `wait`
-                Wait,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputStatusResult { Success = "success", Error = "error", InProgress =
-                "in_progress", Wait = "wait" }
-            );
-            /// The object `result` of `voximplant.sip.status`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `REG_ID`: `integer`, optional.
-                pub reg_id: ::std::option::Option<i64>,
-                /// `LAST_UPDATED`: `string`, optional.
-                pub last_updated: ::std::option::Option<::std::string::String>,
-                /// `ERROR_MESSAGE`: `string`, optional.
-                pub error_message: ::std::option::Option<::std::string::String>,
-                /// `STATUS_CODE`: `integer`, optional.
-                pub status_code: ::std::option::Option<i64>,
-                /// `STATUS_RESULT`: `string`, optional.
-                ///
-                /// Values: `success`, `error`, `in_progress`, `wait`.
-                pub status_result: ::std::option::Option<OutputStatusResult>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "REG_ID",
-                                "LAST_UPDATED",
-                                "ERROR_MESSAGE",
-                                "STATUS_CODE",
-                                "STATUS_RESULT",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        reg_id: object.field("REG_ID")?,
-                        last_updated: object.field("LAST_UPDATED")?,
-                        error_message: object.field("ERROR_MESSAGE")?,
-                        status_code: object.field("STATUS_CODE")?,
-                        status_result: object.field("STATUS_RESULT")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LAST_UPDATED",
-                        &self.last_updated,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ERROR_MESSAGE",
-                        &self.error_message,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "STATUS_CODE",
-                        &self.status_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "STATUS_RESULT",
-                        &self.status_result,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Status {
-                const NAME: &'static str = "voximplant.sip.status";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `voximplant.sip.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
-        pub mod update {
-            /// Error codes of `voximplant.sip.update`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_NOT_FOUND`
-                ErrorNotFound,
-                /// `CHECK_FIELDS_ERROR`
-                CheckFieldsError,
-                /// `TITLE_EXISTS`
-                TitleExists,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorNotFound = "ERROR_NOT_FOUND", CheckFieldsError =
-                "CHECK_FIELDS_ERROR", TitleExists = "TITLE_EXISTS", AccessDenied =
-                "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "voximplant.sip.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Methods under `voximplant::statistic`.
-    pub mod statistic {
-        /// `voximplant.statistic.get`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
-        ///
-        /// Required: none. Optional: `FILTER`, `SORT`, `ORDER`, `start`.
-        ///
-        /// Result: `object[]` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `FILTER`: `object`, optional.
-            pub filter: ::std::option::Option<get::Filter>,
-            /// `SORT`: `string`, optional.
-            pub sort: ::std::option::Option<::std::string::String>,
-            /// `ORDER`: `string`, optional.
-            ///
-            /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<get::Order>,
-            /// `start`: `integer`, optional.
-            pub start: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    filter: ::std::default::Default::default(),
-                    sort: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    start: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `FILTER`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<get::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `SORT`.
-            pub fn sort(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.sort = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `ORDER`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<get::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `start`.
-            pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.start = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-                crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-                crate::support::opt_entry(&mut map, "start", &self.start)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("FILTER")?,
-                    sort: object.exact_str("SORT")?,
-                    order: object.field("ORDER")?,
-                    start: object.field("start")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `voximplant.statistic.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
-        pub mod get {
-            /// Error codes of `voximplant.statistic.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
-            error_code!(Error);
-            /// Allowed values of `params.FILTER.CALL_FAILED_CODE` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterCallFailedCode {
-                /// `200`
-                N200,
-                /// `304`
-                N304,
-                /// `603`
-                N603,
-                /// `603-S`
-                N603S,
-                /// `403`
-                N403,
-                /// `404`
-                N404,
-                /// `486`
-                N486,
-                /// `484`
-                N484,
-                /// `503`
-                N503,
-                /// `480`
-                N480,
-                /// `402`
-                N402,
-                /// `423`
-                N423,
-                /// `OTHER`
-                Other,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                FilterCallFailedCode { N200 = "200", N304 = "304", N603 = "603", N603S =
-                "603-S", N403 = "403", N404 = "404", N486 = "486", N484 = "484", N503 =
-                "503", N480 = "480", N402 = "402", N423 = "423", Other = "OTHER" }
-            );
-            /// Allowed values of `params.FILTER.CRM_ENTITY_TYPE` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FilterCrmEntityType {
-                /// `CONTACT`
-                Contact,
-                /// `COMPANY`
-                Company,
-                /// `LEAD`
-                Lead,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                FilterCrmEntityType { Contact = "CONTACT", Company = "COMPANY", Lead =
-                "LEAD" }
-            );
-            /// The object `params.FILTER` of `voximplant.statistic.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `ID`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `CALL_ID`: `string`, optional.
-                pub call_id: ::std::option::Option<::std::string::String>,
-                /// `EXTERNAL_CALL_ID`: `string`, optional.
-                pub external_call_id: ::std::option::Option<::std::string::String>,
-                /// `CALL_CATEGORY`: `string`, optional.
-                pub call_category: ::std::option::Option<::std::string::String>,
-                /// `PORTAL_USER_ID`: `integer`, optional.
-                pub portal_user_id: ::std::option::Option<i64>,
-                /// `PORTAL_NUMBER`: `string`, optional.
-                pub portal_number: ::std::option::Option<::std::string::String>,
-                /// `PHONE_NUMBER`: `string`, optional.
-                pub phone_number: ::std::option::Option<::std::string::String>,
-                /// `CALL_TYPE`: `integer`, optional.
-                ///
-                /// Values: `1`, `2`, `3`, `4`, `5`.
-                pub call_type: ::std::option::Option<i64>,
-                /// `CALL_DURATION`: `integer`, optional.
-                pub call_duration: ::std::option::Option<i64>,
-                /// `CALL_START_DATE`: `datetime`, optional.
-                pub call_start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `CALL_LOG`: `string`, optional.
-                pub call_log: ::std::option::Option<::std::string::String>,
-                /// `CALL_RECORD_URL`: `string`, optional.
-                pub call_record_url: ::std::option::Option<::std::string::String>,
-                /// `CALL_VOTE`: `integer`, optional.
-                ///
-                /// Values: `1`.
-                pub call_vote: ::std::option::Option<i64>,
-                /// `COST`: `double`, optional.
-                pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
-                /// `COST_CURRENCY`: `string`, optional.
-                pub cost_currency: ::std::option::Option<::std::string::String>,
-                /// `CALL_FAILED_CODE`: `string`, optional.
-                ///
-                /// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
-                pub call_failed_code: ::std::option::Option<FilterCallFailedCode>,
-                /// `CALL_FAILED_REASON`: `string`, optional.
-                pub call_failed_reason: ::std::option::Option<::std::string::String>,
-                /// `CRM_ENTITY_TYPE`: `string`, optional.
-                ///
-                /// Values: `CONTACT`, `COMPANY`, `LEAD`.
-                pub crm_entity_type: ::std::option::Option<FilterCrmEntityType>,
-                /// `CRM_ENTITY_ID`: `integer`, optional.
-                pub crm_entity_id: ::std::option::Option<i64>,
-                /// `CRM_ACTIVITY_ID`: `integer`, optional.
-                pub crm_activity_id: ::std::option::Option<i64>,
-                /// `REST_APP_ID`: `integer`, optional.
-                pub rest_app_id: ::std::option::Option<i64>,
-                /// `REST_APP_NAME`: `string`, optional.
-                pub rest_app_name: ::std::option::Option<::std::string::String>,
-                /// `TRANSCRIPT_ID`: `integer`, optional.
-                pub transcript_id: ::std::option::Option<i64>,
-                /// `TRANSCRIPT_PENDING`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub transcript_pending: ::std::option::Option<bool>,
-                /// `SESSION_ID`: `integer`, optional.
-                pub session_id: ::std::option::Option<i64>,
-                /// `REDIAL_ATTEMPT`: `integer`, optional.
-                pub redial_attempt: ::std::option::Option<i64>,
-                /// `COMMENT`: `string`, optional.
-                pub comment: ::std::option::Option<::std::string::String>,
-                /// `RECORD_DURATION`: `integer`, optional.
-                pub record_duration: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        id: ::std::default::Default::default(),
-                        call_id: ::std::default::Default::default(),
-                        external_call_id: ::std::default::Default::default(),
-                        call_category: ::std::default::Default::default(),
-                        portal_user_id: ::std::default::Default::default(),
-                        portal_number: ::std::default::Default::default(),
-                        phone_number: ::std::default::Default::default(),
-                        call_type: ::std::default::Default::default(),
-                        call_duration: ::std::default::Default::default(),
-                        call_start_date: ::std::default::Default::default(),
-                        call_log: ::std::default::Default::default(),
-                        call_record_url: ::std::default::Default::default(),
-                        call_vote: ::std::default::Default::default(),
-                        cost: ::std::default::Default::default(),
-                        cost_currency: ::std::default::Default::default(),
-                        call_failed_code: ::std::default::Default::default(),
-                        call_failed_reason: ::std::default::Default::default(),
-                        crm_entity_type: ::std::default::Default::default(),
-                        crm_entity_id: ::std::default::Default::default(),
-                        crm_activity_id: ::std::default::Default::default(),
-                        rest_app_id: ::std::default::Default::default(),
-                        rest_app_name: ::std::default::Default::default(),
-                        transcript_id: ::std::default::Default::default(),
-                        transcript_pending: ::std::default::Default::default(),
-                        session_id: ::std::default::Default::default(),
-                        redial_attempt: ::std::default::Default::default(),
-                        comment: ::std::default::Default::default(),
-                        record_duration: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ID`.
-                pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_ID`.
-                pub fn call_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.call_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EXTERNAL_CALL_ID`.
-                pub fn external_call_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.external_call_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_CATEGORY`.
-                pub fn call_category(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.call_category = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PORTAL_USER_ID`.
-                pub fn portal_user_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.portal_user_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PORTAL_NUMBER`.
-                pub fn portal_number(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.portal_number = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `PHONE_NUMBER`.
-                pub fn phone_number(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.phone_number = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_TYPE`.
-                pub fn call_type(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.call_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_DURATION`.
-                pub fn call_duration(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.call_duration = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_START_DATE`.
-                pub fn call_start_date(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-                ) -> Self {
-                    self.call_start_date = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_LOG`.
-                pub fn call_log(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.call_log = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_RECORD_URL`.
-                pub fn call_record_url(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.call_record_url = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_VOTE`.
-                pub fn call_vote(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.call_vote = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `COST`.
-                pub fn cost(
-                    mut self,
-                    value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-                ) -> Self {
-                    self.cost = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `COST_CURRENCY`.
-                pub fn cost_currency(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.cost_currency = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_FAILED_CODE`.
-                pub fn call_failed_code(
-                    mut self,
-                    value: impl ::std::convert::Into<FilterCallFailedCode>,
-                ) -> Self {
-                    self.call_failed_code = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CALL_FAILED_REASON`.
-                pub fn call_failed_reason(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.call_failed_reason = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CRM_ENTITY_TYPE`.
-                pub fn crm_entity_type(
-                    mut self,
-                    value: impl ::std::convert::Into<FilterCrmEntityType>,
-                ) -> Self {
-                    self.crm_entity_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CRM_ENTITY_ID`.
-                pub fn crm_entity_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.crm_entity_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `CRM_ACTIVITY_ID`.
-                pub fn crm_activity_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.crm_activity_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `REST_APP_ID`.
-                pub fn rest_app_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.rest_app_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `REST_APP_NAME`.
-                pub fn rest_app_name(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.rest_app_name = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TRANSCRIPT_ID`.
-                pub fn transcript_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.transcript_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `TRANSCRIPT_PENDING`.
-                pub fn transcript_pending(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.transcript_pending = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SESSION_ID`.
-                pub fn session_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.session_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `REDIAL_ATTEMPT`.
-                pub fn redial_attempt(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.redial_attempt = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `COMMENT`.
-                pub fn comment(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.comment = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `RECORD_DURATION`.
-                pub fn record_duration(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.record_duration = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EXTERNAL_CALL_ID",
-                        &self.external_call_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_CATEGORY",
-                        &self.call_category,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PORTAL_USER_ID",
-                        &self.portal_user_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PORTAL_NUMBER",
-                        &self.portal_number,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PHONE_NUMBER",
-                        &self.phone_number,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_DURATION",
-                        &self.call_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_START_DATE",
-                        &self.call_start_date,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_RECORD_URL",
-                        &self.call_record_url,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
-                    crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "COST_CURRENCY",
-                        &self.cost_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_FAILED_CODE",
-                        &self.call_failed_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_FAILED_REASON",
-                        &self.call_failed_reason,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CRM_ENTITY_TYPE",
-                        &self.crm_entity_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CRM_ENTITY_ID",
-                        &self.crm_entity_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CRM_ACTIVITY_ID",
-                        &self.crm_activity_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REST_APP_ID",
-                        &self.rest_app_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REST_APP_NAME",
-                        &self.rest_app_name,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TRANSCRIPT_ID",
-                        &self.transcript_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TRANSCRIPT_PENDING",
-                        &self.transcript_pending.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REDIAL_ATTEMPT",
-                        &self.redial_attempt,
-                    )?;
-                    crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "RECORD_DURATION",
-                        &self.record_duration,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        call_id: object.exact_str("CALL_ID")?,
-                        external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
-                        call_category: object.exact_str("CALL_CATEGORY")?,
-                        portal_user_id: object.field("PORTAL_USER_ID")?,
-                        portal_number: object.exact_str("PORTAL_NUMBER")?,
-                        phone_number: object.exact_str("PHONE_NUMBER")?,
-                        call_type: object.field("CALL_TYPE")?,
-                        call_duration: object.field("CALL_DURATION")?,
-                        call_start_date: object.field("CALL_START_DATE")?,
-                        call_log: object.exact_str("CALL_LOG")?,
-                        call_record_url: object.exact_str("CALL_RECORD_URL")?,
-                        call_vote: object.field("CALL_VOTE")?,
-                        cost: object.field("COST")?,
-                        cost_currency: object.exact_str("COST_CURRENCY")?,
-                        call_failed_code: object.field("CALL_FAILED_CODE")?,
-                        call_failed_reason: object.exact_str("CALL_FAILED_REASON")?,
-                        crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-                        crm_entity_id: object.field("CRM_ENTITY_ID")?,
-                        crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
-                        rest_app_id: object.field("REST_APP_ID")?,
-                        rest_app_name: object.exact_str("REST_APP_NAME")?,
-                        transcript_id: object.field("TRANSCRIPT_ID")?,
-                        transcript_pending: object.field("TRANSCRIPT_PENDING")?,
-                        session_id: object.field("SESSION_ID")?,
-                        redial_attempt: object.field("REDIAL_ATTEMPT")?,
-                        comment: object.exact_str("COMMENT")?,
-                        record_duration: object.field("RECORD_DURATION")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// Allowed values of `params.ORDER` in `voximplant.statistic.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Order {
-                /// `ASC`
-                Asc,
-                /// `DESC`
-                Desc,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-            /// The object `result` of `voximplant.statistic.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `PORTAL_USER_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub portal_user_id: ::std::option::Option<::std::string::String>,
-                /// `PORTAL_NUMBER`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub portal_number: ::std::option::Option<::std::string::String>,
-                /// `PHONE_NUMBER`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub phone_number: ::std::option::Option<::std::string::String>,
-                /// `CALL_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_id: ::std::option::Option<::std::string::String>,
-                /// `EXTERNAL_CALL_ID`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub external_call_id: ::serde_json::Value,
-                /// `CALL_CATEGORY`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_category: ::std::option::Option<::std::string::String>,
-                /// `CALL_LOG`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_log: ::std::option::Option<::std::string::String>,
-                /// `CALL_DURATION`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_duration: ::std::option::Option<::std::string::String>,
-                /// `CALL_START_DATE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_start_date: ::std::option::Option<::std::string::String>,
-                /// `CALL_RECORD_URL`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_record_url: ::std::option::Option<::std::string::String>,
-                /// `CALL_VOTE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_vote: ::std::option::Option<::std::string::String>,
-                /// `COST`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub cost: ::std::option::Option<::std::string::String>,
-                /// `COST_CURRENCY`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub cost_currency: ::std::option::Option<::std::string::String>,
-                /// `CALL_FAILED_CODE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_failed_code: ::std::option::Option<::std::string::String>,
-                /// `CALL_FAILED_REASON`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_failed_reason: ::std::option::Option<::std::string::String>,
-                /// `CRM_ENTITY_TYPE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub crm_entity_type: ::std::option::Option<::std::string::String>,
-                /// `CRM_ENTITY_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub crm_entity_id: ::std::option::Option<::std::string::String>,
-                /// `CRM_ACTIVITY_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub crm_activity_id: ::std::option::Option<::std::string::String>,
-                /// `REST_APP_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub rest_app_id: ::std::option::Option<::std::string::String>,
-                /// `REST_APP_NAME`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub rest_app_name: ::std::option::Option<::std::string::String>,
-                /// `TRANSCRIPT_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub transcript_id: ::std::option::Option<::std::string::String>,
-                /// `TRANSCRIPT_PENDING`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub transcript_pending: ::std::option::Option<::std::string::String>,
-                /// `SESSION_ID`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub session_id: ::std::option::Option<::std::string::String>,
-                /// `REDIAL_ATTEMPT`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub redial_attempt: ::serde_json::Value,
-                /// `COMMENT`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub comment: ::serde_json::Value,
-                /// `RECORD_DURATION`: `any`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub record_duration: ::serde_json::Value,
-                /// `RECORD_FILE_ID`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub record_file_id: ::std::option::Option<i64>,
-                /// `CALL_TYPE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub call_type: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("ID"),
-                        portal_user_id: object.soft("PORTAL_USER_ID"),
-                        portal_number: object.soft("PORTAL_NUMBER"),
-                        phone_number: object.soft("PHONE_NUMBER"),
-                        call_id: object.soft("CALL_ID"),
-                        external_call_id: object.soft("EXTERNAL_CALL_ID"),
-                        call_category: object.soft("CALL_CATEGORY"),
-                        call_log: object.soft("CALL_LOG"),
-                        call_duration: object.soft("CALL_DURATION"),
-                        call_start_date: object.soft("CALL_START_DATE"),
-                        call_record_url: object.soft("CALL_RECORD_URL"),
-                        call_vote: object.soft("CALL_VOTE"),
-                        cost: object.soft("COST"),
-                        cost_currency: object.soft("COST_CURRENCY"),
-                        call_failed_code: object.soft("CALL_FAILED_CODE"),
-                        call_failed_reason: object.soft("CALL_FAILED_REASON"),
-                        crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
-                        crm_entity_id: object.soft("CRM_ENTITY_ID"),
-                        crm_activity_id: object.soft("CRM_ACTIVITY_ID"),
-                        rest_app_id: object.soft("REST_APP_ID"),
-                        rest_app_name: object.soft("REST_APP_NAME"),
-                        transcript_id: object.soft("TRANSCRIPT_ID"),
-                        transcript_pending: object.soft("TRANSCRIPT_PENDING"),
-                        session_id: object.soft("SESSION_ID"),
-                        redial_attempt: object.soft("REDIAL_ATTEMPT"),
-                        comment: object.soft("COMMENT"),
-                        record_duration: object.soft("RECORD_DURATION"),
-                        record_file_id: object.soft("RECORD_FILE_ID"),
-                        call_type: object.soft("CALL_TYPE"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PORTAL_USER_ID",
-                        &self.portal_user_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PORTAL_NUMBER",
-                        &self.portal_number,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PHONE_NUMBER",
-                        &self.phone_number,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-                    map.serialize_entry("EXTERNAL_CALL_ID", &self.external_call_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_CATEGORY",
-                        &self.call_category,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_DURATION",
-                        &self.call_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_START_DATE",
-                        &self.call_start_date,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_RECORD_URL",
-                        &self.call_record_url,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
-                    crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "COST_CURRENCY",
-                        &self.cost_currency,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_FAILED_CODE",
-                        &self.call_failed_code,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CALL_FAILED_REASON",
-                        &self.call_failed_reason,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CRM_ENTITY_TYPE",
-                        &self.crm_entity_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CRM_ENTITY_ID",
-                        &self.crm_entity_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CRM_ACTIVITY_ID",
-                        &self.crm_activity_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REST_APP_ID",
-                        &self.rest_app_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "REST_APP_NAME",
-                        &self.rest_app_name,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TRANSCRIPT_ID",
-                        &self.transcript_id,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "TRANSCRIPT_PENDING",
-                        &self.transcript_pending,
-                    )?;
-                    crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
-                    map.serialize_entry("REDIAL_ATTEMPT", &self.redial_attempt)?;
-                    map.serialize_entry("COMMENT", &self.comment)?;
-                    map.serialize_entry("RECORD_DURATION", &self.record_duration)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "RECORD_FILE_ID",
-                        &self.record_file_id,
-                    )?;
-                    crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "voximplant.statistic.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::Get {
-                type Item = Item;
-                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output.0
-                }
-            }
-            deserialize_via_from_value!(Item);
-        }
-    }
-    /// Methods under `voximplant::tts`.
-    pub mod tts {
-        /// Methods under `voximplant::tts::voices`.
-        pub mod voices {
-            /// `voximplant.tts.voices.get`: REST 2, scope `telephony`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// Types of `voximplant.tts.voices.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
-            pub mod get {
-                /// Error codes of `voximplant.tts.voices.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The object `result` of `voximplant.tts.voices.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `auenglishfemale`: `string`, optional.
-                    pub auenglishfemale: ::std::option::Option<::std::string::String>,
-                    /// `brportuguesefemale`: `string`, optional.
-                    pub brportuguesefemale: ::std::option::Option<::std::string::String>,
-                    /// `caenglishfemale`: `string`, optional.
-                    pub caenglishfemale: ::std::option::Option<::std::string::String>,
-                    /// `cafrenchfemale`: `string`, optional.
-                    pub cafrenchfemale: ::std::option::Option<::std::string::String>,
-                    /// `cafrenchmale`: `string`, optional.
-                    pub cafrenchmale: ::std::option::Option<::std::string::String>,
-                    /// `chchinesefemale`: `string`, optional.
-                    pub chchinesefemale: ::std::option::Option<::std::string::String>,
-                    /// `chchinesemale`: `string`, optional.
-                    pub chchinesemale: ::std::option::Option<::std::string::String>,
-                    /// `eurcatalanfemale`: `string`, optional.
-                    pub eurcatalanfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurczechfemale`: `string`, optional.
-                    pub eurczechfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurdanishfemale`: `string`, optional.
-                    pub eurdanishfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurdutchfemale`: `string`, optional.
-                    pub eurdutchfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurfinnishfemale`: `string`, optional.
-                    pub eurfinnishfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurfrenchfemale`: `string`, optional.
-                    pub eurfrenchfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurfrenchmale`: `string`, optional.
-                    pub eurfrenchmale: ::std::option::Option<::std::string::String>,
-                    /// `eurgermanfemale`: `string`, optional.
-                    pub eurgermanfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurgermanmale`: `string`, optional.
-                    pub eurgermanmale: ::std::option::Option<::std::string::String>,
-                    /// `euritalianfemale`: `string`, optional.
-                    pub euritalianfemale: ::std::option::Option<::std::string::String>,
-                    /// `euritalianmale`: `string`, optional.
-                    pub euritalianmale: ::std::option::Option<::std::string::String>,
-                    /// `eurnorwegianfemale`: `string`, optional.
-                    pub eurnorwegianfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurpolishfemale`: `string`, optional.
-                    pub eurpolishfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurportuguesefemale`: `string`, optional.
-                    pub eurportuguesefemale: ::std::option::Option<
-                        ::std::string::String,
-                    >,
-                    /// `eurportuguesemale`: `string`, optional.
-                    pub eurportuguesemale: ::std::option::Option<::std::string::String>,
-                    /// `eurspanishfemale`: `string`, optional.
-                    pub eurspanishfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurspanishmale`: `string`, optional.
-                    pub eurspanishmale: ::std::option::Option<::std::string::String>,
-                    /// `eurturkishfemale`: `string`, optional.
-                    pub eurturkishfemale: ::std::option::Option<::std::string::String>,
-                    /// `eurturkishmale`: `string`, optional.
-                    pub eurturkishmale: ::std::option::Option<::std::string::String>,
-                    /// `hkchinesefemale`: `string`, optional.
-                    pub hkchinesefemale: ::std::option::Option<::std::string::String>,
-                    /// `huhungarianfemale`: `string`, optional.
-                    pub huhungarianfemale: ::std::option::Option<::std::string::String>,
-                    /// `jpjapanesefemale`: `string`, optional.
-                    pub jpjapanesefemale: ::std::option::Option<::std::string::String>,
-                    /// `jpjapanesemale`: `string`, optional.
-                    pub jpjapanesemale: ::std::option::Option<::std::string::String>,
-                    /// `krkoreanfemale`: `string`, optional.
-                    pub krkoreanfemale: ::std::option::Option<::std::string::String>,
-                    /// `krkoreanmale`: `string`, optional.
-                    pub krkoreanmale: ::std::option::Option<::std::string::String>,
-                    /// `usinternalfemale`: `string`, optional.
-                    pub usinternalfemale: ::std::option::Option<::std::string::String>,
-                    /// `usinternalmale`: `string`, optional.
-                    pub usinternalmale: ::std::option::Option<::std::string::String>,
-                    /// `swswedishfemale`: `string`, optional.
-                    pub swswedishfemale: ::std::option::Option<::std::string::String>,
-                    /// `twchinesefemale`: `string`, optional.
-                    pub twchinesefemale: ::std::option::Option<::std::string::String>,
-                    /// `ukenglishfemale`: `string`, optional.
-                    pub ukenglishfemale: ::std::option::Option<::std::string::String>,
-                    /// `ukenglishmale`: `string`, optional.
-                    pub ukenglishmale: ::std::option::Option<::std::string::String>,
-                    /// `usenglishfemale`: `string`, optional.
-                    pub usenglishfemale: ::std::option::Option<::std::string::String>,
-                    /// `usenglishmale`: `string`, optional.
-                    pub usenglishmale: ::std::option::Option<::std::string::String>,
-                    /// `usspanishfemale`: `string`, optional.
-                    pub usspanishfemale: ::std::option::Option<::std::string::String>,
-                    /// `usspanishmale`: `string`, optional.
-                    pub usspanishmale: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "auenglishfemale",
-                                    "brportuguesefemale",
-                                    "caenglishfemale",
-                                    "cafrenchfemale",
-                                    "cafrenchmale",
-                                    "chchinesefemale",
-                                    "chchinesemale",
-                                    "eurcatalanfemale",
-                                    "eurczechfemale",
-                                    "eurdanishfemale",
-                                    "eurdutchfemale",
-                                    "eurfinnishfemale",
-                                    "eurfrenchfemale",
-                                    "eurfrenchmale",
-                                    "eurgermanfemale",
-                                    "eurgermanmale",
-                                    "euritalianfemale",
-                                    "euritalianmale",
-                                    "eurnorwegianfemale",
-                                    "eurpolishfemale",
-                                    "eurportuguesefemale",
-                                    "eurportuguesemale",
-                                    "eurspanishfemale",
-                                    "eurspanishmale",
-                                    "eurturkishfemale",
-                                    "eurturkishmale",
-                                    "hkchinesefemale",
-                                    "huhungarianfemale",
-                                    "jpjapanesefemale",
-                                    "jpjapanesemale",
-                                    "krkoreanfemale",
-                                    "krkoreanmale",
-                                    "usinternalfemale",
-                                    "usinternalmale",
-                                    "swswedishfemale",
-                                    "twchinesefemale",
-                                    "ukenglishfemale",
-                                    "ukenglishmale",
-                                    "usenglishfemale",
-                                    "usenglishmale",
-                                    "usspanishfemale",
-                                    "usspanishmale",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            auenglishfemale: object.field("auenglishfemale")?,
-                            brportuguesefemale: object.field("brportuguesefemale")?,
-                            caenglishfemale: object.field("caenglishfemale")?,
-                            cafrenchfemale: object.field("cafrenchfemale")?,
-                            cafrenchmale: object.field("cafrenchmale")?,
-                            chchinesefemale: object.field("chchinesefemale")?,
-                            chchinesemale: object.field("chchinesemale")?,
-                            eurcatalanfemale: object.field("eurcatalanfemale")?,
-                            eurczechfemale: object.field("eurczechfemale")?,
-                            eurdanishfemale: object.field("eurdanishfemale")?,
-                            eurdutchfemale: object.field("eurdutchfemale")?,
-                            eurfinnishfemale: object.field("eurfinnishfemale")?,
-                            eurfrenchfemale: object.field("eurfrenchfemale")?,
-                            eurfrenchmale: object.field("eurfrenchmale")?,
-                            eurgermanfemale: object.field("eurgermanfemale")?,
-                            eurgermanmale: object.field("eurgermanmale")?,
-                            euritalianfemale: object.field("euritalianfemale")?,
-                            euritalianmale: object.field("euritalianmale")?,
-                            eurnorwegianfemale: object.field("eurnorwegianfemale")?,
-                            eurpolishfemale: object.field("eurpolishfemale")?,
-                            eurportuguesefemale: object.field("eurportuguesefemale")?,
-                            eurportuguesemale: object.field("eurportuguesemale")?,
-                            eurspanishfemale: object.field("eurspanishfemale")?,
-                            eurspanishmale: object.field("eurspanishmale")?,
-                            eurturkishfemale: object.field("eurturkishfemale")?,
-                            eurturkishmale: object.field("eurturkishmale")?,
-                            hkchinesefemale: object.field("hkchinesefemale")?,
-                            huhungarianfemale: object.field("huhungarianfemale")?,
-                            jpjapanesefemale: object.field("jpjapanesefemale")?,
-                            jpjapanesemale: object.field("jpjapanesemale")?,
-                            krkoreanfemale: object.field("krkoreanfemale")?,
-                            krkoreanmale: object.field("krkoreanmale")?,
-                            usinternalfemale: object.field("usinternalfemale")?,
-                            usinternalmale: object.field("usinternalmale")?,
-                            swswedishfemale: object.field("swswedishfemale")?,
-                            twchinesefemale: object.field("twchinesefemale")?,
-                            ukenglishfemale: object.field("ukenglishfemale")?,
-                            ukenglishmale: object.field("ukenglishmale")?,
-                            usenglishfemale: object.field("usenglishfemale")?,
-                            usenglishmale: object.field("usenglishmale")?,
-                            usspanishfemale: object.field("usspanishfemale")?,
-                            usspanishmale: object.field("usspanishmale")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "auenglishfemale",
-                            &self.auenglishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "brportuguesefemale",
-                            &self.brportuguesefemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "caenglishfemale",
-                            &self.caenglishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "cafrenchfemale",
-                            &self.cafrenchfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "cafrenchmale",
-                            &self.cafrenchmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "chchinesefemale",
-                            &self.chchinesefemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "chchinesemale",
-                            &self.chchinesemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurcatalanfemale",
-                            &self.eurcatalanfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurczechfemale",
-                            &self.eurczechfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurdanishfemale",
-                            &self.eurdanishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurdutchfemale",
-                            &self.eurdutchfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurfinnishfemale",
-                            &self.eurfinnishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurfrenchfemale",
-                            &self.eurfrenchfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurfrenchmale",
-                            &self.eurfrenchmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurgermanfemale",
-                            &self.eurgermanfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurgermanmale",
-                            &self.eurgermanmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "euritalianfemale",
-                            &self.euritalianfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "euritalianmale",
-                            &self.euritalianmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurnorwegianfemale",
-                            &self.eurnorwegianfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurpolishfemale",
-                            &self.eurpolishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurportuguesefemale",
-                            &self.eurportuguesefemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurportuguesemale",
-                            &self.eurportuguesemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurspanishfemale",
-                            &self.eurspanishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurspanishmale",
-                            &self.eurspanishmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurturkishfemale",
-                            &self.eurturkishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "eurturkishmale",
-                            &self.eurturkishmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "hkchinesefemale",
-                            &self.hkchinesefemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "huhungarianfemale",
-                            &self.huhungarianfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "jpjapanesefemale",
-                            &self.jpjapanesefemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "jpjapanesemale",
-                            &self.jpjapanesemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "krkoreanfemale",
-                            &self.krkoreanfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "krkoreanmale",
-                            &self.krkoreanmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "usinternalfemale",
-                            &self.usinternalfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "usinternalmale",
-                            &self.usinternalmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "swswedishfemale",
-                            &self.swswedishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "twchinesefemale",
-                            &self.twchinesefemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "ukenglishfemale",
-                            &self.ukenglishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "ukenglishmale",
-                            &self.ukenglishmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "usenglishfemale",
-                            &self.usenglishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "usenglishmale",
-                            &self.usenglishmale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "usspanishfemale",
-                            &self.usspanishfemale,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "usspanishmale",
-                            &self.usspanishmale,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "voximplant.tts.voices.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-    }
-    /// Methods under `voximplant::url`.
-    pub mod url {
-        /// `voximplant.url.get`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `voximplant.url.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
-        pub mod get {
-            /// Error codes of `voximplant.url.get`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The object `result` of `voximplant.url.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `detail_statistics`: `string`, optional.
-                pub detail_statistics: ::std::option::Option<::std::string::String>,
-                /// `buy_connector`: `string`, optional.
-                pub buy_connector: ::std::option::Option<::std::string::String>,
-                /// `edit_config`: `string`, optional.
-                pub edit_config: ::std::option::Option<::std::string::String>,
-                /// `lines`: `string`, optional.
-                pub lines: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "detail_statistics",
-                                "buy_connector",
-                                "edit_config",
-                                "lines",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        detail_statistics: object.field("detail_statistics")?,
-                        buy_connector: object.field("buy_connector")?,
-                        edit_config: object.field("edit_config")?,
-                        lines: object.field("lines")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "detail_statistics",
-                        &self.detail_statistics,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "buy_connector",
-                        &self.buy_connector,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "edit_config",
-                        &self.edit_config,
-                    )?;
-                    crate::support::opt_entry(&mut map, "lines", &self.lines)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "voximplant.url.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
-    /// Methods under `voximplant::user`.
-    pub mod user {
-        /// `voximplant.user.activatePhone`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-activate-phone.html>
-        ///
-        /// Required: `USER_ID`. Optional: none.
-        ///
-        /// Result: `integer` ([`activate_phone::Output`]). Errors: one error without a code ([`activate_phone::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct ActivatePhone {
-            /// `USER_ID`: `integer`, required.
-            pub user_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl ActivatePhone {
-            /// The call with its required parameters: `USER_ID`.
-            pub fn new(user_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    user_id: user_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for ActivatePhone {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for ActivatePhone {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    user_id: object.field("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(ActivatePhone);
-        /// `voximplant.user.deactivatePhone`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
-        ///
-        /// Required: `USER_ID`. Optional: none.
-        ///
-        /// Result: not described ([`deactivate_phone::Output`]). Errors: none documented ([`deactivate_phone::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct DeactivatePhone {
-            /// `USER_ID`: `integer`, required.
-            pub user_id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl DeactivatePhone {
-            /// The call with its required parameters: `USER_ID`.
-            pub fn new(user_id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    user_id: user_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for DeactivatePhone {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for DeactivatePhone {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    user_id: object.field("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(DeactivatePhone);
-        /// `voximplant.user.get`: REST 2, scope `telephony`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
-        ///
-        /// Required: `USER_ID`. Optional: none.
-        ///
-        /// Result: `object[]` ([`get::Output`]). Errors: `METHOD_CONFIRM_WAITING`, `METHOD_CONFIRM_DENIED`, `ACCESS_DENIED`; one error without a code ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `USER_ID`: `integer | integer[]`, required.
-            pub user_id: ::serde_json::Value,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `USER_ID`.
-            pub fn new(user_id: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-                Self {
-                    user_id: user_id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    user_id: object.field("USER_ID")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `voximplant.user.activatePhone`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-activate-phone.html>
-        pub mod activate_phone {
-            /// Error codes of `voximplant.user.activatePhone`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::ActivatePhone {
-                const NAME: &'static str = "voximplant.user.activatePhone";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `voximplant.user.deactivatePhone`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
-        pub mod deactivate_phone {
-            /// Error codes of `voximplant.user.deactivatePhone`; the codes any method can return are in [`crate::SystemError`].
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: not described on the page.
-            pub type Output = ::serde_json::Value;
-            impl ::bitrix24_runtime::Method for super::DeactivatePhone {
-                const NAME: &'static str = "voximplant.user.deactivatePhone";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `voximplant.user.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
-        pub mod get {
-            /// Error codes of `voximplant.user.get`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `METHOD_CONFIRM_WAITING`
-                MethodConfirmWaiting,
-                /// `METHOD_CONFIRM_DENIED`
-                MethodConfirmDenied,
-                /// `ACCESS_DENIED`
-                AccessDenied,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { MethodConfirmWaiting = "METHOD_CONFIRM_WAITING",
-                MethodConfirmDenied = "METHOD_CONFIRM_DENIED", AccessDenied =
-                "ACCESS_DENIED" }
-            );
-            error_code!(Error);
-            /// The object `result` of `voximplant.user.get`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `DEFAULT_LINE`: `string`, optional.
-                pub default_line: ::std::option::Option<::std::string::String>,
-                /// `PHONE_ENABLED`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub phone_enabled: ::std::option::Option<bool>,
-                /// `SIP_SERVER`: `string`, optional.
-                pub sip_server: ::std::option::Option<::std::string::String>,
-                /// `SIP_LOGIN`: `string`, optional.
-                pub sip_login: ::std::option::Option<::std::string::String>,
-                /// `SIP_PASSWORD`: `string`, optional.
-                pub sip_password: ::std::option::Option<::std::string::String>,
-                /// `INNER_NUMBER`: `string`, optional.
-                pub inner_number: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "DEFAULT_LINE",
-                                "PHONE_ENABLED",
-                                "SIP_SERVER",
-                                "SIP_LOGIN",
-                                "SIP_PASSWORD",
-                                "INNER_NUMBER",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        default_line: object.field("DEFAULT_LINE")?,
-                        phone_enabled: object.field("PHONE_ENABLED")?,
-                        sip_server: object.field("SIP_SERVER")?,
-                        sip_login: object.field("SIP_LOGIN")?,
-                        sip_password: object.field("SIP_PASSWORD")?,
-                        inner_number: object.field("INNER_NUMBER")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DEFAULT_LINE",
-                        &self.default_line,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "PHONE_ENABLED",
-                        &self.phone_enabled.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SIP_SERVER", &self.sip_server)?;
-                    crate::support::opt_entry(&mut map, "SIP_LOGIN", &self.sip_login)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SIP_PASSWORD",
-                        &self.sip_password,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "INNER_NUMBER",
-                        &self.inner_number,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "voximplant.user.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Item);
-        }
-    }
+	/// Methods under `voximplant::callback`.
+	pub mod callback {
+		/// `voximplant.callback.start`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
+		///
+		/// Required: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`. Optional: `VOICE`.
+		///
+		/// Result: `object` ([`start::Output`]). Errors: `ERROR_CORE`, `ACCESS_DENIED` ([`start::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Start {
+			/// `FROM_LINE`: `string`, required.
+			pub from_line: String,
+			/// `TO_NUMBER`: `string`, required.
+			pub to_number: String,
+			/// `TEXT_TO_PRONOUNCE`: `string`, required.
+			pub text_to_pronounce: String,
+			/// `VOICE`: `string`, optional.
+			pub voice: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Start {
+			/// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
+			pub fn new(
+				from_line: impl Into<String>,
+				to_number: impl Into<String>,
+				text_to_pronounce: impl Into<String>,
+			) -> Self {
+				Self {
+					from_line: from_line.into(),
+					to_number: to_number.into(),
+					text_to_pronounce: text_to_pronounce.into(),
+					voice: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `VOICE`.
+			pub fn voice(mut self, value: impl Into<String>) -> Self {
+				self.voice = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Start {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("FROM_LINE", &self.from_line)?;
+				map.serialize_entry("TO_NUMBER", &self.to_number)?;
+				map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
+				crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Start {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					from_line: object.field("FROM_LINE")?,
+					to_number: object.field("TO_NUMBER")?,
+					text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
+					voice: object.exact_str("VOICE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Start);
+		/// Types of `voximplant.callback.start`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
+		pub mod start {
+			/// Error codes of `voximplant.callback.start`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorCore = "ERROR_CORE", AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The object `result` of `voximplant.callback.start`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-callback-start.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `RESULT`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// `CALL_ID`: `string`, optional.
+				pub call_id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["RESULT", "CALL_ID"], &[])?;
+					Ok(Self {
+						result: object.field("RESULT")?,
+						call_id: object.field("CALL_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
+					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Start {
+				const NAME: &'static str = "voximplant.callback.start";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `voximplant::infocall`.
+	pub mod infocall {
+		/// `voximplant.infocall.startwithsound`: REST 2, scope `telephony`, `call`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
+		///
+		/// Required: `FROM_LINE`, `TO_NUMBER`, `URL`. Optional: none.
+		///
+		/// Result: `object` ([`startwithsound::Output`]). Errors: `ERROR_CORE`, `ACCESS_DENIED` ([`startwithsound::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Startwithsound {
+			/// `FROM_LINE`: `string`, required.
+			pub from_line: String,
+			/// `TO_NUMBER`: `string`, required.
+			pub to_number: String,
+			/// `URL`: `string`, required.
+			pub url: String,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Startwithsound {
+			/// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `URL`.
+			pub fn new(
+				from_line: impl Into<String>,
+				to_number: impl Into<String>,
+				url: impl Into<String>,
+			) -> Self {
+				Self {
+					from_line: from_line.into(),
+					to_number: to_number.into(),
+					url: url.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Startwithsound {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("FROM_LINE", &self.from_line)?;
+				map.serialize_entry("TO_NUMBER", &self.to_number)?;
+				map.serialize_entry("URL", &self.url)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Startwithsound {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					from_line: object.field("FROM_LINE")?,
+					to_number: object.field("TO_NUMBER")?,
+					url: object.field("URL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Startwithsound);
+		/// `voximplant.infocall.startwithtext`: REST 2, scope `telephony`, `call`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
+		///
+		/// Required: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`. Optional: `VOICE`.
+		///
+		/// Result: `object` ([`startwithtext::Output`]). Errors: `ERROR_CORE`, `ACCESS_DENIED` ([`startwithtext::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Startwithtext {
+			/// `FROM_LINE`: `string`, required.
+			pub from_line: String,
+			/// `TO_NUMBER`: `string`, required.
+			pub to_number: String,
+			/// `TEXT_TO_PRONOUNCE`: `string`, required.
+			pub text_to_pronounce: String,
+			/// `VOICE`: `string`, optional.
+			pub voice: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Startwithtext {
+			/// The call with its required parameters: `FROM_LINE`, `TO_NUMBER`, `TEXT_TO_PRONOUNCE`.
+			pub fn new(
+				from_line: impl Into<String>,
+				to_number: impl Into<String>,
+				text_to_pronounce: impl Into<String>,
+			) -> Self {
+				Self {
+					from_line: from_line.into(),
+					to_number: to_number.into(),
+					text_to_pronounce: text_to_pronounce.into(),
+					voice: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `VOICE`.
+			pub fn voice(mut self, value: impl Into<String>) -> Self {
+				self.voice = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Startwithtext {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("FROM_LINE", &self.from_line)?;
+				map.serialize_entry("TO_NUMBER", &self.to_number)?;
+				map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
+				crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Startwithtext {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					from_line: object.field("FROM_LINE")?,
+					to_number: object.field("TO_NUMBER")?,
+					text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
+					voice: object.exact_str("VOICE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Startwithtext);
+		/// Types of `voximplant.infocall.startwithsound`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
+		pub mod startwithsound {
+			/// Error codes of `voximplant.infocall.startwithsound`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorCore = "ERROR_CORE", AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The object `result` of `voximplant.infocall.startwithsound`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-sound.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `RESULT`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// `CALL_ID`: `string`, optional.
+				pub call_id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["RESULT", "CALL_ID"], &[])?;
+					Ok(Self {
+						result: object.field("RESULT")?,
+						call_id: object.field("CALL_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
+					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Startwithsound {
+				const NAME: &'static str = "voximplant.infocall.startwithsound";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `voximplant.infocall.startwithtext`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
+		pub mod startwithtext {
+			/// Error codes of `voximplant.infocall.startwithtext`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorCore = "ERROR_CORE", AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The object `result` of `voximplant.infocall.startwithtext`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-infocall-start-with-text.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `RESULT`: `boolean`, optional.
+				pub result: Option<bool>,
+				/// `CALL_ID`: `string`, optional.
+				pub call_id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["RESULT", "CALL_ID"], &[])?;
+					Ok(Self {
+						result: object.field("RESULT")?,
+						call_id: object.field("CALL_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
+					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Startwithtext {
+				const NAME: &'static str = "voximplant.infocall.startwithtext";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `voximplant::line`.
+	pub mod line {
+		/// `voximplant.line.get`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `voximplant.line.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
+		pub mod get {
+			/// Error codes of `voximplant.line.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+			error_code!(Error);
+			/// The object `result` of `voximplant.line.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `reg*`: `string`, optional.
+				///
+				/// Stands for every key matching `reg*`: one entry per key.
+				pub reg: ::std::collections::BTreeMap<String, String>,
+				/// `sip7`: `string`, optional.
+				pub sip7: Option<String>,
+				/// `sip11`: `string`, optional.
+				pub sip11: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["sip7", "sip11"], &["reg*"])?;
+					Ok(Self {
+						sip7: object.field("sip7")?,
+						sip11: object.field("sip11")?,
+						reg: object.pattern("reg*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.reg)?;
+					crate::support::opt_entry(&mut map, "sip7", &self.sip7)?;
+					crate::support::opt_entry(&mut map, "sip11", &self.sip11)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "voximplant.line.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `voximplant::line::outgoing`.
+		pub mod outgoing {
+			/// `voximplant.line.outgoing.get`: REST 2, scope `telephony`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
+			///
+			/// No parameters.
+			///
+			/// Result: `string` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `voximplant.line.outgoing.set`: REST 2, scope `telephony`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
+			///
+			/// Required: `LINE_ID`. Optional: none.
+			///
+			/// Result: `integer` ([`set::Output`]). Errors: `ACCESS_DENIED` ([`set::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Set {
+				/// `LINE_ID`: `string`, required.
+				pub line_id: String,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Set {
+				/// The call with its required parameters: `LINE_ID`.
+				pub fn new(line_id: impl Into<String>) -> Self {
+					Self {
+						line_id: line_id.into(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Set {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("LINE_ID", &self.line_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Set {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						line_id: object.field("LINE_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Set);
+			/// Types of `voximplant.line.outgoing.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-get.html>
+			pub mod get {
+				/// Error codes of `voximplant.line.outgoing.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+				error_code!(Error);
+				/// The `result` of the call: `string`.
+				pub type Output = ::bitrix24_runtime::lenient::Str;
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "voximplant.line.outgoing.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Types of `voximplant.line.outgoing.set`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-set.html>
+			pub mod set {
+				/// Error codes of `voximplant.line.outgoing.set`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+				error_code!(Error);
+				/// The `result` of the call: `integer`.
+				pub type Output = ::bitrix24_runtime::lenient::Int;
+				impl ::bitrix24_runtime::Method for super::Set {
+					const NAME: &'static str = "voximplant.line.outgoing.set";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+			/// Methods under `voximplant::line::outgoing::sip`.
+			pub mod sip {
+				/// `voximplant.line.outgoing.sip.set`: REST 2, scope `telephony`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
+				///
+				/// Required: `CONFIG_ID`. Optional: none.
+				///
+				/// Result: `integer` ([`set::Output`]). Errors: `ERROR_ARGUMENT`, `ACCESS_DENIED` ([`set::Error`]).
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Set {
+					/// `CONFIG_ID`: `integer`, required.
+					pub config_id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl Set {
+					/// The call with its required parameters: `CONFIG_ID`.
+					pub fn new(config_id: impl Into<i64>) -> Self {
+						Self {
+							config_id: config_id.into(),
+							extra: Default::default(),
+						}
+					}
+					/// Adds a key the docs do not describe, sent as it is.
+					pub fn extra(
+						mut self,
+						key: impl Into<String>,
+						value: impl Into<::serde_json::Value>,
+					) -> Self {
+						self.extra.insert(key.into(), value.into());
+						self
+					}
+				}
+				impl ::serde::Serialize for Set {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("CONFIG_ID", &self.config_id)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				impl crate::support::FromValue for Set {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							config_id: object.field("CONFIG_ID")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(Set);
+				/// Types of `voximplant.line.outgoing.sip.set`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/lines/voximplant-line-outgoing-sip-set.html>
+				pub mod set {
+					/// Error codes of `voximplant.line.outgoing.sip.set`; the codes any method can return are in [`crate::SystemError`].
+					#[derive(Debug, Clone, PartialEq, Eq)]
+					#[non_exhaustive]
+					pub enum Error {
+						/// `ERROR_ARGUMENT`
+						ErrorArgument,
+						/// `ACCESS_DENIED`
+						AccessDenied,
+						/// A value this version of the crate does not know, kept as sent.
+						Unknown(String),
+					}
+					string_enum!(
+						Error { ErrorArgument = "ERROR_ARGUMENT", AccessDenied =
+						"ACCESS_DENIED" }
+					);
+					error_code!(Error);
+					/// The `result` of the call: `integer`.
+					pub type Output = ::bitrix24_runtime::lenient::Int;
+					impl ::bitrix24_runtime::Method for super::Set {
+						const NAME: &'static str = "voximplant.line.outgoing.sip.set";
+						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+						const IDEMPOTENT: bool = false;
+						type Output = Output;
+						type ErrorCode = Error;
+					}
+				}
+			}
+		}
+	}
+	/// Methods under `voximplant::sip`.
+	pub mod sip {
+		/// `voximplant.sip.add`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
+		///
+		/// Required: `SERVER`, `LOGIN`. Optional: `PASSWORD`, `TYPE`, `TITLE`.
+		///
+		/// Result: `object` ([`add::Output`]). Errors: `CHECK_FIELDS_ERROR`, `TITLE_EXISTS`, `MAX_CLOUD_PBX`, `ACCESS_DENIED` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `SERVER`: `string`, required.
+			pub server: String,
+			/// `LOGIN`: `string`, required.
+			pub login: String,
+			/// `PASSWORD`: `string`, optional.
+			pub password: Option<String>,
+			/// `TYPE`: `string`, optional.
+			///
+			/// Values: `cloud`, `office`.
+			pub type_: Option<add::Type>,
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `SERVER`, `LOGIN`.
+			pub fn new(server: impl Into<String>, login: impl Into<String>) -> Self {
+				Self {
+					server: server.into(),
+					login: login.into(),
+					password: Default::default(),
+					type_: Default::default(),
+					title: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `PASSWORD`.
+			pub fn password(mut self, value: impl Into<String>) -> Self {
+				self.password = Some(value.into());
+				self
+			}
+			/// Sets `TYPE`.
+			pub fn type_(mut self, value: impl Into<add::Type>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `TITLE`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("SERVER", &self.server)?;
+				map.serialize_entry("LOGIN", &self.login)?;
+				crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					server: object.field("SERVER")?,
+					login: object.field("LOGIN")?,
+					password: object.exact_str("PASSWORD")?,
+					type_: object.field("TYPE")?,
+					title: object.exact_str("TITLE")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `voximplant.sip.delete`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
+		///
+		/// Required: `CONFIG_ID`. Optional: none.
+		///
+		/// Result: `integer` ([`delete::Output`]). Errors: `ERROR_NOT_FOUND`, `REG_ID_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `CONFIG_ID`: `integer`, required.
+			pub config_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `CONFIG_ID`.
+			pub fn new(config_id: impl Into<i64>) -> Self {
+				Self {
+					config_id: config_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("CONFIG_ID", &self.config_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					config_id: object.field("CONFIG_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `voximplant.sip.get`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
+		///
+		/// Required: none. Optional: `FILTER`, `SORT`, `ORDER`, `start`.
+		///
+		/// Result: `object[]` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `FILTER`: `object`, optional.
+			pub filter: Option<get::Filter>,
+			/// `SORT`: `string`, optional.
+			pub sort: Option<String>,
+			/// `ORDER`: `string`, optional.
+			///
+			/// Values: `ASC`, `DESC`.
+			pub order: Option<get::Order>,
+			/// `start`: `integer`, optional.
+			pub start: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					filter: Default::default(),
+					sort: Default::default(),
+					order: Default::default(),
+					start: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<String>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `ORDER`.
+			pub fn order(mut self, value: impl Into<get::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `start`.
+			pub fn start(mut self, value: impl Into<i64>) -> Self {
+				self.start = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+				crate::support::opt_entry(&mut map, "start", &self.start)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("FILTER")?,
+					sort: object.exact_str("SORT")?,
+					order: object.field("ORDER")?,
+					start: object.field("start")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `voximplant.sip.status`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
+		///
+		/// Required: `REG_ID`. Optional: none.
+		///
+		/// Result: `object` ([`status::Output`]). Errors: `REG_ID_NOT_FOUND`, `ACCESS_DENIED` ([`status::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Status {
+			/// `REG_ID`: `integer`, required.
+			pub reg_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Status {
+			/// The call with its required parameters: `REG_ID`.
+			pub fn new(reg_id: impl Into<i64>) -> Self {
+				Self {
+					reg_id: reg_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Status {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("REG_ID", &self.reg_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Status {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					reg_id: object.field("REG_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Status);
+		/// `voximplant.sip.update`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
+		///
+		/// Required: `CONFIG_ID`. Optional: `TITLE`, `SERVER`, `LOGIN`, `PASSWORD`.
+		///
+		/// Result: `integer` ([`update::Output`]). Errors: `ERROR_NOT_FOUND`, `CHECK_FIELDS_ERROR`, `TITLE_EXISTS`, `ACCESS_DENIED` ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `CONFIG_ID`: `integer`, required.
+			pub config_id: i64,
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `SERVER`: `string`, optional.
+			pub server: Option<String>,
+			/// `LOGIN`: `string`, optional.
+			pub login: Option<String>,
+			/// `PASSWORD`: `string`, optional.
+			pub password: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `CONFIG_ID`.
+			pub fn new(config_id: impl Into<i64>) -> Self {
+				Self {
+					config_id: config_id.into(),
+					title: Default::default(),
+					server: Default::default(),
+					login: Default::default(),
+					password: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `TITLE`.
+			pub fn title(mut self, value: impl Into<String>) -> Self {
+				self.title = Some(value.into());
+				self
+			}
+			/// Sets `SERVER`.
+			pub fn server(mut self, value: impl Into<String>) -> Self {
+				self.server = Some(value.into());
+				self
+			}
+			/// Sets `LOGIN`.
+			pub fn login(mut self, value: impl Into<String>) -> Self {
+				self.login = Some(value.into());
+				self
+			}
+			/// Sets `PASSWORD`.
+			pub fn password(mut self, value: impl Into<String>) -> Self {
+				self.password = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("CONFIG_ID", &self.config_id)?;
+				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+				crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+				crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+				crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					config_id: object.field("CONFIG_ID")?,
+					title: object.exact_str("TITLE")?,
+					server: object.exact_str("SERVER")?,
+					login: object.exact_str("LOGIN")?,
+					password: object.exact_str("PASSWORD")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `voximplant.sip.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
+		pub mod add {
+			/// Error codes of `voximplant.sip.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `CHECK_FIELDS_ERROR`
+				CheckFieldsError,
+				/// `TITLE_EXISTS`
+				TitleExists,
+				/// `MAX_CLOUD_PBX`
+				MaxCloudPbx,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { CheckFieldsError = "CHECK_FIELDS_ERROR", TitleExists =
+				"TITLE_EXISTS", MaxCloudPbx = "MAX_CLOUD_PBX", AccessDenied =
+				"ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.TYPE` in `voximplant.sip.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `cloud`
+				Cloud,
+				/// `office`
+				Office,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { Cloud = "cloud", Office = "office" });
+			/// The object `result` of `voximplant.sip.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `ID`: `string`, optional.
+				pub id: Option<String>,
+				/// `TYPE`: `string`, optional.
+				pub type_: Option<String>,
+				/// `CONFIG_ID`: `string`, optional.
+				pub config_id: Option<String>,
+				/// `REG_ID`: `integer`, optional.
+				pub reg_id: Option<i64>,
+				/// `TITLE`: `string`, optional.
+				pub title: Option<String>,
+				/// `SERVER`: `string`, optional.
+				pub server: Option<String>,
+				/// `LOGIN`: `string`, optional.
+				pub login: Option<String>,
+				/// `PASSWORD`: `string`, optional.
+				pub password: Option<String>,
+				/// `AUTH_USER`: `string`, optional.
+				pub auth_user: Option<String>,
+				/// `OUTBOUND_PROXY`: `string`, optional.
+				pub outbound_proxy: Option<String>,
+				/// `DETECT_LINE_NUMBER`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub detect_line_number: Option<bool>,
+				/// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
+				pub line_detect_header_order: Option<String>,
+				/// `REGISTRATION_STATUS_CODE`: `integer`, optional.
+				pub registration_status_code: Option<i64>,
+				/// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
+				pub registration_error_message: Option<String>,
+				/// `INCOMING_SERVER`: `string`, optional.
+				pub incoming_server: Option<String>,
+				/// `INCOMING_LOGIN`: `string`, optional.
+				pub incoming_login: Option<String>,
+				/// `INCOMING_PASSWORD`: `string`, optional.
+				pub incoming_password: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"TYPE",
+								"CONFIG_ID",
+								"REG_ID",
+								"TITLE",
+								"SERVER",
+								"LOGIN",
+								"PASSWORD",
+								"AUTH_USER",
+								"OUTBOUND_PROXY",
+								"DETECT_LINE_NUMBER",
+								"LINE_DETECT_HEADER_ORDER",
+								"REGISTRATION_STATUS_CODE",
+								"REGISTRATION_ERROR_MESSAGE",
+								"INCOMING_SERVER",
+								"INCOMING_LOGIN",
+								"INCOMING_PASSWORD",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						type_: object.field("TYPE")?,
+						config_id: object.field("CONFIG_ID")?,
+						reg_id: object.field("REG_ID")?,
+						title: object.field("TITLE")?,
+						server: object.field("SERVER")?,
+						login: object.field("LOGIN")?,
+						password: object.field("PASSWORD")?,
+						auth_user: object.field("AUTH_USER")?,
+						outbound_proxy: object.field("OUTBOUND_PROXY")?,
+						detect_line_number: object.field("DETECT_LINE_NUMBER")?,
+						line_detect_header_order: object
+							.field("LINE_DETECT_HEADER_ORDER")?,
+						registration_status_code: object
+							.field("REGISTRATION_STATUS_CODE")?,
+						registration_error_message: object
+							.field("REGISTRATION_ERROR_MESSAGE")?,
+						incoming_server: object.field("INCOMING_SERVER")?,
+						incoming_login: object.field("INCOMING_LOGIN")?,
+						incoming_password: object.field("INCOMING_PASSWORD")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+					crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
+					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+					crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+					crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+					crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+					crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OUTBOUND_PROXY",
+						&self.outbound_proxy,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DETECT_LINE_NUMBER",
+						&self.detect_line_number.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LINE_DETECT_HEADER_ORDER",
+						&self.line_detect_header_order,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REGISTRATION_STATUS_CODE",
+						&self.registration_status_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REGISTRATION_ERROR_MESSAGE",
+						&self.registration_error_message,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_SERVER",
+						&self.incoming_server,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_LOGIN",
+						&self.incoming_login,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_PASSWORD",
+						&self.incoming_password,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "voximplant.sip.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `voximplant::sip::connector`.
+		pub mod connector {
+			/// `voximplant.sip.connector.status`: REST 2, scope `telephony`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
+			///
+			/// No parameters.
+			///
+			/// Result: `object` ([`status::Output`]). Errors: `ACCESS_DENIED` ([`status::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Status {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Status {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Status {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Status {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Status);
+			/// Types of `voximplant.sip.connector.status`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
+			pub mod status {
+				/// Error codes of `voximplant.sip.connector.status`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `ACCESS_DENIED`
+					AccessDenied,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+				error_code!(Error);
+				/// The object `result` of `voximplant.sip.connector.status`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-connector-status.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `FREE_MINUTES`: `integer`, optional.
+					pub free_minutes: Option<i64>,
+					/// `PAID`: `boolean`, optional.
+					pub paid: Option<bool>,
+					/// `PAID_DATE_END`: `string`, optional.
+					pub paid_date_end: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["FREE_MINUTES", "PAID", "PAID_DATE_END"], &[])?;
+						Ok(Self {
+							free_minutes: object.field("FREE_MINUTES")?,
+							paid: object.field("PAID")?,
+							paid_date_end: object.field("PAID_DATE_END")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"FREE_MINUTES",
+							&self.free_minutes,
+						)?;
+						crate::support::opt_entry(&mut map, "PAID", &self.paid)?;
+						crate::support::opt_entry(
+							&mut map,
+							"PAID_DATE_END",
+							&self.paid_date_end,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Status {
+					const NAME: &'static str = "voximplant.sip.connector.status";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = false;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `voximplant.sip.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-delete.html>
+		pub mod delete {
+			/// Error codes of `voximplant.sip.delete`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_NOT_FOUND`
+				ErrorNotFound,
+				/// `REG_ID_NOT_FOUND`
+				RegIdNotFound,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorNotFound = "ERROR_NOT_FOUND", RegIdNotFound =
+				"REG_ID_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "voximplant.sip.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `voximplant.sip.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
+		pub mod get {
+			/// Error codes of `voximplant.sip.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+			error_code!(Error);
+			/// Allowed values of `params.FILTER.TYPE` in `voximplant.sip.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FilterType {
+				/// `cloud`
+				Cloud,
+				/// `office`
+				Office,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(FilterType { Cloud = "cloud", Office = "office" });
+			/// The object `params.FILTER` of `voximplant.sip.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `TYPE`: `string`, optional.
+				///
+				/// Values: `cloud`, `office`.
+				pub type_: Option<FilterType>,
+				/// `TITLE`: `string`, optional.
+				pub title: Option<String>,
+				/// `CONFIG_ID`: `integer`, optional.
+				pub config_id: Option<i64>,
+				/// `REG_ID`: `integer`, optional.
+				pub reg_id: Option<i64>,
+				/// `APP_ID`: `string`, optional.
+				pub app_id: Option<String>,
+				/// `SERVER`: `string`, optional.
+				pub server: Option<String>,
+				/// `LOGIN`: `string`, optional.
+				pub login: Option<String>,
+				/// `PASSWORD`: `string`, optional.
+				pub password: Option<String>,
+				/// `INCOMING_SERVER`: `string`, optional.
+				pub incoming_server: Option<String>,
+				/// `INCOMING_LOGIN`: `string`, optional.
+				pub incoming_login: Option<String>,
+				/// `INCOMING_PASSWORD`: `string`, optional.
+				pub incoming_password: Option<String>,
+				/// `AUTH_USER`: `string`, optional.
+				pub auth_user: Option<String>,
+				/// `OUTBOUND_PROXY`: `string`, optional.
+				pub outbound_proxy: Option<String>,
+				/// `DETECT_LINE_NUMBER`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub detect_line_number: Option<bool>,
+				/// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
+				pub line_detect_header_order: Option<String>,
+				/// `REGISTRATION_STATUS_CODE`: `integer`, optional.
+				pub registration_status_code: Option<i64>,
+				/// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
+				pub registration_error_message: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						type_: Default::default(),
+						title: Default::default(),
+						config_id: Default::default(),
+						reg_id: Default::default(),
+						app_id: Default::default(),
+						server: Default::default(),
+						login: Default::default(),
+						password: Default::default(),
+						incoming_server: Default::default(),
+						incoming_login: Default::default(),
+						incoming_password: Default::default(),
+						auth_user: Default::default(),
+						outbound_proxy: Default::default(),
+						detect_line_number: Default::default(),
+						line_detect_header_order: Default::default(),
+						registration_status_code: Default::default(),
+						registration_error_message: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `TYPE`.
+				pub fn type_(mut self, value: impl Into<FilterType>) -> Self {
+					self.type_ = Some(value.into());
+					self
+				}
+				/// Sets `TITLE`.
+				pub fn title(mut self, value: impl Into<String>) -> Self {
+					self.title = Some(value.into());
+					self
+				}
+				/// Sets `CONFIG_ID`.
+				pub fn config_id(mut self, value: impl Into<i64>) -> Self {
+					self.config_id = Some(value.into());
+					self
+				}
+				/// Sets `REG_ID`.
+				pub fn reg_id(mut self, value: impl Into<i64>) -> Self {
+					self.reg_id = Some(value.into());
+					self
+				}
+				/// Sets `APP_ID`.
+				pub fn app_id(mut self, value: impl Into<String>) -> Self {
+					self.app_id = Some(value.into());
+					self
+				}
+				/// Sets `SERVER`.
+				pub fn server(mut self, value: impl Into<String>) -> Self {
+					self.server = Some(value.into());
+					self
+				}
+				/// Sets `LOGIN`.
+				pub fn login(mut self, value: impl Into<String>) -> Self {
+					self.login = Some(value.into());
+					self
+				}
+				/// Sets `PASSWORD`.
+				pub fn password(mut self, value: impl Into<String>) -> Self {
+					self.password = Some(value.into());
+					self
+				}
+				/// Sets `INCOMING_SERVER`.
+				pub fn incoming_server(mut self, value: impl Into<String>) -> Self {
+					self.incoming_server = Some(value.into());
+					self
+				}
+				/// Sets `INCOMING_LOGIN`.
+				pub fn incoming_login(mut self, value: impl Into<String>) -> Self {
+					self.incoming_login = Some(value.into());
+					self
+				}
+				/// Sets `INCOMING_PASSWORD`.
+				pub fn incoming_password(mut self, value: impl Into<String>) -> Self {
+					self.incoming_password = Some(value.into());
+					self
+				}
+				/// Sets `AUTH_USER`.
+				pub fn auth_user(mut self, value: impl Into<String>) -> Self {
+					self.auth_user = Some(value.into());
+					self
+				}
+				/// Sets `OUTBOUND_PROXY`.
+				pub fn outbound_proxy(mut self, value: impl Into<String>) -> Self {
+					self.outbound_proxy = Some(value.into());
+					self
+				}
+				/// Sets `DETECT_LINE_NUMBER`.
+				pub fn detect_line_number(mut self, value: impl Into<bool>) -> Self {
+					self.detect_line_number = Some(value.into());
+					self
+				}
+				/// Sets `LINE_DETECT_HEADER_ORDER`.
+				pub fn line_detect_header_order(
+					mut self,
+					value: impl Into<String>,
+				) -> Self {
+					self.line_detect_header_order = Some(value.into());
+					self
+				}
+				/// Sets `REGISTRATION_STATUS_CODE`.
+				pub fn registration_status_code(
+					mut self,
+					value: impl Into<i64>,
+				) -> Self {
+					self.registration_status_code = Some(value.into());
+					self
+				}
+				/// Sets `REGISTRATION_ERROR_MESSAGE`.
+				pub fn registration_error_message(
+					mut self,
+					value: impl Into<String>,
+				) -> Self {
+					self.registration_error_message = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+					crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
+					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+					crate::support::opt_entry(&mut map, "APP_ID", &self.app_id)?;
+					crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+					crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+					crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_SERVER",
+						&self.incoming_server,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_LOGIN",
+						&self.incoming_login,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_PASSWORD",
+						&self.incoming_password,
+					)?;
+					crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OUTBOUND_PROXY",
+						&self.outbound_proxy,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DETECT_LINE_NUMBER",
+						&self.detect_line_number.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LINE_DETECT_HEADER_ORDER",
+						&self.line_detect_header_order,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REGISTRATION_STATUS_CODE",
+						&self.registration_status_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REGISTRATION_ERROR_MESSAGE",
+						&self.registration_error_message,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						type_: object.field("TYPE")?,
+						title: object.exact_str("TITLE")?,
+						config_id: object.field("CONFIG_ID")?,
+						reg_id: object.field("REG_ID")?,
+						app_id: object.exact_str("APP_ID")?,
+						server: object.exact_str("SERVER")?,
+						login: object.exact_str("LOGIN")?,
+						password: object.exact_str("PASSWORD")?,
+						incoming_server: object.exact_str("INCOMING_SERVER")?,
+						incoming_login: object.exact_str("INCOMING_LOGIN")?,
+						incoming_password: object.exact_str("INCOMING_PASSWORD")?,
+						auth_user: object.exact_str("AUTH_USER")?,
+						outbound_proxy: object.exact_str("OUTBOUND_PROXY")?,
+						detect_line_number: object.field("DETECT_LINE_NUMBER")?,
+						line_detect_header_order: object
+							.exact_str("LINE_DETECT_HEADER_ORDER")?,
+						registration_status_code: object
+							.field("REGISTRATION_STATUS_CODE")?,
+						registration_error_message: object
+							.exact_str("REGISTRATION_ERROR_MESSAGE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// Allowed values of `params.ORDER` in `voximplant.sip.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Order {
+				/// `ASC`
+				Asc,
+				/// `DESC`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Order { Asc = "ASC", Desc = "DESC" });
+			/// The object `result` of `voximplant.sip.get`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `TYPE`: `string`, optional.
+				pub type_: Option<String>,
+				/// `CONFIG_ID`: `string`, optional.
+				pub config_id: Option<String>,
+				/// `REG_ID`: `string`, optional.
+				pub reg_id: Option<String>,
+				/// `SERVER`: `string`, optional.
+				pub server: Option<String>,
+				/// `LOGIN`: `string`, optional.
+				pub login: Option<String>,
+				/// `PASSWORD`: `string`, optional.
+				pub password: Option<String>,
+				/// `AUTH_USER`: `string`, optional.
+				pub auth_user: Option<String>,
+				/// `OUTBOUND_PROXY`: `string`, optional.
+				pub outbound_proxy: Option<String>,
+				/// `DETECT_LINE_NUMBER`: `string`, optional.
+				pub detect_line_number: Option<String>,
+				/// `LINE_DETECT_HEADER_ORDER`: `string`, optional.
+				pub line_detect_header_order: Option<String>,
+				/// `REGISTRATION_STATUS_CODE`: `string`, optional.
+				pub registration_status_code: Option<String>,
+				/// `REGISTRATION_ERROR_MESSAGE`: `string`, optional.
+				pub registration_error_message: Option<String>,
+				/// `TITLE`: `string`, optional.
+				pub title: Option<String>,
+				/// `INCOMING_SERVER`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub incoming_server: Option<String>,
+				/// `INCOMING_LOGIN`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub incoming_login: Option<String>,
+				/// `INCOMING_PASSWORD`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub incoming_password: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"TYPE",
+								"CONFIG_ID",
+								"REG_ID",
+								"SERVER",
+								"LOGIN",
+								"PASSWORD",
+								"AUTH_USER",
+								"OUTBOUND_PROXY",
+								"DETECT_LINE_NUMBER",
+								"LINE_DETECT_HEADER_ORDER",
+								"REGISTRATION_STATUS_CODE",
+								"REGISTRATION_ERROR_MESSAGE",
+								"TITLE",
+								"INCOMING_SERVER",
+								"INCOMING_LOGIN",
+								"INCOMING_PASSWORD",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						type_: object.field("TYPE")?,
+						config_id: object.field("CONFIG_ID")?,
+						reg_id: object.field("REG_ID")?,
+						server: object.field("SERVER")?,
+						login: object.field("LOGIN")?,
+						password: object.field("PASSWORD")?,
+						auth_user: object.field("AUTH_USER")?,
+						outbound_proxy: object.field("OUTBOUND_PROXY")?,
+						detect_line_number: object.field("DETECT_LINE_NUMBER")?,
+						line_detect_header_order: object
+							.field("LINE_DETECT_HEADER_ORDER")?,
+						registration_status_code: object
+							.field("REGISTRATION_STATUS_CODE")?,
+						registration_error_message: object
+							.field("REGISTRATION_ERROR_MESSAGE")?,
+						title: object.field("TITLE")?,
+						incoming_server: object.soft("INCOMING_SERVER"),
+						incoming_login: object.soft("INCOMING_LOGIN"),
+						incoming_password: object.soft("INCOMING_PASSWORD"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+					crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
+					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+					crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
+					crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
+					crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
+					crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
+					crate::support::opt_entry(
+						&mut map,
+						"OUTBOUND_PROXY",
+						&self.outbound_proxy,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DETECT_LINE_NUMBER",
+						&self.detect_line_number,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LINE_DETECT_HEADER_ORDER",
+						&self.line_detect_header_order,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REGISTRATION_STATUS_CODE",
+						&self.registration_status_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REGISTRATION_ERROR_MESSAGE",
+						&self.registration_error_message,
+					)?;
+					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_SERVER",
+						&self.incoming_server,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_LOGIN",
+						&self.incoming_login,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INCOMING_PASSWORD",
+						&self.incoming_password,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "voximplant.sip.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			impl ::bitrix24_runtime::Paged for super::Get {
+				type Item = Item;
+				fn into_items(output: Output) -> Vec<Item> {
+					output.0
+				}
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `voximplant.sip.status`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
+		pub mod status {
+			/// Error codes of `voximplant.sip.status`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `REG_ID_NOT_FOUND`
+				RegIdNotFound,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { RegIdNotFound = "REG_ID_NOT_FOUND", AccessDenied =
+				"ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// Allowed values of `result.STATUS_RESULT` in `voximplant.sip.status`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputStatusResult {
+				/// `success`
+				Success,
+				/// `error`
+				Error,
+				/// `in_progress`
+				InProgress,
+				/// `wait`
+				Wait,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputStatusResult { Success = "success", Error = "error", InProgress =
+				"in_progress", Wait = "wait" }
+			);
+			/// The object `result` of `voximplant.sip.status`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-status.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `REG_ID`: `integer`, optional.
+				pub reg_id: Option<i64>,
+				/// `LAST_UPDATED`: `string`, optional.
+				pub last_updated: Option<String>,
+				/// `ERROR_MESSAGE`: `string`, optional.
+				pub error_message: Option<String>,
+				/// `STATUS_CODE`: `integer`, optional.
+				pub status_code: Option<i64>,
+				/// `STATUS_RESULT`: `string`, optional.
+				///
+				/// Values: `success`, `error`, `in_progress`, `wait`.
+				pub status_result: Option<OutputStatusResult>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"REG_ID",
+								"LAST_UPDATED",
+								"ERROR_MESSAGE",
+								"STATUS_CODE",
+								"STATUS_RESULT",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						reg_id: object.field("REG_ID")?,
+						last_updated: object.field("LAST_UPDATED")?,
+						error_message: object.field("ERROR_MESSAGE")?,
+						status_code: object.field("STATUS_CODE")?,
+						status_result: object.field("STATUS_RESULT")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LAST_UPDATED",
+						&self.last_updated,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ERROR_MESSAGE",
+						&self.error_message,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"STATUS_CODE",
+						&self.status_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"STATUS_RESULT",
+						&self.status_result,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Status {
+				const NAME: &'static str = "voximplant.sip.status";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `voximplant.sip.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-update.html>
+		pub mod update {
+			/// Error codes of `voximplant.sip.update`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_NOT_FOUND`
+				ErrorNotFound,
+				/// `CHECK_FIELDS_ERROR`
+				CheckFieldsError,
+				/// `TITLE_EXISTS`
+				TitleExists,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorNotFound = "ERROR_NOT_FOUND", CheckFieldsError =
+				"CHECK_FIELDS_ERROR", TitleExists = "TITLE_EXISTS", AccessDenied =
+				"ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "voximplant.sip.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Methods under `voximplant::statistic`.
+	pub mod statistic {
+		/// `voximplant.statistic.get`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+		///
+		/// Required: none. Optional: `FILTER`, `SORT`, `ORDER`, `start`.
+		///
+		/// Result: `object[]` ([`get::Output`]). Errors: `ACCESS_DENIED` ([`get::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `FILTER`: `object`, optional.
+			pub filter: Option<get::Filter>,
+			/// `SORT`: `string`, optional.
+			pub sort: Option<String>,
+			/// `ORDER`: `string`, optional.
+			///
+			/// Values: `ASC`, `DESC`.
+			pub order: Option<get::Order>,
+			/// `start`: `integer`, optional.
+			pub start: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					filter: Default::default(),
+					sort: Default::default(),
+					order: Default::default(),
+					start: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `FILTER`.
+			pub fn filter(mut self, value: impl Into<get::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Sets `SORT`.
+			pub fn sort(mut self, value: impl Into<String>) -> Self {
+				self.sort = Some(value.into());
+				self
+			}
+			/// Sets `ORDER`.
+			pub fn order(mut self, value: impl Into<get::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `start`.
+			pub fn start(mut self, value: impl Into<i64>) -> Self {
+				self.start = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
+				crate::support::opt_entry(&mut map, "start", &self.start)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("FILTER")?,
+					sort: object.exact_str("SORT")?,
+					order: object.field("ORDER")?,
+					start: object.field("start")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `voximplant.statistic.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+		pub mod get {
+			/// Error codes of `voximplant.statistic.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessDenied = "ACCESS_DENIED" });
+			error_code!(Error);
+			/// Allowed values of `params.FILTER.CALL_FAILED_CODE` in `voximplant.statistic.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FilterCallFailedCode {
+				/// `200`
+				N200,
+				/// `304`
+				N304,
+				/// `603`
+				N603,
+				/// `603-S`
+				N603S,
+				/// `403`
+				N403,
+				/// `404`
+				N404,
+				/// `486`
+				N486,
+				/// `484`
+				N484,
+				/// `503`
+				N503,
+				/// `480`
+				N480,
+				/// `402`
+				N402,
+				/// `423`
+				N423,
+				/// `OTHER`
+				Other,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				FilterCallFailedCode { N200 = "200", N304 = "304", N603 = "603", N603S =
+				"603-S", N403 = "403", N404 = "404", N486 = "486", N484 = "484", N503 =
+				"503", N480 = "480", N402 = "402", N423 = "423", Other = "OTHER" }
+			);
+			/// Allowed values of `params.FILTER.CRM_ENTITY_TYPE` in `voximplant.statistic.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FilterCrmEntityType {
+				/// `CONTACT`
+				Contact,
+				/// `COMPANY`
+				Company,
+				/// `LEAD`
+				Lead,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				FilterCrmEntityType { Contact = "CONTACT", Company = "COMPANY", Lead =
+				"LEAD" }
+			);
+			/// The object `params.FILTER` of `voximplant.statistic.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `ID`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `CALL_ID`: `string`, optional.
+				pub call_id: Option<String>,
+				/// `EXTERNAL_CALL_ID`: `string`, optional.
+				pub external_call_id: Option<String>,
+				/// `CALL_CATEGORY`: `string`, optional.
+				pub call_category: Option<String>,
+				/// `PORTAL_USER_ID`: `integer`, optional.
+				pub portal_user_id: Option<i64>,
+				/// `PORTAL_NUMBER`: `string`, optional.
+				pub portal_number: Option<String>,
+				/// `PHONE_NUMBER`: `string`, optional.
+				pub phone_number: Option<String>,
+				/// `CALL_TYPE`: `integer`, optional.
+				///
+				/// Values: `1`, `2`, `3`, `4`, `5`.
+				pub call_type: Option<i64>,
+				/// `CALL_DURATION`: `integer`, optional.
+				pub call_duration: Option<i64>,
+				/// `CALL_START_DATE`: `datetime`, optional.
+				pub call_start_date: Option<::bitrix24_runtime::DateTime>,
+				/// `CALL_LOG`: `string`, optional.
+				pub call_log: Option<String>,
+				/// `CALL_RECORD_URL`: `string`, optional.
+				pub call_record_url: Option<String>,
+				/// `CALL_VOTE`: `integer`, optional.
+				///
+				/// Values: `1`.
+				pub call_vote: Option<i64>,
+				/// `COST`: `double`, optional.
+				pub cost: Option<::bitrix24_runtime::Decimal>,
+				/// `COST_CURRENCY`: `string`, optional.
+				pub cost_currency: Option<String>,
+				/// `CALL_FAILED_CODE`: `string`, optional.
+				///
+				/// Values: `200`, `304`, `603`, `603-S`, `403`, `404`, `486`, `484`, `503`, `480`, `402`, `423`, `OTHER`.
+				pub call_failed_code: Option<FilterCallFailedCode>,
+				/// `CALL_FAILED_REASON`: `string`, optional.
+				pub call_failed_reason: Option<String>,
+				/// `CRM_ENTITY_TYPE`: `string`, optional.
+				///
+				/// Values: `CONTACT`, `COMPANY`, `LEAD`.
+				pub crm_entity_type: Option<FilterCrmEntityType>,
+				/// `CRM_ENTITY_ID`: `integer`, optional.
+				pub crm_entity_id: Option<i64>,
+				/// `CRM_ACTIVITY_ID`: `integer`, optional.
+				pub crm_activity_id: Option<i64>,
+				/// `REST_APP_ID`: `integer`, optional.
+				pub rest_app_id: Option<i64>,
+				/// `REST_APP_NAME`: `string`, optional.
+				pub rest_app_name: Option<String>,
+				/// `TRANSCRIPT_ID`: `integer`, optional.
+				pub transcript_id: Option<i64>,
+				/// `TRANSCRIPT_PENDING`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub transcript_pending: Option<bool>,
+				/// `SESSION_ID`: `integer`, optional.
+				pub session_id: Option<i64>,
+				/// `REDIAL_ATTEMPT`: `integer`, optional.
+				pub redial_attempt: Option<i64>,
+				/// `COMMENT`: `string`, optional.
+				pub comment: Option<String>,
+				/// `RECORD_DURATION`: `integer`, optional.
+				pub record_duration: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						id: Default::default(),
+						call_id: Default::default(),
+						external_call_id: Default::default(),
+						call_category: Default::default(),
+						portal_user_id: Default::default(),
+						portal_number: Default::default(),
+						phone_number: Default::default(),
+						call_type: Default::default(),
+						call_duration: Default::default(),
+						call_start_date: Default::default(),
+						call_log: Default::default(),
+						call_record_url: Default::default(),
+						call_vote: Default::default(),
+						cost: Default::default(),
+						cost_currency: Default::default(),
+						call_failed_code: Default::default(),
+						call_failed_reason: Default::default(),
+						crm_entity_type: Default::default(),
+						crm_entity_id: Default::default(),
+						crm_activity_id: Default::default(),
+						rest_app_id: Default::default(),
+						rest_app_name: Default::default(),
+						transcript_id: Default::default(),
+						transcript_pending: Default::default(),
+						session_id: Default::default(),
+						redial_attempt: Default::default(),
+						comment: Default::default(),
+						record_duration: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ID`.
+				pub fn id(mut self, value: impl Into<i64>) -> Self {
+					self.id = Some(value.into());
+					self
+				}
+				/// Sets `CALL_ID`.
+				pub fn call_id(mut self, value: impl Into<String>) -> Self {
+					self.call_id = Some(value.into());
+					self
+				}
+				/// Sets `EXTERNAL_CALL_ID`.
+				pub fn external_call_id(mut self, value: impl Into<String>) -> Self {
+					self.external_call_id = Some(value.into());
+					self
+				}
+				/// Sets `CALL_CATEGORY`.
+				pub fn call_category(mut self, value: impl Into<String>) -> Self {
+					self.call_category = Some(value.into());
+					self
+				}
+				/// Sets `PORTAL_USER_ID`.
+				pub fn portal_user_id(mut self, value: impl Into<i64>) -> Self {
+					self.portal_user_id = Some(value.into());
+					self
+				}
+				/// Sets `PORTAL_NUMBER`.
+				pub fn portal_number(mut self, value: impl Into<String>) -> Self {
+					self.portal_number = Some(value.into());
+					self
+				}
+				/// Sets `PHONE_NUMBER`.
+				pub fn phone_number(mut self, value: impl Into<String>) -> Self {
+					self.phone_number = Some(value.into());
+					self
+				}
+				/// Sets `CALL_TYPE`.
+				pub fn call_type(mut self, value: impl Into<i64>) -> Self {
+					self.call_type = Some(value.into());
+					self
+				}
+				/// Sets `CALL_DURATION`.
+				pub fn call_duration(mut self, value: impl Into<i64>) -> Self {
+					self.call_duration = Some(value.into());
+					self
+				}
+				/// Sets `CALL_START_DATE`.
+				pub fn call_start_date(
+					mut self,
+					value: impl Into<::bitrix24_runtime::DateTime>,
+				) -> Self {
+					self.call_start_date = Some(value.into());
+					self
+				}
+				/// Sets `CALL_LOG`.
+				pub fn call_log(mut self, value: impl Into<String>) -> Self {
+					self.call_log = Some(value.into());
+					self
+				}
+				/// Sets `CALL_RECORD_URL`.
+				pub fn call_record_url(mut self, value: impl Into<String>) -> Self {
+					self.call_record_url = Some(value.into());
+					self
+				}
+				/// Sets `CALL_VOTE`.
+				pub fn call_vote(mut self, value: impl Into<i64>) -> Self {
+					self.call_vote = Some(value.into());
+					self
+				}
+				/// Sets `COST`.
+				pub fn cost(
+					mut self,
+					value: impl Into<::bitrix24_runtime::Decimal>,
+				) -> Self {
+					self.cost = Some(value.into());
+					self
+				}
+				/// Sets `COST_CURRENCY`.
+				pub fn cost_currency(mut self, value: impl Into<String>) -> Self {
+					self.cost_currency = Some(value.into());
+					self
+				}
+				/// Sets `CALL_FAILED_CODE`.
+				pub fn call_failed_code(
+					mut self,
+					value: impl Into<FilterCallFailedCode>,
+				) -> Self {
+					self.call_failed_code = Some(value.into());
+					self
+				}
+				/// Sets `CALL_FAILED_REASON`.
+				pub fn call_failed_reason(mut self, value: impl Into<String>) -> Self {
+					self.call_failed_reason = Some(value.into());
+					self
+				}
+				/// Sets `CRM_ENTITY_TYPE`.
+				pub fn crm_entity_type(
+					mut self,
+					value: impl Into<FilterCrmEntityType>,
+				) -> Self {
+					self.crm_entity_type = Some(value.into());
+					self
+				}
+				/// Sets `CRM_ENTITY_ID`.
+				pub fn crm_entity_id(mut self, value: impl Into<i64>) -> Self {
+					self.crm_entity_id = Some(value.into());
+					self
+				}
+				/// Sets `CRM_ACTIVITY_ID`.
+				pub fn crm_activity_id(mut self, value: impl Into<i64>) -> Self {
+					self.crm_activity_id = Some(value.into());
+					self
+				}
+				/// Sets `REST_APP_ID`.
+				pub fn rest_app_id(mut self, value: impl Into<i64>) -> Self {
+					self.rest_app_id = Some(value.into());
+					self
+				}
+				/// Sets `REST_APP_NAME`.
+				pub fn rest_app_name(mut self, value: impl Into<String>) -> Self {
+					self.rest_app_name = Some(value.into());
+					self
+				}
+				/// Sets `TRANSCRIPT_ID`.
+				pub fn transcript_id(mut self, value: impl Into<i64>) -> Self {
+					self.transcript_id = Some(value.into());
+					self
+				}
+				/// Sets `TRANSCRIPT_PENDING`.
+				pub fn transcript_pending(mut self, value: impl Into<bool>) -> Self {
+					self.transcript_pending = Some(value.into());
+					self
+				}
+				/// Sets `SESSION_ID`.
+				pub fn session_id(mut self, value: impl Into<i64>) -> Self {
+					self.session_id = Some(value.into());
+					self
+				}
+				/// Sets `REDIAL_ATTEMPT`.
+				pub fn redial_attempt(mut self, value: impl Into<i64>) -> Self {
+					self.redial_attempt = Some(value.into());
+					self
+				}
+				/// Sets `COMMENT`.
+				pub fn comment(mut self, value: impl Into<String>) -> Self {
+					self.comment = Some(value.into());
+					self
+				}
+				/// Sets `RECORD_DURATION`.
+				pub fn record_duration(mut self, value: impl Into<i64>) -> Self {
+					self.record_duration = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EXTERNAL_CALL_ID",
+						&self.external_call_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_CATEGORY",
+						&self.call_category,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PORTAL_USER_ID",
+						&self.portal_user_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PORTAL_NUMBER",
+						&self.portal_number,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PHONE_NUMBER",
+						&self.phone_number,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_DURATION",
+						&self.call_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_START_DATE",
+						&self.call_start_date,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_RECORD_URL",
+						&self.call_record_url,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
+					crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+					crate::support::opt_entry(
+						&mut map,
+						"COST_CURRENCY",
+						&self.cost_currency,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_FAILED_CODE",
+						&self.call_failed_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_FAILED_REASON",
+						&self.call_failed_reason,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CRM_ENTITY_TYPE",
+						&self.crm_entity_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CRM_ENTITY_ID",
+						&self.crm_entity_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CRM_ACTIVITY_ID",
+						&self.crm_activity_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REST_APP_ID",
+						&self.rest_app_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REST_APP_NAME",
+						&self.rest_app_name,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TRANSCRIPT_ID",
+						&self.transcript_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TRANSCRIPT_PENDING",
+						&self.transcript_pending.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REDIAL_ATTEMPT",
+						&self.redial_attempt,
+					)?;
+					crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
+					crate::support::opt_entry(
+						&mut map,
+						"RECORD_DURATION",
+						&self.record_duration,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						call_id: object.exact_str("CALL_ID")?,
+						external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
+						call_category: object.exact_str("CALL_CATEGORY")?,
+						portal_user_id: object.field("PORTAL_USER_ID")?,
+						portal_number: object.exact_str("PORTAL_NUMBER")?,
+						phone_number: object.exact_str("PHONE_NUMBER")?,
+						call_type: object.field("CALL_TYPE")?,
+						call_duration: object.field("CALL_DURATION")?,
+						call_start_date: object.field("CALL_START_DATE")?,
+						call_log: object.exact_str("CALL_LOG")?,
+						call_record_url: object.exact_str("CALL_RECORD_URL")?,
+						call_vote: object.field("CALL_VOTE")?,
+						cost: object.field("COST")?,
+						cost_currency: object.exact_str("COST_CURRENCY")?,
+						call_failed_code: object.field("CALL_FAILED_CODE")?,
+						call_failed_reason: object.exact_str("CALL_FAILED_REASON")?,
+						crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
+						crm_entity_id: object.field("CRM_ENTITY_ID")?,
+						crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
+						rest_app_id: object.field("REST_APP_ID")?,
+						rest_app_name: object.exact_str("REST_APP_NAME")?,
+						transcript_id: object.field("TRANSCRIPT_ID")?,
+						transcript_pending: object.field("TRANSCRIPT_PENDING")?,
+						session_id: object.field("SESSION_ID")?,
+						redial_attempt: object.field("REDIAL_ATTEMPT")?,
+						comment: object.exact_str("COMMENT")?,
+						record_duration: object.field("RECORD_DURATION")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// Allowed values of `params.ORDER` in `voximplant.statistic.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Order {
+				/// `ASC`
+				Asc,
+				/// `DESC`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Order { Asc = "ASC", Desc = "DESC" });
+			/// The object `result` of `voximplant.statistic.get`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<String>,
+				/// `PORTAL_USER_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub portal_user_id: Option<String>,
+				/// `PORTAL_NUMBER`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub portal_number: Option<String>,
+				/// `PHONE_NUMBER`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub phone_number: Option<String>,
+				/// `CALL_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_id: Option<String>,
+				/// `EXTERNAL_CALL_ID`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub external_call_id: ::serde_json::Value,
+				/// `CALL_CATEGORY`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_category: Option<String>,
+				/// `CALL_LOG`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_log: Option<String>,
+				/// `CALL_DURATION`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_duration: Option<String>,
+				/// `CALL_START_DATE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_start_date: Option<String>,
+				/// `CALL_RECORD_URL`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_record_url: Option<String>,
+				/// `CALL_VOTE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_vote: Option<String>,
+				/// `COST`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub cost: Option<String>,
+				/// `COST_CURRENCY`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub cost_currency: Option<String>,
+				/// `CALL_FAILED_CODE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_failed_code: Option<String>,
+				/// `CALL_FAILED_REASON`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_failed_reason: Option<String>,
+				/// `CRM_ENTITY_TYPE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub crm_entity_type: Option<String>,
+				/// `CRM_ENTITY_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub crm_entity_id: Option<String>,
+				/// `CRM_ACTIVITY_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub crm_activity_id: Option<String>,
+				/// `REST_APP_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub rest_app_id: Option<String>,
+				/// `REST_APP_NAME`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub rest_app_name: Option<String>,
+				/// `TRANSCRIPT_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub transcript_id: Option<String>,
+				/// `TRANSCRIPT_PENDING`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub transcript_pending: Option<String>,
+				/// `SESSION_ID`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub session_id: Option<String>,
+				/// `REDIAL_ATTEMPT`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub redial_attempt: ::serde_json::Value,
+				/// `COMMENT`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub comment: ::serde_json::Value,
+				/// `RECORD_DURATION`: `any`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub record_duration: ::serde_json::Value,
+				/// `RECORD_FILE_ID`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub record_file_id: Option<i64>,
+				/// `CALL_TYPE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub call_type: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("ID"),
+						portal_user_id: object.soft("PORTAL_USER_ID"),
+						portal_number: object.soft("PORTAL_NUMBER"),
+						phone_number: object.soft("PHONE_NUMBER"),
+						call_id: object.soft("CALL_ID"),
+						external_call_id: object.soft("EXTERNAL_CALL_ID"),
+						call_category: object.soft("CALL_CATEGORY"),
+						call_log: object.soft("CALL_LOG"),
+						call_duration: object.soft("CALL_DURATION"),
+						call_start_date: object.soft("CALL_START_DATE"),
+						call_record_url: object.soft("CALL_RECORD_URL"),
+						call_vote: object.soft("CALL_VOTE"),
+						cost: object.soft("COST"),
+						cost_currency: object.soft("COST_CURRENCY"),
+						call_failed_code: object.soft("CALL_FAILED_CODE"),
+						call_failed_reason: object.soft("CALL_FAILED_REASON"),
+						crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
+						crm_entity_id: object.soft("CRM_ENTITY_ID"),
+						crm_activity_id: object.soft("CRM_ACTIVITY_ID"),
+						rest_app_id: object.soft("REST_APP_ID"),
+						rest_app_name: object.soft("REST_APP_NAME"),
+						transcript_id: object.soft("TRANSCRIPT_ID"),
+						transcript_pending: object.soft("TRANSCRIPT_PENDING"),
+						session_id: object.soft("SESSION_ID"),
+						redial_attempt: object.soft("REDIAL_ATTEMPT"),
+						comment: object.soft("COMMENT"),
+						record_duration: object.soft("RECORD_DURATION"),
+						record_file_id: object.soft("RECORD_FILE_ID"),
+						call_type: object.soft("CALL_TYPE"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PORTAL_USER_ID",
+						&self.portal_user_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PORTAL_NUMBER",
+						&self.portal_number,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PHONE_NUMBER",
+						&self.phone_number,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
+					map.serialize_entry("EXTERNAL_CALL_ID", &self.external_call_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_CATEGORY",
+						&self.call_category,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_DURATION",
+						&self.call_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_START_DATE",
+						&self.call_start_date,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_RECORD_URL",
+						&self.call_record_url,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
+					crate::support::opt_entry(&mut map, "COST", &self.cost)?;
+					crate::support::opt_entry(
+						&mut map,
+						"COST_CURRENCY",
+						&self.cost_currency,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_FAILED_CODE",
+						&self.call_failed_code,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CALL_FAILED_REASON",
+						&self.call_failed_reason,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CRM_ENTITY_TYPE",
+						&self.crm_entity_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CRM_ENTITY_ID",
+						&self.crm_entity_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CRM_ACTIVITY_ID",
+						&self.crm_activity_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REST_APP_ID",
+						&self.rest_app_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"REST_APP_NAME",
+						&self.rest_app_name,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TRANSCRIPT_ID",
+						&self.transcript_id,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"TRANSCRIPT_PENDING",
+						&self.transcript_pending,
+					)?;
+					crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
+					map.serialize_entry("REDIAL_ATTEMPT", &self.redial_attempt)?;
+					map.serialize_entry("COMMENT", &self.comment)?;
+					map.serialize_entry("RECORD_DURATION", &self.record_duration)?;
+					crate::support::opt_entry(
+						&mut map,
+						"RECORD_FILE_ID",
+						&self.record_file_id,
+					)?;
+					crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "voximplant.statistic.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			impl ::bitrix24_runtime::Paged for super::Get {
+				type Item = Item;
+				fn into_items(output: Output) -> Vec<Item> {
+					output.0
+				}
+			}
+			deserialize_via_from_value!(Item);
+		}
+	}
+	/// Methods under `voximplant::tts`.
+	pub mod tts {
+		/// Methods under `voximplant::tts::voices`.
+		pub mod voices {
+			/// `voximplant.tts.voices.get`: REST 2, scope `telephony`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
+			///
+			/// No parameters.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// Types of `voximplant.tts.voices.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
+			pub mod get {
+				/// Error codes of `voximplant.tts.voices.get`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The object `result` of `voximplant.tts.voices.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-tts-voices-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `auenglishfemale`: `string`, optional.
+					pub auenglishfemale: Option<String>,
+					/// `brportuguesefemale`: `string`, optional.
+					pub brportuguesefemale: Option<String>,
+					/// `caenglishfemale`: `string`, optional.
+					pub caenglishfemale: Option<String>,
+					/// `cafrenchfemale`: `string`, optional.
+					pub cafrenchfemale: Option<String>,
+					/// `cafrenchmale`: `string`, optional.
+					pub cafrenchmale: Option<String>,
+					/// `chchinesefemale`: `string`, optional.
+					pub chchinesefemale: Option<String>,
+					/// `chchinesemale`: `string`, optional.
+					pub chchinesemale: Option<String>,
+					/// `eurcatalanfemale`: `string`, optional.
+					pub eurcatalanfemale: Option<String>,
+					/// `eurczechfemale`: `string`, optional.
+					pub eurczechfemale: Option<String>,
+					/// `eurdanishfemale`: `string`, optional.
+					pub eurdanishfemale: Option<String>,
+					/// `eurdutchfemale`: `string`, optional.
+					pub eurdutchfemale: Option<String>,
+					/// `eurfinnishfemale`: `string`, optional.
+					pub eurfinnishfemale: Option<String>,
+					/// `eurfrenchfemale`: `string`, optional.
+					pub eurfrenchfemale: Option<String>,
+					/// `eurfrenchmale`: `string`, optional.
+					pub eurfrenchmale: Option<String>,
+					/// `eurgermanfemale`: `string`, optional.
+					pub eurgermanfemale: Option<String>,
+					/// `eurgermanmale`: `string`, optional.
+					pub eurgermanmale: Option<String>,
+					/// `euritalianfemale`: `string`, optional.
+					pub euritalianfemale: Option<String>,
+					/// `euritalianmale`: `string`, optional.
+					pub euritalianmale: Option<String>,
+					/// `eurnorwegianfemale`: `string`, optional.
+					pub eurnorwegianfemale: Option<String>,
+					/// `eurpolishfemale`: `string`, optional.
+					pub eurpolishfemale: Option<String>,
+					/// `eurportuguesefemale`: `string`, optional.
+					pub eurportuguesefemale: Option<String>,
+					/// `eurportuguesemale`: `string`, optional.
+					pub eurportuguesemale: Option<String>,
+					/// `eurspanishfemale`: `string`, optional.
+					pub eurspanishfemale: Option<String>,
+					/// `eurspanishmale`: `string`, optional.
+					pub eurspanishmale: Option<String>,
+					/// `eurturkishfemale`: `string`, optional.
+					pub eurturkishfemale: Option<String>,
+					/// `eurturkishmale`: `string`, optional.
+					pub eurturkishmale: Option<String>,
+					/// `hkchinesefemale`: `string`, optional.
+					pub hkchinesefemale: Option<String>,
+					/// `huhungarianfemale`: `string`, optional.
+					pub huhungarianfemale: Option<String>,
+					/// `jpjapanesefemale`: `string`, optional.
+					pub jpjapanesefemale: Option<String>,
+					/// `jpjapanesemale`: `string`, optional.
+					pub jpjapanesemale: Option<String>,
+					/// `krkoreanfemale`: `string`, optional.
+					pub krkoreanfemale: Option<String>,
+					/// `krkoreanmale`: `string`, optional.
+					pub krkoreanmale: Option<String>,
+					/// `usinternalfemale`: `string`, optional.
+					pub usinternalfemale: Option<String>,
+					/// `usinternalmale`: `string`, optional.
+					pub usinternalmale: Option<String>,
+					/// `swswedishfemale`: `string`, optional.
+					pub swswedishfemale: Option<String>,
+					/// `twchinesefemale`: `string`, optional.
+					pub twchinesefemale: Option<String>,
+					/// `ukenglishfemale`: `string`, optional.
+					pub ukenglishfemale: Option<String>,
+					/// `ukenglishmale`: `string`, optional.
+					pub ukenglishmale: Option<String>,
+					/// `usenglishfemale`: `string`, optional.
+					pub usenglishfemale: Option<String>,
+					/// `usenglishmale`: `string`, optional.
+					pub usenglishmale: Option<String>,
+					/// `usspanishfemale`: `string`, optional.
+					pub usspanishfemale: Option<String>,
+					/// `usspanishmale`: `string`, optional.
+					pub usspanishmale: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"auenglishfemale",
+									"brportuguesefemale",
+									"caenglishfemale",
+									"cafrenchfemale",
+									"cafrenchmale",
+									"chchinesefemale",
+									"chchinesemale",
+									"eurcatalanfemale",
+									"eurczechfemale",
+									"eurdanishfemale",
+									"eurdutchfemale",
+									"eurfinnishfemale",
+									"eurfrenchfemale",
+									"eurfrenchmale",
+									"eurgermanfemale",
+									"eurgermanmale",
+									"euritalianfemale",
+									"euritalianmale",
+									"eurnorwegianfemale",
+									"eurpolishfemale",
+									"eurportuguesefemale",
+									"eurportuguesemale",
+									"eurspanishfemale",
+									"eurspanishmale",
+									"eurturkishfemale",
+									"eurturkishmale",
+									"hkchinesefemale",
+									"huhungarianfemale",
+									"jpjapanesefemale",
+									"jpjapanesemale",
+									"krkoreanfemale",
+									"krkoreanmale",
+									"usinternalfemale",
+									"usinternalmale",
+									"swswedishfemale",
+									"twchinesefemale",
+									"ukenglishfemale",
+									"ukenglishmale",
+									"usenglishfemale",
+									"usenglishmale",
+									"usspanishfemale",
+									"usspanishmale",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							auenglishfemale: object.field("auenglishfemale")?,
+							brportuguesefemale: object.field("brportuguesefemale")?,
+							caenglishfemale: object.field("caenglishfemale")?,
+							cafrenchfemale: object.field("cafrenchfemale")?,
+							cafrenchmale: object.field("cafrenchmale")?,
+							chchinesefemale: object.field("chchinesefemale")?,
+							chchinesemale: object.field("chchinesemale")?,
+							eurcatalanfemale: object.field("eurcatalanfemale")?,
+							eurczechfemale: object.field("eurczechfemale")?,
+							eurdanishfemale: object.field("eurdanishfemale")?,
+							eurdutchfemale: object.field("eurdutchfemale")?,
+							eurfinnishfemale: object.field("eurfinnishfemale")?,
+							eurfrenchfemale: object.field("eurfrenchfemale")?,
+							eurfrenchmale: object.field("eurfrenchmale")?,
+							eurgermanfemale: object.field("eurgermanfemale")?,
+							eurgermanmale: object.field("eurgermanmale")?,
+							euritalianfemale: object.field("euritalianfemale")?,
+							euritalianmale: object.field("euritalianmale")?,
+							eurnorwegianfemale: object.field("eurnorwegianfemale")?,
+							eurpolishfemale: object.field("eurpolishfemale")?,
+							eurportuguesefemale: object.field("eurportuguesefemale")?,
+							eurportuguesemale: object.field("eurportuguesemale")?,
+							eurspanishfemale: object.field("eurspanishfemale")?,
+							eurspanishmale: object.field("eurspanishmale")?,
+							eurturkishfemale: object.field("eurturkishfemale")?,
+							eurturkishmale: object.field("eurturkishmale")?,
+							hkchinesefemale: object.field("hkchinesefemale")?,
+							huhungarianfemale: object.field("huhungarianfemale")?,
+							jpjapanesefemale: object.field("jpjapanesefemale")?,
+							jpjapanesemale: object.field("jpjapanesemale")?,
+							krkoreanfemale: object.field("krkoreanfemale")?,
+							krkoreanmale: object.field("krkoreanmale")?,
+							usinternalfemale: object.field("usinternalfemale")?,
+							usinternalmale: object.field("usinternalmale")?,
+							swswedishfemale: object.field("swswedishfemale")?,
+							twchinesefemale: object.field("twchinesefemale")?,
+							ukenglishfemale: object.field("ukenglishfemale")?,
+							ukenglishmale: object.field("ukenglishmale")?,
+							usenglishfemale: object.field("usenglishfemale")?,
+							usenglishmale: object.field("usenglishmale")?,
+							usspanishfemale: object.field("usspanishfemale")?,
+							usspanishmale: object.field("usspanishmale")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(
+							&mut map,
+							"auenglishfemale",
+							&self.auenglishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"brportuguesefemale",
+							&self.brportuguesefemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"caenglishfemale",
+							&self.caenglishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"cafrenchfemale",
+							&self.cafrenchfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"cafrenchmale",
+							&self.cafrenchmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"chchinesefemale",
+							&self.chchinesefemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"chchinesemale",
+							&self.chchinesemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurcatalanfemale",
+							&self.eurcatalanfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurczechfemale",
+							&self.eurczechfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurdanishfemale",
+							&self.eurdanishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurdutchfemale",
+							&self.eurdutchfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurfinnishfemale",
+							&self.eurfinnishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurfrenchfemale",
+							&self.eurfrenchfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurfrenchmale",
+							&self.eurfrenchmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurgermanfemale",
+							&self.eurgermanfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurgermanmale",
+							&self.eurgermanmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"euritalianfemale",
+							&self.euritalianfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"euritalianmale",
+							&self.euritalianmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurnorwegianfemale",
+							&self.eurnorwegianfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurpolishfemale",
+							&self.eurpolishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurportuguesefemale",
+							&self.eurportuguesefemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurportuguesemale",
+							&self.eurportuguesemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurspanishfemale",
+							&self.eurspanishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurspanishmale",
+							&self.eurspanishmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurturkishfemale",
+							&self.eurturkishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"eurturkishmale",
+							&self.eurturkishmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"hkchinesefemale",
+							&self.hkchinesefemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"huhungarianfemale",
+							&self.huhungarianfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"jpjapanesefemale",
+							&self.jpjapanesefemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"jpjapanesemale",
+							&self.jpjapanesemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"krkoreanfemale",
+							&self.krkoreanfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"krkoreanmale",
+							&self.krkoreanmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"usinternalfemale",
+							&self.usinternalfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"usinternalmale",
+							&self.usinternalmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"swswedishfemale",
+							&self.swswedishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"twchinesefemale",
+							&self.twchinesefemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"ukenglishfemale",
+							&self.ukenglishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"ukenglishmale",
+							&self.ukenglishmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"usenglishfemale",
+							&self.usenglishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"usenglishmale",
+							&self.usenglishmale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"usspanishfemale",
+							&self.usspanishfemale,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"usspanishmale",
+							&self.usspanishmale,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "voximplant.tts.voices.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+	}
+	/// Methods under `voximplant::url`.
+	pub mod url {
+		/// `voximplant.url.get`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `voximplant.url.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
+		pub mod get {
+			/// Error codes of `voximplant.url.get`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The object `result` of `voximplant.url.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `detail_statistics`: `string`, optional.
+				pub detail_statistics: Option<String>,
+				/// `buy_connector`: `string`, optional.
+				pub buy_connector: Option<String>,
+				/// `edit_config`: `string`, optional.
+				pub edit_config: Option<String>,
+				/// `lines`: `string`, optional.
+				pub lines: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"detail_statistics",
+								"buy_connector",
+								"edit_config",
+								"lines",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						detail_statistics: object.field("detail_statistics")?,
+						buy_connector: object.field("buy_connector")?,
+						edit_config: object.field("edit_config")?,
+						lines: object.field("lines")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"detail_statistics",
+						&self.detail_statistics,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"buy_connector",
+						&self.buy_connector,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"edit_config",
+						&self.edit_config,
+					)?;
+					crate::support::opt_entry(&mut map, "lines", &self.lines)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "voximplant.url.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
+	/// Methods under `voximplant::user`.
+	pub mod user {
+		/// `voximplant.user.activatePhone`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-activate-phone.html>
+		///
+		/// Required: `USER_ID`. Optional: none.
+		///
+		/// Result: `integer` ([`activate_phone::Output`]). Errors: one error without a code ([`activate_phone::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ActivatePhone {
+			/// `USER_ID`: `integer`, required.
+			pub user_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl ActivatePhone {
+			/// The call with its required parameters: `USER_ID`.
+			pub fn new(user_id: impl Into<i64>) -> Self {
+				Self {
+					user_id: user_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for ActivatePhone {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for ActivatePhone {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					user_id: object.field("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(ActivatePhone);
+		/// `voximplant.user.deactivatePhone`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
+		///
+		/// Required: `USER_ID`. Optional: none.
+		///
+		/// Result: not described ([`deactivate_phone::Output`]). Errors: none documented ([`deactivate_phone::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct DeactivatePhone {
+			/// `USER_ID`: `integer`, required.
+			pub user_id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl DeactivatePhone {
+			/// The call with its required parameters: `USER_ID`.
+			pub fn new(user_id: impl Into<i64>) -> Self {
+				Self {
+					user_id: user_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for DeactivatePhone {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for DeactivatePhone {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					user_id: object.field("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(DeactivatePhone);
+		/// `voximplant.user.get`: REST 2, scope `telephony`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
+		///
+		/// Required: `USER_ID`. Optional: none.
+		///
+		/// Result: `object[]` ([`get::Output`]). Errors: `METHOD_CONFIRM_WAITING`, `METHOD_CONFIRM_DENIED`, `ACCESS_DENIED`; one error without a code ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `USER_ID`: `integer | integer[]`, required.
+			pub user_id: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `USER_ID`.
+			pub fn new(user_id: impl Into<::serde_json::Value>) -> Self {
+				Self {
+					user_id: user_id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					user_id: object.field("USER_ID")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `voximplant.user.activatePhone`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-activate-phone.html>
+		pub mod activate_phone {
+			/// Error codes of `voximplant.user.activatePhone`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::ActivatePhone {
+				const NAME: &'static str = "voximplant.user.activatePhone";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `voximplant.user.deactivatePhone`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-deactivate-phone.html>
+		pub mod deactivate_phone {
+			/// Error codes of `voximplant.user.deactivatePhone`; the codes any method can return are in [`crate::SystemError`].
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: not described on the page.
+			pub type Output = ::serde_json::Value;
+			impl ::bitrix24_runtime::Method for super::DeactivatePhone {
+				const NAME: &'static str = "voximplant.user.deactivatePhone";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `voximplant.user.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
+		pub mod get {
+			/// Error codes of `voximplant.user.get`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `METHOD_CONFIRM_WAITING`
+				MethodConfirmWaiting,
+				/// `METHOD_CONFIRM_DENIED`
+				MethodConfirmDenied,
+				/// `ACCESS_DENIED`
+				AccessDenied,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { MethodConfirmWaiting = "METHOD_CONFIRM_WAITING",
+				MethodConfirmDenied = "METHOD_CONFIRM_DENIED", AccessDenied =
+				"ACCESS_DENIED" }
+			);
+			error_code!(Error);
+			/// The object `result` of `voximplant.user.get`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `ID`: `string`, optional.
+				pub id: Option<String>,
+				/// `DEFAULT_LINE`: `string`, optional.
+				pub default_line: Option<String>,
+				/// `PHONE_ENABLED`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub phone_enabled: Option<bool>,
+				/// `SIP_SERVER`: `string`, optional.
+				pub sip_server: Option<String>,
+				/// `SIP_LOGIN`: `string`, optional.
+				pub sip_login: Option<String>,
+				/// `SIP_PASSWORD`: `string`, optional.
+				pub sip_password: Option<String>,
+				/// `INNER_NUMBER`: `string`, optional.
+				pub inner_number: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"DEFAULT_LINE",
+								"PHONE_ENABLED",
+								"SIP_SERVER",
+								"SIP_LOGIN",
+								"SIP_PASSWORD",
+								"INNER_NUMBER",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						default_line: object.field("DEFAULT_LINE")?,
+						phone_enabled: object.field("PHONE_ENABLED")?,
+						sip_server: object.field("SIP_SERVER")?,
+						sip_login: object.field("SIP_LOGIN")?,
+						sip_password: object.field("SIP_PASSWORD")?,
+						inner_number: object.field("INNER_NUMBER")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DEFAULT_LINE",
+						&self.default_line,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"PHONE_ENABLED",
+						&self.phone_enabled.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SIP_SERVER", &self.sip_server)?;
+					crate::support::opt_entry(&mut map, "SIP_LOGIN", &self.sip_login)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SIP_PASSWORD",
+						&self.sip_password,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"INNER_NUMBER",
+						&self.inner_number,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "voximplant.user.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Item);
+		}
+	}
 }

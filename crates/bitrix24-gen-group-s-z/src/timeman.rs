@@ -11,111 +11,95 @@
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Close {
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// `TIME`: `datetime`, optional.
-    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// `REPORT`: `string`, optional.
-    pub report: ::std::option::Option<::std::string::String>,
-    /// `LAT`: `double`, optional.
-    pub lat: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// `LON`: `double`, optional.
-    pub lon: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// `TIME`: `datetime`, optional.
+	pub time: Option<::bitrix24_runtime::DateTime>,
+	/// `REPORT`: `string`, optional.
+	pub report: Option<String>,
+	/// `LAT`: `double`, optional.
+	pub lat: Option<::bitrix24_runtime::Decimal>,
+	/// `LON`: `double`, optional.
+	pub lon: Option<::bitrix24_runtime::Decimal>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Close {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            user_id: ::std::default::Default::default(),
-            time: ::std::default::Default::default(),
-            report: ::std::default::Default::default(),
-            lat: ::std::default::Default::default(),
-            lon: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TIME`.
-    pub fn time(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-    ) -> Self {
-        self.time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REPORT`.
-    pub fn report(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.report = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAT`.
-    pub fn lat(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-    ) -> Self {
-        self.lat = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LON`.
-    pub fn lon(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-    ) -> Self {
-        self.lon = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			user_id: Default::default(),
+			time: Default::default(),
+			report: Default::default(),
+			lat: Default::default(),
+			lon: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Sets `TIME`.
+	pub fn time(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
+		self.time = Some(value.into());
+		self
+	}
+	/// Sets `REPORT`.
+	pub fn report(mut self, value: impl Into<String>) -> Self {
+		self.report = Some(value.into());
+		self
+	}
+	/// Sets `LAT`.
+	pub fn lat(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
+		self.lat = Some(value.into());
+		self
+	}
+	/// Sets `LON`.
+	pub fn lon(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
+		self.lon = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Close {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::opt_entry(&mut map, "TIME", &self.time)?;
-        crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
-        crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
-        crate::support::opt_entry(&mut map, "LON", &self.lon)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::opt_entry(&mut map, "TIME", &self.time)?;
+		crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
+		crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
+		crate::support::opt_entry(&mut map, "LON", &self.lon)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Close {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            user_id: object.field("USER_ID")?,
-            time: object.field("TIME")?,
-            report: object.exact_str("REPORT")?,
-            lat: object.field("LAT")?,
-            lon: object.field("LON")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			user_id: object.field("USER_ID")?,
+			time: object.field("TIME")?,
+			report: object.exact_str("REPORT")?,
+			lat: object.field("LAT")?,
+			lon: object.field("LON")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Close);
@@ -129,111 +113,95 @@ deserialize_via_from_value!(Close);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Open {
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// `TIME`: `datetime`, optional.
-    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// `REPORT`: `string`, optional.
-    pub report: ::std::option::Option<::std::string::String>,
-    /// `LAT`: `double`, optional.
-    pub lat: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// `LON`: `double`, optional.
-    pub lon: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// `TIME`: `datetime`, optional.
+	pub time: Option<::bitrix24_runtime::DateTime>,
+	/// `REPORT`: `string`, optional.
+	pub report: Option<String>,
+	/// `LAT`: `double`, optional.
+	pub lat: Option<::bitrix24_runtime::Decimal>,
+	/// `LON`: `double`, optional.
+	pub lon: Option<::bitrix24_runtime::Decimal>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Open {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            user_id: ::std::default::Default::default(),
-            time: ::std::default::Default::default(),
-            report: ::std::default::Default::default(),
-            lat: ::std::default::Default::default(),
-            lon: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TIME`.
-    pub fn time(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
-    ) -> Self {
-        self.time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REPORT`.
-    pub fn report(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.report = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAT`.
-    pub fn lat(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-    ) -> Self {
-        self.lat = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LON`.
-    pub fn lon(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::Decimal>,
-    ) -> Self {
-        self.lon = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			user_id: Default::default(),
+			time: Default::default(),
+			report: Default::default(),
+			lat: Default::default(),
+			lon: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Sets `TIME`.
+	pub fn time(mut self, value: impl Into<::bitrix24_runtime::DateTime>) -> Self {
+		self.time = Some(value.into());
+		self
+	}
+	/// Sets `REPORT`.
+	pub fn report(mut self, value: impl Into<String>) -> Self {
+		self.report = Some(value.into());
+		self
+	}
+	/// Sets `LAT`.
+	pub fn lat(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
+		self.lat = Some(value.into());
+		self
+	}
+	/// Sets `LON`.
+	pub fn lon(mut self, value: impl Into<::bitrix24_runtime::Decimal>) -> Self {
+		self.lon = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Open {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::opt_entry(&mut map, "TIME", &self.time)?;
-        crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
-        crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
-        crate::support::opt_entry(&mut map, "LON", &self.lon)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::opt_entry(&mut map, "TIME", &self.time)?;
+		crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
+		crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
+		crate::support::opt_entry(&mut map, "LON", &self.lon)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Open {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            user_id: object.field("USER_ID")?,
-            time: object.field("TIME")?,
-            report: object.exact_str("REPORT")?,
-            lat: object.field("LAT")?,
-            lon: object.field("LON")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			user_id: object.field("USER_ID")?,
+			time: object.field("TIME")?,
+			report: object.exact_str("REPORT")?,
+			lat: object.field("LAT")?,
+			lon: object.field("LON")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Open);
@@ -247,59 +215,55 @@ deserialize_via_from_value!(Open);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Pause {
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Pause {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            user_id: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			user_id: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Pause {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Pause {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            user_id: object.field("USER_ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			user_id: object.field("USER_ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Pause);
@@ -313,59 +277,55 @@ deserialize_via_from_value!(Pause);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Settings {
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Settings {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            user_id: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			user_id: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Settings {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Settings {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            user_id: object.field("USER_ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			user_id: object.field("USER_ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Settings);
@@ -379,59 +339,55 @@ deserialize_via_from_value!(Settings);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Status {
-    /// `USER_ID`: `integer`, optional.
-    pub user_id: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `USER_ID`: `integer`, optional.
+	pub user_id: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Status {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            user_id: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `USER_ID`.
-    pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			user_id: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `USER_ID`.
+	pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+		self.user_id = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Status {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Status {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            user_id: object.field("USER_ID")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			user_id: object.field("USER_ID")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Status);
@@ -439,4470 +395,4187 @@ deserialize_via_from_value!(Status);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-close.html>
 pub mod close {
-    /// Error codes of `timeman.close`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `WRONG_DATETIME`
-        WrongDatetime,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { WrongDatetime = "WRONG_DATETIME" });
-    error_code!(Error);
-    /// Allowed values of `result.STATUS` in `timeman.close`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputStatus {
-        /// `OPENED`
-        Opened,
-        /// `CLOSED`
-        Closed,
-        /// `PAUSED`
-        Paused,
-        /// `EXPIRED`
-        Expired,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
-        "EXPIRED" }
-    );
-    /// The object `result` of `timeman.close`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-close.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `STATUS`: `string`, optional.
-        ///
-        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
-        pub status: ::std::option::Option<OutputStatus>,
-        /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `DURATION`: `string`, optional.
-        pub duration: ::std::option::Option<::std::string::String>,
-        /// `TIME_LEAKS`: `string`, optional.
-        pub time_leaks: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `IP_OPEN`: `string`, optional.
-        pub ip_open: ::std::option::Option<::std::string::String>,
-        /// `IP_CLOSE`: `string`, optional.
-        pub ip_close: ::std::option::Option<::std::string::String>,
-        /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `TZ_OFFSET`: `integer`, optional.
-        pub tz_offset: ::std::option::Option<i64>,
-        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "STATUS",
-                        "TIME_START",
-                        "TIME_FINISH",
-                        "DURATION",
-                        "TIME_LEAKS",
-                        "ACTIVE",
-                        "IP_OPEN",
-                        "IP_CLOSE",
-                        "LAT_OPEN",
-                        "LON_OPEN",
-                        "LAT_CLOSE",
-                        "LON_CLOSE",
-                        "TZ_OFFSET",
-                        "TIME_FINISH_DEFAULT",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                status: object.field("STATUS")?,
-                time_start: object.field("TIME_START")?,
-                time_finish: object.field("TIME_FINISH")?,
-                duration: object.field("DURATION")?,
-                time_leaks: object.field("TIME_LEAKS")?,
-                active: object.field("ACTIVE")?,
-                ip_open: object.field("IP_OPEN")?,
-                ip_close: object.field("IP_CLOSE")?,
-                lat_open: object.field("LAT_OPEN")?,
-                lon_open: object.field("LON_OPEN")?,
-                lat_close: object.field("LAT_CLOSE")?,
-                lon_close: object.field("LON_CLOSE")?,
-                tz_offset: object.field("TZ_OFFSET")?,
-                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-            crate::support::opt_entry(
-                &mut map,
-                "TIME_FINISH_DEFAULT",
-                &self.time_finish_default,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Close {
-        const NAME: &'static str = "timeman.close";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `timeman.close`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `WRONG_DATETIME`
+		WrongDatetime,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { WrongDatetime = "WRONG_DATETIME" });
+	error_code!(Error);
+	/// Allowed values of `result.STATUS` in `timeman.close`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum OutputStatus {
+		/// `OPENED`
+		Opened,
+		/// `CLOSED`
+		Closed,
+		/// `PAUSED`
+		Paused,
+		/// `EXPIRED`
+		Expired,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+		"EXPIRED" }
+	);
+	/// The object `result` of `timeman.close`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-close.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `STATUS`: `string`, optional.
+		///
+		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+		pub status: Option<OutputStatus>,
+		/// `TIME_START`: `datetime`, optional.
+		pub time_start: Option<::bitrix24_runtime::DateTime>,
+		/// `TIME_FINISH`: `datetime`, optional.
+		pub time_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `DURATION`: `string`, optional.
+		pub duration: Option<String>,
+		/// `TIME_LEAKS`: `string`, optional.
+		pub time_leaks: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `IP_OPEN`: `string`, optional.
+		pub ip_open: Option<String>,
+		/// `IP_CLOSE`: `string`, optional.
+		pub ip_close: Option<String>,
+		/// `LAT_OPEN`: `double`, optional.
+		pub lat_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_OPEN`: `double`, optional.
+		pub lon_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LAT_CLOSE`: `double`, optional.
+		pub lat_close: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_CLOSE`: `double`, optional.
+		pub lon_close: Option<::bitrix24_runtime::Decimal>,
+		/// `TZ_OFFSET`: `integer`, optional.
+		pub tz_offset: Option<i64>,
+		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"STATUS",
+						"TIME_START",
+						"TIME_FINISH",
+						"DURATION",
+						"TIME_LEAKS",
+						"ACTIVE",
+						"IP_OPEN",
+						"IP_CLOSE",
+						"LAT_OPEN",
+						"LON_OPEN",
+						"LAT_CLOSE",
+						"LON_CLOSE",
+						"TZ_OFFSET",
+						"TIME_FINISH_DEFAULT",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				status: object.field("STATUS")?,
+				time_start: object.field("TIME_START")?,
+				time_finish: object.field("TIME_FINISH")?,
+				duration: object.field("DURATION")?,
+				time_leaks: object.field("TIME_LEAKS")?,
+				active: object.field("ACTIVE")?,
+				ip_open: object.field("IP_OPEN")?,
+				ip_close: object.field("IP_CLOSE")?,
+				lat_open: object.field("LAT_OPEN")?,
+				lon_open: object.field("LON_OPEN")?,
+				lat_close: object.field("LAT_CLOSE")?,
+				lon_close: object.field("LON_CLOSE")?,
+				tz_offset: object.field("TZ_OFFSET")?,
+				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
+			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+			crate::support::opt_entry(
+				&mut map,
+				"TIME_FINISH_DEFAULT",
+				&self.time_finish_default,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Close {
+		const NAME: &'static str = "timeman.close";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `networkrange`.
 pub mod networkrange {
-    /// `timeman.networkrange.check`: REST 2, scope `timeman`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
-    ///
-    /// Required: none. Optional: `IP`.
-    ///
-    /// Result: `object` ([`check::Output`]). Errors: `ACCESS_ERROR` ([`check::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Check {
-        /// `IP`: `string`, optional.
-        pub ip: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Check {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                ip: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `IP`.
-        pub fn ip(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.ip = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Check {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "IP", &self.ip)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Check {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                ip: object.exact_str("IP")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Check);
-    /// `timeman.networkrange.get`: REST 2, scope `timeman`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `array` ([`get::Output`]). Errors: `ACCESS_ERROR` ([`get::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `timeman.networkrange.set`: REST 2, scope `timeman`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
-    ///
-    /// Required: `RANGES`. Optional: none.
-    ///
-    /// Result: `boolean` ([`set::Output`]). Errors: `ACCESS_ERROR`, `INVALID_FORMAT` ([`set::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Set {
-        /// `RANGES`: `string`, required.
-        pub ranges: ::std::string::String,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Set {
-        /// The call with its required parameters: `RANGES`.
-        pub fn new(ranges: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                ranges: ranges.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Set {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("RANGES", &self.ranges)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Set {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                ranges: object.field("RANGES")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Set);
-    /// Types of `timeman.networkrange.check`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
-    pub mod check {
-        /// Error codes of `timeman.networkrange.check`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_ERROR`
-            AccessError,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessError = "ACCESS_ERROR" });
-        error_code!(Error);
-        /// The object `result` of `timeman.networkrange.check`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ip`: `string`, optional.
-            pub ip: ::std::option::Option<::std::string::String>,
-            /// `range`: `string`, optional.
-            pub range: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ip", "range", "name"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    ip: object.field("ip")?,
-                    range: object.field("range")?,
-                    name: object.field("name")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ip", &self.ip)?;
-                crate::support::opt_entry(&mut map, "range", &self.range)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Check {
-            const NAME: &'static str = "timeman.networkrange.check";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `timeman.networkrange.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
-    pub mod get {
-        /// Error codes of `timeman.networkrange.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_ERROR`
-            AccessError,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { AccessError = "ACCESS_ERROR" });
-        error_code!(Error);
-        /// The object `result` of `timeman.networkrange.get`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ip_range`: `string`, optional.
-            pub ip_range: ::std::option::Option<::std::string::String>,
-            /// `name`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["ip_range", "name"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    ip_range: object.field("ip_range")?,
-                    name: object.field("name")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ip_range", &self.ip_range)?;
-                crate::support::opt_entry(&mut map, "name", &self.name)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "timeman.networkrange.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `timeman.networkrange.set`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
-    pub mod set {
-        /// Error codes of `timeman.networkrange.set`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ACCESS_ERROR`
-            AccessError,
-            /// `INVALID_FORMAT`
-            InvalidFormat,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AccessError = "ACCESS_ERROR", InvalidFormat = "INVALID_FORMAT" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `boolean`.
-        pub type Output = ::bitrix24_runtime::lenient::Bool;
-        impl ::bitrix24_runtime::Method for super::Set {
-            const NAME: &'static str = "timeman.networkrange.set";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `timeman.networkrange.check`: REST 2, scope `timeman`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
+	///
+	/// Required: none. Optional: `IP`.
+	///
+	/// Result: `object` ([`check::Output`]). Errors: `ACCESS_ERROR` ([`check::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Check {
+		/// `IP`: `string`, optional.
+		pub ip: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Check {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				ip: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `IP`.
+		pub fn ip(mut self, value: impl Into<String>) -> Self {
+			self.ip = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Check {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "IP", &self.ip)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Check {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				ip: object.exact_str("IP")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Check);
+	/// `timeman.networkrange.get`: REST 2, scope `timeman`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `array` ([`get::Output`]). Errors: `ACCESS_ERROR` ([`get::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `timeman.networkrange.set`: REST 2, scope `timeman`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
+	///
+	/// Required: `RANGES`. Optional: none.
+	///
+	/// Result: `boolean` ([`set::Output`]). Errors: `ACCESS_ERROR`, `INVALID_FORMAT` ([`set::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Set {
+		/// `RANGES`: `string`, required.
+		pub ranges: String,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Set {
+		/// The call with its required parameters: `RANGES`.
+		pub fn new(ranges: impl Into<String>) -> Self {
+			Self {
+				ranges: ranges.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Set {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("RANGES", &self.ranges)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Set {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				ranges: object.field("RANGES")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Set);
+	/// Types of `timeman.networkrange.check`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
+	pub mod check {
+		/// Error codes of `timeman.networkrange.check`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_ERROR`
+			AccessError,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessError = "ACCESS_ERROR" });
+		error_code!(Error);
+		/// The object `result` of `timeman.networkrange.check`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-check.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ip`: `string`, optional.
+			pub ip: Option<String>,
+			/// `range`: `string`, optional.
+			pub range: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["ip", "range", "name"], &[])?;
+				Ok(Self {
+					ip: object.field("ip")?,
+					range: object.field("range")?,
+					name: object.field("name")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ip", &self.ip)?;
+				crate::support::opt_entry(&mut map, "range", &self.range)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Check {
+			const NAME: &'static str = "timeman.networkrange.check";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `timeman.networkrange.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
+	pub mod get {
+		/// Error codes of `timeman.networkrange.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_ERROR`
+			AccessError,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { AccessError = "ACCESS_ERROR" });
+		error_code!(Error);
+		/// The object `result` of `timeman.networkrange.get`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ip_range`: `string`, optional.
+			pub ip_range: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["ip_range", "name"], &[])?;
+				Ok(Self {
+					ip_range: object.field("ip_range")?,
+					name: object.field("name")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ip_range", &self.ip_range)?;
+				crate::support::opt_entry(&mut map, "name", &self.name)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "timeman.networkrange.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `timeman.networkrange.set`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html>
+	pub mod set {
+		/// Error codes of `timeman.networkrange.set`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ACCESS_ERROR`
+			AccessError,
+			/// `INVALID_FORMAT`
+			InvalidFormat,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AccessError = "ACCESS_ERROR", InvalidFormat = "INVALID_FORMAT" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `boolean`.
+		pub type Output = ::bitrix24_runtime::lenient::Bool;
+		impl ::bitrix24_runtime::Method for super::Set {
+			const NAME: &'static str = "timeman.networkrange.set";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }
 /// Types of `timeman.open`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
 pub mod open {
-    /// Error codes of `timeman.open`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `WRONG_DATETIME`
-        WrongDatetime,
-        /// `TIME`
-        Time,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { WrongDatetime = "WRONG_DATETIME", Time = "TIME" });
-    error_code!(Error);
-    /// Allowed values of `result.STATUS` in `timeman.open`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputStatus {
-        /// `OPENED`
-        Opened,
-        /// `CLOSED`
-        Closed,
-        /// `PAUSED`
-        Paused,
-        /// `EXPIRED`
-        Expired,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
-        "EXPIRED" }
-    );
-    /// The object `result` of `timeman.open`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `STATUS`: `string`, optional.
-        ///
-        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
-        pub status: ::std::option::Option<OutputStatus>,
-        /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `DURATION`: `string`, optional.
-        pub duration: ::std::option::Option<::std::string::String>,
-        /// `TIME_LEAKS`: `string`, optional.
-        pub time_leaks: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `IP_OPEN`: `string`, optional.
-        pub ip_open: ::std::option::Option<::std::string::String>,
-        /// `IP_CLOSE`: `string`, optional.
-        pub ip_close: ::std::option::Option<::std::string::String>,
-        /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `TZ_OFFSET`: `integer`, optional.
-        pub tz_offset: ::std::option::Option<i64>,
-        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "STATUS",
-                        "TIME_START",
-                        "TIME_FINISH",
-                        "DURATION",
-                        "TIME_LEAKS",
-                        "ACTIVE",
-                        "IP_OPEN",
-                        "IP_CLOSE",
-                        "LAT_OPEN",
-                        "LON_OPEN",
-                        "LAT_CLOSE",
-                        "LON_CLOSE",
-                        "TZ_OFFSET",
-                        "TIME_FINISH_DEFAULT",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                status: object.field("STATUS")?,
-                time_start: object.field("TIME_START")?,
-                time_finish: object.field("TIME_FINISH")?,
-                duration: object.field("DURATION")?,
-                time_leaks: object.field("TIME_LEAKS")?,
-                active: object.field("ACTIVE")?,
-                ip_open: object.field("IP_OPEN")?,
-                ip_close: object.field("IP_CLOSE")?,
-                lat_open: object.field("LAT_OPEN")?,
-                lon_open: object.field("LON_OPEN")?,
-                lat_close: object.field("LAT_CLOSE")?,
-                lon_close: object.field("LON_CLOSE")?,
-                tz_offset: object.field("TZ_OFFSET")?,
-                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-            crate::support::opt_entry(
-                &mut map,
-                "TIME_FINISH_DEFAULT",
-                &self.time_finish_default,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Open {
-        const NAME: &'static str = "timeman.open";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `timeman.open`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `WRONG_DATETIME`
+		WrongDatetime,
+		/// `TIME`
+		Time,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { WrongDatetime = "WRONG_DATETIME", Time = "TIME" });
+	error_code!(Error);
+	/// Allowed values of `result.STATUS` in `timeman.open`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum OutputStatus {
+		/// `OPENED`
+		Opened,
+		/// `CLOSED`
+		Closed,
+		/// `PAUSED`
+		Paused,
+		/// `EXPIRED`
+		Expired,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+		"EXPIRED" }
+	);
+	/// The object `result` of `timeman.open`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-open.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `STATUS`: `string`, optional.
+		///
+		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+		pub status: Option<OutputStatus>,
+		/// `TIME_START`: `datetime`, optional.
+		pub time_start: Option<::bitrix24_runtime::DateTime>,
+		/// `TIME_FINISH`: `datetime`, optional.
+		pub time_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `DURATION`: `string`, optional.
+		pub duration: Option<String>,
+		/// `TIME_LEAKS`: `string`, optional.
+		pub time_leaks: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `IP_OPEN`: `string`, optional.
+		pub ip_open: Option<String>,
+		/// `IP_CLOSE`: `string`, optional.
+		pub ip_close: Option<String>,
+		/// `LAT_OPEN`: `double`, optional.
+		pub lat_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_OPEN`: `double`, optional.
+		pub lon_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LAT_CLOSE`: `double`, optional.
+		pub lat_close: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_CLOSE`: `double`, optional.
+		pub lon_close: Option<::bitrix24_runtime::Decimal>,
+		/// `TZ_OFFSET`: `integer`, optional.
+		pub tz_offset: Option<i64>,
+		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"STATUS",
+						"TIME_START",
+						"TIME_FINISH",
+						"DURATION",
+						"TIME_LEAKS",
+						"ACTIVE",
+						"IP_OPEN",
+						"IP_CLOSE",
+						"LAT_OPEN",
+						"LON_OPEN",
+						"LAT_CLOSE",
+						"LON_CLOSE",
+						"TZ_OFFSET",
+						"TIME_FINISH_DEFAULT",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				status: object.field("STATUS")?,
+				time_start: object.field("TIME_START")?,
+				time_finish: object.field("TIME_FINISH")?,
+				duration: object.field("DURATION")?,
+				time_leaks: object.field("TIME_LEAKS")?,
+				active: object.field("ACTIVE")?,
+				ip_open: object.field("IP_OPEN")?,
+				ip_close: object.field("IP_CLOSE")?,
+				lat_open: object.field("LAT_OPEN")?,
+				lon_open: object.field("LON_OPEN")?,
+				lat_close: object.field("LAT_CLOSE")?,
+				lon_close: object.field("LON_CLOSE")?,
+				tz_offset: object.field("TZ_OFFSET")?,
+				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
+			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+			crate::support::opt_entry(
+				&mut map,
+				"TIME_FINISH_DEFAULT",
+				&self.time_finish_default,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Open {
+		const NAME: &'static str = "timeman.open";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `timeman.pause`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
 pub mod pause {
-    /// Error codes of `timeman.pause`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// Allowed values of `result.STATUS` in `timeman.pause`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputStatus {
-        /// `OPENED`
-        Opened,
-        /// `CLOSED`
-        Closed,
-        /// `PAUSED`
-        Paused,
-        /// `EXPIRED`
-        Expired,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
-        "EXPIRED" }
-    );
-    /// The object `result` of `timeman.pause`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `STATUS`: `string`, optional.
-        ///
-        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
-        pub status: ::std::option::Option<OutputStatus>,
-        /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `DURATION`: `string`, optional.
-        pub duration: ::std::option::Option<::std::string::String>,
-        /// `TIME_LEAKS`: `string`, optional.
-        pub time_leaks: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `IP_OPEN`: `string`, optional.
-        pub ip_open: ::std::option::Option<::std::string::String>,
-        /// `IP_CLOSE`: `string`, optional.
-        pub ip_close: ::std::option::Option<::std::string::String>,
-        /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `TZ_OFFSET`: `integer`, optional.
-        pub tz_offset: ::std::option::Option<i64>,
-        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "STATUS",
-                        "TIME_START",
-                        "TIME_FINISH",
-                        "DURATION",
-                        "TIME_LEAKS",
-                        "ACTIVE",
-                        "IP_OPEN",
-                        "IP_CLOSE",
-                        "LAT_OPEN",
-                        "LON_OPEN",
-                        "LAT_CLOSE",
-                        "LON_CLOSE",
-                        "TZ_OFFSET",
-                        "TIME_FINISH_DEFAULT",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                status: object.field("STATUS")?,
-                time_start: object.field("TIME_START")?,
-                time_finish: object.field("TIME_FINISH")?,
-                duration: object.field("DURATION")?,
-                time_leaks: object.field("TIME_LEAKS")?,
-                active: object.field("ACTIVE")?,
-                ip_open: object.field("IP_OPEN")?,
-                ip_close: object.field("IP_CLOSE")?,
-                lat_open: object.field("LAT_OPEN")?,
-                lon_open: object.field("LON_OPEN")?,
-                lat_close: object.field("LAT_CLOSE")?,
-                lon_close: object.field("LON_CLOSE")?,
-                tz_offset: object.field("TZ_OFFSET")?,
-                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-            crate::support::opt_entry(
-                &mut map,
-                "TIME_FINISH_DEFAULT",
-                &self.time_finish_default,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Pause {
-        const NAME: &'static str = "timeman.pause";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `timeman.pause`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// Allowed values of `result.STATUS` in `timeman.pause`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum OutputStatus {
+		/// `OPENED`
+		Opened,
+		/// `CLOSED`
+		Closed,
+		/// `PAUSED`
+		Paused,
+		/// `EXPIRED`
+		Expired,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+		"EXPIRED" }
+	);
+	/// The object `result` of `timeman.pause`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-pause.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `STATUS`: `string`, optional.
+		///
+		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+		pub status: Option<OutputStatus>,
+		/// `TIME_START`: `datetime`, optional.
+		pub time_start: Option<::bitrix24_runtime::DateTime>,
+		/// `TIME_FINISH`: `datetime`, optional.
+		pub time_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `DURATION`: `string`, optional.
+		pub duration: Option<String>,
+		/// `TIME_LEAKS`: `string`, optional.
+		pub time_leaks: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `IP_OPEN`: `string`, optional.
+		pub ip_open: Option<String>,
+		/// `IP_CLOSE`: `string`, optional.
+		pub ip_close: Option<String>,
+		/// `LAT_OPEN`: `double`, optional.
+		pub lat_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_OPEN`: `double`, optional.
+		pub lon_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LAT_CLOSE`: `double`, optional.
+		pub lat_close: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_CLOSE`: `double`, optional.
+		pub lon_close: Option<::bitrix24_runtime::Decimal>,
+		/// `TZ_OFFSET`: `integer`, optional.
+		pub tz_offset: Option<i64>,
+		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"STATUS",
+						"TIME_START",
+						"TIME_FINISH",
+						"DURATION",
+						"TIME_LEAKS",
+						"ACTIVE",
+						"IP_OPEN",
+						"IP_CLOSE",
+						"LAT_OPEN",
+						"LON_OPEN",
+						"LAT_CLOSE",
+						"LON_CLOSE",
+						"TZ_OFFSET",
+						"TIME_FINISH_DEFAULT",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				status: object.field("STATUS")?,
+				time_start: object.field("TIME_START")?,
+				time_finish: object.field("TIME_FINISH")?,
+				duration: object.field("DURATION")?,
+				time_leaks: object.field("TIME_LEAKS")?,
+				active: object.field("ACTIVE")?,
+				ip_open: object.field("IP_OPEN")?,
+				ip_close: object.field("IP_CLOSE")?,
+				lat_open: object.field("LAT_OPEN")?,
+				lon_open: object.field("LON_OPEN")?,
+				lat_close: object.field("LAT_CLOSE")?,
+				lon_close: object.field("LON_CLOSE")?,
+				tz_offset: object.field("TZ_OFFSET")?,
+				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
+			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+			crate::support::opt_entry(
+				&mut map,
+				"TIME_FINISH_DEFAULT",
+				&self.time_finish_default,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Pause {
+		const NAME: &'static str = "timeman.pause";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `schedule`.
 pub mod schedule {
-    /// `timeman.schedule.get`: REST 2, scope `timeman`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-    ///
-    /// Required: none. Optional: `id`.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// Types of `timeman.schedule.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-    pub mod get {
-        /// Error codes of `timeman.schedule.get`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// Allowed values of `result.SCHEDULE_TYPE` in `timeman.schedule.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputScheduleType {
-            /// `FIXED`
-            Fixed,
-            /// `SHIFT`
-            Shift,
-            /// `FLEXTIME`
-            Flextime,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputScheduleType { Fixed = "FIXED", Shift = "SHIFT", Flextime = "FLEXTIME"
-            }
-        );
-        /// Allowed values of `result.REPORT_PERIOD` in `timeman.schedule.get`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum OutputReportPeriod {
-            /// `MONTH`
-            Month,
-            /// `WEEK`
-            Week,
-            /// `TWO_WEEKS`
-            TwoWeeks,
-            /// `QUARTER`
-            Quarter,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            OutputReportPeriod { Month = "MONTH", Week = "WEEK", TwoWeeks = "TWO_WEEKS",
-            Quarter = "QUARTER" }
-        );
-        /// The object `result.REPORT_PERIOD_OPTIONS` of `timeman.schedule.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputReportPeriodOptions {
-            /// `START_WEEK_DAY`: `integer`, optional.
-            ///
-            /// Values: `0`, `1`, `2`, `3`, `4`, `5`, `6`.
-            pub start_week_day: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputReportPeriodOptions {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    start_week_day: object.field("START_WEEK_DAY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputReportPeriodOptions {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "START_WEEK_DAY",
-                    &self.start_week_day,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAllowedDevices {
-            /// `browser`: `boolean`, optional.
-            pub browser: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAllowedDevices {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    browser: object.field("browser")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAllowedDevices {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "browser", &self.browser)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.SHIFTS` of `timeman.schedule.get`: `array`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputShifts {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `BREAK_DURATION`: `integer`, optional.
-            pub break_duration: ::std::option::Option<i64>,
-            /// `WORK_TIME_START`: `integer`, optional.
-            pub work_time_start: ::std::option::Option<i64>,
-            /// `WORK_TIME_END`: `integer`, optional.
-            pub work_time_end: ::std::option::Option<i64>,
-            /// `WORK_DAYS`: `string`, optional.
-            pub work_days: ::std::option::Option<::std::string::String>,
-            /// `SCHEDULE_ID`: `integer`, optional.
-            pub schedule_id: ::std::option::Option<i64>,
-            /// `DELETED`: `boolean`, optional.
-            pub deleted: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputShifts {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    break_duration: object.field("BREAK_DURATION")?,
-                    work_time_start: object.field("WORK_TIME_START")?,
-                    work_time_end: object.field("WORK_TIME_END")?,
-                    work_days: object.field("WORK_DAYS")?,
-                    schedule_id: object.field("SCHEDULE_ID")?,
-                    deleted: object.field("DELETED")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputShifts {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "BREAK_DURATION",
-                    &self.break_duration,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORK_TIME_START",
-                    &self.work_time_start,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORK_TIME_END",
-                    &self.work_time_end,
-                )?;
-                crate::support::opt_entry(&mut map, "WORK_DAYS", &self.work_days)?;
-                crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
-                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputCalendar {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `PARENT_CALENDAR_ID`: `integer`, optional.
-            pub parent_calendar_id: ::std::option::Option<i64>,
-            /// `SYSTEM_CODE`: `string`, optional.
-            pub system_code: ::std::option::Option<::std::string::String>,
-            /// `EXCLUSIONS`: `array`, optional.
-            pub exclusions: ::std::vec::Vec<::serde_json::Value>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputCalendar {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    parent_calendar_id: object.field("PARENT_CALENDAR_ID")?,
-                    system_code: object.field("SYSTEM_CODE")?,
-                    exclusions: object.field("EXCLUSIONS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputCalendar {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PARENT_CALENDAR_ID",
-                    &self.parent_calendar_id,
-                )?;
-                crate::support::opt_entry(&mut map, "SYSTEM_CODE", &self.system_code)?;
-                map.serialize_entry("EXCLUSIONS", &self.exclusions)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputScheduleViolationRulesUsersToNotify {
-            /// `FIXED_START_END`: `array`, optional.
-            pub fixed_start_end: ::std::vec::Vec<::serde_json::Value>,
-            /// `FIXED_PER_RECORD`: `array`, optional.
-            pub fixed_per_record: ::std::vec::Vec<::serde_json::Value>,
-            /// `FIXED_EDIT_WORKTIME`: `array`, optional.
-            pub fixed_edit_worktime: ::std::vec::Vec<::serde_json::Value>,
-            /// `FIXED_PERIODIC`: `array`, optional.
-            pub fixed_periodic: ::std::vec::Vec<::serde_json::Value>,
-            /// `SHIFT_DELAY`: `array`, optional.
-            pub shift_delay: ::std::vec::Vec<::serde_json::Value>,
-            /// `SHIFT_MISSED_START`: `array`, optional.
-            pub shift_missed_start: ::std::vec::Vec<::serde_json::Value>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputScheduleViolationRulesUsersToNotify {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    fixed_start_end: object.field("FIXED_START_END")?,
-                    fixed_per_record: object.field("FIXED_PER_RECORD")?,
-                    fixed_edit_worktime: object.field("FIXED_EDIT_WORKTIME")?,
-                    fixed_periodic: object.field("FIXED_PERIODIC")?,
-                    shift_delay: object.field("SHIFT_DELAY")?,
-                    shift_missed_start: object.field("SHIFT_MISSED_START")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputScheduleViolationRulesUsersToNotify {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("FIXED_START_END", &self.fixed_start_end)?;
-                map.serialize_entry("FIXED_PER_RECORD", &self.fixed_per_record)?;
-                map.serialize_entry("FIXED_EDIT_WORKTIME", &self.fixed_edit_worktime)?;
-                map.serialize_entry("FIXED_PERIODIC", &self.fixed_periodic)?;
-                map.serialize_entry("SHIFT_DELAY", &self.shift_delay)?;
-                map.serialize_entry("SHIFT_MISSED_START", &self.shift_missed_start)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputScheduleViolationRules {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `SCHEDULE_ID`: `integer`, optional.
-            pub schedule_id: ::std::option::Option<i64>,
-            /// `ENTITY_CODE`: `string`, optional.
-            pub entity_code: ::std::option::Option<::std::string::String>,
-            /// `MAX_EXACT_START`: `integer`, optional.
-            pub max_exact_start: ::std::option::Option<i64>,
-            /// `MIN_EXACT_END`: `integer`, optional.
-            pub min_exact_end: ::std::option::Option<i64>,
-            /// `MAX_OFFSET_START`: `integer`, optional.
-            pub max_offset_start: ::std::option::Option<i64>,
-            /// `MIN_OFFSET_END`: `integer`, optional.
-            pub min_offset_end: ::std::option::Option<i64>,
-            /// `RELATIVE_START_FROM`: `integer`, optional.
-            pub relative_start_from: ::std::option::Option<i64>,
-            /// `RELATIVE_START_TO`: `integer`, optional.
-            pub relative_start_to: ::std::option::Option<i64>,
-            /// `RELATIVE_END_FROM`: `integer`, optional.
-            pub relative_end_from: ::std::option::Option<i64>,
-            /// `RELATIVE_END_TO`: `integer`, optional.
-            pub relative_end_to: ::std::option::Option<i64>,
-            /// `MIN_DAY_DURATION`: `integer`, optional.
-            pub min_day_duration: ::std::option::Option<i64>,
-            /// `MAX_ALLOWED_TO_EDIT_WORK_TIME`: `integer`, optional.
-            pub max_allowed_to_edit_work_time: ::std::option::Option<i64>,
-            /// `MAX_WORK_TIME_LACK_FOR_PERIOD`: `integer`, optional.
-            pub max_work_time_lack_for_period: ::std::option::Option<i64>,
-            /// `PERIOD_TIME_LACK_AGENT_ID`: `integer`, optional.
-            pub period_time_lack_agent_id: ::std::option::Option<i64>,
-            /// `MAX_SHIFT_START_DELAY`: `integer`, optional.
-            pub max_shift_start_delay: ::std::option::Option<i64>,
-            /// `MISSED_SHIFT_START`: `integer`, optional.
-            pub missed_shift_start: ::std::option::Option<i64>,
-            /// `USERS_TO_NOTIFY`: `object`, optional.
-            pub users_to_notify: ::std::option::Option<
-                OutputScheduleViolationRulesUsersToNotify,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputScheduleViolationRules {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    schedule_id: object.field("SCHEDULE_ID")?,
-                    entity_code: object.field("ENTITY_CODE")?,
-                    max_exact_start: object.field("MAX_EXACT_START")?,
-                    min_exact_end: object.field("MIN_EXACT_END")?,
-                    max_offset_start: object.field("MAX_OFFSET_START")?,
-                    min_offset_end: object.field("MIN_OFFSET_END")?,
-                    relative_start_from: object.field("RELATIVE_START_FROM")?,
-                    relative_start_to: object.field("RELATIVE_START_TO")?,
-                    relative_end_from: object.field("RELATIVE_END_FROM")?,
-                    relative_end_to: object.field("RELATIVE_END_TO")?,
-                    min_day_duration: object.field("MIN_DAY_DURATION")?,
-                    max_allowed_to_edit_work_time: object
-                        .field("MAX_ALLOWED_TO_EDIT_WORK_TIME")?,
-                    max_work_time_lack_for_period: object
-                        .field("MAX_WORK_TIME_LACK_FOR_PERIOD")?,
-                    period_time_lack_agent_id: object
-                        .field("PERIOD_TIME_LACK_AGENT_ID")?,
-                    max_shift_start_delay: object.field("MAX_SHIFT_START_DELAY")?,
-                    missed_shift_start: object.field("MISSED_SHIFT_START")?,
-                    users_to_notify: object.field("USERS_TO_NOTIFY")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputScheduleViolationRules {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
-                crate::support::opt_entry(&mut map, "ENTITY_CODE", &self.entity_code)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MAX_EXACT_START",
-                    &self.max_exact_start,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MIN_EXACT_END",
-                    &self.min_exact_end,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MAX_OFFSET_START",
-                    &self.max_offset_start,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MIN_OFFSET_END",
-                    &self.min_offset_end,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RELATIVE_START_FROM",
-                    &self.relative_start_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RELATIVE_START_TO",
-                    &self.relative_start_to,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RELATIVE_END_FROM",
-                    &self.relative_end_from,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "RELATIVE_END_TO",
-                    &self.relative_end_to,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MIN_DAY_DURATION",
-                    &self.min_day_duration,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MAX_ALLOWED_TO_EDIT_WORK_TIME",
-                    &self.max_allowed_to_edit_work_time,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MAX_WORK_TIME_LACK_FOR_PERIOD",
-                    &self.max_work_time_lack_for_period,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "PERIOD_TIME_LACK_AGENT_ID",
-                    &self.period_time_lack_agent_id,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MAX_SHIFT_START_DELAY",
-                    &self.max_shift_start_delay,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MISSED_SHIFT_START",
-                    &self.missed_shift_start,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "USERS_TO_NOTIFY",
-                    &self.users_to_notify,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `timeman.schedule.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `SCHEDULE_TYPE`: `string`, optional.
-            ///
-            /// Values: `FIXED`, `SHIFT`, `FLEXTIME`.
-            pub schedule_type: ::std::option::Option<OutputScheduleType>,
-            /// `REPORT_PERIOD`: `string`, optional.
-            ///
-            /// Values: `MONTH`, `WEEK`, `TWO_WEEKS`, `QUARTER`.
-            pub report_period: ::std::option::Option<OutputReportPeriod>,
-            /// `REPORT_PERIOD_OPTIONS`: `object`, optional.
-            pub report_period_options: ::std::option::Option<OutputReportPeriodOptions>,
-            /// `CALENDAR_ID`: `integer`, optional.
-            pub calendar_id: ::std::option::Option<i64>,
-            /// `ALLOWED_DEVICES`: `object`, optional.
-            pub allowed_devices: ::std::option::Option<OutputAllowedDevices>,
-            /// `DELETED`: `string`, optional.
-            pub deleted: ::std::option::Option<::std::string::String>,
-            /// `IS_FOR_ALL_USERS`: `boolean`, optional.
-            pub is_for_all_users: ::std::option::Option<bool>,
-            /// `WORKTIME_RESTRICTIONS`: `array`, optional.
-            pub worktime_restrictions: ::std::vec::Vec<::serde_json::Value>,
-            /// `CONTROLLED_ACTIONS`: `integer`, optional.
-            pub controlled_actions: ::std::option::Option<i64>,
-            /// `UPDATED_BY`: `integer`, optional.
-            pub updated_by: ::std::option::Option<i64>,
-            /// `DELETED_BY`: `integer`, optional.
-            pub deleted_by: ::std::option::Option<i64>,
-            /// `DELETED_AT`: `string`, optional.
-            pub deleted_at: ::std::option::Option<::std::string::String>,
-            /// `CREATED_BY`: `integer`, optional.
-            pub created_by: ::std::option::Option<i64>,
-            /// `CREATED_AT`: `datetime`, optional.
-            pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
-            /// `SHIFTS`: `array`, optional.
-            pub shifts: ::std::vec::Vec<OutputShifts>,
-            /// `CALENDAR`: `object`, optional.
-            pub calendar: ::std::option::Option<OutputCalendar>,
-            /// `SCHEDULE_VIOLATION_RULES`: `object`, optional.
-            pub schedule_violation_rules: ::std::option::Option<
-                OutputScheduleViolationRules,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "NAME",
-                            "SCHEDULE_TYPE",
-                            "REPORT_PERIOD",
-                            "REPORT_PERIOD_OPTIONS",
-                            "CALENDAR_ID",
-                            "ALLOWED_DEVICES",
-                            "DELETED",
-                            "IS_FOR_ALL_USERS",
-                            "WORKTIME_RESTRICTIONS",
-                            "CONTROLLED_ACTIONS",
-                            "UPDATED_BY",
-                            "DELETED_BY",
-                            "DELETED_AT",
-                            "CREATED_BY",
-                            "CREATED_AT",
-                            "SHIFTS",
-                            "CALENDAR",
-                            "SCHEDULE_VIOLATION_RULES",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    schedule_type: object.field("SCHEDULE_TYPE")?,
-                    report_period: object.field("REPORT_PERIOD")?,
-                    report_period_options: object.field("REPORT_PERIOD_OPTIONS")?,
-                    calendar_id: object.field("CALENDAR_ID")?,
-                    allowed_devices: object.field("ALLOWED_DEVICES")?,
-                    deleted: object.field("DELETED")?,
-                    is_for_all_users: object.field("IS_FOR_ALL_USERS")?,
-                    worktime_restrictions: object.field("WORKTIME_RESTRICTIONS")?,
-                    controlled_actions: object.field("CONTROLLED_ACTIONS")?,
-                    updated_by: object.field("UPDATED_BY")?,
-                    deleted_by: object.field("DELETED_BY")?,
-                    deleted_at: object.field("DELETED_AT")?,
-                    created_by: object.field("CREATED_BY")?,
-                    created_at: object.field("CREATED_AT")?,
-                    shifts: object.field("SHIFTS")?,
-                    calendar: object.field("CALENDAR")?,
-                    schedule_violation_rules: object.field("SCHEDULE_VIOLATION_RULES")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SCHEDULE_TYPE",
-                    &self.schedule_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_PERIOD",
-                    &self.report_period,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_PERIOD_OPTIONS",
-                    &self.report_period_options,
-                )?;
-                crate::support::opt_entry(&mut map, "CALENDAR_ID", &self.calendar_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "ALLOWED_DEVICES",
-                    &self.allowed_devices,
-                )?;
-                crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "IS_FOR_ALL_USERS",
-                    &self.is_for_all_users,
-                )?;
-                map.serialize_entry(
-                    "WORKTIME_RESTRICTIONS",
-                    &self.worktime_restrictions,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CONTROLLED_ACTIONS",
-                    &self.controlled_actions,
-                )?;
-                crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-                crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-                crate::support::opt_entry(&mut map, "DELETED_AT", &self.deleted_at)?;
-                crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-                crate::support::opt_entry(&mut map, "CREATED_AT", &self.created_at)?;
-                map.serialize_entry("SHIFTS", &self.shifts)?;
-                crate::support::opt_entry(&mut map, "CALENDAR", &self.calendar)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "SCHEDULE_VIOLATION_RULES",
-                    &self.schedule_violation_rules,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "timeman.schedule.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `timeman.schedule.get`: REST 2, scope `timeman`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	///
+	/// Required: none. Optional: `id`.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// Types of `timeman.schedule.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	pub mod get {
+		/// Error codes of `timeman.schedule.get`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// Allowed values of `result.SCHEDULE_TYPE` in `timeman.schedule.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputScheduleType {
+			/// `FIXED`
+			Fixed,
+			/// `SHIFT`
+			Shift,
+			/// `FLEXTIME`
+			Flextime,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OutputScheduleType { Fixed = "FIXED", Shift = "SHIFT", Flextime = "FLEXTIME"
+			}
+		);
+		/// Allowed values of `result.REPORT_PERIOD` in `timeman.schedule.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputReportPeriod {
+			/// `MONTH`
+			Month,
+			/// `WEEK`
+			Week,
+			/// `TWO_WEEKS`
+			TwoWeeks,
+			/// `QUARTER`
+			Quarter,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OutputReportPeriod { Month = "MONTH", Week = "WEEK", TwoWeeks = "TWO_WEEKS",
+			Quarter = "QUARTER" }
+		);
+		/// The object `result.REPORT_PERIOD_OPTIONS` of `timeman.schedule.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputReportPeriodOptions {
+			/// `START_WEEK_DAY`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`, `4`, `5`, `6`.
+			pub start_week_day: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputReportPeriodOptions {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					start_week_day: object.field("START_WEEK_DAY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputReportPeriodOptions {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(
+					&mut map,
+					"START_WEEK_DAY",
+					&self.start_week_day,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAllowedDevices {
+			/// `browser`: `boolean`, optional.
+			pub browser: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAllowedDevices {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					browser: object.field("browser")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAllowedDevices {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "browser", &self.browser)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.SHIFTS` of `timeman.schedule.get`: `array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputShifts {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `BREAK_DURATION`: `integer`, optional.
+			pub break_duration: Option<i64>,
+			/// `WORK_TIME_START`: `integer`, optional.
+			pub work_time_start: Option<i64>,
+			/// `WORK_TIME_END`: `integer`, optional.
+			pub work_time_end: Option<i64>,
+			/// `WORK_DAYS`: `string`, optional.
+			pub work_days: Option<String>,
+			/// `SCHEDULE_ID`: `integer`, optional.
+			pub schedule_id: Option<i64>,
+			/// `DELETED`: `boolean`, optional.
+			pub deleted: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputShifts {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					break_duration: object.field("BREAK_DURATION")?,
+					work_time_start: object.field("WORK_TIME_START")?,
+					work_time_end: object.field("WORK_TIME_END")?,
+					work_days: object.field("WORK_DAYS")?,
+					schedule_id: object.field("SCHEDULE_ID")?,
+					deleted: object.field("DELETED")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputShifts {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"BREAK_DURATION",
+					&self.break_duration,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORK_TIME_START",
+					&self.work_time_start,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORK_TIME_END",
+					&self.work_time_end,
+				)?;
+				crate::support::opt_entry(&mut map, "WORK_DAYS", &self.work_days)?;
+				crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
+				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputCalendar {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `PARENT_CALENDAR_ID`: `integer`, optional.
+			pub parent_calendar_id: Option<i64>,
+			/// `SYSTEM_CODE`: `string`, optional.
+			pub system_code: Option<String>,
+			/// `EXCLUSIONS`: `array`, optional.
+			pub exclusions: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputCalendar {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					parent_calendar_id: object.field("PARENT_CALENDAR_ID")?,
+					system_code: object.field("SYSTEM_CODE")?,
+					exclusions: object.field("EXCLUSIONS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputCalendar {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PARENT_CALENDAR_ID",
+					&self.parent_calendar_id,
+				)?;
+				crate::support::opt_entry(&mut map, "SYSTEM_CODE", &self.system_code)?;
+				map.serialize_entry("EXCLUSIONS", &self.exclusions)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputScheduleViolationRulesUsersToNotify {
+			/// `FIXED_START_END`: `array`, optional.
+			pub fixed_start_end: Vec<::serde_json::Value>,
+			/// `FIXED_PER_RECORD`: `array`, optional.
+			pub fixed_per_record: Vec<::serde_json::Value>,
+			/// `FIXED_EDIT_WORKTIME`: `array`, optional.
+			pub fixed_edit_worktime: Vec<::serde_json::Value>,
+			/// `FIXED_PERIODIC`: `array`, optional.
+			pub fixed_periodic: Vec<::serde_json::Value>,
+			/// `SHIFT_DELAY`: `array`, optional.
+			pub shift_delay: Vec<::serde_json::Value>,
+			/// `SHIFT_MISSED_START`: `array`, optional.
+			pub shift_missed_start: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputScheduleViolationRulesUsersToNotify {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					fixed_start_end: object.field("FIXED_START_END")?,
+					fixed_per_record: object.field("FIXED_PER_RECORD")?,
+					fixed_edit_worktime: object.field("FIXED_EDIT_WORKTIME")?,
+					fixed_periodic: object.field("FIXED_PERIODIC")?,
+					shift_delay: object.field("SHIFT_DELAY")?,
+					shift_missed_start: object.field("SHIFT_MISSED_START")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputScheduleViolationRulesUsersToNotify {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("FIXED_START_END", &self.fixed_start_end)?;
+				map.serialize_entry("FIXED_PER_RECORD", &self.fixed_per_record)?;
+				map.serialize_entry("FIXED_EDIT_WORKTIME", &self.fixed_edit_worktime)?;
+				map.serialize_entry("FIXED_PERIODIC", &self.fixed_periodic)?;
+				map.serialize_entry("SHIFT_DELAY", &self.shift_delay)?;
+				map.serialize_entry("SHIFT_MISSED_START", &self.shift_missed_start)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputScheduleViolationRules {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `SCHEDULE_ID`: `integer`, optional.
+			pub schedule_id: Option<i64>,
+			/// `ENTITY_CODE`: `string`, optional.
+			pub entity_code: Option<String>,
+			/// `MAX_EXACT_START`: `integer`, optional.
+			pub max_exact_start: Option<i64>,
+			/// `MIN_EXACT_END`: `integer`, optional.
+			pub min_exact_end: Option<i64>,
+			/// `MAX_OFFSET_START`: `integer`, optional.
+			pub max_offset_start: Option<i64>,
+			/// `MIN_OFFSET_END`: `integer`, optional.
+			pub min_offset_end: Option<i64>,
+			/// `RELATIVE_START_FROM`: `integer`, optional.
+			pub relative_start_from: Option<i64>,
+			/// `RELATIVE_START_TO`: `integer`, optional.
+			pub relative_start_to: Option<i64>,
+			/// `RELATIVE_END_FROM`: `integer`, optional.
+			pub relative_end_from: Option<i64>,
+			/// `RELATIVE_END_TO`: `integer`, optional.
+			pub relative_end_to: Option<i64>,
+			/// `MIN_DAY_DURATION`: `integer`, optional.
+			pub min_day_duration: Option<i64>,
+			/// `MAX_ALLOWED_TO_EDIT_WORK_TIME`: `integer`, optional.
+			pub max_allowed_to_edit_work_time: Option<i64>,
+			/// `MAX_WORK_TIME_LACK_FOR_PERIOD`: `integer`, optional.
+			pub max_work_time_lack_for_period: Option<i64>,
+			/// `PERIOD_TIME_LACK_AGENT_ID`: `integer`, optional.
+			pub period_time_lack_agent_id: Option<i64>,
+			/// `MAX_SHIFT_START_DELAY`: `integer`, optional.
+			pub max_shift_start_delay: Option<i64>,
+			/// `MISSED_SHIFT_START`: `integer`, optional.
+			pub missed_shift_start: Option<i64>,
+			/// `USERS_TO_NOTIFY`: `object`, optional.
+			pub users_to_notify: Option<OutputScheduleViolationRulesUsersToNotify>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputScheduleViolationRules {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					schedule_id: object.field("SCHEDULE_ID")?,
+					entity_code: object.field("ENTITY_CODE")?,
+					max_exact_start: object.field("MAX_EXACT_START")?,
+					min_exact_end: object.field("MIN_EXACT_END")?,
+					max_offset_start: object.field("MAX_OFFSET_START")?,
+					min_offset_end: object.field("MIN_OFFSET_END")?,
+					relative_start_from: object.field("RELATIVE_START_FROM")?,
+					relative_start_to: object.field("RELATIVE_START_TO")?,
+					relative_end_from: object.field("RELATIVE_END_FROM")?,
+					relative_end_to: object.field("RELATIVE_END_TO")?,
+					min_day_duration: object.field("MIN_DAY_DURATION")?,
+					max_allowed_to_edit_work_time: object
+						.field("MAX_ALLOWED_TO_EDIT_WORK_TIME")?,
+					max_work_time_lack_for_period: object
+						.field("MAX_WORK_TIME_LACK_FOR_PERIOD")?,
+					period_time_lack_agent_id: object
+						.field("PERIOD_TIME_LACK_AGENT_ID")?,
+					max_shift_start_delay: object.field("MAX_SHIFT_START_DELAY")?,
+					missed_shift_start: object.field("MISSED_SHIFT_START")?,
+					users_to_notify: object.field("USERS_TO_NOTIFY")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputScheduleViolationRules {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
+				crate::support::opt_entry(&mut map, "ENTITY_CODE", &self.entity_code)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MAX_EXACT_START",
+					&self.max_exact_start,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MIN_EXACT_END",
+					&self.min_exact_end,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MAX_OFFSET_START",
+					&self.max_offset_start,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MIN_OFFSET_END",
+					&self.min_offset_end,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RELATIVE_START_FROM",
+					&self.relative_start_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RELATIVE_START_TO",
+					&self.relative_start_to,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RELATIVE_END_FROM",
+					&self.relative_end_from,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"RELATIVE_END_TO",
+					&self.relative_end_to,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MIN_DAY_DURATION",
+					&self.min_day_duration,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MAX_ALLOWED_TO_EDIT_WORK_TIME",
+					&self.max_allowed_to_edit_work_time,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MAX_WORK_TIME_LACK_FOR_PERIOD",
+					&self.max_work_time_lack_for_period,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"PERIOD_TIME_LACK_AGENT_ID",
+					&self.period_time_lack_agent_id,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MAX_SHIFT_START_DELAY",
+					&self.max_shift_start_delay,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MISSED_SHIFT_START",
+					&self.missed_shift_start,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"USERS_TO_NOTIFY",
+					&self.users_to_notify,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `timeman.schedule.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `SCHEDULE_TYPE`: `string`, optional.
+			///
+			/// Values: `FIXED`, `SHIFT`, `FLEXTIME`.
+			pub schedule_type: Option<OutputScheduleType>,
+			/// `REPORT_PERIOD`: `string`, optional.
+			///
+			/// Values: `MONTH`, `WEEK`, `TWO_WEEKS`, `QUARTER`.
+			pub report_period: Option<OutputReportPeriod>,
+			/// `REPORT_PERIOD_OPTIONS`: `object`, optional.
+			pub report_period_options: Option<OutputReportPeriodOptions>,
+			/// `CALENDAR_ID`: `integer`, optional.
+			pub calendar_id: Option<i64>,
+			/// `ALLOWED_DEVICES`: `object`, optional.
+			pub allowed_devices: Option<OutputAllowedDevices>,
+			/// `DELETED`: `string`, optional.
+			pub deleted: Option<String>,
+			/// `IS_FOR_ALL_USERS`: `boolean`, optional.
+			pub is_for_all_users: Option<bool>,
+			/// `WORKTIME_RESTRICTIONS`: `array`, optional.
+			pub worktime_restrictions: Vec<::serde_json::Value>,
+			/// `CONTROLLED_ACTIONS`: `integer`, optional.
+			pub controlled_actions: Option<i64>,
+			/// `UPDATED_BY`: `integer`, optional.
+			pub updated_by: Option<i64>,
+			/// `DELETED_BY`: `integer`, optional.
+			pub deleted_by: Option<i64>,
+			/// `DELETED_AT`: `string`, optional.
+			pub deleted_at: Option<String>,
+			/// `CREATED_BY`: `integer`, optional.
+			pub created_by: Option<i64>,
+			/// `CREATED_AT`: `datetime`, optional.
+			pub created_at: Option<::bitrix24_runtime::DateTime>,
+			/// `SHIFTS`: `array`, optional.
+			pub shifts: Vec<OutputShifts>,
+			/// `CALENDAR`: `object`, optional.
+			pub calendar: Option<OutputCalendar>,
+			/// `SCHEDULE_VIOLATION_RULES`: `object`, optional.
+			pub schedule_violation_rules: Option<OutputScheduleViolationRules>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"NAME",
+							"SCHEDULE_TYPE",
+							"REPORT_PERIOD",
+							"REPORT_PERIOD_OPTIONS",
+							"CALENDAR_ID",
+							"ALLOWED_DEVICES",
+							"DELETED",
+							"IS_FOR_ALL_USERS",
+							"WORKTIME_RESTRICTIONS",
+							"CONTROLLED_ACTIONS",
+							"UPDATED_BY",
+							"DELETED_BY",
+							"DELETED_AT",
+							"CREATED_BY",
+							"CREATED_AT",
+							"SHIFTS",
+							"CALENDAR",
+							"SCHEDULE_VIOLATION_RULES",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					schedule_type: object.field("SCHEDULE_TYPE")?,
+					report_period: object.field("REPORT_PERIOD")?,
+					report_period_options: object.field("REPORT_PERIOD_OPTIONS")?,
+					calendar_id: object.field("CALENDAR_ID")?,
+					allowed_devices: object.field("ALLOWED_DEVICES")?,
+					deleted: object.field("DELETED")?,
+					is_for_all_users: object.field("IS_FOR_ALL_USERS")?,
+					worktime_restrictions: object.field("WORKTIME_RESTRICTIONS")?,
+					controlled_actions: object.field("CONTROLLED_ACTIONS")?,
+					updated_by: object.field("UPDATED_BY")?,
+					deleted_by: object.field("DELETED_BY")?,
+					deleted_at: object.field("DELETED_AT")?,
+					created_by: object.field("CREATED_BY")?,
+					created_at: object.field("CREATED_AT")?,
+					shifts: object.field("SHIFTS")?,
+					calendar: object.field("CALENDAR")?,
+					schedule_violation_rules: object.field("SCHEDULE_VIOLATION_RULES")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SCHEDULE_TYPE",
+					&self.schedule_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_PERIOD",
+					&self.report_period,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_PERIOD_OPTIONS",
+					&self.report_period_options,
+				)?;
+				crate::support::opt_entry(&mut map, "CALENDAR_ID", &self.calendar_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"ALLOWED_DEVICES",
+					&self.allowed_devices,
+				)?;
+				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
+				crate::support::opt_entry(
+					&mut map,
+					"IS_FOR_ALL_USERS",
+					&self.is_for_all_users,
+				)?;
+				map.serialize_entry(
+					"WORKTIME_RESTRICTIONS",
+					&self.worktime_restrictions,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CONTROLLED_ACTIONS",
+					&self.controlled_actions,
+				)?;
+				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
+				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
+				crate::support::opt_entry(&mut map, "DELETED_AT", &self.deleted_at)?;
+				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
+				crate::support::opt_entry(&mut map, "CREATED_AT", &self.created_at)?;
+				map.serialize_entry("SHIFTS", &self.shifts)?;
+				crate::support::opt_entry(&mut map, "CALENDAR", &self.calendar)?;
+				crate::support::opt_entry(
+					&mut map,
+					"SCHEDULE_VIOLATION_RULES",
+					&self.schedule_violation_rules,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "timeman.schedule.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Types of `timeman.settings`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-settings.html>
 pub mod settings {
-    /// Error codes of `timeman.settings`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// The object `result` of `timeman.settings`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-settings.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `UF_TIMEMAN`: `boolean`, optional.
-        pub uf_timeman: ::std::option::Option<bool>,
-        /// `UF_TM_FREE`: `boolean`, optional.
-        pub uf_tm_free: ::std::option::Option<bool>,
-        /// `UF_TM_MAX_START`: `string`, optional.
-        pub uf_tm_max_start: ::std::option::Option<::std::string::String>,
-        /// `UF_TM_MIN_FINISH`: `string`, optional.
-        pub uf_tm_min_finish: ::std::option::Option<::std::string::String>,
-        /// `UF_TM_MIN_DURATION`: `string`, optional.
-        pub uf_tm_min_duration: ::std::option::Option<::std::string::String>,
-        /// `UF_TM_ALLOWED_DELTA`: `string`, optional.
-        pub uf_tm_allowed_delta: ::std::option::Option<::std::string::String>,
-        /// `ADMIN`: `boolean`, optional.
-        pub admin: ::std::option::Option<bool>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "UF_TIMEMAN",
-                        "UF_TM_FREE",
-                        "UF_TM_MAX_START",
-                        "UF_TM_MIN_FINISH",
-                        "UF_TM_MIN_DURATION",
-                        "UF_TM_ALLOWED_DELTA",
-                        "ADMIN",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                uf_timeman: object.field("UF_TIMEMAN")?,
-                uf_tm_free: object.field("UF_TM_FREE")?,
-                uf_tm_max_start: object.field("UF_TM_MAX_START")?,
-                uf_tm_min_finish: object.field("UF_TM_MIN_FINISH")?,
-                uf_tm_min_duration: object.field("UF_TM_MIN_DURATION")?,
-                uf_tm_allowed_delta: object.field("UF_TM_ALLOWED_DELTA")?,
-                admin: object.field("ADMIN")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "UF_TIMEMAN", &self.uf_timeman)?;
-            crate::support::opt_entry(&mut map, "UF_TM_FREE", &self.uf_tm_free)?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_TM_MAX_START",
-                &self.uf_tm_max_start,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_TM_MIN_FINISH",
-                &self.uf_tm_min_finish,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_TM_MIN_DURATION",
-                &self.uf_tm_min_duration,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_TM_ALLOWED_DELTA",
-                &self.uf_tm_allowed_delta,
-            )?;
-            crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Settings {
-        const NAME: &'static str = "timeman.settings";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `timeman.settings`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// The object `result` of `timeman.settings`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-settings.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `UF_TIMEMAN`: `boolean`, optional.
+		pub uf_timeman: Option<bool>,
+		/// `UF_TM_FREE`: `boolean`, optional.
+		pub uf_tm_free: Option<bool>,
+		/// `UF_TM_MAX_START`: `string`, optional.
+		pub uf_tm_max_start: Option<String>,
+		/// `UF_TM_MIN_FINISH`: `string`, optional.
+		pub uf_tm_min_finish: Option<String>,
+		/// `UF_TM_MIN_DURATION`: `string`, optional.
+		pub uf_tm_min_duration: Option<String>,
+		/// `UF_TM_ALLOWED_DELTA`: `string`, optional.
+		pub uf_tm_allowed_delta: Option<String>,
+		/// `ADMIN`: `boolean`, optional.
+		pub admin: Option<bool>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"UF_TIMEMAN",
+						"UF_TM_FREE",
+						"UF_TM_MAX_START",
+						"UF_TM_MIN_FINISH",
+						"UF_TM_MIN_DURATION",
+						"UF_TM_ALLOWED_DELTA",
+						"ADMIN",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				uf_timeman: object.field("UF_TIMEMAN")?,
+				uf_tm_free: object.field("UF_TM_FREE")?,
+				uf_tm_max_start: object.field("UF_TM_MAX_START")?,
+				uf_tm_min_finish: object.field("UF_TM_MIN_FINISH")?,
+				uf_tm_min_duration: object.field("UF_TM_MIN_DURATION")?,
+				uf_tm_allowed_delta: object.field("UF_TM_ALLOWED_DELTA")?,
+				admin: object.field("ADMIN")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "UF_TIMEMAN", &self.uf_timeman)?;
+			crate::support::opt_entry(&mut map, "UF_TM_FREE", &self.uf_tm_free)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_TM_MAX_START",
+				&self.uf_tm_max_start,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_TM_MIN_FINISH",
+				&self.uf_tm_min_finish,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_TM_MIN_DURATION",
+				&self.uf_tm_min_duration,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_TM_ALLOWED_DELTA",
+				&self.uf_tm_allowed_delta,
+			)?;
+			crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Settings {
+		const NAME: &'static str = "timeman.settings";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `timeman.status`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
 pub mod status {
-    /// Error codes of `timeman.status`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// Allowed values of `result.STATUS` in `timeman.status`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputStatus {
-        /// `OPENED`
-        Opened,
-        /// `CLOSED`
-        Closed,
-        /// `PAUSED`
-        Paused,
-        /// `EXPIRED`
-        Expired,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
-        "EXPIRED" }
-    );
-    /// The object `result` of `timeman.status`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `STATUS`: `string`, optional.
-        ///
-        /// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
-        pub status: ::std::option::Option<OutputStatus>,
-        /// `TIME_START`: `datetime`, optional.
-        pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `TIME_FINISH`: `datetime`, optional.
-        pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// `DURATION`: `string`, optional.
-        pub duration: ::std::option::Option<::std::string::String>,
-        /// `TIME_LEAKS`: `string`, optional.
-        pub time_leaks: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `IP_OPEN`: `string`, optional.
-        pub ip_open: ::std::option::Option<::std::string::String>,
-        /// `IP_CLOSE`: `string`, optional.
-        pub ip_close: ::std::option::Option<::std::string::String>,
-        /// `LAT_OPEN`: `double`, optional.
-        pub lat_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_OPEN`: `double`, optional.
-        pub lon_open: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LAT_CLOSE`: `double`, optional.
-        pub lat_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `LON_CLOSE`: `double`, optional.
-        pub lon_close: ::std::option::Option<::bitrix24_runtime::Decimal>,
-        /// `TZ_OFFSET`: `integer`, optional.
-        pub tz_offset: ::std::option::Option<i64>,
-        /// `TIME_FINISH_DEFAULT`: `datetime`, optional.
-        pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "STATUS",
-                        "TIME_START",
-                        "TIME_FINISH",
-                        "DURATION",
-                        "TIME_LEAKS",
-                        "ACTIVE",
-                        "IP_OPEN",
-                        "IP_CLOSE",
-                        "LAT_OPEN",
-                        "LON_OPEN",
-                        "LAT_CLOSE",
-                        "LON_CLOSE",
-                        "TZ_OFFSET",
-                        "TIME_FINISH_DEFAULT",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                status: object.field("STATUS")?,
-                time_start: object.field("TIME_START")?,
-                time_finish: object.field("TIME_FINISH")?,
-                duration: object.field("DURATION")?,
-                time_leaks: object.field("TIME_LEAKS")?,
-                active: object.field("ACTIVE")?,
-                ip_open: object.field("IP_OPEN")?,
-                ip_close: object.field("IP_CLOSE")?,
-                lat_open: object.field("LAT_OPEN")?,
-                lon_open: object.field("LON_OPEN")?,
-                lat_close: object.field("LAT_CLOSE")?,
-                lon_close: object.field("LON_CLOSE")?,
-                tz_offset: object.field("TZ_OFFSET")?,
-                time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-            crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-            crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-            crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-            crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-            crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-            crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-            crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-            crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-            crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-            crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-            crate::support::opt_entry(
-                &mut map,
-                "TIME_FINISH_DEFAULT",
-                &self.time_finish_default,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Status {
-        const NAME: &'static str = "timeman.status";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `timeman.status`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// Allowed values of `result.STATUS` in `timeman.status`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum OutputStatus {
+		/// `OPENED`
+		Opened,
+		/// `CLOSED`
+		Closed,
+		/// `PAUSED`
+		Paused,
+		/// `EXPIRED`
+		Expired,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		OutputStatus { Opened = "OPENED", Closed = "CLOSED", Paused = "PAUSED", Expired =
+		"EXPIRED" }
+	);
+	/// The object `result` of `timeman.status`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/base/timeman-status.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `STATUS`: `string`, optional.
+		///
+		/// Values: `OPENED`, `CLOSED`, `PAUSED`, `EXPIRED`.
+		pub status: Option<OutputStatus>,
+		/// `TIME_START`: `datetime`, optional.
+		pub time_start: Option<::bitrix24_runtime::DateTime>,
+		/// `TIME_FINISH`: `datetime`, optional.
+		pub time_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `DURATION`: `string`, optional.
+		pub duration: Option<String>,
+		/// `TIME_LEAKS`: `string`, optional.
+		pub time_leaks: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `IP_OPEN`: `string`, optional.
+		pub ip_open: Option<String>,
+		/// `IP_CLOSE`: `string`, optional.
+		pub ip_close: Option<String>,
+		/// `LAT_OPEN`: `double`, optional.
+		pub lat_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_OPEN`: `double`, optional.
+		pub lon_open: Option<::bitrix24_runtime::Decimal>,
+		/// `LAT_CLOSE`: `double`, optional.
+		pub lat_close: Option<::bitrix24_runtime::Decimal>,
+		/// `LON_CLOSE`: `double`, optional.
+		pub lon_close: Option<::bitrix24_runtime::Decimal>,
+		/// `TZ_OFFSET`: `integer`, optional.
+		pub tz_offset: Option<i64>,
+		/// `TIME_FINISH_DEFAULT`: `datetime`, optional.
+		pub time_finish_default: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"STATUS",
+						"TIME_START",
+						"TIME_FINISH",
+						"DURATION",
+						"TIME_LEAKS",
+						"ACTIVE",
+						"IP_OPEN",
+						"IP_CLOSE",
+						"LAT_OPEN",
+						"LON_OPEN",
+						"LAT_CLOSE",
+						"LON_CLOSE",
+						"TZ_OFFSET",
+						"TIME_FINISH_DEFAULT",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				status: object.field("STATUS")?,
+				time_start: object.field("TIME_START")?,
+				time_finish: object.field("TIME_FINISH")?,
+				duration: object.field("DURATION")?,
+				time_leaks: object.field("TIME_LEAKS")?,
+				active: object.field("ACTIVE")?,
+				ip_open: object.field("IP_OPEN")?,
+				ip_close: object.field("IP_CLOSE")?,
+				lat_open: object.field("LAT_OPEN")?,
+				lon_open: object.field("LON_OPEN")?,
+				lat_close: object.field("LAT_CLOSE")?,
+				lon_close: object.field("LON_CLOSE")?,
+				tz_offset: object.field("TZ_OFFSET")?,
+				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
+			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
+			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
+			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
+			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
+			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
+			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
+			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
+			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
+			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
+			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
+			crate::support::opt_entry(
+				&mut map,
+				"TIME_FINISH_DEFAULT",
+				&self.time_finish_default,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Status {
+		const NAME: &'static str = "timeman.status";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Methods under `timecontrol`.
 pub mod timecontrol {
-    /// Methods under `timecontrol::report`.
-    pub mod report {
-        /// `timeman.timecontrol.report.add`: REST 2, scope `timeman`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
-        ///
-        /// Required: `REPORT_ID`, `TEXT`. Optional: `USER_ID`, `TYPE`, `CALENDAR`.
-        ///
-        /// Result: `boolean` ([`add::Output`]). Errors: `ACCESS_ERROR`, `TEXT_EMPTY` ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `REPORT_ID`: `integer`, required.
-            pub report_id: i64,
-            /// `USER_ID`: `integer`, optional.
-            pub user_id: ::std::option::Option<i64>,
-            /// `TEXT`: `string`, required.
-            pub text: ::std::string::String,
-            /// `TYPE`: `string`, optional.
-            pub type_: ::std::option::Option<::std::string::String>,
-            /// `CALENDAR`: `boolean`, optional.
-            ///
-            /// Values: `Y`, `N`.
-            pub calendar: ::std::option::Option<bool>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `REPORT_ID`, `TEXT`.
-            pub fn new(
-                report_id: impl ::std::convert::Into<i64>,
-                text: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                Self {
-                    report_id: report_id.into(),
-                    user_id: ::std::default::Default::default(),
-                    text: text.into(),
-                    type_: ::std::default::Default::default(),
-                    calendar: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `USER_ID`.
-            pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                self.user_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `TYPE`.
-            pub fn type_(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.type_ = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `CALENDAR`.
-            pub fn calendar(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-                self.calendar = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("REPORT_ID", &self.report_id)?;
-                crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-                map.serialize_entry("TEXT", &self.text)?;
-                crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "CALENDAR",
-                    &self.calendar.map(crate::support::yes_no),
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    report_id: object.field("REPORT_ID")?,
-                    user_id: object.field("USER_ID")?,
-                    text: object.field("TEXT")?,
-                    type_: object.exact_str("TYPE")?,
-                    calendar: object.field("CALENDAR")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// Types of `timeman.timecontrol.report.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
-        pub mod add {
-            /// Error codes of `timeman.timecontrol.report.add`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_ERROR`
-                AccessError,
-                /// `TEXT_EMPTY`
-                TextEmpty,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessError = "ACCESS_ERROR", TextEmpty = "TEXT_EMPTY" }
-            );
-            error_code!(Error);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "timeman.timecontrol.report.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
-    /// Methods under `timecontrol::reports`.
-    pub mod reports {
-        /// `timeman.timecontrol.reports.get`: REST 2, scope `timeman`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-        ///
-        /// Required: `USER_ID`, `MONTH`, `YEAR`. Optional: `IDLE_MINUTES`, `WORKDAY_HOURS`.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `ACCESS_ERROR`, `USER_ACCESS_ERROR` ([`get::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// `USER_ID`: `integer`, required.
-            pub user_id: i64,
-            /// `MONTH`: `integer`, required.
-            pub month: i64,
-            /// `YEAR`: `integer`, required.
-            pub year: i64,
-            /// `IDLE_MINUTES`: `integer`, optional.
-            pub idle_minutes: ::std::option::Option<i64>,
-            /// `WORKDAY_HOURS`: `integer`, optional.
-            pub workday_hours: ::std::option::Option<i64>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call with its required parameters: `USER_ID`, `MONTH`, `YEAR`.
-            pub fn new(
-                user_id: impl ::std::convert::Into<i64>,
-                month: impl ::std::convert::Into<i64>,
-                year: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                Self {
-                    user_id: user_id.into(),
-                    month: month.into(),
-                    year: year.into(),
-                    idle_minutes: ::std::default::Default::default(),
-                    workday_hours: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `IDLE_MINUTES`.
-            pub fn idle_minutes(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.idle_minutes = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `WORKDAY_HOURS`.
-            pub fn workday_hours(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.workday_hours = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("USER_ID", &self.user_id)?;
-                map.serialize_entry("MONTH", &self.month)?;
-                map.serialize_entry("YEAR", &self.year)?;
-                crate::support::opt_entry(&mut map, "IDLE_MINUTES", &self.idle_minutes)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORKDAY_HOURS",
-                    &self.workday_hours,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    user_id: object.field("USER_ID")?,
-                    month: object.field("MONTH")?,
-                    year: object.field("YEAR")?,
-                    idle_minutes: object.field("IDLE_MINUTES")?,
-                    workday_hours: object.field("WORKDAY_HOURS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// Types of `timeman.timecontrol.reports.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-        pub mod get {
-            /// Error codes of `timeman.timecontrol.reports.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_ERROR`
-                AccessError,
-                /// `USER_ACCESS_ERROR`
-                UserAccessError,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { AccessError = "ACCESS_ERROR", UserAccessError =
-                "USER_ACCESS_ERROR" }
-            );
-            error_code!(Error);
-            /// Allowed values of `result.days.reports.type` in `timeman.timecontrol.reports.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputDaysReportsType {
-                /// `IDLE`
-                Idle,
-                /// `OFFLINE`
-                Offline,
-                /// `DESKTOP_ONLINE`
-                DesktopOnline,
-                /// `DESKTOP_OFFLINE`
-                DesktopOffline,
-                /// `DESKTOP_START`
-                DesktopStart,
-                /// `TM_START`
-                TmStart,
-                /// `TM_PAUSE`
-                TmPause,
-                /// `TM_CONTINUE`
-                TmContinue,
-                /// `TM_END`
-                TmEnd,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputDaysReportsType { Idle = "IDLE", Offline = "OFFLINE", DesktopOnline
-                = "DESKTOP_ONLINE", DesktopOffline = "DESKTOP_OFFLINE", DesktopStart =
-                "DESKTOP_START", TmStart = "TM_START", TmPause = "TM_PAUSE", TmContinue =
-                "TM_CONTINUE", TmEnd = "TM_END" }
-            );
-            /// Allowed values of `result.days.reports.report_type` in `timeman.timecontrol.reports.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputDaysReportsReportType {
-                /// `work`
-                Work,
-                /// `private`
-                Private,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputDaysReportsReportType { Work = "work", Private = "private", None =
-                "none" }
-            );
-            /// Allowed values of `result.days.reports.source_start` in `timeman.timecontrol.reports.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputDaysReportsSourceStart {
-                /// `ONLINE_EVENT`
-                OnlineEvent,
-                /// `OFFLINE_AGENT`
-                OfflineAgent,
-                /// `DESKTOP_OFFLINE_AGENT`
-                DesktopOfflineAgent,
-                /// `DESKTOP_ONLINE_EVENT`
-                DesktopOnlineEvent,
-                /// `DESKTOP_START_EVENT`
-                DesktopStartEvent,
-                /// `IDLE_EVENT`
-                IdleEvent,
-                /// `TM_EVENT`
-                TmEvent,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputDaysReportsSourceStart { OnlineEvent = "ONLINE_EVENT", OfflineAgent
-                = "OFFLINE_AGENT", DesktopOfflineAgent = "DESKTOP_OFFLINE_AGENT",
-                DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT", DesktopStartEvent =
-                "DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT", TmEvent = "TM_EVENT" }
-            );
-            /// Allowed values of `result.days.reports.source_finish` in `timeman.timecontrol.reports.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputDaysReportsSourceFinish {
-                /// `ONLINE_EVENT`
-                OnlineEvent,
-                /// `OFFLINE_AGENT`
-                OfflineAgent,
-                /// `DESKTOP_OFFLINE_AGENT`
-                DesktopOfflineAgent,
-                /// `DESKTOP_ONLINE_EVENT`
-                DesktopOnlineEvent,
-                /// `DESKTOP_START_EVENT`
-                DesktopStartEvent,
-                /// `IDLE_EVENT`
-                IdleEvent,
-                /// `TM_EVENT`
-                TmEvent,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputDaysReportsSourceFinish { OnlineEvent = "ONLINE_EVENT",
-                OfflineAgent = "OFFLINE_AGENT", DesktopOfflineAgent =
-                "DESKTOP_OFFLINE_AGENT", DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT",
-                DesktopStartEvent = "DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT",
-                TmEvent = "TM_EVENT" }
-            );
-            /// The object `result.days.reports` of `timeman.timecontrol.reports.get`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDaysReports {
-                /// `id`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `user_id`: `string`, optional.
-                pub user_id: ::std::option::Option<::std::string::String>,
-                /// `type`: `string`, optional.
-                ///
-                /// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
-                pub type_: ::std::option::Option<OutputDaysReportsType>,
-                /// `date_start`: `datetime`, optional.
-                pub date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `date_finish`: `datetime`, optional.
-                pub date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `duration`: `integer`, optional.
-                pub duration: ::std::option::Option<i64>,
-                /// `active`: `boolean`, optional.
-                pub active: ::std::option::Option<bool>,
-                /// `entry_id`: `string`, optional.
-                pub entry_id: ::std::option::Option<::std::string::String>,
-                /// `report_type`: `string`, optional.
-                ///
-                /// Values: `work`, `private`, `none`.
-                pub report_type: ::std::option::Option<OutputDaysReportsReportType>,
-                /// `report_text`: `string`, optional.
-                pub report_text: ::std::option::Option<::std::string::String>,
-                /// `system_text`: `string`, optional.
-                pub system_text: ::std::option::Option<::std::string::String>,
-                /// `source_start`: `string`, optional.
-                ///
-                /// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
-                pub source_start: ::std::option::Option<OutputDaysReportsSourceStart>,
-                /// `source_finish`: `string`, optional.
-                ///
-                /// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
-                pub source_finish: ::std::option::Option<OutputDaysReportsSourceFinish>,
-                /// `ip_start`: `string`, optional.
-                pub ip_start: ::std::option::Option<::std::string::String>,
-                /// `ip_finish`: `string`, optional.
-                pub ip_finish: ::std::option::Option<::std::string::String>,
-                /// `ip_start_network`: `boolean | object`, optional.
-                pub ip_start_network: ::serde_json::Value,
-                /// `ip_finish_network`: `boolean | object`, optional.
-                pub ip_finish_network: ::serde_json::Value,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDaysReports {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        user_id: object.field("user_id")?,
-                        type_: object.field("type")?,
-                        date_start: object.field("date_start")?,
-                        date_finish: object.field("date_finish")?,
-                        duration: object.field("duration")?,
-                        active: object.field("active")?,
-                        entry_id: object.field("entry_id")?,
-                        report_type: object.field("report_type")?,
-                        report_text: object.field("report_text")?,
-                        system_text: object.field("system_text")?,
-                        source_start: object.field("source_start")?,
-                        source_finish: object.field("source_finish")?,
-                        ip_start: object.field("ip_start")?,
-                        ip_finish: object.field("ip_finish")?,
-                        ip_start_network: object.field("ip_start_network")?,
-                        ip_finish_network: object.field("ip_finish_network")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDaysReports {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-                    crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "date_finish",
-                        &self.date_finish,
-                    )?;
-                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-                    crate::support::opt_entry(&mut map, "active", &self.active)?;
-                    crate::support::opt_entry(&mut map, "entry_id", &self.entry_id)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "report_type",
-                        &self.report_type,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "report_text",
-                        &self.report_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "system_text",
-                        &self.system_text,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "source_start",
-                        &self.source_start,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "source_finish",
-                        &self.source_finish,
-                    )?;
-                    crate::support::opt_entry(&mut map, "ip_start", &self.ip_start)?;
-                    crate::support::opt_entry(&mut map, "ip_finish", &self.ip_finish)?;
-                    map.serialize_entry("ip_start_network", &self.ip_start_network)?;
-                    map.serialize_entry("ip_finish_network", &self.ip_finish_network)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.days` of `timeman.timecontrol.reports.get`: `array`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputDays {
-                /// `index`: `integer`, optional.
-                pub index: ::std::option::Option<i64>,
-                /// `day_title`: `string`, optional.
-                pub day_title: ::std::option::Option<::std::string::String>,
-                /// `workday_date_start`: `datetime`, optional.
-                pub workday_date_start: ::std::option::Option<
-                    ::bitrix24_runtime::DateTime,
-                >,
-                /// `workday_date_finish`: `datetime`, optional.
-                pub workday_date_finish: ::std::option::Option<
-                    ::bitrix24_runtime::DateTime,
-                >,
-                /// `workday_complete`: `boolean`, optional.
-                pub workday_complete: ::std::option::Option<bool>,
-                /// `workday_time_leaks_user`: `integer`, optional.
-                pub workday_time_leaks_user: ::std::option::Option<i64>,
-                /// `workday_time_leaks_final`: `integer`, optional.
-                pub workday_time_leaks_final: ::std::option::Option<i64>,
-                /// `workday_duration`: `integer`, optional.
-                pub workday_duration: ::std::option::Option<i64>,
-                /// `workday_duration_final`: `integer`, optional.
-                pub workday_duration_final: ::std::option::Option<i64>,
-                /// `workday_duration_config`: `integer`, optional.
-                pub workday_duration_config: ::std::option::Option<i64>,
-                /// `reports`: `array`, optional.
-                pub reports: ::std::vec::Vec<OutputDaysReports>,
-                /// `workday_time_leaks_real`: `integer`, optional.
-                pub workday_time_leaks_real: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputDays {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        index: object.field("index")?,
-                        day_title: object.field("day_title")?,
-                        workday_date_start: object.field("workday_date_start")?,
-                        workday_date_finish: object.field("workday_date_finish")?,
-                        workday_complete: object.field("workday_complete")?,
-                        workday_time_leaks_user: object
-                            .field("workday_time_leaks_user")?,
-                        workday_time_leaks_final: object
-                            .field("workday_time_leaks_final")?,
-                        workday_duration: object.field("workday_duration")?,
-                        workday_duration_final: object.field("workday_duration_final")?,
-                        workday_duration_config: object
-                            .field("workday_duration_config")?,
-                        reports: object.field("reports")?,
-                        workday_time_leaks_real: object
-                            .field("workday_time_leaks_real")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputDays {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "index", &self.index)?;
-                    crate::support::opt_entry(&mut map, "day_title", &self.day_title)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_date_start",
-                        &self.workday_date_start,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_date_finish",
-                        &self.workday_date_finish,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_complete",
-                        &self.workday_complete,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_time_leaks_user",
-                        &self.workday_time_leaks_user,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_time_leaks_final",
-                        &self.workday_time_leaks_final,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_duration",
-                        &self.workday_duration,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_duration_final",
-                        &self.workday_duration_final,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_duration_config",
-                        &self.workday_duration_config,
-                    )?;
-                    map.serialize_entry("reports", &self.reports)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "workday_time_leaks_real",
-                        &self.workday_time_leaks_real,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.user` of `timeman.timecontrol.reports.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputUser {
-                /// `id`: `integer`, optional.
-                pub id: ::std::option::Option<i64>,
-                /// `active`: `boolean`, optional.
-                pub active: ::std::option::Option<bool>,
-                /// `name`: `string`, optional.
-                pub name: ::std::option::Option<::std::string::String>,
-                /// `first_name`: `string`, optional.
-                pub first_name: ::std::option::Option<::std::string::String>,
-                /// `last_name`: `string`, optional.
-                pub last_name: ::std::option::Option<::std::string::String>,
-                /// `work_position`: `string`, optional.
-                pub work_position: ::std::option::Option<::std::string::String>,
-                /// `avatar`: `string`, optional.
-                pub avatar: ::std::option::Option<::std::string::String>,
-                /// `personal_gender`: `string`, optional.
-                pub personal_gender: ::std::option::Option<::std::string::String>,
-                /// `last_activity_date`: `datetime`, optional.
-                pub last_activity_date: ::std::option::Option<
-                    ::bitrix24_runtime::DateTime,
-                >,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputUser {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("id")?,
-                        active: object.field("active")?,
-                        name: object.field("name")?,
-                        first_name: object.field("first_name")?,
-                        last_name: object.field("last_name")?,
-                        work_position: object.field("work_position")?,
-                        avatar: object.field("avatar")?,
-                        personal_gender: object.field("personal_gender")?,
-                        last_activity_date: object.field("last_activity_date")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputUser {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "active", &self.active)?;
-                    crate::support::opt_entry(&mut map, "name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-                    crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "work_position",
-                        &self.work_position,
-                    )?;
-                    crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "personal_gender",
-                        &self.personal_gender,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "last_activity_date",
-                        &self.last_activity_date,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `timeman.timecontrol.reports.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `report`: `object`, optional.
-                pub report: ::serde_json::Value,
-                /// `month_title`: `string`, optional.
-                pub month_title: ::std::option::Option<::std::string::String>,
-                /// `date_start`: `datetime`, optional.
-                pub date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `date_finish`: `datetime`, optional.
-                pub date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
-                /// `days`: `array`, optional.
-                pub days: ::std::vec::Vec<OutputDays>,
-                /// `user`: `object`, optional.
-                pub user: ::std::option::Option<OutputUser>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "report",
-                                "month_title",
-                                "date_start",
-                                "date_finish",
-                                "days",
-                                "user",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        report: object.field("report")?,
-                        month_title: object.field("month_title")?,
-                        date_start: object.field("date_start")?,
-                        date_finish: object.field("date_finish")?,
-                        days: object.field("days")?,
-                        user: object.field("user")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("report", &self.report)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "month_title",
-                        &self.month_title,
-                    )?;
-                    crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "date_finish",
-                        &self.date_finish,
-                    )?;
-                    map.serialize_entry("days", &self.days)?;
-                    crate::support::opt_entry(&mut map, "user", &self.user)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "timeman.timecontrol.reports.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Methods under `timecontrol::reports::settings`.
-        pub mod settings {
-            /// `timeman.timecontrol.reports.settings.get`: REST 2, scope `timeman`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// Types of `timeman.timecontrol.reports.settings.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
-            pub mod get {
-                /// Error codes of `timeman.timecontrol.reports.settings.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The object `result.departments` of `timeman.timecontrol.reports.settings.get`: `array`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputDepartments {
-                    /// `id`: `string`, optional.
-                    pub id: ::std::option::Option<::std::string::String>,
-                    /// `name`: `string`, optional.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputDepartments {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.field("id")?,
-                            name: object.field("name")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputDepartments {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// Allowed values of `result.report_view_type` in `timeman.timecontrol.reports.settings.get`.
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum OutputReportViewType {
-                    /// `none`
-                    None,
-                    /// `head`
-                    Head,
-                    /// `full`
-                    Full,
-                    /// `simple`
-                    Simple,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    OutputReportViewType { None = "none", Head = "head", Full = "full",
-                    Simple = "simple" }
-                );
-                /// The object `result` of `timeman.timecontrol.reports.settings.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `active`: `boolean`, optional.
-                    pub active: ::std::option::Option<bool>,
-                    /// `user_id`: `integer`, optional.
-                    pub user_id: ::std::option::Option<i64>,
-                    /// `user_admin`: `boolean`, optional.
-                    pub user_admin: ::std::option::Option<bool>,
-                    /// `user_head`: `boolean`, optional.
-                    pub user_head: ::std::option::Option<bool>,
-                    /// `departments`: `array`, optional.
-                    pub departments: ::std::vec::Vec<OutputDepartments>,
-                    /// `minimum_idle_for_report`: `integer`, optional.
-                    pub minimum_idle_for_report: ::std::option::Option<i64>,
-                    /// `report_view_type`: `string`, optional.
-                    ///
-                    /// Values: `none`, `head`, `full`, `simple`.
-                    pub report_view_type: ::std::option::Option<OutputReportViewType>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object
-                            .fits(
-                                &[
-                                    "active",
-                                    "user_id",
-                                    "user_admin",
-                                    "user_head",
-                                    "departments",
-                                    "minimum_idle_for_report",
-                                    "report_view_type",
-                                ],
-                                &[],
-                            )?;
-                        ::std::result::Result::Ok(Self {
-                            active: object.field("active")?,
-                            user_id: object.field("user_id")?,
-                            user_admin: object.field("user_admin")?,
-                            user_head: object.field("user_head")?,
-                            departments: object.field("departments")?,
-                            minimum_idle_for_report: object
-                                .field("minimum_idle_for_report")?,
-                            report_view_type: object.field("report_view_type")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "active", &self.active)?;
-                        crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "user_admin",
-                            &self.user_admin,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "user_head",
-                            &self.user_head,
-                        )?;
-                        map.serialize_entry("departments", &self.departments)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "minimum_idle_for_report",
-                            &self.minimum_idle_for_report,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "report_view_type",
-                            &self.report_view_type,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "timeman.timecontrol.reports.settings.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Methods under `timecontrol::reports::users`.
-        pub mod users {
-            /// `timeman.timecontrol.reports.users.get`: REST 2, scope `timeman`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
-            ///
-            /// Required: none. Optional: `DEPARTMENT_ID`.
-            ///
-            /// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `DEPARTMENT_ID`: `integer`, optional.
-                pub department_id: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        department_id: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `DEPARTMENT_ID`.
-                pub fn department_id(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.department_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DEPARTMENT_ID",
-                        &self.department_id,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        department_id: object.field("DEPARTMENT_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// Types of `timeman.timecontrol.reports.users.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
-            pub mod get {
-                /// Error codes of `timeman.timecontrol.reports.users.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The object `result` of `timeman.timecontrol.reports.users.get`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Item {
-                    /// `id`: `integer`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub id: ::std::option::Option<i64>,
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `first_name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub first_name: ::std::option::Option<::std::string::String>,
-                    /// `last_name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub last_name: ::std::option::Option<::std::string::String>,
-                    /// `work_position`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub work_position: ::std::option::Option<::std::string::String>,
-                    /// `avatar`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub avatar: ::std::option::Option<::std::string::String>,
-                    /// `personal_gender`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub personal_gender: ::std::option::Option<::std::string::String>,
-                    /// `last_activity_date`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub last_activity_date: ::std::option::Option<::std::string::String>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Item {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            id: object.soft("id"),
-                            name: object.soft("name"),
-                            first_name: object.soft("first_name"),
-                            last_name: object.soft("last_name"),
-                            work_position: object.soft("work_position"),
-                            avatar: object.soft("avatar"),
-                            personal_gender: object.soft("personal_gender"),
-                            last_activity_date: object.soft("last_activity_date"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Item {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "id", &self.id)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "first_name",
-                            &self.first_name,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "last_name",
-                            &self.last_name,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "work_position",
-                            &self.work_position,
-                        )?;
-                        crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "personal_gender",
-                            &self.personal_gender,
-                        )?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "last_activity_date",
-                            &self.last_activity_date,
-                        )?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The `result` of the call: `object[]`.
-                pub type Output = crate::List<Item>;
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "timeman.timecontrol.reports.users.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Item);
-            }
-        }
-    }
-    /// Methods under `timecontrol::settings`.
-    pub mod settings {
-        /// `timeman.timecontrol.settings.get`: REST 2, scope `timeman`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
-        ///
-        /// No parameters.
-        ///
-        /// Result: `object` ([`get::Output`]). Errors: `ACCESS_ERROR` ([`get::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Get {
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Get {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Get {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Get {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self { extra: object.rest()? })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Get);
-        /// `timeman.timecontrol.settings.set`: REST 2, scope `timeman`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
-        ///
-        /// Required: none. Optional: `ACTIVE`, `MINIMUM_IDLE_FOR_REPORT`, `REGISTER_OFFLINE`, `REGISTER_IDLE`, `REGISTER_DESKTOP`, `REPORT_REQUEST_TYPE`, `REPORT_REQUEST_USERS`, `REPORT_SIMPLE_TYPE`, `REPORT_SIMPLE_USERS`, `REPORT_FULL_TYPE`, `REPORT_FULL_USERS`.
-        ///
-        /// Result: `boolean` ([`set::Output`]). Errors: `ACCESS_ERROR` ([`set::Error`]).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Set {
-            /// `ACTIVE`: `boolean`, optional.
-            ///
-            /// Values: `true`, `0`.
-            pub active: ::std::option::Option<set::Active>,
-            /// `MINIMUM_IDLE_FOR_REPORT`: `integer`, optional.
-            pub minimum_idle_for_report: ::std::option::Option<i64>,
-            /// `REGISTER_OFFLINE`: `boolean`, optional.
-            pub register_offline: ::std::option::Option<bool>,
-            /// `REGISTER_IDLE`: `boolean`, optional.
-            pub register_idle: ::std::option::Option<bool>,
-            /// `REGISTER_DESKTOP`: `boolean`, optional.
-            pub register_desktop: ::std::option::Option<bool>,
-            /// `REPORT_REQUEST_TYPE`: `string`, optional.
-            ///
-            /// Values: `all`, `user`, `none`.
-            pub report_request_type: ::std::option::Option<set::ReportRequestType>,
-            /// `REPORT_REQUEST_USERS`: `array`, optional.
-            pub report_request_users: ::std::option::Option<::serde_json::Value>,
-            /// `REPORT_SIMPLE_TYPE`: `string`, optional.
-            ///
-            /// Values: `all`, `user`, `none`.
-            pub report_simple_type: ::std::option::Option<set::ReportSimpleType>,
-            /// `REPORT_SIMPLE_USERS`: `array`, optional.
-            pub report_simple_users: ::std::option::Option<::serde_json::Value>,
-            /// `REPORT_FULL_TYPE`: `string`, optional.
-            ///
-            /// Values: `all`, `user`, `none`.
-            pub report_full_type: ::std::option::Option<set::ReportFullType>,
-            /// `REPORT_FULL_USERS`: `array`, optional.
-            pub report_full_users: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Set {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    active: ::std::default::Default::default(),
-                    minimum_idle_for_report: ::std::default::Default::default(),
-                    register_offline: ::std::default::Default::default(),
-                    register_idle: ::std::default::Default::default(),
-                    register_desktop: ::std::default::Default::default(),
-                    report_request_type: ::std::default::Default::default(),
-                    report_request_users: ::std::default::Default::default(),
-                    report_simple_type: ::std::default::Default::default(),
-                    report_simple_users: ::std::default::Default::default(),
-                    report_full_type: ::std::default::Default::default(),
-                    report_full_users: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `ACTIVE`.
-            pub fn active(
-                mut self,
-                value: impl ::std::convert::Into<set::Active>,
-            ) -> Self {
-                self.active = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `MINIMUM_IDLE_FOR_REPORT`.
-            pub fn minimum_idle_for_report(
-                mut self,
-                value: impl ::std::convert::Into<i64>,
-            ) -> Self {
-                self.minimum_idle_for_report = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REGISTER_OFFLINE`.
-            pub fn register_offline(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.register_offline = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REGISTER_IDLE`.
-            pub fn register_idle(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.register_idle = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REGISTER_DESKTOP`.
-            pub fn register_desktop(
-                mut self,
-                value: impl ::std::convert::Into<bool>,
-            ) -> Self {
-                self.register_desktop = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REPORT_REQUEST_TYPE`.
-            pub fn report_request_type(
-                mut self,
-                value: impl ::std::convert::Into<set::ReportRequestType>,
-            ) -> Self {
-                self.report_request_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REPORT_REQUEST_USERS`.
-            pub fn report_request_users(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.report_request_users = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REPORT_SIMPLE_TYPE`.
-            pub fn report_simple_type(
-                mut self,
-                value: impl ::std::convert::Into<set::ReportSimpleType>,
-            ) -> Self {
-                self.report_simple_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REPORT_SIMPLE_USERS`.
-            pub fn report_simple_users(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.report_simple_users = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REPORT_FULL_TYPE`.
-            pub fn report_full_type(
-                mut self,
-                value: impl ::std::convert::Into<set::ReportFullType>,
-            ) -> Self {
-                self.report_full_type = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `REPORT_FULL_USERS`.
-            pub fn report_full_users(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.report_full_users = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Set {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MINIMUM_IDLE_FOR_REPORT",
-                    &self.minimum_idle_for_report,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REGISTER_OFFLINE",
-                    &self.register_offline,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REGISTER_IDLE",
-                    &self.register_idle,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REGISTER_DESKTOP",
-                    &self.register_desktop,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_REQUEST_TYPE",
-                    &self.report_request_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_REQUEST_USERS",
-                    &self.report_request_users,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_SIMPLE_TYPE",
-                    &self.report_simple_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_SIMPLE_USERS",
-                    &self.report_simple_users,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_FULL_TYPE",
-                    &self.report_full_type,
-                )?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "REPORT_FULL_USERS",
-                    &self.report_full_users,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Set {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    active: object.field("ACTIVE")?,
-                    minimum_idle_for_report: object.field("MINIMUM_IDLE_FOR_REPORT")?,
-                    register_offline: object.field("REGISTER_OFFLINE")?,
-                    register_idle: object.field("REGISTER_IDLE")?,
-                    register_desktop: object.field("REGISTER_DESKTOP")?,
-                    report_request_type: object.field("REPORT_REQUEST_TYPE")?,
-                    report_request_users: object.field("REPORT_REQUEST_USERS")?,
-                    report_simple_type: object.field("REPORT_SIMPLE_TYPE")?,
-                    report_simple_users: object.field("REPORT_SIMPLE_USERS")?,
-                    report_full_type: object.field("REPORT_FULL_TYPE")?,
-                    report_full_users: object.field("REPORT_FULL_USERS")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Set);
-        /// Types of `timeman.timecontrol.settings.get`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
-        pub mod get {
-            /// Error codes of `timeman.timecontrol.settings.get`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_ERROR`
-                AccessError,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessError = "ACCESS_ERROR" });
-            error_code!(Error);
-            /// Allowed values of `result.report_request_type` in `timeman.timecontrol.settings.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputReportRequestType {
-                /// `all`
-                All,
-                /// `user`
-                User,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputReportRequestType { All = "all", User = "user", None = "none" }
-            );
-            /// Allowed values of `result.report_simple_type` in `timeman.timecontrol.settings.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputReportSimpleType {
-                /// `all`
-                All,
-                /// `user`
-                User,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputReportSimpleType { All = "all", User = "user", None = "none" }
-            );
-            /// Allowed values of `result.report_full_type` in `timeman.timecontrol.settings.get`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum OutputReportFullType {
-                /// `all`
-                All,
-                /// `user`
-                User,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                OutputReportFullType { All = "all", User = "user", None = "none" }
-            );
-            /// The object `result` of `timeman.timecontrol.settings.get`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `active`: `boolean`, optional.
-                pub active: ::std::option::Option<bool>,
-                /// `minimum_idle_for_report`: `integer`, optional.
-                pub minimum_idle_for_report: ::std::option::Option<i64>,
-                /// `register_offline`: `boolean`, optional.
-                pub register_offline: ::std::option::Option<bool>,
-                /// `register_idle`: `boolean`, optional.
-                pub register_idle: ::std::option::Option<bool>,
-                /// `register_desktop`: `boolean`, optional.
-                pub register_desktop: ::std::option::Option<bool>,
-                /// `report_request_type`: `string`, optional.
-                ///
-                /// Values: `all`, `user`, `none`.
-                pub report_request_type: ::std::option::Option<OutputReportRequestType>,
-                /// `report_request_users`: `array`, optional.
-                pub report_request_users: ::std::vec::Vec<::serde_json::Value>,
-                /// `report_simple_type`: `string`, optional.
-                ///
-                /// Values: `all`, `user`, `none`.
-                pub report_simple_type: ::std::option::Option<OutputReportSimpleType>,
-                /// `report_simple_users`: `array`, optional.
-                pub report_simple_users: ::std::vec::Vec<::serde_json::Value>,
-                /// `report_full_type`: `string`, optional.
-                ///
-                /// Values: `all`, `user`, `none`.
-                pub report_full_type: ::std::option::Option<OutputReportFullType>,
-                /// `report_full_users`: `array`, optional.
-                pub report_full_users: ::std::vec::Vec<::serde_json::Value>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "active",
-                                "minimum_idle_for_report",
-                                "register_offline",
-                                "register_idle",
-                                "register_desktop",
-                                "report_request_type",
-                                "report_request_users",
-                                "report_simple_type",
-                                "report_simple_users",
-                                "report_full_type",
-                                "report_full_users",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        active: object.field("active")?,
-                        minimum_idle_for_report: object
-                            .field("minimum_idle_for_report")?,
-                        register_offline: object.field("register_offline")?,
-                        register_idle: object.field("register_idle")?,
-                        register_desktop: object.field("register_desktop")?,
-                        report_request_type: object.field("report_request_type")?,
-                        report_request_users: object.field("report_request_users")?,
-                        report_simple_type: object.field("report_simple_type")?,
-                        report_simple_users: object.field("report_simple_users")?,
-                        report_full_type: object.field("report_full_type")?,
-                        report_full_users: object.field("report_full_users")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "active", &self.active)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "minimum_idle_for_report",
-                        &self.minimum_idle_for_report,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "register_offline",
-                        &self.register_offline,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "register_idle",
-                        &self.register_idle,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "register_desktop",
-                        &self.register_desktop,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "report_request_type",
-                        &self.report_request_type,
-                    )?;
-                    map.serialize_entry(
-                        "report_request_users",
-                        &self.report_request_users,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "report_simple_type",
-                        &self.report_simple_type,
-                    )?;
-                    map.serialize_entry(
-                        "report_simple_users",
-                        &self.report_simple_users,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "report_full_type",
-                        &self.report_full_type,
-                    )?;
-                    map.serialize_entry("report_full_users", &self.report_full_users)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Get {
-                const NAME: &'static str = "timeman.timecontrol.settings.get";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-        /// Types of `timeman.timecontrol.settings.set`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
-        pub mod set {
-            /// Error codes of `timeman.timecontrol.settings.set`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ACCESS_ERROR`
-                AccessError,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Error { AccessError = "ACCESS_ERROR" });
-            error_code!(Error);
-            /// Allowed values of `params.ACTIVE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Active {
-                /// `true`
-                True,
-                /// `0`
-                N0,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(Active { True = "true", N0 = "0" });
-            /// Allowed values of `params.REPORT_REQUEST_TYPE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ReportRequestType {
-                /// `all`
-                All,
-                /// `user`
-                User,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                ReportRequestType { All = "all", User = "user", None = "none" }
-            );
-            /// Allowed values of `params.REPORT_SIMPLE_TYPE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ReportSimpleType {
-                /// `all`
-                All,
-                /// `user`
-                User,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ReportSimpleType { All = "all", User = "user", None = "none" });
-            /// Allowed values of `params.REPORT_FULL_TYPE` in `timeman.timecontrol.settings.set`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum ReportFullType {
-                /// `all`
-                All,
-                /// `user`
-                User,
-                /// `none`
-                None,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(ReportFullType { All = "all", User = "user", None = "none" });
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Set {
-                const NAME: &'static str = "timeman.timecontrol.settings.set";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `timecontrol::report`.
+	pub mod report {
+		/// `timeman.timecontrol.report.add`: REST 2, scope `timeman`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
+		///
+		/// Required: `REPORT_ID`, `TEXT`. Optional: `USER_ID`, `TYPE`, `CALENDAR`.
+		///
+		/// Result: `boolean` ([`add::Output`]). Errors: `ACCESS_ERROR`, `TEXT_EMPTY` ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `REPORT_ID`: `integer`, required.
+			pub report_id: i64,
+			/// `USER_ID`: `integer`, optional.
+			pub user_id: Option<i64>,
+			/// `TEXT`: `string`, required.
+			pub text: String,
+			/// `TYPE`: `string`, optional.
+			pub type_: Option<String>,
+			/// `CALENDAR`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub calendar: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `REPORT_ID`, `TEXT`.
+			pub fn new(report_id: impl Into<i64>, text: impl Into<String>) -> Self {
+				Self {
+					report_id: report_id.into(),
+					user_id: Default::default(),
+					text: text.into(),
+					type_: Default::default(),
+					calendar: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `USER_ID`.
+			pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+				self.user_id = Some(value.into());
+				self
+			}
+			/// Sets `TYPE`.
+			pub fn type_(mut self, value: impl Into<String>) -> Self {
+				self.type_ = Some(value.into());
+				self
+			}
+			/// Sets `CALENDAR`.
+			pub fn calendar(mut self, value: impl Into<bool>) -> Self {
+				self.calendar = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("REPORT_ID", &self.report_id)?;
+				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+				map.serialize_entry("TEXT", &self.text)?;
+				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
+				crate::support::opt_entry(
+					&mut map,
+					"CALENDAR",
+					&self.calendar.map(crate::support::yes_no),
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					report_id: object.field("REPORT_ID")?,
+					user_id: object.field("USER_ID")?,
+					text: object.field("TEXT")?,
+					type_: object.exact_str("TYPE")?,
+					calendar: object.field("CALENDAR")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// Types of `timeman.timecontrol.report.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-report-add.html>
+		pub mod add {
+			/// Error codes of `timeman.timecontrol.report.add`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_ERROR`
+				AccessError,
+				/// `TEXT_EMPTY`
+				TextEmpty,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessError = "ACCESS_ERROR", TextEmpty = "TEXT_EMPTY" }
+			);
+			error_code!(Error);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "timeman.timecontrol.report.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
+	/// Methods under `timecontrol::reports`.
+	pub mod reports {
+		/// `timeman.timecontrol.reports.get`: REST 2, scope `timeman`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+		///
+		/// Required: `USER_ID`, `MONTH`, `YEAR`. Optional: `IDLE_MINUTES`, `WORKDAY_HOURS`.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `ACCESS_ERROR`, `USER_ACCESS_ERROR` ([`get::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// `USER_ID`: `integer`, required.
+			pub user_id: i64,
+			/// `MONTH`: `integer`, required.
+			pub month: i64,
+			/// `YEAR`: `integer`, required.
+			pub year: i64,
+			/// `IDLE_MINUTES`: `integer`, optional.
+			pub idle_minutes: Option<i64>,
+			/// `WORKDAY_HOURS`: `integer`, optional.
+			pub workday_hours: Option<i64>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call with its required parameters: `USER_ID`, `MONTH`, `YEAR`.
+			pub fn new(
+				user_id: impl Into<i64>,
+				month: impl Into<i64>,
+				year: impl Into<i64>,
+			) -> Self {
+				Self {
+					user_id: user_id.into(),
+					month: month.into(),
+					year: year.into(),
+					idle_minutes: Default::default(),
+					workday_hours: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `IDLE_MINUTES`.
+			pub fn idle_minutes(mut self, value: impl Into<i64>) -> Self {
+				self.idle_minutes = Some(value.into());
+				self
+			}
+			/// Sets `WORKDAY_HOURS`.
+			pub fn workday_hours(mut self, value: impl Into<i64>) -> Self {
+				self.workday_hours = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("USER_ID", &self.user_id)?;
+				map.serialize_entry("MONTH", &self.month)?;
+				map.serialize_entry("YEAR", &self.year)?;
+				crate::support::opt_entry(&mut map, "IDLE_MINUTES", &self.idle_minutes)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORKDAY_HOURS",
+					&self.workday_hours,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					user_id: object.field("USER_ID")?,
+					month: object.field("MONTH")?,
+					year: object.field("YEAR")?,
+					idle_minutes: object.field("IDLE_MINUTES")?,
+					workday_hours: object.field("WORKDAY_HOURS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// Types of `timeman.timecontrol.reports.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+		pub mod get {
+			/// Error codes of `timeman.timecontrol.reports.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_ERROR`
+				AccessError,
+				/// `USER_ACCESS_ERROR`
+				UserAccessError,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { AccessError = "ACCESS_ERROR", UserAccessError =
+				"USER_ACCESS_ERROR" }
+			);
+			error_code!(Error);
+			/// Allowed values of `result.days.reports.type` in `timeman.timecontrol.reports.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputDaysReportsType {
+				/// `IDLE`
+				Idle,
+				/// `OFFLINE`
+				Offline,
+				/// `DESKTOP_ONLINE`
+				DesktopOnline,
+				/// `DESKTOP_OFFLINE`
+				DesktopOffline,
+				/// `DESKTOP_START`
+				DesktopStart,
+				/// `TM_START`
+				TmStart,
+				/// `TM_PAUSE`
+				TmPause,
+				/// `TM_CONTINUE`
+				TmContinue,
+				/// `TM_END`
+				TmEnd,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputDaysReportsType { Idle = "IDLE", Offline = "OFFLINE", DesktopOnline
+				= "DESKTOP_ONLINE", DesktopOffline = "DESKTOP_OFFLINE", DesktopStart =
+				"DESKTOP_START", TmStart = "TM_START", TmPause = "TM_PAUSE", TmContinue =
+				"TM_CONTINUE", TmEnd = "TM_END" }
+			);
+			/// Allowed values of `result.days.reports.report_type` in `timeman.timecontrol.reports.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputDaysReportsReportType {
+				/// `work`
+				Work,
+				/// `private`
+				Private,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputDaysReportsReportType { Work = "work", Private = "private", None =
+				"none" }
+			);
+			/// Allowed values of `result.days.reports.source_start` in `timeman.timecontrol.reports.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputDaysReportsSourceStart {
+				/// `ONLINE_EVENT`
+				OnlineEvent,
+				/// `OFFLINE_AGENT`
+				OfflineAgent,
+				/// `DESKTOP_OFFLINE_AGENT`
+				DesktopOfflineAgent,
+				/// `DESKTOP_ONLINE_EVENT`
+				DesktopOnlineEvent,
+				/// `DESKTOP_START_EVENT`
+				DesktopStartEvent,
+				/// `IDLE_EVENT`
+				IdleEvent,
+				/// `TM_EVENT`
+				TmEvent,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputDaysReportsSourceStart { OnlineEvent = "ONLINE_EVENT", OfflineAgent
+				= "OFFLINE_AGENT", DesktopOfflineAgent = "DESKTOP_OFFLINE_AGENT",
+				DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT", DesktopStartEvent =
+				"DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT", TmEvent = "TM_EVENT" }
+			);
+			/// Allowed values of `result.days.reports.source_finish` in `timeman.timecontrol.reports.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputDaysReportsSourceFinish {
+				/// `ONLINE_EVENT`
+				OnlineEvent,
+				/// `OFFLINE_AGENT`
+				OfflineAgent,
+				/// `DESKTOP_OFFLINE_AGENT`
+				DesktopOfflineAgent,
+				/// `DESKTOP_ONLINE_EVENT`
+				DesktopOnlineEvent,
+				/// `DESKTOP_START_EVENT`
+				DesktopStartEvent,
+				/// `IDLE_EVENT`
+				IdleEvent,
+				/// `TM_EVENT`
+				TmEvent,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputDaysReportsSourceFinish { OnlineEvent = "ONLINE_EVENT",
+				OfflineAgent = "OFFLINE_AGENT", DesktopOfflineAgent =
+				"DESKTOP_OFFLINE_AGENT", DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT",
+				DesktopStartEvent = "DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT",
+				TmEvent = "TM_EVENT" }
+			);
+			/// The object `result.days.reports` of `timeman.timecontrol.reports.get`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDaysReports {
+				/// `id`: `string`, optional.
+				pub id: Option<String>,
+				/// `user_id`: `string`, optional.
+				pub user_id: Option<String>,
+				/// `type`: `string`, optional.
+				///
+				/// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
+				pub type_: Option<OutputDaysReportsType>,
+				/// `date_start`: `datetime`, optional.
+				pub date_start: Option<::bitrix24_runtime::DateTime>,
+				/// `date_finish`: `datetime`, optional.
+				pub date_finish: Option<::bitrix24_runtime::DateTime>,
+				/// `duration`: `integer`, optional.
+				pub duration: Option<i64>,
+				/// `active`: `boolean`, optional.
+				pub active: Option<bool>,
+				/// `entry_id`: `string`, optional.
+				pub entry_id: Option<String>,
+				/// `report_type`: `string`, optional.
+				///
+				/// Values: `work`, `private`, `none`.
+				pub report_type: Option<OutputDaysReportsReportType>,
+				/// `report_text`: `string`, optional.
+				pub report_text: Option<String>,
+				/// `system_text`: `string`, optional.
+				pub system_text: Option<String>,
+				/// `source_start`: `string`, optional.
+				///
+				/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
+				pub source_start: Option<OutputDaysReportsSourceStart>,
+				/// `source_finish`: `string`, optional.
+				///
+				/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
+				pub source_finish: Option<OutputDaysReportsSourceFinish>,
+				/// `ip_start`: `string`, optional.
+				pub ip_start: Option<String>,
+				/// `ip_finish`: `string`, optional.
+				pub ip_finish: Option<String>,
+				/// `ip_start_network`: `boolean | object`, optional.
+				pub ip_start_network: ::serde_json::Value,
+				/// `ip_finish_network`: `boolean | object`, optional.
+				pub ip_finish_network: ::serde_json::Value,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDaysReports {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						user_id: object.field("user_id")?,
+						type_: object.field("type")?,
+						date_start: object.field("date_start")?,
+						date_finish: object.field("date_finish")?,
+						duration: object.field("duration")?,
+						active: object.field("active")?,
+						entry_id: object.field("entry_id")?,
+						report_type: object.field("report_type")?,
+						report_text: object.field("report_text")?,
+						system_text: object.field("system_text")?,
+						source_start: object.field("source_start")?,
+						source_finish: object.field("source_finish")?,
+						ip_start: object.field("ip_start")?,
+						ip_finish: object.field("ip_finish")?,
+						ip_start_network: object.field("ip_start_network")?,
+						ip_finish_network: object.field("ip_finish_network")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDaysReports {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+					crate::support::opt_entry(&mut map, "type", &self.type_)?;
+					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+					crate::support::opt_entry(
+						&mut map,
+						"date_finish",
+						&self.date_finish,
+					)?;
+					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+					crate::support::opt_entry(&mut map, "active", &self.active)?;
+					crate::support::opt_entry(&mut map, "entry_id", &self.entry_id)?;
+					crate::support::opt_entry(
+						&mut map,
+						"report_type",
+						&self.report_type,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"report_text",
+						&self.report_text,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"system_text",
+						&self.system_text,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"source_start",
+						&self.source_start,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"source_finish",
+						&self.source_finish,
+					)?;
+					crate::support::opt_entry(&mut map, "ip_start", &self.ip_start)?;
+					crate::support::opt_entry(&mut map, "ip_finish", &self.ip_finish)?;
+					map.serialize_entry("ip_start_network", &self.ip_start_network)?;
+					map.serialize_entry("ip_finish_network", &self.ip_finish_network)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.days` of `timeman.timecontrol.reports.get`: `array`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputDays {
+				/// `index`: `integer`, optional.
+				pub index: Option<i64>,
+				/// `day_title`: `string`, optional.
+				pub day_title: Option<String>,
+				/// `workday_date_start`: `datetime`, optional.
+				pub workday_date_start: Option<::bitrix24_runtime::DateTime>,
+				/// `workday_date_finish`: `datetime`, optional.
+				pub workday_date_finish: Option<::bitrix24_runtime::DateTime>,
+				/// `workday_complete`: `boolean`, optional.
+				pub workday_complete: Option<bool>,
+				/// `workday_time_leaks_user`: `integer`, optional.
+				pub workday_time_leaks_user: Option<i64>,
+				/// `workday_time_leaks_final`: `integer`, optional.
+				pub workday_time_leaks_final: Option<i64>,
+				/// `workday_duration`: `integer`, optional.
+				pub workday_duration: Option<i64>,
+				/// `workday_duration_final`: `integer`, optional.
+				pub workday_duration_final: Option<i64>,
+				/// `workday_duration_config`: `integer`, optional.
+				pub workday_duration_config: Option<i64>,
+				/// `reports`: `array`, optional.
+				pub reports: Vec<OutputDaysReports>,
+				/// `workday_time_leaks_real`: `integer`, optional.
+				pub workday_time_leaks_real: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputDays {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						index: object.field("index")?,
+						day_title: object.field("day_title")?,
+						workday_date_start: object.field("workday_date_start")?,
+						workday_date_finish: object.field("workday_date_finish")?,
+						workday_complete: object.field("workday_complete")?,
+						workday_time_leaks_user: object
+							.field("workday_time_leaks_user")?,
+						workday_time_leaks_final: object
+							.field("workday_time_leaks_final")?,
+						workday_duration: object.field("workday_duration")?,
+						workday_duration_final: object.field("workday_duration_final")?,
+						workday_duration_config: object
+							.field("workday_duration_config")?,
+						reports: object.field("reports")?,
+						workday_time_leaks_real: object
+							.field("workday_time_leaks_real")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputDays {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "index", &self.index)?;
+					crate::support::opt_entry(&mut map, "day_title", &self.day_title)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_date_start",
+						&self.workday_date_start,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_date_finish",
+						&self.workday_date_finish,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_complete",
+						&self.workday_complete,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_time_leaks_user",
+						&self.workday_time_leaks_user,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_time_leaks_final",
+						&self.workday_time_leaks_final,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_duration",
+						&self.workday_duration,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_duration_final",
+						&self.workday_duration_final,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_duration_config",
+						&self.workday_duration_config,
+					)?;
+					map.serialize_entry("reports", &self.reports)?;
+					crate::support::opt_entry(
+						&mut map,
+						"workday_time_leaks_real",
+						&self.workday_time_leaks_real,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.user` of `timeman.timecontrol.reports.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputUser {
+				/// `id`: `integer`, optional.
+				pub id: Option<i64>,
+				/// `active`: `boolean`, optional.
+				pub active: Option<bool>,
+				/// `name`: `string`, optional.
+				pub name: Option<String>,
+				/// `first_name`: `string`, optional.
+				pub first_name: Option<String>,
+				/// `last_name`: `string`, optional.
+				pub last_name: Option<String>,
+				/// `work_position`: `string`, optional.
+				pub work_position: Option<String>,
+				/// `avatar`: `string`, optional.
+				pub avatar: Option<String>,
+				/// `personal_gender`: `string`, optional.
+				pub personal_gender: Option<String>,
+				/// `last_activity_date`: `datetime`, optional.
+				pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputUser {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("id")?,
+						active: object.field("active")?,
+						name: object.field("name")?,
+						first_name: object.field("first_name")?,
+						last_name: object.field("last_name")?,
+						work_position: object.field("work_position")?,
+						avatar: object.field("avatar")?,
+						personal_gender: object.field("personal_gender")?,
+						last_activity_date: object.field("last_activity_date")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputUser {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "active", &self.active)?;
+					crate::support::opt_entry(&mut map, "name", &self.name)?;
+					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
+					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"work_position",
+						&self.work_position,
+					)?;
+					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+					crate::support::opt_entry(
+						&mut map,
+						"personal_gender",
+						&self.personal_gender,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"last_activity_date",
+						&self.last_activity_date,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `timeman.timecontrol.reports.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `report`: `object`, optional.
+				pub report: ::serde_json::Value,
+				/// `month_title`: `string`, optional.
+				pub month_title: Option<String>,
+				/// `date_start`: `datetime`, optional.
+				pub date_start: Option<::bitrix24_runtime::DateTime>,
+				/// `date_finish`: `datetime`, optional.
+				pub date_finish: Option<::bitrix24_runtime::DateTime>,
+				/// `days`: `array`, optional.
+				pub days: Vec<OutputDays>,
+				/// `user`: `object`, optional.
+				pub user: Option<OutputUser>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"report",
+								"month_title",
+								"date_start",
+								"date_finish",
+								"days",
+								"user",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						report: object.field("report")?,
+						month_title: object.field("month_title")?,
+						date_start: object.field("date_start")?,
+						date_finish: object.field("date_finish")?,
+						days: object.field("days")?,
+						user: object.field("user")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("report", &self.report)?;
+					crate::support::opt_entry(
+						&mut map,
+						"month_title",
+						&self.month_title,
+					)?;
+					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
+					crate::support::opt_entry(
+						&mut map,
+						"date_finish",
+						&self.date_finish,
+					)?;
+					map.serialize_entry("days", &self.days)?;
+					crate::support::opt_entry(&mut map, "user", &self.user)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "timeman.timecontrol.reports.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Methods under `timecontrol::reports::settings`.
+		pub mod settings {
+			/// `timeman.timecontrol.reports.settings.get`: REST 2, scope `timeman`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+			///
+			/// No parameters.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// Types of `timeman.timecontrol.reports.settings.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+			pub mod get {
+				/// Error codes of `timeman.timecontrol.reports.settings.get`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The object `result.departments` of `timeman.timecontrol.reports.settings.get`: `array`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputDepartments {
+					/// `id`: `string`, optional.
+					pub id: Option<String>,
+					/// `name`: `string`, optional.
+					pub name: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputDepartments {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.field("id")?,
+							name: object.field("name")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputDepartments {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// Allowed values of `result.report_view_type` in `timeman.timecontrol.reports.settings.get`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum OutputReportViewType {
+					/// `none`
+					None,
+					/// `head`
+					Head,
+					/// `full`
+					Full,
+					/// `simple`
+					Simple,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					OutputReportViewType { None = "none", Head = "head", Full = "full",
+					Simple = "simple" }
+				);
+				/// The object `result` of `timeman.timecontrol.reports.settings.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `active`: `boolean`, optional.
+					pub active: Option<bool>,
+					/// `user_id`: `integer`, optional.
+					pub user_id: Option<i64>,
+					/// `user_admin`: `boolean`, optional.
+					pub user_admin: Option<bool>,
+					/// `user_head`: `boolean`, optional.
+					pub user_head: Option<bool>,
+					/// `departments`: `array`, optional.
+					pub departments: Vec<OutputDepartments>,
+					/// `minimum_idle_for_report`: `integer`, optional.
+					pub minimum_idle_for_report: Option<i64>,
+					/// `report_view_type`: `string`, optional.
+					///
+					/// Values: `none`, `head`, `full`, `simple`.
+					pub report_view_type: Option<OutputReportViewType>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object
+							.fits(
+								&[
+									"active",
+									"user_id",
+									"user_admin",
+									"user_head",
+									"departments",
+									"minimum_idle_for_report",
+									"report_view_type",
+								],
+								&[],
+							)?;
+						Ok(Self {
+							active: object.field("active")?,
+							user_id: object.field("user_id")?,
+							user_admin: object.field("user_admin")?,
+							user_head: object.field("user_head")?,
+							departments: object.field("departments")?,
+							minimum_idle_for_report: object
+								.field("minimum_idle_for_report")?,
+							report_view_type: object.field("report_view_type")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "active", &self.active)?;
+						crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
+						crate::support::opt_entry(
+							&mut map,
+							"user_admin",
+							&self.user_admin,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"user_head",
+							&self.user_head,
+						)?;
+						map.serialize_entry("departments", &self.departments)?;
+						crate::support::opt_entry(
+							&mut map,
+							"minimum_idle_for_report",
+							&self.minimum_idle_for_report,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"report_view_type",
+							&self.report_view_type,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "timeman.timecontrol.reports.settings.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Methods under `timecontrol::reports::users`.
+		pub mod users {
+			/// `timeman.timecontrol.reports.users.get`: REST 2, scope `timeman`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
+			///
+			/// Required: none. Optional: `DEPARTMENT_ID`.
+			///
+			/// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `DEPARTMENT_ID`: `integer`, optional.
+				pub department_id: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						department_id: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `DEPARTMENT_ID`.
+				pub fn department_id(mut self, value: impl Into<i64>) -> Self {
+					self.department_id = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DEPARTMENT_ID",
+						&self.department_id,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						department_id: object.field("DEPARTMENT_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// Types of `timeman.timecontrol.reports.users.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
+			pub mod get {
+				/// Error codes of `timeman.timecontrol.reports.users.get`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The object `result` of `timeman.timecontrol.reports.users.get`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-users-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Item {
+					/// `id`: `integer`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub id: Option<i64>,
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `first_name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub first_name: Option<String>,
+					/// `last_name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub last_name: Option<String>,
+					/// `work_position`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub work_position: Option<String>,
+					/// `avatar`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub avatar: Option<String>,
+					/// `personal_gender`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub personal_gender: Option<String>,
+					/// `last_activity_date`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub last_activity_date: Option<String>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Item {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							id: object.soft("id"),
+							name: object.soft("name"),
+							first_name: object.soft("first_name"),
+							last_name: object.soft("last_name"),
+							work_position: object.soft("work_position"),
+							avatar: object.soft("avatar"),
+							personal_gender: object.soft("personal_gender"),
+							last_activity_date: object.soft("last_activity_date"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Item {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "id", &self.id)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(
+							&mut map,
+							"first_name",
+							&self.first_name,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"last_name",
+							&self.last_name,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"work_position",
+							&self.work_position,
+						)?;
+						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
+						crate::support::opt_entry(
+							&mut map,
+							"personal_gender",
+							&self.personal_gender,
+						)?;
+						crate::support::opt_entry(
+							&mut map,
+							"last_activity_date",
+							&self.last_activity_date,
+						)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The `result` of the call: `object[]`.
+				pub type Output = crate::List<Item>;
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "timeman.timecontrol.reports.users.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Item);
+			}
+		}
+	}
+	/// Methods under `timecontrol::settings`.
+	pub mod settings {
+		/// `timeman.timecontrol.settings.get`: REST 2, scope `timeman`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
+		///
+		/// No parameters.
+		///
+		/// Result: `object` ([`get::Output`]). Errors: `ACCESS_ERROR` ([`get::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Get {
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Get {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self { extra: Default::default() }
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Get {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Get {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self { extra: object.rest()? })
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Get);
+		/// `timeman.timecontrol.settings.set`: REST 2, scope `timeman`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
+		///
+		/// Required: none. Optional: `ACTIVE`, `MINIMUM_IDLE_FOR_REPORT`, `REGISTER_OFFLINE`, `REGISTER_IDLE`, `REGISTER_DESKTOP`, `REPORT_REQUEST_TYPE`, `REPORT_REQUEST_USERS`, `REPORT_SIMPLE_TYPE`, `REPORT_SIMPLE_USERS`, `REPORT_FULL_TYPE`, `REPORT_FULL_USERS`.
+		///
+		/// Result: `boolean` ([`set::Output`]). Errors: `ACCESS_ERROR` ([`set::Error`]).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Set {
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `true`, `0`.
+			pub active: Option<set::Active>,
+			/// `MINIMUM_IDLE_FOR_REPORT`: `integer`, optional.
+			pub minimum_idle_for_report: Option<i64>,
+			/// `REGISTER_OFFLINE`: `boolean`, optional.
+			pub register_offline: Option<bool>,
+			/// `REGISTER_IDLE`: `boolean`, optional.
+			pub register_idle: Option<bool>,
+			/// `REGISTER_DESKTOP`: `boolean`, optional.
+			pub register_desktop: Option<bool>,
+			/// `REPORT_REQUEST_TYPE`: `string`, optional.
+			///
+			/// Values: `all`, `user`, `none`.
+			pub report_request_type: Option<set::ReportRequestType>,
+			/// `REPORT_REQUEST_USERS`: `array`, optional.
+			pub report_request_users: Option<::serde_json::Value>,
+			/// `REPORT_SIMPLE_TYPE`: `string`, optional.
+			///
+			/// Values: `all`, `user`, `none`.
+			pub report_simple_type: Option<set::ReportSimpleType>,
+			/// `REPORT_SIMPLE_USERS`: `array`, optional.
+			pub report_simple_users: Option<::serde_json::Value>,
+			/// `REPORT_FULL_TYPE`: `string`, optional.
+			///
+			/// Values: `all`, `user`, `none`.
+			pub report_full_type: Option<set::ReportFullType>,
+			/// `REPORT_FULL_USERS`: `array`, optional.
+			pub report_full_users: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Set {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					active: Default::default(),
+					minimum_idle_for_report: Default::default(),
+					register_offline: Default::default(),
+					register_idle: Default::default(),
+					register_desktop: Default::default(),
+					report_request_type: Default::default(),
+					report_request_users: Default::default(),
+					report_simple_type: Default::default(),
+					report_simple_users: Default::default(),
+					report_full_type: Default::default(),
+					report_full_users: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `ACTIVE`.
+			pub fn active(mut self, value: impl Into<set::Active>) -> Self {
+				self.active = Some(value.into());
+				self
+			}
+			/// Sets `MINIMUM_IDLE_FOR_REPORT`.
+			pub fn minimum_idle_for_report(mut self, value: impl Into<i64>) -> Self {
+				self.minimum_idle_for_report = Some(value.into());
+				self
+			}
+			/// Sets `REGISTER_OFFLINE`.
+			pub fn register_offline(mut self, value: impl Into<bool>) -> Self {
+				self.register_offline = Some(value.into());
+				self
+			}
+			/// Sets `REGISTER_IDLE`.
+			pub fn register_idle(mut self, value: impl Into<bool>) -> Self {
+				self.register_idle = Some(value.into());
+				self
+			}
+			/// Sets `REGISTER_DESKTOP`.
+			pub fn register_desktop(mut self, value: impl Into<bool>) -> Self {
+				self.register_desktop = Some(value.into());
+				self
+			}
+			/// Sets `REPORT_REQUEST_TYPE`.
+			pub fn report_request_type(
+				mut self,
+				value: impl Into<set::ReportRequestType>,
+			) -> Self {
+				self.report_request_type = Some(value.into());
+				self
+			}
+			/// Sets `REPORT_REQUEST_USERS`.
+			pub fn report_request_users(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.report_request_users = Some(value.into());
+				self
+			}
+			/// Sets `REPORT_SIMPLE_TYPE`.
+			pub fn report_simple_type(
+				mut self,
+				value: impl Into<set::ReportSimpleType>,
+			) -> Self {
+				self.report_simple_type = Some(value.into());
+				self
+			}
+			/// Sets `REPORT_SIMPLE_USERS`.
+			pub fn report_simple_users(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.report_simple_users = Some(value.into());
+				self
+			}
+			/// Sets `REPORT_FULL_TYPE`.
+			pub fn report_full_type(
+				mut self,
+				value: impl Into<set::ReportFullType>,
+			) -> Self {
+				self.report_full_type = Some(value.into());
+				self
+			}
+			/// Sets `REPORT_FULL_USERS`.
+			pub fn report_full_users(
+				mut self,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.report_full_users = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Set {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MINIMUM_IDLE_FOR_REPORT",
+					&self.minimum_idle_for_report,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REGISTER_OFFLINE",
+					&self.register_offline,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REGISTER_IDLE",
+					&self.register_idle,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REGISTER_DESKTOP",
+					&self.register_desktop,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_REQUEST_TYPE",
+					&self.report_request_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_REQUEST_USERS",
+					&self.report_request_users,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_SIMPLE_TYPE",
+					&self.report_simple_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_SIMPLE_USERS",
+					&self.report_simple_users,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_FULL_TYPE",
+					&self.report_full_type,
+				)?;
+				crate::support::opt_entry(
+					&mut map,
+					"REPORT_FULL_USERS",
+					&self.report_full_users,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Set {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					active: object.field("ACTIVE")?,
+					minimum_idle_for_report: object.field("MINIMUM_IDLE_FOR_REPORT")?,
+					register_offline: object.field("REGISTER_OFFLINE")?,
+					register_idle: object.field("REGISTER_IDLE")?,
+					register_desktop: object.field("REGISTER_DESKTOP")?,
+					report_request_type: object.field("REPORT_REQUEST_TYPE")?,
+					report_request_users: object.field("REPORT_REQUEST_USERS")?,
+					report_simple_type: object.field("REPORT_SIMPLE_TYPE")?,
+					report_simple_users: object.field("REPORT_SIMPLE_USERS")?,
+					report_full_type: object.field("REPORT_FULL_TYPE")?,
+					report_full_users: object.field("REPORT_FULL_USERS")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Set);
+		/// Types of `timeman.timecontrol.settings.get`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
+		pub mod get {
+			/// Error codes of `timeman.timecontrol.settings.get`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_ERROR`
+				AccessError,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessError = "ACCESS_ERROR" });
+			error_code!(Error);
+			/// Allowed values of `result.report_request_type` in `timeman.timecontrol.settings.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputReportRequestType {
+				/// `all`
+				All,
+				/// `user`
+				User,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputReportRequestType { All = "all", User = "user", None = "none" }
+			);
+			/// Allowed values of `result.report_simple_type` in `timeman.timecontrol.settings.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputReportSimpleType {
+				/// `all`
+				All,
+				/// `user`
+				User,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputReportSimpleType { All = "all", User = "user", None = "none" }
+			);
+			/// Allowed values of `result.report_full_type` in `timeman.timecontrol.settings.get`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OutputReportFullType {
+				/// `all`
+				All,
+				/// `user`
+				User,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				OutputReportFullType { All = "all", User = "user", None = "none" }
+			);
+			/// The object `result` of `timeman.timecontrol.settings.get`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `active`: `boolean`, optional.
+				pub active: Option<bool>,
+				/// `minimum_idle_for_report`: `integer`, optional.
+				pub minimum_idle_for_report: Option<i64>,
+				/// `register_offline`: `boolean`, optional.
+				pub register_offline: Option<bool>,
+				/// `register_idle`: `boolean`, optional.
+				pub register_idle: Option<bool>,
+				/// `register_desktop`: `boolean`, optional.
+				pub register_desktop: Option<bool>,
+				/// `report_request_type`: `string`, optional.
+				///
+				/// Values: `all`, `user`, `none`.
+				pub report_request_type: Option<OutputReportRequestType>,
+				/// `report_request_users`: `array`, optional.
+				pub report_request_users: Vec<::serde_json::Value>,
+				/// `report_simple_type`: `string`, optional.
+				///
+				/// Values: `all`, `user`, `none`.
+				pub report_simple_type: Option<OutputReportSimpleType>,
+				/// `report_simple_users`: `array`, optional.
+				pub report_simple_users: Vec<::serde_json::Value>,
+				/// `report_full_type`: `string`, optional.
+				///
+				/// Values: `all`, `user`, `none`.
+				pub report_full_type: Option<OutputReportFullType>,
+				/// `report_full_users`: `array`, optional.
+				pub report_full_users: Vec<::serde_json::Value>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"active",
+								"minimum_idle_for_report",
+								"register_offline",
+								"register_idle",
+								"register_desktop",
+								"report_request_type",
+								"report_request_users",
+								"report_simple_type",
+								"report_simple_users",
+								"report_full_type",
+								"report_full_users",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						active: object.field("active")?,
+						minimum_idle_for_report: object
+							.field("minimum_idle_for_report")?,
+						register_offline: object.field("register_offline")?,
+						register_idle: object.field("register_idle")?,
+						register_desktop: object.field("register_desktop")?,
+						report_request_type: object.field("report_request_type")?,
+						report_request_users: object.field("report_request_users")?,
+						report_simple_type: object.field("report_simple_type")?,
+						report_simple_users: object.field("report_simple_users")?,
+						report_full_type: object.field("report_full_type")?,
+						report_full_users: object.field("report_full_users")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "active", &self.active)?;
+					crate::support::opt_entry(
+						&mut map,
+						"minimum_idle_for_report",
+						&self.minimum_idle_for_report,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"register_offline",
+						&self.register_offline,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"register_idle",
+						&self.register_idle,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"register_desktop",
+						&self.register_desktop,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"report_request_type",
+						&self.report_request_type,
+					)?;
+					map.serialize_entry(
+						"report_request_users",
+						&self.report_request_users,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"report_simple_type",
+						&self.report_simple_type,
+					)?;
+					map.serialize_entry(
+						"report_simple_users",
+						&self.report_simple_users,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"report_full_type",
+						&self.report_full_type,
+					)?;
+					map.serialize_entry("report_full_users", &self.report_full_users)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Get {
+				const NAME: &'static str = "timeman.timecontrol.settings.get";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+		/// Types of `timeman.timecontrol.settings.set`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-set.html>
+		pub mod set {
+			/// Error codes of `timeman.timecontrol.settings.set`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ACCESS_ERROR`
+				AccessError,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Error { AccessError = "ACCESS_ERROR" });
+			error_code!(Error);
+			/// Allowed values of `params.ACTIVE` in `timeman.timecontrol.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Active {
+				/// `true`
+				True,
+				/// `0`
+				N0,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Active { True = "true", N0 = "0" });
+			/// Allowed values of `params.REPORT_REQUEST_TYPE` in `timeman.timecontrol.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ReportRequestType {
+				/// `all`
+				All,
+				/// `user`
+				User,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				ReportRequestType { All = "all", User = "user", None = "none" }
+			);
+			/// Allowed values of `params.REPORT_SIMPLE_TYPE` in `timeman.timecontrol.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ReportSimpleType {
+				/// `all`
+				All,
+				/// `user`
+				User,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(ReportSimpleType { All = "all", User = "user", None = "none" });
+			/// Allowed values of `params.REPORT_FULL_TYPE` in `timeman.timecontrol.settings.set`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ReportFullType {
+				/// `all`
+				All,
+				/// `user`
+				User,
+				/// `none`
+				None,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(ReportFullType { All = "all", User = "user", None = "none" });
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Set {
+				const NAME: &'static str = "timeman.timecontrol.settings.set";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }
 /// Methods under `v3`.
 pub mod v3 {
-    /// Methods under `v3::record`.
-    pub mod record {
-        /// `timeman.record.list`: REST 3.0, scope `timeman`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
-        ///
-        /// Required: `filter`. Optional: `select`, `order`, `pagination`.
-        ///
-        /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `filter`: `any`, required.
-            pub filter: ::serde_json::Value,
-            /// `select`: `string[]`, optional.
-            pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            /// `order`: `object`, optional.
-            ///
-            /// Values: `ASC`, `DESC`.
-            pub order: ::std::option::Option<list::Order>,
-            /// `pagination`: `object`, optional.
-            pub pagination: ::std::option::Option<::serde_json::Value>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call with its required parameters: `filter`.
-            pub fn new(filter: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-                Self {
-                    filter: filter.into(),
-                    select: ::std::default::Default::default(),
-                    order: ::std::default::Default::default(),
-                    pagination: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `select`.
-            pub fn select(
-                mut self,
-                value: impl ::std::iter::IntoIterator<
-                    Item = impl ::std::convert::Into<::std::string::String>,
-                >,
-            ) -> Self {
-                self.select = ::std::option::Option::Some(
-                    value.into_iter().map(::std::convert::Into::into).collect(),
-                );
-                self
-            }
-            /// Sets `order`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `pagination`.
-            pub fn pagination(
-                mut self,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.pagination = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("filter", &self.filter)?;
-                crate::support::opt_entry(&mut map, "select", &self.select)?;
-                crate::support::opt_entry(&mut map, "order", &self.order)?;
-                crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    filter: object.field("filter")?,
-                    select: object.field("select")?,
-                    order: object.field("order")?,
-                    pagination: object.field("pagination")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// Methods under `v3::record::field`.
-        pub mod field {
-            /// `timeman.record.field.get`: REST 3.0, scope `timeman`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
-            ///
-            /// Required: `name`. Optional: `select`.
-            ///
-            /// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// `name`: `string`, required.
-                pub name: ::std::string::String,
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call with its required parameters: `name`.
-                pub fn new(
-                    name: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    Self {
-                        name: name.into(),
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        name: object.field("name")?,
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// `timeman.record.field.list`: REST 3.0, scope `timeman`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
-            ///
-            /// Required: none. Optional: `select`.
-            ///
-            /// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct List {
-                /// `select`: `string[]`, optional.
-                pub select: ::std::option::Option<
-                    ::std::vec::Vec<::std::string::String>,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl List {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        select: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `select`.
-                pub fn select(
-                    mut self,
-                    value: impl ::std::iter::IntoIterator<
-                        Item = impl ::std::convert::Into<::std::string::String>,
-                    >,
-                ) -> Self {
-                    self.select = ::std::option::Option::Some(
-                        value.into_iter().map(::std::convert::Into::into).collect(),
-                    );
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for List {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "select", &self.select)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for List {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        select: object.field("select")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(List);
-            /// Types of `timeman.record.field.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
-            pub mod get {
-                /// Error codes of `timeman.record.field.get`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                    BitrixRestV3ExceptionValidationRequestvalidationexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3RealisationExceptionFieldnotfoundexception =
-                    "BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
-                    BitrixRestV3ExceptionValidationRequestvalidationexception =
-                    "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.item` of `timeman.record.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItem {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItem {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItem {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `timeman.record.field.get`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `item`: `object`, optional.
-                    pub item: ::std::option::Option<OutputItem>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["item"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            item: object.field("item")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "item", &self.item)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "timeman.record.field.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-            /// Types of `timeman.record.field.list`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
-            pub mod list {
-                /// Error codes of `timeman.record.field.list`; the codes any method can return are in [`crate::SystemError`].
-                #[derive(Debug, Clone, PartialEq, Eq)]
-                #[non_exhaustive]
-                pub enum Error {
-                    /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                    BitrixRestV3ExceptionAccessdeniedexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
-                    BitrixRestV3ExceptionUnknowndtopropertyexception,
-                    /// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
-                    BitrixRestV3ExceptionInvalidselectexception,
-                    /// A value this version of the crate does not know, kept as sent.
-                    Unknown(::std::string::String),
-                }
-                string_enum!(
-                    Error { BitrixRestV3ExceptionAccessdeniedexception =
-                    "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                    BitrixRestV3ExceptionUnknowndtopropertyexception =
-                    "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
-                    BitrixRestV3ExceptionInvalidselectexception =
-                    "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
-                );
-                error_code!(Error);
-                /// The object `result.items` of `timeman.record.field.list`: `object[]`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct OutputItems {
-                    /// `name`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub name: ::std::option::Option<::std::string::String>,
-                    /// `type`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub type_: ::std::option::Option<::std::string::String>,
-                    /// `title`: `string`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub title: ::std::option::Option<::std::string::String>,
-                    /// `filterable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub filterable: ::std::option::Option<bool>,
-                    /// `sortable`: `boolean`, optional.
-                    ///
-                    /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                    pub sortable: ::std::option::Option<bool>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for OutputItems {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        ::std::result::Result::Ok(Self {
-                            name: object.soft("name"),
-                            type_: object.soft("type"),
-                            title: object.soft("title"),
-                            filterable: object.soft("filterable"),
-                            sortable: object.soft("sortable"),
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for OutputItems {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        crate::support::opt_entry(&mut map, "name", &self.name)?;
-                        crate::support::opt_entry(&mut map, "type", &self.type_)?;
-                        crate::support::opt_entry(&mut map, "title", &self.title)?;
-                        crate::support::opt_entry(
-                            &mut map,
-                            "filterable",
-                            &self.filterable,
-                        )?;
-                        crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                /// The object `result` of `timeman.record.field.list`: `object`.
-                ///
-                /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
-                #[derive(Debug, Clone)]
-                #[non_exhaustive]
-                pub struct Output {
-                    /// `items`: `object[]`, optional.
-                    pub items: ::std::vec::Vec<OutputItems>,
-                    /// The keys of the object that the docs do not describe, as sent:
-                    /// nothing the server sends is dropped.
-                    pub extra: ::std::collections::BTreeMap<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    >,
-                }
-                impl crate::support::FromValue for Output {
-                    fn from_value(
-                        value: ::serde_json::Value,
-                    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                        let mut object = crate::support::Object::new(value)?;
-                        object.fits(&["items"], &[])?;
-                        ::std::result::Result::Ok(Self {
-                            items: object.field("items")?,
-                            extra: object.rest()?,
-                        })
-                    }
-                }
-                impl ::serde::Serialize for Output {
-                    fn serialize<S: ::serde::Serializer>(
-                        &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("items", &self.items)?;
-                        crate::support::rest_entries(&mut map, &self.extra)?;
-                        map.end()
-                    }
-                }
-                impl ::bitrix24_runtime::Method for super::List {
-                    const NAME: &'static str = "timeman.record.field.list";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-                deserialize_via_from_value!(Output);
-            }
-        }
-        /// Types of `timeman.record.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
-        pub mod list {
-            /// Error codes of `timeman.record.list`; the codes any method can return are in [`crate::SystemError`].
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
-                BitrixRestV3ExceptionAccessdeniedexception,
-                /// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
-                BitrixRestV3ExceptionValidationRequestvalidationexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
-                BitrixRestV3ExceptionInvalidfilterexception,
-                /// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
-                BitrixRestV3ExceptionInvalidpaginationexception,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { BitrixRestV3ExceptionAccessdeniedexception =
-                "BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
-                BitrixRestV3ExceptionValidationRequestvalidationexception =
-                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
-                BitrixRestV3ExceptionInvalidfilterexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
-                BitrixRestV3ExceptionInvalidpaginationexception =
-                "BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
-            );
-            error_code!(Error);
-            /// The object `params.order` of `timeman.record.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `<field>`: `string`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// The object `result.items` of `timeman.record.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct OutputItems {
-                /// `id`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub id: ::std::option::Option<i64>,
-                /// `startTime`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub start_time: ::std::option::Option<::std::string::String>,
-                /// `endTime`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub end_time: ::std::option::Option<::std::string::String>,
-                /// `duration`: `integer`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub duration: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for OutputItems {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.soft("id"),
-                        start_time: object.soft("startTime"),
-                        end_time: object.soft("endTime"),
-                        duration: object.soft("duration"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for OutputItems {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "id", &self.id)?;
-                    crate::support::opt_entry(&mut map, "startTime", &self.start_time)?;
-                    crate::support::opt_entry(&mut map, "endTime", &self.end_time)?;
-                    crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `timeman.record.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `items`: `object[]`, optional.
-                pub items: ::std::vec::Vec<OutputItems>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["items"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        items: object.field("items")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("items", &self.items)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "timeman.record.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `v3::record`.
+	pub mod record {
+		/// `timeman.record.list`: REST 3.0, scope `timeman`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+		///
+		/// Required: `filter`. Optional: `select`, `order`, `pagination`.
+		///
+		/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION` ([`list::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `filter`: `any`, required.
+			pub filter: ::serde_json::Value,
+			/// `select`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `order`: `object`, optional.
+			///
+			/// Values: `ASC`, `DESC`.
+			pub order: Option<list::Order>,
+			/// `pagination`: `object`, optional.
+			pub pagination: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call with its required parameters: `filter`.
+			pub fn new(filter: impl Into<::serde_json::Value>) -> Self {
+				Self {
+					filter: filter.into(),
+					select: Default::default(),
+					order: Default::default(),
+					pagination: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `select`.
+			pub fn select(
+				mut self,
+				value: impl IntoIterator<Item = impl Into<String>>,
+			) -> Self {
+				self.select = Some(value.into_iter().map(Into::into).collect());
+				self
+			}
+			/// Sets `order`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `pagination`.
+			pub fn pagination(mut self, value: impl Into<::serde_json::Value>) -> Self {
+				self.pagination = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("filter", &self.filter)?;
+				crate::support::opt_entry(&mut map, "select", &self.select)?;
+				crate::support::opt_entry(&mut map, "order", &self.order)?;
+				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					filter: object.field("filter")?,
+					select: object.field("select")?,
+					order: object.field("order")?,
+					pagination: object.field("pagination")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// Methods under `v3::record::field`.
+		pub mod field {
+			/// `timeman.record.field.get`: REST 3.0, scope `timeman`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+			///
+			/// Required: `name`. Optional: `select`.
+			///
+			/// Result: `object` ([`get::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`get::Error`]).
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// `name`: `string`, required.
+				pub name: String,
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call with its required parameters: `name`.
+				pub fn new(name: impl Into<String>) -> Self {
+					Self {
+						name: name.into(),
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("name", &self.name)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						name: object.field("name")?,
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// `timeman.record.field.list`: REST 3.0, scope `timeman`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+			///
+			/// Required: none. Optional: `select`.
+			///
+			/// Result: `object` ([`list::Output`]). Errors: `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`, `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION` ([`list::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct List {
+				/// `select`: `string[]`, optional.
+				pub select: Option<Vec<String>>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl List {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						select: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `select`.
+				pub fn select(
+					mut self,
+					value: impl IntoIterator<Item = impl Into<String>>,
+				) -> Self {
+					self.select = Some(value.into_iter().map(Into::into).collect());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for List {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "select", &self.select)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for List {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						select: object.field("select")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(List);
+			/// Types of `timeman.record.field.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+			pub mod get {
+				/// Error codes of `timeman.record.field.get`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION`
+					BitrixRestV3RealisationExceptionFieldnotfoundexception,
+					/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+					BitrixRestV3ExceptionValidationRequestvalidationexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3RealisationExceptionFieldnotfoundexception =
+					"BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION",
+					BitrixRestV3ExceptionValidationRequestvalidationexception =
+					"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.item` of `timeman.record.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItem {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItem {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItem {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `timeman.record.field.get`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `item`: `object`, optional.
+					pub item: Option<OutputItem>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["item"], &[])?;
+						Ok(Self {
+							item: object.field("item")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "item", &self.item)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "timeman.record.field.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+			/// Types of `timeman.record.field.list`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+			pub mod list {
+				/// Error codes of `timeman.record.field.list`; the codes any method can return are in [`crate::SystemError`].
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Error {
+					/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+					BitrixRestV3ExceptionAccessdeniedexception,
+					/// `BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION`
+					BitrixRestV3ExceptionUnknowndtopropertyexception,
+					/// `BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION`
+					BitrixRestV3ExceptionInvalidselectexception,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Error { BitrixRestV3ExceptionAccessdeniedexception =
+					"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+					BitrixRestV3ExceptionUnknowndtopropertyexception =
+					"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION",
+					BitrixRestV3ExceptionInvalidselectexception =
+					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
+				);
+				error_code!(Error);
+				/// The object `result.items` of `timeman.record.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub name: Option<String>,
+					/// `type`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub type_: Option<String>,
+					/// `title`: `string`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub title: Option<String>,
+					/// `filterable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, optional.
+					///
+					/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+					pub sortable: Option<bool>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for OutputItems {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						Ok(Self {
+							name: object.soft("name"),
+							type_: object.soft("type"),
+							title: object.soft("title"),
+							filterable: object.soft("filterable"),
+							sortable: object.soft("sortable"),
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for OutputItems {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						crate::support::opt_entry(&mut map, "name", &self.name)?;
+						crate::support::opt_entry(&mut map, "type", &self.type_)?;
+						crate::support::opt_entry(&mut map, "title", &self.title)?;
+						crate::support::opt_entry(
+							&mut map,
+							"filterable",
+							&self.filterable,
+						)?;
+						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				/// The object `result` of `timeman.record.field.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct Output {
+					/// `items`: `object[]`, optional.
+					pub items: Vec<OutputItems>,
+					/// The keys the docs do not describe, as sent: nothing is dropped.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl crate::support::FromValue for Output {
+					fn from_value(
+						value: ::serde_json::Value,
+					) -> Result<Self, ::serde_json::Error> {
+						let mut object = crate::support::Object::new(value)?;
+						object.fits(&["items"], &[])?;
+						Ok(Self {
+							items: object.field("items")?,
+							extra: object.rest()?,
+						})
+					}
+				}
+				impl ::serde::Serialize for Output {
+					fn serialize<S: ::serde::Serializer>(
+						&self,
+						serializer: S,
+					) -> Result<S::Ok, S::Error> {
+						use ::serde::ser::SerializeMap as _;
+						let mut map = serializer.serialize_map(None)?;
+						map.serialize_entry("items", &self.items)?;
+						crate::support::rest_entries(&mut map, &self.extra)?;
+						map.end()
+					}
+				}
+				impl ::bitrix24_runtime::Method for super::List {
+					const NAME: &'static str = "timeman.record.field.list";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+				deserialize_via_from_value!(Output);
+			}
+		}
+		/// Types of `timeman.record.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+		pub mod list {
+			/// Error codes of `timeman.record.list`; the codes any method can return are in [`crate::SystemError`].
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION`
+				BitrixRestV3ExceptionAccessdeniedexception,
+				/// `BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION`
+				BitrixRestV3ExceptionValidationRequestvalidationexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION`
+				BitrixRestV3ExceptionInvalidfilterexception,
+				/// `BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION`
+				BitrixRestV3ExceptionInvalidpaginationexception,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { BitrixRestV3ExceptionAccessdeniedexception =
+				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION",
+				BitrixRestV3ExceptionValidationRequestvalidationexception =
+				"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+				BitrixRestV3ExceptionInvalidfilterexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDFILTEREXCEPTION",
+				BitrixRestV3ExceptionInvalidpaginationexception =
+				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
+			);
+			error_code!(Error);
+			/// The object `params.order` of `timeman.record.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `<field>`: `string`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						field: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds an entry for `<field>` under `key`.
+				pub fn field(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<String>,
+				) -> Self {
+					self.field.insert(key.into(), value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.field)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// The object `result.items` of `timeman.record.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub id: Option<i64>,
+				/// `startTime`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub start_time: Option<String>,
+				/// `endTime`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub end_time: Option<String>,
+				/// `duration`: `integer`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub duration: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for OutputItems {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.soft("id"),
+						start_time: object.soft("startTime"),
+						end_time: object.soft("endTime"),
+						duration: object.soft("duration"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for OutputItems {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "id", &self.id)?;
+					crate::support::opt_entry(&mut map, "startTime", &self.start_time)?;
+					crate::support::opt_entry(&mut map, "endTime", &self.end_time)?;
+					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `timeman.record.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `items`: `object[]`, optional.
+				pub items: Vec<OutputItems>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["items"], &[])?;
+					Ok(Self {
+						items: object.field("items")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("items", &self.items)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "timeman.record.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

@@ -11,699 +11,548 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
-    /// `EMAIL`: `string`, required.
-    pub email: ::std::string::String,
-    /// `NAME`: `string`, optional.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `LAST_NAME`: `string`, optional.
-    pub last_name: ::std::option::Option<::std::string::String>,
-    /// `SECOND_NAME`: `string`, optional.
-    pub second_name: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_GENDER`: `string`, optional.
-    pub personal_gender: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PROFESSION`: `string`, optional.
-    pub personal_profession: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_WWW`: `string`, optional.
-    pub personal_www: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_BIRTHDAY`: `string`, optional.
-    pub personal_birthday: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PHOTO`: `array`, optional.
-    pub personal_photo: ::std::option::Option<::serde_json::Value>,
-    /// `PERSONAL_ICQ`: `string`, optional.
-    pub personal_icq: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PHONE`: `string`, optional.
-    pub personal_phone: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_FAX`: `string`, optional.
-    pub personal_fax: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_MOBILE`: `string`, optional.
-    pub personal_mobile: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PAGER`: `string`, optional.
-    pub personal_pager: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_STREET`: `string`, optional.
-    pub personal_street: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_CITY`: `string`, optional.
-    pub personal_city: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_STATE`: `string`, optional.
-    pub personal_state: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_ZIP`: `string`, optional.
-    pub personal_zip: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_COUNTRY`: `string`, optional.
-    pub personal_country: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_MAILBOX`: `string`, optional.
-    pub personal_mailbox: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_NOTES`: `string`, optional.
-    pub personal_notes: ::std::option::Option<::std::string::String>,
-    /// `WORK_PHONE`: `string`, optional.
-    pub work_phone: ::std::option::Option<::std::string::String>,
-    /// `WORK_COMPANY`: `string`, optional.
-    pub work_company: ::std::option::Option<::std::string::String>,
-    /// `WORK_POSITION`: `string`, optional.
-    pub work_position: ::std::option::Option<::std::string::String>,
-    /// `WORK_DEPARTMENT`: `string`, optional.
-    pub work_department: ::std::option::Option<::std::string::String>,
-    /// `WORK_WWW`: `string`, optional.
-    pub work_www: ::std::option::Option<::std::string::String>,
-    /// `WORK_FAX`: `string`, optional.
-    pub work_fax: ::std::option::Option<::std::string::String>,
-    /// `WORK_PAGER`: `string`, optional.
-    pub work_pager: ::std::option::Option<::std::string::String>,
-    /// `WORK_STREET`: `string`, optional.
-    pub work_street: ::std::option::Option<::std::string::String>,
-    /// `WORK_MAILBOX`: `string`, optional.
-    pub work_mailbox: ::std::option::Option<::std::string::String>,
-    /// `WORK_CITY`: `string`, optional.
-    pub work_city: ::std::option::Option<::std::string::String>,
-    /// `WORK_STATE`: `string`, optional.
-    pub work_state: ::std::option::Option<::std::string::String>,
-    /// `WORK_ZIP`: `string`, optional.
-    pub work_zip: ::std::option::Option<::std::string::String>,
-    /// `WORK_COUNTRY`: `string`, optional.
-    pub work_country: ::std::option::Option<::std::string::String>,
-    /// `WORK_PROFILE`: `string`, optional.
-    pub work_profile: ::std::option::Option<::std::string::String>,
-    /// `WORK_LOGO`: `array`, optional.
-    pub work_logo: ::std::option::Option<::serde_json::Value>,
-    /// `WORK_NOTES`: `string`, optional.
-    pub work_notes: ::std::option::Option<::std::string::String>,
-    /// `UF_SKYPE_LINK`: `string`, optional.
-    pub uf_skype_link: ::std::option::Option<::std::string::String>,
-    /// `UF_ZOOM`: `string`, optional.
-    pub uf_zoom: ::std::option::Option<::std::string::String>,
-    /// `UF_DEPARTMENT`: `string`, optional.
-    pub uf_department: ::std::option::Option<::std::string::String>,
-    /// `UF_INTERESTS`: `string`, optional.
-    pub uf_interests: ::std::option::Option<::std::string::String>,
-    /// `UF_SKILLS`: `string`, optional.
-    pub uf_skills: ::std::option::Option<::std::string::String>,
-    /// `UF_WEB_SITES`: `string`, optional.
-    pub uf_web_sites: ::std::option::Option<::std::string::String>,
-    /// `UF_XING`: `string`, optional.
-    pub uf_xing: ::std::option::Option<::std::string::String>,
-    /// `UF_LINKEDIN`: `string`, optional.
-    pub uf_linkedin: ::std::option::Option<::std::string::String>,
-    /// `UF_FACEBOOK`: `string`, optional.
-    pub uf_facebook: ::std::option::Option<::std::string::String>,
-    /// `UF_TWITTER`: `string`, optional.
-    pub uf_twitter: ::std::option::Option<::std::string::String>,
-    /// `UF_SKYPE`: `string`, optional.
-    pub uf_skype: ::std::option::Option<::std::string::String>,
-    /// `UF_DISTRICT`: `string`, optional.
-    pub uf_district: ::std::option::Option<::std::string::String>,
-    /// `UF_PHONE_INNER`: `string`, optional.
-    pub uf_phone_inner: ::std::option::Option<::std::string::String>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `EMAIL`: `string`, required.
+	pub email: String,
+	/// `NAME`: `string`, optional.
+	pub name: Option<String>,
+	/// `LAST_NAME`: `string`, optional.
+	pub last_name: Option<String>,
+	/// `SECOND_NAME`: `string`, optional.
+	pub second_name: Option<String>,
+	/// `PERSONAL_GENDER`: `string`, optional.
+	pub personal_gender: Option<String>,
+	/// `PERSONAL_PROFESSION`: `string`, optional.
+	pub personal_profession: Option<String>,
+	/// `PERSONAL_WWW`: `string`, optional.
+	pub personal_www: Option<String>,
+	/// `PERSONAL_BIRTHDAY`: `string`, optional.
+	pub personal_birthday: Option<String>,
+	/// `PERSONAL_PHOTO`: `array`, optional.
+	pub personal_photo: Option<::serde_json::Value>,
+	/// `PERSONAL_ICQ`: `string`, optional.
+	pub personal_icq: Option<String>,
+	/// `PERSONAL_PHONE`: `string`, optional.
+	pub personal_phone: Option<String>,
+	/// `PERSONAL_FAX`: `string`, optional.
+	pub personal_fax: Option<String>,
+	/// `PERSONAL_MOBILE`: `string`, optional.
+	pub personal_mobile: Option<String>,
+	/// `PERSONAL_PAGER`: `string`, optional.
+	pub personal_pager: Option<String>,
+	/// `PERSONAL_STREET`: `string`, optional.
+	pub personal_street: Option<String>,
+	/// `PERSONAL_CITY`: `string`, optional.
+	pub personal_city: Option<String>,
+	/// `PERSONAL_STATE`: `string`, optional.
+	pub personal_state: Option<String>,
+	/// `PERSONAL_ZIP`: `string`, optional.
+	pub personal_zip: Option<String>,
+	/// `PERSONAL_COUNTRY`: `string`, optional.
+	pub personal_country: Option<String>,
+	/// `PERSONAL_MAILBOX`: `string`, optional.
+	pub personal_mailbox: Option<String>,
+	/// `PERSONAL_NOTES`: `string`, optional.
+	pub personal_notes: Option<String>,
+	/// `WORK_PHONE`: `string`, optional.
+	pub work_phone: Option<String>,
+	/// `WORK_COMPANY`: `string`, optional.
+	pub work_company: Option<String>,
+	/// `WORK_POSITION`: `string`, optional.
+	pub work_position: Option<String>,
+	/// `WORK_DEPARTMENT`: `string`, optional.
+	pub work_department: Option<String>,
+	/// `WORK_WWW`: `string`, optional.
+	pub work_www: Option<String>,
+	/// `WORK_FAX`: `string`, optional.
+	pub work_fax: Option<String>,
+	/// `WORK_PAGER`: `string`, optional.
+	pub work_pager: Option<String>,
+	/// `WORK_STREET`: `string`, optional.
+	pub work_street: Option<String>,
+	/// `WORK_MAILBOX`: `string`, optional.
+	pub work_mailbox: Option<String>,
+	/// `WORK_CITY`: `string`, optional.
+	pub work_city: Option<String>,
+	/// `WORK_STATE`: `string`, optional.
+	pub work_state: Option<String>,
+	/// `WORK_ZIP`: `string`, optional.
+	pub work_zip: Option<String>,
+	/// `WORK_COUNTRY`: `string`, optional.
+	pub work_country: Option<String>,
+	/// `WORK_PROFILE`: `string`, optional.
+	pub work_profile: Option<String>,
+	/// `WORK_LOGO`: `array`, optional.
+	pub work_logo: Option<::serde_json::Value>,
+	/// `WORK_NOTES`: `string`, optional.
+	pub work_notes: Option<String>,
+	/// `UF_SKYPE_LINK`: `string`, optional.
+	pub uf_skype_link: Option<String>,
+	/// `UF_ZOOM`: `string`, optional.
+	pub uf_zoom: Option<String>,
+	/// `UF_DEPARTMENT`: `string`, optional.
+	pub uf_department: Option<String>,
+	/// `UF_INTERESTS`: `string`, optional.
+	pub uf_interests: Option<String>,
+	/// `UF_SKILLS`: `string`, optional.
+	pub uf_skills: Option<String>,
+	/// `UF_WEB_SITES`: `string`, optional.
+	pub uf_web_sites: Option<String>,
+	/// `UF_XING`: `string`, optional.
+	pub uf_xing: Option<String>,
+	/// `UF_LINKEDIN`: `string`, optional.
+	pub uf_linkedin: Option<String>,
+	/// `UF_FACEBOOK`: `string`, optional.
+	pub uf_facebook: Option<String>,
+	/// `UF_TWITTER`: `string`, optional.
+	pub uf_twitter: Option<String>,
+	/// `UF_SKYPE`: `string`, optional.
+	pub uf_skype: Option<String>,
+	/// `UF_DISTRICT`: `string`, optional.
+	pub uf_district: Option<String>,
+	/// `UF_PHONE_INNER`: `string`, optional.
+	pub uf_phone_inner: Option<String>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Add {
-    /// The call with its required parameters: `EMAIL`.
-    pub fn new(email: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            email: email.into(),
-            name: ::std::default::Default::default(),
-            last_name: ::std::default::Default::default(),
-            second_name: ::std::default::Default::default(),
-            personal_gender: ::std::default::Default::default(),
-            personal_profession: ::std::default::Default::default(),
-            personal_www: ::std::default::Default::default(),
-            personal_birthday: ::std::default::Default::default(),
-            personal_photo: ::std::default::Default::default(),
-            personal_icq: ::std::default::Default::default(),
-            personal_phone: ::std::default::Default::default(),
-            personal_fax: ::std::default::Default::default(),
-            personal_mobile: ::std::default::Default::default(),
-            personal_pager: ::std::default::Default::default(),
-            personal_street: ::std::default::Default::default(),
-            personal_city: ::std::default::Default::default(),
-            personal_state: ::std::default::Default::default(),
-            personal_zip: ::std::default::Default::default(),
-            personal_country: ::std::default::Default::default(),
-            personal_mailbox: ::std::default::Default::default(),
-            personal_notes: ::std::default::Default::default(),
-            work_phone: ::std::default::Default::default(),
-            work_company: ::std::default::Default::default(),
-            work_position: ::std::default::Default::default(),
-            work_department: ::std::default::Default::default(),
-            work_www: ::std::default::Default::default(),
-            work_fax: ::std::default::Default::default(),
-            work_pager: ::std::default::Default::default(),
-            work_street: ::std::default::Default::default(),
-            work_mailbox: ::std::default::Default::default(),
-            work_city: ::std::default::Default::default(),
-            work_state: ::std::default::Default::default(),
-            work_zip: ::std::default::Default::default(),
-            work_country: ::std::default::Default::default(),
-            work_profile: ::std::default::Default::default(),
-            work_logo: ::std::default::Default::default(),
-            work_notes: ::std::default::Default::default(),
-            uf_skype_link: ::std::default::Default::default(),
-            uf_zoom: ::std::default::Default::default(),
-            uf_department: ::std::default::Default::default(),
-            uf_interests: ::std::default::Default::default(),
-            uf_skills: ::std::default::Default::default(),
-            uf_web_sites: ::std::default::Default::default(),
-            uf_xing: ::std::default::Default::default(),
-            uf_linkedin: ::std::default::Default::default(),
-            uf_facebook: ::std::default::Default::default(),
-            uf_twitter: ::std::default::Default::default(),
-            uf_skype: ::std::default::Default::default(),
-            uf_district: ::std::default::Default::default(),
-            uf_phone_inner: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `NAME`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAST_NAME`.
-    pub fn last_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECOND_NAME`.
-    pub fn second_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.second_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_GENDER`.
-    pub fn personal_gender(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_gender = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PROFESSION`.
-    pub fn personal_profession(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_profession = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_WWW`.
-    pub fn personal_www(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_www = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_BIRTHDAY`.
-    pub fn personal_birthday(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_birthday = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PHOTO`.
-    pub fn personal_photo(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.personal_photo = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_ICQ`.
-    pub fn personal_icq(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_icq = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PHONE`.
-    pub fn personal_phone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_phone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_FAX`.
-    pub fn personal_fax(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_fax = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_MOBILE`.
-    pub fn personal_mobile(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_mobile = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PAGER`.
-    pub fn personal_pager(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_pager = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_STREET`.
-    pub fn personal_street(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_street = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_CITY`.
-    pub fn personal_city(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_city = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_STATE`.
-    pub fn personal_state(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_state = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_ZIP`.
-    pub fn personal_zip(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_zip = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_COUNTRY`.
-    pub fn personal_country(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_country = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_MAILBOX`.
-    pub fn personal_mailbox(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_mailbox = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_NOTES`.
-    pub fn personal_notes(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_notes = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PHONE`.
-    pub fn work_phone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_phone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_COMPANY`.
-    pub fn work_company(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_company = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_POSITION`.
-    pub fn work_position(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_position = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_DEPARTMENT`.
-    pub fn work_department(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_department = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_WWW`.
-    pub fn work_www(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_www = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_FAX`.
-    pub fn work_fax(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_fax = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PAGER`.
-    pub fn work_pager(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_pager = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_STREET`.
-    pub fn work_street(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_street = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_MAILBOX`.
-    pub fn work_mailbox(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_mailbox = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_CITY`.
-    pub fn work_city(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_city = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_STATE`.
-    pub fn work_state(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_state = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_ZIP`.
-    pub fn work_zip(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_zip = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_COUNTRY`.
-    pub fn work_country(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_country = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PROFILE`.
-    pub fn work_profile(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_profile = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_LOGO`.
-    pub fn work_logo(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.work_logo = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_NOTES`.
-    pub fn work_notes(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_notes = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_SKYPE_LINK`.
-    pub fn uf_skype_link(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_skype_link = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_ZOOM`.
-    pub fn uf_zoom(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_zoom = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_DEPARTMENT`.
-    pub fn uf_department(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_department = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_INTERESTS`.
-    pub fn uf_interests(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_interests = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_SKILLS`.
-    pub fn uf_skills(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_skills = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_WEB_SITES`.
-    pub fn uf_web_sites(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_web_sites = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_XING`.
-    pub fn uf_xing(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_xing = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_LINKEDIN`.
-    pub fn uf_linkedin(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_linkedin = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_FACEBOOK`.
-    pub fn uf_facebook(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_facebook = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_TWITTER`.
-    pub fn uf_twitter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_twitter = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_SKYPE`.
-    pub fn uf_skype(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_skype = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_DISTRICT`.
-    pub fn uf_district(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_district = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_PHONE_INNER`.
-    pub fn uf_phone_inner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_phone_inner = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `EMAIL`.
+	pub fn new(email: impl Into<String>) -> Self {
+		Self {
+			email: email.into(),
+			name: Default::default(),
+			last_name: Default::default(),
+			second_name: Default::default(),
+			personal_gender: Default::default(),
+			personal_profession: Default::default(),
+			personal_www: Default::default(),
+			personal_birthday: Default::default(),
+			personal_photo: Default::default(),
+			personal_icq: Default::default(),
+			personal_phone: Default::default(),
+			personal_fax: Default::default(),
+			personal_mobile: Default::default(),
+			personal_pager: Default::default(),
+			personal_street: Default::default(),
+			personal_city: Default::default(),
+			personal_state: Default::default(),
+			personal_zip: Default::default(),
+			personal_country: Default::default(),
+			personal_mailbox: Default::default(),
+			personal_notes: Default::default(),
+			work_phone: Default::default(),
+			work_company: Default::default(),
+			work_position: Default::default(),
+			work_department: Default::default(),
+			work_www: Default::default(),
+			work_fax: Default::default(),
+			work_pager: Default::default(),
+			work_street: Default::default(),
+			work_mailbox: Default::default(),
+			work_city: Default::default(),
+			work_state: Default::default(),
+			work_zip: Default::default(),
+			work_country: Default::default(),
+			work_profile: Default::default(),
+			work_logo: Default::default(),
+			work_notes: Default::default(),
+			uf_skype_link: Default::default(),
+			uf_zoom: Default::default(),
+			uf_department: Default::default(),
+			uf_interests: Default::default(),
+			uf_skills: Default::default(),
+			uf_web_sites: Default::default(),
+			uf_xing: Default::default(),
+			uf_linkedin: Default::default(),
+			uf_facebook: Default::default(),
+			uf_twitter: Default::default(),
+			uf_skype: Default::default(),
+			uf_district: Default::default(),
+			uf_phone_inner: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `NAME`.
+	pub fn name(mut self, value: impl Into<String>) -> Self {
+		self.name = Some(value.into());
+		self
+	}
+	/// Sets `LAST_NAME`.
+	pub fn last_name(mut self, value: impl Into<String>) -> Self {
+		self.last_name = Some(value.into());
+		self
+	}
+	/// Sets `SECOND_NAME`.
+	pub fn second_name(mut self, value: impl Into<String>) -> Self {
+		self.second_name = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_GENDER`.
+	pub fn personal_gender(mut self, value: impl Into<String>) -> Self {
+		self.personal_gender = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PROFESSION`.
+	pub fn personal_profession(mut self, value: impl Into<String>) -> Self {
+		self.personal_profession = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_WWW`.
+	pub fn personal_www(mut self, value: impl Into<String>) -> Self {
+		self.personal_www = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_BIRTHDAY`.
+	pub fn personal_birthday(mut self, value: impl Into<String>) -> Self {
+		self.personal_birthday = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PHOTO`.
+	pub fn personal_photo(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.personal_photo = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_ICQ`.
+	pub fn personal_icq(mut self, value: impl Into<String>) -> Self {
+		self.personal_icq = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PHONE`.
+	pub fn personal_phone(mut self, value: impl Into<String>) -> Self {
+		self.personal_phone = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_FAX`.
+	pub fn personal_fax(mut self, value: impl Into<String>) -> Self {
+		self.personal_fax = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_MOBILE`.
+	pub fn personal_mobile(mut self, value: impl Into<String>) -> Self {
+		self.personal_mobile = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PAGER`.
+	pub fn personal_pager(mut self, value: impl Into<String>) -> Self {
+		self.personal_pager = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_STREET`.
+	pub fn personal_street(mut self, value: impl Into<String>) -> Self {
+		self.personal_street = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_CITY`.
+	pub fn personal_city(mut self, value: impl Into<String>) -> Self {
+		self.personal_city = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_STATE`.
+	pub fn personal_state(mut self, value: impl Into<String>) -> Self {
+		self.personal_state = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_ZIP`.
+	pub fn personal_zip(mut self, value: impl Into<String>) -> Self {
+		self.personal_zip = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_COUNTRY`.
+	pub fn personal_country(mut self, value: impl Into<String>) -> Self {
+		self.personal_country = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_MAILBOX`.
+	pub fn personal_mailbox(mut self, value: impl Into<String>) -> Self {
+		self.personal_mailbox = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_NOTES`.
+	pub fn personal_notes(mut self, value: impl Into<String>) -> Self {
+		self.personal_notes = Some(value.into());
+		self
+	}
+	/// Sets `WORK_PHONE`.
+	pub fn work_phone(mut self, value: impl Into<String>) -> Self {
+		self.work_phone = Some(value.into());
+		self
+	}
+	/// Sets `WORK_COMPANY`.
+	pub fn work_company(mut self, value: impl Into<String>) -> Self {
+		self.work_company = Some(value.into());
+		self
+	}
+	/// Sets `WORK_POSITION`.
+	pub fn work_position(mut self, value: impl Into<String>) -> Self {
+		self.work_position = Some(value.into());
+		self
+	}
+	/// Sets `WORK_DEPARTMENT`.
+	pub fn work_department(mut self, value: impl Into<String>) -> Self {
+		self.work_department = Some(value.into());
+		self
+	}
+	/// Sets `WORK_WWW`.
+	pub fn work_www(mut self, value: impl Into<String>) -> Self {
+		self.work_www = Some(value.into());
+		self
+	}
+	/// Sets `WORK_FAX`.
+	pub fn work_fax(mut self, value: impl Into<String>) -> Self {
+		self.work_fax = Some(value.into());
+		self
+	}
+	/// Sets `WORK_PAGER`.
+	pub fn work_pager(mut self, value: impl Into<String>) -> Self {
+		self.work_pager = Some(value.into());
+		self
+	}
+	/// Sets `WORK_STREET`.
+	pub fn work_street(mut self, value: impl Into<String>) -> Self {
+		self.work_street = Some(value.into());
+		self
+	}
+	/// Sets `WORK_MAILBOX`.
+	pub fn work_mailbox(mut self, value: impl Into<String>) -> Self {
+		self.work_mailbox = Some(value.into());
+		self
+	}
+	/// Sets `WORK_CITY`.
+	pub fn work_city(mut self, value: impl Into<String>) -> Self {
+		self.work_city = Some(value.into());
+		self
+	}
+	/// Sets `WORK_STATE`.
+	pub fn work_state(mut self, value: impl Into<String>) -> Self {
+		self.work_state = Some(value.into());
+		self
+	}
+	/// Sets `WORK_ZIP`.
+	pub fn work_zip(mut self, value: impl Into<String>) -> Self {
+		self.work_zip = Some(value.into());
+		self
+	}
+	/// Sets `WORK_COUNTRY`.
+	pub fn work_country(mut self, value: impl Into<String>) -> Self {
+		self.work_country = Some(value.into());
+		self
+	}
+	/// Sets `WORK_PROFILE`.
+	pub fn work_profile(mut self, value: impl Into<String>) -> Self {
+		self.work_profile = Some(value.into());
+		self
+	}
+	/// Sets `WORK_LOGO`.
+	pub fn work_logo(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.work_logo = Some(value.into());
+		self
+	}
+	/// Sets `WORK_NOTES`.
+	pub fn work_notes(mut self, value: impl Into<String>) -> Self {
+		self.work_notes = Some(value.into());
+		self
+	}
+	/// Sets `UF_SKYPE_LINK`.
+	pub fn uf_skype_link(mut self, value: impl Into<String>) -> Self {
+		self.uf_skype_link = Some(value.into());
+		self
+	}
+	/// Sets `UF_ZOOM`.
+	pub fn uf_zoom(mut self, value: impl Into<String>) -> Self {
+		self.uf_zoom = Some(value.into());
+		self
+	}
+	/// Sets `UF_DEPARTMENT`.
+	pub fn uf_department(mut self, value: impl Into<String>) -> Self {
+		self.uf_department = Some(value.into());
+		self
+	}
+	/// Sets `UF_INTERESTS`.
+	pub fn uf_interests(mut self, value: impl Into<String>) -> Self {
+		self.uf_interests = Some(value.into());
+		self
+	}
+	/// Sets `UF_SKILLS`.
+	pub fn uf_skills(mut self, value: impl Into<String>) -> Self {
+		self.uf_skills = Some(value.into());
+		self
+	}
+	/// Sets `UF_WEB_SITES`.
+	pub fn uf_web_sites(mut self, value: impl Into<String>) -> Self {
+		self.uf_web_sites = Some(value.into());
+		self
+	}
+	/// Sets `UF_XING`.
+	pub fn uf_xing(mut self, value: impl Into<String>) -> Self {
+		self.uf_xing = Some(value.into());
+		self
+	}
+	/// Sets `UF_LINKEDIN`.
+	pub fn uf_linkedin(mut self, value: impl Into<String>) -> Self {
+		self.uf_linkedin = Some(value.into());
+		self
+	}
+	/// Sets `UF_FACEBOOK`.
+	pub fn uf_facebook(mut self, value: impl Into<String>) -> Self {
+		self.uf_facebook = Some(value.into());
+		self
+	}
+	/// Sets `UF_TWITTER`.
+	pub fn uf_twitter(mut self, value: impl Into<String>) -> Self {
+		self.uf_twitter = Some(value.into());
+		self
+	}
+	/// Sets `UF_SKYPE`.
+	pub fn uf_skype(mut self, value: impl Into<String>) -> Self {
+		self.uf_skype = Some(value.into());
+		self
+	}
+	/// Sets `UF_DISTRICT`.
+	pub fn uf_district(mut self, value: impl Into<String>) -> Self {
+		self.uf_district = Some(value.into());
+		self
+	}
+	/// Sets `UF_PHONE_INNER`.
+	pub fn uf_phone_inner(mut self, value: impl Into<String>) -> Self {
+		self.uf_phone_inner = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Add {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("EMAIL", &self.email)?;
-        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-        crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_GENDER", &self.personal_gender)?;
-        crate::support::opt_entry(
-            &mut map,
-            "PERSONAL_PROFESSION",
-            &self.personal_profession,
-        )?;
-        crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-        crate::support::opt_entry(
-            &mut map,
-            "PERSONAL_BIRTHDAY",
-            &self.personal_birthday,
-        )?;
-        crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_MOBILE", &self.personal_mobile)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_STREET", &self.personal_street)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_COUNTRY", &self.personal_country)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_MAILBOX", &self.personal_mailbox)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
-        crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-        crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
-        crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-        crate::support::opt_entry(&mut map, "WORK_DEPARTMENT", &self.work_department)?;
-        crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
-        crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
-        crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
-        crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
-        crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
-        crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
-        crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
-        crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
-        crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
-        crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
-        crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
-        crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
-        crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
-        crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
-        crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
-        crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
-        crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
-        crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
-        crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
-        crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
-        crate::support::opt_entry(&mut map, "UF_FACEBOOK", &self.uf_facebook)?;
-        crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
-        crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
-        crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
-        crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("EMAIL", &self.email)?;
+		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+		crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_GENDER", &self.personal_gender)?;
+		crate::support::opt_entry(
+			&mut map,
+			"PERSONAL_PROFESSION",
+			&self.personal_profession,
+		)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+		crate::support::opt_entry(
+			&mut map,
+			"PERSONAL_BIRTHDAY",
+			&self.personal_birthday,
+		)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_MOBILE", &self.personal_mobile)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_STREET", &self.personal_street)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_COUNTRY", &self.personal_country)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_MAILBOX", &self.personal_mailbox)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
+		crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+		crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
+		crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+		crate::support::opt_entry(&mut map, "WORK_DEPARTMENT", &self.work_department)?;
+		crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
+		crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
+		crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
+		crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
+		crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
+		crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
+		crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
+		crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
+		crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
+		crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
+		crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
+		crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
+		crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
+		crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
+		crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
+		crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
+		crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
+		crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
+		crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
+		crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
+		crate::support::opt_entry(&mut map, "UF_FACEBOOK", &self.uf_facebook)?;
+		crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
+		crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
+		crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
+		crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Add {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            email: object.field("EMAIL")?,
-            name: object.exact_str("NAME")?,
-            last_name: object.exact_str("LAST_NAME")?,
-            second_name: object.exact_str("SECOND_NAME")?,
-            personal_gender: object.exact_str("PERSONAL_GENDER")?,
-            personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
-            personal_www: object.exact_str("PERSONAL_WWW")?,
-            personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
-            personal_photo: object.field("PERSONAL_PHOTO")?,
-            personal_icq: object.exact_str("PERSONAL_ICQ")?,
-            personal_phone: object.exact_str("PERSONAL_PHONE")?,
-            personal_fax: object.exact_str("PERSONAL_FAX")?,
-            personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
-            personal_pager: object.exact_str("PERSONAL_PAGER")?,
-            personal_street: object.exact_str("PERSONAL_STREET")?,
-            personal_city: object.exact_str("PERSONAL_CITY")?,
-            personal_state: object.exact_str("PERSONAL_STATE")?,
-            personal_zip: object.exact_str("PERSONAL_ZIP")?,
-            personal_country: object.exact_str("PERSONAL_COUNTRY")?,
-            personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
-            personal_notes: object.exact_str("PERSONAL_NOTES")?,
-            work_phone: object.exact_str("WORK_PHONE")?,
-            work_company: object.exact_str("WORK_COMPANY")?,
-            work_position: object.exact_str("WORK_POSITION")?,
-            work_department: object.exact_str("WORK_DEPARTMENT")?,
-            work_www: object.exact_str("WORK_WWW")?,
-            work_fax: object.exact_str("WORK_FAX")?,
-            work_pager: object.exact_str("WORK_PAGER")?,
-            work_street: object.exact_str("WORK_STREET")?,
-            work_mailbox: object.exact_str("WORK_MAILBOX")?,
-            work_city: object.exact_str("WORK_CITY")?,
-            work_state: object.exact_str("WORK_STATE")?,
-            work_zip: object.exact_str("WORK_ZIP")?,
-            work_country: object.exact_str("WORK_COUNTRY")?,
-            work_profile: object.exact_str("WORK_PROFILE")?,
-            work_logo: object.field("WORK_LOGO")?,
-            work_notes: object.exact_str("WORK_NOTES")?,
-            uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
-            uf_zoom: object.exact_str("UF_ZOOM")?,
-            uf_department: object.exact_str("UF_DEPARTMENT")?,
-            uf_interests: object.exact_str("UF_INTERESTS")?,
-            uf_skills: object.exact_str("UF_SKILLS")?,
-            uf_web_sites: object.exact_str("UF_WEB_SITES")?,
-            uf_xing: object.exact_str("UF_XING")?,
-            uf_linkedin: object.exact_str("UF_LINKEDIN")?,
-            uf_facebook: object.exact_str("UF_FACEBOOK")?,
-            uf_twitter: object.exact_str("UF_TWITTER")?,
-            uf_skype: object.exact_str("UF_SKYPE")?,
-            uf_district: object.exact_str("UF_DISTRICT")?,
-            uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			email: object.field("EMAIL")?,
+			name: object.exact_str("NAME")?,
+			last_name: object.exact_str("LAST_NAME")?,
+			second_name: object.exact_str("SECOND_NAME")?,
+			personal_gender: object.exact_str("PERSONAL_GENDER")?,
+			personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
+			personal_www: object.exact_str("PERSONAL_WWW")?,
+			personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
+			personal_photo: object.field("PERSONAL_PHOTO")?,
+			personal_icq: object.exact_str("PERSONAL_ICQ")?,
+			personal_phone: object.exact_str("PERSONAL_PHONE")?,
+			personal_fax: object.exact_str("PERSONAL_FAX")?,
+			personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
+			personal_pager: object.exact_str("PERSONAL_PAGER")?,
+			personal_street: object.exact_str("PERSONAL_STREET")?,
+			personal_city: object.exact_str("PERSONAL_CITY")?,
+			personal_state: object.exact_str("PERSONAL_STATE")?,
+			personal_zip: object.exact_str("PERSONAL_ZIP")?,
+			personal_country: object.exact_str("PERSONAL_COUNTRY")?,
+			personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
+			personal_notes: object.exact_str("PERSONAL_NOTES")?,
+			work_phone: object.exact_str("WORK_PHONE")?,
+			work_company: object.exact_str("WORK_COMPANY")?,
+			work_position: object.exact_str("WORK_POSITION")?,
+			work_department: object.exact_str("WORK_DEPARTMENT")?,
+			work_www: object.exact_str("WORK_WWW")?,
+			work_fax: object.exact_str("WORK_FAX")?,
+			work_pager: object.exact_str("WORK_PAGER")?,
+			work_street: object.exact_str("WORK_STREET")?,
+			work_mailbox: object.exact_str("WORK_MAILBOX")?,
+			work_city: object.exact_str("WORK_CITY")?,
+			work_state: object.exact_str("WORK_STATE")?,
+			work_zip: object.exact_str("WORK_ZIP")?,
+			work_country: object.exact_str("WORK_COUNTRY")?,
+			work_profile: object.exact_str("WORK_PROFILE")?,
+			work_logo: object.field("WORK_LOGO")?,
+			work_notes: object.exact_str("WORK_NOTES")?,
+			uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
+			uf_zoom: object.exact_str("UF_ZOOM")?,
+			uf_department: object.exact_str("UF_DEPARTMENT")?,
+			uf_interests: object.exact_str("UF_INTERESTS")?,
+			uf_skills: object.exact_str("UF_SKILLS")?,
+			uf_web_sites: object.exact_str("UF_WEB_SITES")?,
+			uf_xing: object.exact_str("UF_XING")?,
+			uf_linkedin: object.exact_str("UF_LINKEDIN")?,
+			uf_facebook: object.exact_str("UF_FACEBOOK")?,
+			uf_twitter: object.exact_str("UF_TWITTER")?,
+			uf_skype: object.exact_str("UF_SKYPE")?,
+			uf_district: object.exact_str("UF_DISTRICT")?,
+			uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -717,47 +566,41 @@ deserialize_via_from_value!(Add);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Current {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Current {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Current {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Current {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Current);
@@ -771,47 +614,41 @@ deserialize_via_from_value!(Current);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Fields {
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Fields {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self { extra: Default::default() }
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Fields {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Fields {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self { extra: object.rest()? })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self { extra: object.rest()? })
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Fields);
@@ -827,137 +664,117 @@ deserialize_via_from_value!(Fields);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Get {
-    /// `sort`: `string`, optional.
-    pub sort: ::std::option::Option<::std::string::String>,
-    /// `order`: `string`, optional.
-    ///
-    /// Values: `ASC`, `DESC`.
-    pub order: ::std::option::Option<get::Order>,
-    /// `FILTER`: `string`, optional.
-    pub filter: ::std::option::Option<::std::string::String>,
-    /// `ADMIN_MODE`: `boolean`, optional.
-    pub admin_mode: ::std::option::Option<bool>,
-    /// `select`: `string[]`, optional.
-    pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// `IMAGE_RESIZE`: `string`, optional.
-    pub image_resize: ::std::option::Option<::std::string::String>,
-    /// `start`: `integer`, optional.
-    pub start: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `sort`: `string`, optional.
+	pub sort: Option<String>,
+	/// `order`: `string`, optional.
+	///
+	/// Values: `ASC`, `DESC`.
+	pub order: Option<get::Order>,
+	/// `FILTER`: `string`, optional.
+	pub filter: Option<String>,
+	/// `ADMIN_MODE`: `boolean`, optional.
+	pub admin_mode: Option<bool>,
+	/// `select`: `string[]`, optional.
+	pub select: Option<Vec<String>>,
+	/// `IMAGE_RESIZE`: `string`, optional.
+	pub image_resize: Option<String>,
+	/// `start`: `integer`, optional.
+	pub start: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            sort: ::std::default::Default::default(),
-            order: ::std::default::Default::default(),
-            filter: ::std::default::Default::default(),
-            admin_mode: ::std::default::Default::default(),
-            select: ::std::default::Default::default(),
-            image_resize: ::std::default::Default::default(),
-            start: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `sort`.
-    pub fn sort(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `order`.
-    pub fn order(mut self, value: impl ::std::convert::Into<get::Order>) -> Self {
-        self.order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `FILTER`.
-    pub fn filter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.filter = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ADMIN_MODE`.
-    pub fn admin_mode(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.admin_mode = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `select`.
-    pub fn select(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
-    ) -> Self {
-        self.select = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `IMAGE_RESIZE`.
-    pub fn image_resize(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.image_resize = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `start`.
-    pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			sort: Default::default(),
+			order: Default::default(),
+			filter: Default::default(),
+			admin_mode: Default::default(),
+			select: Default::default(),
+			image_resize: Default::default(),
+			start: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `sort`.
+	pub fn sort(mut self, value: impl Into<String>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Sets `order`.
+	pub fn order(mut self, value: impl Into<get::Order>) -> Self {
+		self.order = Some(value.into());
+		self
+	}
+	/// Sets `FILTER`.
+	pub fn filter(mut self, value: impl Into<String>) -> Self {
+		self.filter = Some(value.into());
+		self
+	}
+	/// Sets `ADMIN_MODE`.
+	pub fn admin_mode(mut self, value: impl Into<bool>) -> Self {
+		self.admin_mode = Some(value.into());
+		self
+	}
+	/// Sets `select`.
+	pub fn select(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+		self.select = Some(value.into_iter().map(Into::into).collect());
+		self
+	}
+	/// Sets `IMAGE_RESIZE`.
+	pub fn image_resize(mut self, value: impl Into<String>) -> Self {
+		self.image_resize = Some(value.into());
+		self
+	}
+	/// Sets `start`.
+	pub fn start(mut self, value: impl Into<i64>) -> Self {
+		self.start = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-        crate::support::opt_entry(&mut map, "order", &self.order)?;
-        crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-        crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
-        crate::support::opt_entry(&mut map, "select", &self.select)?;
-        crate::support::opt_entry(&mut map, "IMAGE_RESIZE", &self.image_resize)?;
-        crate::support::opt_entry(&mut map, "start", &self.start)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+		crate::support::opt_entry(&mut map, "order", &self.order)?;
+		crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+		crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
+		crate::support::opt_entry(&mut map, "select", &self.select)?;
+		crate::support::opt_entry(&mut map, "IMAGE_RESIZE", &self.image_resize)?;
+		crate::support::opt_entry(&mut map, "start", &self.start)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            sort: object.exact_str("sort")?,
-            order: object.field("order")?,
-            filter: object.exact_str("FILTER")?,
-            admin_mode: object.field("ADMIN_MODE")?,
-            select: object.field("select")?,
-            image_resize: object.exact_str("IMAGE_RESIZE")?,
-            start: object.field("start")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			sort: object.exact_str("sort")?,
+			order: object.field("order")?,
+			filter: object.exact_str("FILTER")?,
+			admin_mode: object.field("ADMIN_MODE")?,
+			select: object.field("select")?,
+			image_resize: object.exact_str("IMAGE_RESIZE")?,
+			start: object.field("start")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -973,124 +790,107 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Search {
-    /// `FILTER`: `string`, optional.
-    pub filter: ::std::option::Option<::std::string::String>,
-    /// `sort`: `string`, optional.
-    pub sort: ::std::option::Option<::std::string::String>,
-    /// `order`: `string`, optional.
-    ///
-    /// Values: `ASC`, `DESC`.
-    pub order: ::std::option::Option<search::Order>,
-    /// `ADMIN_MODE`: `boolean`, optional.
-    pub admin_mode: ::std::option::Option<bool>,
-    /// `select`: `string[]`, optional.
-    pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// `start`: `integer`, optional.
-    pub start: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `FILTER`: `string`, optional.
+	pub filter: Option<String>,
+	/// `sort`: `string`, optional.
+	pub sort: Option<String>,
+	/// `order`: `string`, optional.
+	///
+	/// Values: `ASC`, `DESC`.
+	pub order: Option<search::Order>,
+	/// `ADMIN_MODE`: `boolean`, optional.
+	pub admin_mode: Option<bool>,
+	/// `select`: `string[]`, optional.
+	pub select: Option<Vec<String>>,
+	/// `start`: `integer`, optional.
+	pub start: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Search {
-    /// The call; every parameter is optional.
-    pub fn new() -> Self {
-        Self {
-            filter: ::std::default::Default::default(),
-            sort: ::std::default::Default::default(),
-            order: ::std::default::Default::default(),
-            admin_mode: ::std::default::Default::default(),
-            select: ::std::default::Default::default(),
-            start: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `FILTER`.
-    pub fn filter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.filter = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `sort`.
-    pub fn sort(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sort = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `order`.
-    pub fn order(mut self, value: impl ::std::convert::Into<search::Order>) -> Self {
-        self.order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ADMIN_MODE`.
-    pub fn admin_mode(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.admin_mode = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `select`.
-    pub fn select(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
-    ) -> Self {
-        self.select = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `start`.
-    pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call; every parameter is optional.
+	pub fn new() -> Self {
+		Self {
+			filter: Default::default(),
+			sort: Default::default(),
+			order: Default::default(),
+			admin_mode: Default::default(),
+			select: Default::default(),
+			start: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `FILTER`.
+	pub fn filter(mut self, value: impl Into<String>) -> Self {
+		self.filter = Some(value.into());
+		self
+	}
+	/// Sets `sort`.
+	pub fn sort(mut self, value: impl Into<String>) -> Self {
+		self.sort = Some(value.into());
+		self
+	}
+	/// Sets `order`.
+	pub fn order(mut self, value: impl Into<search::Order>) -> Self {
+		self.order = Some(value.into());
+		self
+	}
+	/// Sets `ADMIN_MODE`.
+	pub fn admin_mode(mut self, value: impl Into<bool>) -> Self {
+		self.admin_mode = Some(value.into());
+		self
+	}
+	/// Sets `select`.
+	pub fn select(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
+		self.select = Some(value.into_iter().map(Into::into).collect());
+		self
+	}
+	/// Sets `start`.
+	pub fn start(mut self, value: impl Into<i64>) -> Self {
+		self.start = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Search {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-        crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-        crate::support::opt_entry(&mut map, "order", &self.order)?;
-        crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
-        crate::support::opt_entry(&mut map, "select", &self.select)?;
-        crate::support::opt_entry(&mut map, "start", &self.start)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
+		crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+		crate::support::opt_entry(&mut map, "order", &self.order)?;
+		crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
+		crate::support::opt_entry(&mut map, "select", &self.select)?;
+		crate::support::opt_entry(&mut map, "start", &self.start)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Search {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            filter: object.exact_str("FILTER")?,
-            sort: object.exact_str("sort")?,
-            order: object.field("order")?,
-            admin_mode: object.field("ADMIN_MODE")?,
-            select: object.field("select")?,
-            start: object.field("start")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			filter: object.exact_str("FILTER")?,
+			sort: object.exact_str("sort")?,
+			order: object.field("order")?,
+			admin_mode: object.field("ADMIN_MODE")?,
+			select: object.field("select")?,
+			start: object.field("start")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Search);
@@ -1104,728 +904,574 @@ deserialize_via_from_value!(Search);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
-    /// `ID`: `integer`, required.
-    pub id: i64,
-    /// `ACTIVE`: `boolean`, optional.
-    ///
-    /// Values: `Y`, `N`.
-    pub active: ::std::option::Option<bool>,
-    /// `EMAIL`: `string`, optional.
-    pub email: ::std::option::Option<::std::string::String>,
-    /// `NAME`: `string`, optional.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `LAST_NAME`: `string`, optional.
-    pub last_name: ::std::option::Option<::std::string::String>,
-    /// `SECOND_NAME`: `string`, optional.
-    pub second_name: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_GENDER`: `string`, optional.
-    pub personal_gender: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PROFESSION`: `string`, optional.
-    pub personal_profession: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_WWW`: `string`, optional.
-    pub personal_www: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_BIRTHDAY`: `string`, optional.
-    pub personal_birthday: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PHOTO`: `array`, optional.
-    pub personal_photo: ::std::option::Option<::serde_json::Value>,
-    /// `PERSONAL_ICQ`: `string`, optional.
-    pub personal_icq: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PHONE`: `string`, optional.
-    pub personal_phone: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_FAX`: `string`, optional.
-    pub personal_fax: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_MOBILE`: `string`, optional.
-    pub personal_mobile: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_PAGER`: `string`, optional.
-    pub personal_pager: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_STREET`: `string`, optional.
-    pub personal_street: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_CITY`: `string`, optional.
-    pub personal_city: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_STATE`: `string`, optional.
-    pub personal_state: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_ZIP`: `string`, optional.
-    pub personal_zip: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_COUNTRY`: `string`, optional.
-    pub personal_country: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_MAILBOX`: `string`, optional.
-    pub personal_mailbox: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_NOTES`: `string`, optional.
-    pub personal_notes: ::std::option::Option<::std::string::String>,
-    /// `WORK_PHONE`: `string`, optional.
-    pub work_phone: ::std::option::Option<::std::string::String>,
-    /// `WORK_COMPANY`: `string`, optional.
-    pub work_company: ::std::option::Option<::std::string::String>,
-    /// `WORK_POSITION`: `string`, optional.
-    pub work_position: ::std::option::Option<::std::string::String>,
-    /// `WORK_DEPARTMENT`: `string`, optional.
-    pub work_department: ::std::option::Option<::std::string::String>,
-    /// `WORK_WWW`: `string`, optional.
-    pub work_www: ::std::option::Option<::std::string::String>,
-    /// `WORK_FAX`: `string`, optional.
-    pub work_fax: ::std::option::Option<::std::string::String>,
-    /// `WORK_PAGER`: `string`, optional.
-    pub work_pager: ::std::option::Option<::std::string::String>,
-    /// `WORK_STREET`: `string`, optional.
-    pub work_street: ::std::option::Option<::std::string::String>,
-    /// `WORK_MAILBOX`: `string`, optional.
-    pub work_mailbox: ::std::option::Option<::std::string::String>,
-    /// `WORK_CITY`: `string`, optional.
-    pub work_city: ::std::option::Option<::std::string::String>,
-    /// `WORK_STATE`: `string`, optional.
-    pub work_state: ::std::option::Option<::std::string::String>,
-    /// `WORK_ZIP`: `string`, optional.
-    pub work_zip: ::std::option::Option<::std::string::String>,
-    /// `WORK_COUNTRY`: `string`, optional.
-    pub work_country: ::std::option::Option<::std::string::String>,
-    /// `WORK_PROFILE`: `string`, optional.
-    pub work_profile: ::std::option::Option<::std::string::String>,
-    /// `WORK_LOGO`: `array`, optional.
-    pub work_logo: ::std::option::Option<::serde_json::Value>,
-    /// `WORK_NOTES`: `string`, optional.
-    pub work_notes: ::std::option::Option<::std::string::String>,
-    /// `UF_SKYPE_LINK`: `string`, optional.
-    pub uf_skype_link: ::std::option::Option<::std::string::String>,
-    /// `UF_ZOOM`: `string`, optional.
-    pub uf_zoom: ::std::option::Option<::std::string::String>,
-    /// `UF_DEPARTMENT`: `string`, optional.
-    pub uf_department: ::std::option::Option<::std::string::String>,
-    /// `UF_INTERESTS`: `string`, optional.
-    pub uf_interests: ::std::option::Option<::std::string::String>,
-    /// `UF_SKILLS`: `string`, optional.
-    pub uf_skills: ::std::option::Option<::std::string::String>,
-    /// `UF_WEB_SITES`: `string`, optional.
-    pub uf_web_sites: ::std::option::Option<::std::string::String>,
-    /// `UF_XING`: `string`, optional.
-    pub uf_xing: ::std::option::Option<::std::string::String>,
-    /// `UF_LINKEDIN`: `string`, optional.
-    pub uf_linkedin: ::std::option::Option<::std::string::String>,
-    /// `UF_FACEBOOK`: `string`, optional.
-    pub uf_facebook: ::std::option::Option<::std::string::String>,
-    /// `UF_TWITTER`: `string`, optional.
-    pub uf_twitter: ::std::option::Option<::std::string::String>,
-    /// `UF_SKYPE`: `string`, optional.
-    pub uf_skype: ::std::option::Option<::std::string::String>,
-    /// `UF_DISTRICT`: `string`, optional.
-    pub uf_district: ::std::option::Option<::std::string::String>,
-    /// `UF_PHONE_INNER`: `string`, optional.
-    pub uf_phone_inner: ::std::option::Option<::std::string::String>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `ID`: `integer`, required.
+	pub id: i64,
+	/// `ACTIVE`: `boolean`, optional.
+	///
+	/// Values: `Y`, `N`.
+	pub active: Option<bool>,
+	/// `EMAIL`: `string`, optional.
+	pub email: Option<String>,
+	/// `NAME`: `string`, optional.
+	pub name: Option<String>,
+	/// `LAST_NAME`: `string`, optional.
+	pub last_name: Option<String>,
+	/// `SECOND_NAME`: `string`, optional.
+	pub second_name: Option<String>,
+	/// `PERSONAL_GENDER`: `string`, optional.
+	pub personal_gender: Option<String>,
+	/// `PERSONAL_PROFESSION`: `string`, optional.
+	pub personal_profession: Option<String>,
+	/// `PERSONAL_WWW`: `string`, optional.
+	pub personal_www: Option<String>,
+	/// `PERSONAL_BIRTHDAY`: `string`, optional.
+	pub personal_birthday: Option<String>,
+	/// `PERSONAL_PHOTO`: `array`, optional.
+	pub personal_photo: Option<::serde_json::Value>,
+	/// `PERSONAL_ICQ`: `string`, optional.
+	pub personal_icq: Option<String>,
+	/// `PERSONAL_PHONE`: `string`, optional.
+	pub personal_phone: Option<String>,
+	/// `PERSONAL_FAX`: `string`, optional.
+	pub personal_fax: Option<String>,
+	/// `PERSONAL_MOBILE`: `string`, optional.
+	pub personal_mobile: Option<String>,
+	/// `PERSONAL_PAGER`: `string`, optional.
+	pub personal_pager: Option<String>,
+	/// `PERSONAL_STREET`: `string`, optional.
+	pub personal_street: Option<String>,
+	/// `PERSONAL_CITY`: `string`, optional.
+	pub personal_city: Option<String>,
+	/// `PERSONAL_STATE`: `string`, optional.
+	pub personal_state: Option<String>,
+	/// `PERSONAL_ZIP`: `string`, optional.
+	pub personal_zip: Option<String>,
+	/// `PERSONAL_COUNTRY`: `string`, optional.
+	pub personal_country: Option<String>,
+	/// `PERSONAL_MAILBOX`: `string`, optional.
+	pub personal_mailbox: Option<String>,
+	/// `PERSONAL_NOTES`: `string`, optional.
+	pub personal_notes: Option<String>,
+	/// `WORK_PHONE`: `string`, optional.
+	pub work_phone: Option<String>,
+	/// `WORK_COMPANY`: `string`, optional.
+	pub work_company: Option<String>,
+	/// `WORK_POSITION`: `string`, optional.
+	pub work_position: Option<String>,
+	/// `WORK_DEPARTMENT`: `string`, optional.
+	pub work_department: Option<String>,
+	/// `WORK_WWW`: `string`, optional.
+	pub work_www: Option<String>,
+	/// `WORK_FAX`: `string`, optional.
+	pub work_fax: Option<String>,
+	/// `WORK_PAGER`: `string`, optional.
+	pub work_pager: Option<String>,
+	/// `WORK_STREET`: `string`, optional.
+	pub work_street: Option<String>,
+	/// `WORK_MAILBOX`: `string`, optional.
+	pub work_mailbox: Option<String>,
+	/// `WORK_CITY`: `string`, optional.
+	pub work_city: Option<String>,
+	/// `WORK_STATE`: `string`, optional.
+	pub work_state: Option<String>,
+	/// `WORK_ZIP`: `string`, optional.
+	pub work_zip: Option<String>,
+	/// `WORK_COUNTRY`: `string`, optional.
+	pub work_country: Option<String>,
+	/// `WORK_PROFILE`: `string`, optional.
+	pub work_profile: Option<String>,
+	/// `WORK_LOGO`: `array`, optional.
+	pub work_logo: Option<::serde_json::Value>,
+	/// `WORK_NOTES`: `string`, optional.
+	pub work_notes: Option<String>,
+	/// `UF_SKYPE_LINK`: `string`, optional.
+	pub uf_skype_link: Option<String>,
+	/// `UF_ZOOM`: `string`, optional.
+	pub uf_zoom: Option<String>,
+	/// `UF_DEPARTMENT`: `string`, optional.
+	pub uf_department: Option<String>,
+	/// `UF_INTERESTS`: `string`, optional.
+	pub uf_interests: Option<String>,
+	/// `UF_SKILLS`: `string`, optional.
+	pub uf_skills: Option<String>,
+	/// `UF_WEB_SITES`: `string`, optional.
+	pub uf_web_sites: Option<String>,
+	/// `UF_XING`: `string`, optional.
+	pub uf_xing: Option<String>,
+	/// `UF_LINKEDIN`: `string`, optional.
+	pub uf_linkedin: Option<String>,
+	/// `UF_FACEBOOK`: `string`, optional.
+	pub uf_facebook: Option<String>,
+	/// `UF_TWITTER`: `string`, optional.
+	pub uf_twitter: Option<String>,
+	/// `UF_SKYPE`: `string`, optional.
+	pub uf_skype: Option<String>,
+	/// `UF_DISTRICT`: `string`, optional.
+	pub uf_district: Option<String>,
+	/// `UF_PHONE_INNER`: `string`, optional.
+	pub uf_phone_inner: Option<String>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Update {
-    /// The call with its required parameters: `ID`.
-    pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-        Self {
-            id: id.into(),
-            active: ::std::default::Default::default(),
-            email: ::std::default::Default::default(),
-            name: ::std::default::Default::default(),
-            last_name: ::std::default::Default::default(),
-            second_name: ::std::default::Default::default(),
-            personal_gender: ::std::default::Default::default(),
-            personal_profession: ::std::default::Default::default(),
-            personal_www: ::std::default::Default::default(),
-            personal_birthday: ::std::default::Default::default(),
-            personal_photo: ::std::default::Default::default(),
-            personal_icq: ::std::default::Default::default(),
-            personal_phone: ::std::default::Default::default(),
-            personal_fax: ::std::default::Default::default(),
-            personal_mobile: ::std::default::Default::default(),
-            personal_pager: ::std::default::Default::default(),
-            personal_street: ::std::default::Default::default(),
-            personal_city: ::std::default::Default::default(),
-            personal_state: ::std::default::Default::default(),
-            personal_zip: ::std::default::Default::default(),
-            personal_country: ::std::default::Default::default(),
-            personal_mailbox: ::std::default::Default::default(),
-            personal_notes: ::std::default::Default::default(),
-            work_phone: ::std::default::Default::default(),
-            work_company: ::std::default::Default::default(),
-            work_position: ::std::default::Default::default(),
-            work_department: ::std::default::Default::default(),
-            work_www: ::std::default::Default::default(),
-            work_fax: ::std::default::Default::default(),
-            work_pager: ::std::default::Default::default(),
-            work_street: ::std::default::Default::default(),
-            work_mailbox: ::std::default::Default::default(),
-            work_city: ::std::default::Default::default(),
-            work_state: ::std::default::Default::default(),
-            work_zip: ::std::default::Default::default(),
-            work_country: ::std::default::Default::default(),
-            work_profile: ::std::default::Default::default(),
-            work_logo: ::std::default::Default::default(),
-            work_notes: ::std::default::Default::default(),
-            uf_skype_link: ::std::default::Default::default(),
-            uf_zoom: ::std::default::Default::default(),
-            uf_department: ::std::default::Default::default(),
-            uf_interests: ::std::default::Default::default(),
-            uf_skills: ::std::default::Default::default(),
-            uf_web_sites: ::std::default::Default::default(),
-            uf_xing: ::std::default::Default::default(),
-            uf_linkedin: ::std::default::Default::default(),
-            uf_facebook: ::std::default::Default::default(),
-            uf_twitter: ::std::default::Default::default(),
-            uf_skype: ::std::default::Default::default(),
-            uf_district: ::std::default::Default::default(),
-            uf_phone_inner: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `ACTIVE`.
-    pub fn active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `EMAIL`.
-    pub fn email(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.email = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAST_NAME`.
-    pub fn last_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECOND_NAME`.
-    pub fn second_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.second_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_GENDER`.
-    pub fn personal_gender(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_gender = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PROFESSION`.
-    pub fn personal_profession(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_profession = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_WWW`.
-    pub fn personal_www(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_www = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_BIRTHDAY`.
-    pub fn personal_birthday(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_birthday = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PHOTO`.
-    pub fn personal_photo(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.personal_photo = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_ICQ`.
-    pub fn personal_icq(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_icq = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PHONE`.
-    pub fn personal_phone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_phone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_FAX`.
-    pub fn personal_fax(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_fax = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_MOBILE`.
-    pub fn personal_mobile(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_mobile = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_PAGER`.
-    pub fn personal_pager(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_pager = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_STREET`.
-    pub fn personal_street(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_street = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_CITY`.
-    pub fn personal_city(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_city = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_STATE`.
-    pub fn personal_state(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_state = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_ZIP`.
-    pub fn personal_zip(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_zip = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_COUNTRY`.
-    pub fn personal_country(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_country = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_MAILBOX`.
-    pub fn personal_mailbox(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_mailbox = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_NOTES`.
-    pub fn personal_notes(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_notes = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PHONE`.
-    pub fn work_phone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_phone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_COMPANY`.
-    pub fn work_company(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_company = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_POSITION`.
-    pub fn work_position(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_position = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_DEPARTMENT`.
-    pub fn work_department(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_department = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_WWW`.
-    pub fn work_www(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_www = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_FAX`.
-    pub fn work_fax(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_fax = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PAGER`.
-    pub fn work_pager(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_pager = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_STREET`.
-    pub fn work_street(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_street = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_MAILBOX`.
-    pub fn work_mailbox(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_mailbox = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_CITY`.
-    pub fn work_city(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_city = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_STATE`.
-    pub fn work_state(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_state = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_ZIP`.
-    pub fn work_zip(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_zip = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_COUNTRY`.
-    pub fn work_country(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_country = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PROFILE`.
-    pub fn work_profile(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_profile = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_LOGO`.
-    pub fn work_logo(
-        mut self,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.work_logo = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_NOTES`.
-    pub fn work_notes(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_notes = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_SKYPE_LINK`.
-    pub fn uf_skype_link(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_skype_link = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_ZOOM`.
-    pub fn uf_zoom(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_zoom = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_DEPARTMENT`.
-    pub fn uf_department(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_department = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_INTERESTS`.
-    pub fn uf_interests(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_interests = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_SKILLS`.
-    pub fn uf_skills(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_skills = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_WEB_SITES`.
-    pub fn uf_web_sites(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_web_sites = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_XING`.
-    pub fn uf_xing(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_xing = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_LINKEDIN`.
-    pub fn uf_linkedin(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_linkedin = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_FACEBOOK`.
-    pub fn uf_facebook(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_facebook = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_TWITTER`.
-    pub fn uf_twitter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_twitter = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_SKYPE`.
-    pub fn uf_skype(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_skype = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_DISTRICT`.
-    pub fn uf_district(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_district = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_PHONE_INNER`.
-    pub fn uf_phone_inner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_phone_inner = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `ID`.
+	pub fn new(id: impl Into<i64>) -> Self {
+		Self {
+			id: id.into(),
+			active: Default::default(),
+			email: Default::default(),
+			name: Default::default(),
+			last_name: Default::default(),
+			second_name: Default::default(),
+			personal_gender: Default::default(),
+			personal_profession: Default::default(),
+			personal_www: Default::default(),
+			personal_birthday: Default::default(),
+			personal_photo: Default::default(),
+			personal_icq: Default::default(),
+			personal_phone: Default::default(),
+			personal_fax: Default::default(),
+			personal_mobile: Default::default(),
+			personal_pager: Default::default(),
+			personal_street: Default::default(),
+			personal_city: Default::default(),
+			personal_state: Default::default(),
+			personal_zip: Default::default(),
+			personal_country: Default::default(),
+			personal_mailbox: Default::default(),
+			personal_notes: Default::default(),
+			work_phone: Default::default(),
+			work_company: Default::default(),
+			work_position: Default::default(),
+			work_department: Default::default(),
+			work_www: Default::default(),
+			work_fax: Default::default(),
+			work_pager: Default::default(),
+			work_street: Default::default(),
+			work_mailbox: Default::default(),
+			work_city: Default::default(),
+			work_state: Default::default(),
+			work_zip: Default::default(),
+			work_country: Default::default(),
+			work_profile: Default::default(),
+			work_logo: Default::default(),
+			work_notes: Default::default(),
+			uf_skype_link: Default::default(),
+			uf_zoom: Default::default(),
+			uf_department: Default::default(),
+			uf_interests: Default::default(),
+			uf_skills: Default::default(),
+			uf_web_sites: Default::default(),
+			uf_xing: Default::default(),
+			uf_linkedin: Default::default(),
+			uf_facebook: Default::default(),
+			uf_twitter: Default::default(),
+			uf_skype: Default::default(),
+			uf_district: Default::default(),
+			uf_phone_inner: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `ACTIVE`.
+	pub fn active(mut self, value: impl Into<bool>) -> Self {
+		self.active = Some(value.into());
+		self
+	}
+	/// Sets `EMAIL`.
+	pub fn email(mut self, value: impl Into<String>) -> Self {
+		self.email = Some(value.into());
+		self
+	}
+	/// Sets `NAME`.
+	pub fn name(mut self, value: impl Into<String>) -> Self {
+		self.name = Some(value.into());
+		self
+	}
+	/// Sets `LAST_NAME`.
+	pub fn last_name(mut self, value: impl Into<String>) -> Self {
+		self.last_name = Some(value.into());
+		self
+	}
+	/// Sets `SECOND_NAME`.
+	pub fn second_name(mut self, value: impl Into<String>) -> Self {
+		self.second_name = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_GENDER`.
+	pub fn personal_gender(mut self, value: impl Into<String>) -> Self {
+		self.personal_gender = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PROFESSION`.
+	pub fn personal_profession(mut self, value: impl Into<String>) -> Self {
+		self.personal_profession = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_WWW`.
+	pub fn personal_www(mut self, value: impl Into<String>) -> Self {
+		self.personal_www = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_BIRTHDAY`.
+	pub fn personal_birthday(mut self, value: impl Into<String>) -> Self {
+		self.personal_birthday = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PHOTO`.
+	pub fn personal_photo(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.personal_photo = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_ICQ`.
+	pub fn personal_icq(mut self, value: impl Into<String>) -> Self {
+		self.personal_icq = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PHONE`.
+	pub fn personal_phone(mut self, value: impl Into<String>) -> Self {
+		self.personal_phone = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_FAX`.
+	pub fn personal_fax(mut self, value: impl Into<String>) -> Self {
+		self.personal_fax = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_MOBILE`.
+	pub fn personal_mobile(mut self, value: impl Into<String>) -> Self {
+		self.personal_mobile = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_PAGER`.
+	pub fn personal_pager(mut self, value: impl Into<String>) -> Self {
+		self.personal_pager = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_STREET`.
+	pub fn personal_street(mut self, value: impl Into<String>) -> Self {
+		self.personal_street = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_CITY`.
+	pub fn personal_city(mut self, value: impl Into<String>) -> Self {
+		self.personal_city = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_STATE`.
+	pub fn personal_state(mut self, value: impl Into<String>) -> Self {
+		self.personal_state = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_ZIP`.
+	pub fn personal_zip(mut self, value: impl Into<String>) -> Self {
+		self.personal_zip = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_COUNTRY`.
+	pub fn personal_country(mut self, value: impl Into<String>) -> Self {
+		self.personal_country = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_MAILBOX`.
+	pub fn personal_mailbox(mut self, value: impl Into<String>) -> Self {
+		self.personal_mailbox = Some(value.into());
+		self
+	}
+	/// Sets `PERSONAL_NOTES`.
+	pub fn personal_notes(mut self, value: impl Into<String>) -> Self {
+		self.personal_notes = Some(value.into());
+		self
+	}
+	/// Sets `WORK_PHONE`.
+	pub fn work_phone(mut self, value: impl Into<String>) -> Self {
+		self.work_phone = Some(value.into());
+		self
+	}
+	/// Sets `WORK_COMPANY`.
+	pub fn work_company(mut self, value: impl Into<String>) -> Self {
+		self.work_company = Some(value.into());
+		self
+	}
+	/// Sets `WORK_POSITION`.
+	pub fn work_position(mut self, value: impl Into<String>) -> Self {
+		self.work_position = Some(value.into());
+		self
+	}
+	/// Sets `WORK_DEPARTMENT`.
+	pub fn work_department(mut self, value: impl Into<String>) -> Self {
+		self.work_department = Some(value.into());
+		self
+	}
+	/// Sets `WORK_WWW`.
+	pub fn work_www(mut self, value: impl Into<String>) -> Self {
+		self.work_www = Some(value.into());
+		self
+	}
+	/// Sets `WORK_FAX`.
+	pub fn work_fax(mut self, value: impl Into<String>) -> Self {
+		self.work_fax = Some(value.into());
+		self
+	}
+	/// Sets `WORK_PAGER`.
+	pub fn work_pager(mut self, value: impl Into<String>) -> Self {
+		self.work_pager = Some(value.into());
+		self
+	}
+	/// Sets `WORK_STREET`.
+	pub fn work_street(mut self, value: impl Into<String>) -> Self {
+		self.work_street = Some(value.into());
+		self
+	}
+	/// Sets `WORK_MAILBOX`.
+	pub fn work_mailbox(mut self, value: impl Into<String>) -> Self {
+		self.work_mailbox = Some(value.into());
+		self
+	}
+	/// Sets `WORK_CITY`.
+	pub fn work_city(mut self, value: impl Into<String>) -> Self {
+		self.work_city = Some(value.into());
+		self
+	}
+	/// Sets `WORK_STATE`.
+	pub fn work_state(mut self, value: impl Into<String>) -> Self {
+		self.work_state = Some(value.into());
+		self
+	}
+	/// Sets `WORK_ZIP`.
+	pub fn work_zip(mut self, value: impl Into<String>) -> Self {
+		self.work_zip = Some(value.into());
+		self
+	}
+	/// Sets `WORK_COUNTRY`.
+	pub fn work_country(mut self, value: impl Into<String>) -> Self {
+		self.work_country = Some(value.into());
+		self
+	}
+	/// Sets `WORK_PROFILE`.
+	pub fn work_profile(mut self, value: impl Into<String>) -> Self {
+		self.work_profile = Some(value.into());
+		self
+	}
+	/// Sets `WORK_LOGO`.
+	pub fn work_logo(mut self, value: impl Into<::serde_json::Value>) -> Self {
+		self.work_logo = Some(value.into());
+		self
+	}
+	/// Sets `WORK_NOTES`.
+	pub fn work_notes(mut self, value: impl Into<String>) -> Self {
+		self.work_notes = Some(value.into());
+		self
+	}
+	/// Sets `UF_SKYPE_LINK`.
+	pub fn uf_skype_link(mut self, value: impl Into<String>) -> Self {
+		self.uf_skype_link = Some(value.into());
+		self
+	}
+	/// Sets `UF_ZOOM`.
+	pub fn uf_zoom(mut self, value: impl Into<String>) -> Self {
+		self.uf_zoom = Some(value.into());
+		self
+	}
+	/// Sets `UF_DEPARTMENT`.
+	pub fn uf_department(mut self, value: impl Into<String>) -> Self {
+		self.uf_department = Some(value.into());
+		self
+	}
+	/// Sets `UF_INTERESTS`.
+	pub fn uf_interests(mut self, value: impl Into<String>) -> Self {
+		self.uf_interests = Some(value.into());
+		self
+	}
+	/// Sets `UF_SKILLS`.
+	pub fn uf_skills(mut self, value: impl Into<String>) -> Self {
+		self.uf_skills = Some(value.into());
+		self
+	}
+	/// Sets `UF_WEB_SITES`.
+	pub fn uf_web_sites(mut self, value: impl Into<String>) -> Self {
+		self.uf_web_sites = Some(value.into());
+		self
+	}
+	/// Sets `UF_XING`.
+	pub fn uf_xing(mut self, value: impl Into<String>) -> Self {
+		self.uf_xing = Some(value.into());
+		self
+	}
+	/// Sets `UF_LINKEDIN`.
+	pub fn uf_linkedin(mut self, value: impl Into<String>) -> Self {
+		self.uf_linkedin = Some(value.into());
+		self
+	}
+	/// Sets `UF_FACEBOOK`.
+	pub fn uf_facebook(mut self, value: impl Into<String>) -> Self {
+		self.uf_facebook = Some(value.into());
+		self
+	}
+	/// Sets `UF_TWITTER`.
+	pub fn uf_twitter(mut self, value: impl Into<String>) -> Self {
+		self.uf_twitter = Some(value.into());
+		self
+	}
+	/// Sets `UF_SKYPE`.
+	pub fn uf_skype(mut self, value: impl Into<String>) -> Self {
+		self.uf_skype = Some(value.into());
+		self
+	}
+	/// Sets `UF_DISTRICT`.
+	pub fn uf_district(mut self, value: impl Into<String>) -> Self {
+		self.uf_district = Some(value.into());
+		self
+	}
+	/// Sets `UF_PHONE_INNER`.
+	pub fn uf_phone_inner(mut self, value: impl Into<String>) -> Self {
+		self.uf_phone_inner = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Update {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("ID", &self.id)?;
-        crate::support::opt_entry(
-            &mut map,
-            "ACTIVE",
-            &self.active.map(crate::support::yes_no),
-        )?;
-        crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-        crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-        crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-        crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_GENDER", &self.personal_gender)?;
-        crate::support::opt_entry(
-            &mut map,
-            "PERSONAL_PROFESSION",
-            &self.personal_profession,
-        )?;
-        crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-        crate::support::opt_entry(
-            &mut map,
-            "PERSONAL_BIRTHDAY",
-            &self.personal_birthday,
-        )?;
-        crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_MOBILE", &self.personal_mobile)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_STREET", &self.personal_street)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_COUNTRY", &self.personal_country)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_MAILBOX", &self.personal_mailbox)?;
-        crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
-        crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-        crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
-        crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-        crate::support::opt_entry(&mut map, "WORK_DEPARTMENT", &self.work_department)?;
-        crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
-        crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
-        crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
-        crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
-        crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
-        crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
-        crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
-        crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
-        crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
-        crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
-        crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
-        crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
-        crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
-        crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
-        crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
-        crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
-        crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
-        crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
-        crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
-        crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
-        crate::support::opt_entry(&mut map, "UF_FACEBOOK", &self.uf_facebook)?;
-        crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
-        crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
-        crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
-        crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("ID", &self.id)?;
+		crate::support::opt_entry(
+			&mut map,
+			"ACTIVE",
+			&self.active.map(crate::support::yes_no),
+		)?;
+		crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+		crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+		crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_GENDER", &self.personal_gender)?;
+		crate::support::opt_entry(
+			&mut map,
+			"PERSONAL_PROFESSION",
+			&self.personal_profession,
+		)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+		crate::support::opt_entry(
+			&mut map,
+			"PERSONAL_BIRTHDAY",
+			&self.personal_birthday,
+		)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_MOBILE", &self.personal_mobile)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_STREET", &self.personal_street)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_COUNTRY", &self.personal_country)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_MAILBOX", &self.personal_mailbox)?;
+		crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
+		crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+		crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
+		crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+		crate::support::opt_entry(&mut map, "WORK_DEPARTMENT", &self.work_department)?;
+		crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
+		crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
+		crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
+		crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
+		crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
+		crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
+		crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
+		crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
+		crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
+		crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
+		crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
+		crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
+		crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
+		crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
+		crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
+		crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
+		crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
+		crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
+		crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
+		crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
+		crate::support::opt_entry(&mut map, "UF_FACEBOOK", &self.uf_facebook)?;
+		crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
+		crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
+		crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
+		crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Update {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            id: object.field("ID")?,
-            active: object.field("ACTIVE")?,
-            email: object.exact_str("EMAIL")?,
-            name: object.exact_str("NAME")?,
-            last_name: object.exact_str("LAST_NAME")?,
-            second_name: object.exact_str("SECOND_NAME")?,
-            personal_gender: object.exact_str("PERSONAL_GENDER")?,
-            personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
-            personal_www: object.exact_str("PERSONAL_WWW")?,
-            personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
-            personal_photo: object.field("PERSONAL_PHOTO")?,
-            personal_icq: object.exact_str("PERSONAL_ICQ")?,
-            personal_phone: object.exact_str("PERSONAL_PHONE")?,
-            personal_fax: object.exact_str("PERSONAL_FAX")?,
-            personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
-            personal_pager: object.exact_str("PERSONAL_PAGER")?,
-            personal_street: object.exact_str("PERSONAL_STREET")?,
-            personal_city: object.exact_str("PERSONAL_CITY")?,
-            personal_state: object.exact_str("PERSONAL_STATE")?,
-            personal_zip: object.exact_str("PERSONAL_ZIP")?,
-            personal_country: object.exact_str("PERSONAL_COUNTRY")?,
-            personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
-            personal_notes: object.exact_str("PERSONAL_NOTES")?,
-            work_phone: object.exact_str("WORK_PHONE")?,
-            work_company: object.exact_str("WORK_COMPANY")?,
-            work_position: object.exact_str("WORK_POSITION")?,
-            work_department: object.exact_str("WORK_DEPARTMENT")?,
-            work_www: object.exact_str("WORK_WWW")?,
-            work_fax: object.exact_str("WORK_FAX")?,
-            work_pager: object.exact_str("WORK_PAGER")?,
-            work_street: object.exact_str("WORK_STREET")?,
-            work_mailbox: object.exact_str("WORK_MAILBOX")?,
-            work_city: object.exact_str("WORK_CITY")?,
-            work_state: object.exact_str("WORK_STATE")?,
-            work_zip: object.exact_str("WORK_ZIP")?,
-            work_country: object.exact_str("WORK_COUNTRY")?,
-            work_profile: object.exact_str("WORK_PROFILE")?,
-            work_logo: object.field("WORK_LOGO")?,
-            work_notes: object.exact_str("WORK_NOTES")?,
-            uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
-            uf_zoom: object.exact_str("UF_ZOOM")?,
-            uf_department: object.exact_str("UF_DEPARTMENT")?,
-            uf_interests: object.exact_str("UF_INTERESTS")?,
-            uf_skills: object.exact_str("UF_SKILLS")?,
-            uf_web_sites: object.exact_str("UF_WEB_SITES")?,
-            uf_xing: object.exact_str("UF_XING")?,
-            uf_linkedin: object.exact_str("UF_LINKEDIN")?,
-            uf_facebook: object.exact_str("UF_FACEBOOK")?,
-            uf_twitter: object.exact_str("UF_TWITTER")?,
-            uf_skype: object.exact_str("UF_SKYPE")?,
-            uf_district: object.exact_str("UF_DISTRICT")?,
-            uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			id: object.field("ID")?,
+			active: object.field("ACTIVE")?,
+			email: object.exact_str("EMAIL")?,
+			name: object.exact_str("NAME")?,
+			last_name: object.exact_str("LAST_NAME")?,
+			second_name: object.exact_str("SECOND_NAME")?,
+			personal_gender: object.exact_str("PERSONAL_GENDER")?,
+			personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
+			personal_www: object.exact_str("PERSONAL_WWW")?,
+			personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
+			personal_photo: object.field("PERSONAL_PHOTO")?,
+			personal_icq: object.exact_str("PERSONAL_ICQ")?,
+			personal_phone: object.exact_str("PERSONAL_PHONE")?,
+			personal_fax: object.exact_str("PERSONAL_FAX")?,
+			personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
+			personal_pager: object.exact_str("PERSONAL_PAGER")?,
+			personal_street: object.exact_str("PERSONAL_STREET")?,
+			personal_city: object.exact_str("PERSONAL_CITY")?,
+			personal_state: object.exact_str("PERSONAL_STATE")?,
+			personal_zip: object.exact_str("PERSONAL_ZIP")?,
+			personal_country: object.exact_str("PERSONAL_COUNTRY")?,
+			personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
+			personal_notes: object.exact_str("PERSONAL_NOTES")?,
+			work_phone: object.exact_str("WORK_PHONE")?,
+			work_company: object.exact_str("WORK_COMPANY")?,
+			work_position: object.exact_str("WORK_POSITION")?,
+			work_department: object.exact_str("WORK_DEPARTMENT")?,
+			work_www: object.exact_str("WORK_WWW")?,
+			work_fax: object.exact_str("WORK_FAX")?,
+			work_pager: object.exact_str("WORK_PAGER")?,
+			work_street: object.exact_str("WORK_STREET")?,
+			work_mailbox: object.exact_str("WORK_MAILBOX")?,
+			work_city: object.exact_str("WORK_CITY")?,
+			work_state: object.exact_str("WORK_STATE")?,
+			work_zip: object.exact_str("WORK_ZIP")?,
+			work_country: object.exact_str("WORK_COUNTRY")?,
+			work_profile: object.exact_str("WORK_PROFILE")?,
+			work_logo: object.field("WORK_LOGO")?,
+			work_notes: object.exact_str("WORK_NOTES")?,
+			uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
+			uf_zoom: object.exact_str("UF_ZOOM")?,
+			uf_department: object.exact_str("UF_DEPARTMENT")?,
+			uf_interests: object.exact_str("UF_INTERESTS")?,
+			uf_skills: object.exact_str("UF_SKILLS")?,
+			uf_web_sites: object.exact_str("UF_WEB_SITES")?,
+			uf_xing: object.exact_str("UF_XING")?,
+			uf_linkedin: object.exact_str("UF_LINKEDIN")?,
+			uf_facebook: object.exact_str("UF_FACEBOOK")?,
+			uf_twitter: object.exact_str("UF_TWITTER")?,
+			uf_skype: object.exact_str("UF_SKYPE")?,
+			uf_district: object.exact_str("UF_DISTRICT")?,
+			uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -1833,659 +1479,632 @@ deserialize_via_from_value!(Update);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-add.html>
 pub mod add {
-    /// Error codes of `user.add`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_ARGUMENT`
-        ErrorArgument,
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// `ERROR_GROUPID`
-        ErrorGroupid,
-        /// `ERROR_NO_GROUP`
-        ErrorNoGroup,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(
-        Error { ErrorArgument = "ERROR_ARGUMENT", ErrorCore = "ERROR_CORE", ErrorGroupid
-        = "ERROR_GROUPID", ErrorNoGroup = "ERROR_NO_GROUP" }
-    );
-    error_code!(Error);
-    /// The `result` of the call: `integer`.
-    pub type Output = ::bitrix24_runtime::lenient::Int;
-    impl ::bitrix24_runtime::Method for super::Add {
-        const NAME: &'static str = "user.add";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `user.add`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_ARGUMENT`
+		ErrorArgument,
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// `ERROR_GROUPID`
+		ErrorGroupid,
+		/// `ERROR_NO_GROUP`
+		ErrorNoGroup,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		Error { ErrorArgument = "ERROR_ARGUMENT", ErrorCore = "ERROR_CORE", ErrorGroupid
+		= "ERROR_GROUPID", ErrorNoGroup = "ERROR_NO_GROUP" }
+	);
+	error_code!(Error);
+	/// The `result` of the call: `integer`.
+	pub type Output = ::bitrix24_runtime::lenient::Int;
+	impl ::bitrix24_runtime::Method for super::Add {
+		const NAME: &'static str = "user.add";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `user.current`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-current.html>
 pub mod current {
-    /// Error codes of `user.current`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The object `result` of `user.current`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-current.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `LAST_NAME`: `string`, optional.
-        pub last_name: ::std::option::Option<::std::string::String>,
-        /// `EMAIL`: `string`, optional.
-        pub email: ::std::option::Option<::std::string::String>,
-        /// `LAST_LOGIN`: `string`, optional.
-        pub last_login: ::std::option::Option<::std::string::String>,
-        /// `DATE_REGISTER`: `string`, optional.
-        pub date_register: ::std::option::Option<::std::string::String>,
-        /// `IS_ONLINE`: `string`, optional.
-        pub is_online: ::std::option::Option<::std::string::String>,
-        /// `LAST_ACTIVITY_DATE`: `string`, optional.
-        pub last_activity_date: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_GENDER`: `string`, optional.
-        pub personal_gender: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_BIRTHDAY`: `string`, optional.
-        pub personal_birthday: ::std::option::Option<::std::string::String>,
-        /// `WORK_POSITION`: `string`, optional.
-        pub work_position: ::std::option::Option<::std::string::String>,
-        /// `UF_EMPLOYMENT_DATE`: `string`, optional.
-        pub uf_employment_date: ::std::option::Option<::std::string::String>,
-        /// `UF_DEPARTMENT`: `integer[]`, optional.
-        pub uf_department: ::std::vec::Vec<i64>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "ACTIVE",
-                        "NAME",
-                        "LAST_NAME",
-                        "EMAIL",
-                        "LAST_LOGIN",
-                        "DATE_REGISTER",
-                        "IS_ONLINE",
-                        "LAST_ACTIVITY_DATE",
-                        "PERSONAL_GENDER",
-                        "PERSONAL_BIRTHDAY",
-                        "WORK_POSITION",
-                        "UF_EMPLOYMENT_DATE",
-                        "UF_DEPARTMENT",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                active: object.field("ACTIVE")?,
-                name: object.field("NAME")?,
-                last_name: object.field("LAST_NAME")?,
-                email: object.field("EMAIL")?,
-                last_login: object.field("LAST_LOGIN")?,
-                date_register: object.field("DATE_REGISTER")?,
-                is_online: object.field("IS_ONLINE")?,
-                last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-                personal_gender: object.field("PERSONAL_GENDER")?,
-                personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-                work_position: object.field("WORK_POSITION")?,
-                uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-                uf_department: object.field("UF_DEPARTMENT")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-            crate::support::opt_entry(
-                &mut map,
-                "LAST_ACTIVITY_DATE",
-                &self.last_activity_date,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_GENDER",
-                &self.personal_gender,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_BIRTHDAY",
-                &self.personal_birthday,
-            )?;
-            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_EMPLOYMENT_DATE",
-                &self.uf_employment_date,
-            )?;
-            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Current {
-        const NAME: &'static str = "user.current";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `user.current`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The object `result` of `user.current`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-current.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `ID`: `string`, optional.
+		pub id: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `LAST_NAME`: `string`, optional.
+		pub last_name: Option<String>,
+		/// `EMAIL`: `string`, optional.
+		pub email: Option<String>,
+		/// `LAST_LOGIN`: `string`, optional.
+		pub last_login: Option<String>,
+		/// `DATE_REGISTER`: `string`, optional.
+		pub date_register: Option<String>,
+		/// `IS_ONLINE`: `string`, optional.
+		pub is_online: Option<String>,
+		/// `LAST_ACTIVITY_DATE`: `string`, optional.
+		pub last_activity_date: Option<String>,
+		/// `PERSONAL_GENDER`: `string`, optional.
+		pub personal_gender: Option<String>,
+		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		pub personal_birthday: Option<String>,
+		/// `WORK_POSITION`: `string`, optional.
+		pub work_position: Option<String>,
+		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		pub uf_employment_date: Option<String>,
+		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		pub uf_department: Vec<i64>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"ID",
+						"ACTIVE",
+						"NAME",
+						"LAST_NAME",
+						"EMAIL",
+						"LAST_LOGIN",
+						"DATE_REGISTER",
+						"IS_ONLINE",
+						"LAST_ACTIVITY_DATE",
+						"PERSONAL_GENDER",
+						"PERSONAL_BIRTHDAY",
+						"WORK_POSITION",
+						"UF_EMPLOYMENT_DATE",
+						"UF_DEPARTMENT",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				active: object.field("ACTIVE")?,
+				name: object.field("NAME")?,
+				last_name: object.field("LAST_NAME")?,
+				email: object.field("EMAIL")?,
+				last_login: object.field("LAST_LOGIN")?,
+				date_register: object.field("DATE_REGISTER")?,
+				is_online: object.field("IS_ONLINE")?,
+				last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
+				personal_gender: object.field("PERSONAL_GENDER")?,
+				personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
+				work_position: object.field("WORK_POSITION")?,
+				uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
+				uf_department: object.field("UF_DEPARTMENT")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+			crate::support::opt_entry(
+				&mut map,
+				"LAST_ACTIVITY_DATE",
+				&self.last_activity_date,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_GENDER",
+				&self.personal_gender,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_BIRTHDAY",
+				&self.personal_birthday,
+			)?;
+			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_EMPLOYMENT_DATE",
+				&self.uf_employment_date,
+			)?;
+			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Current {
+		const NAME: &'static str = "user.current";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `user.fields`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-fields.html>
 pub mod fields {
-    /// Error codes of `user.fields`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// The object `result` of `user.fields`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-fields.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `<field>`: `string`, optional.
-        ///
-        /// Stands for every key matching `*`: one entry per key.
-        pub field: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                field: object.pattern("*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Fields {
-        const NAME: &'static str = "user.fields";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `user.fields`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// The object `result` of `user.fields`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-fields.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `<field>`: `string`, optional.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub field: ::std::collections::BTreeMap<String, String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				field: object.pattern("*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Fields {
+		const NAME: &'static str = "user.fields";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `user.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
 pub mod get {
-    /// Error codes of `user.get`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// Allowed values of `params.order` in `user.get`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Order {
-        /// `ASC`
-        Asc,
-        /// `DESC`
-        Desc,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-    /// The object `result` of `user.get`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Item {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `LAST_NAME`: `string`, optional.
-        pub last_name: ::std::option::Option<::std::string::String>,
-        /// `SECOND_NAME`: `string`, optional.
-        pub second_name: ::std::option::Option<::std::string::String>,
-        /// `EMAIL`: `string`, optional.
-        pub email: ::std::option::Option<::std::string::String>,
-        /// `LAST_LOGIN`: `string`, optional.
-        pub last_login: ::std::option::Option<::std::string::String>,
-        /// `DATE_REGISTER`: `string`, optional.
-        pub date_register: ::std::option::Option<::std::string::String>,
-        /// `TIME_ZONE`: `string`, optional.
-        pub time_zone: ::std::option::Option<::std::string::String>,
-        /// `IS_ONLINE`: `string`, optional.
-        pub is_online: ::std::option::Option<::std::string::String>,
-        /// `TIMESTAMP_X`: `object`, optional.
-        pub timestamp_x: ::serde_json::Value,
-        /// `LAST_ACTIVITY_DATE`: `object`, optional.
-        pub last_activity_date: ::serde_json::Value,
-        /// `PERSONAL_GENDER`: `string`, optional.
-        pub personal_gender: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_WWW`: `string`, optional.
-        pub personal_www: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_BIRTHDAY`: `string`, optional.
-        pub personal_birthday: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_MOBILE`: `string`, optional.
-        pub personal_mobile: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_CITY`: `string`, optional.
-        pub personal_city: ::std::option::Option<::std::string::String>,
-        /// `WORK_PHONE`: `string`, optional.
-        pub work_phone: ::std::option::Option<::std::string::String>,
-        /// `WORK_POSITION`: `string`, optional.
-        pub work_position: ::std::option::Option<::std::string::String>,
-        /// `UF_EMPLOYMENT_DATE`: `string`, optional.
-        pub uf_employment_date: ::std::option::Option<::std::string::String>,
-        /// `UF_DEPARTMENT`: `integer[]`, optional.
-        pub uf_department: ::std::vec::Vec<i64>,
-        /// `USER_TYPE`: `string`, optional.
-        pub user_type: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Item {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "ACTIVE",
-                        "NAME",
-                        "LAST_NAME",
-                        "SECOND_NAME",
-                        "EMAIL",
-                        "LAST_LOGIN",
-                        "DATE_REGISTER",
-                        "TIME_ZONE",
-                        "IS_ONLINE",
-                        "TIMESTAMP_X",
-                        "LAST_ACTIVITY_DATE",
-                        "PERSONAL_GENDER",
-                        "PERSONAL_WWW",
-                        "PERSONAL_BIRTHDAY",
-                        "PERSONAL_MOBILE",
-                        "PERSONAL_CITY",
-                        "WORK_PHONE",
-                        "WORK_POSITION",
-                        "UF_EMPLOYMENT_DATE",
-                        "UF_DEPARTMENT",
-                        "USER_TYPE",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                active: object.field("ACTIVE")?,
-                name: object.field("NAME")?,
-                last_name: object.field("LAST_NAME")?,
-                second_name: object.field("SECOND_NAME")?,
-                email: object.field("EMAIL")?,
-                last_login: object.field("LAST_LOGIN")?,
-                date_register: object.field("DATE_REGISTER")?,
-                time_zone: object.field("TIME_ZONE")?,
-                is_online: object.field("IS_ONLINE")?,
-                timestamp_x: object.field("TIMESTAMP_X")?,
-                last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-                personal_gender: object.field("PERSONAL_GENDER")?,
-                personal_www: object.field("PERSONAL_WWW")?,
-                personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-                personal_mobile: object.field("PERSONAL_MOBILE")?,
-                personal_city: object.field("PERSONAL_CITY")?,
-                work_phone: object.field("WORK_PHONE")?,
-                work_position: object.field("WORK_POSITION")?,
-                uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-                uf_department: object.field("UF_DEPARTMENT")?,
-                user_type: object.field("USER_TYPE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Item {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-            crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-            map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
-            map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_GENDER",
-                &self.personal_gender,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_BIRTHDAY",
-                &self.personal_birthday,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_MOBILE",
-                &self.personal_mobile,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-            crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_EMPLOYMENT_DATE",
-                &self.uf_employment_date,
-            )?;
-            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-            crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The `result` of the call: `object[]`.
-    pub type Output = crate::List<Item>;
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "user.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    impl ::bitrix24_runtime::Paged for super::Get {
-        type Item = Item;
-        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-            output.0
-        }
-    }
-    deserialize_via_from_value!(Item);
+	/// Error codes of `user.get`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// Allowed values of `params.order` in `user.get`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Order {
+		/// `ASC`
+		Asc,
+		/// `DESC`
+		Desc,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Order { Asc = "ASC", Desc = "DESC" });
+	/// The object `result` of `user.get`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Item {
+		/// `ID`: `string`, optional.
+		pub id: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `LAST_NAME`: `string`, optional.
+		pub last_name: Option<String>,
+		/// `SECOND_NAME`: `string`, optional.
+		pub second_name: Option<String>,
+		/// `EMAIL`: `string`, optional.
+		pub email: Option<String>,
+		/// `LAST_LOGIN`: `string`, optional.
+		pub last_login: Option<String>,
+		/// `DATE_REGISTER`: `string`, optional.
+		pub date_register: Option<String>,
+		/// `TIME_ZONE`: `string`, optional.
+		pub time_zone: Option<String>,
+		/// `IS_ONLINE`: `string`, optional.
+		pub is_online: Option<String>,
+		/// `TIMESTAMP_X`: `object`, optional.
+		pub timestamp_x: ::serde_json::Value,
+		/// `LAST_ACTIVITY_DATE`: `object`, optional.
+		pub last_activity_date: ::serde_json::Value,
+		/// `PERSONAL_GENDER`: `string`, optional.
+		pub personal_gender: Option<String>,
+		/// `PERSONAL_WWW`: `string`, optional.
+		pub personal_www: Option<String>,
+		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		pub personal_birthday: Option<String>,
+		/// `PERSONAL_MOBILE`: `string`, optional.
+		pub personal_mobile: Option<String>,
+		/// `PERSONAL_CITY`: `string`, optional.
+		pub personal_city: Option<String>,
+		/// `WORK_PHONE`: `string`, optional.
+		pub work_phone: Option<String>,
+		/// `WORK_POSITION`: `string`, optional.
+		pub work_position: Option<String>,
+		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		pub uf_employment_date: Option<String>,
+		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		pub uf_department: Vec<i64>,
+		/// `USER_TYPE`: `string`, optional.
+		pub user_type: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Item {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"ID",
+						"ACTIVE",
+						"NAME",
+						"LAST_NAME",
+						"SECOND_NAME",
+						"EMAIL",
+						"LAST_LOGIN",
+						"DATE_REGISTER",
+						"TIME_ZONE",
+						"IS_ONLINE",
+						"TIMESTAMP_X",
+						"LAST_ACTIVITY_DATE",
+						"PERSONAL_GENDER",
+						"PERSONAL_WWW",
+						"PERSONAL_BIRTHDAY",
+						"PERSONAL_MOBILE",
+						"PERSONAL_CITY",
+						"WORK_PHONE",
+						"WORK_POSITION",
+						"UF_EMPLOYMENT_DATE",
+						"UF_DEPARTMENT",
+						"USER_TYPE",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				active: object.field("ACTIVE")?,
+				name: object.field("NAME")?,
+				last_name: object.field("LAST_NAME")?,
+				second_name: object.field("SECOND_NAME")?,
+				email: object.field("EMAIL")?,
+				last_login: object.field("LAST_LOGIN")?,
+				date_register: object.field("DATE_REGISTER")?,
+				time_zone: object.field("TIME_ZONE")?,
+				is_online: object.field("IS_ONLINE")?,
+				timestamp_x: object.field("TIMESTAMP_X")?,
+				last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
+				personal_gender: object.field("PERSONAL_GENDER")?,
+				personal_www: object.field("PERSONAL_WWW")?,
+				personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
+				personal_mobile: object.field("PERSONAL_MOBILE")?,
+				personal_city: object.field("PERSONAL_CITY")?,
+				work_phone: object.field("WORK_PHONE")?,
+				work_position: object.field("WORK_POSITION")?,
+				uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
+				uf_department: object.field("UF_DEPARTMENT")?,
+				user_type: object.field("USER_TYPE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Item {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+			crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+			crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
+			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+			map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
+			map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_GENDER",
+				&self.personal_gender,
+			)?;
+			crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_BIRTHDAY",
+				&self.personal_birthday,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_MOBILE",
+				&self.personal_mobile,
+			)?;
+			crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+			crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_EMPLOYMENT_DATE",
+				&self.uf_employment_date,
+			)?;
+			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+			crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The `result` of the call: `object[]`.
+	pub type Output = crate::List<Item>;
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "user.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	impl ::bitrix24_runtime::Paged for super::Get {
+		type Item = Item;
+		fn into_items(output: Output) -> Vec<Item> {
+			output.0
+		}
+	}
+	deserialize_via_from_value!(Item);
 }
 /// Types of `user.search`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
 pub mod search {
-    /// Error codes of `user.search`; the codes any method can return are in [`crate::SystemError`].
-    pub type Error = crate::SystemError;
-    /// Allowed values of `params.order` in `user.search`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Order {
-        /// `ASC`
-        Asc,
-        /// `DESC`
-        Desc,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-    /// The object `result` of `user.search`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Item {
-        /// `ID`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `ACTIVE`: `boolean`, optional.
-        pub active: ::std::option::Option<bool>,
-        /// `NAME`: `string`, optional.
-        pub name: ::std::option::Option<::std::string::String>,
-        /// `LAST_NAME`: `string`, optional.
-        pub last_name: ::std::option::Option<::std::string::String>,
-        /// `SECOND_NAME`: `string`, optional.
-        pub second_name: ::std::option::Option<::std::string::String>,
-        /// `EMAIL`: `string`, optional.
-        pub email: ::std::option::Option<::std::string::String>,
-        /// `LAST_LOGIN`: `string`, optional.
-        pub last_login: ::std::option::Option<::std::string::String>,
-        /// `DATE_REGISTER`: `string`, optional.
-        pub date_register: ::std::option::Option<::std::string::String>,
-        /// `TIME_ZONE`: `string`, optional.
-        pub time_zone: ::std::option::Option<::std::string::String>,
-        /// `IS_ONLINE`: `string`, optional.
-        pub is_online: ::std::option::Option<::std::string::String>,
-        /// `TIMESTAMP_X`: `object`, optional.
-        pub timestamp_x: ::serde_json::Value,
-        /// `LAST_ACTIVITY_DATE`: `object`, optional.
-        pub last_activity_date: ::serde_json::Value,
-        /// `PERSONAL_GENDER`: `string`, optional.
-        pub personal_gender: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_WWW`: `string`, optional.
-        pub personal_www: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_BIRTHDAY`: `string`, optional.
-        pub personal_birthday: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_MOBILE`: `string`, optional.
-        pub personal_mobile: ::std::option::Option<::std::string::String>,
-        /// `PERSONAL_CITY`: `string`, optional.
-        pub personal_city: ::std::option::Option<::std::string::String>,
-        /// `WORK_PHONE`: `string`, optional.
-        pub work_phone: ::std::option::Option<::std::string::String>,
-        /// `WORK_POSITION`: `string`, optional.
-        pub work_position: ::std::option::Option<::std::string::String>,
-        /// `UF_EMPLOYMENT_DATE`: `string`, optional.
-        pub uf_employment_date: ::std::option::Option<::std::string::String>,
-        /// `UF_DEPARTMENT`: `integer[]`, optional.
-        pub uf_department: ::std::vec::Vec<i64>,
-        /// `USER_TYPE`: `string`, optional.
-        pub user_type: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Item {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object
-                .fits(
-                    &[
-                        "ID",
-                        "ACTIVE",
-                        "NAME",
-                        "LAST_NAME",
-                        "SECOND_NAME",
-                        "EMAIL",
-                        "LAST_LOGIN",
-                        "DATE_REGISTER",
-                        "TIME_ZONE",
-                        "IS_ONLINE",
-                        "TIMESTAMP_X",
-                        "LAST_ACTIVITY_DATE",
-                        "PERSONAL_GENDER",
-                        "PERSONAL_WWW",
-                        "PERSONAL_BIRTHDAY",
-                        "PERSONAL_MOBILE",
-                        "PERSONAL_CITY",
-                        "WORK_PHONE",
-                        "WORK_POSITION",
-                        "UF_EMPLOYMENT_DATE",
-                        "UF_DEPARTMENT",
-                        "USER_TYPE",
-                    ],
-                    &[],
-                )?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("ID")?,
-                active: object.field("ACTIVE")?,
-                name: object.field("NAME")?,
-                last_name: object.field("LAST_NAME")?,
-                second_name: object.field("SECOND_NAME")?,
-                email: object.field("EMAIL")?,
-                last_login: object.field("LAST_LOGIN")?,
-                date_register: object.field("DATE_REGISTER")?,
-                time_zone: object.field("TIME_ZONE")?,
-                is_online: object.field("IS_ONLINE")?,
-                timestamp_x: object.field("TIMESTAMP_X")?,
-                last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-                personal_gender: object.field("PERSONAL_GENDER")?,
-                personal_www: object.field("PERSONAL_WWW")?,
-                personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-                personal_mobile: object.field("PERSONAL_MOBILE")?,
-                personal_city: object.field("PERSONAL_CITY")?,
-                work_phone: object.field("WORK_PHONE")?,
-                work_position: object.field("WORK_POSITION")?,
-                uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-                uf_department: object.field("UF_DEPARTMENT")?,
-                user_type: object.field("USER_TYPE")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Item {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "ID", &self.id)?;
-            crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-            crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-            crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-            crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-            crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-            crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-            crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-            crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-            crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-            map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
-            map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_GENDER",
-                &self.personal_gender,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_BIRTHDAY",
-                &self.personal_birthday,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "PERSONAL_MOBILE",
-                &self.personal_mobile,
-            )?;
-            crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-            crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-            crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-            crate::support::opt_entry(
-                &mut map,
-                "UF_EMPLOYMENT_DATE",
-                &self.uf_employment_date,
-            )?;
-            map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-            crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The `result` of the call: `object[]`.
-    pub type Output = crate::List<Item>;
-    impl ::bitrix24_runtime::Method for super::Search {
-        const NAME: &'static str = "user.search";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    impl ::bitrix24_runtime::Paged for super::Search {
-        type Item = Item;
-        fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-            output.0
-        }
-    }
-    deserialize_via_from_value!(Item);
+	/// Error codes of `user.search`; the codes any method can return are in [`crate::SystemError`].
+	pub type Error = crate::SystemError;
+	/// Allowed values of `params.order` in `user.search`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Order {
+		/// `ASC`
+		Asc,
+		/// `DESC`
+		Desc,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Order { Asc = "ASC", Desc = "DESC" });
+	/// The object `result` of `user.search`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-search.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Item {
+		/// `ID`: `string`, optional.
+		pub id: Option<String>,
+		/// `ACTIVE`: `boolean`, optional.
+		pub active: Option<bool>,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `LAST_NAME`: `string`, optional.
+		pub last_name: Option<String>,
+		/// `SECOND_NAME`: `string`, optional.
+		pub second_name: Option<String>,
+		/// `EMAIL`: `string`, optional.
+		pub email: Option<String>,
+		/// `LAST_LOGIN`: `string`, optional.
+		pub last_login: Option<String>,
+		/// `DATE_REGISTER`: `string`, optional.
+		pub date_register: Option<String>,
+		/// `TIME_ZONE`: `string`, optional.
+		pub time_zone: Option<String>,
+		/// `IS_ONLINE`: `string`, optional.
+		pub is_online: Option<String>,
+		/// `TIMESTAMP_X`: `object`, optional.
+		pub timestamp_x: ::serde_json::Value,
+		/// `LAST_ACTIVITY_DATE`: `object`, optional.
+		pub last_activity_date: ::serde_json::Value,
+		/// `PERSONAL_GENDER`: `string`, optional.
+		pub personal_gender: Option<String>,
+		/// `PERSONAL_WWW`: `string`, optional.
+		pub personal_www: Option<String>,
+		/// `PERSONAL_BIRTHDAY`: `string`, optional.
+		pub personal_birthday: Option<String>,
+		/// `PERSONAL_MOBILE`: `string`, optional.
+		pub personal_mobile: Option<String>,
+		/// `PERSONAL_CITY`: `string`, optional.
+		pub personal_city: Option<String>,
+		/// `WORK_PHONE`: `string`, optional.
+		pub work_phone: Option<String>,
+		/// `WORK_POSITION`: `string`, optional.
+		pub work_position: Option<String>,
+		/// `UF_EMPLOYMENT_DATE`: `string`, optional.
+		pub uf_employment_date: Option<String>,
+		/// `UF_DEPARTMENT`: `integer[]`, optional.
+		pub uf_department: Vec<i64>,
+		/// `USER_TYPE`: `string`, optional.
+		pub user_type: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Item {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object
+				.fits(
+					&[
+						"ID",
+						"ACTIVE",
+						"NAME",
+						"LAST_NAME",
+						"SECOND_NAME",
+						"EMAIL",
+						"LAST_LOGIN",
+						"DATE_REGISTER",
+						"TIME_ZONE",
+						"IS_ONLINE",
+						"TIMESTAMP_X",
+						"LAST_ACTIVITY_DATE",
+						"PERSONAL_GENDER",
+						"PERSONAL_WWW",
+						"PERSONAL_BIRTHDAY",
+						"PERSONAL_MOBILE",
+						"PERSONAL_CITY",
+						"WORK_PHONE",
+						"WORK_POSITION",
+						"UF_EMPLOYMENT_DATE",
+						"UF_DEPARTMENT",
+						"USER_TYPE",
+					],
+					&[],
+				)?;
+			Ok(Self {
+				id: object.field("ID")?,
+				active: object.field("ACTIVE")?,
+				name: object.field("NAME")?,
+				last_name: object.field("LAST_NAME")?,
+				second_name: object.field("SECOND_NAME")?,
+				email: object.field("EMAIL")?,
+				last_login: object.field("LAST_LOGIN")?,
+				date_register: object.field("DATE_REGISTER")?,
+				time_zone: object.field("TIME_ZONE")?,
+				is_online: object.field("IS_ONLINE")?,
+				timestamp_x: object.field("TIMESTAMP_X")?,
+				last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
+				personal_gender: object.field("PERSONAL_GENDER")?,
+				personal_www: object.field("PERSONAL_WWW")?,
+				personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
+				personal_mobile: object.field("PERSONAL_MOBILE")?,
+				personal_city: object.field("PERSONAL_CITY")?,
+				work_phone: object.field("WORK_PHONE")?,
+				work_position: object.field("WORK_POSITION")?,
+				uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
+				uf_department: object.field("UF_DEPARTMENT")?,
+				user_type: object.field("USER_TYPE")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Item {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "ID", &self.id)?;
+			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
+			crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
+			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
+			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
+			crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
+			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
+			map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
+			map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_GENDER",
+				&self.personal_gender,
+			)?;
+			crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_BIRTHDAY",
+				&self.personal_birthday,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"PERSONAL_MOBILE",
+				&self.personal_mobile,
+			)?;
+			crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
+			crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
+			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
+			crate::support::opt_entry(
+				&mut map,
+				"UF_EMPLOYMENT_DATE",
+				&self.uf_employment_date,
+			)?;
+			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
+			crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The `result` of the call: `object[]`.
+	pub type Output = crate::List<Item>;
+	impl ::bitrix24_runtime::Method for super::Search {
+		const NAME: &'static str = "user.search";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	impl ::bitrix24_runtime::Paged for super::Search {
+		type Item = Item;
+		fn into_items(output: Output) -> Vec<Item> {
+			output.0
+		}
+	}
+	deserialize_via_from_value!(Item);
 }
 /// Types of `user.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-update.html>
 pub mod update {
-    /// Error codes of `user.update`; the codes any method can return are in [`crate::SystemError`].
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum Error {
-        /// `ERROR_CORE`
-        ErrorCore,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(Error { ErrorCore = "ERROR_CORE" });
-    error_code!(Error);
-    /// The `result` of the call: `boolean`.
-    pub type Output = ::bitrix24_runtime::lenient::Bool;
-    impl ::bitrix24_runtime::Method for super::Update {
-        const NAME: &'static str = "user.update";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `user.update`; the codes any method can return are in [`crate::SystemError`].
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum Error {
+		/// `ERROR_CORE`
+		ErrorCore,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(Error { ErrorCore = "ERROR_CORE" });
+	error_code!(Error);
+	/// The `result` of the call: `boolean`.
+	pub type Output = ::bitrix24_runtime::lenient::Bool;
+	impl ::bitrix24_runtime::Method for super::Update {
+		const NAME: &'static str = "user.update";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }

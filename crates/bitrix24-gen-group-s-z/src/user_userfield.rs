@@ -3,1688 +3,1517 @@
 //! Methods of the scope folder `user.userfield` (5 methods); cargo feature `user_userfield`.
 /// Methods under `user`.
 pub mod user {
-    /// Methods under `user::userfield`.
-    pub mod userfield {
-        /// `user.userfield.add`: REST 2, scope `user.userfield`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
-        ///
-        /// Required: `fields`. Optional: none.
-        ///
-        /// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_CORE`; one error without a code ([`add::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Add {
-            /// `fields`: `object`, required.
-            pub fields: add::Fields,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Add {
-            /// The call with its required parameters: `fields`.
-            pub fn new(fields: impl ::std::convert::Into<add::Fields>) -> Self {
-                Self {
-                    fields: fields.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Add {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Add {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Add);
-        /// `user.userfield.delete`: REST 2, scope `user.userfield`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
-        ///
-        /// Required: `id`. Optional: none.
-        ///
-        /// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Delete {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Delete {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Delete {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Delete {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Delete);
-        /// `user.userfield.list`: REST 2, scope `user.userfield`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-        ///
-        /// Required: none. Optional: `order`, `filter`.
-        ///
-        /// Result: `object[]` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
-        ///
-        /// A paged list (`start`, `next`, `total`).
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct List {
-            /// `order`: `object`, optional.
-            ///
-            /// Values: `field_N`, `ID`, `FIELD_NAME`, `USER_TYPE_ID`, `XML_ID`, `SORT`, `MULTIPLE`, `MANDATORY`, `SHOW_FILTER`, `SHOW_IN_LIST`, `EDIT_IN_LIST`, `IS_SEARCHABLE`.
-            pub order: ::std::option::Option<list::Order>,
-            /// `filter`: `object`, optional.
-            ///
-            /// Values: `field_N`.
-            pub filter: ::std::option::Option<list::Filter>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl List {
-            /// The call; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    order: ::std::default::Default::default(),
-                    filter: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `order`.
-            pub fn order(
-                mut self,
-                value: impl ::std::convert::Into<list::Order>,
-            ) -> Self {
-                self.order = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `filter`.
-            pub fn filter(
-                mut self,
-                value: impl ::std::convert::Into<list::Filter>,
-            ) -> Self {
-                self.filter = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for List {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "order", &self.order)?;
-                crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for List {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    order: object.field("order")?,
-                    filter: object.field("filter")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(List);
-        /// `user.userfield.update`: REST 2, scope `user.userfield`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
-        ///
-        /// Required: `id`. Optional: `fields`.
-        ///
-        /// Result: `boolean` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Update {
-            /// `id`: `integer`, required.
-            pub id: i64,
-            /// `fields`: `object`, optional.
-            pub fields: ::std::option::Option<update::Fields>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Update {
-            /// The call with its required parameters: `id`.
-            pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-                Self {
-                    id: id.into(),
-                    fields: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `fields`.
-            pub fn fields(
-                mut self,
-                value: impl ::std::convert::Into<update::Fields>,
-            ) -> Self {
-                self.fields = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Update {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("id", &self.id)?;
-                crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Update {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("id")?,
-                    fields: object.field("fields")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Update);
-        /// Types of `user.userfield.add`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
-        pub mod add {
-            /// Error codes of `user.userfield.add`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum Error {
-                /// `ERROR_ARGUMENT`
-                ErrorArgument,
-                /// `ERROR_CORE`
-                ErrorCore,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                Error { ErrorArgument = "ERROR_ARGUMENT", ErrorCore = "ERROR_CORE" }
-            );
-            error_code!(Error);
-            /// Allowed values of `params.fields.USER_TYPE_ID` in `user.userfield.add`.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            #[non_exhaustive]
-            pub enum FieldsUserTypeId {
-                /// `string`
-                String,
-                /// `integer`
-                Integer,
-                /// `double`
-                Double,
-                /// `date`
-                Date,
-                /// `datetime`
-                Datetime,
-                /// `boolean`
-                Boolean,
-                /// `file`
-                File,
-                /// `enumeration`
-                Enumeration,
-                /// `url`
-                Url,
-                /// `address`
-                Address,
-                /// `money`
-                Money,
-                /// `iblock_section`
-                IblockSection,
-                /// `iblock_element`
-                IblockElement,
-                /// `employee`
-                Employee,
-                /// `crm`
-                Crm,
-                /// `crm_status`
-                CrmStatus,
-                /// A value this version of the crate does not know, kept as sent.
-                Unknown(::std::string::String),
-            }
-            string_enum!(
-                FieldsUserTypeId { String = "string", Integer = "integer", Double =
-                "double", Date = "date", Datetime = "datetime", Boolean = "boolean", File
-                = "file", Enumeration = "enumeration", Url = "url", Address = "address",
-                Money = "money", IblockSection = "iblock_section", IblockElement =
-                "iblock_element", Employee = "employee", Crm = "crm", CrmStatus =
-                "crm_status" }
-            );
-            /// The object `params.fields.SETTINGS` of `user.userfield.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct FieldsSettings {
-                /// `DEFAULT_VALUE`: `string`, optional.
-                pub default_value: ::std::option::Option<::std::string::String>,
-                /// `ROWS`: `integer`, optional.
-                pub rows: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl FieldsSettings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        default_value: ::std::default::Default::default(),
-                        rows: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `DEFAULT_VALUE`.
-                pub fn default_value(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.default_value = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ROWS`.
-                pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.rows = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for FieldsSettings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DEFAULT_VALUE",
-                        &self.default_value,
-                    )?;
-                    crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for FieldsSettings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        default_value: object.exact_str("DEFAULT_VALUE")?,
-                        rows: object.field("ROWS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(FieldsSettings);
-            /// The object `params.fields` of `user.userfield.add`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `FIELD_NAME`: `string`, required.
-                pub field_name: ::std::string::String,
-                /// `USER_TYPE_ID`: `string`, required.
-                ///
-                /// Values: `string`, `integer`, `double`, `date`, `datetime`, `boolean`, `file`, `enumeration`, `url`, `address`, `money`, `iblock_section`, `iblock_element`, `employee`, `crm`, `crm_status`.
-                pub user_type_id: FieldsUserTypeId,
-                /// `XML_ID`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `MULTIPLE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub multiple: ::std::option::Option<bool>,
-                /// `MANDATORY`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub mandatory: ::std::option::Option<bool>,
-                /// `SHOW_FILTER`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_filter: ::std::option::Option<bool>,
-                /// `SHOW_IN_LIST`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_in_list: ::std::option::Option<bool>,
-                /// `EDIT_IN_LIST`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub edit_in_list: ::std::option::Option<bool>,
-                /// `IS_SEARCHABLE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_searchable: ::std::option::Option<bool>,
-                /// `SETTINGS`: `object`, optional.
-                pub settings: ::std::option::Option<FieldsSettings>,
-                /// `EDIT_FORM_LABEL`: `string`, optional.
-                pub edit_form_label: ::std::option::Option<::std::string::String>,
-                /// `LIST_COLUMN_LABEL`: `string`, optional.
-                pub list_column_label: ::std::option::Option<::std::string::String>,
-                /// `LIST_FILTER_LABEL`: `string`, optional.
-                pub list_filter_label: ::std::option::Option<::std::string::String>,
-                /// `ERROR_MESSAGE`: `string`, optional.
-                pub error_message: ::std::option::Option<::std::string::String>,
-                /// `HELP_MESSAGE`: `string`, optional.
-                pub help_message: ::std::option::Option<::std::string::String>,
-                /// `LABEL`: `string`, optional.
-                pub label: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object with its required parameters: `FIELD_NAME`, `USER_TYPE_ID`.
-                pub fn new(
-                    field_name: impl ::std::convert::Into<::std::string::String>,
-                    user_type_id: impl ::std::convert::Into<FieldsUserTypeId>,
-                ) -> Self {
-                    Self {
-                        field_name: field_name.into(),
-                        user_type_id: user_type_id.into(),
-                        xml_id: ::std::default::Default::default(),
-                        sort: ::std::default::Default::default(),
-                        multiple: ::std::default::Default::default(),
-                        mandatory: ::std::default::Default::default(),
-                        show_filter: ::std::default::Default::default(),
-                        show_in_list: ::std::default::Default::default(),
-                        edit_in_list: ::std::default::Default::default(),
-                        is_searchable: ::std::default::Default::default(),
-                        settings: ::std::default::Default::default(),
-                        edit_form_label: ::std::default::Default::default(),
-                        list_column_label: ::std::default::Default::default(),
-                        list_filter_label: ::std::default::Default::default(),
-                        error_message: ::std::default::Default::default(),
-                        help_message: ::std::default::Default::default(),
-                        label: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `XML_ID`.
-                pub fn xml_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.xml_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SORT`.
-                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.sort = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MULTIPLE`.
-                pub fn multiple(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.multiple = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MANDATORY`.
-                pub fn mandatory(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.mandatory = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SHOW_FILTER`.
-                pub fn show_filter(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_filter = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SHOW_IN_LIST`.
-                pub fn show_in_list(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_in_list = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EDIT_IN_LIST`.
-                pub fn edit_in_list(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.edit_in_list = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `IS_SEARCHABLE`.
-                pub fn is_searchable(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.is_searchable = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SETTINGS`.
-                pub fn settings(
-                    mut self,
-                    value: impl ::std::convert::Into<FieldsSettings>,
-                ) -> Self {
-                    self.settings = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EDIT_FORM_LABEL`.
-                pub fn edit_form_label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.edit_form_label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LIST_COLUMN_LABEL`.
-                pub fn list_column_label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.list_column_label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LIST_FILTER_LABEL`.
-                pub fn list_filter_label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.list_filter_label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ERROR_MESSAGE`.
-                pub fn error_message(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.error_message = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `HELP_MESSAGE`.
-                pub fn help_message(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.help_message = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LABEL`.
-                pub fn label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("FIELD_NAME", &self.field_name)?;
-                    map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MULTIPLE",
-                        &self.multiple.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MANDATORY",
-                        &self.mandatory.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_FILTER",
-                        &self.show_filter.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_IN_LIST",
-                        &self.show_in_list.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EDIT_IN_LIST",
-                        &self.edit_in_list.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_SEARCHABLE",
-                        &self.is_searchable.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EDIT_FORM_LABEL",
-                        &self.edit_form_label,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_COLUMN_LABEL",
-                        &self.list_column_label,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_FILTER_LABEL",
-                        &self.list_filter_label,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ERROR_MESSAGE",
-                        &self.error_message,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "HELP_MESSAGE",
-                        &self.help_message,
-                    )?;
-                    crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field_name: object.field("FIELD_NAME")?,
-                        user_type_id: object.field("USER_TYPE_ID")?,
-                        xml_id: object.exact_str("XML_ID")?,
-                        sort: object.field("SORT")?,
-                        multiple: object.field("MULTIPLE")?,
-                        mandatory: object.field("MANDATORY")?,
-                        show_filter: object.field("SHOW_FILTER")?,
-                        show_in_list: object.field("SHOW_IN_LIST")?,
-                        edit_in_list: object.field("EDIT_IN_LIST")?,
-                        is_searchable: object.field("IS_SEARCHABLE")?,
-                        settings: object.field("SETTINGS")?,
-                        edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
-                        list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
-                        list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
-                        error_message: object.exact_str("ERROR_MESSAGE")?,
-                        help_message: object.exact_str("HELP_MESSAGE")?,
-                        label: object.exact_str("LABEL")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The `result` of the call: `integer`.
-            pub type Output = ::bitrix24_runtime::lenient::Int;
-            impl ::bitrix24_runtime::Method for super::Add {
-                const NAME: &'static str = "user.userfield.add";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Types of `user.userfield.delete`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
-        pub mod delete {
-            /// Error codes of `user.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Delete {
-                const NAME: &'static str = "user.userfield.delete";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-        /// Methods under `user::userfield::file`.
-        pub mod file {
-            /// `user.userfield.file.get`: REST 2, scope `user.userfield`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-file-get.html>
-            ///
-            /// No parameters.
-            ///
-            /// Result: not described ([`get::Output`]). Errors: none documented ([`get::Error`]).
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Get {
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Get {
-                /// The call; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Get {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Get {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self { extra: object.rest()? })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Get);
-            /// Types of `user.userfield.file.get`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-file-get.html>
-            pub mod get {
-                /// Error codes of `user.userfield.file.get`; the codes any method can return are in [`crate::SystemError`].
-                pub type Error = crate::SystemError;
-                /// The `result` of the call: not described on the page.
-                pub type Output = ::serde_json::Value;
-                impl ::bitrix24_runtime::Method for super::Get {
-                    const NAME: &'static str = "user.userfield.file.get";
-                    const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                    const IDEMPOTENT: bool = true;
-                    type Output = Output;
-                    type ErrorCode = Error;
-                }
-            }
-        }
-        /// Types of `user.userfield.list`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-        pub mod list {
-            /// Error codes of `user.userfield.list`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The object `params.order` of `user.userfield.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Order {
-                /// `<field>`: `string`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Order {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Order {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Order {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Order);
-            /// The object `params.filter` of `user.userfield.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Filter {
-                /// `<field>`: `any`, optional.
-                ///
-                /// Stands for every key matching `*`: one entry per key.
-                pub field: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Filter {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        field: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Adds an entry for `<field>` under `key`.
-                pub fn field(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.field.insert(key.into(), value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Filter {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::rest_entries(&mut map, &self.field)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Filter {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        field: object.pattern("*")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Filter);
-            /// The object `result.SETTINGS` of `user.userfield.list`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct ItemSettings {
-                /// `DISPLAY`: `string`, optional.
-                pub display: ::std::option::Option<::std::string::String>,
-                /// `LIST_HEIGHT`: `integer`, optional.
-                pub list_height: ::std::option::Option<i64>,
-                /// `CAPTION_NO_VALUE`: `string`, optional.
-                pub caption_no_value: ::std::option::Option<::std::string::String>,
-                /// `SHOW_NO_VALUE`: `string`, optional.
-                pub show_no_value: ::std::option::Option<::std::string::String>,
-                /// `DEFAULT_VALUE`: `string`, optional.
-                ///
-                /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-                pub default_value: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for ItemSettings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        display: object.field("DISPLAY")?,
-                        list_height: object.field("LIST_HEIGHT")?,
-                        caption_no_value: object.field("CAPTION_NO_VALUE")?,
-                        show_no_value: object.field("SHOW_NO_VALUE")?,
-                        default_value: object.soft("DEFAULT_VALUE"),
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for ItemSettings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_HEIGHT",
-                        &self.list_height,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "CAPTION_NO_VALUE",
-                        &self.caption_no_value,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_NO_VALUE",
-                        &self.show_no_value,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DEFAULT_VALUE",
-                        &self.default_value,
-                    )?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result.LIST` of `user.userfield.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct ItemList {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `string`, optional.
-                pub sort: ::std::option::Option<::std::string::String>,
-                /// `VALUE`: `string`, optional.
-                pub value: ::std::option::Option<::std::string::String>,
-                /// `DEF`: `string`, optional.
-                pub def: ::std::option::Option<::std::string::String>,
-                /// `XML_ID`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for ItemList {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        sort: object.field("SORT")?,
-                        value: object.field("VALUE")?,
-                        def: object.field("DEF")?,
-                        xml_id: object.field("XML_ID")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for ItemList {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
-                    crate::support::opt_entry(&mut map, "DEF", &self.def)?;
-                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The object `result` of `user.userfield.list`: `object[]`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Item {
-                /// `ID`: `string`, optional.
-                pub id: ::std::option::Option<::std::string::String>,
-                /// `ENTITY_ID`: `string`, optional.
-                pub entity_id: ::std::option::Option<::std::string::String>,
-                /// `FIELD_NAME`: `string`, optional.
-                pub field_name: ::std::option::Option<::std::string::String>,
-                /// `USER_TYPE_ID`: `string`, optional.
-                pub user_type_id: ::std::option::Option<::std::string::String>,
-                /// `XML_ID`: `any`, optional.
-                pub xml_id: ::serde_json::Value,
-                /// `SORT`: `string`, optional.
-                pub sort: ::std::option::Option<::std::string::String>,
-                /// `MULTIPLE`: `string`, optional.
-                pub multiple: ::std::option::Option<::std::string::String>,
-                /// `MANDATORY`: `string`, optional.
-                pub mandatory: ::std::option::Option<::std::string::String>,
-                /// `SHOW_FILTER`: `string`, optional.
-                pub show_filter: ::std::option::Option<::std::string::String>,
-                /// `SHOW_IN_LIST`: `string`, optional.
-                pub show_in_list: ::std::option::Option<::std::string::String>,
-                /// `EDIT_IN_LIST`: `string`, optional.
-                pub edit_in_list: ::std::option::Option<::std::string::String>,
-                /// `IS_SEARCHABLE`: `string`, optional.
-                pub is_searchable: ::std::option::Option<::std::string::String>,
-                /// `SETTINGS`: `object`, optional.
-                pub settings: ::std::option::Option<ItemSettings>,
-                /// `LIST`: `object[]`, optional.
-                pub list: ::std::vec::Vec<ItemList>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Item {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object
-                        .fits(
-                            &[
-                                "ID",
-                                "ENTITY_ID",
-                                "FIELD_NAME",
-                                "USER_TYPE_ID",
-                                "XML_ID",
-                                "SORT",
-                                "MULTIPLE",
-                                "MANDATORY",
-                                "SHOW_FILTER",
-                                "SHOW_IN_LIST",
-                                "EDIT_IN_LIST",
-                                "IS_SEARCHABLE",
-                                "SETTINGS",
-                                "LIST",
-                            ],
-                            &[],
-                        )?;
-                    ::std::result::Result::Ok(Self {
-                        id: object.field("ID")?,
-                        entity_id: object.field("ENTITY_ID")?,
-                        field_name: object.field("FIELD_NAME")?,
-                        user_type_id: object.field("USER_TYPE_ID")?,
-                        xml_id: object.field("XML_ID")?,
-                        sort: object.field("SORT")?,
-                        multiple: object.field("MULTIPLE")?,
-                        mandatory: object.field("MANDATORY")?,
-                        show_filter: object.field("SHOW_FILTER")?,
-                        show_in_list: object.field("SHOW_IN_LIST")?,
-                        edit_in_list: object.field("EDIT_IN_LIST")?,
-                        is_searchable: object.field("IS_SEARCHABLE")?,
-                        settings: object.field("SETTINGS")?,
-                        list: object.field("LIST")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Item {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                    crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-                    crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "USER_TYPE_ID",
-                        &self.user_type_id,
-                    )?;
-                    map.serialize_entry("XML_ID", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-                    crate::support::opt_entry(&mut map, "MANDATORY", &self.mandatory)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_FILTER",
-                        &self.show_filter,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_IN_LIST",
-                        &self.show_in_list,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EDIT_IN_LIST",
-                        &self.edit_in_list,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_SEARCHABLE",
-                        &self.is_searchable,
-                    )?;
-                    crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                    map.serialize_entry("LIST", &self.list)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            /// The `result` of the call: `object[]`.
-            pub type Output = crate::List<Item>;
-            impl ::bitrix24_runtime::Method for super::List {
-                const NAME: &'static str = "user.userfield.list";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = true;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            impl ::bitrix24_runtime::Paged for super::List {
-                type Item = Item;
-                fn into_items(output: Output) -> ::std::vec::Vec<Item> {
-                    output.0
-                }
-            }
-            deserialize_via_from_value!(Item);
-        }
-        /// Types of `user.userfield.update`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
-        pub mod update {
-            /// Error codes of `user.userfield.update`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: no status.
-            pub type Error = crate::SystemError;
-            /// The object `params.fields.SETTINGS` of `user.userfield.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct FieldsSettings {
-                /// `DEFAULT_VALUE`: `string`, optional.
-                pub default_value: ::std::option::Option<::std::string::String>,
-                /// `ROWS`: `integer`, optional.
-                pub rows: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl FieldsSettings {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        default_value: ::std::default::Default::default(),
-                        rows: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `DEFAULT_VALUE`.
-                pub fn default_value(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.default_value = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ROWS`.
-                pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.rows = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for FieldsSettings {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "DEFAULT_VALUE",
-                        &self.default_value,
-                    )?;
-                    crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for FieldsSettings {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        default_value: object.exact_str("DEFAULT_VALUE")?,
-                        rows: object.field("ROWS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(FieldsSettings);
-            /// The object `params.fields` of `user.userfield.update`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct Fields {
-                /// `XML_ID`: `string`, optional.
-                pub xml_id: ::std::option::Option<::std::string::String>,
-                /// `SORT`: `integer`, optional.
-                pub sort: ::std::option::Option<i64>,
-                /// `MANDATORY`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub mandatory: ::std::option::Option<bool>,
-                /// `SHOW_FILTER`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_filter: ::std::option::Option<bool>,
-                /// `SHOW_IN_LIST`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub show_in_list: ::std::option::Option<bool>,
-                /// `EDIT_IN_LIST`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub edit_in_list: ::std::option::Option<bool>,
-                /// `IS_SEARCHABLE`: `boolean`, optional.
-                ///
-                /// Values: `Y`, `N`.
-                pub is_searchable: ::std::option::Option<bool>,
-                /// `SETTINGS`: `object`, optional.
-                pub settings: ::std::option::Option<FieldsSettings>,
-                /// `EDIT_FORM_LABEL`: `string`, optional.
-                pub edit_form_label: ::std::option::Option<::std::string::String>,
-                /// `LIST_COLUMN_LABEL`: `string`, optional.
-                pub list_column_label: ::std::option::Option<::std::string::String>,
-                /// `LIST_FILTER_LABEL`: `string`, optional.
-                pub list_filter_label: ::std::option::Option<::std::string::String>,
-                /// `ERROR_MESSAGE`: `string`, optional.
-                pub error_message: ::std::option::Option<::std::string::String>,
-                /// `HELP_MESSAGE`: `string`, optional.
-                pub help_message: ::std::option::Option<::std::string::String>,
-                /// `LABEL`: `string`, optional.
-                pub label: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl Fields {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        xml_id: ::std::default::Default::default(),
-                        sort: ::std::default::Default::default(),
-                        mandatory: ::std::default::Default::default(),
-                        show_filter: ::std::default::Default::default(),
-                        show_in_list: ::std::default::Default::default(),
-                        edit_in_list: ::std::default::Default::default(),
-                        is_searchable: ::std::default::Default::default(),
-                        settings: ::std::default::Default::default(),
-                        edit_form_label: ::std::default::Default::default(),
-                        list_column_label: ::std::default::Default::default(),
-                        list_filter_label: ::std::default::Default::default(),
-                        error_message: ::std::default::Default::default(),
-                        help_message: ::std::default::Default::default(),
-                        label: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `XML_ID`.
-                pub fn xml_id(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.xml_id = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SORT`.
-                pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.sort = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `MANDATORY`.
-                pub fn mandatory(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.mandatory = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SHOW_FILTER`.
-                pub fn show_filter(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_filter = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SHOW_IN_LIST`.
-                pub fn show_in_list(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.show_in_list = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EDIT_IN_LIST`.
-                pub fn edit_in_list(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.edit_in_list = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `IS_SEARCHABLE`.
-                pub fn is_searchable(
-                    mut self,
-                    value: impl ::std::convert::Into<bool>,
-                ) -> Self {
-                    self.is_searchable = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `SETTINGS`.
-                pub fn settings(
-                    mut self,
-                    value: impl ::std::convert::Into<FieldsSettings>,
-                ) -> Self {
-                    self.settings = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `EDIT_FORM_LABEL`.
-                pub fn edit_form_label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.edit_form_label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LIST_COLUMN_LABEL`.
-                pub fn list_column_label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.list_column_label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LIST_FILTER_LABEL`.
-                pub fn list_filter_label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.list_filter_label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ERROR_MESSAGE`.
-                pub fn error_message(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.error_message = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `HELP_MESSAGE`.
-                pub fn help_message(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.help_message = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `LABEL`.
-                pub fn label(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.label = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for Fields {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-                    crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "MANDATORY",
-                        &self.mandatory.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_FILTER",
-                        &self.show_filter.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "SHOW_IN_LIST",
-                        &self.show_in_list.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EDIT_IN_LIST",
-                        &self.edit_in_list.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "IS_SEARCHABLE",
-                        &self.is_searchable.map(crate::support::yes_no),
-                    )?;
-                    crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "EDIT_FORM_LABEL",
-                        &self.edit_form_label,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_COLUMN_LABEL",
-                        &self.list_column_label,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "LIST_FILTER_LABEL",
-                        &self.list_filter_label,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "ERROR_MESSAGE",
-                        &self.error_message,
-                    )?;
-                    crate::support::opt_entry(
-                        &mut map,
-                        "HELP_MESSAGE",
-                        &self.help_message,
-                    )?;
-                    crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for Fields {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        xml_id: object.exact_str("XML_ID")?,
-                        sort: object.field("SORT")?,
-                        mandatory: object.field("MANDATORY")?,
-                        show_filter: object.field("SHOW_FILTER")?,
-                        show_in_list: object.field("SHOW_IN_LIST")?,
-                        edit_in_list: object.field("EDIT_IN_LIST")?,
-                        is_searchable: object.field("IS_SEARCHABLE")?,
-                        settings: object.field("SETTINGS")?,
-                        edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
-                        list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
-                        list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
-                        error_message: object.exact_str("ERROR_MESSAGE")?,
-                        help_message: object.exact_str("HELP_MESSAGE")?,
-                        label: object.exact_str("LABEL")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(Fields);
-            /// The `result` of the call: `boolean`.
-            pub type Output = ::bitrix24_runtime::lenient::Bool;
-            impl ::bitrix24_runtime::Method for super::Update {
-                const NAME: &'static str = "user.userfield.update";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-        }
-    }
+	/// Methods under `user::userfield`.
+	pub mod userfield {
+		/// `user.userfield.add`: REST 2, scope `user.userfield`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
+		///
+		/// Required: `fields`. Optional: none.
+		///
+		/// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_CORE`; one error without a code ([`add::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Add {
+			/// `fields`: `object`, required.
+			pub fields: add::Fields,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Add {
+			/// The call with its required parameters: `fields`.
+			pub fn new(fields: impl Into<add::Fields>) -> Self {
+				Self {
+					fields: fields.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Add {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Add {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Add);
+		/// `user.userfield.delete`: REST 2, scope `user.userfield`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
+		///
+		/// Required: `id`. Optional: none.
+		///
+		/// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Delete {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Delete {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					extra: Default::default(),
+				}
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Delete {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Delete {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Delete);
+		/// `user.userfield.list`: REST 2, scope `user.userfield`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+		///
+		/// Required: none. Optional: `order`, `filter`.
+		///
+		/// Result: `object[]` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
+		///
+		/// A paged list (`start`, `next`, `total`).
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct List {
+			/// `order`: `object`, optional.
+			///
+			/// Values: `field_N`, `ID`, `FIELD_NAME`, `USER_TYPE_ID`, `XML_ID`, `SORT`, `MULTIPLE`, `MANDATORY`, `SHOW_FILTER`, `SHOW_IN_LIST`, `EDIT_IN_LIST`, `IS_SEARCHABLE`.
+			pub order: Option<list::Order>,
+			/// `filter`: `object`, optional.
+			///
+			/// Values: `field_N`.
+			pub filter: Option<list::Filter>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl List {
+			/// The call; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					order: Default::default(),
+					filter: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `order`.
+			pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+				self.order = Some(value.into());
+				self
+			}
+			/// Sets `filter`.
+			pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+				self.filter = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for List {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "order", &self.order)?;
+				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for List {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					order: object.field("order")?,
+					filter: object.field("filter")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(List);
+		/// `user.userfield.update`: REST 2, scope `user.userfield`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
+		///
+		/// Required: `id`. Optional: `fields`.
+		///
+		/// Result: `boolean` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Update {
+			/// `id`: `integer`, required.
+			pub id: i64,
+			/// `fields`: `object`, optional.
+			pub fields: Option<update::Fields>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Update {
+			/// The call with its required parameters: `id`.
+			pub fn new(id: impl Into<i64>) -> Self {
+				Self {
+					id: id.into(),
+					fields: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `fields`.
+			pub fn fields(mut self, value: impl Into<update::Fields>) -> Self {
+				self.fields = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Update {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("id", &self.id)?;
+				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Update {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("id")?,
+					fields: object.field("fields")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Update);
+		/// Types of `user.userfield.add`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
+		pub mod add {
+			/// Error codes of `user.userfield.add`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Error {
+				/// `ERROR_ARGUMENT`
+				ErrorArgument,
+				/// `ERROR_CORE`
+				ErrorCore,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Error { ErrorArgument = "ERROR_ARGUMENT", ErrorCore = "ERROR_CORE" }
+			);
+			error_code!(Error);
+			/// Allowed values of `params.fields.USER_TYPE_ID` in `user.userfield.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FieldsUserTypeId {
+				/// `string`
+				String,
+				/// `integer`
+				Integer,
+				/// `double`
+				Double,
+				/// `date`
+				Date,
+				/// `datetime`
+				Datetime,
+				/// `boolean`
+				Boolean,
+				/// `file`
+				File,
+				/// `enumeration`
+				Enumeration,
+				/// `url`
+				Url,
+				/// `address`
+				Address,
+				/// `money`
+				Money,
+				/// `iblock_section`
+				IblockSection,
+				/// `iblock_element`
+				IblockElement,
+				/// `employee`
+				Employee,
+				/// `crm`
+				Crm,
+				/// `crm_status`
+				CrmStatus,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				FieldsUserTypeId { String = "string", Integer = "integer", Double =
+				"double", Date = "date", Datetime = "datetime", Boolean = "boolean", File
+				= "file", Enumeration = "enumeration", Url = "url", Address = "address",
+				Money = "money", IblockSection = "iblock_section", IblockElement =
+				"iblock_element", Employee = "employee", Crm = "crm", CrmStatus =
+				"crm_status" }
+			);
+			/// The object `params.fields.SETTINGS` of `user.userfield.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct FieldsSettings {
+				/// `DEFAULT_VALUE`: `string`, optional.
+				pub default_value: Option<String>,
+				/// `ROWS`: `integer`, optional.
+				pub rows: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl FieldsSettings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						default_value: Default::default(),
+						rows: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `DEFAULT_VALUE`.
+				pub fn default_value(mut self, value: impl Into<String>) -> Self {
+					self.default_value = Some(value.into());
+					self
+				}
+				/// Sets `ROWS`.
+				pub fn rows(mut self, value: impl Into<i64>) -> Self {
+					self.rows = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for FieldsSettings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DEFAULT_VALUE",
+						&self.default_value,
+					)?;
+					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for FieldsSettings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						default_value: object.exact_str("DEFAULT_VALUE")?,
+						rows: object.field("ROWS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(FieldsSettings);
+			/// The object `params.fields` of `user.userfield.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `FIELD_NAME`: `string`, required.
+				pub field_name: String,
+				/// `USER_TYPE_ID`: `string`, required.
+				///
+				/// Values: `string`, `integer`, `double`, `date`, `datetime`, `boolean`, `file`, `enumeration`, `url`, `address`, `money`, `iblock_section`, `iblock_element`, `employee`, `crm`, `crm_status`.
+				pub user_type_id: FieldsUserTypeId,
+				/// `XML_ID`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// `SORT`: `integer`, optional.
+				pub sort: Option<i64>,
+				/// `MULTIPLE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub multiple: Option<bool>,
+				/// `MANDATORY`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub mandatory: Option<bool>,
+				/// `SHOW_FILTER`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_filter: Option<bool>,
+				/// `SHOW_IN_LIST`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_in_list: Option<bool>,
+				/// `EDIT_IN_LIST`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub edit_in_list: Option<bool>,
+				/// `IS_SEARCHABLE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_searchable: Option<bool>,
+				/// `SETTINGS`: `object`, optional.
+				pub settings: Option<FieldsSettings>,
+				/// `EDIT_FORM_LABEL`: `string`, optional.
+				pub edit_form_label: Option<String>,
+				/// `LIST_COLUMN_LABEL`: `string`, optional.
+				pub list_column_label: Option<String>,
+				/// `LIST_FILTER_LABEL`: `string`, optional.
+				pub list_filter_label: Option<String>,
+				/// `ERROR_MESSAGE`: `string`, optional.
+				pub error_message: Option<String>,
+				/// `HELP_MESSAGE`: `string`, optional.
+				pub help_message: Option<String>,
+				/// `LABEL`: `string`, optional.
+				pub label: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object with its required parameters: `FIELD_NAME`, `USER_TYPE_ID`.
+				pub fn new(
+					field_name: impl Into<String>,
+					user_type_id: impl Into<FieldsUserTypeId>,
+				) -> Self {
+					Self {
+						field_name: field_name.into(),
+						user_type_id: user_type_id.into(),
+						xml_id: Default::default(),
+						sort: Default::default(),
+						multiple: Default::default(),
+						mandatory: Default::default(),
+						show_filter: Default::default(),
+						show_in_list: Default::default(),
+						edit_in_list: Default::default(),
+						is_searchable: Default::default(),
+						settings: Default::default(),
+						edit_form_label: Default::default(),
+						list_column_label: Default::default(),
+						list_filter_label: Default::default(),
+						error_message: Default::default(),
+						help_message: Default::default(),
+						label: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `XML_ID`.
+				pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+					self.xml_id = Some(value.into());
+					self
+				}
+				/// Sets `SORT`.
+				pub fn sort(mut self, value: impl Into<i64>) -> Self {
+					self.sort = Some(value.into());
+					self
+				}
+				/// Sets `MULTIPLE`.
+				pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+					self.multiple = Some(value.into());
+					self
+				}
+				/// Sets `MANDATORY`.
+				pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
+					self.mandatory = Some(value.into());
+					self
+				}
+				/// Sets `SHOW_FILTER`.
+				pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
+					self.show_filter = Some(value.into());
+					self
+				}
+				/// Sets `SHOW_IN_LIST`.
+				pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
+					self.show_in_list = Some(value.into());
+					self
+				}
+				/// Sets `EDIT_IN_LIST`.
+				pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
+					self.edit_in_list = Some(value.into());
+					self
+				}
+				/// Sets `IS_SEARCHABLE`.
+				pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
+					self.is_searchable = Some(value.into());
+					self
+				}
+				/// Sets `SETTINGS`.
+				pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
+					self.settings = Some(value.into());
+					self
+				}
+				/// Sets `EDIT_FORM_LABEL`.
+				pub fn edit_form_label(mut self, value: impl Into<String>) -> Self {
+					self.edit_form_label = Some(value.into());
+					self
+				}
+				/// Sets `LIST_COLUMN_LABEL`.
+				pub fn list_column_label(mut self, value: impl Into<String>) -> Self {
+					self.list_column_label = Some(value.into());
+					self
+				}
+				/// Sets `LIST_FILTER_LABEL`.
+				pub fn list_filter_label(mut self, value: impl Into<String>) -> Self {
+					self.list_filter_label = Some(value.into());
+					self
+				}
+				/// Sets `ERROR_MESSAGE`.
+				pub fn error_message(mut self, value: impl Into<String>) -> Self {
+					self.error_message = Some(value.into());
+					self
+				}
+				/// Sets `HELP_MESSAGE`.
+				pub fn help_message(mut self, value: impl Into<String>) -> Self {
+					self.help_message = Some(value.into());
+					self
+				}
+				/// Sets `LABEL`.
+				pub fn label(mut self, value: impl Into<String>) -> Self {
+					self.label = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("FIELD_NAME", &self.field_name)?;
+					map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
+					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MULTIPLE",
+						&self.multiple.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MANDATORY",
+						&self.mandatory.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_FILTER",
+						&self.show_filter.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_IN_LIST",
+						&self.show_in_list.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EDIT_IN_LIST",
+						&self.edit_in_list.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_SEARCHABLE",
+						&self.is_searchable.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EDIT_FORM_LABEL",
+						&self.edit_form_label,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_COLUMN_LABEL",
+						&self.list_column_label,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_FILTER_LABEL",
+						&self.list_filter_label,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ERROR_MESSAGE",
+						&self.error_message,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"HELP_MESSAGE",
+						&self.help_message,
+					)?;
+					crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field_name: object.field("FIELD_NAME")?,
+						user_type_id: object.field("USER_TYPE_ID")?,
+						xml_id: object.exact_str("XML_ID")?,
+						sort: object.field("SORT")?,
+						multiple: object.field("MULTIPLE")?,
+						mandatory: object.field("MANDATORY")?,
+						show_filter: object.field("SHOW_FILTER")?,
+						show_in_list: object.field("SHOW_IN_LIST")?,
+						edit_in_list: object.field("EDIT_IN_LIST")?,
+						is_searchable: object.field("IS_SEARCHABLE")?,
+						settings: object.field("SETTINGS")?,
+						edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
+						list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
+						list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
+						error_message: object.exact_str("ERROR_MESSAGE")?,
+						help_message: object.exact_str("HELP_MESSAGE")?,
+						label: object.exact_str("LABEL")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The `result` of the call: `integer`.
+			pub type Output = ::bitrix24_runtime::lenient::Int;
+			impl ::bitrix24_runtime::Method for super::Add {
+				const NAME: &'static str = "user.userfield.add";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Types of `user.userfield.delete`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-delete.html>
+		pub mod delete {
+			/// Error codes of `user.userfield.delete`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Delete {
+				const NAME: &'static str = "user.userfield.delete";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+		/// Methods under `user::userfield::file`.
+		pub mod file {
+			/// `user.userfield.file.get`: REST 2, scope `user.userfield`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-file-get.html>
+			///
+			/// No parameters.
+			///
+			/// Result: not described ([`get::Output`]). Errors: none documented ([`get::Error`]).
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Get {
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Get {
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Self { extra: Default::default() }
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Get {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Get {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self { extra: object.rest()? })
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Get);
+			/// Types of `user.userfield.file.get`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-file-get.html>
+			pub mod get {
+				/// Error codes of `user.userfield.file.get`; the codes any method can return are in [`crate::SystemError`].
+				pub type Error = crate::SystemError;
+				/// The `result` of the call: not described on the page.
+				pub type Output = ::serde_json::Value;
+				impl ::bitrix24_runtime::Method for super::Get {
+					const NAME: &'static str = "user.userfield.file.get";
+					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+					const IDEMPOTENT: bool = true;
+					type Output = Output;
+					type ErrorCode = Error;
+				}
+			}
+		}
+		/// Types of `user.userfield.list`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+		pub mod list {
+			/// Error codes of `user.userfield.list`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The object `params.order` of `user.userfield.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Order {
+				/// `<field>`: `string`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Order {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						field: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds an entry for `<field>` under `key`.
+				pub fn field(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<String>,
+				) -> Self {
+					self.field.insert(key.into(), value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Order {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.field)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Order {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Order);
+			/// The object `params.filter` of `user.userfield.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Filter {
+				/// `<field>`: `any`, optional.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Filter {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						field: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Adds an entry for `<field>` under `key`.
+				pub fn field(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.field.insert(key.into(), value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Filter {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::rest_entries(&mut map, &self.field)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Filter {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						field: object.pattern("*")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Filter);
+			/// The object `result.SETTINGS` of `user.userfield.list`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct ItemSettings {
+				/// `DISPLAY`: `string`, optional.
+				pub display: Option<String>,
+				/// `LIST_HEIGHT`: `integer`, optional.
+				pub list_height: Option<i64>,
+				/// `CAPTION_NO_VALUE`: `string`, optional.
+				pub caption_no_value: Option<String>,
+				/// `SHOW_NO_VALUE`: `string`, optional.
+				pub show_no_value: Option<String>,
+				/// `DEFAULT_VALUE`: `string`, optional.
+				///
+				/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+				pub default_value: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for ItemSettings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						display: object.field("DISPLAY")?,
+						list_height: object.field("LIST_HEIGHT")?,
+						caption_no_value: object.field("CAPTION_NO_VALUE")?,
+						show_no_value: object.field("SHOW_NO_VALUE")?,
+						default_value: object.soft("DEFAULT_VALUE"),
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for ItemSettings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_HEIGHT",
+						&self.list_height,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"CAPTION_NO_VALUE",
+						&self.caption_no_value,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_NO_VALUE",
+						&self.show_no_value,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DEFAULT_VALUE",
+						&self.default_value,
+					)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result.LIST` of `user.userfield.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct ItemList {
+				/// `ID`: `string`, optional.
+				pub id: Option<String>,
+				/// `SORT`: `string`, optional.
+				pub sort: Option<String>,
+				/// `VALUE`: `string`, optional.
+				pub value: Option<String>,
+				/// `DEF`: `string`, optional.
+				pub def: Option<String>,
+				/// `XML_ID`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for ItemList {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						sort: object.field("SORT")?,
+						value: object.field("VALUE")?,
+						def: object.field("DEF")?,
+						xml_id: object.field("XML_ID")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for ItemList {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
+					crate::support::opt_entry(&mut map, "DEF", &self.def)?;
+					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The object `result` of `user.userfield.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Item {
+				/// `ID`: `string`, optional.
+				pub id: Option<String>,
+				/// `ENTITY_ID`: `string`, optional.
+				pub entity_id: Option<String>,
+				/// `FIELD_NAME`: `string`, optional.
+				pub field_name: Option<String>,
+				/// `USER_TYPE_ID`: `string`, optional.
+				pub user_type_id: Option<String>,
+				/// `XML_ID`: `any`, optional.
+				pub xml_id: ::serde_json::Value,
+				/// `SORT`: `string`, optional.
+				pub sort: Option<String>,
+				/// `MULTIPLE`: `string`, optional.
+				pub multiple: Option<String>,
+				/// `MANDATORY`: `string`, optional.
+				pub mandatory: Option<String>,
+				/// `SHOW_FILTER`: `string`, optional.
+				pub show_filter: Option<String>,
+				/// `SHOW_IN_LIST`: `string`, optional.
+				pub show_in_list: Option<String>,
+				/// `EDIT_IN_LIST`: `string`, optional.
+				pub edit_in_list: Option<String>,
+				/// `IS_SEARCHABLE`: `string`, optional.
+				pub is_searchable: Option<String>,
+				/// `SETTINGS`: `object`, optional.
+				pub settings: Option<ItemSettings>,
+				/// `LIST`: `object[]`, optional.
+				pub list: Vec<ItemList>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Item {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object
+						.fits(
+							&[
+								"ID",
+								"ENTITY_ID",
+								"FIELD_NAME",
+								"USER_TYPE_ID",
+								"XML_ID",
+								"SORT",
+								"MULTIPLE",
+								"MANDATORY",
+								"SHOW_FILTER",
+								"SHOW_IN_LIST",
+								"EDIT_IN_LIST",
+								"IS_SEARCHABLE",
+								"SETTINGS",
+								"LIST",
+							],
+							&[],
+						)?;
+					Ok(Self {
+						id: object.field("ID")?,
+						entity_id: object.field("ENTITY_ID")?,
+						field_name: object.field("FIELD_NAME")?,
+						user_type_id: object.field("USER_TYPE_ID")?,
+						xml_id: object.field("XML_ID")?,
+						sort: object.field("SORT")?,
+						multiple: object.field("MULTIPLE")?,
+						mandatory: object.field("MANDATORY")?,
+						show_filter: object.field("SHOW_FILTER")?,
+						show_in_list: object.field("SHOW_IN_LIST")?,
+						edit_in_list: object.field("EDIT_IN_LIST")?,
+						is_searchable: object.field("IS_SEARCHABLE")?,
+						settings: object.field("SETTINGS")?,
+						list: object.field("LIST")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Item {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "ID", &self.id)?;
+					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
+					crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+					crate::support::opt_entry(
+						&mut map,
+						"USER_TYPE_ID",
+						&self.user_type_id,
+					)?;
+					map.serialize_entry("XML_ID", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
+					crate::support::opt_entry(&mut map, "MANDATORY", &self.mandatory)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_FILTER",
+						&self.show_filter,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_IN_LIST",
+						&self.show_in_list,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EDIT_IN_LIST",
+						&self.edit_in_list,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_SEARCHABLE",
+						&self.is_searchable,
+					)?;
+					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+					map.serialize_entry("LIST", &self.list)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
+			impl ::bitrix24_runtime::Method for super::List {
+				const NAME: &'static str = "user.userfield.list";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = true;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			impl ::bitrix24_runtime::Paged for super::List {
+				type Item = Item;
+				fn into_items(output: Output) -> Vec<Item> {
+					output.0
+				}
+			}
+			deserialize_via_from_value!(Item);
+		}
+		/// Types of `user.userfield.update`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
+		pub mod update {
+			/// Error codes of `user.userfield.update`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: no status.
+			pub type Error = crate::SystemError;
+			/// The object `params.fields.SETTINGS` of `user.userfield.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct FieldsSettings {
+				/// `DEFAULT_VALUE`: `string`, optional.
+				pub default_value: Option<String>,
+				/// `ROWS`: `integer`, optional.
+				pub rows: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl FieldsSettings {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						default_value: Default::default(),
+						rows: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `DEFAULT_VALUE`.
+				pub fn default_value(mut self, value: impl Into<String>) -> Self {
+					self.default_value = Some(value.into());
+					self
+				}
+				/// Sets `ROWS`.
+				pub fn rows(mut self, value: impl Into<i64>) -> Self {
+					self.rows = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for FieldsSettings {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(
+						&mut map,
+						"DEFAULT_VALUE",
+						&self.default_value,
+					)?;
+					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for FieldsSettings {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						default_value: object.exact_str("DEFAULT_VALUE")?,
+						rows: object.field("ROWS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(FieldsSettings);
+			/// The object `params.fields` of `user.userfield.update`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct Fields {
+				/// `XML_ID`: `string`, optional.
+				pub xml_id: Option<String>,
+				/// `SORT`: `integer`, optional.
+				pub sort: Option<i64>,
+				/// `MANDATORY`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub mandatory: Option<bool>,
+				/// `SHOW_FILTER`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_filter: Option<bool>,
+				/// `SHOW_IN_LIST`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub show_in_list: Option<bool>,
+				/// `EDIT_IN_LIST`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub edit_in_list: Option<bool>,
+				/// `IS_SEARCHABLE`: `boolean`, optional.
+				///
+				/// Values: `Y`, `N`.
+				pub is_searchable: Option<bool>,
+				/// `SETTINGS`: `object`, optional.
+				pub settings: Option<FieldsSettings>,
+				/// `EDIT_FORM_LABEL`: `string`, optional.
+				pub edit_form_label: Option<String>,
+				/// `LIST_COLUMN_LABEL`: `string`, optional.
+				pub list_column_label: Option<String>,
+				/// `LIST_FILTER_LABEL`: `string`, optional.
+				pub list_filter_label: Option<String>,
+				/// `ERROR_MESSAGE`: `string`, optional.
+				pub error_message: Option<String>,
+				/// `HELP_MESSAGE`: `string`, optional.
+				pub help_message: Option<String>,
+				/// `LABEL`: `string`, optional.
+				pub label: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl Fields {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						xml_id: Default::default(),
+						sort: Default::default(),
+						mandatory: Default::default(),
+						show_filter: Default::default(),
+						show_in_list: Default::default(),
+						edit_in_list: Default::default(),
+						is_searchable: Default::default(),
+						settings: Default::default(),
+						edit_form_label: Default::default(),
+						list_column_label: Default::default(),
+						list_filter_label: Default::default(),
+						error_message: Default::default(),
+						help_message: Default::default(),
+						label: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `XML_ID`.
+				pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+					self.xml_id = Some(value.into());
+					self
+				}
+				/// Sets `SORT`.
+				pub fn sort(mut self, value: impl Into<i64>) -> Self {
+					self.sort = Some(value.into());
+					self
+				}
+				/// Sets `MANDATORY`.
+				pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
+					self.mandatory = Some(value.into());
+					self
+				}
+				/// Sets `SHOW_FILTER`.
+				pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
+					self.show_filter = Some(value.into());
+					self
+				}
+				/// Sets `SHOW_IN_LIST`.
+				pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
+					self.show_in_list = Some(value.into());
+					self
+				}
+				/// Sets `EDIT_IN_LIST`.
+				pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
+					self.edit_in_list = Some(value.into());
+					self
+				}
+				/// Sets `IS_SEARCHABLE`.
+				pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
+					self.is_searchable = Some(value.into());
+					self
+				}
+				/// Sets `SETTINGS`.
+				pub fn settings(mut self, value: impl Into<FieldsSettings>) -> Self {
+					self.settings = Some(value.into());
+					self
+				}
+				/// Sets `EDIT_FORM_LABEL`.
+				pub fn edit_form_label(mut self, value: impl Into<String>) -> Self {
+					self.edit_form_label = Some(value.into());
+					self
+				}
+				/// Sets `LIST_COLUMN_LABEL`.
+				pub fn list_column_label(mut self, value: impl Into<String>) -> Self {
+					self.list_column_label = Some(value.into());
+					self
+				}
+				/// Sets `LIST_FILTER_LABEL`.
+				pub fn list_filter_label(mut self, value: impl Into<String>) -> Self {
+					self.list_filter_label = Some(value.into());
+					self
+				}
+				/// Sets `ERROR_MESSAGE`.
+				pub fn error_message(mut self, value: impl Into<String>) -> Self {
+					self.error_message = Some(value.into());
+					self
+				}
+				/// Sets `HELP_MESSAGE`.
+				pub fn help_message(mut self, value: impl Into<String>) -> Self {
+					self.help_message = Some(value.into());
+					self
+				}
+				/// Sets `LABEL`.
+				pub fn label(mut self, value: impl Into<String>) -> Self {
+					self.label = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for Fields {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
+					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
+					crate::support::opt_entry(
+						&mut map,
+						"MANDATORY",
+						&self.mandatory.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_FILTER",
+						&self.show_filter.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"SHOW_IN_LIST",
+						&self.show_in_list.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EDIT_IN_LIST",
+						&self.edit_in_list.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"IS_SEARCHABLE",
+						&self.is_searchable.map(crate::support::yes_no),
+					)?;
+					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
+					crate::support::opt_entry(
+						&mut map,
+						"EDIT_FORM_LABEL",
+						&self.edit_form_label,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_COLUMN_LABEL",
+						&self.list_column_label,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"LIST_FILTER_LABEL",
+						&self.list_filter_label,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"ERROR_MESSAGE",
+						&self.error_message,
+					)?;
+					crate::support::opt_entry(
+						&mut map,
+						"HELP_MESSAGE",
+						&self.help_message,
+					)?;
+					crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for Fields {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						xml_id: object.exact_str("XML_ID")?,
+						sort: object.field("SORT")?,
+						mandatory: object.field("MANDATORY")?,
+						show_filter: object.field("SHOW_FILTER")?,
+						show_in_list: object.field("SHOW_IN_LIST")?,
+						edit_in_list: object.field("EDIT_IN_LIST")?,
+						is_searchable: object.field("IS_SEARCHABLE")?,
+						settings: object.field("SETTINGS")?,
+						edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
+						list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
+						list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
+						error_message: object.exact_str("ERROR_MESSAGE")?,
+						help_message: object.exact_str("HELP_MESSAGE")?,
+						label: object.exact_str("LABEL")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(Fields);
+			/// The `result` of the call: `boolean`.
+			pub type Output = ::bitrix24_runtime::lenient::Bool;
+			impl ::bitrix24_runtime::Method for super::Update {
+				const NAME: &'static str = "user.userfield.update";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+		}
+	}
 }

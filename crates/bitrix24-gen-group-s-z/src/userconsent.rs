@@ -3,560 +3,494 @@
 //! Methods of the scope folder `userconsent` (3 methods); cargo feature `userconsent`.
 /// Methods under `agreement`.
 pub mod agreement {
-    /// `userconsent.agreement.list`: REST 2, scope `userconsent`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
-    ///
-    /// No parameters.
-    ///
-    /// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct List {
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl List {
-        /// The call; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for List {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for List {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self { extra: object.rest()? })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(List);
-    /// `userconsent.agreement.text`: REST 2, scope `userconsent`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
-    ///
-    /// Required: `id`. Optional: `replace`.
-    ///
-    /// Result: `object` ([`text::Output`]). Errors: `ERROR_ARGUMENT` ([`text::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Text {
-        /// `id`: `integer`, required.
-        pub id: i64,
-        /// `replace`: `object`, optional.
-        pub replace: ::std::option::Option<text::Replace>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Text {
-        /// The call with its required parameters: `id`.
-        pub fn new(id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                id: id.into(),
-                replace: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `replace`.
-        pub fn replace(
-            mut self,
-            value: impl ::std::convert::Into<text::Replace>,
-        ) -> Self {
-            self.replace = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Text {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("id", &self.id)?;
-            crate::support::opt_entry(&mut map, "replace", &self.replace)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Text {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                replace: object.field("replace")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Text);
-    /// Types of `userconsent.agreement.list`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
-    pub mod list {
-        /// Error codes of `userconsent.agreement.list`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// The object `result` of `userconsent.agreement.list`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Item {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `LANGUAGE_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub language_id: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Item {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    name: object.soft("NAME"),
-                    active: object.soft("ACTIVE"),
-                    language_id: object.soft("LANGUAGE_ID"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Item {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The `result` of the call: `object[]`.
-        pub type Output = crate::List<Item>;
-        impl ::bitrix24_runtime::Method for super::List {
-            const NAME: &'static str = "userconsent.agreement.list";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Item);
-    }
-    /// Types of `userconsent.agreement.text`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
-    pub mod text {
-        /// Error codes of `userconsent.agreement.text`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT` (HTTP 400)
-            ErrorArgument,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorArgument = "ERROR_ARGUMENT" });
-        error_code!(Error);
-        /// The object `params.replace` of `userconsent.agreement.text`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
-        #[derive(Debug, Clone, Default)]
-        #[non_exhaustive]
-        pub struct Replace {
-            /// `COMPANY_NAME`: `text`, optional.
-            pub company_name: ::std::option::Option<::std::string::String>,
-            /// `COMPANY_ADDRESS`: `text`, optional.
-            pub company_address: ::std::option::Option<::std::string::String>,
-            /// `PURPOSES`: `text`, optional.
-            pub purposes: ::std::option::Option<::std::string::String>,
-            /// `THIRD_PARTIES`: `text`, optional.
-            pub third_parties: ::std::option::Option<::std::string::String>,
-            /// `EMAIL`: `string`, optional.
-            pub email: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Replace {
-            /// The object; every parameter is optional.
-            pub fn new() -> Self {
-                Self {
-                    company_name: ::std::default::Default::default(),
-                    company_address: ::std::default::Default::default(),
-                    purposes: ::std::default::Default::default(),
-                    third_parties: ::std::default::Default::default(),
-                    email: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `COMPANY_NAME`.
-            pub fn company_name(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.company_name = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `COMPANY_ADDRESS`.
-            pub fn company_address(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.company_address = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `PURPOSES`.
-            pub fn purposes(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.purposes = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `THIRD_PARTIES`.
-            pub fn third_parties(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.third_parties = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Sets `EMAIL`.
-            pub fn email(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.email = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Replace {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "COMPANY_NAME", &self.company_name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "COMPANY_ADDRESS",
-                    &self.company_address,
-                )?;
-                crate::support::opt_entry(&mut map, "PURPOSES", &self.purposes)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "THIRD_PARTIES",
-                    &self.third_parties,
-                )?;
-                crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Replace {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    company_name: object.exact_str("COMPANY_NAME")?,
-                    company_address: object.exact_str("COMPANY_ADDRESS")?,
-                    purposes: object.exact_str("PURPOSES")?,
-                    third_parties: object.exact_str("THIRD_PARTIES")?,
-                    email: object.exact_str("EMAIL")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Replace);
-        /// The object `result` of `userconsent.agreement.text`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `LABEL`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub label: ::std::option::Option<::std::string::String>,
-            /// `TEXT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub text: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    label: object.soft("LABEL"),
-                    text: object.soft("TEXT"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-                crate::support::opt_entry(&mut map, "TEXT", &self.text)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Text {
-            const NAME: &'static str = "userconsent.agreement.text";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `userconsent.agreement.list`: REST 2, scope `userconsent`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
+	///
+	/// No parameters.
+	///
+	/// Result: `object[]` ([`list::Output`]). Errors: none documented ([`list::Error`]).
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct List {
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl List {
+		/// The call; every parameter is optional.
+		pub fn new() -> Self {
+			Self { extra: Default::default() }
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for List {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for List {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self { extra: object.rest()? })
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(List);
+	/// `userconsent.agreement.text`: REST 2, scope `userconsent`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+	///
+	/// Required: `id`. Optional: `replace`.
+	///
+	/// Result: `object` ([`text::Output`]). Errors: `ERROR_ARGUMENT` ([`text::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Text {
+		/// `id`: `integer`, required.
+		pub id: i64,
+		/// `replace`: `object`, optional.
+		pub replace: Option<text::Replace>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Text {
+		/// The call with its required parameters: `id`.
+		pub fn new(id: impl Into<i64>) -> Self {
+			Self {
+				id: id.into(),
+				replace: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `replace`.
+		pub fn replace(mut self, value: impl Into<text::Replace>) -> Self {
+			self.replace = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Text {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("id", &self.id)?;
+			crate::support::opt_entry(&mut map, "replace", &self.replace)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Text {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				replace: object.field("replace")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Text);
+	/// Types of `userconsent.agreement.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
+	pub mod list {
+		/// Error codes of `userconsent.agreement.list`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// The object `result` of `userconsent.agreement.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `LANGUAGE_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub language_id: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Item {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					name: object.soft("NAME"),
+					active: object.soft("ACTIVE"),
+					language_id: object.soft("LANGUAGE_ID"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Item {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
+		impl ::bitrix24_runtime::Method for super::List {
+			const NAME: &'static str = "userconsent.agreement.list";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Item);
+	}
+	/// Types of `userconsent.agreement.text`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+	pub mod text {
+		/// Error codes of `userconsent.agreement.text`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT` (HTTP 400)
+			ErrorArgument,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorArgument = "ERROR_ARGUMENT" });
+		error_code!(Error);
+		/// The object `params.replace` of `userconsent.agreement.text`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Replace {
+			/// `COMPANY_NAME`: `text`, optional.
+			pub company_name: Option<String>,
+			/// `COMPANY_ADDRESS`: `text`, optional.
+			pub company_address: Option<String>,
+			/// `PURPOSES`: `text`, optional.
+			pub purposes: Option<String>,
+			/// `THIRD_PARTIES`: `text`, optional.
+			pub third_parties: Option<String>,
+			/// `EMAIL`: `string`, optional.
+			pub email: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Replace {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Self {
+					company_name: Default::default(),
+					company_address: Default::default(),
+					purposes: Default::default(),
+					third_parties: Default::default(),
+					email: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `COMPANY_NAME`.
+			pub fn company_name(mut self, value: impl Into<String>) -> Self {
+				self.company_name = Some(value.into());
+				self
+			}
+			/// Sets `COMPANY_ADDRESS`.
+			pub fn company_address(mut self, value: impl Into<String>) -> Self {
+				self.company_address = Some(value.into());
+				self
+			}
+			/// Sets `PURPOSES`.
+			pub fn purposes(mut self, value: impl Into<String>) -> Self {
+				self.purposes = Some(value.into());
+				self
+			}
+			/// Sets `THIRD_PARTIES`.
+			pub fn third_parties(mut self, value: impl Into<String>) -> Self {
+				self.third_parties = Some(value.into());
+				self
+			}
+			/// Sets `EMAIL`.
+			pub fn email(mut self, value: impl Into<String>) -> Self {
+				self.email = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Replace {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "COMPANY_NAME", &self.company_name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"COMPANY_ADDRESS",
+					&self.company_address,
+				)?;
+				crate::support::opt_entry(&mut map, "PURPOSES", &self.purposes)?;
+				crate::support::opt_entry(
+					&mut map,
+					"THIRD_PARTIES",
+					&self.third_parties,
+				)?;
+				crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Replace {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					company_name: object.exact_str("COMPANY_NAME")?,
+					company_address: object.exact_str("COMPANY_ADDRESS")?,
+					purposes: object.exact_str("PURPOSES")?,
+					third_parties: object.exact_str("THIRD_PARTIES")?,
+					email: object.exact_str("EMAIL")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Replace);
+		/// The object `result` of `userconsent.agreement.text`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-agreement-text.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `LABEL`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub label: Option<String>,
+			/// `TEXT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub text: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					label: object.soft("LABEL"),
+					text: object.soft("TEXT"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
+				crate::support::opt_entry(&mut map, "TEXT", &self.text)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Text {
+			const NAME: &'static str = "userconsent.agreement.text";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `consent`.
 pub mod consent {
-    /// `userconsent.consent.add`: REST 2, scope `userconsent`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
-    ///
-    /// Required: `AGREEMENT_ID`, `IP`. Optional: `USER_ID`, `URL`, `ORIGIN_ID`, `ORIGINATOR_ID`.
-    ///
-    /// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT` ([`add::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Add {
-        /// `AGREEMENT_ID`: `integer`, required.
-        pub agreement_id: i64,
-        /// `IP`: `string`, required.
-        pub ip: ::std::string::String,
-        /// `USER_ID`: `integer`, optional.
-        pub user_id: ::std::option::Option<i64>,
-        /// `URL`: `string`, optional.
-        pub url: ::std::option::Option<::std::string::String>,
-        /// `ORIGIN_ID`: `string`, optional.
-        pub origin_id: ::std::option::Option<::std::string::String>,
-        /// `ORIGINATOR_ID`: `string`, optional.
-        pub originator_id: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Add {
-        /// The call with its required parameters: `AGREEMENT_ID`, `IP`.
-        pub fn new(
-            agreement_id: impl ::std::convert::Into<i64>,
-            ip: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                agreement_id: agreement_id.into(),
-                ip: ip.into(),
-                user_id: ::std::default::Default::default(),
-                url: ::std::default::Default::default(),
-                origin_id: ::std::default::Default::default(),
-                originator_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `USER_ID`.
-        pub fn user_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.user_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `URL`.
-        pub fn url(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.url = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ORIGIN_ID`.
-        pub fn origin_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.origin_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ORIGINATOR_ID`.
-        pub fn originator_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.originator_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Add {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("AGREEMENT_ID", &self.agreement_id)?;
-            map.serialize_entry("IP", &self.ip)?;
-            crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-            crate::support::opt_entry(&mut map, "URL", &self.url)?;
-            crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
-            crate::support::opt_entry(&mut map, "ORIGINATOR_ID", &self.originator_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Add {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                agreement_id: object.field("AGREEMENT_ID")?,
-                ip: object.field("IP")?,
-                user_id: object.field("USER_ID")?,
-                url: object.exact_str("URL")?,
-                origin_id: object.exact_str("ORIGIN_ID")?,
-                originator_id: object.exact_str("ORIGINATOR_ID")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Add);
-    /// Types of `userconsent.consent.add`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
-    pub mod add {
-        /// Error codes of `userconsent.consent.add`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ERROR_ARGUMENT` (HTTP 400)
-            ErrorArgument,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(Error { ErrorArgument = "ERROR_ARGUMENT" });
-        error_code!(Error);
-        /// The `result` of the call: `integer`.
-        pub type Output = ::bitrix24_runtime::lenient::Int;
-        impl ::bitrix24_runtime::Method for super::Add {
-            const NAME: &'static str = "userconsent.consent.add";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
+	/// `userconsent.consent.add`: REST 2, scope `userconsent`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
+	///
+	/// Required: `AGREEMENT_ID`, `IP`. Optional: `USER_ID`, `URL`, `ORIGIN_ID`, `ORIGINATOR_ID`.
+	///
+	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT` ([`add::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Add {
+		/// `AGREEMENT_ID`: `integer`, required.
+		pub agreement_id: i64,
+		/// `IP`: `string`, required.
+		pub ip: String,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// `URL`: `string`, optional.
+		pub url: Option<String>,
+		/// `ORIGIN_ID`: `string`, optional.
+		pub origin_id: Option<String>,
+		/// `ORIGINATOR_ID`: `string`, optional.
+		pub originator_id: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Add {
+		/// The call with its required parameters: `AGREEMENT_ID`, `IP`.
+		pub fn new(agreement_id: impl Into<i64>, ip: impl Into<String>) -> Self {
+			Self {
+				agreement_id: agreement_id.into(),
+				ip: ip.into(),
+				user_id: Default::default(),
+				url: Default::default(),
+				origin_id: Default::default(),
+				originator_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `USER_ID`.
+		pub fn user_id(mut self, value: impl Into<i64>) -> Self {
+			self.user_id = Some(value.into());
+			self
+		}
+		/// Sets `URL`.
+		pub fn url(mut self, value: impl Into<String>) -> Self {
+			self.url = Some(value.into());
+			self
+		}
+		/// Sets `ORIGIN_ID`.
+		pub fn origin_id(mut self, value: impl Into<String>) -> Self {
+			self.origin_id = Some(value.into());
+			self
+		}
+		/// Sets `ORIGINATOR_ID`.
+		pub fn originator_id(mut self, value: impl Into<String>) -> Self {
+			self.originator_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Add {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("AGREEMENT_ID", &self.agreement_id)?;
+			map.serialize_entry("IP", &self.ip)?;
+			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
+			crate::support::opt_entry(&mut map, "URL", &self.url)?;
+			crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
+			crate::support::opt_entry(&mut map, "ORIGINATOR_ID", &self.originator_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Add {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				agreement_id: object.field("AGREEMENT_ID")?,
+				ip: object.field("IP")?,
+				user_id: object.field("USER_ID")?,
+				url: object.exact_str("URL")?,
+				origin_id: object.exact_str("ORIGIN_ID")?,
+				originator_id: object.exact_str("ORIGINATOR_ID")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Add);
+	/// Types of `userconsent.consent.add`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/user-consent/user-consent-consent-add.html>
+	pub mod add {
+		/// Error codes of `userconsent.consent.add`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ERROR_ARGUMENT` (HTTP 400)
+			ErrorArgument,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Error { ErrorArgument = "ERROR_ARGUMENT" });
+		error_code!(Error);
+		/// The `result` of the call: `integer`.
+		pub type Output = ::bitrix24_runtime::lenient::Int;
+		impl ::bitrix24_runtime::Method for super::Add {
+			const NAME: &'static str = "userconsent.consent.add";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
 }

@@ -11,62 +11,55 @@
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
-    /// `moduleId`: `string`, required.
-    pub module_id: ::std::string::String,
-    /// `field`: `object`, required.
-    pub field: add::Field,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `moduleId`: `string`, required.
+	pub module_id: String,
+	/// `field`: `object`, required.
+	pub field: add::Field,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Add {
-    /// The call with its required parameters: `moduleId`, `field`.
-    pub fn new(
-        module_id: impl ::std::convert::Into<::std::string::String>,
-        field: impl ::std::convert::Into<add::Field>,
-    ) -> Self {
-        Self {
-            module_id: module_id.into(),
-            field: field.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `moduleId`, `field`.
+	pub fn new(module_id: impl Into<String>, field: impl Into<add::Field>) -> Self {
+		Self {
+			module_id: module_id.into(),
+			field: field.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Add {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("moduleId", &self.module_id)?;
-        map.serialize_entry("field", &self.field)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("moduleId", &self.module_id)?;
+		map.serialize_entry("field", &self.field)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Add {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            module_id: object.field("moduleId")?,
-            field: object.field("field")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			module_id: object.field("moduleId")?,
+			field: object.field("field")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -80,62 +73,55 @@ deserialize_via_from_value!(Add);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
-    /// `moduleId`: `string`, required.
-    pub module_id: ::std::string::String,
-    /// `id`: `integer`, required.
-    pub id: i64,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `moduleId`: `string`, required.
+	pub module_id: String,
+	/// `id`: `integer`, required.
+	pub id: i64,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Delete {
-    /// The call with its required parameters: `moduleId`, `id`.
-    pub fn new(
-        module_id: impl ::std::convert::Into<::std::string::String>,
-        id: impl ::std::convert::Into<i64>,
-    ) -> Self {
-        Self {
-            module_id: module_id.into(),
-            id: id.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `moduleId`, `id`.
+	pub fn new(module_id: impl Into<String>, id: impl Into<i64>) -> Self {
+		Self {
+			module_id: module_id.into(),
+			id: id.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Delete {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("moduleId", &self.module_id)?;
-        map.serialize_entry("id", &self.id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("moduleId", &self.module_id)?;
+		map.serialize_entry("id", &self.id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Delete {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            module_id: object.field("moduleId")?,
-            id: object.field("id")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			module_id: object.field("moduleId")?,
+			id: object.field("id")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
@@ -149,62 +135,55 @@ deserialize_via_from_value!(Delete);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Get {
-    /// `moduleId`: `string`, required.
-    pub module_id: ::std::string::String,
-    /// `id`: `integer`, required.
-    pub id: i64,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `moduleId`: `string`, required.
+	pub module_id: String,
+	/// `id`: `integer`, required.
+	pub id: i64,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Get {
-    /// The call with its required parameters: `moduleId`, `id`.
-    pub fn new(
-        module_id: impl ::std::convert::Into<::std::string::String>,
-        id: impl ::std::convert::Into<i64>,
-    ) -> Self {
-        Self {
-            module_id: module_id.into(),
-            id: id.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `moduleId`, `id`.
+	pub fn new(module_id: impl Into<String>, id: impl Into<i64>) -> Self {
+		Self {
+			module_id: module_id.into(),
+			id: id.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Get {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("moduleId", &self.module_id)?;
-        map.serialize_entry("id", &self.id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("moduleId", &self.module_id)?;
+		map.serialize_entry("id", &self.id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Get {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            module_id: object.field("moduleId")?,
-            id: object.field("id")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			module_id: object.field("moduleId")?,
+			id: object.field("id")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -218,54 +197,50 @@ deserialize_via_from_value!(Get);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct GetTypes {
-    /// `moduleId`: `string`, required.
-    pub module_id: ::std::string::String,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `moduleId`: `string`, required.
+	pub module_id: String,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl GetTypes {
-    /// The call with its required parameters: `moduleId`.
-    pub fn new(module_id: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            module_id: module_id.into(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `moduleId`.
+	pub fn new(module_id: impl Into<String>) -> Self {
+		Self {
+			module_id: module_id.into(),
+			extra: Default::default(),
+		}
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for GetTypes {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("moduleId", &self.module_id)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("moduleId", &self.module_id)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for GetTypes {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            module_id: object.field("moduleId")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			module_id: object.field("moduleId")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(GetTypes);
@@ -281,94 +256,90 @@ deserialize_via_from_value!(GetTypes);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct List {
-    /// `moduleId`: `string`, required.
-    pub module_id: ::std::string::String,
-    /// `select`: `object`, optional.
-    pub select: ::std::option::Option<list::Select>,
-    /// `order`: `object`, optional.
-    pub order: ::std::option::Option<list::Order>,
-    /// `filter`: `object`, optional.
-    pub filter: ::std::option::Option<list::Filter>,
-    /// `start`: `integer`, optional.
-    pub start: ::std::option::Option<i64>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `moduleId`: `string`, required.
+	pub module_id: String,
+	/// `select`: `object`, optional.
+	pub select: Option<list::Select>,
+	/// `order`: `object`, optional.
+	pub order: Option<list::Order>,
+	/// `filter`: `object`, optional.
+	pub filter: Option<list::Filter>,
+	/// `start`: `integer`, optional.
+	pub start: Option<i64>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl List {
-    /// The call with its required parameters: `moduleId`.
-    pub fn new(module_id: impl ::std::convert::Into<::std::string::String>) -> Self {
-        Self {
-            module_id: module_id.into(),
-            select: ::std::default::Default::default(),
-            order: ::std::default::Default::default(),
-            filter: ::std::default::Default::default(),
-            start: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `select`.
-    pub fn select(mut self, value: impl ::std::convert::Into<list::Select>) -> Self {
-        self.select = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `order`.
-    pub fn order(mut self, value: impl ::std::convert::Into<list::Order>) -> Self {
-        self.order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `filter`.
-    pub fn filter(mut self, value: impl ::std::convert::Into<list::Filter>) -> Self {
-        self.filter = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `start`.
-    pub fn start(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `moduleId`.
+	pub fn new(module_id: impl Into<String>) -> Self {
+		Self {
+			module_id: module_id.into(),
+			select: Default::default(),
+			order: Default::default(),
+			filter: Default::default(),
+			start: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `select`.
+	pub fn select(mut self, value: impl Into<list::Select>) -> Self {
+		self.select = Some(value.into());
+		self
+	}
+	/// Sets `order`.
+	pub fn order(mut self, value: impl Into<list::Order>) -> Self {
+		self.order = Some(value.into());
+		self
+	}
+	/// Sets `filter`.
+	pub fn filter(mut self, value: impl Into<list::Filter>) -> Self {
+		self.filter = Some(value.into());
+		self
+	}
+	/// Sets `start`.
+	pub fn start(mut self, value: impl Into<i64>) -> Self {
+		self.start = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for List {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("moduleId", &self.module_id)?;
-        crate::support::opt_entry(&mut map, "select", &self.select)?;
-        crate::support::opt_entry(&mut map, "order", &self.order)?;
-        crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-        crate::support::opt_entry(&mut map, "start", &self.start)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("moduleId", &self.module_id)?;
+		crate::support::opt_entry(&mut map, "select", &self.select)?;
+		crate::support::opt_entry(&mut map, "order", &self.order)?;
+		crate::support::opt_entry(&mut map, "filter", &self.filter)?;
+		crate::support::opt_entry(&mut map, "start", &self.start)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for List {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            module_id: object.field("moduleId")?,
-            select: object.field("select")?,
-            order: object.field("order")?,
-            filter: object.field("filter")?,
-            start: object.field("start")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			module_id: object.field("moduleId")?,
+			select: object.field("select")?,
+			order: object.field("order")?,
+			filter: object.field("filter")?,
+			start: object.field("start")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
@@ -382,72 +353,65 @@ deserialize_via_from_value!(List);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
-    /// `moduleId`: `string`, required.
-    pub module_id: ::std::string::String,
-    /// `id`: `integer`, required.
-    pub id: i64,
-    /// `field`: `object`, optional.
-    pub field: ::std::option::Option<update::Field>,
-    /// Keys the docs do not describe (custom fields such as
-    /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-    /// after the documented ones.
-    pub extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+	/// `moduleId`: `string`, required.
+	pub module_id: String,
+	/// `id`: `integer`, required.
+	pub id: i64,
+	/// `field`: `object`, optional.
+	pub field: Option<update::Field>,
+	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl Update {
-    /// The call with its required parameters: `moduleId`, `id`.
-    pub fn new(
-        module_id: impl ::std::convert::Into<::std::string::String>,
-        id: impl ::std::convert::Into<i64>,
-    ) -> Self {
-        Self {
-            module_id: module_id.into(),
-            id: id.into(),
-            field: ::std::default::Default::default(),
-            extra: ::std::default::Default::default(),
-        }
-    }
-    /// Sets `field`.
-    pub fn field(mut self, value: impl ::std::convert::Into<update::Field>) -> Self {
-        self.field = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Adds a key the docs do not describe, sent as it is.
-    pub fn extra(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        self.extra.insert(key.into(), value.into());
-        self
-    }
+	/// The call with its required parameters: `moduleId`, `id`.
+	pub fn new(module_id: impl Into<String>, id: impl Into<i64>) -> Self {
+		Self {
+			module_id: module_id.into(),
+			id: id.into(),
+			field: Default::default(),
+			extra: Default::default(),
+		}
+	}
+	/// Sets `field`.
+	pub fn field(mut self, value: impl Into<update::Field>) -> Self {
+		self.field = Some(value.into());
+		self
+	}
+	/// Adds a key the docs do not describe, sent as it is.
+	pub fn extra(
+		mut self,
+		key: impl Into<String>,
+		value: impl Into<::serde_json::Value>,
+	) -> Self {
+		self.extra.insert(key.into(), value.into());
+		self
+	}
 }
 impl ::serde::Serialize for Update {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("moduleId", &self.module_id)?;
-        map.serialize_entry("id", &self.id)?;
-        crate::support::opt_entry(&mut map, "field", &self.field)?;
-        crate::support::rest_entries(&mut map, &self.extra)?;
-        map.end()
-    }
+	fn serialize<S: ::serde::Serializer>(
+		&self,
+		serializer: S,
+	) -> Result<S::Ok, S::Error> {
+		use ::serde::ser::SerializeMap as _;
+		let mut map = serializer.serialize_map(None)?;
+		map.serialize_entry("moduleId", &self.module_id)?;
+		map.serialize_entry("id", &self.id)?;
+		crate::support::opt_entry(&mut map, "field", &self.field)?;
+		crate::support::rest_entries(&mut map, &self.extra)?;
+		map.end()
+	}
 }
 #[cfg(feature = "deserialize-params")]
 impl crate::support::FromValue for Update {
-    fn from_value(
-        value: ::serde_json::Value,
-    ) -> ::std::result::Result<Self, ::serde_json::Error> {
-        let mut object = crate::support::Object::new(value)?;
-        ::std::result::Result::Ok(Self {
-            module_id: object.field("moduleId")?,
-            id: object.field("id")?,
-            field: object.field("field")?,
-            extra: object.rest()?,
-        })
-    }
+	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+		let mut object = crate::support::Object::new(value)?;
+		Ok(Self {
+			module_id: object.field("moduleId")?,
+			id: object.field("id")?,
+			field: object.field("field")?,
+			extra: object.rest()?,
+		})
+	}
 }
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -455,4642 +419,4154 @@ deserialize_via_from_value!(Update);
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
 pub mod add {
-    /// Error codes of `userfieldconfig.add`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// The object `params.field.settings` of `userfieldconfig.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct FieldSettings {
-        /// `DEFAULT_VALUE`: `string`, optional.
-        pub default_value: ::std::option::Option<::std::string::String>,
-        /// `ROWS`: `integer`, optional.
-        pub rows: ::std::option::Option<i64>,
-        /// `SIZE`: `integer`, optional.
-        pub size: ::std::option::Option<i64>,
-        /// `REGEXP`: `string`, optional.
-        pub regexp: ::std::option::Option<::std::string::String>,
-        /// `MIN_LENGTH`: `integer`, optional.
-        pub min_length: ::std::option::Option<i64>,
-        /// `MAX_LENGTH`: `integer`, optional.
-        pub max_length: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl FieldSettings {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                default_value: ::std::default::Default::default(),
-                rows: ::std::default::Default::default(),
-                size: ::std::default::Default::default(),
-                regexp: ::std::default::Default::default(),
-                min_length: ::std::default::Default::default(),
-                max_length: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DEFAULT_VALUE`.
-        pub fn default_value(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.default_value = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ROWS`.
-        pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.rows = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SIZE`.
-        pub fn size(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.size = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `REGEXP`.
-        pub fn regexp(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.regexp = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `MIN_LENGTH`.
-        pub fn min_length(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.min_length = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `MAX_LENGTH`.
-        pub fn max_length(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.max_length = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for FieldSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-            crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-            crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-            crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-            crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-            crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for FieldSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                default_value: object.exact_str("DEFAULT_VALUE")?,
-                rows: object.field("ROWS")?,
-                size: object.field("SIZE")?,
-                regexp: object.exact_str("REGEXP")?,
-                min_length: object.field("MIN_LENGTH")?,
-                max_length: object.field("MAX_LENGTH")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(FieldSettings);
-    /// The object `params.field.enum` of `userfieldconfig.add`: `uf_enum_element[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct FieldEnum {
-        /// `value`: `string`, required.
-        pub value: ::std::string::String,
-        /// `def`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub def: ::std::option::Option<bool>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl FieldEnum {
-        /// The object with its required parameters: `value`.
-        pub fn new(value: impl ::std::convert::Into<::std::string::String>) -> Self {
-            Self {
-                value: value.into(),
-                def: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                xml_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `def`.
-        pub fn def(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.def = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `sort`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `xmlId`.
-        pub fn xml_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.xml_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for FieldEnum {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("value", &self.value)?;
-            crate::support::opt_entry(
-                &mut map,
-                "def",
-                &self.def.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for FieldEnum {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                value: object.field("value")?,
-                def: object.field("def")?,
-                sort: object.field("sort")?,
-                xml_id: object.exact_str("xmlId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(FieldEnum);
-    /// The object `params.field` of `userfieldconfig.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Field {
-        /// `entityId`: `string`, required.
-        pub entity_id: ::std::string::String,
-        /// `fieldName`: `string`, required.
-        pub field_name: ::std::string::String,
-        /// `userTypeId`: `string`, required.
-        pub user_type_id: ::std::string::String,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub show_filter: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `settings`: `object`, optional.
-        pub settings: ::std::option::Option<FieldSettings>,
-        /// `editFormLabel`: `string | lang_map`, optional.
-        pub edit_form_label: ::std::option::Option<::serde_json::Value>,
-        /// `helpMessage`: `string | lang_map`, optional.
-        pub help_message: ::std::option::Option<::serde_json::Value>,
-        /// `enum`: `uf_enum_element[]`, optional.
-        pub enum_: ::std::option::Option<::std::vec::Vec<FieldEnum>>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Field {
-        /// The object with its required parameters: `entityId`, `fieldName`, `userTypeId`.
-        pub fn new(
-            entity_id: impl ::std::convert::Into<::std::string::String>,
-            field_name: impl ::std::convert::Into<::std::string::String>,
-            user_type_id: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            Self {
-                entity_id: entity_id.into(),
-                field_name: field_name.into(),
-                user_type_id: user_type_id.into(),
-                xml_id: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                multiple: ::std::default::Default::default(),
-                mandatory: ::std::default::Default::default(),
-                show_filter: ::std::default::Default::default(),
-                edit_in_list: ::std::default::Default::default(),
-                is_searchable: ::std::default::Default::default(),
-                settings: ::std::default::Default::default(),
-                edit_form_label: ::std::default::Default::default(),
-                help_message: ::std::default::Default::default(),
-                enum_: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `xmlId`.
-        pub fn xml_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.xml_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `sort`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `multiple`.
-        pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.multiple = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `mandatory`.
-        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.mandatory = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `showFilter`.
-        pub fn show_filter(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.show_filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `editInList`.
-        pub fn edit_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.edit_in_list = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `isSearchable`.
-        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_searchable = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `settings`.
-        pub fn settings(
-            mut self,
-            value: impl ::std::convert::Into<FieldSettings>,
-        ) -> Self {
-            self.settings = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `editFormLabel`.
-        pub fn edit_form_label(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.edit_form_label = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `helpMessage`.
-        pub fn help_message(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.help_message = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `enum`.
-        pub fn enum_(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<FieldEnum>,
-            >,
-        ) -> Self {
-            self.enum_ = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Field {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("entityId", &self.entity_id)?;
-            map.serialize_entry("fieldName", &self.field_name)?;
-            map.serialize_entry("userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "showFilter",
-                &self.show_filter.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "editInList",
-                &self.edit_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "isSearchable",
-                &self.is_searchable.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-            crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Field {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                entity_id: object.field("entityId")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.exact_str("xmlId")?,
-                sort: object.field("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                settings: object.field("settings")?,
-                edit_form_label: object.field("editFormLabel")?,
-                help_message: object.field("helpMessage")?,
-                enum_: object.field("enum")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Field);
-    /// The object `result.field.settings` of `userfieldconfig.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldSettings {
-        /// `DEFAULT_VALUE`: `string`, optional.
-        pub default_value: ::std::option::Option<::std::string::String>,
-        /// `ROWS`: `integer`, optional.
-        pub rows: ::std::option::Option<i64>,
-        /// `SIZE`: `integer`, optional.
-        pub size: ::std::option::Option<i64>,
-        /// `REGEXP`: `string`, optional.
-        pub regexp: ::std::option::Option<::std::string::String>,
-        /// `MIN_LENGTH`: `integer`, optional.
-        pub min_length: ::std::option::Option<i64>,
-        /// `MAX_LENGTH`: `integer`, optional.
-        pub max_length: ::std::option::Option<i64>,
-        /// `DISPLAY`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub display: ::std::option::Option<::std::string::String>,
-        /// `LIST_HEIGHT`: `integer`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub list_height: ::std::option::Option<i64>,
-        /// `CAPTION_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub caption_no_value: ::std::option::Option<::std::string::String>,
-        /// `SHOW_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub show_no_value: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                default_value: object.field("DEFAULT_VALUE")?,
-                rows: object.field("ROWS")?,
-                size: object.field("SIZE")?,
-                regexp: object.field("REGEXP")?,
-                min_length: object.field("MIN_LENGTH")?,
-                max_length: object.field("MAX_LENGTH")?,
-                display: object.soft("DISPLAY"),
-                list_height: object.soft("LIST_HEIGHT"),
-                caption_no_value: object.soft("CAPTION_NO_VALUE"),
-                show_no_value: object.soft("SHOW_NO_VALUE"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-            crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-            crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-            crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-            crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-            crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CAPTION_NO_VALUE",
-                &self.caption_no_value,
-            )?;
-            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.languageId` of `userfieldconfig.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldLanguageId {
-        /// `en`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::std::option::Option<::std::string::String>,
-        /// `ru`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub ru: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldLanguageId {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                ru: object.soft("ru"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldLanguageId {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "en", &self.en)?;
-            crate::support::opt_entry(&mut map, "ru", &self.ru)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.editFormLabel` of `userfieldconfig.add`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldEditFormLabel {
-        /// `en`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldEditFormLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldEditFormLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.listColumnLabel` of `userfieldconfig.add`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldListColumnLabel {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `ru`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub ru: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldListColumnLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                ru: object.soft("ru"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldListColumnLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("ru", &self.ru)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.listFilterLabel` of `userfieldconfig.add`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldListFilterLabel {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `ru`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub ru: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldListFilterLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                ru: object.soft("ru"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldListFilterLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("ru", &self.ru)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.errorMessage` of `userfieldconfig.add`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldErrorMessage {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `ru`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub ru: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldErrorMessage {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                ru: object.soft("ru"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldErrorMessage {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("ru", &self.ru)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.helpMessage` of `userfieldconfig.add`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldHelpMessage {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `ru`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub ru: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldHelpMessage {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                ru: object.soft("ru"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldHelpMessage {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("ru", &self.ru)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.enum` of `userfieldconfig.add`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldEnum {
-        /// `id`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `userFieldId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_field_id: ::std::option::Option<::std::string::String>,
-        /// `value`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub value: ::std::option::Option<::std::string::String>,
-        /// `def`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub def: ::std::option::Option<::std::string::String>,
-        /// `sort`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub sort: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldEnum {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("id"),
-                user_field_id: object.soft("userFieldId"),
-                value: object.soft("value"),
-                def: object.soft("def"),
-                sort: object.soft("sort"),
-                xml_id: object.soft("xmlId"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldEnum {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
-            crate::support::opt_entry(&mut map, "value", &self.value)?;
-            crate::support::opt_entry(&mut map, "def", &self.def)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field` of `userfieldconfig.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputField {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `entityId`: `string`, optional.
-        pub entity_id: ::std::option::Option<::std::string::String>,
-        /// `fieldName`: `string`, optional.
-        pub field_name: ::std::option::Option<::std::string::String>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `boolean`, optional.
-        pub show_filter: ::std::option::Option<bool>,
-        /// `showInList`: `boolean`, optional.
-        pub show_in_list: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `settings`: `object`, optional.
-        pub settings: ::std::option::Option<OutputFieldSettings>,
-        /// `languageId`: `object`, optional.
-        pub language_id: ::std::option::Option<OutputFieldLanguageId>,
-        /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::std::option::Option<OutputFieldEditFormLabel>,
-        /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::std::option::Option<OutputFieldListColumnLabel>,
-        /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::std::option::Option<OutputFieldListFilterLabel>,
-        /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::std::option::Option<OutputFieldErrorMessage>,
-        /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::std::option::Option<OutputFieldHelpMessage>,
-        /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<OutputFieldEnum>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputField {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                entity_id: object.field("entityId")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
-                sort: object.field("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                show_in_list: object.field("showInList")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                settings: object.field("settings")?,
-                language_id: object.field("languageId")?,
-                edit_form_label: object.field("editFormLabel")?,
-                list_column_label: object.field("listColumnLabel")?,
-                list_filter_label: object.field("listFilterLabel")?,
-                error_message: object.field("errorMessage")?,
-                help_message: object.field("helpMessage")?,
-                enum_: object.field("enum")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputField {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-            crate::support::opt_entry(
-                &mut map,
-                "listColumnLabel",
-                &self.list_column_label,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "listFilterLabel",
-                &self.list_filter_label,
-            )?;
-            crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
-            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-            map.serialize_entry("enum", &self.enum_)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `userfieldconfig.add`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `field`: `object`, optional.
-        pub field: ::std::option::Option<OutputField>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["field"], &[])?;
-            ::std::result::Result::Ok(Self {
-                field: object.field("field")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "field", &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Add {
-        const NAME: &'static str = "userfieldconfig.add";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `userfieldconfig.add`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// The object `params.field.settings` of `userfieldconfig.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct FieldSettings {
+		/// `DEFAULT_VALUE`: `string`, optional.
+		pub default_value: Option<String>,
+		/// `ROWS`: `integer`, optional.
+		pub rows: Option<i64>,
+		/// `SIZE`: `integer`, optional.
+		pub size: Option<i64>,
+		/// `REGEXP`: `string`, optional.
+		pub regexp: Option<String>,
+		/// `MIN_LENGTH`: `integer`, optional.
+		pub min_length: Option<i64>,
+		/// `MAX_LENGTH`: `integer`, optional.
+		pub max_length: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl FieldSettings {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				default_value: Default::default(),
+				rows: Default::default(),
+				size: Default::default(),
+				regexp: Default::default(),
+				min_length: Default::default(),
+				max_length: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DEFAULT_VALUE`.
+		pub fn default_value(mut self, value: impl Into<String>) -> Self {
+			self.default_value = Some(value.into());
+			self
+		}
+		/// Sets `ROWS`.
+		pub fn rows(mut self, value: impl Into<i64>) -> Self {
+			self.rows = Some(value.into());
+			self
+		}
+		/// Sets `SIZE`.
+		pub fn size(mut self, value: impl Into<i64>) -> Self {
+			self.size = Some(value.into());
+			self
+		}
+		/// Sets `REGEXP`.
+		pub fn regexp(mut self, value: impl Into<String>) -> Self {
+			self.regexp = Some(value.into());
+			self
+		}
+		/// Sets `MIN_LENGTH`.
+		pub fn min_length(mut self, value: impl Into<i64>) -> Self {
+			self.min_length = Some(value.into());
+			self
+		}
+		/// Sets `MAX_LENGTH`.
+		pub fn max_length(mut self, value: impl Into<i64>) -> Self {
+			self.max_length = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for FieldSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
+			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
+			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
+			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for FieldSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				default_value: object.exact_str("DEFAULT_VALUE")?,
+				rows: object.field("ROWS")?,
+				size: object.field("SIZE")?,
+				regexp: object.exact_str("REGEXP")?,
+				min_length: object.field("MIN_LENGTH")?,
+				max_length: object.field("MAX_LENGTH")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(FieldSettings);
+	/// The object `params.field.enum` of `userfieldconfig.add`: `uf_enum_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct FieldEnum {
+		/// `value`: `string`, required.
+		pub value: String,
+		/// `def`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub def: Option<bool>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl FieldEnum {
+		/// The object with its required parameters: `value`.
+		pub fn new(value: impl Into<String>) -> Self {
+			Self {
+				value: value.into(),
+				def: Default::default(),
+				sort: Default::default(),
+				xml_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `def`.
+		pub fn def(mut self, value: impl Into<bool>) -> Self {
+			self.def = Some(value.into());
+			self
+		}
+		/// Sets `sort`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `xmlId`.
+		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+			self.xml_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for FieldEnum {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("value", &self.value)?;
+			crate::support::opt_entry(
+				&mut map,
+				"def",
+				&self.def.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for FieldEnum {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				value: object.field("value")?,
+				def: object.field("def")?,
+				sort: object.field("sort")?,
+				xml_id: object.exact_str("xmlId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(FieldEnum);
+	/// The object `params.field` of `userfieldconfig.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Field {
+		/// `entityId`: `string`, required.
+		pub entity_id: String,
+		/// `fieldName`: `string`, required.
+		pub field_name: String,
+		/// `userTypeId`: `string`, required.
+		pub user_type_id: String,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub show_filter: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `object`, optional.
+		pub settings: Option<FieldSettings>,
+		/// `editFormLabel`: `string | lang_map`, optional.
+		pub edit_form_label: Option<::serde_json::Value>,
+		/// `helpMessage`: `string | lang_map`, optional.
+		pub help_message: Option<::serde_json::Value>,
+		/// `enum`: `uf_enum_element[]`, optional.
+		pub enum_: Option<Vec<FieldEnum>>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Field {
+		/// The object with its required parameters: `entityId`, `fieldName`, `userTypeId`.
+		pub fn new(
+			entity_id: impl Into<String>,
+			field_name: impl Into<String>,
+			user_type_id: impl Into<String>,
+		) -> Self {
+			Self {
+				entity_id: entity_id.into(),
+				field_name: field_name.into(),
+				user_type_id: user_type_id.into(),
+				xml_id: Default::default(),
+				sort: Default::default(),
+				multiple: Default::default(),
+				mandatory: Default::default(),
+				show_filter: Default::default(),
+				edit_in_list: Default::default(),
+				is_searchable: Default::default(),
+				settings: Default::default(),
+				edit_form_label: Default::default(),
+				help_message: Default::default(),
+				enum_: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `xmlId`.
+		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+			self.xml_id = Some(value.into());
+			self
+		}
+		/// Sets `sort`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `multiple`.
+		pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+			self.multiple = Some(value.into());
+			self
+		}
+		/// Sets `mandatory`.
+		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
+			self.mandatory = Some(value.into());
+			self
+		}
+		/// Sets `showFilter`.
+		pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
+			self.show_filter = Some(value.into());
+			self
+		}
+		/// Sets `editInList`.
+		pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
+			self.edit_in_list = Some(value.into());
+			self
+		}
+		/// Sets `isSearchable`.
+		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
+			self.is_searchable = Some(value.into());
+			self
+		}
+		/// Sets `settings`.
+		pub fn settings(mut self, value: impl Into<FieldSettings>) -> Self {
+			self.settings = Some(value.into());
+			self
+		}
+		/// Sets `editFormLabel`.
+		pub fn edit_form_label(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.edit_form_label = Some(value.into());
+			self
+		}
+		/// Sets `helpMessage`.
+		pub fn help_message(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.help_message = Some(value.into());
+			self
+		}
+		/// Sets `enum`.
+		pub fn enum_(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<FieldEnum>>,
+		) -> Self {
+			self.enum_ = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Field {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("entityId", &self.entity_id)?;
+			map.serialize_entry("fieldName", &self.field_name)?;
+			map.serialize_entry("userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"showFilter",
+				&self.show_filter.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"editInList",
+				&self.edit_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"isSearchable",
+				&self.is_searchable.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
+			crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Field {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				entity_id: object.field("entityId")?,
+				field_name: object.field("fieldName")?,
+				user_type_id: object.field("userTypeId")?,
+				xml_id: object.exact_str("xmlId")?,
+				sort: object.field("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				settings: object.field("settings")?,
+				edit_form_label: object.field("editFormLabel")?,
+				help_message: object.field("helpMessage")?,
+				enum_: object.field("enum")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Field);
+	/// The object `result.field.settings` of `userfieldconfig.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldSettings {
+		/// `DEFAULT_VALUE`: `string`, optional.
+		pub default_value: Option<String>,
+		/// `ROWS`: `integer`, optional.
+		pub rows: Option<i64>,
+		/// `SIZE`: `integer`, optional.
+		pub size: Option<i64>,
+		/// `REGEXP`: `string`, optional.
+		pub regexp: Option<String>,
+		/// `MIN_LENGTH`: `integer`, optional.
+		pub min_length: Option<i64>,
+		/// `MAX_LENGTH`: `integer`, optional.
+		pub max_length: Option<i64>,
+		/// `DISPLAY`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub display: Option<String>,
+		/// `LIST_HEIGHT`: `integer`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub list_height: Option<i64>,
+		/// `CAPTION_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub caption_no_value: Option<String>,
+		/// `SHOW_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub show_no_value: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				default_value: object.field("DEFAULT_VALUE")?,
+				rows: object.field("ROWS")?,
+				size: object.field("SIZE")?,
+				regexp: object.field("REGEXP")?,
+				min_length: object.field("MIN_LENGTH")?,
+				max_length: object.field("MAX_LENGTH")?,
+				display: object.soft("DISPLAY"),
+				list_height: object.soft("LIST_HEIGHT"),
+				caption_no_value: object.soft("CAPTION_NO_VALUE"),
+				show_no_value: object.soft("SHOW_NO_VALUE"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
+			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
+			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
+			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CAPTION_NO_VALUE",
+				&self.caption_no_value,
+			)?;
+			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.languageId` of `userfieldconfig.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldLanguageId {
+		/// `en`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: Option<String>,
+		/// `ru`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub ru: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldLanguageId {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				ru: object.soft("ru"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldLanguageId {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "en", &self.en)?;
+			crate::support::opt_entry(&mut map, "ru", &self.ru)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.editFormLabel` of `userfieldconfig.add`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldEditFormLabel {
+		/// `en`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldEditFormLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldEditFormLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.listColumnLabel` of `userfieldconfig.add`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldListColumnLabel {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `ru`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub ru: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldListColumnLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				ru: object.soft("ru"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldListColumnLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("ru", &self.ru)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.listFilterLabel` of `userfieldconfig.add`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldListFilterLabel {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `ru`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub ru: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldListFilterLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				ru: object.soft("ru"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldListFilterLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("ru", &self.ru)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.errorMessage` of `userfieldconfig.add`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldErrorMessage {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `ru`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub ru: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldErrorMessage {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				ru: object.soft("ru"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldErrorMessage {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("ru", &self.ru)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.helpMessage` of `userfieldconfig.add`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldHelpMessage {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `ru`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub ru: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldHelpMessage {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				ru: object.soft("ru"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldHelpMessage {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("ru", &self.ru)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.enum` of `userfieldconfig.add`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldEnum {
+		/// `id`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `userFieldId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_field_id: Option<String>,
+		/// `value`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub value: Option<String>,
+		/// `def`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub def: Option<String>,
+		/// `sort`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub sort: Option<String>,
+		/// `xmlId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub xml_id: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldEnum {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("id"),
+				user_field_id: object.soft("userFieldId"),
+				value: object.soft("value"),
+				def: object.soft("def"),
+				sort: object.soft("sort"),
+				xml_id: object.soft("xmlId"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldEnum {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
+			crate::support::opt_entry(&mut map, "value", &self.value)?;
+			crate::support::opt_entry(&mut map, "def", &self.def)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field` of `userfieldconfig.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputField {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `entityId`: `string`, optional.
+		pub entity_id: Option<String>,
+		/// `fieldName`: `string`, optional.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `boolean`, optional.
+		pub show_filter: Option<bool>,
+		/// `showInList`: `boolean`, optional.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `object`, optional.
+		pub settings: Option<OutputFieldSettings>,
+		/// `languageId`: `object`, optional.
+		pub language_id: Option<OutputFieldLanguageId>,
+		/// `editFormLabel`: `lang_map`, optional.
+		pub edit_form_label: Option<OutputFieldEditFormLabel>,
+		/// `listColumnLabel`: `lang_map`, optional.
+		pub list_column_label: Option<OutputFieldListColumnLabel>,
+		/// `listFilterLabel`: `lang_map`, optional.
+		pub list_filter_label: Option<OutputFieldListFilterLabel>,
+		/// `errorMessage`: `lang_map`, optional.
+		pub error_message: Option<OutputFieldErrorMessage>,
+		/// `helpMessage`: `lang_map`, optional.
+		pub help_message: Option<OutputFieldHelpMessage>,
+		/// `enum`: `object[]`, optional.
+		pub enum_: Vec<OutputFieldEnum>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputField {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				entity_id: object.field("entityId")?,
+				field_name: object.field("fieldName")?,
+				user_type_id: object.field("userTypeId")?,
+				xml_id: object.field("xmlId")?,
+				sort: object.field("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				show_in_list: object.field("showInList")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				settings: object.field("settings")?,
+				language_id: object.field("languageId")?,
+				edit_form_label: object.field("editFormLabel")?,
+				list_column_label: object.field("listColumnLabel")?,
+				list_filter_label: object.field("listFilterLabel")?,
+				error_message: object.field("errorMessage")?,
+				help_message: object.field("helpMessage")?,
+				enum_: object.field("enum")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputField {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+			crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
+			crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
+			crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+			crate::support::opt_entry(
+				&mut map,
+				"listColumnLabel",
+				&self.list_column_label,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"listFilterLabel",
+				&self.list_filter_label,
+			)?;
+			crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
+			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
+			map.serialize_entry("enum", &self.enum_)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result` of `userfieldconfig.add`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `field`: `object`, optional.
+		pub field: Option<OutputField>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["field"], &[])?;
+			Ok(Self {
+				field: object.field("field")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "field", &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Add {
+		const NAME: &'static str = "userfieldconfig.add";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.delete`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html>
 pub mod delete {
-    /// Error codes of `userfieldconfig.delete`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// The `result` of the call: `null`.
-    pub type Output = ::serde_json::Value;
-    impl ::bitrix24_runtime::Method for super::Delete {
-        const NAME: &'static str = "userfieldconfig.delete";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
+	/// Error codes of `userfieldconfig.delete`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// The `result` of the call: `null`.
+	pub type Output = ::serde_json::Value;
+	impl ::bitrix24_runtime::Method for super::Delete {
+		const NAME: &'static str = "userfieldconfig.delete";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
 }
 /// Types of `userfieldconfig.get`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
 pub mod get {
-    /// Error codes of `userfieldconfig.get`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// The object `result.field.settings` of `userfieldconfig.get`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldSettings {
-        /// `DISPLAY`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub display: ::std::option::Option<::std::string::String>,
-        /// `LIST_HEIGHT`: `integer`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub list_height: ::std::option::Option<i64>,
-        /// `CAPTION_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub caption_no_value: ::std::option::Option<::std::string::String>,
-        /// `SHOW_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub show_no_value: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                display: object.soft("DISPLAY"),
-                list_height: object.soft("LIST_HEIGHT"),
-                caption_no_value: object.soft("CAPTION_NO_VALUE"),
-                show_no_value: object.soft("SHOW_NO_VALUE"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CAPTION_NO_VALUE",
-                &self.caption_no_value,
-            )?;
-            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.languageId` of `userfieldconfig.get`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldLanguageId {
-        /// `en`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::std::option::Option<::std::string::String>,
-        /// `de`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldLanguageId {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldLanguageId {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "en", &self.en)?;
-            crate::support::opt_entry(&mut map, "de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.editFormLabel` of `userfieldconfig.get`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldEditFormLabel {
-        /// `en`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::std::option::Option<::std::string::String>,
-        /// `de`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldEditFormLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldEditFormLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "en", &self.en)?;
-            crate::support::opt_entry(&mut map, "de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.listColumnLabel` of `userfieldconfig.get`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldListColumnLabel {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `de`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldListColumnLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldListColumnLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.listFilterLabel` of `userfieldconfig.get`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldListFilterLabel {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `de`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldListFilterLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldListFilterLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.errorMessage` of `userfieldconfig.get`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldErrorMessage {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `de`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldErrorMessage {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldErrorMessage {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.helpMessage` of `userfieldconfig.get`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldHelpMessage {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// `de`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldHelpMessage {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldHelpMessage {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            map.serialize_entry("de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.enum` of `userfieldconfig.get`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldEnum {
-        /// `id`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `userFieldId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_field_id: ::std::option::Option<::std::string::String>,
-        /// `value`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub value: ::std::option::Option<::std::string::String>,
-        /// `def`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub def: ::std::option::Option<::std::string::String>,
-        /// `sort`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub sort: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldEnum {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("id"),
-                user_field_id: object.soft("userFieldId"),
-                value: object.soft("value"),
-                def: object.soft("def"),
-                sort: object.soft("sort"),
-                xml_id: object.soft("xmlId"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldEnum {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
-            crate::support::opt_entry(&mut map, "value", &self.value)?;
-            crate::support::opt_entry(&mut map, "def", &self.def)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field` of `userfieldconfig.get`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputField {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `entityId`: `string`, optional.
-        pub entity_id: ::std::option::Option<::std::string::String>,
-        /// `fieldName`: `string`, optional.
-        pub field_name: ::std::option::Option<::std::string::String>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `boolean`, optional.
-        pub show_filter: ::std::option::Option<bool>,
-        /// `showInList`: `boolean`, optional.
-        pub show_in_list: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `settings`: `object`, optional.
-        pub settings: ::std::option::Option<OutputFieldSettings>,
-        /// `languageId`: `object`, optional.
-        pub language_id: ::std::option::Option<OutputFieldLanguageId>,
-        /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::std::option::Option<OutputFieldEditFormLabel>,
-        /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::std::option::Option<OutputFieldListColumnLabel>,
-        /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::std::option::Option<OutputFieldListFilterLabel>,
-        /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::std::option::Option<OutputFieldErrorMessage>,
-        /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::std::option::Option<OutputFieldHelpMessage>,
-        /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<OutputFieldEnum>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputField {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                entity_id: object.field("entityId")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
-                sort: object.field("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                show_in_list: object.field("showInList")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                settings: object.field("settings")?,
-                language_id: object.field("languageId")?,
-                edit_form_label: object.field("editFormLabel")?,
-                list_column_label: object.field("listColumnLabel")?,
-                list_filter_label: object.field("listFilterLabel")?,
-                error_message: object.field("errorMessage")?,
-                help_message: object.field("helpMessage")?,
-                enum_: object.field("enum")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputField {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-            crate::support::opt_entry(
-                &mut map,
-                "listColumnLabel",
-                &self.list_column_label,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "listFilterLabel",
-                &self.list_filter_label,
-            )?;
-            crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
-            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-            map.serialize_entry("enum", &self.enum_)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `userfieldconfig.get`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `field`: `object`, optional.
-        pub field: ::std::option::Option<OutputField>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["field"], &[])?;
-            ::std::result::Result::Ok(Self {
-                field: object.field("field")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "field", &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Get {
-        const NAME: &'static str = "userfieldconfig.get";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `userfieldconfig.get`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// The object `result.field.settings` of `userfieldconfig.get`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldSettings {
+		/// `DISPLAY`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub display: Option<String>,
+		/// `LIST_HEIGHT`: `integer`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub list_height: Option<i64>,
+		/// `CAPTION_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub caption_no_value: Option<String>,
+		/// `SHOW_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub show_no_value: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				display: object.soft("DISPLAY"),
+				list_height: object.soft("LIST_HEIGHT"),
+				caption_no_value: object.soft("CAPTION_NO_VALUE"),
+				show_no_value: object.soft("SHOW_NO_VALUE"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CAPTION_NO_VALUE",
+				&self.caption_no_value,
+			)?;
+			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.languageId` of `userfieldconfig.get`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldLanguageId {
+		/// `en`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: Option<String>,
+		/// `de`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldLanguageId {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldLanguageId {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "en", &self.en)?;
+			crate::support::opt_entry(&mut map, "de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.editFormLabel` of `userfieldconfig.get`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldEditFormLabel {
+		/// `en`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: Option<String>,
+		/// `de`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldEditFormLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldEditFormLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "en", &self.en)?;
+			crate::support::opt_entry(&mut map, "de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.listColumnLabel` of `userfieldconfig.get`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldListColumnLabel {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldListColumnLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldListColumnLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.listFilterLabel` of `userfieldconfig.get`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldListFilterLabel {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldListFilterLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldListFilterLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.errorMessage` of `userfieldconfig.get`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldErrorMessage {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldErrorMessage {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldErrorMessage {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.helpMessage` of `userfieldconfig.get`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldHelpMessage {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldHelpMessage {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldHelpMessage {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			map.serialize_entry("de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.enum` of `userfieldconfig.get`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldEnum {
+		/// `id`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `userFieldId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_field_id: Option<String>,
+		/// `value`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub value: Option<String>,
+		/// `def`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub def: Option<String>,
+		/// `sort`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub sort: Option<String>,
+		/// `xmlId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub xml_id: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldEnum {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("id"),
+				user_field_id: object.soft("userFieldId"),
+				value: object.soft("value"),
+				def: object.soft("def"),
+				sort: object.soft("sort"),
+				xml_id: object.soft("xmlId"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldEnum {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
+			crate::support::opt_entry(&mut map, "value", &self.value)?;
+			crate::support::opt_entry(&mut map, "def", &self.def)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field` of `userfieldconfig.get`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputField {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `entityId`: `string`, optional.
+		pub entity_id: Option<String>,
+		/// `fieldName`: `string`, optional.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `boolean`, optional.
+		pub show_filter: Option<bool>,
+		/// `showInList`: `boolean`, optional.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `object`, optional.
+		pub settings: Option<OutputFieldSettings>,
+		/// `languageId`: `object`, optional.
+		pub language_id: Option<OutputFieldLanguageId>,
+		/// `editFormLabel`: `lang_map`, optional.
+		pub edit_form_label: Option<OutputFieldEditFormLabel>,
+		/// `listColumnLabel`: `lang_map`, optional.
+		pub list_column_label: Option<OutputFieldListColumnLabel>,
+		/// `listFilterLabel`: `lang_map`, optional.
+		pub list_filter_label: Option<OutputFieldListFilterLabel>,
+		/// `errorMessage`: `lang_map`, optional.
+		pub error_message: Option<OutputFieldErrorMessage>,
+		/// `helpMessage`: `lang_map`, optional.
+		pub help_message: Option<OutputFieldHelpMessage>,
+		/// `enum`: `object[]`, optional.
+		pub enum_: Vec<OutputFieldEnum>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputField {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				entity_id: object.field("entityId")?,
+				field_name: object.field("fieldName")?,
+				user_type_id: object.field("userTypeId")?,
+				xml_id: object.field("xmlId")?,
+				sort: object.field("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				show_in_list: object.field("showInList")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				settings: object.field("settings")?,
+				language_id: object.field("languageId")?,
+				edit_form_label: object.field("editFormLabel")?,
+				list_column_label: object.field("listColumnLabel")?,
+				list_filter_label: object.field("listFilterLabel")?,
+				error_message: object.field("errorMessage")?,
+				help_message: object.field("helpMessage")?,
+				enum_: object.field("enum")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputField {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+			crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
+			crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
+			crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+			crate::support::opt_entry(
+				&mut map,
+				"listColumnLabel",
+				&self.list_column_label,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"listFilterLabel",
+				&self.list_filter_label,
+			)?;
+			crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
+			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
+			map.serialize_entry("enum", &self.enum_)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result` of `userfieldconfig.get`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `field`: `object`, optional.
+		pub field: Option<OutputField>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["field"], &[])?;
+			Ok(Self {
+				field: object.field("field")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "field", &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Get {
+		const NAME: &'static str = "userfieldconfig.get";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.getTypes`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
 pub mod get_types {
-    /// Error codes of `userfieldconfig.getTypes`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// The object `result.types.crm` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesCrm {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesCrm {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesCrm {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.crm_status` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesCrmStatus {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesCrmStatus {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesCrmStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.money` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesMoney {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesMoney {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesMoney {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.employee` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesEmployee {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesEmployee {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesEmployee {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.rest_219_test` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesRest219Test {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesRest219Test {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesRest219Test {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.string` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesString {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesString {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesString {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.integer` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesInteger {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesInteger {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesInteger {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.double` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesDouble {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesDouble {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesDouble {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.datetime` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesDatetime {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesDatetime {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesDatetime {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.date` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesDate {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesDate {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesDate {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.boolean` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesBoolean {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesBoolean {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesBoolean {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.address` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesAddress {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesAddress {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesAddress {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.url` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesUrl {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesUrl {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesUrl {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.file` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesFile {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesFile {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesFile {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.enumeration` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesEnumeration {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesEnumeration {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesEnumeration {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.iblock_section` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesIblockSection {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesIblockSection {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesIblockSection {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types.iblock_element` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypesIblockElement {
-        /// `userTypeId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `description`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub description: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypesIblockElement {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                user_type_id: object.soft("userTypeId"),
-                description: object.soft("description"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypesIblockElement {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "description", &self.description)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.types` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputTypes {
-        /// `crm`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub crm: ::std::option::Option<OutputTypesCrm>,
-        /// `crm_status`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub crm_status: ::std::option::Option<OutputTypesCrmStatus>,
-        /// `money`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub money: ::std::option::Option<OutputTypesMoney>,
-        /// `employee`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub employee: ::std::option::Option<OutputTypesEmployee>,
-        /// `rest_219_test`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub rest_219_test: ::std::option::Option<OutputTypesRest219Test>,
-        /// `string`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub string: ::std::option::Option<OutputTypesString>,
-        /// `integer`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub integer: ::std::option::Option<OutputTypesInteger>,
-        /// `double`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub double: ::std::option::Option<OutputTypesDouble>,
-        /// `datetime`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub datetime: ::std::option::Option<OutputTypesDatetime>,
-        /// `date`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub date: ::std::option::Option<OutputTypesDate>,
-        /// `boolean`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub boolean: ::std::option::Option<OutputTypesBoolean>,
-        /// `address`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub address: ::std::option::Option<OutputTypesAddress>,
-        /// `url`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub url: ::std::option::Option<OutputTypesUrl>,
-        /// `file`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub file: ::std::option::Option<OutputTypesFile>,
-        /// `enumeration`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub enumeration: ::std::option::Option<OutputTypesEnumeration>,
-        /// `iblock_section`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub iblock_section: ::std::option::Option<OutputTypesIblockSection>,
-        /// `iblock_element`: `object`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub iblock_element: ::std::option::Option<OutputTypesIblockElement>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputTypes {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                crm: object.soft("crm"),
-                crm_status: object.soft("crm_status"),
-                money: object.soft("money"),
-                employee: object.soft("employee"),
-                rest_219_test: object.soft("rest_219_test"),
-                string: object.soft("string"),
-                integer: object.soft("integer"),
-                double: object.soft("double"),
-                datetime: object.soft("datetime"),
-                date: object.soft("date"),
-                boolean: object.soft("boolean"),
-                address: object.soft("address"),
-                url: object.soft("url"),
-                file: object.soft("file"),
-                enumeration: object.soft("enumeration"),
-                iblock_section: object.soft("iblock_section"),
-                iblock_element: object.soft("iblock_element"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputTypes {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "crm", &self.crm)?;
-            crate::support::opt_entry(&mut map, "crm_status", &self.crm_status)?;
-            crate::support::opt_entry(&mut map, "money", &self.money)?;
-            crate::support::opt_entry(&mut map, "employee", &self.employee)?;
-            crate::support::opt_entry(&mut map, "rest_219_test", &self.rest_219_test)?;
-            crate::support::opt_entry(&mut map, "string", &self.string)?;
-            crate::support::opt_entry(&mut map, "integer", &self.integer)?;
-            crate::support::opt_entry(&mut map, "double", &self.double)?;
-            crate::support::opt_entry(&mut map, "datetime", &self.datetime)?;
-            crate::support::opt_entry(&mut map, "date", &self.date)?;
-            crate::support::opt_entry(&mut map, "boolean", &self.boolean)?;
-            crate::support::opt_entry(&mut map, "address", &self.address)?;
-            crate::support::opt_entry(&mut map, "url", &self.url)?;
-            crate::support::opt_entry(&mut map, "file", &self.file)?;
-            crate::support::opt_entry(&mut map, "enumeration", &self.enumeration)?;
-            crate::support::opt_entry(&mut map, "iblock_section", &self.iblock_section)?;
-            crate::support::opt_entry(&mut map, "iblock_element", &self.iblock_element)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `userfieldconfig.getTypes`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `types`: `object`, optional.
-        pub types: ::std::option::Option<OutputTypes>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["types"], &[])?;
-            ::std::result::Result::Ok(Self {
-                types: object.field("types")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "types", &self.types)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::GetTypes {
-        const NAME: &'static str = "userfieldconfig.getTypes";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `userfieldconfig.getTypes`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// The object `result.types.crm` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesCrm {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesCrm {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesCrm {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.crm_status` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesCrmStatus {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesCrmStatus {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesCrmStatus {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.money` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesMoney {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesMoney {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesMoney {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.employee` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesEmployee {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesEmployee {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesEmployee {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.rest_219_test` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesRest219Test {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesRest219Test {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesRest219Test {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.string` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesString {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesString {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesString {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.integer` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesInteger {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesInteger {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesInteger {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.double` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesDouble {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesDouble {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesDouble {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.datetime` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesDatetime {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesDatetime {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesDatetime {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.date` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesDate {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesDate {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesDate {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.boolean` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesBoolean {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesBoolean {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesBoolean {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.address` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesAddress {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesAddress {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesAddress {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.url` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesUrl {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesUrl {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesUrl {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.file` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesFile {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesFile {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesFile {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.enumeration` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesEnumeration {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesEnumeration {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesEnumeration {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.iblock_section` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesIblockSection {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesIblockSection {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesIblockSection {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types.iblock_element` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypesIblockElement {
+		/// `userTypeId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_type_id: Option<String>,
+		/// `description`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypesIblockElement {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				user_type_id: object.soft("userTypeId"),
+				description: object.soft("description"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypesIblockElement {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "description", &self.description)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.types` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputTypes {
+		/// `crm`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub crm: Option<OutputTypesCrm>,
+		/// `crm_status`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub crm_status: Option<OutputTypesCrmStatus>,
+		/// `money`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub money: Option<OutputTypesMoney>,
+		/// `employee`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub employee: Option<OutputTypesEmployee>,
+		/// `rest_219_test`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub rest_219_test: Option<OutputTypesRest219Test>,
+		/// `string`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub string: Option<OutputTypesString>,
+		/// `integer`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub integer: Option<OutputTypesInteger>,
+		/// `double`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub double: Option<OutputTypesDouble>,
+		/// `datetime`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub datetime: Option<OutputTypesDatetime>,
+		/// `date`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub date: Option<OutputTypesDate>,
+		/// `boolean`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub boolean: Option<OutputTypesBoolean>,
+		/// `address`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub address: Option<OutputTypesAddress>,
+		/// `url`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub url: Option<OutputTypesUrl>,
+		/// `file`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub file: Option<OutputTypesFile>,
+		/// `enumeration`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub enumeration: Option<OutputTypesEnumeration>,
+		/// `iblock_section`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub iblock_section: Option<OutputTypesIblockSection>,
+		/// `iblock_element`: `object`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub iblock_element: Option<OutputTypesIblockElement>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputTypes {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				crm: object.soft("crm"),
+				crm_status: object.soft("crm_status"),
+				money: object.soft("money"),
+				employee: object.soft("employee"),
+				rest_219_test: object.soft("rest_219_test"),
+				string: object.soft("string"),
+				integer: object.soft("integer"),
+				double: object.soft("double"),
+				datetime: object.soft("datetime"),
+				date: object.soft("date"),
+				boolean: object.soft("boolean"),
+				address: object.soft("address"),
+				url: object.soft("url"),
+				file: object.soft("file"),
+				enumeration: object.soft("enumeration"),
+				iblock_section: object.soft("iblock_section"),
+				iblock_element: object.soft("iblock_element"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputTypes {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "crm", &self.crm)?;
+			crate::support::opt_entry(&mut map, "crm_status", &self.crm_status)?;
+			crate::support::opt_entry(&mut map, "money", &self.money)?;
+			crate::support::opt_entry(&mut map, "employee", &self.employee)?;
+			crate::support::opt_entry(&mut map, "rest_219_test", &self.rest_219_test)?;
+			crate::support::opt_entry(&mut map, "string", &self.string)?;
+			crate::support::opt_entry(&mut map, "integer", &self.integer)?;
+			crate::support::opt_entry(&mut map, "double", &self.double)?;
+			crate::support::opt_entry(&mut map, "datetime", &self.datetime)?;
+			crate::support::opt_entry(&mut map, "date", &self.date)?;
+			crate::support::opt_entry(&mut map, "boolean", &self.boolean)?;
+			crate::support::opt_entry(&mut map, "address", &self.address)?;
+			crate::support::opt_entry(&mut map, "url", &self.url)?;
+			crate::support::opt_entry(&mut map, "file", &self.file)?;
+			crate::support::opt_entry(&mut map, "enumeration", &self.enumeration)?;
+			crate::support::opt_entry(&mut map, "iblock_section", &self.iblock_section)?;
+			crate::support::opt_entry(&mut map, "iblock_element", &self.iblock_element)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result` of `userfieldconfig.getTypes`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `types`: `object`, optional.
+		pub types: Option<OutputTypes>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["types"], &[])?;
+			Ok(Self {
+				types: object.field("types")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "types", &self.types)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::GetTypes {
+		const NAME: &'static str = "userfieldconfig.getTypes";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }
 /// Types of `userfieldconfig.list`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
 pub mod list {
-    /// Error codes of `userfieldconfig.list`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// Allowed values of `params.select.showFilter` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum SelectShowFilter {
-        /// `N`
-        N,
-        /// `I`
-        I,
-        /// `E`
-        E,
-        /// `S`
-        S,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(SelectShowFilter { N = "N", I = "I", E = "E", S = "S" });
-    /// The object `params.select` of `userfieldconfig.list`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Select {
-        /// `language`: `string`, optional.
-        pub language: ::std::option::Option<::std::string::String>,
-        /// `id`: `string`, optional.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `entityId`: `string`, optional.
-        pub entity_id: ::std::option::Option<::std::string::String>,
-        /// `fieldName`: `string`, optional.
-        pub field_name: ::std::option::Option<::std::string::String>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `string`, optional.
-        pub sort: ::std::option::Option<::std::string::String>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `string`, optional.
-        ///
-        /// Values: `N`, `I`, `E`, `S`.
-        pub show_filter: ::std::option::Option<SelectShowFilter>,
-        /// `showInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub show_in_list: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `settings`: `string`, optional.
-        pub settings: ::std::option::Option<::std::string::String>,
-        /// `languageId`: `string`, optional.
-        pub language_id: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Select {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                language: ::std::default::Default::default(),
-                id: ::std::default::Default::default(),
-                entity_id: ::std::default::Default::default(),
-                field_name: ::std::default::Default::default(),
-                user_type_id: ::std::default::Default::default(),
-                xml_id: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                multiple: ::std::default::Default::default(),
-                mandatory: ::std::default::Default::default(),
-                show_filter: ::std::default::Default::default(),
-                show_in_list: ::std::default::Default::default(),
-                edit_in_list: ::std::default::Default::default(),
-                is_searchable: ::std::default::Default::default(),
-                settings: ::std::default::Default::default(),
-                language_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `language`.
-        pub fn language(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.language = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `id`.
-        pub fn id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `entityId`.
-        pub fn entity_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.entity_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fieldName`.
-        pub fn field_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.field_name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `userTypeId`.
-        pub fn user_type_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.user_type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `xmlId`.
-        pub fn xml_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.xml_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `sort`.
-        pub fn sort(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `multiple`.
-        pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.multiple = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `mandatory`.
-        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.mandatory = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `showFilter`.
-        pub fn show_filter(
-            mut self,
-            value: impl ::std::convert::Into<SelectShowFilter>,
-        ) -> Self {
-            self.show_filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `showInList`.
-        pub fn show_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.show_in_list = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `editInList`.
-        pub fn edit_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.edit_in_list = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `isSearchable`.
-        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_searchable = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `settings`.
-        pub fn settings(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.settings = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `languageId`.
-        pub fn language_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.language_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Select {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "language", &self.language)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(
-                &mut map,
-                "showInList",
-                &self.show_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "editInList",
-                &self.edit_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "isSearchable",
-                &self.is_searchable.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Select {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                language: object.exact_str("language")?,
-                id: object.exact_str("id")?,
-                entity_id: object.exact_str("entityId")?,
-                field_name: object.exact_str("fieldName")?,
-                user_type_id: object.exact_str("userTypeId")?,
-                xml_id: object.exact_str("xmlId")?,
-                sort: object.exact_str("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                show_in_list: object.field("showInList")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                settings: object.exact_str("settings")?,
-                language_id: object.exact_str("languageId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Select);
-    /// The object `params.order` of `userfieldconfig.list`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Order {
-        /// `<field>`: `string`, optional.
-        ///
-        /// Stands for every key matching `*`: one entry per key.
-        pub field: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Order {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                field: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds an entry for `<field>` under `key`.
-        pub fn field(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.field.insert(key.into(), value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Order {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::rest_entries(&mut map, &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Order {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                field: object.pattern("*")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Order);
-    /// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum FilterShowFilter {
-        /// `N`
-        N,
-        /// `I`
-        I,
-        /// `E`
-        E,
-        /// `S`
-        S,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
-    /// The object `params.filter` of `userfieldconfig.list`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Filter {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `fieldName`: `string`, optional.
-        pub field_name: ::std::option::Option<::std::string::String>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `char`, optional.
-        ///
-        /// Values: `N`, `I`, `E`, `S`.
-        pub show_filter: ::std::option::Option<FilterShowFilter>,
-        /// `showInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub show_in_list: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Filter {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                field_name: ::std::default::Default::default(),
-                user_type_id: ::std::default::Default::default(),
-                xml_id: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                multiple: ::std::default::Default::default(),
-                mandatory: ::std::default::Default::default(),
-                show_filter: ::std::default::Default::default(),
-                show_in_list: ::std::default::Default::default(),
-                edit_in_list: ::std::default::Default::default(),
-                is_searchable: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `fieldName`.
-        pub fn field_name(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.field_name = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `userTypeId`.
-        pub fn user_type_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.user_type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `xmlId`.
-        pub fn xml_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.xml_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `sort`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `multiple`.
-        pub fn multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.multiple = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `mandatory`.
-        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.mandatory = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `showFilter`.
-        pub fn show_filter(
-            mut self,
-            value: impl ::std::convert::Into<FilterShowFilter>,
-        ) -> Self {
-            self.show_filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `showInList`.
-        pub fn show_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.show_in_list = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `editInList`.
-        pub fn edit_in_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.edit_in_list = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `isSearchable`.
-        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_searchable = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Filter {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(
-                &mut map,
-                "showInList",
-                &self.show_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "editInList",
-                &self.edit_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "isSearchable",
-                &self.is_searchable.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Filter {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                field_name: object.exact_str("fieldName")?,
-                user_type_id: object.exact_str("userTypeId")?,
-                xml_id: object.exact_str("xmlId")?,
-                sort: object.field("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                show_in_list: object.field("showInList")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Filter);
-    /// Allowed values of `result.fields.showFilter` in `userfieldconfig.list`.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    #[non_exhaustive]
-    pub enum OutputFieldsShowFilter {
-        /// `N`
-        N,
-        /// `I`
-        I,
-        /// `E`
-        E,
-        /// `S`
-        S,
-        /// A value this version of the crate does not know, kept as sent.
-        Unknown(::std::string::String),
-    }
-    string_enum!(OutputFieldsShowFilter { N = "N", I = "I", E = "E", S = "S" });
-    /// The object `result.fields.settings` of `userfieldconfig.list`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldsSettings {
-        /// `DISPLAY`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub display: ::std::option::Option<::std::string::String>,
-        /// `LIST_HEIGHT`: `integer`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub list_height: ::std::option::Option<i64>,
-        /// `CAPTION_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub caption_no_value: ::std::option::Option<::std::string::String>,
-        /// `SHOW_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub show_no_value: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldsSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                display: object.soft("DISPLAY"),
-                list_height: object.soft("LIST_HEIGHT"),
-                caption_no_value: object.soft("CAPTION_NO_VALUE"),
-                show_no_value: object.soft("SHOW_NO_VALUE"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldsSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CAPTION_NO_VALUE",
-                &self.caption_no_value,
-            )?;
-            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.fields.languageId` of `userfieldconfig.list`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldsLanguageId {
-        /// `de`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldsLanguageId {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldsLanguageId {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.fields.editFormLabel` of `userfieldconfig.list`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldsEditFormLabel {
-        /// `de`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub de: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldsEditFormLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                de: object.soft("de"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldsEditFormLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "de", &self.de)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.fields` of `userfieldconfig.list`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFields {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `entityId`: `string`, optional.
-        pub entity_id: ::std::option::Option<::std::string::String>,
-        /// `fieldName`: `string`, optional.
-        pub field_name: ::std::option::Option<::std::string::String>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `char`, optional.
-        ///
-        /// Values: `N`, `I`, `E`, `S`.
-        pub show_filter: ::std::option::Option<OutputFieldsShowFilter>,
-        /// `showInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub show_in_list: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `settings`: `object`, optional.
-        pub settings: ::std::option::Option<OutputFieldsSettings>,
-        /// `languageId`: `object`, optional.
-        pub language_id: ::std::option::Option<OutputFieldsLanguageId>,
-        /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::std::option::Option<OutputFieldsEditFormLabel>,
-        /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::serde_json::Value,
-        /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::serde_json::Value,
-        /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::serde_json::Value,
-        /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::serde_json::Value,
-        /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<::serde_json::Value>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFields {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                entity_id: object.field("entityId")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
-                sort: object.field("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                show_in_list: object.field("showInList")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                settings: object.field("settings")?,
-                language_id: object.field("languageId")?,
-                edit_form_label: object.field("editFormLabel")?,
-                list_column_label: object.field("listColumnLabel")?,
-                list_filter_label: object.field("listFilterLabel")?,
-                error_message: object.field("errorMessage")?,
-                help_message: object.field("helpMessage")?,
-                enum_: object.field("enum")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFields {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(
-                &mut map,
-                "showInList",
-                &self.show_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "editInList",
-                &self.edit_in_list.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "isSearchable",
-                &self.is_searchable.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-            map.serialize_entry("listColumnLabel", &self.list_column_label)?;
-            map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
-            map.serialize_entry("errorMessage", &self.error_message)?;
-            map.serialize_entry("helpMessage", &self.help_message)?;
-            map.serialize_entry("enum", &self.enum_)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `userfieldconfig.list`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `fields`: `object[]`, optional.
-        pub fields: ::std::vec::Vec<OutputFields>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["fields"], &[])?;
-            ::std::result::Result::Ok(Self {
-                fields: object.field("fields")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("fields", &self.fields)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::List {
-        const NAME: &'static str = "userfieldconfig.list";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = true;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    impl ::bitrix24_runtime::Paged for super::List {
-        type Item = OutputFields;
-        fn into_items(output: Output) -> ::std::vec::Vec<OutputFields> {
-            output.fields
-        }
-    }
-    deserialize_via_from_value!(Output);
-    deserialize_via_from_value!(OutputFields);
+	/// Error codes of `userfieldconfig.list`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// Allowed values of `params.select.showFilter` in `userfieldconfig.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SelectShowFilter {
+		/// `N`
+		N,
+		/// `I`
+		I,
+		/// `E`
+		E,
+		/// `S`
+		S,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(SelectShowFilter { N = "N", I = "I", E = "E", S = "S" });
+	/// The object `params.select` of `userfieldconfig.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Select {
+		/// `language`: `string`, optional.
+		pub language: Option<String>,
+		/// `id`: `string`, optional.
+		pub id: Option<String>,
+		/// `entityId`: `string`, optional.
+		pub entity_id: Option<String>,
+		/// `fieldName`: `string`, optional.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `string`, optional.
+		pub sort: Option<String>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `string`, optional.
+		///
+		/// Values: `N`, `I`, `E`, `S`.
+		pub show_filter: Option<SelectShowFilter>,
+		/// `showInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `string`, optional.
+		pub settings: Option<String>,
+		/// `languageId`: `string`, optional.
+		pub language_id: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Select {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				language: Default::default(),
+				id: Default::default(),
+				entity_id: Default::default(),
+				field_name: Default::default(),
+				user_type_id: Default::default(),
+				xml_id: Default::default(),
+				sort: Default::default(),
+				multiple: Default::default(),
+				mandatory: Default::default(),
+				show_filter: Default::default(),
+				show_in_list: Default::default(),
+				edit_in_list: Default::default(),
+				is_searchable: Default::default(),
+				settings: Default::default(),
+				language_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `language`.
+		pub fn language(mut self, value: impl Into<String>) -> Self {
+			self.language = Some(value.into());
+			self
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<String>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `entityId`.
+		pub fn entity_id(mut self, value: impl Into<String>) -> Self {
+			self.entity_id = Some(value.into());
+			self
+		}
+		/// Sets `fieldName`.
+		pub fn field_name(mut self, value: impl Into<String>) -> Self {
+			self.field_name = Some(value.into());
+			self
+		}
+		/// Sets `userTypeId`.
+		pub fn user_type_id(mut self, value: impl Into<String>) -> Self {
+			self.user_type_id = Some(value.into());
+			self
+		}
+		/// Sets `xmlId`.
+		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+			self.xml_id = Some(value.into());
+			self
+		}
+		/// Sets `sort`.
+		pub fn sort(mut self, value: impl Into<String>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `multiple`.
+		pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+			self.multiple = Some(value.into());
+			self
+		}
+		/// Sets `mandatory`.
+		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
+			self.mandatory = Some(value.into());
+			self
+		}
+		/// Sets `showFilter`.
+		pub fn show_filter(mut self, value: impl Into<SelectShowFilter>) -> Self {
+			self.show_filter = Some(value.into());
+			self
+		}
+		/// Sets `showInList`.
+		pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
+			self.show_in_list = Some(value.into());
+			self
+		}
+		/// Sets `editInList`.
+		pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
+			self.edit_in_list = Some(value.into());
+			self
+		}
+		/// Sets `isSearchable`.
+		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
+			self.is_searchable = Some(value.into());
+			self
+		}
+		/// Sets `settings`.
+		pub fn settings(mut self, value: impl Into<String>) -> Self {
+			self.settings = Some(value.into());
+			self
+		}
+		/// Sets `languageId`.
+		pub fn language_id(mut self, value: impl Into<String>) -> Self {
+			self.language_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Select {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "language", &self.language)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+			crate::support::opt_entry(
+				&mut map,
+				"showInList",
+				&self.show_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"editInList",
+				&self.edit_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"isSearchable",
+				&self.is_searchable.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Select {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				language: object.exact_str("language")?,
+				id: object.exact_str("id")?,
+				entity_id: object.exact_str("entityId")?,
+				field_name: object.exact_str("fieldName")?,
+				user_type_id: object.exact_str("userTypeId")?,
+				xml_id: object.exact_str("xmlId")?,
+				sort: object.exact_str("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				show_in_list: object.field("showInList")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				settings: object.exact_str("settings")?,
+				language_id: object.exact_str("languageId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Select);
+	/// The object `params.order` of `userfieldconfig.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Order {
+		/// `<field>`: `string`, optional.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub field: ::std::collections::BTreeMap<String, String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Order {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				field: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds an entry for `<field>` under `key`.
+		pub fn field(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<String>,
+		) -> Self {
+			self.field.insert(key.into(), value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Order {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::rest_entries(&mut map, &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Order {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				field: object.pattern("*")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Order);
+	/// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum FilterShowFilter {
+		/// `N`
+		N,
+		/// `I`
+		I,
+		/// `E`
+		E,
+		/// `S`
+		S,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(FilterShowFilter { N = "N", I = "I", E = "E", S = "S" });
+	/// The object `params.filter` of `userfieldconfig.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Filter {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `fieldName`: `string`, optional.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `char`, optional.
+		///
+		/// Values: `N`, `I`, `E`, `S`.
+		pub show_filter: Option<FilterShowFilter>,
+		/// `showInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_searchable: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Filter {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				field_name: Default::default(),
+				user_type_id: Default::default(),
+				xml_id: Default::default(),
+				sort: Default::default(),
+				multiple: Default::default(),
+				mandatory: Default::default(),
+				show_filter: Default::default(),
+				show_in_list: Default::default(),
+				edit_in_list: Default::default(),
+				is_searchable: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `fieldName`.
+		pub fn field_name(mut self, value: impl Into<String>) -> Self {
+			self.field_name = Some(value.into());
+			self
+		}
+		/// Sets `userTypeId`.
+		pub fn user_type_id(mut self, value: impl Into<String>) -> Self {
+			self.user_type_id = Some(value.into());
+			self
+		}
+		/// Sets `xmlId`.
+		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+			self.xml_id = Some(value.into());
+			self
+		}
+		/// Sets `sort`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `multiple`.
+		pub fn multiple(mut self, value: impl Into<bool>) -> Self {
+			self.multiple = Some(value.into());
+			self
+		}
+		/// Sets `mandatory`.
+		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
+			self.mandatory = Some(value.into());
+			self
+		}
+		/// Sets `showFilter`.
+		pub fn show_filter(mut self, value: impl Into<FilterShowFilter>) -> Self {
+			self.show_filter = Some(value.into());
+			self
+		}
+		/// Sets `showInList`.
+		pub fn show_in_list(mut self, value: impl Into<bool>) -> Self {
+			self.show_in_list = Some(value.into());
+			self
+		}
+		/// Sets `editInList`.
+		pub fn edit_in_list(mut self, value: impl Into<bool>) -> Self {
+			self.edit_in_list = Some(value.into());
+			self
+		}
+		/// Sets `isSearchable`.
+		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
+			self.is_searchable = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Filter {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+			crate::support::opt_entry(
+				&mut map,
+				"showInList",
+				&self.show_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"editInList",
+				&self.edit_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"isSearchable",
+				&self.is_searchable.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Filter {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				field_name: object.exact_str("fieldName")?,
+				user_type_id: object.exact_str("userTypeId")?,
+				xml_id: object.exact_str("xmlId")?,
+				sort: object.field("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				show_in_list: object.field("showInList")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Filter);
+	/// Allowed values of `result.fields.showFilter` in `userfieldconfig.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum OutputFieldsShowFilter {
+		/// `N`
+		N,
+		/// `I`
+		I,
+		/// `E`
+		E,
+		/// `S`
+		S,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(OutputFieldsShowFilter { N = "N", I = "I", E = "E", S = "S" });
+	/// The object `result.fields.settings` of `userfieldconfig.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldsSettings {
+		/// `DISPLAY`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub display: Option<String>,
+		/// `LIST_HEIGHT`: `integer`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub list_height: Option<i64>,
+		/// `CAPTION_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub caption_no_value: Option<String>,
+		/// `SHOW_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub show_no_value: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldsSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				display: object.soft("DISPLAY"),
+				list_height: object.soft("LIST_HEIGHT"),
+				caption_no_value: object.soft("CAPTION_NO_VALUE"),
+				show_no_value: object.soft("SHOW_NO_VALUE"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldsSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CAPTION_NO_VALUE",
+				&self.caption_no_value,
+			)?;
+			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.fields.languageId` of `userfieldconfig.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldsLanguageId {
+		/// `de`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldsLanguageId {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldsLanguageId {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.fields.editFormLabel` of `userfieldconfig.list`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldsEditFormLabel {
+		/// `de`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub de: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldsEditFormLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				de: object.soft("de"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldsEditFormLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "de", &self.de)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.fields` of `userfieldconfig.list`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFields {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `entityId`: `string`, optional.
+		pub entity_id: Option<String>,
+		/// `fieldName`: `string`, optional.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `char`, optional.
+		///
+		/// Values: `N`, `I`, `E`, `S`.
+		pub show_filter: Option<OutputFieldsShowFilter>,
+		/// `showInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `object`, optional.
+		pub settings: Option<OutputFieldsSettings>,
+		/// `languageId`: `object`, optional.
+		pub language_id: Option<OutputFieldsLanguageId>,
+		/// `editFormLabel`: `lang_map`, optional.
+		pub edit_form_label: Option<OutputFieldsEditFormLabel>,
+		/// `listColumnLabel`: `lang_map`, optional.
+		pub list_column_label: ::serde_json::Value,
+		/// `listFilterLabel`: `lang_map`, optional.
+		pub list_filter_label: ::serde_json::Value,
+		/// `errorMessage`: `lang_map`, optional.
+		pub error_message: ::serde_json::Value,
+		/// `helpMessage`: `lang_map`, optional.
+		pub help_message: ::serde_json::Value,
+		/// `enum`: `object[]`, optional.
+		pub enum_: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFields {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				entity_id: object.field("entityId")?,
+				field_name: object.field("fieldName")?,
+				user_type_id: object.field("userTypeId")?,
+				xml_id: object.field("xmlId")?,
+				sort: object.field("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				show_in_list: object.field("showInList")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				settings: object.field("settings")?,
+				language_id: object.field("languageId")?,
+				edit_form_label: object.field("editFormLabel")?,
+				list_column_label: object.field("listColumnLabel")?,
+				list_filter_label: object.field("listFilterLabel")?,
+				error_message: object.field("errorMessage")?,
+				help_message: object.field("helpMessage")?,
+				enum_: object.field("enum")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFields {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+			crate::support::opt_entry(
+				&mut map,
+				"showInList",
+				&self.show_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"editInList",
+				&self.edit_in_list.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"isSearchable",
+				&self.is_searchable.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+			map.serialize_entry("listColumnLabel", &self.list_column_label)?;
+			map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
+			map.serialize_entry("errorMessage", &self.error_message)?;
+			map.serialize_entry("helpMessage", &self.help_message)?;
+			map.serialize_entry("enum", &self.enum_)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result` of `userfieldconfig.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `fields`: `object[]`, optional.
+		pub fields: Vec<OutputFields>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["fields"], &[])?;
+			Ok(Self {
+				fields: object.field("fields")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("fields", &self.fields)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::List {
+		const NAME: &'static str = "userfieldconfig.list";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = true;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	impl ::bitrix24_runtime::Paged for super::List {
+		type Item = OutputFields;
+		fn into_items(output: Output) -> Vec<OutputFields> {
+			output.fields
+		}
+	}
+	deserialize_via_from_value!(Output);
+	deserialize_via_from_value!(OutputFields);
 }
 /// Types of `userfieldconfig.update`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
 pub mod update {
-    /// Error codes of `userfieldconfig.update`; the codes any method can return are in [`crate::SystemError`].
-    ///
-    /// The docs also list errors without a code: no status.
-    pub type Error = crate::SystemError;
-    /// The object `params.field.settings` of `userfieldconfig.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct FieldSettings {
-        /// `DEFAULT_VALUE`: `string`, optional.
-        pub default_value: ::std::option::Option<::std::string::String>,
-        /// `ROWS`: `integer`, optional.
-        pub rows: ::std::option::Option<i64>,
-        /// `SIZE`: `integer`, optional.
-        pub size: ::std::option::Option<i64>,
-        /// `REGEXP`: `string`, optional.
-        pub regexp: ::std::option::Option<::std::string::String>,
-        /// `MIN_LENGTH`: `integer`, optional.
-        pub min_length: ::std::option::Option<i64>,
-        /// `MAX_LENGTH`: `integer`, optional.
-        pub max_length: ::std::option::Option<i64>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl FieldSettings {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                default_value: ::std::default::Default::default(),
-                rows: ::std::default::Default::default(),
-                size: ::std::default::Default::default(),
-                regexp: ::std::default::Default::default(),
-                min_length: ::std::default::Default::default(),
-                max_length: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `DEFAULT_VALUE`.
-        pub fn default_value(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.default_value = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `ROWS`.
-        pub fn rows(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.rows = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `SIZE`.
-        pub fn size(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.size = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `REGEXP`.
-        pub fn regexp(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.regexp = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `MIN_LENGTH`.
-        pub fn min_length(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.min_length = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `MAX_LENGTH`.
-        pub fn max_length(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.max_length = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for FieldSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-            crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-            crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-            crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-            crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-            crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for FieldSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                default_value: object.exact_str("DEFAULT_VALUE")?,
-                rows: object.field("ROWS")?,
-                size: object.field("SIZE")?,
-                regexp: object.exact_str("REGEXP")?,
-                min_length: object.field("MIN_LENGTH")?,
-                max_length: object.field("MAX_LENGTH")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(FieldSettings);
-    /// The object `params.field.enum` of `userfieldconfig.update`: `uf_enum_element[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct FieldEnum {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `value`: `string`, optional.
-        pub value: ::std::option::Option<::std::string::String>,
-        /// `def`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub def: ::std::option::Option<bool>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `del`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub del: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl FieldEnum {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                id: ::std::default::Default::default(),
-                value: ::std::default::Default::default(),
-                def: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                xml_id: ::std::default::Default::default(),
-                del: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `id`.
-        pub fn id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `value`.
-        pub fn value(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.value = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `def`.
-        pub fn def(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.def = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `sort`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `xmlId`.
-        pub fn xml_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.xml_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `del`.
-        pub fn del(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.del = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for FieldEnum {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "value", &self.value)?;
-            crate::support::opt_entry(
-                &mut map,
-                "def",
-                &self.def.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "del",
-                &self.del.map(crate::support::yes_no),
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for FieldEnum {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                value: object.exact_str("value")?,
-                def: object.field("def")?,
-                sort: object.field("sort")?,
-                xml_id: object.exact_str("xmlId")?,
-                del: object.field("del")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(FieldEnum);
-    /// The object `params.field` of `userfieldconfig.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone, Default)]
-    #[non_exhaustive]
-    pub struct Field {
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub show_filter: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::std::option::Option<::serde_json::Value>,
-        /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::std::option::Option<::serde_json::Value>,
-        /// `settings`: `object`, optional.
-        pub settings: ::std::option::Option<FieldSettings>,
-        /// `enum`: `uf_enum_element[]`, optional.
-        pub enum_: ::std::option::Option<::std::vec::Vec<FieldEnum>>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Field {
-        /// The object; every parameter is optional.
-        pub fn new() -> Self {
-            Self {
-                xml_id: ::std::default::Default::default(),
-                sort: ::std::default::Default::default(),
-                mandatory: ::std::default::Default::default(),
-                show_filter: ::std::default::Default::default(),
-                is_searchable: ::std::default::Default::default(),
-                edit_form_label: ::std::default::Default::default(),
-                help_message: ::std::default::Default::default(),
-                settings: ::std::default::Default::default(),
-                enum_: ::std::default::Default::default(),
-                user_type_id: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `xmlId`.
-        pub fn xml_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.xml_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `sort`.
-        pub fn sort(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.sort = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `mandatory`.
-        pub fn mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.mandatory = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `showFilter`.
-        pub fn show_filter(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.show_filter = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `isSearchable`.
-        pub fn is_searchable(mut self, value: impl ::std::convert::Into<bool>) -> Self {
-            self.is_searchable = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `editFormLabel`.
-        pub fn edit_form_label(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.edit_form_label = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `helpMessage`.
-        pub fn help_message(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.help_message = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `settings`.
-        pub fn settings(
-            mut self,
-            value: impl ::std::convert::Into<FieldSettings>,
-        ) -> Self {
-            self.settings = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `enum`.
-        pub fn enum_(
-            mut self,
-            value: impl ::std::iter::IntoIterator<
-                Item = impl ::std::convert::Into<FieldEnum>,
-            >,
-        ) -> Self {
-            self.enum_ = ::std::option::Option::Some(
-                value.into_iter().map(::std::convert::Into::into).collect(),
-            );
-            self
-        }
-        /// Sets `userTypeId`.
-        pub fn user_type_id(
-            mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
-        ) -> Self {
-            self.user_type_id = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Field {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "showFilter",
-                &self.show_filter.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "isSearchable",
-                &self.is_searchable.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Field {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                xml_id: object.exact_str("xmlId")?,
-                sort: object.field("sort")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                is_searchable: object.field("isSearchable")?,
-                edit_form_label: object.field("editFormLabel")?,
-                help_message: object.field("helpMessage")?,
-                settings: object.field("settings")?,
-                enum_: object.field("enum")?,
-                user_type_id: object.exact_str("userTypeId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Field);
-    /// The object `result.field.settings` of `userfieldconfig.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldSettings {
-        /// `DEFAULT_VALUE`: `string`, optional.
-        pub default_value: ::std::option::Option<::std::string::String>,
-        /// `ROWS`: `integer`, optional.
-        pub rows: ::std::option::Option<i64>,
-        /// `SIZE`: `integer`, optional.
-        pub size: ::std::option::Option<i64>,
-        /// `REGEXP`: `string`, optional.
-        pub regexp: ::std::option::Option<::std::string::String>,
-        /// `MIN_LENGTH`: `integer`, optional.
-        pub min_length: ::std::option::Option<i64>,
-        /// `MAX_LENGTH`: `integer`, optional.
-        pub max_length: ::std::option::Option<i64>,
-        /// `DISPLAY`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub display: ::std::option::Option<::std::string::String>,
-        /// `LIST_HEIGHT`: `integer`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub list_height: ::std::option::Option<i64>,
-        /// `CAPTION_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub caption_no_value: ::std::option::Option<::std::string::String>,
-        /// `SHOW_NO_VALUE`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub show_no_value: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldSettings {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                default_value: object.field("DEFAULT_VALUE")?,
-                rows: object.field("ROWS")?,
-                size: object.field("SIZE")?,
-                regexp: object.field("REGEXP")?,
-                min_length: object.field("MIN_LENGTH")?,
-                max_length: object.field("MAX_LENGTH")?,
-                display: object.soft("DISPLAY"),
-                list_height: object.soft("LIST_HEIGHT"),
-                caption_no_value: object.soft("CAPTION_NO_VALUE"),
-                show_no_value: object.soft("SHOW_NO_VALUE"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldSettings {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-            crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-            crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-            crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-            crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-            crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-            crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-            crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-            crate::support::opt_entry(
-                &mut map,
-                "CAPTION_NO_VALUE",
-                &self.caption_no_value,
-            )?;
-            crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.languageId` of `userfieldconfig.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldLanguageId {
-        /// `en`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldLanguageId {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldLanguageId {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.editFormLabel` of `userfieldconfig.update`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldEditFormLabel {
-        /// `en`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldEditFormLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldEditFormLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.listColumnLabel` of `userfieldconfig.update`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldListColumnLabel {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldListColumnLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldListColumnLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.listFilterLabel` of `userfieldconfig.update`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldListFilterLabel {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldListFilterLabel {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldListFilterLabel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.errorMessage` of `userfieldconfig.update`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldErrorMessage {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldErrorMessage {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldErrorMessage {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.helpMessage` of `userfieldconfig.update`: `lang_map`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldHelpMessage {
-        /// `en`: `any`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub en: ::serde_json::Value,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldHelpMessage {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                en: object.soft("en"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldHelpMessage {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("en", &self.en)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field.enum` of `userfieldconfig.update`: `object[]`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputFieldEnum {
-        /// `id`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub id: ::std::option::Option<::std::string::String>,
-        /// `userFieldId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub user_field_id: ::std::option::Option<::std::string::String>,
-        /// `value`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub value: ::std::option::Option<::std::string::String>,
-        /// `def`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub def: ::std::option::Option<::std::string::String>,
-        /// `sort`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub sort: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        ///
-        /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputFieldEnum {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.soft("id"),
-                user_field_id: object.soft("userFieldId"),
-                value: object.soft("value"),
-                def: object.soft("def"),
-                sort: object.soft("sort"),
-                xml_id: object.soft("xmlId"),
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputFieldEnum {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
-            crate::support::opt_entry(&mut map, "value", &self.value)?;
-            crate::support::opt_entry(&mut map, "def", &self.def)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result.field` of `userfieldconfig.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct OutputField {
-        /// `id`: `integer`, optional.
-        pub id: ::std::option::Option<i64>,
-        /// `entityId`: `string`, optional.
-        pub entity_id: ::std::option::Option<::std::string::String>,
-        /// `fieldName`: `string`, optional.
-        pub field_name: ::std::option::Option<::std::string::String>,
-        /// `userTypeId`: `string`, optional.
-        pub user_type_id: ::std::option::Option<::std::string::String>,
-        /// `xmlId`: `string`, optional.
-        pub xml_id: ::std::option::Option<::std::string::String>,
-        /// `sort`: `integer`, optional.
-        pub sort: ::std::option::Option<i64>,
-        /// `multiple`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub multiple: ::std::option::Option<bool>,
-        /// `mandatory`: `boolean`, optional.
-        ///
-        /// Values: `Y`, `N`.
-        pub mandatory: ::std::option::Option<bool>,
-        /// `showFilter`: `boolean`, optional.
-        pub show_filter: ::std::option::Option<bool>,
-        /// `showInList`: `boolean`, optional.
-        pub show_in_list: ::std::option::Option<bool>,
-        /// `editInList`: `boolean`, optional.
-        pub edit_in_list: ::std::option::Option<bool>,
-        /// `isSearchable`: `boolean`, optional.
-        pub is_searchable: ::std::option::Option<bool>,
-        /// `settings`: `object`, optional.
-        pub settings: ::std::option::Option<OutputFieldSettings>,
-        /// `languageId`: `object`, optional.
-        pub language_id: ::std::option::Option<OutputFieldLanguageId>,
-        /// `editFormLabel`: `lang_map`, optional.
-        pub edit_form_label: ::std::option::Option<OutputFieldEditFormLabel>,
-        /// `listColumnLabel`: `lang_map`, optional.
-        pub list_column_label: ::std::option::Option<OutputFieldListColumnLabel>,
-        /// `listFilterLabel`: `lang_map`, optional.
-        pub list_filter_label: ::std::option::Option<OutputFieldListFilterLabel>,
-        /// `errorMessage`: `lang_map`, optional.
-        pub error_message: ::std::option::Option<OutputFieldErrorMessage>,
-        /// `helpMessage`: `lang_map`, optional.
-        pub help_message: ::std::option::Option<OutputFieldHelpMessage>,
-        /// `enum`: `object[]`, optional.
-        pub enum_: ::std::vec::Vec<OutputFieldEnum>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for OutputField {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                id: object.field("id")?,
-                entity_id: object.field("entityId")?,
-                field_name: object.field("fieldName")?,
-                user_type_id: object.field("userTypeId")?,
-                xml_id: object.field("xmlId")?,
-                sort: object.field("sort")?,
-                multiple: object.field("multiple")?,
-                mandatory: object.field("mandatory")?,
-                show_filter: object.field("showFilter")?,
-                show_in_list: object.field("showInList")?,
-                edit_in_list: object.field("editInList")?,
-                is_searchable: object.field("isSearchable")?,
-                settings: object.field("settings")?,
-                language_id: object.field("languageId")?,
-                edit_form_label: object.field("editFormLabel")?,
-                list_column_label: object.field("listColumnLabel")?,
-                list_filter_label: object.field("listFilterLabel")?,
-                error_message: object.field("errorMessage")?,
-                help_message: object.field("helpMessage")?,
-                enum_: object.field("enum")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for OutputField {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "id", &self.id)?;
-            crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-            crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-            crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-            crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-            crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-            crate::support::opt_entry(
-                &mut map,
-                "multiple",
-                &self.multiple.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "mandatory",
-                &self.mandatory.map(crate::support::yes_no),
-            )?;
-            crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-            crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-            crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-            crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-            crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-            crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-            crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-            crate::support::opt_entry(
-                &mut map,
-                "listColumnLabel",
-                &self.list_column_label,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "listFilterLabel",
-                &self.list_filter_label,
-            )?;
-            crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
-            crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-            map.serialize_entry("enum", &self.enum_)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    /// The object `result` of `userfieldconfig.update`: `object`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Output {
-        /// `field`: `object`, optional.
-        pub field: ::std::option::Option<OutputField>,
-        /// The keys of the object that the docs do not describe, as sent:
-        /// nothing the server sends is dropped.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl crate::support::FromValue for Output {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            object.fits(&["field"], &[])?;
-            ::std::result::Result::Ok(Self {
-                field: object.field("field")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    impl ::serde::Serialize for Output {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            crate::support::opt_entry(&mut map, "field", &self.field)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    impl ::bitrix24_runtime::Method for super::Update {
-        const NAME: &'static str = "userfieldconfig.update";
-        const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-        const IDEMPOTENT: bool = false;
-        type Output = Output;
-        type ErrorCode = Error;
-    }
-    deserialize_via_from_value!(Output);
+	/// Error codes of `userfieldconfig.update`; the codes any method can return are in [`crate::SystemError`].
+	///
+	/// The docs also list errors without a code: no status.
+	pub type Error = crate::SystemError;
+	/// The object `params.field.settings` of `userfieldconfig.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct FieldSettings {
+		/// `DEFAULT_VALUE`: `string`, optional.
+		pub default_value: Option<String>,
+		/// `ROWS`: `integer`, optional.
+		pub rows: Option<i64>,
+		/// `SIZE`: `integer`, optional.
+		pub size: Option<i64>,
+		/// `REGEXP`: `string`, optional.
+		pub regexp: Option<String>,
+		/// `MIN_LENGTH`: `integer`, optional.
+		pub min_length: Option<i64>,
+		/// `MAX_LENGTH`: `integer`, optional.
+		pub max_length: Option<i64>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl FieldSettings {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				default_value: Default::default(),
+				rows: Default::default(),
+				size: Default::default(),
+				regexp: Default::default(),
+				min_length: Default::default(),
+				max_length: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `DEFAULT_VALUE`.
+		pub fn default_value(mut self, value: impl Into<String>) -> Self {
+			self.default_value = Some(value.into());
+			self
+		}
+		/// Sets `ROWS`.
+		pub fn rows(mut self, value: impl Into<i64>) -> Self {
+			self.rows = Some(value.into());
+			self
+		}
+		/// Sets `SIZE`.
+		pub fn size(mut self, value: impl Into<i64>) -> Self {
+			self.size = Some(value.into());
+			self
+		}
+		/// Sets `REGEXP`.
+		pub fn regexp(mut self, value: impl Into<String>) -> Self {
+			self.regexp = Some(value.into());
+			self
+		}
+		/// Sets `MIN_LENGTH`.
+		pub fn min_length(mut self, value: impl Into<i64>) -> Self {
+			self.min_length = Some(value.into());
+			self
+		}
+		/// Sets `MAX_LENGTH`.
+		pub fn max_length(mut self, value: impl Into<i64>) -> Self {
+			self.max_length = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for FieldSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
+			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
+			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
+			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for FieldSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				default_value: object.exact_str("DEFAULT_VALUE")?,
+				rows: object.field("ROWS")?,
+				size: object.field("SIZE")?,
+				regexp: object.exact_str("REGEXP")?,
+				min_length: object.field("MIN_LENGTH")?,
+				max_length: object.field("MAX_LENGTH")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(FieldSettings);
+	/// The object `params.field.enum` of `userfieldconfig.update`: `uf_enum_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct FieldEnum {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `value`: `string`, optional.
+		pub value: Option<String>,
+		/// `def`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub def: Option<bool>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `del`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub del: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl FieldEnum {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				id: Default::default(),
+				value: Default::default(),
+				def: Default::default(),
+				sort: Default::default(),
+				xml_id: Default::default(),
+				del: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `id`.
+		pub fn id(mut self, value: impl Into<i64>) -> Self {
+			self.id = Some(value.into());
+			self
+		}
+		/// Sets `value`.
+		pub fn value(mut self, value: impl Into<String>) -> Self {
+			self.value = Some(value.into());
+			self
+		}
+		/// Sets `def`.
+		pub fn def(mut self, value: impl Into<bool>) -> Self {
+			self.def = Some(value.into());
+			self
+		}
+		/// Sets `sort`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `xmlId`.
+		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+			self.xml_id = Some(value.into());
+			self
+		}
+		/// Sets `del`.
+		pub fn del(mut self, value: impl Into<bool>) -> Self {
+			self.del = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for FieldEnum {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "value", &self.value)?;
+			crate::support::opt_entry(
+				&mut map,
+				"def",
+				&self.def.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"del",
+				&self.del.map(crate::support::yes_no),
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for FieldEnum {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				value: object.exact_str("value")?,
+				def: object.field("def")?,
+				sort: object.field("sort")?,
+				xml_id: object.exact_str("xmlId")?,
+				del: object.field("del")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(FieldEnum);
+	/// The object `params.field` of `userfieldconfig.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone, Default)]
+	#[non_exhaustive]
+	pub struct Field {
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub show_filter: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_searchable: Option<bool>,
+		/// `editFormLabel`: `lang_map`, optional.
+		pub edit_form_label: Option<::serde_json::Value>,
+		/// `helpMessage`: `lang_map`, optional.
+		pub help_message: Option<::serde_json::Value>,
+		/// `settings`: `object`, optional.
+		pub settings: Option<FieldSettings>,
+		/// `enum`: `uf_enum_element[]`, optional.
+		pub enum_: Option<Vec<FieldEnum>>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Field {
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Self {
+				xml_id: Default::default(),
+				sort: Default::default(),
+				mandatory: Default::default(),
+				show_filter: Default::default(),
+				is_searchable: Default::default(),
+				edit_form_label: Default::default(),
+				help_message: Default::default(),
+				settings: Default::default(),
+				enum_: Default::default(),
+				user_type_id: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `xmlId`.
+		pub fn xml_id(mut self, value: impl Into<String>) -> Self {
+			self.xml_id = Some(value.into());
+			self
+		}
+		/// Sets `sort`.
+		pub fn sort(mut self, value: impl Into<i64>) -> Self {
+			self.sort = Some(value.into());
+			self
+		}
+		/// Sets `mandatory`.
+		pub fn mandatory(mut self, value: impl Into<bool>) -> Self {
+			self.mandatory = Some(value.into());
+			self
+		}
+		/// Sets `showFilter`.
+		pub fn show_filter(mut self, value: impl Into<bool>) -> Self {
+			self.show_filter = Some(value.into());
+			self
+		}
+		/// Sets `isSearchable`.
+		pub fn is_searchable(mut self, value: impl Into<bool>) -> Self {
+			self.is_searchable = Some(value.into());
+			self
+		}
+		/// Sets `editFormLabel`.
+		pub fn edit_form_label(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.edit_form_label = Some(value.into());
+			self
+		}
+		/// Sets `helpMessage`.
+		pub fn help_message(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.help_message = Some(value.into());
+			self
+		}
+		/// Sets `settings`.
+		pub fn settings(mut self, value: impl Into<FieldSettings>) -> Self {
+			self.settings = Some(value.into());
+			self
+		}
+		/// Sets `enum`.
+		pub fn enum_(
+			mut self,
+			value: impl IntoIterator<Item = impl Into<FieldEnum>>,
+		) -> Self {
+			self.enum_ = Some(value.into_iter().map(Into::into).collect());
+			self
+		}
+		/// Sets `userTypeId`.
+		pub fn user_type_id(mut self, value: impl Into<String>) -> Self {
+			self.user_type_id = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Field {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"showFilter",
+				&self.show_filter.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"isSearchable",
+				&self.is_searchable.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Field {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				xml_id: object.exact_str("xmlId")?,
+				sort: object.field("sort")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				is_searchable: object.field("isSearchable")?,
+				edit_form_label: object.field("editFormLabel")?,
+				help_message: object.field("helpMessage")?,
+				settings: object.field("settings")?,
+				enum_: object.field("enum")?,
+				user_type_id: object.exact_str("userTypeId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Field);
+	/// The object `result.field.settings` of `userfieldconfig.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldSettings {
+		/// `DEFAULT_VALUE`: `string`, optional.
+		pub default_value: Option<String>,
+		/// `ROWS`: `integer`, optional.
+		pub rows: Option<i64>,
+		/// `SIZE`: `integer`, optional.
+		pub size: Option<i64>,
+		/// `REGEXP`: `string`, optional.
+		pub regexp: Option<String>,
+		/// `MIN_LENGTH`: `integer`, optional.
+		pub min_length: Option<i64>,
+		/// `MAX_LENGTH`: `integer`, optional.
+		pub max_length: Option<i64>,
+		/// `DISPLAY`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub display: Option<String>,
+		/// `LIST_HEIGHT`: `integer`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub list_height: Option<i64>,
+		/// `CAPTION_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub caption_no_value: Option<String>,
+		/// `SHOW_NO_VALUE`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub show_no_value: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldSettings {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				default_value: object.field("DEFAULT_VALUE")?,
+				rows: object.field("ROWS")?,
+				size: object.field("SIZE")?,
+				regexp: object.field("REGEXP")?,
+				min_length: object.field("MIN_LENGTH")?,
+				max_length: object.field("MAX_LENGTH")?,
+				display: object.soft("DISPLAY"),
+				list_height: object.soft("LIST_HEIGHT"),
+				caption_no_value: object.soft("CAPTION_NO_VALUE"),
+				show_no_value: object.soft("SHOW_NO_VALUE"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldSettings {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
+			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
+			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
+			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
+			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
+			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
+			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
+			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
+			crate::support::opt_entry(
+				&mut map,
+				"CAPTION_NO_VALUE",
+				&self.caption_no_value,
+			)?;
+			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.languageId` of `userfieldconfig.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldLanguageId {
+		/// `en`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldLanguageId {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldLanguageId {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.editFormLabel` of `userfieldconfig.update`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldEditFormLabel {
+		/// `en`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldEditFormLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldEditFormLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.listColumnLabel` of `userfieldconfig.update`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldListColumnLabel {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldListColumnLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldListColumnLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.listFilterLabel` of `userfieldconfig.update`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldListFilterLabel {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldListFilterLabel {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldListFilterLabel {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.errorMessage` of `userfieldconfig.update`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldErrorMessage {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldErrorMessage {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldErrorMessage {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.helpMessage` of `userfieldconfig.update`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldHelpMessage {
+		/// `en`: `any`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub en: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldHelpMessage {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				en: object.soft("en"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldHelpMessage {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("en", &self.en)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field.enum` of `userfieldconfig.update`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputFieldEnum {
+		/// `id`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub id: Option<String>,
+		/// `userFieldId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub user_field_id: Option<String>,
+		/// `value`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub value: Option<String>,
+		/// `def`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub def: Option<String>,
+		/// `sort`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub sort: Option<String>,
+		/// `xmlId`: `string`, optional.
+		///
+		/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+		pub xml_id: Option<String>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputFieldEnum {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.soft("id"),
+				user_field_id: object.soft("userFieldId"),
+				value: object.soft("value"),
+				def: object.soft("def"),
+				sort: object.soft("sort"),
+				xml_id: object.soft("xmlId"),
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputFieldEnum {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
+			crate::support::opt_entry(&mut map, "value", &self.value)?;
+			crate::support::opt_entry(&mut map, "def", &self.def)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result.field` of `userfieldconfig.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct OutputField {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
+		/// `entityId`: `string`, optional.
+		pub entity_id: Option<String>,
+		/// `fieldName`: `string`, optional.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`, optional.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`, optional.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`, optional.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `boolean`, optional.
+		pub show_filter: Option<bool>,
+		/// `showInList`: `boolean`, optional.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`, optional.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`, optional.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `object`, optional.
+		pub settings: Option<OutputFieldSettings>,
+		/// `languageId`: `object`, optional.
+		pub language_id: Option<OutputFieldLanguageId>,
+		/// `editFormLabel`: `lang_map`, optional.
+		pub edit_form_label: Option<OutputFieldEditFormLabel>,
+		/// `listColumnLabel`: `lang_map`, optional.
+		pub list_column_label: Option<OutputFieldListColumnLabel>,
+		/// `listFilterLabel`: `lang_map`, optional.
+		pub list_filter_label: Option<OutputFieldListFilterLabel>,
+		/// `errorMessage`: `lang_map`, optional.
+		pub error_message: Option<OutputFieldErrorMessage>,
+		/// `helpMessage`: `lang_map`, optional.
+		pub help_message: Option<OutputFieldHelpMessage>,
+		/// `enum`: `object[]`, optional.
+		pub enum_: Vec<OutputFieldEnum>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for OutputField {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				id: object.field("id")?,
+				entity_id: object.field("entityId")?,
+				field_name: object.field("fieldName")?,
+				user_type_id: object.field("userTypeId")?,
+				xml_id: object.field("xmlId")?,
+				sort: object.field("sort")?,
+				multiple: object.field("multiple")?,
+				mandatory: object.field("mandatory")?,
+				show_filter: object.field("showFilter")?,
+				show_in_list: object.field("showInList")?,
+				edit_in_list: object.field("editInList")?,
+				is_searchable: object.field("isSearchable")?,
+				settings: object.field("settings")?,
+				language_id: object.field("languageId")?,
+				edit_form_label: object.field("editFormLabel")?,
+				list_column_label: object.field("listColumnLabel")?,
+				list_filter_label: object.field("listFilterLabel")?,
+				error_message: object.field("errorMessage")?,
+				help_message: object.field("helpMessage")?,
+				enum_: object.field("enum")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for OutputField {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "id", &self.id)?;
+			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
+			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
+			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
+			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
+			crate::support::opt_entry(
+				&mut map,
+				"multiple",
+				&self.multiple.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"mandatory",
+				&self.mandatory.map(crate::support::yes_no),
+			)?;
+			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
+			crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
+			crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
+			crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
+			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
+			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
+			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
+			crate::support::opt_entry(
+				&mut map,
+				"listColumnLabel",
+				&self.list_column_label,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"listFilterLabel",
+				&self.list_filter_label,
+			)?;
+			crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
+			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
+			map.serialize_entry("enum", &self.enum_)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	/// The object `result` of `userfieldconfig.update`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Output {
+		/// `field`: `object`, optional.
+		pub field: Option<OutputField>,
+		/// The keys the docs do not describe, as sent: nothing is dropped.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl crate::support::FromValue for Output {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			object.fits(&["field"], &[])?;
+			Ok(Self {
+				field: object.field("field")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	impl ::serde::Serialize for Output {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			crate::support::opt_entry(&mut map, "field", &self.field)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	impl ::bitrix24_runtime::Method for super::Update {
+		const NAME: &'static str = "userfieldconfig.update";
+		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+		const IDEMPOTENT: bool = false;
+		type Output = Output;
+		type ErrorCode = Error;
+	}
+	deserialize_via_from_value!(Output);
 }

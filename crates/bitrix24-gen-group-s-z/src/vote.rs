@@ -3,3956 +3,3704 @@
 //! Methods of the scope folder `vote` (10 methods); cargo feature `vote`.
 /// Methods under `attached_vote`.
 pub mod attached_vote {
-    /// `vote.AttachedVote.download`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
-    ///
-    /// Required: `attachId`. Optional: none.
-    ///
-    /// Result: not described ([`download::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`download::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Download {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Download {
-        /// The call with its required parameters: `attachId`.
-        pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Download {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Download {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Download);
-    /// `vote.AttachedVote.get`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
-    ///
-    /// Required: `attachId`. Optional: none.
-    ///
-    /// Result: `object` ([`get::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`get::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Get {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Get {
-        /// The call with its required parameters: `attachId`.
-        pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Get {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Get {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Get);
-    /// `vote.AttachedVote.getAnswerVoted`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
-    ///
-    /// Required: `attachId`, `answerId`. Optional: `pageNavigation`, `userForMobileFormat`.
-    ///
-    /// Result: `object` ([`get_answer_voted::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`get_answer_voted::Error`]).
-    ///
-    /// A paged list (`start`, `next`, `total`).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct GetAnswerVoted {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// `answerId`: `integer`, required.
-        pub answer_id: i64,
-        /// `pageNavigation`: `object`, optional.
-        pub page_navigation: ::std::option::Option<::serde_json::Value>,
-        /// `userForMobileFormat`: `boolean`, optional.
-        pub user_for_mobile_format: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl GetAnswerVoted {
-        /// The call with its required parameters: `attachId`, `answerId`.
-        pub fn new(
-            attach_id: impl ::std::convert::Into<i64>,
-            answer_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                answer_id: answer_id.into(),
-                page_navigation: ::std::default::Default::default(),
-                user_for_mobile_format: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `pageNavigation`.
-        pub fn page_navigation(
-            mut self,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.page_navigation = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `userForMobileFormat`.
-        pub fn user_for_mobile_format(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.user_for_mobile_format = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for GetAnswerVoted {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            map.serialize_entry("answerId", &self.answer_id)?;
-            crate::support::opt_entry(
-                &mut map,
-                "pageNavigation",
-                &self.page_navigation,
-            )?;
-            crate::support::opt_entry(
-                &mut map,
-                "userForMobileFormat",
-                &self.user_for_mobile_format,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for GetAnswerVoted {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                answer_id: object.field("answerId")?,
-                page_navigation: object.field("pageNavigation")?,
-                user_for_mobile_format: object.field("userForMobileFormat")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(GetAnswerVoted);
-    /// `vote.AttachedVote.getMany`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-    ///
-    /// Required: `moduleId`, `entityType`, `entityId`. Optional: none.
-    ///
-    /// Result: `object` ([`get_many::Output`]). Errors: none documented ([`get_many::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct GetMany {
-        /// `moduleId`: `string`, required.
-        ///
-        /// Values: `im`, `blog`.
-        pub module_id: get_many::ModuleId,
-        /// `entityType`: `string`, required.
-        ///
-        /// Values: `Bitrix\\Vote\\Attachment\\ImMessageConnector`, `Bitrix\\Vote\\Attachment\\BlogPostConnector`.
-        pub entity_type: get_many::EntityType,
-        /// `entityId`: `integer`, required.
-        ///
-        /// Values: `id`.
-        pub entity_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl GetMany {
-        /// The call with its required parameters: `moduleId`, `entityType`, `entityId`.
-        pub fn new(
-            module_id: impl ::std::convert::Into<get_many::ModuleId>,
-            entity_type: impl ::std::convert::Into<get_many::EntityType>,
-            entity_id: impl ::std::convert::Into<i64>,
-        ) -> Self {
-            Self {
-                module_id: module_id.into(),
-                entity_type: entity_type.into(),
-                entity_id: entity_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for GetMany {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("moduleId", &self.module_id)?;
-            map.serialize_entry("entityType", &self.entity_type)?;
-            map.serialize_entry("entityId", &self.entity_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for GetMany {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                module_id: object.field("moduleId")?,
-                entity_type: object.field("entityType")?,
-                entity_id: object.field("entityId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(GetMany);
-    /// `vote.AttachedVote.getWithVoted`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-    ///
-    /// Required: `attachId`. Optional: `pageSize`, `userForMobileFormat`.
-    ///
-    /// Result: `object` ([`get_with_voted::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`get_with_voted::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct GetWithVoted {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// `pageSize`: `integer`, optional.
-        pub page_size: ::std::option::Option<i64>,
-        /// `userForMobileFormat`: `boolean`, optional.
-        pub user_for_mobile_format: ::std::option::Option<bool>,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl GetWithVoted {
-        /// The call with its required parameters: `attachId`.
-        pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                page_size: ::std::default::Default::default(),
-                user_for_mobile_format: ::std::default::Default::default(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Sets `pageSize`.
-        pub fn page_size(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-            self.page_size = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Sets `userForMobileFormat`.
-        pub fn user_for_mobile_format(
-            mut self,
-            value: impl ::std::convert::Into<bool>,
-        ) -> Self {
-            self.user_for_mobile_format = ::std::option::Option::Some(value.into());
-            self
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for GetWithVoted {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            crate::support::opt_entry(&mut map, "pageSize", &self.page_size)?;
-            crate::support::opt_entry(
-                &mut map,
-                "userForMobileFormat",
-                &self.user_for_mobile_format,
-            )?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for GetWithVoted {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                page_size: object.field("pageSize")?,
-                user_for_mobile_format: object.field("userForMobileFormat")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(GetWithVoted);
-    /// `vote.AttachedVote.recall`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-    ///
-    /// Required: `attachId`. Optional: none.
-    ///
-    /// Result: `object` ([`recall::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`recall::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Recall {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Recall {
-        /// The call with its required parameters: `attachId`.
-        pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Recall {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Recall {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Recall);
-    /// `vote.AttachedVote.resume`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
-    ///
-    /// Required: `attachId`. Optional: none.
-    ///
-    /// Result: `array` ([`resume::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`resume::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Resume {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Resume {
-        /// The call with its required parameters: `attachId`.
-        pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Resume {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Resume {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Resume);
-    /// `vote.AttachedVote.stop`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
-    ///
-    /// Required: `attachId`. Optional: none.
-    ///
-    /// Result: `array` ([`stop::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`stop::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Stop {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Stop {
-        /// The call with its required parameters: `attachId`.
-        pub fn new(attach_id: impl ::std::convert::Into<i64>) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Stop {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Stop {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Stop);
-    /// `vote.AttachedVote.vote`: REST 2, scope `vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-    ///
-    /// Required: `attachId`, `ballot`. Optional: none.
-    ///
-    /// Result: `object` ([`vote::Output`]). Errors: `400`, `ATTACH_READ_ACCESS_DENIED`, `403` ([`vote::Error`]).
-    #[derive(Debug, Clone)]
-    #[non_exhaustive]
-    pub struct Vote {
-        /// `attachId`: `integer`, required.
-        pub attach_id: i64,
-        /// `ballot`: `object`, required.
-        pub ballot: ::serde_json::Value,
-        /// Keys the docs do not describe (custom fields such as
-        /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-        /// after the documented ones.
-        pub extra: ::std::collections::BTreeMap<
-            ::std::string::String,
-            ::serde_json::Value,
-        >,
-    }
-    impl Vote {
-        /// The call with its required parameters: `attachId`, `ballot`.
-        pub fn new(
-            attach_id: impl ::std::convert::Into<i64>,
-            ballot: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            Self {
-                attach_id: attach_id.into(),
-                ballot: ballot.into(),
-                extra: ::std::default::Default::default(),
-            }
-        }
-        /// Adds a key the docs do not describe, sent as it is.
-        pub fn extra(
-            mut self,
-            key: impl ::std::convert::Into<::std::string::String>,
-            value: impl ::std::convert::Into<::serde_json::Value>,
-        ) -> Self {
-            self.extra.insert(key.into(), value.into());
-            self
-        }
-    }
-    impl ::serde::Serialize for Vote {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            use ::serde::ser::SerializeMap as _;
-            let mut map = serializer.serialize_map(::std::option::Option::None)?;
-            map.serialize_entry("attachId", &self.attach_id)?;
-            map.serialize_entry("ballot", &self.ballot)?;
-            crate::support::rest_entries(&mut map, &self.extra)?;
-            map.end()
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    impl crate::support::FromValue for Vote {
-        fn from_value(
-            value: ::serde_json::Value,
-        ) -> ::std::result::Result<Self, ::serde_json::Error> {
-            let mut object = crate::support::Object::new(value)?;
-            ::std::result::Result::Ok(Self {
-                attach_id: object.field("attachId")?,
-                ballot: object.field("ballot")?,
-                extra: object.rest()?,
-            })
-        }
-    }
-    #[cfg(feature = "deserialize-params")]
-    deserialize_via_from_value!(Vote);
-    /// Types of `vote.AttachedVote.download`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
-    pub mod download {
-        /// Error codes of `vote.AttachedVote.download`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: not described on the page.
-        pub type Output = ::serde_json::Value;
-        impl ::bitrix24_runtime::Method for super::Download {
-            const NAME: &'static str = "vote.AttachedVote.download";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `vote.AttachedVote.get`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
-    pub mod get {
-        /// Error codes of `vote.AttachedVote.get`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The object `result` of `vote.AttachedVote.get`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `VOTE_ID`: `integer`, optional.
-            pub vote_id: ::std::option::Option<i64>,
-            /// `COUNTER`: `integer`, optional.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `array`, optional.
-            pub questions: ::std::vec::Vec<::serde_json::Value>,
-            /// `ANONYMITY`: `integer`, optional.
-            pub anonymity: ::std::option::Option<i64>,
-            /// `OPTIONS`: `integer`, optional.
-            pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `array`, optional.
-            pub user_answer_map: ::std::vec::Vec<::serde_json::Value>,
-            /// `canEdit`: `boolean`, optional.
-            pub can_edit: ::std::option::Option<bool>,
-            /// `canVote`: `boolean`, optional.
-            pub can_vote: ::std::option::Option<bool>,
-            /// `canRevote`: `boolean`, optional.
-            pub can_revote: ::std::option::Option<bool>,
-            /// `isVoted`: `boolean`, optional.
-            pub is_voted: ::std::option::Option<bool>,
-            /// `signedAttachId`: `string`, optional.
-            pub signed_attach_id: ::std::option::Option<::std::string::String>,
-            /// `resultUrl`: `string`, optional.
-            pub result_url: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `entityId`: `integer`, optional.
-            pub entity_id: ::std::option::Option<i64>,
-            /// `isFinished`: `boolean`, optional.
-            pub is_finished: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object
-                    .fits(
-                        &[
-                            "ID",
-                            "VOTE_ID",
-                            "COUNTER",
-                            "QUESTIONS",
-                            "ANONYMITY",
-                            "OPTIONS",
-                            "userAnswerMap",
-                            "canEdit",
-                            "canVote",
-                            "canRevote",
-                            "isVoted",
-                            "signedAttachId",
-                            "resultUrl",
-                            "downloadUrl",
-                            "entityId",
-                            "isFinished",
-                        ],
-                        &[],
-                    )?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    vote_id: object.field("VOTE_ID")?,
-                    counter: object.field("COUNTER")?,
-                    questions: object.field("QUESTIONS")?,
-                    anonymity: object.field("ANONYMITY")?,
-                    options: object.field("OPTIONS")?,
-                    user_answer_map: object.field("userAnswerMap")?,
-                    can_edit: object.field("canEdit")?,
-                    can_vote: object.field("canVote")?,
-                    can_revote: object.field("canRevote")?,
-                    is_voted: object.field("isVoted")?,
-                    signed_attach_id: object.field("signedAttachId")?,
-                    result_url: object.field("resultUrl")?,
-                    download_url: object.field("downloadUrl")?,
-                    entity_id: object.field("entityId")?,
-                    is_finished: object.field("isFinished")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                map.serialize_entry("QUESTIONS", &self.questions)?;
-                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "signedAttachId",
-                    &self.signed_attach_id,
-                )?;
-                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Get {
-            const NAME: &'static str = "vote.AttachedVote.get";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `vote.AttachedVote.getAnswerVoted`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
-    pub mod get_answer_voted {
-        /// Error codes of `vote.AttachedVote.getAnswerVoted`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The object `result.items` of `vote.AttachedVote.getAnswerVoted`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItems {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `string`, optional.
-            pub image: ::std::option::Option<::std::string::String>,
-            /// `WORK_POSITION`: `string`, optional.
-            pub work_position: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItems {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    image: object.field("IMAGE")?,
-                    work_position: object.field("WORK_POSITION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItems {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORK_POSITION",
-                    &self.work_position,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `vote.AttachedVote.getAnswerVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `items`: `object[]`, required in the docs.
-            pub items: ::std::vec::Vec<OutputItems>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["items"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    items: object.field("items")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("items", &self.items)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
-            const NAME: &'static str = "vote.AttachedVote.getAnswerVoted";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        impl ::bitrix24_runtime::Paged for super::GetAnswerVoted {
-            type Item = OutputItems;
-            fn into_items(output: Output) -> ::std::vec::Vec<OutputItems> {
-                output.items
-            }
-        }
-        deserialize_via_from_value!(Output);
-        deserialize_via_from_value!(OutputItems);
-    }
-    /// Types of `vote.AttachedVote.getMany`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-    pub mod get_many {
-        /// Error codes of `vote.AttachedVote.getMany`; the codes any method can return are in [`crate::SystemError`].
-        pub type Error = crate::SystemError;
-        /// Allowed values of `params.moduleId` in `vote.AttachedVote.getMany`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum ModuleId {
-            /// `im`
-            Im,
-            /// `blog`
-            Blog,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(ModuleId { Im = "im", Blog = "blog" });
-        /// Allowed values of `params.entityType` in `vote.AttachedVote.getMany`.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum EntityType {
-            /// `Bitrix\\Vote\\Attachment\\ImMessageConnector`
-            BitrixVoteAttachmentImMessageConnector,
-            /// `Bitrix\\Vote\\Attachment\\BlogPostConnector`
-            BitrixVoteAttachmentBlogPostConnector,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            EntityType { BitrixVoteAttachmentImMessageConnector =
-            "Bitrix\\\\Vote\\\\Attachment\\\\ImMessageConnector",
-            BitrixVoteAttachmentBlogPostConnector =
-            "Bitrix\\\\Vote\\\\Attachment\\\\BlogPostConnector" }
-        );
-        /// The object `result.items.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getMany`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemsQuestionsAnswersKey {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_type: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_WIDTH`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_width: ::std::option::Option<::std::string::String>,
-            /// `FIELD_HEIGHT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_height: ::std::option::Option<::std::string::String>,
-            /// `FIELD_PARAM`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_param: ::serde_json::Value,
-            /// `COLOR`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub color: ::std::option::Option<::std::string::String>,
-            /// `REACTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub reaction: ::std::option::Option<::std::string::String>,
-            /// `~FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_field_name: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_field_name: ::std::option::Option<::std::string::String>,
-            /// `~PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_percent: ::std::option::Option<i64>,
-            /// `PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub percent: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemsQuestionsAnswersKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    question_id: object.soft("QUESTION_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    image_id: object.soft("IMAGE_ID"),
-                    message: object.soft("MESSAGE"),
-                    message_type: object.soft("MESSAGE_TYPE"),
-                    counter: object.soft("COUNTER"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_width: object.soft("FIELD_WIDTH"),
-                    field_height: object.soft("FIELD_HEIGHT"),
-                    field_param: object.soft("FIELD_PARAM"),
-                    color: object.soft("COLOR"),
-                    reaction: object.soft("REACTION"),
-                    tilde_field_name: object.soft("~FIELD_NAME"),
-                    field_name: object.soft("FIELD_NAME"),
-                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-                    tilde_percent: object.soft("~PERCENT"),
-                    percent: object.soft("PERCENT"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemsQuestionsAnswersKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~FIELD_NAME",
-                    &self.tilde_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MESSAGE_FIELD_NAME",
-                    &self.message_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.items.QUESTIONS.ANSWERS` of `vote.AttachedVote.getMany`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemsQuestionsAnswers {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputItemsQuestionsAnswersKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemsQuestionsAnswers {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemsQuestionsAnswers {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.items.QUESTIONS` of `vote.AttachedVote.getMany`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemsQuestions {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `VOTE_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub vote_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<::std::string::String>,
-            /// `QUESTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_type: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `DIAGRAM`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram: ::std::option::Option<::std::string::String>,
-            /// `DIAGRAM_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram_type: ::std::option::Option<::std::string::String>,
-            /// `REQUIRED`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub required: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image: ::serde_json::Value,
-            /// `ANSWERS`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answers: ::std::option::Option<OutputItemsQuestionsAnswers>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemsQuestions {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    vote_id: object.soft("VOTE_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    counter: object.soft("COUNTER"),
-                    question: object.soft("QUESTION"),
-                    question_type: object.soft("QUESTION_TYPE"),
-                    image_id: object.soft("IMAGE_ID"),
-                    diagram: object.soft("DIAGRAM"),
-                    diagram_type: object.soft("DIAGRAM_TYPE"),
-                    required: object.soft("REQUIRED"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_name: object.soft("FIELD_NAME"),
-                    image: object.soft("IMAGE"),
-                    answers: object.soft("ANSWERS"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemsQuestions {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "QUESTION_TYPE",
-                    &self.question_type,
-                )?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                map.serialize_entry("IMAGE", &self.image)?;
-                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.items.userAnswerMap.<key>` of `vote.AttachedVote.getMany`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemsUserAnswerMapKey {
-            /// `EVENT_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub event_id: ::std::option::Option<::std::string::String>,
-            /// `EVENT_QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub event_question_id: ::std::option::Option<::std::string::String>,
-            /// `ANSWER_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answer_id: ::std::option::Option<::std::string::String>,
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemsUserAnswerMapKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    event_id: object.soft("EVENT_ID"),
-                    event_question_id: object.soft("EVENT_QUESTION_ID"),
-                    answer_id: object.soft("ANSWER_ID"),
-                    id: object.soft("ID"),
-                    message: object.soft("MESSAGE"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemsUserAnswerMapKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EVENT_QUESTION_ID",
-                    &self.event_question_id,
-                )?;
-                crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.items.userAnswerMap` of `vote.AttachedVote.getMany`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItemsUserAnswerMap {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputItemsUserAnswerMapKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItemsUserAnswerMap {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItemsUserAnswerMap {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.items` of `vote.AttachedVote.getMany`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputItems {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `VOTE_ID`: `integer`, optional.
-            pub vote_id: ::std::option::Option<i64>,
-            /// `COUNTER`: `integer`, optional.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `object[]`, optional.
-            pub questions: ::std::vec::Vec<OutputItemsQuestions>,
-            /// `ANONYMITY`: `integer`, optional.
-            pub anonymity: ::std::option::Option<i64>,
-            /// `OPTIONS`: `integer`, optional.
-            pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `object[]`, optional.
-            pub user_answer_map: ::std::vec::Vec<OutputItemsUserAnswerMap>,
-            /// `canEdit`: `boolean`, optional.
-            pub can_edit: ::std::option::Option<bool>,
-            /// `canVote`: `boolean`, optional.
-            pub can_vote: ::std::option::Option<bool>,
-            /// `canRevote`: `boolean`, optional.
-            pub can_revote: ::std::option::Option<bool>,
-            /// `isVoted`: `boolean`, optional.
-            pub is_voted: ::std::option::Option<bool>,
-            /// `signedAttachId`: `string`, optional.
-            pub signed_attach_id: ::std::option::Option<::std::string::String>,
-            /// `resultUrl`: `string`, optional.
-            pub result_url: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `entityId`: `integer`, optional.
-            pub entity_id: ::std::option::Option<i64>,
-            /// `isFinished`: `boolean`, optional.
-            pub is_finished: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputItems {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    vote_id: object.field("VOTE_ID")?,
-                    counter: object.field("COUNTER")?,
-                    questions: object.field("QUESTIONS")?,
-                    anonymity: object.field("ANONYMITY")?,
-                    options: object.field("OPTIONS")?,
-                    user_answer_map: object.field("userAnswerMap")?,
-                    can_edit: object.field("canEdit")?,
-                    can_vote: object.field("canVote")?,
-                    can_revote: object.field("canRevote")?,
-                    is_voted: object.field("isVoted")?,
-                    signed_attach_id: object.field("signedAttachId")?,
-                    result_url: object.field("resultUrl")?,
-                    download_url: object.field("downloadUrl")?,
-                    entity_id: object.field("entityId")?,
-                    is_finished: object.field("isFinished")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputItems {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                map.serialize_entry("QUESTIONS", &self.questions)?;
-                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "signedAttachId",
-                    &self.signed_attach_id,
-                )?;
-                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `vote.AttachedVote.getMany`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `items`: `object[]`, required in the docs.
-            pub items: ::std::vec::Vec<OutputItems>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["items"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    items: object.field("items")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("items", &self.items)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::GetMany {
-            const NAME: &'static str = "vote.AttachedVote.getMany";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `vote.AttachedVote.getWithVoted`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-    pub mod get_with_voted {
-        /// Error codes of `vote.AttachedVote.getWithVoted`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestionsAnswersKey {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_type: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_WIDTH`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_width: ::std::option::Option<::std::string::String>,
-            /// `FIELD_HEIGHT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_height: ::std::option::Option<::std::string::String>,
-            /// `FIELD_PARAM`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_param: ::serde_json::Value,
-            /// `COLOR`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub color: ::std::option::Option<::std::string::String>,
-            /// `REACTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub reaction: ::std::option::Option<::std::string::String>,
-            /// `~FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_field_name: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_field_name: ::std::option::Option<::std::string::String>,
-            /// `~PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_percent: ::std::option::Option<i64>,
-            /// `PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub percent: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    question_id: object.soft("QUESTION_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    image_id: object.soft("IMAGE_ID"),
-                    message: object.soft("MESSAGE"),
-                    message_type: object.soft("MESSAGE_TYPE"),
-                    counter: object.soft("COUNTER"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_width: object.soft("FIELD_WIDTH"),
-                    field_height: object.soft("FIELD_HEIGHT"),
-                    field_param: object.soft("FIELD_PARAM"),
-                    color: object.soft("COLOR"),
-                    reaction: object.soft("REACTION"),
-                    tilde_field_name: object.soft("~FIELD_NAME"),
-                    field_name: object.soft("FIELD_NAME"),
-                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-                    tilde_percent: object.soft("~PERCENT"),
-                    percent: object.soft("PERCENT"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~FIELD_NAME",
-                    &self.tilde_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MESSAGE_FIELD_NAME",
-                    &self.message_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.getWithVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestionsAnswers {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputAttachQuestionsAnswersKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestionsAnswers {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestionsAnswers {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.QUESTIONS` of `vote.AttachedVote.getWithVoted`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestions {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `VOTE_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub vote_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<::std::string::String>,
-            /// `QUESTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_type: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `DIAGRAM`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram: ::std::option::Option<::std::string::String>,
-            /// `DIAGRAM_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram_type: ::std::option::Option<::std::string::String>,
-            /// `REQUIRED`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub required: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image: ::serde_json::Value,
-            /// `ANSWERS`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answers: ::std::option::Option<OutputAttachQuestionsAnswers>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestions {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    vote_id: object.soft("VOTE_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    counter: object.soft("COUNTER"),
-                    question: object.soft("QUESTION"),
-                    question_type: object.soft("QUESTION_TYPE"),
-                    image_id: object.soft("IMAGE_ID"),
-                    diagram: object.soft("DIAGRAM"),
-                    diagram_type: object.soft("DIAGRAM_TYPE"),
-                    required: object.soft("REQUIRED"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_name: object.soft("FIELD_NAME"),
-                    image: object.soft("IMAGE"),
-                    answers: object.soft("ANSWERS"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestions {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "QUESTION_TYPE",
-                    &self.question_type,
-                )?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                map.serialize_entry("IMAGE", &self.image)?;
-                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachUserAnswerMapKey {
-            /// `EVENT_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub event_id: ::std::option::Option<::std::string::String>,
-            /// `EVENT_QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub event_question_id: ::std::option::Option<::std::string::String>,
-            /// `ANSWER_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answer_id: ::std::option::Option<::std::string::String>,
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    event_id: object.soft("EVENT_ID"),
-                    event_question_id: object.soft("EVENT_QUESTION_ID"),
-                    answer_id: object.soft("ANSWER_ID"),
-                    id: object.soft("ID"),
-                    message: object.soft("MESSAGE"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EVENT_QUESTION_ID",
-                    &self.event_question_id,
-                )?;
-                crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.userAnswerMap` of `vote.AttachedVote.getWithVoted`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachUserAnswerMap {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputAttachUserAnswerMapKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachUserAnswerMap {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachUserAnswerMap {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach` of `vote.AttachedVote.getWithVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttach {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `VOTE_ID`: `integer`, optional.
-            pub vote_id: ::std::option::Option<i64>,
-            /// `COUNTER`: `integer`, optional.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `object[]`, optional.
-            pub questions: ::std::vec::Vec<OutputAttachQuestions>,
-            /// `ANONYMITY`: `integer`, optional.
-            pub anonymity: ::std::option::Option<i64>,
-            /// `OPTIONS`: `integer`, optional.
-            pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `object[]`, optional.
-            pub user_answer_map: ::std::vec::Vec<OutputAttachUserAnswerMap>,
-            /// `canEdit`: `boolean`, optional.
-            pub can_edit: ::std::option::Option<bool>,
-            /// `canVote`: `boolean`, optional.
-            pub can_vote: ::std::option::Option<bool>,
-            /// `canRevote`: `boolean`, optional.
-            pub can_revote: ::std::option::Option<bool>,
-            /// `isVoted`: `boolean`, optional.
-            pub is_voted: ::std::option::Option<bool>,
-            /// `signedAttachId`: `string`, optional.
-            pub signed_attach_id: ::std::option::Option<::std::string::String>,
-            /// `resultUrl`: `string`, optional.
-            pub result_url: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `entityId`: `integer`, optional.
-            pub entity_id: ::std::option::Option<i64>,
-            /// `isFinished`: `boolean`, optional.
-            pub is_finished: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttach {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    vote_id: object.field("VOTE_ID")?,
-                    counter: object.field("COUNTER")?,
-                    questions: object.field("QUESTIONS")?,
-                    anonymity: object.field("ANONYMITY")?,
-                    options: object.field("OPTIONS")?,
-                    user_answer_map: object.field("userAnswerMap")?,
-                    can_edit: object.field("canEdit")?,
-                    can_vote: object.field("canVote")?,
-                    can_revote: object.field("canRevote")?,
-                    is_voted: object.field("isVoted")?,
-                    signed_attach_id: object.field("signedAttachId")?,
-                    result_url: object.field("resultUrl")?,
-                    download_url: object.field("downloadUrl")?,
-                    entity_id: object.field("entityId")?,
-                    is_finished: object.field("isFinished")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttach {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                map.serialize_entry("QUESTIONS", &self.questions)?;
-                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "signedAttachId",
-                    &self.signed_attach_id,
-                )?;
-                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.voted.<key>` of `vote.AttachedVote.getWithVoted`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputVotedKey {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `NAME`: `string`, optional.
-            pub name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `string`, optional.
-            pub image: ::std::option::Option<::std::string::String>,
-            /// `WORK_POSITION`: `string`, optional.
-            pub work_position: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputVotedKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    name: object.field("NAME")?,
-                    image: object.field("IMAGE")?,
-                    work_position: object.field("WORK_POSITION")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputVotedKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-                crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "WORK_POSITION",
-                    &self.work_position,
-                )?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputVoted {
-            /// `<key>`: `object[]`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::std::vec::Vec<OutputVotedKey>,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputVoted {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.pattern("*")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputVoted {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `vote.AttachedVote.getWithVoted`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `attach`: `object`, optional.
-            pub attach: ::std::option::Option<OutputAttach>,
-            /// `voted`: `object`, optional.
-            pub voted: ::std::option::Option<OutputVoted>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["attach", "voted"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    attach: object.field("attach")?,
-                    voted: object.field("voted")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-                crate::support::opt_entry(&mut map, "voted", &self.voted)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::GetWithVoted {
-            const NAME: &'static str = "vote.AttachedVote.getWithVoted";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = true;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `vote.AttachedVote.recall`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-    pub mod recall {
-        /// Error codes of `vote.AttachedVote.recall`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.recall`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestionsAnswersKey {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_type: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_WIDTH`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_width: ::std::option::Option<::std::string::String>,
-            /// `FIELD_HEIGHT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_height: ::std::option::Option<::std::string::String>,
-            /// `FIELD_PARAM`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_param: ::serde_json::Value,
-            /// `COLOR`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub color: ::std::option::Option<::std::string::String>,
-            /// `REACTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub reaction: ::std::option::Option<::std::string::String>,
-            /// `~FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_field_name: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_field_name: ::std::option::Option<::std::string::String>,
-            /// `~PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_percent: ::std::option::Option<i64>,
-            /// `PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub percent: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    question_id: object.soft("QUESTION_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    image_id: object.soft("IMAGE_ID"),
-                    message: object.soft("MESSAGE"),
-                    message_type: object.soft("MESSAGE_TYPE"),
-                    counter: object.soft("COUNTER"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_width: object.soft("FIELD_WIDTH"),
-                    field_height: object.soft("FIELD_HEIGHT"),
-                    field_param: object.soft("FIELD_PARAM"),
-                    color: object.soft("COLOR"),
-                    reaction: object.soft("REACTION"),
-                    tilde_field_name: object.soft("~FIELD_NAME"),
-                    field_name: object.soft("FIELD_NAME"),
-                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-                    tilde_percent: object.soft("~PERCENT"),
-                    percent: object.soft("PERCENT"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~FIELD_NAME",
-                    &self.tilde_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MESSAGE_FIELD_NAME",
-                    &self.message_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.recall`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestionsAnswers {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputAttachQuestionsAnswersKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestionsAnswers {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestionsAnswers {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.QUESTIONS` of `vote.AttachedVote.recall`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestions {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `VOTE_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub vote_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_type: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `DIAGRAM`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram: ::std::option::Option<::std::string::String>,
-            /// `DIAGRAM_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram_type: ::std::option::Option<::std::string::String>,
-            /// `REQUIRED`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub required: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image: ::serde_json::Value,
-            /// `ANSWERS`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answers: ::std::option::Option<OutputAttachQuestionsAnswers>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestions {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    vote_id: object.soft("VOTE_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    counter: object.soft("COUNTER"),
-                    question: object.soft("QUESTION"),
-                    question_type: object.soft("QUESTION_TYPE"),
-                    image_id: object.soft("IMAGE_ID"),
-                    diagram: object.soft("DIAGRAM"),
-                    diagram_type: object.soft("DIAGRAM_TYPE"),
-                    required: object.soft("REQUIRED"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_name: object.soft("FIELD_NAME"),
-                    image: object.soft("IMAGE"),
-                    answers: object.soft("ANSWERS"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestions {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "QUESTION_TYPE",
-                    &self.question_type,
-                )?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                map.serialize_entry("IMAGE", &self.image)?;
-                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach` of `vote.AttachedVote.recall`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttach {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `VOTE_ID`: `integer`, optional.
-            pub vote_id: ::std::option::Option<i64>,
-            /// `COUNTER`: `integer`, optional.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `object[]`, optional.
-            pub questions: ::std::vec::Vec<OutputAttachQuestions>,
-            /// `ANONYMITY`: `integer`, optional.
-            pub anonymity: ::std::option::Option<i64>,
-            /// `OPTIONS`: `integer`, optional.
-            pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `array`, optional.
-            pub user_answer_map: ::std::vec::Vec<::serde_json::Value>,
-            /// `canEdit`: `boolean`, optional.
-            pub can_edit: ::std::option::Option<bool>,
-            /// `canVote`: `boolean`, optional.
-            pub can_vote: ::std::option::Option<bool>,
-            /// `canRevote`: `boolean`, optional.
-            pub can_revote: ::std::option::Option<bool>,
-            /// `isVoted`: `boolean`, optional.
-            pub is_voted: ::std::option::Option<bool>,
-            /// `signedAttachId`: `string`, optional.
-            pub signed_attach_id: ::std::option::Option<::std::string::String>,
-            /// `resultUrl`: `string`, optional.
-            pub result_url: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `entityId`: `integer`, optional.
-            pub entity_id: ::std::option::Option<i64>,
-            /// `isFinished`: `boolean`, optional.
-            pub is_finished: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttach {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    vote_id: object.field("VOTE_ID")?,
-                    counter: object.field("COUNTER")?,
-                    questions: object.field("QUESTIONS")?,
-                    anonymity: object.field("ANONYMITY")?,
-                    options: object.field("OPTIONS")?,
-                    user_answer_map: object.field("userAnswerMap")?,
-                    can_edit: object.field("canEdit")?,
-                    can_vote: object.field("canVote")?,
-                    can_revote: object.field("canRevote")?,
-                    is_voted: object.field("isVoted")?,
-                    signed_attach_id: object.field("signedAttachId")?,
-                    result_url: object.field("resultUrl")?,
-                    download_url: object.field("downloadUrl")?,
-                    entity_id: object.field("entityId")?,
-                    is_finished: object.field("isFinished")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttach {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                map.serialize_entry("QUESTIONS", &self.questions)?;
-                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "signedAttachId",
-                    &self.signed_attach_id,
-                )?;
-                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `vote.AttachedVote.recall`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `attach`: `object`, required in the docs.
-            pub attach: ::std::option::Option<OutputAttach>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["attach"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    attach: object.field("attach")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Recall {
-            const NAME: &'static str = "vote.AttachedVote.recall";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
-    /// Types of `vote.AttachedVote.resume`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
-    pub mod resume {
-        /// Error codes of `vote.AttachedVote.resume`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::Resume {
-            const NAME: &'static str = "vote.AttachedVote.resume";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `vote.AttachedVote.stop`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
-    pub mod stop {
-        /// Error codes of `vote.AttachedVote.stop`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `ATTACH_NOT_FOUND`
-            AttachNotFound,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
-            "ATTACH_READ_ACCESS_DENIED" }
-        );
-        error_code!(Error);
-        /// The `result` of the call: `array`.
-        pub type Output = crate::List<::serde_json::Value>;
-        impl ::bitrix24_runtime::Method for super::Stop {
-            const NAME: &'static str = "vote.AttachedVote.stop";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-    }
-    /// Types of `vote.AttachedVote.vote`.
-    ///
-    /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-    pub mod vote {
-        /// Error codes of `vote.AttachedVote.vote`; the codes any method can return are in [`crate::SystemError`].
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        #[non_exhaustive]
-        pub enum Error {
-            /// `400`
-            N400,
-            /// `ATTACH_READ_ACCESS_DENIED`
-            AttachReadAccessDenied,
-            /// `403`
-            N403,
-            /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
-        }
-        string_enum!(
-            Error { N400 = "400", AttachReadAccessDenied = "ATTACH_READ_ACCESS_DENIED",
-            N403 = "403" }
-        );
-        error_code!(Error);
-        /// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.vote`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestionsAnswersKey {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_type: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_WIDTH`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_width: ::std::option::Option<::std::string::String>,
-            /// `FIELD_HEIGHT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_height: ::std::option::Option<::std::string::String>,
-            /// `FIELD_PARAM`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_param: ::serde_json::Value,
-            /// `COLOR`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub color: ::std::option::Option<::std::string::String>,
-            /// `REACTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub reaction: ::std::option::Option<::std::string::String>,
-            /// `~FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_field_name: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE_FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message_field_name: ::std::option::Option<::std::string::String>,
-            /// `~PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub tilde_percent: ::std::option::Option<i64>,
-            /// `PERCENT`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub percent: ::std::option::Option<i64>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    question_id: object.soft("QUESTION_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    image_id: object.soft("IMAGE_ID"),
-                    message: object.soft("MESSAGE"),
-                    message_type: object.soft("MESSAGE_TYPE"),
-                    counter: object.soft("COUNTER"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_width: object.soft("FIELD_WIDTH"),
-                    field_height: object.soft("FIELD_HEIGHT"),
-                    field_param: object.soft("FIELD_PARAM"),
-                    color: object.soft("COLOR"),
-                    reaction: object.soft("REACTION"),
-                    tilde_field_name: object.soft("~FIELD_NAME"),
-                    field_name: object.soft("FIELD_NAME"),
-                    message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-                    tilde_percent: object.soft("~PERCENT"),
-                    percent: object.soft("PERCENT"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-                crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-                map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-                crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-                crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "~FIELD_NAME",
-                    &self.tilde_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "MESSAGE_FIELD_NAME",
-                    &self.message_field_name,
-                )?;
-                crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-                crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.vote`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestionsAnswers {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputAttachQuestionsAnswersKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestionsAnswers {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestionsAnswers {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.QUESTIONS` of `vote.AttachedVote.vote`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachQuestions {
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `ACTIVE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub active: ::std::option::Option<::std::string::String>,
-            /// `TIMESTAMP_X`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub timestamp_x: ::std::option::Option<::std::string::String>,
-            /// `VOTE_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub vote_id: ::std::option::Option<::std::string::String>,
-            /// `C_SORT`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub c_sort: ::std::option::Option<::std::string::String>,
-            /// `COUNTER`: `integer`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTION`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question: ::std::option::Option<::std::string::String>,
-            /// `QUESTION_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub question_type: ::std::option::Option<::std::string::String>,
-            /// `IMAGE_ID`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image_id: ::serde_json::Value,
-            /// `DIAGRAM`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram: ::std::option::Option<::std::string::String>,
-            /// `DIAGRAM_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub diagram_type: ::std::option::Option<::std::string::String>,
-            /// `REQUIRED`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub required: ::std::option::Option<::std::string::String>,
-            /// `FIELD_TYPE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_type: ::std::option::Option<::std::string::String>,
-            /// `FIELD_NAME`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub field_name: ::std::option::Option<::std::string::String>,
-            /// `IMAGE`: `any`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub image: ::serde_json::Value,
-            /// `ANSWERS`: `object`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answers: ::std::option::Option<OutputAttachQuestionsAnswers>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachQuestions {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.soft("ID"),
-                    active: object.soft("ACTIVE"),
-                    timestamp_x: object.soft("TIMESTAMP_X"),
-                    vote_id: object.soft("VOTE_ID"),
-                    c_sort: object.soft("C_SORT"),
-                    counter: object.soft("COUNTER"),
-                    question: object.soft("QUESTION"),
-                    question_type: object.soft("QUESTION_TYPE"),
-                    image_id: object.soft("IMAGE_ID"),
-                    diagram: object.soft("DIAGRAM"),
-                    diagram_type: object.soft("DIAGRAM_TYPE"),
-                    required: object.soft("REQUIRED"),
-                    field_type: object.soft("FIELD_TYPE"),
-                    field_name: object.soft("FIELD_NAME"),
-                    image: object.soft("IMAGE"),
-                    answers: object.soft("ANSWERS"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachQuestions {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-                crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "QUESTION_TYPE",
-                    &self.question_type,
-                )?;
-                map.serialize_entry("IMAGE_ID", &self.image_id)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-                crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-                crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-                crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-                map.serialize_entry("IMAGE", &self.image)?;
-                crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.vote`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachUserAnswerMapKey {
-            /// `EVENT_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub event_id: ::std::option::Option<::std::string::String>,
-            /// `EVENT_QUESTION_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub event_question_id: ::std::option::Option<::std::string::String>,
-            /// `ANSWER_ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub answer_id: ::std::option::Option<::std::string::String>,
-            /// `ID`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub id: ::std::option::Option<::std::string::String>,
-            /// `MESSAGE`: `string`, optional.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub message: ::std::option::Option<::std::string::String>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    event_id: object.soft("EVENT_ID"),
-                    event_question_id: object.soft("EVENT_QUESTION_ID"),
-                    answer_id: object.soft("ANSWER_ID"),
-                    id: object.soft("ID"),
-                    message: object.soft("MESSAGE"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "EVENT_QUESTION_ID",
-                    &self.event_question_id,
-                )?;
-                crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach.userAnswerMap` of `vote.AttachedVote.vote`: `object[]`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttachUserAnswerMap {
-            /// `<key>`: `object`, optional.
-            ///
-            /// Stands for every key matching `*`: one entry per key.
-            ///
-            /// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
-            pub key: ::std::collections::BTreeMap<
-                ::std::string::String,
-                OutputAttachUserAnswerMapKey,
-            >,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttachUserAnswerMap {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    key: object.soft_pattern("*"),
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttachUserAnswerMap {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::rest_entries(&mut map, &self.key)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result.attach` of `vote.AttachedVote.vote`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct OutputAttach {
-            /// `ID`: `integer`, optional.
-            pub id: ::std::option::Option<i64>,
-            /// `VOTE_ID`: `integer`, optional.
-            pub vote_id: ::std::option::Option<i64>,
-            /// `COUNTER`: `integer`, optional.
-            pub counter: ::std::option::Option<i64>,
-            /// `QUESTIONS`: `object[]`, optional.
-            pub questions: ::std::vec::Vec<OutputAttachQuestions>,
-            /// `ANONYMITY`: `integer`, optional.
-            pub anonymity: ::std::option::Option<i64>,
-            /// `OPTIONS`: `integer`, optional.
-            pub options: ::std::option::Option<i64>,
-            /// `userAnswerMap`: `object[]`, optional.
-            pub user_answer_map: ::std::vec::Vec<OutputAttachUserAnswerMap>,
-            /// `canEdit`: `boolean`, optional.
-            pub can_edit: ::std::option::Option<bool>,
-            /// `canVote`: `boolean`, optional.
-            pub can_vote: ::std::option::Option<bool>,
-            /// `canRevote`: `boolean`, optional.
-            pub can_revote: ::std::option::Option<bool>,
-            /// `isVoted`: `boolean`, optional.
-            pub is_voted: ::std::option::Option<bool>,
-            /// `signedAttachId`: `string`, optional.
-            pub signed_attach_id: ::std::option::Option<::std::string::String>,
-            /// `resultUrl`: `string`, optional.
-            pub result_url: ::std::option::Option<::std::string::String>,
-            /// `downloadUrl`: `string`, optional.
-            pub download_url: ::std::option::Option<::std::string::String>,
-            /// `entityId`: `integer`, optional.
-            pub entity_id: ::std::option::Option<i64>,
-            /// `isFinished`: `boolean`, optional.
-            pub is_finished: ::std::option::Option<bool>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for OutputAttach {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    id: object.field("ID")?,
-                    vote_id: object.field("VOTE_ID")?,
-                    counter: object.field("COUNTER")?,
-                    questions: object.field("QUESTIONS")?,
-                    anonymity: object.field("ANONYMITY")?,
-                    options: object.field("OPTIONS")?,
-                    user_answer_map: object.field("userAnswerMap")?,
-                    can_edit: object.field("canEdit")?,
-                    can_vote: object.field("canVote")?,
-                    can_revote: object.field("canRevote")?,
-                    is_voted: object.field("isVoted")?,
-                    signed_attach_id: object.field("signedAttachId")?,
-                    result_url: object.field("resultUrl")?,
-                    download_url: object.field("downloadUrl")?,
-                    entity_id: object.field("entityId")?,
-                    is_finished: object.field("isFinished")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for OutputAttach {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "ID", &self.id)?;
-                crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-                crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-                map.serialize_entry("QUESTIONS", &self.questions)?;
-                crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-                crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-                crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-                crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-                crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-                crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-                crate::support::opt_entry(
-                    &mut map,
-                    "signedAttachId",
-                    &self.signed_attach_id,
-                )?;
-                crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-                crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-                crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-                crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        /// The object `result` of `vote.AttachedVote.vote`: `object`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Output {
-            /// `attach`: `object`, required in the docs.
-            pub attach: ::std::option::Option<OutputAttach>,
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl crate::support::FromValue for Output {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                object.fits(&["attach"], &[])?;
-                ::std::result::Result::Ok(Self {
-                    attach: object.field("attach")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        impl ::serde::Serialize for Output {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        impl ::bitrix24_runtime::Method for super::Vote {
-            const NAME: &'static str = "vote.AttachedVote.vote";
-            const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-            const IDEMPOTENT: bool = false;
-            type Output = Output;
-            type ErrorCode = Error;
-        }
-        deserialize_via_from_value!(Output);
-    }
+	/// `vote.AttachedVote.download`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
+	///
+	/// Required: `attachId`. Optional: none.
+	///
+	/// Result: not described ([`download::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`download::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Download {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Download {
+		/// The call with its required parameters: `attachId`.
+		pub fn new(attach_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Download {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Download {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Download);
+	/// `vote.AttachedVote.get`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
+	///
+	/// Required: `attachId`. Optional: none.
+	///
+	/// Result: `object` ([`get::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`get::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Get {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Get {
+		/// The call with its required parameters: `attachId`.
+		pub fn new(attach_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Get {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Get {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Get);
+	/// `vote.AttachedVote.getAnswerVoted`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
+	///
+	/// Required: `attachId`, `answerId`. Optional: `pageNavigation`, `userForMobileFormat`.
+	///
+	/// Result: `object` ([`get_answer_voted::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`get_answer_voted::Error`]).
+	///
+	/// A paged list (`start`, `next`, `total`).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct GetAnswerVoted {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// `answerId`: `integer`, required.
+		pub answer_id: i64,
+		/// `pageNavigation`: `object`, optional.
+		pub page_navigation: Option<::serde_json::Value>,
+		/// `userForMobileFormat`: `boolean`, optional.
+		pub user_for_mobile_format: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl GetAnswerVoted {
+		/// The call with its required parameters: `attachId`, `answerId`.
+		pub fn new(attach_id: impl Into<i64>, answer_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				answer_id: answer_id.into(),
+				page_navigation: Default::default(),
+				user_for_mobile_format: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `pageNavigation`.
+		pub fn page_navigation(mut self, value: impl Into<::serde_json::Value>) -> Self {
+			self.page_navigation = Some(value.into());
+			self
+		}
+		/// Sets `userForMobileFormat`.
+		pub fn user_for_mobile_format(mut self, value: impl Into<bool>) -> Self {
+			self.user_for_mobile_format = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for GetAnswerVoted {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			map.serialize_entry("answerId", &self.answer_id)?;
+			crate::support::opt_entry(
+				&mut map,
+				"pageNavigation",
+				&self.page_navigation,
+			)?;
+			crate::support::opt_entry(
+				&mut map,
+				"userForMobileFormat",
+				&self.user_for_mobile_format,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for GetAnswerVoted {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				answer_id: object.field("answerId")?,
+				page_navigation: object.field("pageNavigation")?,
+				user_for_mobile_format: object.field("userForMobileFormat")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(GetAnswerVoted);
+	/// `vote.AttachedVote.getMany`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+	///
+	/// Required: `moduleId`, `entityType`, `entityId`. Optional: none.
+	///
+	/// Result: `object` ([`get_many::Output`]). Errors: none documented ([`get_many::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct GetMany {
+		/// `moduleId`: `string`, required.
+		///
+		/// Values: `im`, `blog`.
+		pub module_id: get_many::ModuleId,
+		/// `entityType`: `string`, required.
+		///
+		/// Values: `Bitrix\\Vote\\Attachment\\ImMessageConnector`, `Bitrix\\Vote\\Attachment\\BlogPostConnector`.
+		pub entity_type: get_many::EntityType,
+		/// `entityId`: `integer`, required.
+		///
+		/// Values: `id`.
+		pub entity_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl GetMany {
+		/// The call with its required parameters: `moduleId`, `entityType`, `entityId`.
+		pub fn new(
+			module_id: impl Into<get_many::ModuleId>,
+			entity_type: impl Into<get_many::EntityType>,
+			entity_id: impl Into<i64>,
+		) -> Self {
+			Self {
+				module_id: module_id.into(),
+				entity_type: entity_type.into(),
+				entity_id: entity_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for GetMany {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("moduleId", &self.module_id)?;
+			map.serialize_entry("entityType", &self.entity_type)?;
+			map.serialize_entry("entityId", &self.entity_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for GetMany {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				module_id: object.field("moduleId")?,
+				entity_type: object.field("entityType")?,
+				entity_id: object.field("entityId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(GetMany);
+	/// `vote.AttachedVote.getWithVoted`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+	///
+	/// Required: `attachId`. Optional: `pageSize`, `userForMobileFormat`.
+	///
+	/// Result: `object` ([`get_with_voted::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`get_with_voted::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct GetWithVoted {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// `pageSize`: `integer`, optional.
+		pub page_size: Option<i64>,
+		/// `userForMobileFormat`: `boolean`, optional.
+		pub user_for_mobile_format: Option<bool>,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl GetWithVoted {
+		/// The call with its required parameters: `attachId`.
+		pub fn new(attach_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				page_size: Default::default(),
+				user_for_mobile_format: Default::default(),
+				extra: Default::default(),
+			}
+		}
+		/// Sets `pageSize`.
+		pub fn page_size(mut self, value: impl Into<i64>) -> Self {
+			self.page_size = Some(value.into());
+			self
+		}
+		/// Sets `userForMobileFormat`.
+		pub fn user_for_mobile_format(mut self, value: impl Into<bool>) -> Self {
+			self.user_for_mobile_format = Some(value.into());
+			self
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for GetWithVoted {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			crate::support::opt_entry(&mut map, "pageSize", &self.page_size)?;
+			crate::support::opt_entry(
+				&mut map,
+				"userForMobileFormat",
+				&self.user_for_mobile_format,
+			)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for GetWithVoted {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				page_size: object.field("pageSize")?,
+				user_for_mobile_format: object.field("userForMobileFormat")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(GetWithVoted);
+	/// `vote.AttachedVote.recall`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+	///
+	/// Required: `attachId`. Optional: none.
+	///
+	/// Result: `object` ([`recall::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`recall::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Recall {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Recall {
+		/// The call with its required parameters: `attachId`.
+		pub fn new(attach_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Recall {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Recall {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Recall);
+	/// `vote.AttachedVote.resume`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
+	///
+	/// Required: `attachId`. Optional: none.
+	///
+	/// Result: `array` ([`resume::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`resume::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Resume {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Resume {
+		/// The call with its required parameters: `attachId`.
+		pub fn new(attach_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Resume {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Resume {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Resume);
+	/// `vote.AttachedVote.stop`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
+	///
+	/// Required: `attachId`. Optional: none.
+	///
+	/// Result: `array` ([`stop::Output`]). Errors: `ATTACH_NOT_FOUND`, `ATTACH_READ_ACCESS_DENIED` ([`stop::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Stop {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Stop {
+		/// The call with its required parameters: `attachId`.
+		pub fn new(attach_id: impl Into<i64>) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Stop {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Stop {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Stop);
+	/// `vote.AttachedVote.vote`: REST 2, scope `vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+	///
+	/// Required: `attachId`, `ballot`. Optional: none.
+	///
+	/// Result: `object` ([`vote::Output`]). Errors: `400`, `ATTACH_READ_ACCESS_DENIED`, `403` ([`vote::Error`]).
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Vote {
+		/// `attachId`: `integer`, required.
+		pub attach_id: i64,
+		/// `ballot`: `object`, required.
+		pub ballot: ::serde_json::Value,
+		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+	}
+	impl Vote {
+		/// The call with its required parameters: `attachId`, `ballot`.
+		pub fn new(
+			attach_id: impl Into<i64>,
+			ballot: impl Into<::serde_json::Value>,
+		) -> Self {
+			Self {
+				attach_id: attach_id.into(),
+				ballot: ballot.into(),
+				extra: Default::default(),
+			}
+		}
+		/// Adds a key the docs do not describe, sent as it is.
+		pub fn extra(
+			mut self,
+			key: impl Into<String>,
+			value: impl Into<::serde_json::Value>,
+		) -> Self {
+			self.extra.insert(key.into(), value.into());
+			self
+		}
+	}
+	impl ::serde::Serialize for Vote {
+		fn serialize<S: ::serde::Serializer>(
+			&self,
+			serializer: S,
+		) -> Result<S::Ok, S::Error> {
+			use ::serde::ser::SerializeMap as _;
+			let mut map = serializer.serialize_map(None)?;
+			map.serialize_entry("attachId", &self.attach_id)?;
+			map.serialize_entry("ballot", &self.ballot)?;
+			crate::support::rest_entries(&mut map, &self.extra)?;
+			map.end()
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	impl crate::support::FromValue for Vote {
+		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+			let mut object = crate::support::Object::new(value)?;
+			Ok(Self {
+				attach_id: object.field("attachId")?,
+				ballot: object.field("ballot")?,
+				extra: object.rest()?,
+			})
+		}
+	}
+	#[cfg(feature = "deserialize-params")]
+	deserialize_via_from_value!(Vote);
+	/// Types of `vote.AttachedVote.download`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.download.html>
+	pub mod download {
+		/// Error codes of `vote.AttachedVote.download`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: not described on the page.
+		pub type Output = ::serde_json::Value;
+		impl ::bitrix24_runtime::Method for super::Download {
+			const NAME: &'static str = "vote.AttachedVote.download";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `vote.AttachedVote.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
+	pub mod get {
+		/// Error codes of `vote.AttachedVote.get`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The object `result` of `vote.AttachedVote.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `VOTE_ID`: `integer`, optional.
+			pub vote_id: Option<i64>,
+			/// `COUNTER`: `integer`, optional.
+			pub counter: Option<i64>,
+			/// `QUESTIONS`: `array`, optional.
+			pub questions: Vec<::serde_json::Value>,
+			/// `ANONYMITY`: `integer`, optional.
+			pub anonymity: Option<i64>,
+			/// `OPTIONS`: `integer`, optional.
+			pub options: Option<i64>,
+			/// `userAnswerMap`: `array`, optional.
+			pub user_answer_map: Vec<::serde_json::Value>,
+			/// `canEdit`: `boolean`, optional.
+			pub can_edit: Option<bool>,
+			/// `canVote`: `boolean`, optional.
+			pub can_vote: Option<bool>,
+			/// `canRevote`: `boolean`, optional.
+			pub can_revote: Option<bool>,
+			/// `isVoted`: `boolean`, optional.
+			pub is_voted: Option<bool>,
+			/// `signedAttachId`: `string`, optional.
+			pub signed_attach_id: Option<String>,
+			/// `resultUrl`: `string`, optional.
+			pub result_url: Option<String>,
+			/// `downloadUrl`: `string`, optional.
+			pub download_url: Option<String>,
+			/// `entityId`: `integer`, optional.
+			pub entity_id: Option<i64>,
+			/// `isFinished`: `boolean`, optional.
+			pub is_finished: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object
+					.fits(
+						&[
+							"ID",
+							"VOTE_ID",
+							"COUNTER",
+							"QUESTIONS",
+							"ANONYMITY",
+							"OPTIONS",
+							"userAnswerMap",
+							"canEdit",
+							"canVote",
+							"canRevote",
+							"isVoted",
+							"signedAttachId",
+							"resultUrl",
+							"downloadUrl",
+							"entityId",
+							"isFinished",
+						],
+						&[],
+					)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					vote_id: object.field("VOTE_ID")?,
+					counter: object.field("COUNTER")?,
+					questions: object.field("QUESTIONS")?,
+					anonymity: object.field("ANONYMITY")?,
+					options: object.field("OPTIONS")?,
+					user_answer_map: object.field("userAnswerMap")?,
+					can_edit: object.field("canEdit")?,
+					can_vote: object.field("canVote")?,
+					can_revote: object.field("canRevote")?,
+					is_voted: object.field("isVoted")?,
+					signed_attach_id: object.field("signedAttachId")?,
+					result_url: object.field("resultUrl")?,
+					download_url: object.field("downloadUrl")?,
+					entity_id: object.field("entityId")?,
+					is_finished: object.field("isFinished")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				map.serialize_entry("QUESTIONS", &self.questions)?;
+				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+				crate::support::opt_entry(
+					&mut map,
+					"signedAttachId",
+					&self.signed_attach_id,
+				)?;
+				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Get {
+			const NAME: &'static str = "vote.AttachedVote.get";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `vote.AttachedVote.getAnswerVoted`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
+	pub mod get_answer_voted {
+		/// Error codes of `vote.AttachedVote.getAnswerVoted`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The object `result.items` of `vote.AttachedVote.getAnswerVoted`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItems {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `IMAGE`: `string`, optional.
+			pub image: Option<String>,
+			/// `WORK_POSITION`: `string`, optional.
+			pub work_position: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItems {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					image: object.field("IMAGE")?,
+					work_position: object.field("WORK_POSITION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItems {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORK_POSITION",
+					&self.work_position,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `vote.AttachedVote.getAnswerVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `items`: `object[]`, required in the docs.
+			pub items: Vec<OutputItems>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["items"], &[])?;
+				Ok(Self {
+					items: object.field("items")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("items", &self.items)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
+			const NAME: &'static str = "vote.AttachedVote.getAnswerVoted";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		impl ::bitrix24_runtime::Paged for super::GetAnswerVoted {
+			type Item = OutputItems;
+			fn into_items(output: Output) -> Vec<OutputItems> {
+				output.items
+			}
+		}
+		deserialize_via_from_value!(Output);
+		deserialize_via_from_value!(OutputItems);
+	}
+	/// Types of `vote.AttachedVote.getMany`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+	pub mod get_many {
+		/// Error codes of `vote.AttachedVote.getMany`; the codes any method can return are in [`crate::SystemError`].
+		pub type Error = crate::SystemError;
+		/// Allowed values of `params.moduleId` in `vote.AttachedVote.getMany`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ModuleId {
+			/// `im`
+			Im,
+			/// `blog`
+			Blog,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ModuleId { Im = "im", Blog = "blog" });
+		/// Allowed values of `params.entityType` in `vote.AttachedVote.getMany`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum EntityType {
+			/// `Bitrix\\Vote\\Attachment\\ImMessageConnector`
+			BitrixVoteAttachmentImMessageConnector,
+			/// `Bitrix\\Vote\\Attachment\\BlogPostConnector`
+			BitrixVoteAttachmentBlogPostConnector,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			EntityType { BitrixVoteAttachmentImMessageConnector =
+			"Bitrix\\\\Vote\\\\Attachment\\\\ImMessageConnector",
+			BitrixVoteAttachmentBlogPostConnector =
+			"Bitrix\\\\Vote\\\\Attachment\\\\BlogPostConnector" }
+		);
+		/// The object `result.items.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getMany`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemsQuestionsAnswersKey {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// `MESSAGE_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_type: Option<String>,
+			/// `COUNTER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_WIDTH`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_width: Option<String>,
+			/// `FIELD_HEIGHT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_height: Option<String>,
+			/// `FIELD_PARAM`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_param: ::serde_json::Value,
+			/// `COLOR`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `REACTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub reaction: Option<String>,
+			/// `~FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_field_name: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `MESSAGE_FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_field_name: Option<String>,
+			/// `~PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_percent: Option<i64>,
+			/// `PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub percent: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemsQuestionsAnswersKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					question_id: object.soft("QUESTION_ID"),
+					c_sort: object.soft("C_SORT"),
+					image_id: object.soft("IMAGE_ID"),
+					message: object.soft("MESSAGE"),
+					message_type: object.soft("MESSAGE_TYPE"),
+					counter: object.soft("COUNTER"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_width: object.soft("FIELD_WIDTH"),
+					field_height: object.soft("FIELD_HEIGHT"),
+					field_param: object.soft("FIELD_PARAM"),
+					color: object.soft("COLOR"),
+					reaction: object.soft("REACTION"),
+					tilde_field_name: object.soft("~FIELD_NAME"),
+					field_name: object.soft("FIELD_NAME"),
+					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+					tilde_percent: object.soft("~PERCENT"),
+					percent: object.soft("PERCENT"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemsQuestionsAnswersKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~FIELD_NAME",
+					&self.tilde_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MESSAGE_FIELD_NAME",
+					&self.message_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.items.QUESTIONS.ANSWERS` of `vote.AttachedVote.getMany`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemsQuestionsAnswers {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<
+				String,
+				OutputItemsQuestionsAnswersKey,
+			>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemsQuestionsAnswers {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemsQuestionsAnswers {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.items.QUESTIONS` of `vote.AttachedVote.getMany`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemsQuestions {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `VOTE_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub vote_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `COUNTER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<String>,
+			/// `QUESTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question: Option<String>,
+			/// `QUESTION_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_type: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `DIAGRAM`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram: Option<String>,
+			/// `DIAGRAM_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram_type: Option<String>,
+			/// `REQUIRED`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub required: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `IMAGE`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image: ::serde_json::Value,
+			/// `ANSWERS`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answers: Option<OutputItemsQuestionsAnswers>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemsQuestions {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					vote_id: object.soft("VOTE_ID"),
+					c_sort: object.soft("C_SORT"),
+					counter: object.soft("COUNTER"),
+					question: object.soft("QUESTION"),
+					question_type: object.soft("QUESTION_TYPE"),
+					image_id: object.soft("IMAGE_ID"),
+					diagram: object.soft("DIAGRAM"),
+					diagram_type: object.soft("DIAGRAM_TYPE"),
+					required: object.soft("REQUIRED"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_name: object.soft("FIELD_NAME"),
+					image: object.soft("IMAGE"),
+					answers: object.soft("ANSWERS"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemsQuestions {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+				crate::support::opt_entry(
+					&mut map,
+					"QUESTION_TYPE",
+					&self.question_type,
+				)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				map.serialize_entry("IMAGE", &self.image)?;
+				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.items.userAnswerMap.<key>` of `vote.AttachedVote.getMany`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemsUserAnswerMapKey {
+			/// `EVENT_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub event_id: Option<String>,
+			/// `EVENT_QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub event_question_id: Option<String>,
+			/// `ANSWER_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answer_id: Option<String>,
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemsUserAnswerMapKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					event_id: object.soft("EVENT_ID"),
+					event_question_id: object.soft("EVENT_QUESTION_ID"),
+					answer_id: object.soft("ANSWER_ID"),
+					id: object.soft("ID"),
+					message: object.soft("MESSAGE"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemsUserAnswerMapKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EVENT_QUESTION_ID",
+					&self.event_question_id,
+				)?;
+				crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.items.userAnswerMap` of `vote.AttachedVote.getMany`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItemsUserAnswerMap {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<String, OutputItemsUserAnswerMapKey>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItemsUserAnswerMap {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItemsUserAnswerMap {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.items` of `vote.AttachedVote.getMany`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputItems {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `VOTE_ID`: `integer`, optional.
+			pub vote_id: Option<i64>,
+			/// `COUNTER`: `integer`, optional.
+			pub counter: Option<i64>,
+			/// `QUESTIONS`: `object[]`, optional.
+			pub questions: Vec<OutputItemsQuestions>,
+			/// `ANONYMITY`: `integer`, optional.
+			pub anonymity: Option<i64>,
+			/// `OPTIONS`: `integer`, optional.
+			pub options: Option<i64>,
+			/// `userAnswerMap`: `object[]`, optional.
+			pub user_answer_map: Vec<OutputItemsUserAnswerMap>,
+			/// `canEdit`: `boolean`, optional.
+			pub can_edit: Option<bool>,
+			/// `canVote`: `boolean`, optional.
+			pub can_vote: Option<bool>,
+			/// `canRevote`: `boolean`, optional.
+			pub can_revote: Option<bool>,
+			/// `isVoted`: `boolean`, optional.
+			pub is_voted: Option<bool>,
+			/// `signedAttachId`: `string`, optional.
+			pub signed_attach_id: Option<String>,
+			/// `resultUrl`: `string`, optional.
+			pub result_url: Option<String>,
+			/// `downloadUrl`: `string`, optional.
+			pub download_url: Option<String>,
+			/// `entityId`: `integer`, optional.
+			pub entity_id: Option<i64>,
+			/// `isFinished`: `boolean`, optional.
+			pub is_finished: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputItems {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					vote_id: object.field("VOTE_ID")?,
+					counter: object.field("COUNTER")?,
+					questions: object.field("QUESTIONS")?,
+					anonymity: object.field("ANONYMITY")?,
+					options: object.field("OPTIONS")?,
+					user_answer_map: object.field("userAnswerMap")?,
+					can_edit: object.field("canEdit")?,
+					can_vote: object.field("canVote")?,
+					can_revote: object.field("canRevote")?,
+					is_voted: object.field("isVoted")?,
+					signed_attach_id: object.field("signedAttachId")?,
+					result_url: object.field("resultUrl")?,
+					download_url: object.field("downloadUrl")?,
+					entity_id: object.field("entityId")?,
+					is_finished: object.field("isFinished")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputItems {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				map.serialize_entry("QUESTIONS", &self.questions)?;
+				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+				crate::support::opt_entry(
+					&mut map,
+					"signedAttachId",
+					&self.signed_attach_id,
+				)?;
+				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `vote.AttachedVote.getMany`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `items`: `object[]`, required in the docs.
+			pub items: Vec<OutputItems>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["items"], &[])?;
+				Ok(Self {
+					items: object.field("items")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("items", &self.items)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::GetMany {
+			const NAME: &'static str = "vote.AttachedVote.getMany";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `vote.AttachedVote.getWithVoted`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+	pub mod get_with_voted {
+		/// Error codes of `vote.AttachedVote.getWithVoted`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestionsAnswersKey {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// `MESSAGE_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_type: Option<String>,
+			/// `COUNTER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_WIDTH`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_width: Option<String>,
+			/// `FIELD_HEIGHT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_height: Option<String>,
+			/// `FIELD_PARAM`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_param: ::serde_json::Value,
+			/// `COLOR`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `REACTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub reaction: Option<String>,
+			/// `~FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_field_name: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `MESSAGE_FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_field_name: Option<String>,
+			/// `~PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_percent: Option<i64>,
+			/// `PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub percent: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					question_id: object.soft("QUESTION_ID"),
+					c_sort: object.soft("C_SORT"),
+					image_id: object.soft("IMAGE_ID"),
+					message: object.soft("MESSAGE"),
+					message_type: object.soft("MESSAGE_TYPE"),
+					counter: object.soft("COUNTER"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_width: object.soft("FIELD_WIDTH"),
+					field_height: object.soft("FIELD_HEIGHT"),
+					field_param: object.soft("FIELD_PARAM"),
+					color: object.soft("COLOR"),
+					reaction: object.soft("REACTION"),
+					tilde_field_name: object.soft("~FIELD_NAME"),
+					field_name: object.soft("FIELD_NAME"),
+					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+					tilde_percent: object.soft("~PERCENT"),
+					percent: object.soft("PERCENT"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~FIELD_NAME",
+					&self.tilde_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MESSAGE_FIELD_NAME",
+					&self.message_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.getWithVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestionsAnswers {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<
+				String,
+				OutputAttachQuestionsAnswersKey,
+			>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestionsAnswers {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestionsAnswers {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.getWithVoted`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestions {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `VOTE_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub vote_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `COUNTER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<String>,
+			/// `QUESTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question: Option<String>,
+			/// `QUESTION_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_type: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `DIAGRAM`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram: Option<String>,
+			/// `DIAGRAM_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram_type: Option<String>,
+			/// `REQUIRED`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub required: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `IMAGE`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image: ::serde_json::Value,
+			/// `ANSWERS`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answers: Option<OutputAttachQuestionsAnswers>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestions {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					vote_id: object.soft("VOTE_ID"),
+					c_sort: object.soft("C_SORT"),
+					counter: object.soft("COUNTER"),
+					question: object.soft("QUESTION"),
+					question_type: object.soft("QUESTION_TYPE"),
+					image_id: object.soft("IMAGE_ID"),
+					diagram: object.soft("DIAGRAM"),
+					diagram_type: object.soft("DIAGRAM_TYPE"),
+					required: object.soft("REQUIRED"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_name: object.soft("FIELD_NAME"),
+					image: object.soft("IMAGE"),
+					answers: object.soft("ANSWERS"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestions {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+				crate::support::opt_entry(
+					&mut map,
+					"QUESTION_TYPE",
+					&self.question_type,
+				)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				map.serialize_entry("IMAGE", &self.image)?;
+				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachUserAnswerMapKey {
+			/// `EVENT_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub event_id: Option<String>,
+			/// `EVENT_QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub event_question_id: Option<String>,
+			/// `ANSWER_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answer_id: Option<String>,
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					event_id: object.soft("EVENT_ID"),
+					event_question_id: object.soft("EVENT_QUESTION_ID"),
+					answer_id: object.soft("ANSWER_ID"),
+					id: object.soft("ID"),
+					message: object.soft("MESSAGE"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EVENT_QUESTION_ID",
+					&self.event_question_id,
+				)?;
+				crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.userAnswerMap` of `vote.AttachedVote.getWithVoted`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachUserAnswerMap {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<String, OutputAttachUserAnswerMapKey>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachUserAnswerMap {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachUserAnswerMap {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach` of `vote.AttachedVote.getWithVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttach {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `VOTE_ID`: `integer`, optional.
+			pub vote_id: Option<i64>,
+			/// `COUNTER`: `integer`, optional.
+			pub counter: Option<i64>,
+			/// `QUESTIONS`: `object[]`, optional.
+			pub questions: Vec<OutputAttachQuestions>,
+			/// `ANONYMITY`: `integer`, optional.
+			pub anonymity: Option<i64>,
+			/// `OPTIONS`: `integer`, optional.
+			pub options: Option<i64>,
+			/// `userAnswerMap`: `object[]`, optional.
+			pub user_answer_map: Vec<OutputAttachUserAnswerMap>,
+			/// `canEdit`: `boolean`, optional.
+			pub can_edit: Option<bool>,
+			/// `canVote`: `boolean`, optional.
+			pub can_vote: Option<bool>,
+			/// `canRevote`: `boolean`, optional.
+			pub can_revote: Option<bool>,
+			/// `isVoted`: `boolean`, optional.
+			pub is_voted: Option<bool>,
+			/// `signedAttachId`: `string`, optional.
+			pub signed_attach_id: Option<String>,
+			/// `resultUrl`: `string`, optional.
+			pub result_url: Option<String>,
+			/// `downloadUrl`: `string`, optional.
+			pub download_url: Option<String>,
+			/// `entityId`: `integer`, optional.
+			pub entity_id: Option<i64>,
+			/// `isFinished`: `boolean`, optional.
+			pub is_finished: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttach {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					vote_id: object.field("VOTE_ID")?,
+					counter: object.field("COUNTER")?,
+					questions: object.field("QUESTIONS")?,
+					anonymity: object.field("ANONYMITY")?,
+					options: object.field("OPTIONS")?,
+					user_answer_map: object.field("userAnswerMap")?,
+					can_edit: object.field("canEdit")?,
+					can_vote: object.field("canVote")?,
+					can_revote: object.field("canRevote")?,
+					is_voted: object.field("isVoted")?,
+					signed_attach_id: object.field("signedAttachId")?,
+					result_url: object.field("resultUrl")?,
+					download_url: object.field("downloadUrl")?,
+					entity_id: object.field("entityId")?,
+					is_finished: object.field("isFinished")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttach {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				map.serialize_entry("QUESTIONS", &self.questions)?;
+				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+				crate::support::opt_entry(
+					&mut map,
+					"signedAttachId",
+					&self.signed_attach_id,
+				)?;
+				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.voted.<key>` of `vote.AttachedVote.getWithVoted`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputVotedKey {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `NAME`: `string`, optional.
+			pub name: Option<String>,
+			/// `IMAGE`: `string`, optional.
+			pub image: Option<String>,
+			/// `WORK_POSITION`: `string`, optional.
+			pub work_position: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputVotedKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					name: object.field("NAME")?,
+					image: object.field("IMAGE")?,
+					work_position: object.field("WORK_POSITION")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputVotedKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
+				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
+				crate::support::opt_entry(
+					&mut map,
+					"WORK_POSITION",
+					&self.work_position,
+				)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputVoted {
+			/// `<key>`: `object[]`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub key: ::std::collections::BTreeMap<String, Vec<OutputVotedKey>>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputVoted {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.pattern("*")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputVoted {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `vote.AttachedVote.getWithVoted`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `attach`: `object`, optional.
+			pub attach: Option<OutputAttach>,
+			/// `voted`: `object`, optional.
+			pub voted: Option<OutputVoted>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["attach", "voted"], &[])?;
+				Ok(Self {
+					attach: object.field("attach")?,
+					voted: object.field("voted")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
+				crate::support::opt_entry(&mut map, "voted", &self.voted)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::GetWithVoted {
+			const NAME: &'static str = "vote.AttachedVote.getWithVoted";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = true;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `vote.AttachedVote.recall`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+	pub mod recall {
+		/// Error codes of `vote.AttachedVote.recall`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.recall`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestionsAnswersKey {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// `MESSAGE_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_type: Option<String>,
+			/// `COUNTER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_WIDTH`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_width: Option<String>,
+			/// `FIELD_HEIGHT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_height: Option<String>,
+			/// `FIELD_PARAM`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_param: ::serde_json::Value,
+			/// `COLOR`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `REACTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub reaction: Option<String>,
+			/// `~FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_field_name: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `MESSAGE_FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_field_name: Option<String>,
+			/// `~PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_percent: Option<i64>,
+			/// `PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub percent: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					question_id: object.soft("QUESTION_ID"),
+					c_sort: object.soft("C_SORT"),
+					image_id: object.soft("IMAGE_ID"),
+					message: object.soft("MESSAGE"),
+					message_type: object.soft("MESSAGE_TYPE"),
+					counter: object.soft("COUNTER"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_width: object.soft("FIELD_WIDTH"),
+					field_height: object.soft("FIELD_HEIGHT"),
+					field_param: object.soft("FIELD_PARAM"),
+					color: object.soft("COLOR"),
+					reaction: object.soft("REACTION"),
+					tilde_field_name: object.soft("~FIELD_NAME"),
+					field_name: object.soft("FIELD_NAME"),
+					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+					tilde_percent: object.soft("~PERCENT"),
+					percent: object.soft("PERCENT"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~FIELD_NAME",
+					&self.tilde_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MESSAGE_FIELD_NAME",
+					&self.message_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.recall`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestionsAnswers {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<
+				String,
+				OutputAttachQuestionsAnswersKey,
+			>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestionsAnswers {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestionsAnswers {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.recall`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestions {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `VOTE_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub vote_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `COUNTER`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<i64>,
+			/// `QUESTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question: Option<String>,
+			/// `QUESTION_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_type: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `DIAGRAM`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram: Option<String>,
+			/// `DIAGRAM_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram_type: Option<String>,
+			/// `REQUIRED`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub required: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `IMAGE`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image: ::serde_json::Value,
+			/// `ANSWERS`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answers: Option<OutputAttachQuestionsAnswers>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestions {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					vote_id: object.soft("VOTE_ID"),
+					c_sort: object.soft("C_SORT"),
+					counter: object.soft("COUNTER"),
+					question: object.soft("QUESTION"),
+					question_type: object.soft("QUESTION_TYPE"),
+					image_id: object.soft("IMAGE_ID"),
+					diagram: object.soft("DIAGRAM"),
+					diagram_type: object.soft("DIAGRAM_TYPE"),
+					required: object.soft("REQUIRED"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_name: object.soft("FIELD_NAME"),
+					image: object.soft("IMAGE"),
+					answers: object.soft("ANSWERS"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestions {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+				crate::support::opt_entry(
+					&mut map,
+					"QUESTION_TYPE",
+					&self.question_type,
+				)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				map.serialize_entry("IMAGE", &self.image)?;
+				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach` of `vote.AttachedVote.recall`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttach {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `VOTE_ID`: `integer`, optional.
+			pub vote_id: Option<i64>,
+			/// `COUNTER`: `integer`, optional.
+			pub counter: Option<i64>,
+			/// `QUESTIONS`: `object[]`, optional.
+			pub questions: Vec<OutputAttachQuestions>,
+			/// `ANONYMITY`: `integer`, optional.
+			pub anonymity: Option<i64>,
+			/// `OPTIONS`: `integer`, optional.
+			pub options: Option<i64>,
+			/// `userAnswerMap`: `array`, optional.
+			pub user_answer_map: Vec<::serde_json::Value>,
+			/// `canEdit`: `boolean`, optional.
+			pub can_edit: Option<bool>,
+			/// `canVote`: `boolean`, optional.
+			pub can_vote: Option<bool>,
+			/// `canRevote`: `boolean`, optional.
+			pub can_revote: Option<bool>,
+			/// `isVoted`: `boolean`, optional.
+			pub is_voted: Option<bool>,
+			/// `signedAttachId`: `string`, optional.
+			pub signed_attach_id: Option<String>,
+			/// `resultUrl`: `string`, optional.
+			pub result_url: Option<String>,
+			/// `downloadUrl`: `string`, optional.
+			pub download_url: Option<String>,
+			/// `entityId`: `integer`, optional.
+			pub entity_id: Option<i64>,
+			/// `isFinished`: `boolean`, optional.
+			pub is_finished: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttach {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					vote_id: object.field("VOTE_ID")?,
+					counter: object.field("COUNTER")?,
+					questions: object.field("QUESTIONS")?,
+					anonymity: object.field("ANONYMITY")?,
+					options: object.field("OPTIONS")?,
+					user_answer_map: object.field("userAnswerMap")?,
+					can_edit: object.field("canEdit")?,
+					can_vote: object.field("canVote")?,
+					can_revote: object.field("canRevote")?,
+					is_voted: object.field("isVoted")?,
+					signed_attach_id: object.field("signedAttachId")?,
+					result_url: object.field("resultUrl")?,
+					download_url: object.field("downloadUrl")?,
+					entity_id: object.field("entityId")?,
+					is_finished: object.field("isFinished")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttach {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				map.serialize_entry("QUESTIONS", &self.questions)?;
+				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+				crate::support::opt_entry(
+					&mut map,
+					"signedAttachId",
+					&self.signed_attach_id,
+				)?;
+				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `vote.AttachedVote.recall`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `attach`: `object`, required in the docs.
+			pub attach: Option<OutputAttach>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["attach"], &[])?;
+				Ok(Self {
+					attach: object.field("attach")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Recall {
+			const NAME: &'static str = "vote.AttachedVote.recall";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
+	/// Types of `vote.AttachedVote.resume`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.resume.html>
+	pub mod resume {
+		/// Error codes of `vote.AttachedVote.resume`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::Resume {
+			const NAME: &'static str = "vote.AttachedVote.resume";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `vote.AttachedVote.stop`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.stop.html>
+	pub mod stop {
+		/// Error codes of `vote.AttachedVote.stop`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `ATTACH_NOT_FOUND`
+			AttachNotFound,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { AttachNotFound = "ATTACH_NOT_FOUND", AttachReadAccessDenied =
+			"ATTACH_READ_ACCESS_DENIED" }
+		);
+		error_code!(Error);
+		/// The `result` of the call: `array`.
+		pub type Output = crate::List<::serde_json::Value>;
+		impl ::bitrix24_runtime::Method for super::Stop {
+			const NAME: &'static str = "vote.AttachedVote.stop";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+	}
+	/// Types of `vote.AttachedVote.vote`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+	pub mod vote {
+		/// Error codes of `vote.AttachedVote.vote`; the codes any method can return are in [`crate::SystemError`].
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Error {
+			/// `400`
+			N400,
+			/// `ATTACH_READ_ACCESS_DENIED`
+			AttachReadAccessDenied,
+			/// `403`
+			N403,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Error { N400 = "400", AttachReadAccessDenied = "ATTACH_READ_ACCESS_DENIED",
+			N403 = "403" }
+		);
+		error_code!(Error);
+		/// The object `result.attach.QUESTIONS.ANSWERS.<key>` of `vote.AttachedVote.vote`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestionsAnswersKey {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// `MESSAGE_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_type: Option<String>,
+			/// `COUNTER`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_WIDTH`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_width: Option<String>,
+			/// `FIELD_HEIGHT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_height: Option<String>,
+			/// `FIELD_PARAM`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_param: ::serde_json::Value,
+			/// `COLOR`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `REACTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub reaction: Option<String>,
+			/// `~FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_field_name: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `MESSAGE_FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_field_name: Option<String>,
+			/// `~PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub tilde_percent: Option<i64>,
+			/// `PERCENT`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub percent: Option<i64>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					question_id: object.soft("QUESTION_ID"),
+					c_sort: object.soft("C_SORT"),
+					image_id: object.soft("IMAGE_ID"),
+					message: object.soft("MESSAGE"),
+					message_type: object.soft("MESSAGE_TYPE"),
+					counter: object.soft("COUNTER"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_width: object.soft("FIELD_WIDTH"),
+					field_height: object.soft("FIELD_HEIGHT"),
+					field_param: object.soft("FIELD_PARAM"),
+					color: object.soft("COLOR"),
+					reaction: object.soft("REACTION"),
+					tilde_field_name: object.soft("~FIELD_NAME"),
+					field_name: object.soft("FIELD_NAME"),
+					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
+					tilde_percent: object.soft("~PERCENT"),
+					percent: object.soft("PERCENT"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
+				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
+				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
+				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
+				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
+				crate::support::opt_entry(
+					&mut map,
+					"~FIELD_NAME",
+					&self.tilde_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				crate::support::opt_entry(
+					&mut map,
+					"MESSAGE_FIELD_NAME",
+					&self.message_field_name,
+				)?;
+				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
+				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.vote`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestionsAnswers {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<
+				String,
+				OutputAttachQuestionsAnswersKey,
+			>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestionsAnswers {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestionsAnswers {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.vote`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachQuestions {
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `ACTIVE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<String>,
+			/// `TIMESTAMP_X`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub timestamp_x: Option<String>,
+			/// `VOTE_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub vote_id: Option<String>,
+			/// `C_SORT`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub c_sort: Option<String>,
+			/// `COUNTER`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub counter: Option<i64>,
+			/// `QUESTION`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question: Option<String>,
+			/// `QUESTION_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub question_type: Option<String>,
+			/// `IMAGE_ID`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image_id: ::serde_json::Value,
+			/// `DIAGRAM`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram: Option<String>,
+			/// `DIAGRAM_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub diagram_type: Option<String>,
+			/// `REQUIRED`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub required: Option<String>,
+			/// `FIELD_TYPE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_type: Option<String>,
+			/// `FIELD_NAME`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub field_name: Option<String>,
+			/// `IMAGE`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub image: ::serde_json::Value,
+			/// `ANSWERS`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answers: Option<OutputAttachQuestionsAnswers>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachQuestions {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.soft("ID"),
+					active: object.soft("ACTIVE"),
+					timestamp_x: object.soft("TIMESTAMP_X"),
+					vote_id: object.soft("VOTE_ID"),
+					c_sort: object.soft("C_SORT"),
+					counter: object.soft("COUNTER"),
+					question: object.soft("QUESTION"),
+					question_type: object.soft("QUESTION_TYPE"),
+					image_id: object.soft("IMAGE_ID"),
+					diagram: object.soft("DIAGRAM"),
+					diagram_type: object.soft("DIAGRAM_TYPE"),
+					required: object.soft("REQUIRED"),
+					field_type: object.soft("FIELD_TYPE"),
+					field_name: object.soft("FIELD_NAME"),
+					image: object.soft("IMAGE"),
+					answers: object.soft("ANSWERS"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachQuestions {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
+				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+				crate::support::opt_entry(
+					&mut map,
+					"QUESTION_TYPE",
+					&self.question_type,
+				)?;
+				map.serialize_entry("IMAGE_ID", &self.image_id)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
+				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
+				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
+				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
+				map.serialize_entry("IMAGE", &self.image)?;
+				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.vote`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachUserAnswerMapKey {
+			/// `EVENT_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub event_id: Option<String>,
+			/// `EVENT_QUESTION_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub event_question_id: Option<String>,
+			/// `ANSWER_ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub answer_id: Option<String>,
+			/// `ID`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<String>,
+			/// `MESSAGE`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					event_id: object.soft("EVENT_ID"),
+					event_question_id: object.soft("EVENT_QUESTION_ID"),
+					answer_id: object.soft("ANSWER_ID"),
+					id: object.soft("ID"),
+					message: object.soft("MESSAGE"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
+				crate::support::opt_entry(
+					&mut map,
+					"EVENT_QUESTION_ID",
+					&self.event_question_id,
+				)?;
+				crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach.userAnswerMap` of `vote.AttachedVote.vote`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttachUserAnswerMap {
+			/// `<key>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub key: ::std::collections::BTreeMap<String, OutputAttachUserAnswerMapKey>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttachUserAnswerMap {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					key: object.soft_pattern("*"),
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttachUserAnswerMap {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::rest_entries(&mut map, &self.key)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result.attach` of `vote.AttachedVote.vote`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputAttach {
+			/// `ID`: `integer`, optional.
+			pub id: Option<i64>,
+			/// `VOTE_ID`: `integer`, optional.
+			pub vote_id: Option<i64>,
+			/// `COUNTER`: `integer`, optional.
+			pub counter: Option<i64>,
+			/// `QUESTIONS`: `object[]`, optional.
+			pub questions: Vec<OutputAttachQuestions>,
+			/// `ANONYMITY`: `integer`, optional.
+			pub anonymity: Option<i64>,
+			/// `OPTIONS`: `integer`, optional.
+			pub options: Option<i64>,
+			/// `userAnswerMap`: `object[]`, optional.
+			pub user_answer_map: Vec<OutputAttachUserAnswerMap>,
+			/// `canEdit`: `boolean`, optional.
+			pub can_edit: Option<bool>,
+			/// `canVote`: `boolean`, optional.
+			pub can_vote: Option<bool>,
+			/// `canRevote`: `boolean`, optional.
+			pub can_revote: Option<bool>,
+			/// `isVoted`: `boolean`, optional.
+			pub is_voted: Option<bool>,
+			/// `signedAttachId`: `string`, optional.
+			pub signed_attach_id: Option<String>,
+			/// `resultUrl`: `string`, optional.
+			pub result_url: Option<String>,
+			/// `downloadUrl`: `string`, optional.
+			pub download_url: Option<String>,
+			/// `entityId`: `integer`, optional.
+			pub entity_id: Option<i64>,
+			/// `isFinished`: `boolean`, optional.
+			pub is_finished: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for OutputAttach {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					id: object.field("ID")?,
+					vote_id: object.field("VOTE_ID")?,
+					counter: object.field("COUNTER")?,
+					questions: object.field("QUESTIONS")?,
+					anonymity: object.field("ANONYMITY")?,
+					options: object.field("OPTIONS")?,
+					user_answer_map: object.field("userAnswerMap")?,
+					can_edit: object.field("canEdit")?,
+					can_vote: object.field("canVote")?,
+					can_revote: object.field("canRevote")?,
+					is_voted: object.field("isVoted")?,
+					signed_attach_id: object.field("signedAttachId")?,
+					result_url: object.field("resultUrl")?,
+					download_url: object.field("downloadUrl")?,
+					entity_id: object.field("entityId")?,
+					is_finished: object.field("isFinished")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for OutputAttach {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "ID", &self.id)?;
+				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
+				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
+				map.serialize_entry("QUESTIONS", &self.questions)?;
+				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
+				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
+				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
+				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
+				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
+				crate::support::opt_entry(
+					&mut map,
+					"signedAttachId",
+					&self.signed_attach_id,
+				)?;
+				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
+				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
+				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
+				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		/// The object `result` of `vote.AttachedVote.vote`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `attach`: `object`, required in the docs.
+			pub attach: Option<OutputAttach>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl crate::support::FromValue for Output {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				object.fits(&["attach"], &[])?;
+				Ok(Self {
+					attach: object.field("attach")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		impl ::serde::Serialize for Output {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		impl ::bitrix24_runtime::Method for super::Vote {
+			const NAME: &'static str = "vote.AttachedVote.vote";
+			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+			const IDEMPOTENT: bool = false;
+			type Output = Output;
+			type ErrorCode = Error;
+		}
+		deserialize_via_from_value!(Output);
+	}
 }
 /// Methods under `integration`.
 pub mod integration {
-    /// Methods under `integration::im`.
-    pub mod im {
-        /// `vote.Integration.Im.send`: REST 2, scope `vote`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
-        ///
-        /// Required: `chatId`, `IM_MESSAGE_VOTE_DATA`. Optional: `templateId`.
-        ///
-        /// Result: `object` ([`send::Output`]). Errors: 7 errors without a code ([`send::Error`]).
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub struct Send {
-            /// `chatId`: `integer`, required.
-            pub chat_id: i64,
-            /// `IM_MESSAGE_VOTE_DATA`: `object`, required.
-            pub im_message_vote_data: send::ImMessageVoteData,
-            /// `templateId`: `string`, optional.
-            pub template_id: ::std::option::Option<::std::string::String>,
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub extra: ::std::collections::BTreeMap<
-                ::std::string::String,
-                ::serde_json::Value,
-            >,
-        }
-        impl Send {
-            /// The call with its required parameters: `chatId`, `IM_MESSAGE_VOTE_DATA`.
-            pub fn new(
-                chat_id: impl ::std::convert::Into<i64>,
-                im_message_vote_data: impl ::std::convert::Into<send::ImMessageVoteData>,
-            ) -> Self {
-                Self {
-                    chat_id: chat_id.into(),
-                    im_message_vote_data: im_message_vote_data.into(),
-                    template_id: ::std::default::Default::default(),
-                    extra: ::std::default::Default::default(),
-                }
-            }
-            /// Sets `templateId`.
-            pub fn template_id(
-                mut self,
-                value: impl ::std::convert::Into<::std::string::String>,
-            ) -> Self {
-                self.template_id = ::std::option::Option::Some(value.into());
-                self
-            }
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn extra(
-                mut self,
-                key: impl ::std::convert::Into<::std::string::String>,
-                value: impl ::std::convert::Into<::serde_json::Value>,
-            ) -> Self {
-                self.extra.insert(key.into(), value.into());
-                self
-            }
-        }
-        impl ::serde::Serialize for Send {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                map.serialize_entry("chatId", &self.chat_id)?;
-                map.serialize_entry("IM_MESSAGE_VOTE_DATA", &self.im_message_vote_data)?;
-                crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-                crate::support::rest_entries(&mut map, &self.extra)?;
-                map.end()
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        impl crate::support::FromValue for Send {
-            fn from_value(
-                value: ::serde_json::Value,
-            ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                let mut object = crate::support::Object::new(value)?;
-                ::std::result::Result::Ok(Self {
-                    chat_id: object.field("chatId")?,
-                    im_message_vote_data: object.field("IM_MESSAGE_VOTE_DATA")?,
-                    template_id: object.exact_str("templateId")?,
-                    extra: object.rest()?,
-                })
-            }
-        }
-        #[cfg(feature = "deserialize-params")]
-        deserialize_via_from_value!(Send);
-        /// Types of `vote.Integration.Im.send`.
-        ///
-        /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
-        pub mod send {
-            /// Error codes of `vote.Integration.Im.send`; the codes any method can return are in [`crate::SystemError`].
-            ///
-            /// The docs also list errors without a code: `Creating a survey is not available` (HTTP 403), `Please enter a question and answer options` (HTTP 400), `Maximum number of questions: 1` (HTTP 400), `Minimum number of answers: 2` (HTTP 400), `Maximum number of answers: 10` (HTTP 400), `Failed to save survey data. Please try again` (HTTP 400), `Insufficient rights to create a survey` (HTTP 403).
-            pub type Error = crate::SystemError;
-            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS.ANSWERS` of `vote.Integration.Im.send`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct ImMessageVoteDataQuestionsAnswers {
-                /// `MESSAGE`: `string`, optional.
-                pub message: ::std::option::Option<::std::string::String>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl ImMessageVoteDataQuestionsAnswers {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        message: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `MESSAGE`.
-                pub fn message(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.message = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for ImMessageVoteDataQuestionsAnswers {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for ImMessageVoteDataQuestionsAnswers {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        message: object.exact_str("MESSAGE")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(ImMessageVoteDataQuestionsAnswers);
-            /// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
-            #[derive(Debug, Clone, Default)]
-            #[non_exhaustive]
-            pub struct ImMessageVoteDataQuestions {
-                /// `QUESTION`: `string`, optional.
-                pub question: ::std::option::Option<::std::string::String>,
-                /// `FIELD_TYPE`: `integer`, optional.
-                ///
-                /// Values: `0`, `1`.
-                pub field_type: ::std::option::Option<i64>,
-                /// `ANSWERS`: `object`, optional.
-                pub answers: ::std::option::Option<ImMessageVoteDataQuestionsAnswers>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl ImMessageVoteDataQuestions {
-                /// The object; every parameter is optional.
-                pub fn new() -> Self {
-                    Self {
-                        question: ::std::default::Default::default(),
-                        field_type: ::std::default::Default::default(),
-                        answers: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `QUESTION`.
-                pub fn question(
-                    mut self,
-                    value: impl ::std::convert::Into<::std::string::String>,
-                ) -> Self {
-                    self.question = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `FIELD_TYPE`.
-                pub fn field_type(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.field_type = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `ANSWERS`.
-                pub fn answers(
-                    mut self,
-                    value: impl ::std::convert::Into<ImMessageVoteDataQuestionsAnswers>,
-                ) -> Self {
-                    self.answers = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for ImMessageVoteDataQuestions {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-                    crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-                    crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for ImMessageVoteDataQuestions {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        question: object.exact_str("QUESTION")?,
-                        field_type: object.field("FIELD_TYPE")?,
-                        answers: object.field("ANSWERS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(ImMessageVoteDataQuestions);
-            /// The object `params.IM_MESSAGE_VOTE_DATA` of `vote.Integration.Im.send`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct ImMessageVoteData {
-                /// `QUESTIONS`: `object`, required.
-                pub questions: ImMessageVoteDataQuestions,
-                /// `ANONYMITY`: `integer`, optional.
-                ///
-                /// Values: `0`, `1`.
-                pub anonymity: ::std::option::Option<i64>,
-                /// `OPTIONS`: `integer`, optional.
-                ///
-                /// Values: `0`, `1`.
-                pub options: ::std::option::Option<i64>,
-                /// Keys the docs do not describe (custom fields such as
-                /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-                /// after the documented ones.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl ImMessageVoteData {
-                /// The object with its required parameters: `QUESTIONS`.
-                pub fn new(
-                    questions: impl ::std::convert::Into<ImMessageVoteDataQuestions>,
-                ) -> Self {
-                    Self {
-                        questions: questions.into(),
-                        anonymity: ::std::default::Default::default(),
-                        options: ::std::default::Default::default(),
-                        extra: ::std::default::Default::default(),
-                    }
-                }
-                /// Sets `ANONYMITY`.
-                pub fn anonymity(
-                    mut self,
-                    value: impl ::std::convert::Into<i64>,
-                ) -> Self {
-                    self.anonymity = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Sets `OPTIONS`.
-                pub fn options(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-                    self.options = ::std::option::Option::Some(value.into());
-                    self
-                }
-                /// Adds a key the docs do not describe, sent as it is.
-                pub fn extra(
-                    mut self,
-                    key: impl ::std::convert::Into<::std::string::String>,
-                    value: impl ::std::convert::Into<::serde_json::Value>,
-                ) -> Self {
-                    self.extra.insert(key.into(), value.into());
-                    self
-                }
-            }
-            impl ::serde::Serialize for ImMessageVoteData {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("QUESTIONS", &self.questions)?;
-                    crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-                    crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            impl crate::support::FromValue for ImMessageVoteData {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    ::std::result::Result::Ok(Self {
-                        questions: object.field("QUESTIONS")?,
-                        anonymity: object.field("ANONYMITY")?,
-                        options: object.field("OPTIONS")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            #[cfg(feature = "deserialize-params")]
-            deserialize_via_from_value!(ImMessageVoteData);
-            /// The object `result` of `vote.Integration.Im.send`: `object`.
-            ///
-            /// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
-            #[derive(Debug, Clone)]
-            #[non_exhaustive]
-            pub struct Output {
-                /// `messageId`: `integer`, optional.
-                pub message_id: ::std::option::Option<i64>,
-                /// `voteId`: `integer`, optional.
-                pub vote_id: ::std::option::Option<i64>,
-                /// The keys of the object that the docs do not describe, as sent:
-                /// nothing the server sends is dropped.
-                pub extra: ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::serde_json::Value,
-                >,
-            }
-            impl crate::support::FromValue for Output {
-                fn from_value(
-                    value: ::serde_json::Value,
-                ) -> ::std::result::Result<Self, ::serde_json::Error> {
-                    let mut object = crate::support::Object::new(value)?;
-                    object.fits(&["messageId", "voteId"], &[])?;
-                    ::std::result::Result::Ok(Self {
-                        message_id: object.field("messageId")?,
-                        vote_id: object.field("voteId")?,
-                        extra: object.rest()?,
-                    })
-                }
-            }
-            impl ::serde::Serialize for Output {
-                fn serialize<S: ::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-                    crate::support::opt_entry(&mut map, "voteId", &self.vote_id)?;
-                    crate::support::rest_entries(&mut map, &self.extra)?;
-                    map.end()
-                }
-            }
-            impl ::bitrix24_runtime::Method for super::Send {
-                const NAME: &'static str = "vote.Integration.Im.send";
-                const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
-                const IDEMPOTENT: bool = false;
-                type Output = Output;
-                type ErrorCode = Error;
-            }
-            deserialize_via_from_value!(Output);
-        }
-    }
+	/// Methods under `integration::im`.
+	pub mod im {
+		/// `vote.Integration.Im.send`: REST 2, scope `vote`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+		///
+		/// Required: `chatId`, `IM_MESSAGE_VOTE_DATA`. Optional: `templateId`.
+		///
+		/// Result: `object` ([`send::Output`]). Errors: 7 errors without a code ([`send::Error`]).
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Send {
+			/// `chatId`: `integer`, required.
+			pub chat_id: i64,
+			/// `IM_MESSAGE_VOTE_DATA`: `object`, required.
+			pub im_message_vote_data: send::ImMessageVoteData,
+			/// `templateId`: `string`, optional.
+			pub template_id: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		impl Send {
+			/// The call with its required parameters: `chatId`, `IM_MESSAGE_VOTE_DATA`.
+			pub fn new(
+				chat_id: impl Into<i64>,
+				im_message_vote_data: impl Into<send::ImMessageVoteData>,
+			) -> Self {
+				Self {
+					chat_id: chat_id.into(),
+					im_message_vote_data: im_message_vote_data.into(),
+					template_id: Default::default(),
+					extra: Default::default(),
+				}
+			}
+			/// Sets `templateId`.
+			pub fn template_id(mut self, value: impl Into<String>) -> Self {
+				self.template_id = Some(value.into());
+				self
+			}
+			/// Adds a key the docs do not describe, sent as it is.
+			pub fn extra(
+				mut self,
+				key: impl Into<String>,
+				value: impl Into<::serde_json::Value>,
+			) -> Self {
+				self.extra.insert(key.into(), value.into());
+				self
+			}
+		}
+		impl ::serde::Serialize for Send {
+			fn serialize<S: ::serde::Serializer>(
+				&self,
+				serializer: S,
+			) -> Result<S::Ok, S::Error> {
+				use ::serde::ser::SerializeMap as _;
+				let mut map = serializer.serialize_map(None)?;
+				map.serialize_entry("chatId", &self.chat_id)?;
+				map.serialize_entry("IM_MESSAGE_VOTE_DATA", &self.im_message_vote_data)?;
+				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
+				crate::support::rest_entries(&mut map, &self.extra)?;
+				map.end()
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		impl crate::support::FromValue for Send {
+			fn from_value(
+				value: ::serde_json::Value,
+			) -> Result<Self, ::serde_json::Error> {
+				let mut object = crate::support::Object::new(value)?;
+				Ok(Self {
+					chat_id: object.field("chatId")?,
+					im_message_vote_data: object.field("IM_MESSAGE_VOTE_DATA")?,
+					template_id: object.exact_str("templateId")?,
+					extra: object.rest()?,
+				})
+			}
+		}
+		#[cfg(feature = "deserialize-params")]
+		deserialize_via_from_value!(Send);
+		/// Types of `vote.Integration.Im.send`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+		pub mod send {
+			/// Error codes of `vote.Integration.Im.send`; the codes any method can return are in [`crate::SystemError`].
+			///
+			/// The docs also list errors without a code: `Creating a survey is not available` (HTTP 403), `Please enter a question and answer options` (HTTP 400), `Maximum number of questions: 1` (HTTP 400), `Minimum number of answers: 2` (HTTP 400), `Maximum number of answers: 10` (HTTP 400), `Failed to save survey data. Please try again` (HTTP 400), `Insufficient rights to create a survey` (HTTP 403).
+			pub type Error = crate::SystemError;
+			/// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS.ANSWERS` of `vote.Integration.Im.send`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct ImMessageVoteDataQuestionsAnswers {
+				/// `MESSAGE`: `string`, optional.
+				pub message: Option<String>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl ImMessageVoteDataQuestionsAnswers {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						message: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `MESSAGE`.
+				pub fn message(mut self, value: impl Into<String>) -> Self {
+					self.message = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for ImMessageVoteDataQuestionsAnswers {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for ImMessageVoteDataQuestionsAnswers {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						message: object.exact_str("MESSAGE")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(ImMessageVoteDataQuestionsAnswers);
+			/// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+			#[derive(Debug, Clone, Default)]
+			#[non_exhaustive]
+			pub struct ImMessageVoteDataQuestions {
+				/// `QUESTION`: `string`, optional.
+				pub question: Option<String>,
+				/// `FIELD_TYPE`: `integer`, optional.
+				///
+				/// Values: `0`, `1`.
+				pub field_type: Option<i64>,
+				/// `ANSWERS`: `object`, optional.
+				pub answers: Option<ImMessageVoteDataQuestionsAnswers>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl ImMessageVoteDataQuestions {
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Self {
+						question: Default::default(),
+						field_type: Default::default(),
+						answers: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `QUESTION`.
+				pub fn question(mut self, value: impl Into<String>) -> Self {
+					self.question = Some(value.into());
+					self
+				}
+				/// Sets `FIELD_TYPE`.
+				pub fn field_type(mut self, value: impl Into<i64>) -> Self {
+					self.field_type = Some(value.into());
+					self
+				}
+				/// Sets `ANSWERS`.
+				pub fn answers(
+					mut self,
+					value: impl Into<ImMessageVoteDataQuestionsAnswers>,
+				) -> Self {
+					self.answers = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for ImMessageVoteDataQuestions {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
+					crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
+					crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for ImMessageVoteDataQuestions {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						question: object.exact_str("QUESTION")?,
+						field_type: object.field("FIELD_TYPE")?,
+						answers: object.field("ANSWERS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(ImMessageVoteDataQuestions);
+			/// The object `params.IM_MESSAGE_VOTE_DATA` of `vote.Integration.Im.send`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct ImMessageVoteData {
+				/// `QUESTIONS`: `object`, required.
+				pub questions: ImMessageVoteDataQuestions,
+				/// `ANONYMITY`: `integer`, optional.
+				///
+				/// Values: `0`, `1`.
+				pub anonymity: Option<i64>,
+				/// `OPTIONS`: `integer`, optional.
+				///
+				/// Values: `0`, `1`.
+				pub options: Option<i64>,
+				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl ImMessageVoteData {
+				/// The object with its required parameters: `QUESTIONS`.
+				pub fn new(questions: impl Into<ImMessageVoteDataQuestions>) -> Self {
+					Self {
+						questions: questions.into(),
+						anonymity: Default::default(),
+						options: Default::default(),
+						extra: Default::default(),
+					}
+				}
+				/// Sets `ANONYMITY`.
+				pub fn anonymity(mut self, value: impl Into<i64>) -> Self {
+					self.anonymity = Some(value.into());
+					self
+				}
+				/// Sets `OPTIONS`.
+				pub fn options(mut self, value: impl Into<i64>) -> Self {
+					self.options = Some(value.into());
+					self
+				}
+				/// Adds a key the docs do not describe, sent as it is.
+				pub fn extra(
+					mut self,
+					key: impl Into<String>,
+					value: impl Into<::serde_json::Value>,
+				) -> Self {
+					self.extra.insert(key.into(), value.into());
+					self
+				}
+			}
+			impl ::serde::Serialize for ImMessageVoteData {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					map.serialize_entry("QUESTIONS", &self.questions)?;
+					crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
+					crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			impl crate::support::FromValue for ImMessageVoteData {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					Ok(Self {
+						questions: object.field("QUESTIONS")?,
+						anonymity: object.field("ANONYMITY")?,
+						options: object.field("OPTIONS")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			#[cfg(feature = "deserialize-params")]
+			deserialize_via_from_value!(ImMessageVoteData);
+			/// The object `result` of `vote.Integration.Im.send`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `messageId`: `integer`, optional.
+				pub message_id: Option<i64>,
+				/// `voteId`: `integer`, optional.
+				pub vote_id: Option<i64>,
+				/// The keys the docs do not describe, as sent: nothing is dropped.
+				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+			}
+			impl crate::support::FromValue for Output {
+				fn from_value(
+					value: ::serde_json::Value,
+				) -> Result<Self, ::serde_json::Error> {
+					let mut object = crate::support::Object::new(value)?;
+					object.fits(&["messageId", "voteId"], &[])?;
+					Ok(Self {
+						message_id: object.field("messageId")?,
+						vote_id: object.field("voteId")?,
+						extra: object.rest()?,
+					})
+				}
+			}
+			impl ::serde::Serialize for Output {
+				fn serialize<S: ::serde::Serializer>(
+					&self,
+					serializer: S,
+				) -> Result<S::Ok, S::Error> {
+					use ::serde::ser::SerializeMap as _;
+					let mut map = serializer.serialize_map(None)?;
+					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
+					crate::support::opt_entry(&mut map, "voteId", &self.vote_id)?;
+					crate::support::rest_entries(&mut map, &self.extra)?;
+					map.end()
+				}
+			}
+			impl ::bitrix24_runtime::Method for super::Send {
+				const NAME: &'static str = "vote.Integration.Im.send";
+				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
+				const IDEMPOTENT: bool = false;
+				type Output = Output;
+				type ErrorCode = Error;
+			}
+			deserialize_via_from_value!(Output);
+		}
+	}
 }

@@ -11,15 +11,15 @@
 //! crates of their own (`bitrix24-gen-*`, in parallel and cached one by one) and
 //! re-exported here under the same paths.
 #![cfg_attr(
-    all(feature = "landing", feature = "documentgenerator"),
-    doc = "# Example\n\n```\nuse bitrix24::documentgenerator::role::{fillaccesses, update, Fillaccesses, Update};\nuse bitrix24::landing::role::{set_rights, Enable, GetRights, SetRights};\nuse bitrix24::{ErrorCode, Method};\nuse serde_json::json;\n\n// A method is a type: required parameters go to `new`, optional ones\n// through setters; wire names stay exact.\nlet enable = Enable::new(true);\nlet get = GetRights::new(11).scope(\"KNOWLEDGE\");\nlet rights = set_rights::Rights::new()\n    .n0([\"read\"])\n    .site_id(\"5\", [\"read\", \"edit\"]);\nlet set = SetRights::new(11, rights)\n    .scope(set_rights::Scope::Knowledge)\n    .additional([\"menu24\"]);\nassert_eq!(SetRights::NAME, \"landing.role.setRights\");\nassert_eq!(\n    serde_json::to_value(&set)?,\n    json!({\n        \"scope\": \"KNOWLEDGE\",\n        \"id\": 11,\n        \"rights\": {\"0\": [\"read\"], \"5\": [\"read\", \"edit\"]},\n        \"additional\": [\"menu24\"],\n    }),\n);\n\n// Results decode leniently: \"Y\", 1 and true are all `true`.\nlet ok: <SetRights as Method>::Output = serde_json::from_str(\"\\\"Y\\\"\")?;\nassert!(ok.0);\nlet rights: <GetRights as Method>::Output =\n    serde_json::from_value(json!({\"0\": [\"read\", \"edit\"], \"5\": [\"read\"]}))?;\n\n// Error codes are typed, and codes this version does not know are kept.\nlet code = set_rights::Error::from_code(\"ROLE_SCOPE_MISMATCH\");\nassert_eq!(code, set_rights::Error::RoleScopeMismatch);\nassert_eq!(set_rights::Error::from_code(\"NEW_CODE\").as_str(), \"NEW_CODE\");\n\nlet update = Update::new(3, update::Fields::new().name(\"Managers\"));\nlet fill = Fillaccesses::new().accesses([fillaccesses::Accesses::new(3, \"G1\")]);\nlet _ = (enable, get, rights, update, fill);\n# Ok::<(), serde_json::Error>(())\n```\n"
+	all(feature = "landing", feature = "documentgenerator"),
+	doc = "# Example\n\n```\nuse bitrix24::documentgenerator::role::{fillaccesses, update, Fillaccesses, Update};\nuse bitrix24::landing::role::{set_rights, Enable, GetRights, SetRights};\nuse bitrix24::{ErrorCode, Method};\nuse serde_json::json;\n\n// A method is a type: required parameters go to `new`, optional ones\n// through setters; wire names stay exact.\nlet enable = Enable::new(true);\nlet get = GetRights::new(11).scope(\"KNOWLEDGE\");\nlet rights = set_rights::Rights::new()\n    .n0([\"read\"])\n    .site_id(\"5\", [\"read\", \"edit\"]);\nlet set = SetRights::new(11, rights)\n    .scope(set_rights::Scope::Knowledge)\n    .additional([\"menu24\"]);\nassert_eq!(SetRights::NAME, \"landing.role.setRights\");\nassert_eq!(\n    serde_json::to_value(&set)?,\n    json!({\n        \"scope\": \"KNOWLEDGE\",\n        \"id\": 11,\n        \"rights\": {\"0\": [\"read\"], \"5\": [\"read\", \"edit\"]},\n        \"additional\": [\"menu24\"],\n    }),\n);\n\n// Results decode leniently: \"Y\", 1 and true are all `true`.\nlet ok: <SetRights as Method>::Output = serde_json::from_str(\"\\\"Y\\\"\")?;\nassert!(ok.0);\nlet rights: <GetRights as Method>::Output =\n    serde_json::from_value(json!({\"0\": [\"read\", \"edit\"], \"5\": [\"read\"]}))?;\n\n// Error codes are typed, and codes this version does not know are kept.\nlet code = set_rights::Error::from_code(\"ROLE_SCOPE_MISMATCH\");\nassert_eq!(code, set_rights::Error::RoleScopeMismatch);\nassert_eq!(set_rights::Error::from_code(\"NEW_CODE\").as_str(), \"NEW_CODE\");\n\nlet update = Update::new(3, update::Fields::new().name(\"Managers\"));\nlet fill = Fillaccesses::new().accesses([fillaccesses::Accesses::new(3, \"G1\")]);\nlet _ = (enable, get, rights, update, fill);\n# Ok::<(), serde_json::Error>(())\n```\n"
 )]
 #![allow(
-    clippy::module_inception,
-    clippy::enum_variant_names,
-    clippy::too_many_arguments,
-    clippy::should_implement_trait,
-    clippy::large_enum_variant
+	clippy::module_inception,
+	clippy::enum_variant_names,
+	clippy::too_many_arguments,
+	clippy::should_implement_trait,
+	clippy::large_enum_variant
 )]
 pub use ::bitrix24_runtime::*;
 #[cfg(all(doctest, feature = "landing", feature = "documentgenerator", feature = "crm"))]
@@ -29,16 +29,10 @@ pub use ::bitrix24_gen_core::{entities, List, SystemError};
 #[cfg(feature = "deserialize-params")]
 #[doc(hidden)]
 pub use ::bitrix24_gen_core::support::coverage;
-#[cfg(feature = "booking")]
-pub use ::bitrix24_gen_booking::booking;
 #[cfg(feature = "catalog")]
 pub use ::bitrix24_gen_catalog::catalog;
 #[cfg(feature = "crm")]
 pub use ::bitrix24_gen_crm::crm;
-#[cfg(feature = "disk")]
-pub use ::bitrix24_gen_disk::disk;
-#[cfg(feature = "documentgenerator")]
-pub use ::bitrix24_gen_documentgenerator::documentgenerator;
 #[cfg(feature = "ai_admin")]
 pub use ::bitrix24_gen_group_a_c::ai_admin;
 #[cfg(feature = "basic")]
@@ -47,6 +41,8 @@ pub use ::bitrix24_gen_group_a_c::basic;
 pub use ::bitrix24_gen_group_a_c::biconnector;
 #[cfg(feature = "bizproc")]
 pub use ::bitrix24_gen_group_a_c::bizproc;
+#[cfg(feature = "booking")]
+pub use ::bitrix24_gen_group_a_c::booking;
 #[cfg(feature = "calendar")]
 pub use ::bitrix24_gen_group_a_c::calendar;
 #[cfg(feature = "call")]
@@ -57,6 +53,10 @@ pub use ::bitrix24_gen_group_a_c::cashbox;
 pub use ::bitrix24_gen_group_d_h::delivery;
 #[cfg(feature = "department")]
 pub use ::bitrix24_gen_group_d_h::department;
+#[cfg(feature = "disk")]
+pub use ::bitrix24_gen_group_d_h::disk;
+#[cfg(feature = "documentgenerator")]
+pub use ::bitrix24_gen_group_d_h::documentgenerator;
 #[cfg(feature = "entity")]
 pub use ::bitrix24_gen_group_d_h::entity;
 #[cfg(feature = "event")]

@@ -127,7 +127,11 @@ pub(super) fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
     if spec.version == RestVersion::V3 {
         namespace.insert(0, "v3".to_string());
     }
-    (namespace, camel_ident(last), snake_ident(last))
+    let mut type_name = camel_ident(last);
+    if rust_type::PRELUDE.contains(&type_name.as_str()) {
+        type_name.push_str("Method");
+    }
+    (namespace, type_name, snake_ident(last))
 }
 
 /// Generates one method; its results use the shared `entities`.
@@ -341,7 +345,7 @@ fn paged_impl(
     let tokens = quote! {
         impl ::bitrix24_runtime::Paged for super::#type_ident {
             type Item = #item;
-            fn into_items(output: Output) -> ::std::vec::Vec<#item> {
+            fn into_items(output: Output) -> Vec<#item> {
                 #body
             }
         }
@@ -431,7 +435,9 @@ impl Defs<'_> {
             let (ident, taken) = unique(snake_ident(&f.name), "_", &seen);
             seen.insert(ident.clone(), &f.name);
             let mut camel = format!("{parent}{}", camel_ident(&f.name));
-            if parent.is_empty() && RESERVED.contains(&camel.as_str()) {
+            if parent.is_empty()
+                && (RESERVED.contains(&camel.as_str()) || rust_type::PRELUDE.contains(&camel.as_str()))
+            {
                 camel.push_str("Param");
             }
             let fpath = format!("{path}.{}", f.name);
@@ -826,7 +832,7 @@ pub(super) fn string_enum(
         pub enum #ident {
             #(#variants)*
             /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
+            Unknown(String),
         }
         string_enum!(#ident { #(#pairs),* });
     })
@@ -839,13 +845,13 @@ fn arg(ty: &Ty, prefix: Option<&Ident>, value: &Ident) -> (TokenStream, TokenStr
         Ty::Vec(inner) => {
             let inner = inner.tokens(prefix);
             (
-                quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#inner>>),
-                quote!(#value.into_iter().map(::std::convert::Into::into).collect()),
+                quote!(impl IntoIterator<Item = impl Into<#inner>>),
+                quote!(#value.into_iter().map(Into::into).collect()),
             )
         }
         other => {
             let t = other.tokens(prefix);
-            (quote!(impl ::std::convert::Into<#t>), quote!(#value.into()))
+            (quote!(impl Into<#t>), quote!(#value.into()))
         }
     }
 }
@@ -886,11 +892,11 @@ fn params_struct(
                 let (_, conv) = arg(&f.ty, prefix, &f.ident);
                 quote!(#i: #conv)
             } else {
-                quote!(#i: ::std::default::Default::default())
+                quote!(#i: Default::default())
             }
         })
         .chain(std::iter::once(
-            quote!(#extra: ::std::default::Default::default()),
+            quote!(#extra: Default::default()),
         ));
     let what = if is_method { "call" } else { "object" };
     let new_doc = if ctor.is_empty() {
@@ -914,7 +920,7 @@ fn params_struct(
                 let d = format!(" Adds an entry for {wire} under `key`.");
                 quote! {
                     #[doc = #d]
-                    pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>, value: #t) -> Self {
+                    pub fn #setter(mut self, key: impl Into<String>, value: #t) -> Self {
                         self.#i.insert(key.into(), #conv);
                         self
                     }
@@ -926,7 +932,7 @@ fn params_struct(
                 quote! {
                     #[doc = #d]
                     pub fn #setter(mut self, value: #t) -> Self {
-                        self.#i = ::std::option::Option::Some(#conv);
+                        self.#i = Some(#conv);
                         self
                     }
                 }
@@ -952,10 +958,8 @@ fn params_struct(
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub #extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+            /// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+            pub #extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
         }
 
         impl #ident {
@@ -968,7 +972,7 @@ fn params_struct(
             #(#setters)*
 
             /// Adds a key the docs do not describe, sent as it is.
-            pub fn #extra(mut self, key: impl ::std::convert::Into<::std::string::String>, value: impl ::std::convert::Into<::serde_json::Value>) -> Self {
+            pub fn #extra(mut self, key: impl Into<String>, value: impl Into<::serde_json::Value>) -> Self {
                 self.#extra.insert(key.into(), value.into());
                 self
             }
@@ -987,9 +991,9 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStrea
     if fields.is_empty() && !extra {
         return quote! {
             impl ::serde::Serialize for #ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                     use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
+                    serializer.serialize_map(Some(0))?.end()
                 }
             }
         };
@@ -1013,9 +1017,9 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStrea
     });
     quote! {
         impl ::serde::Serialize for #ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                let mut map = serializer.serialize_map(None)?;
                 #(#entries)*
                 #extra
                 map.end()
@@ -1081,10 +1085,10 @@ fn from_value_impl(
     };
     quote! {
         impl crate::support::FromValue for #ident {
-            fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
+            fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
                 #binding
                 #check
-                ::std::result::Result::Ok(Self { #(#takes)* #(#rest)* #extra })
+                Ok(Self { #(#takes)* #(#rest)* #extra })
             }
         }
     }
@@ -1108,9 +1112,8 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub #extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+            /// The keys the docs do not describe, as sent: nothing is dropped.
+            pub #extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
         }
 
         #de
